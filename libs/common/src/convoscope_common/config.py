@@ -1,0 +1,71 @@
+"""Configuration from ``CONVOSCOPE_*`` environment variables (defaults from the seed)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import msgspec
+
+MB = 1024 * 1024
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """Every setting a service reads; see README "Configuration"."""
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    metrics_port: int = 0  # 0: no separate metrics server (the gateway serves /metrics itself)
+    max_upload_bytes: int = 100 * MB
+    max_concurrent_jobs: int = 2
+    job_timeout: float = 600.0
+    cache_max_size: int = 1024 * MB
+    upload_ttl: float = 24 * 3600.0
+    export_ttl: float = 24 * 3600.0
+    cors_origins: tuple[str, ...] = ("http://localhost:3000",)
+    api_keys: tuple[str, ...] = ()
+    rate_limit_per_minute: int = 600
+    allow_include_pii: bool = False
+    pseudonym_secret: str = ""
+    log_level: str = "INFO"
+    log_format: str = "auto"  # auto | json | console
+    ingest_timeout: float = 120.0
+    max_uncompressed_bytes: int = 1024 * MB
+    max_compression_ratio: float = 200.0
+    max_json_depth: int = 64
+
+
+_ENV_PREFIX = "CONVOSCOPE_"
+
+
+def _convert(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment; unknown variables are ignored.
+
+    Raises ``ValueError`` naming the variable when a value cannot be converted.
+    """
+    env = os.environ if env is None else env
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        key = _ENV_PREFIX + field.name.upper()
+        if key in env:
+            try:
+                values[field.name] = _convert(env[key], getattr(defaults, field.name))
+            except ValueError as exc:
+                raise ValueError(f"{key}: cannot use {env[key]!r}: {exc}") from None
+    if "NATS_URL" in env and "nats_url" not in values:
+        values["nats_url"] = env["NATS_URL"]
+    return msgspec.structs.replace(defaults, **values)

@@ -1,0 +1,138 @@
+"""The normalised corpus: every supported export format becomes these types.
+
+Ingest writes a :class:`Corpus` (msgpack) into the corpora object store; the
+analyzer and the exporter read it back. Fields only ever get added, with
+defaults, so an older corpus still decodes (see msgspec schema evolution).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+CORPUS_SCHEMA_VERSION = 1
+
+Role = Literal["user", "assistant"]
+Source = Literal["claude", "chatgpt"]
+
+
+class ToolUse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A tool call the assistant made inside a message."""
+
+    id: str | None = None
+    name: str = ""
+    # The tool input, re-encoded as compact JSON text (inputs are free-form).
+    input_json: str = ""
+
+
+class ToolResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The result of a tool call; ``is_error`` is the export's own error flag."""
+
+    tool_use_id: str | None = None
+    name: str = ""
+    is_error: bool = False
+    text: str = ""
+
+
+class Citation(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A source the assistant cited."""
+
+    url: str | None = None
+    title: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class Attachment(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An uploaded or pasted file; its extracted text is kept apart from what was typed."""
+
+    file_name: str = ""
+    file_type: str | None = None
+    file_size: int | None = None
+    extracted_text: str = ""
+
+
+class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One visible message of the branch the user saw."""
+
+    id: str
+    role: Role
+    created_at: datetime | None = None
+    # Visible text built from the content blocks (never the lossy claude.ai ``text``
+    # unless no blocks exist), without thinking, tool traffic or attachments.
+    text: str = ""
+    thinking: list[str] = []
+    tool_uses: list[ToolUse] = []
+    tool_results: list[ToolResult] = []
+    citations: list[Citation] = []
+    attachments: list[Attachment] = []
+    # Names of binary uploads (images, PDFs): the exports carry only the names.
+    files: list[str] = []
+    model: str | None = None
+    # Block types this parser does not know, kept by name so nothing is dropped silently.
+    unknown_blocks: list[str] = []
+
+
+class Conversation(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One conversation, linearised to the branch the user saw."""
+
+    id: str
+    title: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    source: Source = "claude"
+    model: str | None = None
+    project: str | None = None
+    messages: list[Message] = []
+    # Messages on branches the user left (regenerations, edits).
+    abandoned_messages: int = 0
+    # Number of branch points where the user regenerated or edited.
+    abandoned_branches: int = 0
+    # Messages not shown in the conversation (ChatGPT system, tool traffic, reasoning).
+    hidden_messages: int = 0
+
+
+class SkippedItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An item the parser could not use, and why (no content, only ids)."""
+
+    item: str
+    reason: str
+
+
+class ParseHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """How well a file parsed: nothing is skipped without being counted here."""
+
+    items_parsed: int = 0
+    items_skipped: int = 0
+    skipped: list[SkippedItem] = []
+    skipped_reasons: dict[str, int] = {}
+    unknown_block_types: dict[str, int] = {}
+    hidden_messages: int = 0
+    abandoned_messages: int = 0
+    files_read: list[str] = []
+
+
+class Corpus(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Everything the analyzer and exporter need from one upload."""
+
+    schema_version: int = CORPUS_SCHEMA_VERSION
+    format: str = "claude_json"
+    source: Source = "claude"
+    conversations: list[Conversation] = []
+    health: ParseHealth = msgspec.field(default_factory=ParseHealth)
+
+
+_corpus_encoder = msgspec.msgpack.Encoder()
+_corpus_decoder = msgspec.msgpack.Decoder(Corpus)
+
+
+def encode_corpus(corpus: Corpus) -> bytes:
+    """Serialise a corpus for the object store (msgpack)."""
+    return _corpus_encoder.encode(corpus)
+
+
+def decode_corpus(data: bytes) -> Corpus:
+    """Read a corpus written by :func:`encode_corpus`."""
+    return _corpus_decoder.decode(data)

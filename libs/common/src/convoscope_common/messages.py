@@ -1,0 +1,352 @@
+"""Every message that crosses the bus or the public API, as msgspec Structs.
+
+Versioning: each bus message carries ``v`` (``MESSAGES_VERSION``). New fields
+are added with defaults only, never reordered or retyped, so a newer producer
+and an older consumer keep understanding each other. Where a message can be
+one of several kinds it is a tagged union (``kind`` field).
+
+Bus encoding is msgpack (:func:`encode` / typed decoders); the public API is
+JSON with the seed's field names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from convoscope_common.results import AnalysisResults
+
+MESSAGES_VERSION = 1
+
+JobStatus = Literal["pending", "processing", "complete", "failed", "cancelled"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"complete", "failed", "cancelled"})
+ExportFormat = Literal["csv", "xlsx", "pdf", "html", "json"]
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "xlsx", "pdf", "html", "json")
+
+
+class ErrorInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A typed error travelling as data: machine code, HTTP status, human message."""
+
+    code: str
+    status: int = 400
+    message: str
+    details: str | None = None
+
+
+# --- files / ingest ------------------------------------------------------------
+
+
+class ParseHealthSummary(msgspec.Struct, kw_only=True, omit_defaults=False):
+    """The parse-health report returned with file metadata."""
+
+    items_parsed: int = 0
+    items_skipped: int = 0
+    skipped_reasons: dict[str, int] = {}
+    unknown_block_types: dict[str, int] = {}
+    hidden_messages: int = 0
+    abandoned_messages: int = 0
+    files_read: list[str] = []
+
+
+class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=False):
+    """Upload metadata (seed fields first, then ours)."""
+
+    size: int
+    conversations: int
+    messages: int
+    date_range: list[str] = []
+    format: str = "claude_json"
+    source: str = "claude"
+    parse_health: ParseHealthSummary = msgspec.field(default_factory=ParseHealthSummary)
+
+
+class FileRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the ``files`` KV bucket holds for one upload (key: file_id)."""
+
+    v: int = MESSAGES_VERSION
+    file_id: str
+    file_hash: str  # "sha256:<hex>"
+    filename: str = ""
+    upload_object: str  # name in the uploads object store
+    corpus_object: str  # name in the corpora object store
+    metadata: FileMetadata
+    owner: str | None = None
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+class ParseRequest(msgspec.Struct, kw_only=True):
+    """Gateway -> ingest (request/reply): parse the uploaded object."""
+
+    v: int = MESSAGES_VERSION
+    file_id: str
+    file_hash: str
+    upload_object: str
+    filename: str = ""
+    content_type: str = ""
+    size: int = 0
+
+
+class ParseOk(msgspec.Struct, tag="ok", tag_field="kind", kw_only=True):
+    v: int = MESSAGES_VERSION
+    corpus_object: str
+    metadata: FileMetadata
+
+
+class ParseFailed(msgspec.Struct, tag="error", tag_field="kind", kw_only=True):
+    v: int = MESSAGES_VERSION
+    error: ErrorInfo
+
+
+ParseReply = ParseOk | ParseFailed
+
+
+# --- analysis ------------------------------------------------------------------
+
+
+class AnalysisOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Options of ``POST /api/analysis`` (seed fields plus timezone and priority)."""
+
+    enable_privacy: bool = True
+    enable_quality: bool = True
+    enable_temporal: bool = True
+    enable_visualizations: bool = True
+    timezone: str = "UTC"
+    priority: Literal["low", "normal", "high"] = "normal"
+
+
+class AnalysisRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of ``POST /api/analysis``."""
+
+    file_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    options: AnalysisOptions = msgspec.field(default_factory=AnalysisOptions)
+
+
+class AnalyzeJob(msgspec.Struct, kw_only=True):
+    """A job on ``convoscope.jobs.analyze``: a claim check, never the corpus itself."""
+
+    v: int = MESSAGES_VERSION
+    job_id: str
+    file_id: str
+    file_hash: str
+    corpus_object: str
+    options: AnalysisOptions
+    cache_key: str
+    owner: str | None = None
+    submitted_at: datetime
+
+
+class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The truth about a job, in the ``jobs`` KV bucket (key: job_id)."""
+
+    v: int = MESSAGES_VERSION
+    job_id: str
+    file_id: str
+    status: JobStatus = "pending"
+    progress: float = 0.0
+    current_step: str = ""
+    message: str = ""
+    insights: list[str] = []
+    error: ErrorInfo | None = None
+    cache_key: str = ""
+    from_cache: bool = False
+    owner: str | None = None
+    options: AnalysisOptions = msgspec.field(default_factory=AnalysisOptions)
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+
+
+class ResultIndex(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A ``results`` KV entry (key: cache key): where the cached result lives."""
+
+    v: int = MESSAGES_VERSION
+    cache_key: str
+    results_object: str
+    size: int
+    file_hash: str
+    engine_version: str
+    created_at: datetime
+    last_access: datetime
+
+
+# --- events (fan-out on convoscope.events.<job_id>.<kind>) -------------------------
+
+
+class ProgressEvent(msgspec.Struct, tag="progress", tag_field="event", kw_only=True):
+    job_id: str
+    progress: float
+    current_step: str = ""
+    message: str = ""
+    insights: list[str] = []
+
+
+class CompleteEvent(msgspec.Struct, tag="complete", tag_field="event", kw_only=True):
+    job_id: str
+    status: Literal["complete"] = "complete"
+    results_url: str = ""
+
+
+class ErrorEvent(msgspec.Struct, tag="error", tag_field="event", kw_only=True):
+    job_id: str
+    error: str
+    details: str | None = None
+
+
+class CancelledEvent(msgspec.Struct, tag="cancelled", tag_field="event", kw_only=True):
+    job_id: str
+    status: Literal["cancelled"] = "cancelled"
+
+
+JobEvent = ProgressEvent | CompleteEvent | ErrorEvent | CancelledEvent
+
+
+class CancelRequest(msgspec.Struct, kw_only=True):
+    """Published on ``convoscope.control.cancel.<job_id>``."""
+
+    v: int = MESSAGES_VERSION
+    job_id: str
+    delete_results: bool = True
+
+
+# --- exports -------------------------------------------------------------------
+
+
+class ExportOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    include_pii: bool = False
+    filter: dict[str, object] = {}
+
+
+class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of ``POST /api/export``."""
+
+    job_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    formats: Annotated[list[ExportFormat], msgspec.Meta(min_length=1, max_length=5)]
+    options: ExportOptions = msgspec.field(default_factory=ExportOptions)
+
+
+class ExportFile(msgspec.Struct, kw_only=True):
+    format: str
+    filename: str
+    url: str
+    size: int
+    content_type: str = "application/octet-stream"
+
+
+class ExportJob(msgspec.Struct, kw_only=True):
+    """A job on ``convoscope.jobs.export``."""
+
+    v: int = MESSAGES_VERSION
+    export_id: str
+    job_id: str
+    file_id: str
+    corpus_object: str
+    results_object: str
+    formats: list[str]
+    options: ExportOptions
+    owner: str | None = None
+    submitted_at: datetime
+
+
+class ExportState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An ``exports`` KV entry (key: export_id)."""
+
+    v: int = MESSAGES_VERSION
+    export_id: str
+    job_id: str
+    status: JobStatus = "pending"
+    progress: float = 0.0
+    files: list[ExportFile] = []
+    error: ErrorInfo | None = None
+    owner: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = None
+
+
+# --- public API responses ----------------------------------------------------------
+
+
+class UploadResponse(msgspec.Struct, kw_only=True):
+    file_id: str
+    file_hash: str
+    metadata: FileMetadata
+
+
+class UploadInfo(msgspec.Struct, kw_only=True):
+    file_id: str
+    file_hash: str
+    filename: str
+    metadata: FileMetadata
+    cached_results: bool
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+class AnalysisAccepted(msgspec.Struct, kw_only=True):
+    job_id: str
+    status: JobStatus
+    estimated_duration: float
+
+
+class AnalysisStatus(msgspec.Struct, kw_only=True):
+    job_id: str
+    status: JobStatus
+    progress: float
+    current_step: str = ""
+    message: str = ""
+    insights: list[str] = []
+    error: ErrorInfo | None = None
+    from_cache: bool = False
+    results: AnalysisResults | None = None
+
+
+class ExportResponse(msgspec.Struct, kw_only=True):
+    export_id: str
+    status: JobStatus
+    files: list[ExportFile] = []
+    status_url: str = ""
+
+
+class HealthResponse(msgspec.Struct, kw_only=True):
+    status: Literal["healthy", "degraded", "unhealthy"]
+    version: str
+    uptime: float
+    active_jobs: int
+    cache_size: int
+    nats: Literal["connected", "disconnected"] = "connected"
+    services: dict[str, float] = {}
+
+
+class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Every JSON error the API returns."""
+
+    error: str
+    message: str
+    details: str | None = None
+
+
+# --- bus codecs ----------------------------------------------------------------------
+
+_encoder = msgspec.msgpack.Encoder()
+
+
+def encode(msg: msgspec.Struct) -> bytes:
+    """Encode any bus message (msgpack)."""
+    return _encoder.encode(msg)
+
+
+parse_request_decoder = msgspec.msgpack.Decoder(ParseRequest)
+parse_reply_decoder = msgspec.msgpack.Decoder(ParseReply)
+file_record_decoder = msgspec.msgpack.Decoder(FileRecord)
+analyze_job_decoder = msgspec.msgpack.Decoder(AnalyzeJob)
+job_state_decoder = msgspec.msgpack.Decoder(JobState)
+result_index_decoder = msgspec.msgpack.Decoder(ResultIndex)
+job_event_decoder = msgspec.msgpack.Decoder(JobEvent)
+cancel_request_decoder = msgspec.msgpack.Decoder(CancelRequest)
+export_job_decoder = msgspec.msgpack.Decoder(ExportJob)
+export_state_decoder = msgspec.msgpack.Decoder(ExportState)

@@ -1,0 +1,62 @@
+"""Every NATS subject, stream, KV bucket and object-store name, in one place."""
+
+from __future__ import annotations
+
+PREFIX = "convoscope"
+
+# Request/reply
+INGEST_PARSE = f"{PREFIX}.ingest.parse"
+INGEST_QUEUE = "ingest"
+
+# Jobs stream (work queue)
+JOBS_STREAM = "CONVOSCOPE_JOBS"
+JOBS_ANALYZE = f"{PREFIX}.jobs.analyze"
+JOBS_EXPORT = f"{PREFIX}.jobs.export"
+# Priorities are separate subjects so a worker can fetch high before normal before low.
+JOB_PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
+JOBS_SUBJECTS = f"{PREFIX}.jobs.>"
+ANALYZER_DURABLE = "analyzer"
+EXPORTER_DURABLE = "exporter"
+
+# Fan-out events: convoscope.events.<job_id>.<kind>
+EVENTS_ALL = f"{PREFIX}.events.>"
+CANCEL_ALL = f"{PREFIX}.control.cancel.*"
+HEARTBEAT_ALL = f"{PREFIX}.heartbeat.*"
+
+# KV buckets
+KV_FILES = "files"
+KV_JOBS = "jobs"
+KV_RESULTS = "results"
+KV_EXPORTS = "exports"
+KV_CANCELS = "cancels"
+
+# Object stores
+OBJ_UPLOADS = "uploads"
+OBJ_CORPORA = "corpora"
+OBJ_RESULTS = "results-data"
+OBJ_EXPORTS = "exports-data"
+
+
+def analyze_subject(priority: str = "normal") -> str:
+    """The jobs subject for an analysis job of the given priority."""
+    return f"{JOBS_ANALYZE}.{priority}"
+
+
+def export_subject() -> str:
+    """The jobs subject for export jobs."""
+    return JOBS_EXPORT
+
+
+def event_subject(job_id: str, kind: str) -> str:
+    """The subject a job's events of ``kind`` are published on."""
+    return f"{PREFIX}.events.{job_id}.{kind}"
+
+
+def cancel_subject(job_id: str) -> str:
+    """The subject that asks the worker holding ``job_id`` to stop."""
+    return f"{PREFIX}.control.cancel.{job_id}"
+
+
+def heartbeat_subject(service: str) -> str:
+    """The subject a service announces itself on (for the gateway's health view)."""
+    return f"{PREFIX}.heartbeat.{service}"

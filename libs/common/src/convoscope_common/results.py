@@ -1,0 +1,369 @@
+"""Analysis results: what the analyzer engine produces and everything else reads.
+
+The engine (services/analyzer) fills these; the gateway serves them as JSON,
+the exporter renders them. Every aggregate keeps the ids behind it (drill-down),
+and no struct here ever holds a detected PII value.
+
+Versioning: ``RESULTS_SCHEMA_VERSION`` changes when a field changes meaning or
+type; ``ENGINE_VERSION`` changes whenever the engine may compute different
+numbers for the same input, and is part of every cache key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+RESULTS_SCHEMA_VERSION = 1
+ENGINE_VERSION = "1.0.0"
+
+SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
+SENTIMENT_LABELS: tuple[str, ...] = (
+    "Very Positive",
+    "Positive",
+    "Neutral",
+    "Negative",
+    "Very Negative",
+)
+
+FailureType = Literal[
+    "hallucination",
+    "unnecessary_refusal",
+    "formatting",
+    "repetition",
+    "misunderstanding",
+    "performance_theater",
+    "tool_misuse",
+    "context_loss",
+    "accuracy_error",
+    "incomplete_response",
+    "ignored_instructions",
+]
+FAILURE_TYPES: tuple[str, ...] = (
+    "hallucination",
+    "unnecessary_refusal",
+    "formatting",
+    "repetition",
+    "misunderstanding",
+    "performance_theater",
+    "tool_misuse",
+    "context_loss",
+    "accuracy_error",
+    "incomplete_response",
+    "ignored_instructions",
+)
+Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[str, ...] = ("high", "medium", "low")  # ordered, most severe first
+TaskCompletion = Literal["completed", "in_progress", "abandoned", "blocked"]
+FailureEvidence = Literal["user_complaint", "refusal", "tool_error", "regeneration"]
+
+
+class _Result(msgspec.Struct, kw_only=True, omit_defaults=False):
+    """Base for result structs: keyword-only, all fields always serialised."""
+
+
+# --- summary -----------------------------------------------------------------
+
+
+class Summary(_Result):
+    """Counts over the whole corpus."""
+
+    conversations: int = 0
+    empty_conversations: int = 0
+    messages: int = 0
+    messages_by_role: dict[str, int] = {}
+    words: int = 0
+    characters: int = 0
+    words_by_role: dict[str, int] = {}
+    mean_messages_per_conversation: float = 0.0
+    median_messages_per_conversation: float = 0.0
+    mean_words_per_message: float = 0.0
+    median_words_per_message: float = 0.0
+    mean_words_by_role: dict[str, float] = {}
+    median_words_by_role: dict[str, float] = {}
+    models: dict[str, int] = {}
+    thinking_blocks: int = 0
+    tool_uses: int = 0
+    tool_errors: int = 0
+    attachments: int = 0
+    files: int = 0
+    citations: int = 0
+    abandoned_branches: int = 0
+    abandoned_messages: int = 0
+    hidden_messages: int = 0
+    date_range: list[str] = []
+
+
+# --- topics ------------------------------------------------------------------
+
+
+class Topic(_Result):
+    """A topic, either from the taxonomy or learned from the data."""
+
+    id: str
+    label: str
+    kind: Literal["taxonomy", "learned"]
+    top_terms: list[str] = []
+    conversations: int = 0
+    share: float = 0.0
+    # Conversations per month, "YYYY-MM" -> count.
+    monthly: dict[str, int] = {}
+    conversation_ids: list[str] = []
+
+
+class TopicScore(_Result):
+    topic_id: str
+    score: float
+
+
+class ConversationTopics(_Result):
+    conversation_id: str
+    topics: list[TopicScore] = []
+
+
+class Topics(_Result):
+    """Topic distribution and per-conversation assignments."""
+
+    taxonomy: list[Topic] = []
+    learned: list[Topic] = []
+    assignments: list[ConversationTopics] = []
+
+
+# --- sentiment ---------------------------------------------------------------
+
+
+class MessageSentiment(_Result):
+    conversation_id: str
+    message_id: str
+    compound: float
+    label: SentimentLabel
+    urgent: bool = False
+    questioning: bool = False
+    collaborative: bool = False
+
+
+class ConversationSentiment(_Result):
+    conversation_id: str
+    start: float
+    end: float
+    delta: float
+    label: SentimentLabel
+
+
+class SentimentPeriod(_Result):
+    period: str  # "YYYY-MM"
+    mean_compound: float
+    messages: int
+    labels: dict[str, int] = {}
+
+
+class Sentiment(_Result):
+    """VADER-based sentiment over user messages."""
+
+    model: str = "vader"
+    messages: int = 0
+    mean_compound: float = 0.0
+    labels: dict[str, int] = {}
+    flags: dict[str, int] = {}
+    monthly: list[SentimentPeriod] = []
+    by_message: list[MessageSentiment] = []
+    by_conversation: list[ConversationSentiment] = []
+
+
+# --- quality and failures ----------------------------------------------------
+
+
+class Failure(_Result):
+    """One detected assistant failure, with the evidence that shows it."""
+
+    id: str
+    type: FailureType
+    severity: Severity
+    evidence: FailureEvidence
+    conversation_id: str
+    message_id: str  # the assistant message the failure is attributed to
+    evidence_message_ids: list[str] = []
+    matched: str = ""  # the phrase or signal that matched (never raw PII: redacted text)
+
+
+class FailureSummary(_Result):
+    total: int = 0
+    assistant_messages: int = 0
+    assistant_messages_with_failure: int = 0
+    failure_rate: float = 0.0
+    by_type: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    # type -> severity -> count
+    by_type_and_severity: dict[str, dict[str, int]] = {}
+    findings: list[Failure] = []
+
+
+class ConversationQuality(_Result):
+    conversation_id: str
+    task_completion: TaskCompletion
+    completion_confidence: float
+    collaboration_score: float
+    turns: int = 0
+    user_questions: int = 0
+    code_blocks: int = 0
+    clarification_requests: int = 0
+    interruptions: int = 0
+    monologues: int = 0
+    quick_responses: int = 0
+    long_gaps: int = 0
+    response_effectiveness: float | None = None
+    failures: int = 0
+
+
+class Quality(_Result):
+    conversations: list[ConversationQuality] = []
+    task_completion: dict[str, int] = {}
+    mean_collaboration_score: float = 0.0
+    mean_response_effectiveness: float | None = None
+    failures: FailureSummary = msgspec.field(default_factory=FailureSummary)
+
+
+# --- temporal ----------------------------------------------------------------
+
+
+class CalendarDay(_Result):
+    date: str  # "YYYY-MM-DD"
+    messages: int
+    conversations: int
+
+
+class SessionStats(_Result):
+    count: int = 0
+    gap_minutes: int = 30
+    mean_minutes: float = 0.0
+    median_minutes: float = 0.0
+    longest_minutes: float = 0.0
+
+
+class Streaks(_Result):
+    longest_days: int = 0
+    longest_start: str | None = None
+    longest_end: str | None = None
+    current_days: int = 0
+    current_start: str | None = None
+
+
+class LengthTrend(_Result):
+    period: str  # "YYYY-MM"
+    role: str
+    mean_words: float
+    messages: int
+
+
+class ChangePoint(_Result):
+    date: str
+    metric: str
+    before: float
+    after: float
+    direction: Literal["up", "down"]
+
+
+class Temporal(_Result):
+    timezone: str = "UTC"
+    date_range: list[str] = []
+    daily: dict[str, int] = {}
+    weekly: dict[str, int] = {}
+    monthly: dict[str, int] = {}
+    # heatmap[weekday][hour], Monday = 0; always 7 x 24 even where a weekday has no data.
+    heatmap: list[list[int]] = []
+    calendar: list[CalendarDay] = []
+    peak_hours: list[int] = []
+    busiest_weekdays: list[str] = []
+    sessions: SessionStats = msgspec.field(default_factory=SessionStats)
+    streaks: Streaks = msgspec.field(default_factory=Streaks)
+    topic_evolution: dict[str, dict[str, int]] = {}
+    sentiment_evolution: dict[str, float] = {}
+    length_trends: list[LengthTrend] = []
+    change_points: list[ChangePoint] = []
+    engagement_score: float = 0.0
+
+
+# --- privacy -----------------------------------------------------------------
+
+
+class PrivacyFinding(_Result):
+    """Where a PII value was found; the value itself is never stored."""
+
+    conversation_id: str
+    message_id: str
+    entity_type: str
+    field: Literal["text", "attachment", "thinking", "tool", "title"] = "text"
+
+
+class PrivacyReport(_Result):
+    enabled: bool = True
+    total: int = 0
+    counts: dict[str, int] = {}
+    messages_affected: int = 0
+    conversations_affected: int = 0
+    operators: dict[str, str] = {}
+    # Person names come from a heuristic and are reported apart from validated types.
+    best_effort_types: list[str] = []
+    findings: list[PrivacyFinding] = []
+
+
+# --- charts ------------------------------------------------------------------
+
+
+class ChartSeries(_Result):
+    name: str
+    values: list[float] = []
+
+
+class Chart(_Result):
+    """Chart-ready data (``enable_visualizations``); renderers draw from it."""
+
+    id: str
+    title: str
+    kind: Literal["bar", "line", "heatmap", "calendar", "histogram", "stacked_bar", "pie"]
+    x: list[str] = []
+    y: list[str] = []
+    series: list[ChartSeries] = []
+
+
+# --- the whole result ----------------------------------------------------------
+
+
+class AnalysisOptionsUsed(_Result):
+    enable_privacy: bool = True
+    enable_quality: bool = True
+    enable_temporal: bool = True
+    enable_visualizations: bool = True
+    timezone: str = "UTC"
+
+
+class AnalysisResults(_Result):
+    """Everything one analysis job produced."""
+
+    schema_version: int = RESULTS_SCHEMA_VERSION
+    engine_version: str = ENGINE_VERSION
+    generated_at: datetime | None = None
+    options: AnalysisOptionsUsed = msgspec.field(default_factory=AnalysisOptionsUsed)
+    summary: Summary = msgspec.field(default_factory=Summary)
+    topics: Topics | None = None
+    sentiment: Sentiment | None = None
+    quality: Quality | None = None
+    temporal: Temporal | None = None
+    privacy: PrivacyReport | None = None
+    charts: list[Chart] = []
+
+
+_results_encoder = msgspec.msgpack.Encoder()
+_results_decoder = msgspec.msgpack.Decoder(AnalysisResults)
+
+
+def encode_results(results: AnalysisResults) -> bytes:
+    """Serialise results for the results object store (msgpack)."""
+    return _results_encoder.encode(results)
+
+
+def decode_results(data: bytes) -> AnalysisResults:
+    """Read results written by :func:`encode_results`."""
+    return _results_decoder.decode(data)

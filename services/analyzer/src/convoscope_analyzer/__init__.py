@@ -1,0 +1,1 @@
+"""ConvoScope analyzer: the analysis engine and the worker that runs jobs."""

@@ -1,0 +1,1 @@
+"""ConvoScope exporter: CSV, XLSX, PDF and HTML reports with charts."""

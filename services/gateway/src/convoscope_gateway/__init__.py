@@ -1,0 +1,1 @@
+"""ConvoScope gateway: REST API, Socket.IO, metrics."""

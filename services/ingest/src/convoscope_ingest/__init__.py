@@ -1,0 +1,1 @@
+"""ConvoScope ingest: validates and parses uploads into the normalised corpus."""
