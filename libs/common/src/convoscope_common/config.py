@@ -31,6 +31,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: str = "INFO"
     log_format: str = "auto"  # auto | json | console
     ingest_timeout: float = 120.0
+    ack_wait: float = 30.0
+    max_attempts: int = 3
+    heartbeat_interval: float = 5.0
     max_uncompressed_bytes: int = 1024 * MB
     max_compression_ratio: float = 200.0
     max_json_depth: int = 64

@@ -172,6 +172,8 @@ class ResultIndex(msgspec.Struct, kw_only=True, omit_defaults=True):
     engine_version: str
     created_at: datetime
     last_access: datetime
+    # The redacted corpus that exports without PII render from.
+    redacted_corpus_object: str = ""
 
 
 # --- events (fan-out on convoscope.events.<job_id>.<kind>) -------------------------
@@ -247,6 +249,9 @@ class ExportJob(msgspec.Struct, kw_only=True):
     corpus_object: str
     results_object: str
     formats: list[str]
+    # Which store holds corpus_object: "results" (redacted) or "corpora" (raw, include_pii).
+    corpus_store: str = "results"
+    file_hash: str = ""
     options: ExportOptions
     owner: str | None = None
     submitted_at: datetime
@@ -350,3 +355,15 @@ job_event_decoder = msgspec.msgpack.Decoder(JobEvent)
 cancel_request_decoder = msgspec.msgpack.Decoder(CancelRequest)
 export_job_decoder = msgspec.msgpack.Decoder(ExportJob)
 export_state_decoder = msgspec.msgpack.Decoder(ExportState)
+
+
+class Heartbeat(msgspec.Struct, kw_only=True):
+    """Published by every service on ``convoscope.heartbeat.<service>``."""
+
+    v: int = MESSAGES_VERSION
+    service: str
+    instance: str
+    active_jobs: int = 0
+
+
+heartbeat_decoder = msgspec.msgpack.Decoder(Heartbeat)

@@ -1,1 +1,3 @@
 """ConvoScope gateway: REST API, Socket.IO, metrics."""
+
+__version__ = "2.0.0"

@@ -1,0 +1,111 @@
+"""The result cache: keys, lookups, last-access bookkeeping and LRU eviction.
+
+A cache key is ``<file sha256>.<digest of options + engine version>``, so every
+result of one file shares a key prefix (``has_results``) and a new engine
+version never reuses old numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import msgspec
+from nats.js.errors import NoKeysError
+
+from convoscope_common.clock import utcnow
+from convoscope_common.logs import get_logger
+from convoscope_common.messages import AnalysisOptions, ResultIndex, result_index_decoder
+from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
+from convoscope_common.storage import ObjectMissingError, Stores
+
+log = get_logger(__name__)
+
+# Options that change the numbers; priority does not.
+_RESULT_OPTIONS = ("enable_privacy", "enable_quality", "enable_temporal",
+                   "enable_visualizations", "timezone")
+
+
+def cache_key(file_hash: str, options: AnalysisOptions, engine_version: str = ENGINE_VERSION) -> str:
+    """The results key for this file, these options and this engine."""
+    relevant = {name: getattr(options, name) for name in _RESULT_OPTIONS}
+    material = msgspec.json.encode({"options": relevant, "engine": engine_version})
+    digest = hashlib.sha256(material).hexdigest()[:32]
+    return f"{file_hash.removeprefix('sha256:')}.{digest}"
+
+
+async def has_results(stores: Stores, file_hash: str) -> bool:
+    """Whether any cached result exists for the file."""
+    try:
+        keys = await stores.results.keys(filters=[f"{file_hash.removeprefix('sha256:')}.*"])
+    except NoKeysError:
+        return False
+    return bool(keys)
+
+
+async def load_results(stores: Stores, key: str) -> AnalysisResults | None:
+    """Cached results for ``key`` (and mark them used), or None."""
+    index = await stores.get_result_index(key)
+    if index is None:
+        return None
+    try:
+        data = await stores.read_object(stores.results_data, index.results_object)
+    except ObjectMissingError:
+        return None
+    index.last_access = utcnow()
+    await stores.put_result_index(index)
+    return decode_results(data)
+
+
+async def delete_results(stores: Stores, key: str) -> bool:
+    """Remove a cached result and its redacted corpus; True if there was one."""
+    index = await stores.get_result_index(key)
+    if index is None:
+        return False
+    await stores.delete_object(stores.results_data, index.results_object)
+    if index.redacted_corpus_object:
+        await stores.delete_object(stores.results_data, index.redacted_corpus_object)
+    try:
+        await stores.results.delete(key)
+    except Exception as exc:  # already gone is fine
+        log.debug("result_index_delete_failed", error=type(exc).__name__)
+    return True
+
+
+async def all_indexes(stores: Stores) -> list[ResultIndex]:
+    """Every cache entry."""
+    try:
+        keys = await stores.results.keys()
+    except NoKeysError:
+        return []
+    indexes = []
+    for key in keys:
+        try:
+            entry = await stores.results.get(key)
+        except Exception:  # deleted between listing and reading
+            continue
+        if entry.value:
+            indexes.append(result_index_decoder.decode(entry.value))
+    return indexes
+
+
+async def cache_size(stores: Stores) -> int:
+    """Bytes held by the result cache."""
+    return sum(index.size for index in await all_indexes(stores))
+
+
+async def evict_lru(stores: Stores, max_size: int, keep: str | None = None) -> list[str]:
+    """Delete least-recently-used results until the cache fits in ``max_size`` bytes."""
+    indexes = sorted(await all_indexes(stores), key=lambda index: index.last_access)
+    total = sum(index.size for index in indexes)
+    evicted: list[str] = []
+    for index in indexes:
+        if total <= max_size:
+            break
+        if index.cache_key == keep:
+            continue
+        await delete_results(stores, index.cache_key)
+        total -= index.size
+        evicted.append(index.cache_key)
+    if evicted:
+        log.info("cache_evicted", entries=len(evicted), remaining_bytes=total)
+    return evicted

@@ -1,0 +1,105 @@
+"""Idempotent creation of the JetStream streams, consumers, KV buckets and object stores.
+
+Every service calls :func:`provision` at start-up; whichever runs first creates
+the resources, the others find them. Changed settings (TTLs) are applied by
+updating the existing stream.
+"""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext, api
+from nats.js.errors import BadRequestError
+
+from convoscope_common import names
+from convoscope_common.config import Settings
+from convoscope_common.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def jobs_stream_config() -> api.StreamConfig:
+    """The work-queue stream that carries analysis and export jobs."""
+    return api.StreamConfig(
+        name=names.JOBS_STREAM,
+        subjects=[names.JOBS_SUBJECTS],
+        retention=api.RetentionPolicy.WORK_QUEUE,
+        storage=api.StorageType.FILE,
+        max_msg_size=1024 * 1024,
+    )
+
+
+def analyzer_consumer_config(priority: str, settings: Settings) -> api.ConsumerConfig:
+    """One durable pull consumer per priority, so workers can drain high first."""
+    return api.ConsumerConfig(
+        durable_name=f"{names.ANALYZER_DURABLE}-{priority}",
+        name=f"{names.ANALYZER_DURABLE}-{priority}",
+        filter_subject=names.analyze_subject(priority),
+        ack_policy=api.AckPolicy.EXPLICIT,
+        ack_wait=settings.ack_wait,
+        max_deliver=-1,  # the worker itself turns repeated failures into a failed job
+        max_ack_pending=1000,
+    )
+
+
+def exporter_consumer_config(settings: Settings) -> api.ConsumerConfig:
+    """The durable pull consumer of export jobs."""
+    return api.ConsumerConfig(
+        durable_name=names.EXPORTER_DURABLE,
+        name=names.EXPORTER_DURABLE,
+        filter_subject=names.export_subject(),
+        ack_policy=api.AckPolicy.EXPLICIT,
+        ack_wait=settings.ack_wait,
+        max_deliver=-1,
+        max_ack_pending=1000,
+    )
+
+
+async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None:
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        # Exists with another configuration: bring it up to date.
+        await js.update_stream(config)
+
+
+async def _ensure_kv(js: JetStreamContext, bucket: str, ttl: float | None, history: int) -> None:
+    try:
+        await js.create_key_value(
+            api.KeyValueConfig(
+                bucket=bucket, ttl=ttl, history=history, storage=api.StorageType.FILE
+            )
+        )
+    except BadRequestError:
+        await js.key_value(bucket)
+        log.info("kv_bucket_kept", bucket=bucket)
+
+
+async def _ensure_object_store(js: JetStreamContext, bucket: str, ttl: float | None) -> None:
+    try:
+        await js.create_object_store(
+            bucket, config=api.ObjectStoreConfig(ttl=ttl, storage=api.StorageType.FILE)
+        )
+    except BadRequestError:
+        await js.object_store(bucket)
+        log.info("object_store_kept", bucket=bucket)
+
+
+async def _ensure_consumer(js: JetStreamContext, config: api.ConsumerConfig) -> None:
+    await js.add_consumer(names.JOBS_STREAM, config=config)
+
+
+async def provision(js: JetStreamContext, settings: Settings) -> None:
+    """Create (or find) every JetStream resource ConvoScope uses."""
+    await _ensure_stream(js, jobs_stream_config())
+    for priority in names.JOB_PRIORITIES:
+        await _ensure_consumer(js, analyzer_consumer_config(priority, settings))
+    await _ensure_consumer(js, exporter_consumer_config(settings))
+    await _ensure_kv(js, names.KV_FILES, settings.upload_ttl, history=1)
+    await _ensure_kv(js, names.KV_JOBS, None, history=1)
+    await _ensure_kv(js, names.KV_RESULTS, None, history=1)
+    await _ensure_kv(js, names.KV_EXPORTS, settings.export_ttl, history=1)
+    await _ensure_kv(js, names.KV_CANCELS, 3600.0, history=1)
+    await _ensure_object_store(js, names.OBJ_UPLOADS, settings.upload_ttl)
+    await _ensure_object_store(js, names.OBJ_CORPORA, settings.upload_ttl)
+    await _ensure_object_store(js, names.OBJ_RESULTS, None)
+    await _ensure_object_store(js, names.OBJ_EXPORTS, settings.export_ttl)

@@ -1,0 +1,79 @@
+"""The life of a service process: settings, logging, metrics, NATS, heartbeats, signals.
+
+A service supplies one coroutine ``body(ctx)`` that runs until ``ctx.stopping``
+is set (SIGTERM / SIGINT); then the connection is drained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from convoscope_common import names
+from convoscope_common.bus import nats_connection
+from convoscope_common.config import Settings, load_settings
+from convoscope_common.logs import configure_logging, get_logger
+from convoscope_common.messages import Heartbeat, encode
+from convoscope_common.metrics import serve_metrics
+from convoscope_common.provisioning import provision
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What a service body gets: its settings, the bus, and the stop signal."""
+
+    service: str
+    instance: str
+    settings: Settings
+    nc: NATS
+    js: JetStreamContext
+    stopping: asyncio.Event
+    active_jobs: Callable[[], int] = field(default=lambda: 0)
+
+
+async def _heartbeat(ctx: ServiceContext) -> None:
+    while not ctx.stopping.is_set():
+        beat = Heartbeat(service=ctx.service, instance=ctx.instance, active_jobs=ctx.active_jobs())
+        with contextlib.suppress(Exception):  # a missed beat is harmless; the next one comes
+            await ctx.nc.publish(names.heartbeat_subject(ctx.service), encode(beat))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.stopping.wait(), ctx.settings.heartbeat_interval)
+
+
+async def serve(service: str, body: Callable[[ServiceContext], Awaitable[None]]) -> None:
+    """Run ``body`` with a connected, provisioned context until a stop signal."""
+    settings = load_settings()
+    configure_logging(service, settings.log_level, settings.log_format)
+    serve_metrics(settings.metrics_port, settings.host)
+    instance = os.environ.get("CONVOSCOPE_INSTANCE", service)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    async with nats_connection(settings.nats_url, f"convoscope-{instance}") as nc:
+        js = nc.jetstream()
+        await provision(js, settings)
+        ctx = ServiceContext(service, instance, settings, nc, js, stopping)
+        beat = asyncio.create_task(_heartbeat(ctx))
+        log.info("service_started", instance=instance)
+        try:
+            await body(ctx)
+        finally:
+            stopping.set()
+            await beat
+            log.info("service_stopping", instance=instance)
+
+
+def run_service(service: str, body: Callable[[ServiceContext], Awaitable[None]]) -> int:
+    """Entry point helper for ``python -m convoscope_<service>``."""
+    asyncio.run(serve(service, body))
+    return 0

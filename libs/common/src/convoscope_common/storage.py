@@ -1,0 +1,130 @@
+"""Typed access to the KV buckets and object stores (one place for keys and codecs)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError, NotFoundError, ObjectNotFoundError
+from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
+
+from convoscope_common import names
+from convoscope_common.messages import (
+    ExportState,
+    FileRecord,
+    JobState,
+    ResultIndex,
+    encode,
+    export_state_decoder,
+    file_record_decoder,
+    job_state_decoder,
+    result_index_decoder,
+)
+
+
+class ObjectMissingError(LookupError):
+    """An object the caller expected is gone (expired or deleted)."""
+
+
+@dataclass
+class Stores:
+    """Handles on every bucket and object store."""
+
+    files: KeyValue
+    jobs: KeyValue
+    results: KeyValue
+    exports: KeyValue
+    cancels: KeyValue
+    uploads: ObjectStore
+    corpora: ObjectStore
+    results_data: ObjectStore
+    exports_data: ObjectStore
+
+    @classmethod
+    async def open(cls, js: JetStreamContext) -> Stores:
+        """Bind to the (already provisioned) buckets."""
+        return cls(
+            files=await js.key_value(names.KV_FILES),
+            jobs=await js.key_value(names.KV_JOBS),
+            results=await js.key_value(names.KV_RESULTS),
+            exports=await js.key_value(names.KV_EXPORTS),
+            cancels=await js.key_value(names.KV_CANCELS),
+            uploads=await js.object_store(names.OBJ_UPLOADS),
+            corpora=await js.object_store(names.OBJ_CORPORA),
+            results_data=await js.object_store(names.OBJ_RESULTS),
+            exports_data=await js.object_store(names.OBJ_EXPORTS),
+        )
+
+    # --- KV records -------------------------------------------------------------
+
+    async def get_file(self, file_id: str) -> FileRecord | None:
+        raw = await _kv_get(self.files, file_id)
+        return None if raw is None else file_record_decoder.decode(raw)
+
+    async def put_file(self, record: FileRecord) -> None:
+        await self.files.put(record.file_id, encode(record))
+
+    async def get_job(self, job_id: str) -> JobState | None:
+        raw = await _kv_get(self.jobs, job_id)
+        return None if raw is None else job_state_decoder.decode(raw)
+
+    async def put_job(self, state: JobState) -> None:
+        await self.jobs.put(state.job_id, encode(state))
+
+    async def delete_job(self, job_id: str) -> None:
+        with contextlib.suppress(KeyNotFoundError, NotFoundError):
+            await self.jobs.delete(job_id)
+
+    async def get_result_index(self, cache_key: str) -> ResultIndex | None:
+        raw = await _kv_get(self.results, cache_key)
+        return None if raw is None else result_index_decoder.decode(raw)
+
+    async def put_result_index(self, index: ResultIndex) -> None:
+        await self.results.put(index.cache_key, encode(index))
+
+    async def get_export(self, export_id: str) -> ExportState | None:
+        raw = await _kv_get(self.exports, export_id)
+        return None if raw is None else export_state_decoder.decode(raw)
+
+    async def put_export(self, state: ExportState) -> None:
+        await self.exports.put(state.export_id, encode(state))
+
+    async def is_cancelled(self, job_id: str) -> bool:
+        return await _kv_get(self.cancels, job_id) is not None
+
+    async def mark_cancelled(self, job_id: str) -> None:
+        await self.cancels.put(job_id, b"1")
+
+    # --- objects ----------------------------------------------------------------
+
+    async def read_object(self, store: ObjectStore, name: str) -> bytes:
+        """The whole object, or :class:`ObjectMissingError`."""
+        try:
+            result = await store.get(name)
+        except (ObjectNotFoundError, NotFoundError):
+            raise ObjectMissingError(name) from None
+        data = result.data
+        if data is None:
+            raise ObjectMissingError(name)
+        return bytes(data)
+
+    async def object_exists(self, store: ObjectStore, name: str) -> bool:
+        try:
+            await store.get_info(name)
+        except (ObjectNotFoundError, NotFoundError):
+            return False
+        return True
+
+    async def delete_object(self, store: ObjectStore, name: str) -> None:
+        with contextlib.suppress(ObjectNotFoundError, NotFoundError):
+            await store.delete(name)
+
+
+async def _kv_get(kv: KeyValue, key: str) -> bytes | None:
+    try:
+        entry = await kv.get(key)
+    except (KeyNotFoundError, NotFoundError):
+        return None
+    return entry.value if entry.value else None

@@ -1,0 +1,17 @@
+"""``python -m convoscope_analyzer``: run one analyzer replica."""
+
+from __future__ import annotations
+
+import sys
+
+from convoscope_analyzer.worker import run
+from convoscope_common.runtime import run_service
+
+
+def main() -> int:
+    """Start the analyzer worker until SIGTERM / SIGINT."""
+    return run_service("analyzer", run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

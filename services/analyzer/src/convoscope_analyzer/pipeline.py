@@ -1,0 +1,87 @@
+"""One analysis, start to finish, without I/O: redact, analyse, assemble.
+
+The worker runs :func:`run_pipeline` in a thread; ``checkpoint`` raises to stop
+it (cancel, timeout) and ``progress`` reports overall progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, analyze
+from convoscope_analyzer.privacy import PrivacyConfig, insights, redact_corpus
+from convoscope_common.corpus import Corpus
+from convoscope_common.messages import AnalysisOptions
+from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, PrivacyReport
+
+# Share of overall progress given to redaction; the engine gets the rest up to 95 %.
+_PRIVACY_SHARE = 0.2
+_ENGINE_END = 0.95
+
+
+@dataclass
+class PipelineOutput:
+    """The results plus the redacted corpus that exports without PII use."""
+
+    results: AnalysisResults
+    redacted_corpus: Corpus
+
+
+def run_pipeline(
+    corpus: Corpus,
+    options: AnalysisOptions,
+    privacy: PrivacyConfig,
+    *,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> PipelineOutput:
+    """Redact (always, for exports), analyse (the redacted corpus when privacy is on)."""
+
+    def report(update: ProgressUpdate) -> None:
+        if progress is not None:
+            progress(update)
+
+    total = sum(len(c.messages) for c in corpus.conversations)
+
+    def privacy_progress(done: int, of: int) -> None:
+        share = _PRIVACY_SHARE * (done / of if of else 1.0)
+        report(ProgressUpdate(fraction=share, step="Detecting personal data",
+                              message=f"Scanned {done:,} of {of:,} messages"))
+
+    report(ProgressUpdate(fraction=0.0, step="Detecting personal data",
+                          message=f"Scanning {total:,} messages"))
+    redacted, privacy_report = redact_corpus(
+        corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
+    )
+    if options.enable_privacy:
+        report(ProgressUpdate(fraction=_PRIVACY_SHARE, step="Detecting personal data",
+                              message="Personal data redacted",
+                              new_insights=insights(privacy_report)))
+
+    def engine_progress(update: ProgressUpdate) -> None:
+        scaled = _PRIVACY_SHARE + update.fraction * (_ENGINE_END - _PRIVACY_SHARE)
+        report(ProgressUpdate(fraction=scaled, step=update.step, message=update.message,
+                              new_insights=update.new_insights))
+
+    engine_options = EngineOptions(
+        enable_quality=options.enable_quality,
+        enable_temporal=options.enable_temporal,
+        enable_visualizations=options.enable_visualizations,
+        timezone=options.timezone,
+    )
+    results = analyze(
+        redacted if options.enable_privacy else corpus,
+        engine_options,
+        progress=engine_progress,
+        checkpoint=checkpoint,
+    )
+    results.options = AnalysisOptionsUsed(
+        enable_privacy=options.enable_privacy,
+        enable_quality=options.enable_quality,
+        enable_temporal=options.enable_temporal,
+        enable_visualizations=options.enable_visualizations,
+        timezone=options.timezone,
+    )
+    results.privacy = privacy_report if options.enable_privacy else PrivacyReport(enabled=False)
+    return PipelineOutput(results=results, redacted_corpus=redacted)

@@ -1,0 +1,76 @@
+"""NATS events -> Socket.IO rooms, and heartbeats -> the health view.
+
+Every gateway replica subscribes to ``convoscope.events.>`` without a queue
+group, so each delivers every job's events to its own connected clients.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
+from convoscope_common import names
+from convoscope_common.logs import get_logger
+from convoscope_common.messages import (
+    CancelledEvent,
+    CompleteEvent,
+    ErrorEvent,
+    JobEvent,
+    ProgressEvent,
+    heartbeat_decoder,
+    job_event_decoder,
+)
+from convoscope_gateway.state import Gateway
+
+log = get_logger(__name__)
+
+
+def room(job_id: str) -> str:
+    """The Socket.IO room of a job."""
+    return f"job:{job_id}"
+
+
+def event_payload(event: JobEvent) -> tuple[str, dict[str, Any]]:
+    """The Socket.IO event name and the seed's payload for a bus event."""
+    payload: dict[str, Any] = msgspec.to_builtins(event)
+    payload.pop("event", None)
+    match event:
+        case ProgressEvent():
+            return "progress", payload
+        case CompleteEvent():
+            return "complete", payload
+        case ErrorEvent():
+            return "error", payload
+        case CancelledEvent():
+            return "cancelled", payload
+    raise TypeError(type(event).__name__)  # pragma: no cover - the union is closed
+
+
+async def start_fanout(gw: Gateway) -> list[Subscription]:
+    """Subscribe to job events and service heartbeats."""
+
+    async def on_event(msg: Msg) -> None:
+        try:
+            event = job_event_decoder.decode(msg.data)
+        except msgspec.DecodeError:
+            log.warning("bad_event", subject=msg.subject)
+            return
+        name, payload = event_payload(event)
+        await gw.sio.emit(name, payload, room=room(event.job_id))
+
+    async def on_heartbeat(msg: Msg) -> None:
+        try:
+            beat = heartbeat_decoder.decode(msg.data)
+        except msgspec.DecodeError:
+            return
+        gw.services_seen[beat.service] = time.monotonic()
+        gw.active_jobs[beat.instance] = beat.active_jobs
+
+    return [
+        await gw.nc.subscribe(names.EVENTS_ALL, cb=on_event),
+        await gw.nc.subscribe(names.HEARTBEAT_ALL, cb=on_heartbeat),
+    ]

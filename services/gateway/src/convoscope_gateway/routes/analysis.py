@@ -1,0 +1,118 @@
+"""``POST /api/analysis``, ``GET`` and ``DELETE /api/analysis/{job_id}``."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from aiohttp import web
+
+from convoscope_common import names
+from convoscope_common.cache import cache_key, delete_results, load_results
+from convoscope_common.clock import new_id, utcnow
+from convoscope_common.messages import (
+    AnalysisAccepted,
+    AnalysisRequest,
+    AnalysisStatus,
+    AnalyzeJob,
+    CancelRequest,
+    JobState,
+    encode,
+)
+from convoscope_common.metrics import Counter
+from convoscope_gateway.access import job_for
+from convoscope_gateway.auth import owner_of
+from convoscope_gateway.errors import NotFoundError, ValidationError
+from convoscope_gateway.estimates import estimate_seconds
+from convoscope_gateway.jsonio import json_response, read_json
+from convoscope_gateway.routes.export import delete_exports_of
+from convoscope_gateway.state import GATEWAY
+
+CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups", ["result"])
+JOBS_SUBMITTED = Counter("convoscope_jobs_submitted_total", "Analysis jobs submitted")
+
+
+def _valid_timezone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+async def post_analysis(request: web.Request) -> web.Response:
+    """Start a job, or complete it at once from the cache."""
+    gw = request.app[GATEWAY]
+    body = await read_json(request, AnalysisRequest)
+    if not _valid_timezone(body.options.timezone):
+        raise ValidationError(f"unknown timezone {body.options.timezone!r}; use an IANA name "
+                              "such as 'Europe/Paris' or 'UTC'")
+    owner = owner_of(request)
+    record = await gw.stores.get_file(body.file_id)
+    if record is None or record.owner != owner:
+        raise NotFoundError(f"no upload with id {body.file_id!r} (it may have expired); "
+                            "upload the file again")
+    key = cache_key(record.file_hash, body.options)
+    job_id = new_id("job")
+    now = utcnow()
+    state = JobState(job_id=job_id, file_id=record.file_id, cache_key=key, owner=owner,
+                     options=body.options, created_at=now, updated_at=now)
+    index = await gw.stores.get_result_index(key)
+    if index is not None and await gw.stores.object_exists(gw.stores.results_data,
+                                                           index.results_object):
+        CACHE_LOOKUPS.labels(result="hit").inc()
+        state.status = "complete"
+        state.progress = 100.0
+        state.from_cache = True
+        state.current_step = "Complete"
+        state.message = "Results reused from the cache"
+        state.finished_at = now
+        await gw.stores.put_job(state)
+        return json_response(AnalysisAccepted(job_id=job_id, status="complete",
+                                              estimated_duration=0.0), status=201)
+    CACHE_LOOKUPS.labels(result="miss").inc()
+    state.message = "Waiting for an analyzer"
+    await gw.stores.put_job(state)
+    job = AnalyzeJob(job_id=job_id, file_id=record.file_id, file_hash=record.file_hash,
+                     corpus_object=record.corpus_object, options=body.options, cache_key=key,
+                     owner=owner, submitted_at=now)
+    await gw.js.publish(names.analyze_subject(body.options.priority), encode(job),
+                        stream=names.JOBS_STREAM)
+    JOBS_SUBMITTED.inc()
+    estimate = await estimate_seconds(gw, record.metadata.messages)
+    return json_response(AnalysisAccepted(job_id=job_id, status="pending",
+                                          estimated_duration=estimate), status=202)
+
+
+async def get_analysis(request: web.Request) -> web.Response:
+    """Status, progress and, once complete, the results."""
+    gw = request.app[GATEWAY]
+    state = await job_for(request, gw)
+    results = None
+    if state.status == "complete":
+        results = await load_results(gw.stores, state.cache_key)
+        if results is None:
+            raise NotFoundError("the results of this job are no longer cached; run it again")
+    return json_response(AnalysisStatus(
+        job_id=state.job_id, status=state.status, progress=state.progress,
+        current_step=state.current_step, message=state.message, insights=state.insights,
+        error=state.error, from_cache=state.from_cache, results=results))  # fmt: skip
+
+
+async def delete_analysis(request: web.Request) -> web.Response:
+    """Cancel a running job (the worker stops at its next checkpoint) and drop its results."""
+    gw = request.app[GATEWAY]
+    state = await job_for(request, gw)
+    await gw.stores.mark_cancelled(state.job_id)
+    await gw.nc.publish(names.cancel_subject(state.job_id),
+                        encode(CancelRequest(job_id=state.job_id)))
+    was = state.status
+    if state.status in ("pending", "processing"):
+        state.status = "cancelled"
+        state.current_step = "Cancelled"
+        state.message = "The analysis was cancelled"
+        state.finished_at = state.updated_at = utcnow()
+        await gw.stores.put_job(state)
+    deleted = await delete_results(gw.stores, state.cache_key)
+    exports = await delete_exports_of(gw, state.job_id)
+    return json_response({"job_id": state.job_id, "status": state.status, "previous_status": was,
+                          "results_deleted": deleted, "exports_deleted": exports})

@@ -1,0 +1,99 @@
+"""``POST /api/upload`` and ``GET /api/upload/{file_id}``."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from aiohttp import web
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from convoscope_common import names
+from convoscope_common.cache import has_results
+from convoscope_common.clock import utcnow
+from convoscope_common.messages import (
+    FileRecord,
+    ParseFailed,
+    ParseRequest,
+    UploadInfo,
+    UploadResponse,
+    encode,
+    parse_reply_decoder,
+)
+from convoscope_common.metrics import Counter
+from convoscope_gateway.auth import owner_of
+from convoscope_gateway.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from convoscope_gateway.jsonio import json_response
+from convoscope_gateway.state import GATEWAY
+from convoscope_gateway.uploads import receive_upload
+
+UPLOADS = Counter("convoscope_uploads_total", "Uploads by outcome", ["outcome"])
+
+
+def file_id_for(sha256_hex: str, owner: str | None) -> str:
+    """Same bytes, same owner -> same file id (uploads are addressed by content)."""
+    if owner is None:
+        return f"f_{sha256_hex[:32]}"
+    return "f_" + hashlib.sha256(f"{owner}:{sha256_hex}".encode()).hexdigest()[:32]
+
+
+async def post_upload(request: web.Request) -> web.Response:
+    """Store the bytes once per hash, ask ingest for metadata, return it."""
+    gw = request.app[GATEWAY]
+    owner = owner_of(request)
+    upload = await receive_upload(request, gw.settings.max_upload_bytes)
+    try:
+        file_id = file_id_for(upload.sha256, owner)
+        file_hash = f"sha256:{upload.sha256}"
+        existing = await gw.stores.get_file(file_id)
+        if existing is not None and await gw.stores.object_exists(
+            gw.stores.corpora, existing.corpus_object
+        ):
+            UPLOADS.labels(outcome="deduplicated").inc()
+            return json_response(UploadResponse(file_id=file_id, file_hash=file_hash,
+                                                metadata=existing.metadata))
+        upload_object = upload.sha256
+        if not await gw.stores.object_exists(gw.stores.uploads, upload_object):
+            await gw.stores.uploads.put(upload_object, upload.file)
+    finally:
+        upload.file.close()
+    request_msg = ParseRequest(file_id=file_id, file_hash=file_hash, upload_object=upload_object,
+                               filename=upload.filename, content_type=upload.content_type,
+                               size=upload.size)
+    try:
+        raw = await gw.nc.request(names.INGEST_PARSE, encode(request_msg),
+                                  timeout=gw.settings.ingest_timeout)
+    except NoRespondersError:
+        raise ServiceUnavailableError("the ingest service is not running; try again shortly") \
+            from None
+    except (NatsTimeoutError, TimeoutError):
+        raise ServiceUnavailableError("the ingest service did not answer in time") from None
+    reply = parse_reply_decoder.decode(raw.data)
+    if isinstance(reply, ParseFailed):
+        # Nothing half-written stays behind: the rejected bytes are removed.
+        await gw.stores.delete_object(gw.stores.uploads, upload_object)
+        UPLOADS.labels(outcome="rejected").inc()
+        raise UpstreamError(reply.error)
+    now = utcnow()
+    record = FileRecord(file_id=file_id, file_hash=file_hash, filename=upload.filename,
+                        upload_object=upload_object, corpus_object=reply.corpus_object,
+                        metadata=reply.metadata, owner=owner, created_at=now,
+                        expires_at=now + timedelta(seconds=gw.settings.upload_ttl))
+    await gw.stores.put_file(record)
+    UPLOADS.labels(outcome="parsed").inc()
+    return json_response(UploadResponse(file_id=file_id, file_hash=file_hash,
+                                        metadata=reply.metadata))
+
+
+async def get_upload(request: web.Request) -> web.Response:
+    """Metadata of an upload and whether cached results exist for it."""
+    gw = request.app[GATEWAY]
+    file_id = request.match_info["file_id"]
+    record = await gw.stores.get_file(file_id)
+    if record is None or record.owner != owner_of(request):
+        raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
+    return json_response(UploadInfo(
+        file_id=record.file_id, file_hash=record.file_hash, filename=record.filename,
+        metadata=record.metadata, cached_results=await has_results(gw.stores, record.file_hash),
+        created_at=record.created_at, expires_at=record.expires_at))  # fmt: skip

@@ -1,0 +1,93 @@
+"""Socket.IO handlers: connect, subscribe, unsubscribe.
+
+A client that subscribes late (or reconnects) gets the job's current state at
+once from the ``jobs`` KV bucket; later events arrive through the fan-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+
+from convoscope_common.config import Settings
+from convoscope_common.messages import JobState
+from convoscope_common.metrics import Gauge
+from convoscope_gateway.auth import check_key, presented_key
+from convoscope_gateway.errors import ApiError
+from convoscope_gateway.fanout import room
+from convoscope_gateway.state import Gateway
+
+
+def _job_id(data: Any) -> str | None:
+    if isinstance(data, dict) and isinstance(data.get("job_id"), str) and data["job_id"]:
+        return str(data["job_id"])
+    if isinstance(data, str) and data:
+        return data
+    return None
+
+
+def state_events(state: JobState) -> list[tuple[str, dict[str, Any]]]:
+    """The events that bring a client up to date with ``state``."""
+    progress = {
+        "job_id": state.job_id, "progress": state.progress, "current_step": state.current_step,
+        "message": state.message, "insights": list(state.insights), "status": state.status,
+    }  # fmt: skip
+    events: list[tuple[str, dict[str, Any]]] = [("progress", progress)]
+    if state.status == "complete":
+        events.append(("complete", {"job_id": state.job_id, "status": "complete",
+                                    "results_url": f"/api/analysis/{state.job_id}"}))
+    elif state.status == "failed" and state.error is not None:
+        events.append(("error", {"job_id": state.job_id, "error": state.error.message,
+                                 "details": state.error.details}))
+    elif state.status == "cancelled":
+        events.append(("cancelled", {"job_id": state.job_id, "status": "cancelled"}))
+    return events
+
+
+def register_socket_handlers(sio: socketio.AsyncServer, get_gateway: Callable[[], Gateway],
+                             settings: Settings, connections: Gauge) -> None:
+    """Attach the event handlers; ``get_gateway()`` returns the running Gateway."""
+
+    @sio.event
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        key = auth.get("api_key") if isinstance(auth, dict) else None
+        key = key or presented_key({"X-API-Key": environ.get("HTTP_X_API_KEY"),
+                                    "Authorization": environ.get("HTTP_AUTHORIZATION")})
+        try:
+            owner = check_key(settings, key)
+        except ApiError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+        await sio.save_session(sid, {"owner": owner})
+        connections.inc()
+
+    @sio.event
+    async def disconnect(sid: str, *_reason: Any) -> None:
+        connections.dec()
+
+    @sio.event
+    async def subscribe(sid: str, data: Any = None) -> dict[str, Any]:
+        gw: Gateway = get_gateway()
+        job_id = _job_id(data)
+        if job_id is None:
+            payload = {"job_id": None, "error": "subscribe needs {\"job_id\": \"...\"}"}
+            await sio.emit("error", payload, to=sid)
+            return {"ok": False, **payload}
+        state = await gw.stores.get_job(job_id)
+        session = await sio.get_session(sid)
+        if state is None or state.owner != session.get("owner"):
+            payload = {"job_id": job_id, "error": "unknown job", "details": None}
+            await sio.emit("error", payload, to=sid)
+            return {"ok": False, **payload}
+        await sio.enter_room(sid, room(job_id))
+        for name, payload in state_events(state):
+            await sio.emit(name, payload, to=sid)
+        return {"ok": True, "job_id": job_id, "status": state.status}
+
+    @sio.event
+    async def unsubscribe(sid: str, data: Any = None) -> dict[str, Any]:
+        job_id = _job_id(data)
+        if job_id is not None:
+            await sio.leave_room(sid, room(job_id))
+        return {"ok": job_id is not None, "job_id": job_id}

@@ -1,0 +1,61 @@
+"""``python -m convoscope_stack``: run the whole service locally until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from convoscope_stack.stack import Stack, StackError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start nats-server and every service, print the URL, stop all on a signal."""
+    parser = argparse.ArgumentParser(prog="convoscope-stack", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CONVOSCOPE_PORT", 5000)))
+    parser.add_argument("--host", default=os.environ.get("CONVOSCOPE_HOST", "127.0.0.1"))
+    parser.add_argument("--data-dir", type=Path, default=Path(".data"))
+    parser.add_argument("--nats-port", type=int, default=4222)
+    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"),
+                        help="use this NATS server instead of starting one")
+    parser.add_argument("--analyzers", type=int, default=1, help="analyzer replicas")
+    args = parser.parse_args(argv)
+
+    stop = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    stack = Stack(args.data_dir, port=args.port, host=args.host, nats_url=args.nats_url,
+                  nats_port=args.nats_port, analyzer_replicas=args.analyzers)
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"convoscope: could not start: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(f"ConvoScope is running at {stack.url}  (NATS {stack.nats_url}; logs in "
+          f"{stack.log_dir}). Press Ctrl-C to stop.", flush=True)
+    try:
+        while not stop:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    print(f"convoscope: {name} exited with {proc.returncode}", file=sys.stderr)
+                    stop = True
+            time.sleep(0.5)
+    finally:
+        print("convoscope: stopping...", flush=True)
+        stack.stop()
+        print("convoscope: stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

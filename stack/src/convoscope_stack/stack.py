@@ -1,0 +1,165 @@
+"""Start nats-server and the four services as separate processes, and stop them cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+from convoscope_stack.nats_server import NatsServer, free_port
+
+# The command of every service; compose.yaml runs exactly these (a test checks it).
+SERVICE_MODULES: dict[str, str] = {
+    "ingest": "convoscope_ingest",
+    "analyzer": "convoscope_analyzer",
+    "exporter": "convoscope_exporter",
+    "gateway": "convoscope_gateway",
+}
+
+
+def service_command(service: str) -> list[str]:
+    """The argv that runs ``service`` (``python -m <module>``)."""
+    return ["python", "-m", SERVICE_MODULES[service]]
+
+
+class StackError(RuntimeError):
+    """The stack did not come up."""
+
+
+class Stack:
+    """nats-server (embedded, unless ``nats_url`` is given) plus one process per service."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int = 5000,
+        host: str = "127.0.0.1",
+        nats_url: str | None = None,
+        nats_port: int = 0,
+        env: Mapping[str, str] | None = None,
+        analyzer_replicas: int = 1,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.host = host
+        self.analyzer_replicas = analyzer_replicas
+        self.extra_env = dict(env or {})
+        self.log_dir = log_dir or data_dir / "logs"
+        self.nats: NatsServer | None = None
+        self._nats_url = nats_url
+        self._nats_port = nats_port
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.metrics_ports: dict[str, int] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def nats_url(self) -> str:
+        if self._nats_url:
+            return self._nats_url
+        assert self.nats is not None
+        return self.nats.url
+
+    def _env(self, name: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env["CONVOSCOPE_NATS_URL"] = self.nats_url
+        env["CONVOSCOPE_HOST"] = self.host
+        env["CONVOSCOPE_PORT"] = str(self.port)
+        env.setdefault("CONVOSCOPE_LOG_FORMAT", "json")
+        env["CONVOSCOPE_INSTANCE"] = name
+        if name != "gateway":
+            self.metrics_ports[name] = free_port(self.host)
+            env["CONVOSCOPE_METRICS_PORT"] = str(self.metrics_ports[name])
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start_service(self, service: str, name: str | None = None) -> subprocess.Popen[bytes]:
+        """Start one service process (``name`` distinguishes replicas)."""
+        name = name or service
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        argv = service_command(service)
+        argv[0] = sys.executable
+        proc = subprocess.Popen(
+            argv, env=self._env(name), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start everything and wait until the gateway sees every service."""
+        if not self._nats_url:
+            self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port)
+            self.nats.start()
+        self.start_service("ingest")
+        for i in range(self.analyzer_replicas):
+            self.start_service("analyzer", "analyzer" if i == 0 else f"analyzer-{i + 1}")
+        self.start_service("exporter")
+        self.start_service("gateway")
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60.0) -> dict[str, object]:
+        """Wait until /api/health answers and lists ingest, analyzer and exporter."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise StackError(f"{name} exited with {proc.returncode}: see {self.log_dir}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=2) as resp:
+                    health: dict[str, object] = json.loads(resp.read())
+                services = health.get("services") or {}
+                if isinstance(services, dict) and {"ingest", "analyzer", "exporter"} <= set(
+                    services
+                ):
+                    return health
+                last = f"services seen: {sorted(services) if isinstance(services, dict) else []}"
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                last = str(exc)
+            time.sleep(0.2)
+        raise StackError(f"stack not ready after {timeout}s ({last}); logs in {self.log_dir}")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM every service (gateway first), wait, then stop nats-server."""
+        order = ["gateway"] + [n for n in self.procs if n != "gateway"]
+        for name in order:
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+        if self.nats is not None:
+            self.nats.stop()
+            self.nats = None
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
