@@ -114,6 +114,15 @@ class ParseHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     files_read: list[str] = []
 
 
+class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A claude.ai project from the export's side files (names only, no documents)."""
+
+    id: str
+    name: str | None = None
+    created_at: datetime | None = None
+    documents: int = 0
+
+
 class Corpus(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Everything the analyzer and exporter need from one upload."""
 
@@ -122,6 +131,9 @@ class Corpus(msgspec.Struct, kw_only=True, omit_defaults=True):
     source: Source = "claude"
     conversations: list[Conversation] = []
     health: ParseHealth = msgspec.field(default_factory=ParseHealth)
+    # Projects listed in the export (claude.ai ZIPs); exports do not link them to
+    # conversations, so Conversation.project is set only where the file says so.
+    projects: list[Project] = []
 
 
 _corpus_encoder = msgspec.msgpack.Encoder()

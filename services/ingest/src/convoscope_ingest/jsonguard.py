@@ -1,0 +1,174 @@
+"""Checks that run on raw bytes before any JSON decoder sees them.
+
+Binary sniffing, byte-order marks, a depth limit enforced by a cheap scan (msgspec's
+decoder is recursive, so a hostile file must be refused before decoding), and the
+translation of decoder failures into typed errors with line and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import msgspec
+
+from convoscope_ingest.errors import (
+    BinaryFileError,
+    EmptyFileError,
+    InvalidJsonError,
+    InvalidUtf8Error,
+    TooDeeplyNestedError,
+)
+from convoscope_ingest.textpos import describe_position
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+# Magic numbers of files people upload by mistake (images, PDFs, archives we do not read).
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ", "an xz archive"),
+    (b"\x7fELF", "an executable"),
+    (b"MZ", "an executable"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+# A JSON string token, unrolled so Python's regex engine runs it as tight loops.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# Everything that is not a bracket is dropped; openers become "(" and closers ")" so
+# one ``replace(b"()", b"")`` pass removes exactly one nesting level everywhere.
+_BRACKETS_ONLY = bytes.maketrans(b"[{]}", b"(())")
+_NON_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def strip_bom(data: bytes) -> bytes:
+    """Drop a UTF-8 byte-order mark; refuse UTF-16 text with a clear message."""
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM) :]
+    if data.startswith(_UTF16_BOMS):
+        raise InvalidUtf8Error(
+            "the file is UTF-16 text; exports are UTF-8, so upload the file as downloaded"
+        )
+    return data
+
+
+def first_significant_byte(data: bytes) -> int | None:
+    """Offset of the first non-whitespace byte, or None when there is none."""
+    match = re.search(rb"[^ \t\r\n]", data)
+    return match.start() if match else None
+
+
+def refuse_binary(data: bytes) -> None:
+    """Raise :class:`BinaryFileError` for known binary types or NUL bytes near the start."""
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise BinaryFileError(f"the file is {what}, not a JSON or ZIP export")
+    if b"\x00" in data[:8192]:
+        raise BinaryFileError()
+
+
+def json_depth_exceeds(data: bytes, max_depth: int) -> bool:
+    """True when the nesting of arrays and objects in ``data`` is deeper than ``max_depth``.
+
+    Strings are removed first (brackets inside them do not count), then each pass removes
+    the innermost bracket pairs; a well-formed document empties in exactly "depth" passes.
+    For malformed input the estimate errs on the deep side, which is the safe side.
+    """
+    brackets = _JSON_STRING.sub(b"", data).translate(_BRACKETS_ONLY, _NON_BRACKETS)
+    passes = 0
+    while brackets:
+        if passes >= max_depth:
+            return True
+        shorter = brackets.replace(b"()", b"")
+        if len(shorter) == len(brackets):
+            # Unbalanced: what is left is ")))(((" ; its openers still nest.
+            return passes + shorter.count(b"(") > max_depth
+        brackets = shorter
+        passes += 1
+    return False
+
+
+def check_depth(data: bytes, max_depth: int) -> None:
+    """Raise :class:`TooDeeplyNestedError` when ``data`` nests deeper than ``max_depth``."""
+    if json_depth_exceeds(data, max_depth):
+        raise TooDeeplyNestedError(
+            f"the JSON is nested more than {max_depth} levels deep, which no export does"
+        )
+
+
+def first_invalid_utf8(data: bytes, chunk_size: int = 1 << 20) -> int | None:
+    """Byte offset of the first invalid UTF-8 sequence, or None; reads in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk_size):
+        chunk = data[start : start + chunk_size]
+        try:
+            decoder.decode(chunk, final=start + chunk_size >= len(data))
+        except UnicodeDecodeError as exc:
+            # Bytes held back from the previous chunk belong before this chunk.
+            pending = len(decoder.getstate()[0]) if exc.start < 0 else 0
+            return max(0, start + exc.start - pending)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return len(data) - len(decoder.getstate()[0])
+    return None
+
+
+_BYTE_POSITION = re.compile(r"\(byte (\d+)\)")
+
+
+def decode_error(exc: Exception, data: bytes) -> Exception:
+    """Translate a msgspec or codec failure on ``data`` into a typed ingest error."""
+    if isinstance(exc, UnicodeDecodeError):
+        offset = first_invalid_utf8(data)
+        where = "" if offset is None else f" at {describe_position(data, offset)}"
+        return InvalidUtf8Error(f"the file is not valid UTF-8 text: invalid bytes{where}")
+    if isinstance(exc, RecursionError):
+        return TooDeeplyNestedError()
+    text = str(exc)
+    if "truncated" in text:
+        return InvalidJsonError(
+            f"the file is not valid JSON: unexpected end of data at "
+            f"{describe_position(data, len(data))}"
+        )
+    match = _BYTE_POSITION.search(text)
+    reason = text.removeprefix("JSON is malformed: ")
+    reason = _BYTE_POSITION.sub("", reason).strip()
+    if match:
+        where = describe_position(data, int(match.group(1)))
+        return InvalidJsonError(f"the file is not valid JSON: {reason} at {where}")
+    return InvalidJsonError(f"the file is not valid JSON: {reason}")
+
+
+def decode_top_level(data: bytes) -> object:
+    """Decode ``data`` into ``list[msgspec.Raw]`` or ``dict[str, msgspec.Raw]``.
+
+    Only the outer container is materialised: every element stays a zero-copy slice of
+    ``data``, so each conversation can be decoded (and freed) one at a time.
+    """
+    start = first_significant_byte(data)
+    if start is None:
+        raise EmptyFileError("the file is empty (only whitespace)")
+    opener = data[start : start + 1]
+    target: type = list[msgspec.Raw] if opener == b"[" else dict[str, msgspec.Raw]
+    try:
+        return msgspec.json.decode(data, type=target)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        if isinstance(exc, msgspec.ValidationError):
+            return _decode_scalar(data)
+        raise decode_error(exc, data) from None
+
+
+def _decode_scalar(data: bytes) -> object:
+    """A top level that is neither an array nor an object: valid JSON, but not an export."""
+    try:
+        return msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise decode_error(exc, data) from None

@@ -1,0 +1,217 @@
+"""The ingest entry point: export bytes in, normalised corpus and file metadata out.
+
+Pure: no I/O, no bus. Every rejection is an :class:`~convoscope_ingest.errors.IngestError`
+whose ``to_error_info()`` is what the service replies with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import msgspec
+
+from convoscope_common.corpus import Conversation, Corpus, Project, Source
+from convoscope_common.messages import FileMetadata, ParseHealthSummary
+from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
+from convoscope_ingest.documents import ConversationDocument, item_source, read_document
+from convoscope_ingest.errors import (
+    ConversationsNotFoundError,
+    EmptyFileError,
+    IngestError,
+    InvalidUtf8Error,
+    MixedExportsError,
+    NoConversationsError,
+    TooLargeError,
+)
+from convoscope_ingest.health import HealthRecorder
+from convoscope_ingest.jsonguard import decode_error, refuse_binary
+from convoscope_ingest.limits import ParseLimits
+from convoscope_ingest.projects import read_projects
+from convoscope_ingest.zipread import is_zip, read_export_zip
+
+__all__ = ["ParseLimits", "ParsedExport", "parse_export"]
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    """A parsed upload: the corpus for the object store and the metadata for the API."""
+
+    corpus: Corpus
+    metadata: FileMetadata
+
+
+def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedExport:  # noqa: B008
+    """Parse one upload (claude.ai or ChatGPT; JSON or ZIP) into a normalised corpus.
+
+    Raises an :class:`IngestError` subclass for anything that is not a readable export.
+    """
+    size = len(data)
+    if size > limits.max_bytes:
+        raise TooLargeError(
+            f"the file is {_megabytes(size)} MB; the upload limit is "
+            f"{_megabytes(limits.max_bytes)} MB"
+        )
+    if size == 0:
+        raise EmptyFileError()
+    health = HealthRecorder()
+    if is_zip(data):
+        corpus = _parse_zip(data, limits, health)
+    else:
+        refuse_binary(data)
+        document = read_document(data, limits.max_json_depth)
+        health.file_read("(uploaded file)")
+        conversations = _normalise_document(document, data, health, {})
+        fmt = f"{document.source}_wrapped_json" if document.wrapped else f"{document.source}_json"
+        corpus = _finish(document.source, fmt, conversations, [], health)
+    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def _parse_zip(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
+    contents = read_export_zip(data, limits)
+    if not contents.conversation_files:
+        raise ConversationsNotFoundError()
+    projects: list[Project] = []
+    for member in contents.project_files:
+        health.file_read(member.name)
+        projects.extend(read_projects(member.name, member.data, limits.max_json_depth, health))
+    for name in contents.noted_files:
+        health.file_read(f"{name} (noted, not stored)")
+    project_names = {p.id: p.name or p.id for p in projects}
+    documents: list[tuple[str, ConversationDocument, bytes]] = []
+    for member in contents.conversation_files:
+        try:
+            document = read_document(member.data, limits.max_json_depth)
+        except NoConversationsError:
+            health.file_read(f"{member.name} (empty)")
+            continue
+        except IngestError as exc:
+            # Same error, but saying which file inside the ZIP is at fault.
+            raise type(exc)(f"in {member.name}: {exc.message}", details=exc.details) from None
+        documents.append((member.name, document, member.data))
+    if not documents:
+        raise NoConversationsError()
+    sources = {document.source for _, document, _ in documents}
+    if len(sources) > 1:
+        raise MixedExportsError()
+    conversations: list[Conversation] = []
+    for name, document, member_data in documents:
+        health.file_read(name)
+        conversations.extend(_normalise_document(document, member_data, health, project_names))
+    source = documents[0][1].source
+    return _finish(source, f"{source}_zip", conversations, projects, health)
+
+
+def _normalise_document(
+    document: ConversationDocument,
+    data: bytes,
+    health: HealthRecorder,
+    project_names: Mapping[str, str],
+) -> list[Conversation]:
+    """Decode and normalise each conversation on its own, so one bad item is skipped, not fatal."""
+    result: list[Conversation] = []
+    for index, item in enumerate(document.items):
+        label = f"conversations[{index}]"
+        try:
+            if document.source == "claude":
+                raw_claude = claude_raw.conversation_decoder.decode(item)
+                conversation = claude_normalise.normalise_conversation(
+                    raw_claude, health, project_names
+                )
+            else:
+                raw_chatgpt = chatgpt_raw.conversation_decoder.decode(item)
+                conversation = chatgpt_normalise.normalise_conversation(raw_chatgpt, health)
+        except msgspec.ValidationError as exc:
+            if item_source(item) != document.source:
+                health.skip(label, "not a conversation of this export")
+            else:
+                health.skip(label, "invalid conversation", str(exc))
+            continue
+        except UnicodeDecodeError as exc:
+            error = decode_error(exc, data)
+            raise InvalidUtf8Error(str(error)) from None
+        if conversation is not None:
+            result.append(conversation)
+    return result
+
+
+def _finish(
+    source: Source,
+    fmt: str,
+    conversations: list[Conversation],
+    projects: list[Project],
+    health: HealthRecorder,
+) -> Corpus:
+    unique = _deduplicate(conversations, health)
+    if not unique:
+        raise NoConversationsError(
+            "the export contains no readable conversations"
+            if health.skipped_reasons
+            else "the export contains no conversations"
+        )
+    health.parsed(len(unique) + sum(len(c.messages) for c in unique))
+    health.hidden_messages = sum(c.hidden_messages for c in unique)
+    health.abandoned_messages = sum(c.abandoned_messages for c in unique)
+    return Corpus(
+        format=fmt,
+        source=source,
+        conversations=unique,
+        health=health.report(),
+        projects=projects,
+    )
+
+
+def _deduplicate(conversations: list[Conversation], health: HealthRecorder) -> list[Conversation]:
+    """One conversation per id (batch ZIPs overlap): the most recently updated copy wins."""
+    by_id: dict[str, Conversation] = {}
+    for conversation in conversations:
+        kept = by_id.get(conversation.id)
+        if kept is None:
+            by_id[conversation.id] = conversation
+            continue
+        health.skip(f"conversation {conversation.id}", "duplicate conversation")
+        if _freshness(conversation) > _freshness(kept):
+            by_id[conversation.id] = conversation
+    return list(by_id.values())
+
+
+def _freshness(conversation: Conversation) -> tuple[float, int]:
+    updated = conversation.updated_at or conversation.created_at
+    return (updated.timestamp() if updated else float("-inf"), len(conversation.messages))
+
+
+def build_metadata(corpus: Corpus, size: int) -> FileMetadata:
+    """Seed-shaped file metadata (size, counts, date range) plus format, source and health."""
+    health = corpus.health
+    return FileMetadata(
+        size=size,
+        conversations=len(corpus.conversations),
+        messages=sum(len(c.messages) for c in corpus.conversations),
+        date_range=date_range(corpus.conversations),
+        format=corpus.format,
+        source=corpus.source,
+        parse_health=ParseHealthSummary(
+            items_parsed=health.items_parsed,
+            items_skipped=health.items_skipped,
+            skipped_reasons=dict(health.skipped_reasons),
+            unknown_block_types=dict(health.unknown_block_types),
+            hidden_messages=health.hidden_messages,
+            abandoned_messages=health.abandoned_messages,
+            files_read=list(health.files_read),
+        ),
+    )
+
+
+def date_range(conversations: list[Conversation]) -> list[str]:
+    """``["YYYY-MM-DD", "YYYY-MM-DD"]`` (UTC) over message times, falling back to
+    conversation times; empty when nothing carries a time."""
+    stamps = [m.created_at for c in conversations for m in c.messages if m.created_at]
+    if not stamps:
+        stamps = [t for c in conversations for t in (c.created_at, c.updated_at) if t]
+    if not stamps:
+        return []
+    return [min(stamps).date().isoformat(), max(stamps).date().isoformat()]
