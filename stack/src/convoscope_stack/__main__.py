@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("CONVOSCOPE_HOST", "127.0.0.1"))
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
     parser.add_argument("--nats-port", type=int, default=4222)
-    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"),
-                        help="use this NATS server instead of starting one")
+    parser.add_argument(
+        "--nats-url",
+        default=os.environ.get("NATS_URL"),
+        help="use this NATS server instead of starting one",
+    )
     parser.add_argument("--analyzers", type=int, default=1, help="analyzer replicas")
     args = parser.parse_args(argv)
 
@@ -33,16 +36,25 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    stack = Stack(args.data_dir, port=args.port, host=args.host, nats_url=args.nats_url,
-                  nats_port=args.nats_port, analyzer_replicas=args.analyzers)
+    stack = Stack(
+        args.data_dir,
+        port=args.port,
+        host=args.host,
+        nats_url=args.nats_url,
+        nats_port=args.nats_port,
+        analyzer_replicas=args.analyzers,
+    )
     try:
         stack.start()
     except StackError as exc:
         print(f"convoscope: could not start: {exc}", file=sys.stderr)
         stack.stop()
         return 1
-    print(f"ConvoScope is running at {stack.url}  (NATS {stack.nats_url}; logs in "
-          f"{stack.log_dir}). Press Ctrl-C to stop.", flush=True)
+    print(
+        f"ConvoScope is running at {stack.url}  (NATS {stack.nats_url}; logs in "
+        f"{stack.log_dir}). Press Ctrl-C to stop.",
+        flush=True,
+    )
     try:
         while not stop:
             for name, proc in stack.procs.items():

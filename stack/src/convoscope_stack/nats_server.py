@@ -67,21 +67,27 @@ class NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         args = [
             find_nats_server(),
-            "-a", self.host,
-            "-p", str(self.port),
-            "-m", str(self.monitor_port),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-m",
+            str(self.monitor_port),
             "-js",
-            "-sd", str(self.store_dir),
-            "-l", str(self.log_file),
-        ]  # fmt: skip
+            "-sd",
+            str(self.store_dir),
+            "-l",
+            str(self.log_file),
+        ]
         if self.log_file.exists():
             self.log_file.unlink()
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise NatsServerError(f"nats-server exited with {self._proc.returncode}: "
-                                      f"{self._tail_log()}")
+                raise NatsServerError(
+                    f"nats-server exited with {self._proc.returncode}: {self._tail_log()}"
+                )
             if self.log_file.exists() and _READY.search(self.log_file.read_text(errors="replace")):
                 return
             time.sleep(0.05)

@@ -89,13 +89,17 @@ class Stack:
         """Start one service process (``name`` distinguishes replicas)."""
         name = name or service
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        log = open(self.log_dir / f"{name}.log", "ab")
         argv = service_command(service)
         argv[0] = sys.executable
         proc = subprocess.Popen(
-            argv, env=self._env(name), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            argv,
+            env=self._env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         self.procs[name] = proc
         return proc

@@ -21,11 +21,18 @@ from convoscope_common.storage import ObjectMissingError, Stores
 log = get_logger(__name__)
 
 # Options that change the numbers; priority does not.
-_RESULT_OPTIONS = ("enable_privacy", "enable_quality", "enable_temporal",
-                   "enable_visualizations", "timezone")
+_RESULT_OPTIONS = (
+    "enable_privacy",
+    "enable_quality",
+    "enable_temporal",
+    "enable_visualizations",
+    "timezone",
+)
 
 
-def cache_key(file_hash: str, options: AnalysisOptions, engine_version: str = ENGINE_VERSION) -> str:
+def cache_key(
+    file_hash: str, options: AnalysisOptions, engine_version: str = ENGINE_VERSION
+) -> str:
     """The results key for this file, these options and this engine."""
     relevant = {name: getattr(options, name) for name in _RESULT_OPTIONS}
     material = msgspec.json.encode({"options": relevant, "engine": engine_version})

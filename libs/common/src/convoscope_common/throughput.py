@@ -38,15 +38,20 @@ def updated(current: Throughput, messages: int, seconds: float) -> Throughput:
         return current
     rate = messages / seconds
     if current.samples == 0:
-        return Throughput(messages_per_second=rate, overhead_seconds=current.overhead_seconds,
-                          samples=1)
+        return Throughput(
+            messages_per_second=rate, overhead_seconds=current.overhead_seconds, samples=1
+        )
     blended = (1 - _WEIGHT) * current.messages_per_second + _WEIGHT * rate
-    return Throughput(messages_per_second=blended, overhead_seconds=current.overhead_seconds,
-                      samples=current.samples + 1)
+    return Throughput(
+        messages_per_second=blended,
+        overhead_seconds=current.overhead_seconds,
+        samples=current.samples + 1,
+    )
 
 
 async def record_throughput(stores: Stores, messages: int, seconds: float) -> None:
     """Store the average updated with one finished job."""
     current = await read_throughput(stores)
-    await stores.jobs.put(THROUGHPUT_KEY, msgspec.msgpack.encode(updated(current, messages,
-                                                                          seconds)))
+    await stores.jobs.put(
+        THROUGHPUT_KEY, msgspec.msgpack.encode(updated(current, messages, seconds))
+    )

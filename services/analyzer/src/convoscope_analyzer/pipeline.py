@@ -46,23 +46,42 @@ def run_pipeline(
 
     def privacy_progress(done: int, of: int) -> None:
         share = _PRIVACY_SHARE * (done / of if of else 1.0)
-        report(ProgressUpdate(fraction=share, step="Detecting personal data",
-                              message=f"Scanned {done:,} of {of:,} messages"))
+        report(
+            ProgressUpdate(
+                fraction=share,
+                step="Detecting personal data",
+                message=f"Scanned {done:,} of {of:,} messages",
+            )
+        )
 
-    report(ProgressUpdate(fraction=0.0, step="Detecting personal data",
-                          message=f"Scanning {total:,} messages"))
+    report(
+        ProgressUpdate(
+            fraction=0.0, step="Detecting personal data", message=f"Scanning {total:,} messages"
+        )
+    )
     redacted, privacy_report = redact_corpus(
         corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
     )
     if options.enable_privacy:
-        report(ProgressUpdate(fraction=_PRIVACY_SHARE, step="Detecting personal data",
-                              message="Personal data redacted",
-                              new_insights=insights(privacy_report)))
+        report(
+            ProgressUpdate(
+                fraction=_PRIVACY_SHARE,
+                step="Detecting personal data",
+                message="Personal data redacted",
+                new_insights=insights(privacy_report),
+            )
+        )
 
     def engine_progress(update: ProgressUpdate) -> None:
         scaled = _PRIVACY_SHARE + update.fraction * (_ENGINE_END - _PRIVACY_SHARE)
-        report(ProgressUpdate(fraction=scaled, step=update.step, message=update.message,
-                              new_insights=update.new_insights))
+        report(
+            ProgressUpdate(
+                fraction=scaled,
+                step=update.step,
+                message=update.message,
+                new_insights=update.new_insights,
+            )
+        )
 
     engine_options = EngineOptions(
         enable_quality=options.enable_quality,

@@ -51,9 +51,10 @@ log = get_logger(__name__)
 JOBS = Counter("convoscope_analyzer_jobs_total", "Analysis jobs by outcome", ["outcome"])
 ACTIVE = Gauge("convoscope_analyzer_active_jobs", "Jobs running in this replica")
 DURATION = Histogram(
-    "convoscope_analysis_duration_seconds", "Wall time of one analysis",
+    "convoscope_analysis_duration_seconds",
+    "Wall time of one analysis",
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
-)  # fmt: skip
+)
 REDELIVERIES = Counter("convoscope_analyzer_redeliveries_total", "Jobs received more than once")
 MESSAGES = Counter("convoscope_analyzer_messages_total", "Messages analysed")
 
@@ -123,12 +124,17 @@ class ProgressPublisher:
             self.flush()
 
     def flush(self) -> None:
-        event = ProgressEvent(job_id=self.state.job_id, progress=self.state.progress,
-                              current_step=self.state.current_step, message=self.state.message,
-                              insights=list(self.state.insights))
+        event = ProgressEvent(
+            job_id=self.state.job_id,
+            progress=self.state.progress,
+            current_step=self.state.current_step,
+            message=self.state.message,
+            insights=list(self.state.insights),
+        )
         self.pending.clear()
-        snapshot = msgspec.structs.replace(self.state, updated_at=utcnow(),
-                                           insights=list(self.state.insights))
+        snapshot = msgspec.structs.replace(
+            self.state, updated_at=utcnow(), insights=list(self.state.insights)
+        )
         task = asyncio.ensure_future(self.worker.publish_progress(snapshot, event))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -240,10 +246,15 @@ class AnalyzerWorker:
                 await msg.ack()
                 return
             if attempts > self.settings.max_attempts:
-                await self._finish_failed(state, ErrorInfo(
-                    code="job_failed_repeatedly", status=500,
-                    message=f"the analysis stopped unexpectedly {attempts - 1} times; "
-                            "it was given up"))  # fmt: skip
+                await self._finish_failed(
+                    state,
+                    ErrorInfo(
+                        code="job_failed_repeatedly",
+                        status=500,
+                        message=f"the analysis stopped unexpectedly {attempts - 1} times; "
+                        "it was given up",
+                    ),
+                )
                 await msg.ack()
                 return
             await self._run(msg, job, state, attempts)
@@ -262,9 +273,16 @@ class AnalyzerWorker:
         state.updated_at = utcnow()
         publisher = ProgressPublisher(self, state)
         try:
-            await self.publish_progress(state, ProgressEvent(
-                job_id=job.job_id, progress=state.progress, current_step=state.current_step,
-                message=state.message, insights=list(state.insights)))  # fmt: skip
+            await self.publish_progress(
+                state,
+                ProgressEvent(
+                    job_id=job.job_id,
+                    progress=state.progress,
+                    current_step=state.current_step,
+                    message=state.message,
+                    insights=list(state.insights),
+                ),
+            )
             if await self._complete_from_cache(job, state):
                 JOBS.labels(outcome="cache_hit").inc()
                 await msg.ack()
@@ -275,9 +293,13 @@ class AnalyzerWorker:
             n_messages = sum(len(c.messages) for c in corpus.conversations)
             MESSAGES.inc(n_messages)
             output = await asyncio.to_thread(
-                run_pipeline, corpus, job.options, self.privacy,
-                progress=publisher, checkpoint=running.checkpoint,
-            )  # fmt: skip
+                run_pipeline,
+                corpus,
+                job.options,
+                self.privacy,
+                progress=publisher,
+                checkpoint=running.checkpoint,
+            )
             del corpus
             await publisher.drain()
             output.results.generated_at = utcnow()
@@ -288,8 +310,11 @@ class AnalyzerWorker:
             state.message = "Analysis complete"
             state.finished_at = state.updated_at = utcnow()
             await self._write_state(state)
-            await self._publish(job.job_id, "complete", CompleteEvent(
-                job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"))  # fmt: skip
+            await self._publish(
+                job.job_id,
+                "complete",
+                CompleteEvent(job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"),
+            )
             elapsed = time.perf_counter() - started
             DURATION.observe(elapsed)
             JOBS.labels(outcome="complete").inc()
@@ -302,27 +327,42 @@ class AnalyzerWorker:
             await msg.ack()
         except JobTimedOutError:
             await publisher.drain()
-            await self._finish_failed(state, ErrorInfo(
-                code="job_timeout", status=504,
-                message=f"the analysis took longer than the {self.settings.job_timeout:g} s "
-                        "limit (JOB_TIMEOUT) and was stopped"))  # fmt: skip
+            await self._finish_failed(
+                state,
+                ErrorInfo(
+                    code="job_timeout",
+                    status=504,
+                    message=f"the analysis took longer than the {self.settings.job_timeout:g} s "
+                    "limit (JOB_TIMEOUT) and was stopped",
+                ),
+            )
             await msg.ack()
         except WorkerShutdownError:
             await publisher.drain()
             log.info("job_requeued_on_shutdown")
             await msg.nak()
         except ObjectMissingError:
-            await self._finish_failed(state, ErrorInfo(
-                code="upload_expired", status=410,
-                message="the uploaded file has expired or was deleted; upload it again"))  # fmt: skip
+            await self._finish_failed(
+                state,
+                ErrorInfo(
+                    code="upload_expired",
+                    status=410,
+                    message="the uploaded file has expired or was deleted; upload it again",
+                ),
+            )
             await msg.ack()
         except Exception as exc:
             await publisher.drain()
             log.error("job_failed", error=type(exc).__name__)
-            await self._finish_failed(state, ErrorInfo(
-                code="analysis_failed", status=500,
-                message="the analysis failed because of an internal error",
-                details=type(exc).__name__))  # fmt: skip
+            await self._finish_failed(
+                state,
+                ErrorInfo(
+                    code="analysis_failed",
+                    status=500,
+                    message="the analysis failed because of an internal error",
+                    details=type(exc).__name__,
+                ),
+            )
             await msg.ack()
         finally:
             keepalive.cancel()
@@ -358,8 +398,11 @@ class AnalyzerWorker:
         state.message = "Results reused from the cache"
         state.finished_at = state.updated_at = utcnow()
         await self._write_state(state)
-        await self._publish(job.job_id, "complete", CompleteEvent(
-            job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"))  # fmt: skip
+        await self._publish(
+            job.job_id,
+            "complete",
+            CompleteEvent(job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"),
+        )
         return True
 
     async def _store_results(
@@ -371,11 +414,18 @@ class AnalyzerWorker:
         await self.stores.results_data.put(results_name, blob)
         await self.stores.results_data.put(corpus_name, corpus_bytes)
         now = utcnow()
-        await self.stores.put_result_index(ResultIndex(
-            cache_key=job.cache_key, results_object=results_name,
-            size=len(blob) + len(corpus_bytes), file_hash=job.file_hash,
-            engine_version=ENGINE_VERSION, created_at=now, last_access=now,
-            redacted_corpus_object=corpus_name))  # fmt: skip
+        await self.stores.put_result_index(
+            ResultIndex(
+                cache_key=job.cache_key,
+                results_object=results_name,
+                size=len(blob) + len(corpus_bytes),
+                file_hash=job.file_hash,
+                engine_version=ENGINE_VERSION,
+                created_at=now,
+                last_access=now,
+                redacted_corpus_object=corpus_name,
+            )
+        )
 
     # --- state and events -------------------------------------------------------------
 
@@ -413,8 +463,11 @@ class AnalyzerWorker:
         state.message = error.message
         state.finished_at = state.updated_at = utcnow()
         await self._write_state(state)
-        await self._publish(state.job_id, "error", ErrorEvent(
-            job_id=state.job_id, error=error.message, details=error.details))  # fmt: skip
+        await self._publish(
+            state.job_id,
+            "error",
+            ErrorEvent(job_id=state.job_id, error=error.message, details=error.details),
+        )
         JOBS.labels(outcome="failed").inc()
         log.warning("job_failed_final", code=error.code)
 

@@ -41,8 +41,11 @@ log = get_logger(__name__)
 
 EXPORTS = Counter("convoscope_exporter_exports_total", "Exports by outcome", ["outcome"])
 FILES = Counter("convoscope_exporter_files_total", "Files rendered", ["format"])
-RENDER_SECONDS = Histogram("convoscope_exporter_render_seconds", "Time to render one export",
-                           buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120))
+RENDER_SECONDS = Histogram(
+    "convoscope_exporter_render_seconds",
+    "Time to render one export",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
+)
 
 
 class ExporterWorker:
@@ -54,8 +57,9 @@ class ExporterWorker:
         self.active = 0
 
     async def run(self) -> None:
-        sub = await self.ctx.js.pull_subscribe_bind(durable=names.EXPORTER_DURABLE,
-                                                    stream=names.JOBS_STREAM)
+        sub = await self.ctx.js.pull_subscribe_bind(
+            durable=names.EXPORTER_DURABLE, stream=names.JOBS_STREAM
+        )
         while not self.ctx.stopping.is_set():
             try:
                 msgs = await sub.fetch(1, timeout=0.5)
@@ -87,25 +91,43 @@ class ExporterWorker:
                 state.status = "complete"
                 state.progress = 100.0
                 await self._save(state)
-                await self._publish(job.export_id, "complete", CompleteEvent(
-                    job_id=job.export_id, results_url=f"/api/export/{job.export_id}"))  # fmt: skip
+                await self._publish(
+                    job.export_id,
+                    "complete",
+                    CompleteEvent(job_id=job.export_id, results_url=f"/api/export/{job.export_id}"),
+                )
                 EXPORTS.labels(outcome="complete").inc()
                 RENDER_SECONDS.observe(time.perf_counter() - started)
-                log.info("export_complete", files=len(state.files),
-                         seconds=round(time.perf_counter() - started, 3))
+                log.info(
+                    "export_complete",
+                    files=len(state.files),
+                    seconds=round(time.perf_counter() - started, 3),
+                )
             except InvalidFilterError as exc:
-                await self._fail(state, ErrorInfo(code="invalid_filter", status=422,
-                                                  message=str(exc)))
+                await self._fail(
+                    state, ErrorInfo(code="invalid_filter", status=422, message=str(exc))
+                )
             except ObjectMissingError:
-                await self._fail(state, ErrorInfo(
-                    code="results_expired", status=410,
-                    message="the results or the corpus of this job are no longer stored; "
-                            "run the analysis again"))  # fmt: skip
+                await self._fail(
+                    state,
+                    ErrorInfo(
+                        code="results_expired",
+                        status=410,
+                        message="the results or the corpus of this job are no longer stored; "
+                        "run the analysis again",
+                    ),
+                )
             except Exception as exc:
                 log.error("export_failed", error=type(exc).__name__)
-                await self._fail(state, ErrorInfo(code="export_failed", status=500,
-                                                  message="the export could not be rendered",
-                                                  details=type(exc).__name__))
+                await self._fail(
+                    state,
+                    ErrorInfo(
+                        code="export_failed",
+                        status=500,
+                        message="the export could not be rendered",
+                        details=type(exc).__name__,
+                    ),
+                )
             finally:
                 keepalive.cancel()
                 self.active -= 1
@@ -113,31 +135,52 @@ class ExporterWorker:
 
     async def _render_all(self, job: ExportJob, state: ExportState) -> list[ExportFile]:
         flt = parse_filter(job.options.filter)
-        results = decode_results(await self.stores.read_object(self.stores.results_data,
-                                                               job.results_object))
+        results = decode_results(
+            await self.stores.read_object(self.stores.results_data, job.results_object)
+        )
         store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
         corpus = decode_corpus(await self.stores.read_object(store, job.corpus_object))
         results, corpus = apply_filter(results, corpus, flt)
         manifest = ExportManifest(
-            export_id=job.export_id, job_id=job.job_id, engine_version=results.engine_version,
-            results_schema_version=RESULTS_SCHEMA_VERSION, include_pii=job.options.include_pii,
-            filter=flt, input_hash=job.file_hash, created_at=utcnow(), formats=job.formats)  # fmt: skip
+            export_id=job.export_id,
+            job_id=job.job_id,
+            engine_version=results.engine_version,
+            results_schema_version=RESULTS_SCHEMA_VERSION,
+            include_pii=job.options.include_pii,
+            filter=flt,
+            input_hash=job.file_hash,
+            created_at=utcnow(),
+            formats=job.formats,
+        )
         files: list[ExportFile] = []
         for i, fmt in enumerate(job.formats):
-            rendered = await asyncio.to_thread(render_export, fmt, results, corpus,
-                                               manifest=manifest)
+            rendered = await asyncio.to_thread(
+                render_export, fmt, results, corpus, manifest=manifest
+            )
             for item in rendered:
                 await self.stores.exports_data.put(f"{job.export_id}/{item.filename}", item.data)
-                files.append(ExportFile(
-                    format=fmt, filename=item.filename, size=len(item.data),
-                    content_type=item.content_type,
-                    url=f"/api/export/{job.export_id}/file/{item.filename}"))  # fmt: skip
+                files.append(
+                    ExportFile(
+                        format=fmt,
+                        filename=item.filename,
+                        size=len(item.data),
+                        content_type=item.content_type,
+                        url=f"/api/export/{job.export_id}/file/{item.filename}",
+                    )
+                )
                 FILES.labels(format=fmt).inc()
             state.progress = round(100.0 * (i + 1) / len(job.formats), 1)
             await self._save(state)
-            await self._publish(job.export_id, "progress", ProgressEvent(
-                job_id=job.export_id, progress=state.progress, current_step=f"Rendered {fmt}",
-                message=f"Rendered {i + 1} of {len(job.formats)} formats"))  # fmt: skip
+            await self._publish(
+                job.export_id,
+                "progress",
+                ProgressEvent(
+                    job_id=job.export_id,
+                    progress=state.progress,
+                    current_step=f"Rendered {fmt}",
+                    message=f"Rendered {i + 1} of {len(job.formats)} formats",
+                ),
+            )
         return files
 
     async def _keep_alive(self, msg: Msg) -> None:
@@ -154,8 +197,11 @@ class ExporterWorker:
         state.status = "failed"
         state.error = error
         await self._save(state)
-        await self._publish(state.export_id, "error", ErrorEvent(
-            job_id=state.export_id, error=error.message, details=error.details))  # fmt: skip
+        await self._publish(
+            state.export_id,
+            "error",
+            ErrorEvent(job_id=state.export_id, error=error.message, details=error.details),
+        )
         EXPORTS.labels(outcome="failed").inc()
 
     async def _publish(self, export_id: str, kind: str, event: msgspec.Struct) -> None:

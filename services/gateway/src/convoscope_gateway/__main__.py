@@ -15,8 +15,14 @@ def main() -> int:
     """Run the gateway until SIGTERM / SIGINT (aiohttp shuts down gracefully)."""
     settings = load_settings()
     configure_logging("gateway", settings.log_level, settings.log_format)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                print=None, access_log=None, shutdown_timeout=10)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=10,
+    )
     return 0
 
 

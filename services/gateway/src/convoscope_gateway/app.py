@@ -29,8 +29,7 @@ from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
 
 log = get_logger(__name__)
 
-REQUESTS = Counter("convoscope_http_requests_total", "HTTP requests",
-                   ["method", "route", "status"])
+REQUESTS = Counter("convoscope_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("convoscope_http_request_seconds", "HTTP request latency", ["route"])
 SOCKETS = Gauge("convoscope_socketio_connections", "Connected Socket.IO clients")
 
@@ -39,8 +38,11 @@ SOCKETS = Gauge("convoscope_socketio_connections", "Connected Socket.IO clients"
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Count requests and time them by route template (never by raw path: ids are unbounded)."""
     started = time.perf_counter()
-    route = request.match_info.route.resource.canonical if request.match_info.route.resource \
+    route = (
+        request.match_info.route.resource.canonical
+        if request.match_info.route.resource
         else "unmatched"
+    )
     response = await handler(request)
     REQUESTS.labels(request.method, route, str(response.status)).inc()
     LATENCY.labels(route).observe(time.perf_counter() - started)
@@ -90,11 +92,10 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=1024 * 1024,  # JSON bodies; uploads stream with their own limit
     )
     app[SETTINGS] = settings
-    origins: list[str] | str = (
-        "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+    origins: list[str] | str = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
     )
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=origins,
-                               logger=False, engineio_logger=False)
     sio.attach(app)
     app[SIO] = sio
     register_socket_handlers(sio, lambda: app[GATEWAY], settings, SOCKETS)

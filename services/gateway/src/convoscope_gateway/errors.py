@@ -18,8 +18,9 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, details: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -79,19 +80,39 @@ class UpstreamError(ApiError):
         self.code = info.code
 
 
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 409: "Conflict", 410: "Gone",
-            413: "Payload Too Large", 415: "Unsupported Media Type",
-            422: "Unprocessable Entity", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
-def json_error(status: int, code: str, message: str, details: str | None = None,
-               headers: dict[str, str] | None = None) -> web.Response:
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    details: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     """A JSON error response (``{"error", "message", "details"}``)."""
     body = ErrorBody(error=code, message=message, details=details)
-    return web.Response(status=status, body=msgspec.json.encode(body),
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode(body),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 @web.middleware
@@ -105,8 +126,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         code = _REASONS.get(exc.status, "error").lower().replace(" ", "_")
-        message = {404: "no such endpoint", 405: f"method {request.method} is not allowed here"
-                   }.get(exc.status, exc.reason or code)
+        message = {
+            404: "no such endpoint",
+            405: f"method {request.method} is not allowed here",
+        }.get(exc.status, exc.reason or code)
         headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
         return json_error(exc.status, code, message, headers=headers)
     except Exception as exc:

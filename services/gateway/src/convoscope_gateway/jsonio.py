@@ -16,15 +16,17 @@ MAX_JSON_BODY = 1024 * 1024
 
 def json_response(obj: Any, status: int = 200) -> web.Response:
     """Encode a Struct (or builtins) as a JSON response."""
-    return web.Response(status=status, body=msgspec.json.encode(obj),
-                        content_type="application/json")
+    return web.Response(
+        status=status, body=msgspec.json.encode(obj), content_type="application/json"
+    )
 
 
 async def read_json(request: web.Request, type_: type[T]) -> T:
     """Decode the body as ``type_``: 415 if not JSON, 400 if malformed, 422 if invalid."""
     if request.content_type not in ("application/json", ""):
         raise UnsupportedMediaTypeError(
-            f"send the body as application/json, not {request.content_type}")
+            f"send the body as application/json, not {request.content_type}"
+        )
     if request.content_length is not None and request.content_length > MAX_JSON_BODY:
         raise BadRequestError("the JSON body is too large")
     body = await request.read()

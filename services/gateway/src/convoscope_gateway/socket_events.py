@@ -31,30 +31,58 @@ def _job_id(data: Any) -> str | None:
 def state_events(state: JobState) -> list[tuple[str, dict[str, Any]]]:
     """The events that bring a client up to date with ``state``."""
     progress = {
-        "job_id": state.job_id, "progress": state.progress, "current_step": state.current_step,
-        "message": state.message, "insights": list(state.insights), "status": state.status,
-    }  # fmt: skip
+        "job_id": state.job_id,
+        "progress": state.progress,
+        "current_step": state.current_step,
+        "message": state.message,
+        "insights": list(state.insights),
+        "status": state.status,
+    }
     events: list[tuple[str, dict[str, Any]]] = [("progress", progress)]
     if state.status == "complete":
-        events.append(("complete", {"job_id": state.job_id, "status": "complete",
-                                    "results_url": f"/api/analysis/{state.job_id}"}))
+        events.append(
+            (
+                "complete",
+                {
+                    "job_id": state.job_id,
+                    "status": "complete",
+                    "results_url": f"/api/analysis/{state.job_id}",
+                },
+            )
+        )
     elif state.status == "failed" and state.error is not None:
-        events.append(("error", {"job_id": state.job_id, "error": state.error.message,
-                                 "details": state.error.details}))
+        events.append(
+            (
+                "error",
+                {
+                    "job_id": state.job_id,
+                    "error": state.error.message,
+                    "details": state.error.details,
+                },
+            )
+        )
     elif state.status == "cancelled":
         events.append(("cancelled", {"job_id": state.job_id, "status": "cancelled"}))
     return events
 
 
-def register_socket_handlers(sio: socketio.AsyncServer, get_gateway: Callable[[], Gateway],
-                             settings: Settings, connections: Gauge) -> None:
+def register_socket_handlers(
+    sio: socketio.AsyncServer,
+    get_gateway: Callable[[], Gateway],
+    settings: Settings,
+    connections: Gauge,
+) -> None:
     """Attach the event handlers; ``get_gateway()`` returns the running Gateway."""
 
     @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         key = auth.get("api_key") if isinstance(auth, dict) else None
-        key = key or presented_key({"X-API-Key": environ.get("HTTP_X_API_KEY"),
-                                    "Authorization": environ.get("HTTP_AUTHORIZATION")})
+        key = key or presented_key(
+            {
+                "X-API-Key": environ.get("HTTP_X_API_KEY"),
+                "Authorization": environ.get("HTTP_AUTHORIZATION"),
+            }
+        )
         try:
             owner = check_key(settings, key)
         except ApiError as exc:
@@ -71,7 +99,7 @@ def register_socket_handlers(sio: socketio.AsyncServer, get_gateway: Callable[[]
         gw: Gateway = get_gateway()
         job_id = _job_id(data)
         if job_id is None:
-            payload = {"job_id": None, "error": "subscribe needs {\"job_id\": \"...\"}"}
+            payload = {"job_id": None, "error": 'subscribe needs {"job_id": "..."}'}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
         state = await gw.stores.get_job(job_id)

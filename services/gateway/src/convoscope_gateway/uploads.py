@@ -9,7 +9,11 @@ from typing import IO
 
 from aiohttp import BodyPartReader, web
 
-from convoscope_gateway.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from convoscope_gateway.errors import (
+    BadRequestError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 
 CHUNK = 256 * 1024
 
@@ -31,7 +35,8 @@ async def receive_upload(request: web.Request, max_bytes: int) -> ReceivedUpload
         raise PayloadTooLargeError(_too_large(max_bytes))
     if not request.content_type.startswith("multipart/"):
         raise UnsupportedMediaTypeError(
-            "upload the export as multipart/form-data with the file in the field 'file'")
+            "upload the export as multipart/form-data with the file in the field 'file'"
+        )
     try:
         reader = await request.multipart()
     except (AssertionError, ValueError) as exc:  # aiohttp asserts on a missing boundary
@@ -48,7 +53,7 @@ async def receive_upload(request: web.Request, max_bytes: int) -> ReceivedUpload
 
 async def _spool(part: BodyPartReader, max_bytes: int) -> ReceivedUpload:
     digest = hashlib.sha256()
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     size = 0
     try:
         while chunk := await part.read_chunk(CHUNK):
@@ -64,9 +69,13 @@ async def _spool(part: BodyPartReader, max_bytes: int) -> ReceivedUpload:
         spool.close()
         raise BadRequestError("the uploaded file is empty")
     spool.seek(0)
-    return ReceivedUpload(file=spool, size=size, sha256=digest.hexdigest(),
-                          filename=part.filename or "",
-                          content_type=part.headers.get("Content-Type", ""))
+    return ReceivedUpload(
+        file=spool,
+        size=size,
+        sha256=digest.hexdigest(),
+        filename=part.filename or "",
+        content_type=part.headers.get("Content-Type", ""),
+    )
 
 
 def _too_large(max_bytes: int) -> str:

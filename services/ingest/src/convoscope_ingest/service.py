@@ -35,9 +35,10 @@ log = get_logger(__name__)
 
 PARSES = Counter("convoscope_ingest_parses_total", "Parse requests by outcome", ["outcome"])
 PARSE_SECONDS = Histogram(
-    "convoscope_ingest_parse_seconds", "Time to parse and store one upload",
+    "convoscope_ingest_parse_seconds",
+    "Time to parse and store one upload",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
-)  # fmt: skip
+)
 PARSE_BYTES = Counter("convoscope_ingest_bytes_total", "Bytes of uploads parsed")
 
 
@@ -75,8 +76,11 @@ class IngestService:
         try:
             req = parse_request_decoder.decode(payload)
         except Exception:
-            return ParseFailed(error=ErrorInfo(code="bad_request", status=400,
-                                               message="the parse request could not be read"))
+            return ParseFailed(
+                error=ErrorInfo(
+                    code="bad_request", status=400, message="the parse request could not be read"
+                )
+            )
         with structlog.contextvars.bound_contextvars(file_id=req.file_id):
             started = time.perf_counter()
             async with self._lock:
@@ -95,9 +99,13 @@ class IngestService:
         try:
             data = await self.stores.read_object(self.stores.uploads, req.upload_object)
         except ObjectMissingError:
-            return ParseFailed(error=ErrorInfo(
-                code="upload_missing", status=404,
-                message="the uploaded file is no longer stored; upload it again"))  # fmt: skip
+            return ParseFailed(
+                error=ErrorInfo(
+                    code="upload_missing",
+                    status=404,
+                    message="the uploaded file is no longer stored; upload it again",
+                )
+            )
         PARSE_BYTES.inc(len(data))
         try:
             parsed = await asyncio.to_thread(parse_export, data, limits=self.limits)
@@ -105,9 +113,13 @@ class IngestService:
             return ParseFailed(error=exc.to_error_info())
         except Exception as exc:
             log.error("parse_crashed", error=type(exc).__name__)
-            return ParseFailed(error=ErrorInfo(
-                code="internal_error", status=500,
-                message="the file could not be processed because of an internal error"))  # fmt: skip
+            return ParseFailed(
+                error=ErrorInfo(
+                    code="internal_error",
+                    status=500,
+                    message="the file could not be processed because of an internal error",
+                )
+            )
         del data
         name = corpus_object_name(req.file_hash)
         corpus_bytes = await asyncio.to_thread(encode_corpus, parsed.corpus)

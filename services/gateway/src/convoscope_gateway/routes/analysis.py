@@ -44,21 +44,32 @@ async def post_analysis(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY]
     body = await read_json(request, AnalysisRequest)
     if not _valid_timezone(body.options.timezone):
-        raise ValidationError(f"unknown timezone {body.options.timezone!r}; use an IANA name "
-                              "such as 'Europe/Paris' or 'UTC'")
+        raise ValidationError(
+            f"unknown timezone {body.options.timezone!r}; use an IANA name "
+            "such as 'Europe/Paris' or 'UTC'"
+        )
     owner = owner_of(request)
     record = await gw.stores.get_file(body.file_id)
     if record is None or record.owner != owner:
-        raise NotFoundError(f"no upload with id {body.file_id!r} (it may have expired); "
-                            "upload the file again")
+        raise NotFoundError(
+            f"no upload with id {body.file_id!r} (it may have expired); upload the file again"
+        )
     key = cache_key(record.file_hash, body.options)
     job_id = new_id("job")
     now = utcnow()
-    state = JobState(job_id=job_id, file_id=record.file_id, cache_key=key, owner=owner,
-                     options=body.options, created_at=now, updated_at=now)
+    state = JobState(
+        job_id=job_id,
+        file_id=record.file_id,
+        cache_key=key,
+        owner=owner,
+        options=body.options,
+        created_at=now,
+        updated_at=now,
+    )
     index = await gw.stores.get_result_index(key)
-    if index is not None and await gw.stores.object_exists(gw.stores.results_data,
-                                                           index.results_object):
+    if index is not None and await gw.stores.object_exists(
+        gw.stores.results_data, index.results_object
+    ):
         CACHE_LOOKUPS.labels(result="hit").inc()
         state.status = "complete"
         state.progress = 100.0
@@ -67,20 +78,30 @@ async def post_analysis(request: web.Request) -> web.Response:
         state.message = "Results reused from the cache"
         state.finished_at = now
         await gw.stores.put_job(state)
-        return json_response(AnalysisAccepted(job_id=job_id, status="complete",
-                                              estimated_duration=0.0), status=201)
+        return json_response(
+            AnalysisAccepted(job_id=job_id, status="complete", estimated_duration=0.0), status=201
+        )
     CACHE_LOOKUPS.labels(result="miss").inc()
     state.message = "Waiting for an analyzer"
     await gw.stores.put_job(state)
-    job = AnalyzeJob(job_id=job_id, file_id=record.file_id, file_hash=record.file_hash,
-                     corpus_object=record.corpus_object, options=body.options, cache_key=key,
-                     owner=owner, submitted_at=now)
-    await gw.js.publish(names.analyze_subject(body.options.priority), encode(job),
-                        stream=names.JOBS_STREAM)
+    job = AnalyzeJob(
+        job_id=job_id,
+        file_id=record.file_id,
+        file_hash=record.file_hash,
+        corpus_object=record.corpus_object,
+        options=body.options,
+        cache_key=key,
+        owner=owner,
+        submitted_at=now,
+    )
+    await gw.js.publish(
+        names.analyze_subject(body.options.priority), encode(job), stream=names.JOBS_STREAM
+    )
     JOBS_SUBMITTED.inc()
     estimate = await estimate_seconds(gw, record.metadata.messages)
-    return json_response(AnalysisAccepted(job_id=job_id, status="pending",
-                                          estimated_duration=estimate), status=202)
+    return json_response(
+        AnalysisAccepted(job_id=job_id, status="pending", estimated_duration=estimate), status=202
+    )
 
 
 async def get_analysis(request: web.Request) -> web.Response:
@@ -92,10 +113,19 @@ async def get_analysis(request: web.Request) -> web.Response:
         results = await load_results(gw.stores, state.cache_key)
         if results is None:
             raise NotFoundError("the results of this job are no longer cached; run it again")
-    return json_response(AnalysisStatus(
-        job_id=state.job_id, status=state.status, progress=state.progress,
-        current_step=state.current_step, message=state.message, insights=state.insights,
-        error=state.error, from_cache=state.from_cache, results=results))  # fmt: skip
+    return json_response(
+        AnalysisStatus(
+            job_id=state.job_id,
+            status=state.status,
+            progress=state.progress,
+            current_step=state.current_step,
+            message=state.message,
+            insights=state.insights,
+            error=state.error,
+            from_cache=state.from_cache,
+            results=results,
+        )
+    )
 
 
 async def delete_analysis(request: web.Request) -> web.Response:
@@ -103,8 +133,9 @@ async def delete_analysis(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY]
     state = await job_for(request, gw)
     await gw.stores.mark_cancelled(state.job_id)
-    await gw.nc.publish(names.cancel_subject(state.job_id),
-                        encode(CancelRequest(job_id=state.job_id)))
+    await gw.nc.publish(
+        names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
+    )
     was = state.status
     if state.status in ("pending", "processing"):
         state.status = "cancelled"
@@ -114,5 +145,12 @@ async def delete_analysis(request: web.Request) -> web.Response:
         await gw.stores.put_job(state)
     deleted = await delete_results(gw.stores, state.cache_key)
     exports = await delete_exports_of(gw, state.job_id)
-    return json_response({"job_id": state.job_id, "status": state.status, "previous_status": was,
-                          "results_deleted": deleted, "exports_deleted": exports})
+    return json_response(
+        {
+            "job_id": state.job_id,
+            "status": state.status,
+            "previous_status": was,
+            "results_deleted": deleted,
+            "exports_deleted": exports,
+        }
+    )

@@ -42,8 +42,12 @@ EXPORT_WAIT_SECONDS = 5.0
 
 
 def _response(state: ExportState) -> ExportResponse:
-    return ExportResponse(export_id=state.export_id, status=state.status, files=state.files,
-                          status_url=f"/api/export/{state.export_id}")
+    return ExportResponse(
+        export_id=state.export_id,
+        status=state.status,
+        files=state.files,
+        status_url=f"/api/export/{state.export_id}",
+    )
 
 
 async def post_export(request: web.Request) -> web.Response:
@@ -52,32 +56,42 @@ async def post_export(request: web.Request) -> web.Response:
     body = await read_json(request, ExportRequest)
     job = await job_for(request, gw, body.job_id)
     if job.status != "complete":
-        raise ConflictError(f"the analysis is {job.status}, not complete; export it once it "
-                            "has completed")
+        raise ConflictError(
+            f"the analysis is {job.status}, not complete; export it once it has completed"
+        )
     if body.options.include_pii and not gw.settings.allow_include_pii:
         PII_REFUSED.inc()
         log.warning("include_pii_refused", job_id=job.job_id)
-        raise ForbiddenError("exports with personal data (include_pii) are disabled on this "
-                             "server; the operator can allow them with "
-                             "CONVOSCOPE_ALLOW_INCLUDE_PII=true")
+        raise ForbiddenError(
+            "exports with personal data (include_pii) are disabled on this "
+            "server; the operator can allow them with "
+            "CONVOSCOPE_ALLOW_INCLUDE_PII=true"
+        )
     index = await gw.stores.get_result_index(job.cache_key)
     if index is None:
-        raise NotFoundError("the results of this job are no longer cached; run the analysis "
-                            "again")
+        raise NotFoundError("the results of this job are no longer cached; run the analysis again")
     if body.options.include_pii:
         record = await gw.stores.get_file(job.file_id)
-        if record is None or not await gw.stores.object_exists(gw.stores.corpora,
-                                                               record.corpus_object):
-            raise GoneError("the original upload has expired, so an export with "
-                                     "personal data cannot be made; upload it again")
+        if record is None or not await gw.stores.object_exists(
+            gw.stores.corpora, record.corpus_object
+        ):
+            raise GoneError(
+                "the original upload has expired, so an export with "
+                "personal data cannot be made; upload it again"
+            )
         corpus_object, corpus_store = record.corpus_object, "corpora"
     else:
         corpus_object, corpus_store = index.redacted_corpus_object, "results"
     export_id = new_id("export")
     now = utcnow()
-    state = ExportState(export_id=export_id, job_id=job.job_id, owner=job.owner,
-                        created_at=now, updated_at=now,
-                        expires_at=now + timedelta(seconds=gw.settings.export_ttl))
+    state = ExportState(
+        export_id=export_id,
+        job_id=job.job_id,
+        owner=job.owner,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + timedelta(seconds=gw.settings.export_ttl),
+    )
     await gw.stores.put_export(state)
     done = asyncio.Event()
 
@@ -86,12 +100,25 @@ async def post_export(request: web.Request) -> web.Response:
 
     sub = await gw.nc.subscribe(f"{names.PREFIX}.events.{export_id}.*", cb=on_event)
     try:
-        await gw.js.publish(names.export_subject(), encode(ExportJob(
-            export_id=export_id, job_id=job.job_id, file_id=job.file_id,
-            corpus_object=corpus_object, corpus_store=corpus_store,
-            results_object=index.results_object, file_hash=index.file_hash,
-            formats=list(dict.fromkeys(body.formats)), options=body.options, owner=job.owner,
-            submitted_at=now)), stream=names.JOBS_STREAM)  # fmt: skip
+        await gw.js.publish(
+            names.export_subject(),
+            encode(
+                ExportJob(
+                    export_id=export_id,
+                    job_id=job.job_id,
+                    file_id=job.file_id,
+                    corpus_object=corpus_object,
+                    corpus_store=corpus_store,
+                    results_object=index.results_object,
+                    file_hash=index.file_hash,
+                    formats=list(dict.fromkeys(body.formats)),
+                    options=body.options,
+                    owner=job.owner,
+                    submitted_at=now,
+                )
+            ),
+            stream=names.JOBS_STREAM,
+        )
         for fmt in body.formats:
             EXPORTS.labels(format=fmt).inc()
         with contextlib.suppress(TimeoutError):
@@ -120,15 +147,17 @@ async def get_export_file(request: web.Request) -> web.StreamResponse:
     if match is None:
         raise NotFoundError(f"export {state.export_id} has no file named {filename!r}")
     try:
-        data = await gw.stores.read_object(gw.stores.exports_data,
-                                           f"{state.export_id}/{filename}")
+        data = await gw.stores.read_object(gw.stores.exports_data, f"{state.export_id}/{filename}")
     except ObjectMissingError:
         raise GoneError(f"the file {filename!r} has expired; export again") from None
-    return web.Response(body=data, headers={
-        "Content-Type": match.content_type,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-    })  # fmt: skip
+    return web.Response(
+        body=data,
+        headers={
+            "Content-Type": match.content_type,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 async def delete_exports_of(gw: Gateway, job_id: str) -> int:
@@ -143,8 +172,9 @@ async def delete_exports_of(gw: Gateway, job_id: str) -> int:
         if state is None or state.job_id != job_id:
             continue
         for file in state.files:
-            await gw.stores.delete_object(gw.stores.exports_data,
-                                          f"{state.export_id}/{file.filename}")
+            await gw.stores.delete_object(
+                gw.stores.exports_data, f"{state.export_id}/{file.filename}"
+            )
         with contextlib.suppress(Exception):
             await gw.stores.exports.delete(key)
         deleted += 1

@@ -22,8 +22,11 @@ async def get_health(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY]
     now = time.monotonic()
     horizon = gw.settings.heartbeat_interval * _STALE_AFTER_BEATS
-    services = {name: round(now - seen, 1) for name, seen in gw.services_seen.items()
-                if now - seen <= horizon}
+    services = {
+        name: round(now - seen, 1)
+        for name, seen in gw.services_seen.items()
+        if now - seen <= horizon
+    }
     connected = gw.nc.is_connected
     size = 0
     if connected:
@@ -32,12 +35,20 @@ async def get_health(request: web.Request) -> web.Response:
         except Exception:
             connected = False
     expected = {"ingest", "analyzer", "exporter"}
-    status = "healthy" if connected and expected <= set(services) else (
-        "degraded" if connected else "unhealthy")
+    status = (
+        "healthy"
+        if connected and expected <= set(services)
+        else ("degraded" if connected else "unhealthy")
+    )
     body = HealthResponse(
-        status=status, version=__version__, uptime=round(now - gw.started, 1),
-        active_jobs=sum(gw.active_jobs.values()), cache_size=size,
-        nats="connected" if connected else "disconnected", services=services)  # fmt: skip
+        status=status,
+        version=__version__,
+        uptime=round(now - gw.started, 1),
+        active_jobs=sum(gw.active_jobs.values()),
+        cache_size=size,
+        nats="connected" if connected else "disconnected",
+        services=services,
+    )
     return json_response(body, status=200 if status != "unhealthy" else 503)
 
 

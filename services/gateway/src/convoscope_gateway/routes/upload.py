@@ -51,22 +51,30 @@ async def post_upload(request: web.Request) -> web.Response:
             gw.stores.corpora, existing.corpus_object
         ):
             UPLOADS.labels(outcome="deduplicated").inc()
-            return json_response(UploadResponse(file_id=file_id, file_hash=file_hash,
-                                                metadata=existing.metadata))
+            return json_response(
+                UploadResponse(file_id=file_id, file_hash=file_hash, metadata=existing.metadata)
+            )
         upload_object = upload.sha256
         if not await gw.stores.object_exists(gw.stores.uploads, upload_object):
             await gw.stores.uploads.put(upload_object, upload.file)
     finally:
         upload.file.close()
-    request_msg = ParseRequest(file_id=file_id, file_hash=file_hash, upload_object=upload_object,
-                               filename=upload.filename, content_type=upload.content_type,
-                               size=upload.size)
+    request_msg = ParseRequest(
+        file_id=file_id,
+        file_hash=file_hash,
+        upload_object=upload_object,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+    )
     try:
-        raw = await gw.nc.request(names.INGEST_PARSE, encode(request_msg),
-                                  timeout=gw.settings.ingest_timeout)
+        raw = await gw.nc.request(
+            names.INGEST_PARSE, encode(request_msg), timeout=gw.settings.ingest_timeout
+        )
     except NoRespondersError:
-        raise ServiceUnavailableError("the ingest service is not running; try again shortly") \
-            from None
+        raise ServiceUnavailableError(
+            "the ingest service is not running; try again shortly"
+        ) from None
     except (NatsTimeoutError, TimeoutError):
         raise ServiceUnavailableError("the ingest service did not answer in time") from None
     reply = parse_reply_decoder.decode(raw.data)
@@ -76,14 +84,22 @@ async def post_upload(request: web.Request) -> web.Response:
         UPLOADS.labels(outcome="rejected").inc()
         raise UpstreamError(reply.error)
     now = utcnow()
-    record = FileRecord(file_id=file_id, file_hash=file_hash, filename=upload.filename,
-                        upload_object=upload_object, corpus_object=reply.corpus_object,
-                        metadata=reply.metadata, owner=owner, created_at=now,
-                        expires_at=now + timedelta(seconds=gw.settings.upload_ttl))
+    record = FileRecord(
+        file_id=file_id,
+        file_hash=file_hash,
+        filename=upload.filename,
+        upload_object=upload_object,
+        corpus_object=reply.corpus_object,
+        metadata=reply.metadata,
+        owner=owner,
+        created_at=now,
+        expires_at=now + timedelta(seconds=gw.settings.upload_ttl),
+    )
     await gw.stores.put_file(record)
     UPLOADS.labels(outcome="parsed").inc()
-    return json_response(UploadResponse(file_id=file_id, file_hash=file_hash,
-                                        metadata=reply.metadata))
+    return json_response(
+        UploadResponse(file_id=file_id, file_hash=file_hash, metadata=reply.metadata)
+    )
 
 
 async def get_upload(request: web.Request) -> web.Response:
@@ -93,7 +109,14 @@ async def get_upload(request: web.Request) -> web.Response:
     record = await gw.stores.get_file(file_id)
     if record is None or record.owner != owner_of(request):
         raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
-    return json_response(UploadInfo(
-        file_id=record.file_id, file_hash=record.file_hash, filename=record.filename,
-        metadata=record.metadata, cached_results=await has_results(gw.stores, record.file_hash),
-        created_at=record.created_at, expires_at=record.expires_at))  # fmt: skip
+    return json_response(
+        UploadInfo(
+            file_id=record.file_id,
+            file_hash=record.file_hash,
+            filename=record.filename,
+            metadata=record.metadata,
+            cached_results=await has_results(gw.stores, record.file_hash),
+            created_at=record.created_at,
+            expires_at=record.expires_at,
+        )
+    )
