@@ -1,0 +1,64 @@
+"""Helpers for end-to-end tests: HTTP upload, a recording Socket.IO client, the generator."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import socketio
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+
+
+def load_generator() -> ModuleType:
+    """bench/generate_export.py, the generator of large realistic exports."""
+    spec = importlib.util.spec_from_file_location(
+        "generate_export", REPO / "bench" / "generate_export.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def upload(http: aiohttp.ClientSession, data: bytes, filename: str) -> tuple[int, Any]:
+    """POST /api/upload with the bytes in the multipart field ``file``."""
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=filename, content_type="application/json")
+    async with http.post("/api/upload", data=form) as resp:
+        return resp.status, await resp.json()
+
+
+class EventLog:
+    """A python-socketio client that records every job event it receives."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.changed = asyncio.Event()
+        for name in ("progress", "complete", "error", "cancelled"):
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Any:
+        async def record(data: dict[str, Any]) -> None:
+            self.events.append((name, data))
+            self.changed.set()
+
+        return record
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [data for event, data in self.events if event == name]
+
+    async def wait_for(self, name: str, timeout: float = 60.0) -> dict[str, Any]:
+        async def wait() -> dict[str, Any]:
+            while not self.named(name):
+                self.changed.clear()
+                await self.changed.wait()
+            return self.named(name)[0]
+
+        return await asyncio.wait_for(wait(), timeout)
