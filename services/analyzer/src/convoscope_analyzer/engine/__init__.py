@@ -17,7 +17,7 @@ from convoscope_analyzer.engine.options import (
     ProgressCallback,
     ProgressUpdate,
 )
-from convoscope_analyzer.engine.pipeline import analyze
+from convoscope_analyzer.engine.pipeline import analyze, warm_up
 from convoscope_analyzer.engine.taxonomy import (
     Taxonomy,
     TaxonomyCategory,
@@ -46,4 +46,5 @@ __all__ = [
     "load_taxonomy",
     "merge_taxonomies",
     "parse_taxonomy",
+    "warm_up",
 ]

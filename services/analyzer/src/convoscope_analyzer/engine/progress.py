@@ -79,6 +79,13 @@ class ProgressTracker:
         if self._progress is not None and self._clock() - self._last_report >= REPORT_INTERVAL_S:
             self._advance(self._step_fraction(), force=True)
 
+    def pulse(self) -> None:
+        """A sign of life from work that cannot count items (e.g. model fitting):
+        runs the checkpoint and repeats the current progress when one is due."""
+        self.check()
+        if self._progress is not None and self._clock() - self._last_report >= REPORT_INTERVAL_S:
+            self._advance(self._step_fraction(), force=True)
+
     def insight(self, text: str) -> None:
         """Queue an insight for the next update (e.g. "Found 13 different topics")."""
         self._pending_insights.append(text)

@@ -6,7 +6,9 @@ import math
 import re
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
@@ -24,6 +26,8 @@ MIN_DOCS_FOR_LEARNED = 5
 MAX_LEARNED_TOPICS = 10
 MIN_LEARNED_SHARE = 0.3
 TOP_TERMS = 8
+NMF_ROUND = 30
+NMF_MAX_ROUNDS = 10
 
 # Redaction placeholders ("<EMAIL_ADDRESS>", "[PERSON]") are not topic words.
 _PLACEHOLDER = re.compile(r"<[A-Z_]+>|\[[A-Z_]+\]")
@@ -69,12 +73,33 @@ def _taxonomy_scores(text: str, taxonomy: Taxonomy) -> list[TopicScore]:
     return scores
 
 
-def _learned_topics(docs: list[_Document]) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
+def _fit_nmf(matrix: Any, k: int, pulse: Callable[[], None]) -> tuple[Any, Any]:
+    """NMF in rounds of ``NMF_ROUND`` iterations (warm-started), so a large fit can
+    report progress and be cancelled between rounds. Returns (W, H)."""
+    from sklearn.decomposition import NMF
+
+    nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=NMF_ROUND)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: we iterate on purpose
+        weights = nmf.fit_transform(matrix)
+        components = nmf.components_
+        for _ in range(NMF_MAX_ROUNDS - 1):
+            if nmf.n_iter_ < NMF_ROUND:
+                break  # converged
+            pulse()
+            nmf = NMF(n_components=k, init="custom", random_state=0, max_iter=NMF_ROUND)
+            weights = nmf.fit_transform(matrix, W=weights, H=components)
+            components = nmf.components_
+    return weights, components
+
+
+def _learned_topics(
+    docs: list[_Document], pulse: Callable[[], None]
+) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
     """NMF topics over user text; empty when the corpus is too small or too uniform."""
     if len(docs) < MIN_DOCS_FOR_LEARNED:
         return [], {}
-    # Imported here: scikit-learn is the slowest import of the engine.
-    from sklearn.decomposition import NMF
+    # Imported here: scikit-learn is the slowest import of the engine (see warm_up).
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
@@ -93,10 +118,8 @@ def _learned_topics(docs: list[_Document]) -> tuple[list[Topic], dict[str, list[
     k = min(MAX_LEARNED_TOPICS, max(2, round(math.sqrt(n_docs / 2))), n_docs - 1, n_terms)
     if k < 2:
         return [], {}
-    nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence warnings on tiny corpora
-        weights = nmf.fit_transform(matrix)
+    pulse()
+    weights, components = _fit_nmf(matrix, k, pulse)
     terms = vectorizer.get_feature_names_out()
     members: list[list[tuple[int, float]]] = [[] for _ in range(k)]
     for row, doc_weights in enumerate(weights):
@@ -115,7 +138,7 @@ def _learned_topics(docs: list[_Document]) -> tuple[list[Topic], dict[str, list[
         if not members[topic]:
             continue
         topic_id = f"learned-{rank + 1}"
-        top = [str(terms[i]) for i in nmf.components_[topic].argsort()[::-1][:TOP_TERMS]]
+        top = [str(terms[i]) for i in components[topic].argsort()[::-1][:TOP_TERMS]]
         monthly: Counter[str] = Counter()
         ids = []
         for row, share in members[topic]:
@@ -153,7 +176,7 @@ def analyze_topics(
         text = _user_text(item)
         docs.append(_Document(conversation=item, text=text))
         taxonomy_scores[item.id] = _taxonomy_scores(text, taxonomy)
-    learned, learned_scores = _learned_topics(docs)
+    learned, learned_scores = _learned_topics(docs, tracker.pulse)
     analysed = len(docs)
     months = {d.conversation.id: d.conversation.month for d in docs}
     taxonomy_topics = []
@@ -182,3 +205,9 @@ def analyze_topics(
         for d in docs
     ]
     return Topics(taxonomy=taxonomy_topics, learned=learned, assignments=assignments)
+
+
+def warm_up() -> None:
+    """Import scikit-learn ahead of the first job (about 2 s on a cold start)."""
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
