@@ -73,6 +73,9 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
     model: str | None = None
     # Block types this parser does not know, kept by name so nothing is dropped silently.
     unknown_blocks: list[str] = []
+    # Other versions of this message on branches the user left: a regenerated answer
+    # (assistant) or an edited prompt (user). Failure evidence for the analyzer.
+    abandoned_alternatives: int = 0
 
 
 class Conversation(msgspec.Struct, kw_only=True, omit_defaults=True):

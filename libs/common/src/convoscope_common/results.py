@@ -94,6 +94,20 @@ class Summary(_Result):
     abandoned_messages: int = 0
     hidden_messages: int = 0
     date_range: list[str] = []
+    empty_conversation_ids: list[str] = []
+
+
+class MessageRecord(_Result):
+    """One message as the aggregates saw it: the drill-down index (no text)."""
+
+    conversation_id: str
+    message_id: str
+    role: str
+    date: str | None = None  # "YYYY-MM-DD" in the requested timezone
+    weekday: int | None = None  # Monday = 0
+    hour: int | None = None
+    words: int = 0
+    characters: int = 0
 
 
 # --- topics ------------------------------------------------------------------
@@ -353,6 +367,8 @@ class AnalysisResults(_Result):
     temporal: Temporal | None = None
     privacy: PrivacyReport | None = None
     charts: list[Chart] = []
+    # Per-message index behind every count (drill-down by date, weekday, hour, role).
+    message_index: list[MessageRecord] = []
 
 
 _results_encoder = msgspec.msgpack.Encoder()

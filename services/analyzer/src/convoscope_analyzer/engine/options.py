@@ -1,0 +1,39 @@
+"""What the caller passes in: engine options and the progress callback type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from convoscope_analyzer.engine.taxonomy import Taxonomy
+
+
+class EngineOptions(msgspec.Struct, kw_only=True, frozen=True):
+    """Which analyses to run and in which timezone to read the clock.
+
+    Privacy is not an engine option: the privacy package redacts the corpus
+    before the engine runs, and the worker attaches ``results.privacy``.
+    """
+
+    enable_quality: bool = True
+    enable_temporal: bool = True
+    enable_visualizations: bool = True
+    timezone: str = "UTC"
+    # None: the default taxonomy shipped with the package.
+    taxonomy: Taxonomy | None = None
+    # Gap that splits two sessions of activity.
+    session_gap_minutes: int = 30
+
+
+class ProgressUpdate(msgspec.Struct, kw_only=True, frozen=True):
+    """One progress report: the worker turns it into a ProgressEvent."""
+
+    fraction: float  # 0..1, never decreasing within a run
+    step: str  # e.g. "Analyzing sentiment"
+    message: str = ""  # e.g. "Processed 8,234 of 12,394 messages"
+    new_insights: list[str] = []  # insights found since the previous update
+
+
+ProgressCallback = Callable[[ProgressUpdate], None]
+Checkpoint = Callable[[], None]

@@ -1,0 +1,193 @@
+"""Quality per conversation: task completion, collaboration, flow, effectiveness."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from convoscope_common.results import (
+    ConversationQuality,
+    Failure,
+    FailureSummary,
+    MessageSentiment,
+    Quality,
+    TaskCompletion,
+)
+
+from convoscope_analyzer.engine.failures import REFUSAL
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import code_blocks, compile_phrases, is_question
+
+MONOLOGUE_WORDS = 500
+QUICK_RESPONSE_S = 60
+LONG_GAP_S = 3600
+# The next user turn scores the assistant answer: success 1, neutral 0.5, complaint 0.
+POSITIVE_COMPOUND = 0.5
+
+SUCCESS = compile_phrases(
+    [
+        r"thanks?(?: you)?",
+        r"thx",
+        r"(?:it|that|this) (?:works|worked|fixed it|did it|helped)",
+        r"works (?:now|perfectly|great)",
+        r"perfect",
+        r"awesome",
+        r"great,? (?:thanks|that)",
+        r"(?:problem |issue )?solved",
+        r"exactly what i (?:needed|wanted)",
+        r"much appreciated",
+    ]
+)
+BLOCKED = compile_phrases(
+    [
+        r"still (?:not working|doesn't work|broken|failing|getting|the same)",
+        r"(?:doesn't|does not|didn't|did not) work",
+        r"same error",
+        r"i(?:'m| am) stuck",
+        r"(?:nothing|none of (?:this|these|that)) (?:works|worked|helps)",
+        r"give up",
+    ]
+)
+CLARIFICATION = compile_phrases(
+    [
+        r"could you (?:clarify|share|provide|tell me more|explain what)",
+        r"can you (?:clarify|share|provide|tell me more|paste)",
+        r"do you mean",
+        r"what do you mean",
+        r"did you mean",
+        r"which (?:one|version|option) (?:do|would) you",
+        r"to clarify",
+        r"a few questions",
+        r"more (?:details|context) (?:about|on)",
+    ]
+)
+
+
+def _completion(
+    item: PreparedConversation, failed: set[str]
+) -> tuple[TaskCompletion, float]:
+    messages = [pm.message for pm in item.messages]
+    last = messages[-1]
+    last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+    last_assistant = next((m for m in reversed(messages) if m.role == "assistant"), None)
+    if last_user is not None and SUCCESS.search(last_user.text) and last_user is messages[-1]:
+        return "completed", 0.9
+    if last_user is not None and BLOCKED.search(last_user.text):
+        return "blocked", 0.8
+    if last_assistant is not None and REFUSAL.search(last_assistant.text[:400]):
+        return "blocked", 0.7
+    if last_user is not None and SUCCESS.search(last_user.text):
+        return "completed", 0.8
+    if last.role == "user":
+        return "abandoned", 0.6  # the last request never got an answer
+    if last_assistant is not None and last_assistant.id in failed:
+        return "abandoned", 0.5
+    if last.text.rstrip().endswith("?"):
+        return "in_progress", 0.6  # the assistant is waiting for the user
+    return "completed", 0.5
+
+
+def assess_conversation(
+    item: PreparedConversation,
+    findings: list[Failure],
+    sentiments: dict[str, MessageSentiment],
+) -> ConversationQuality:
+    """Quality figures for one non-empty conversation."""
+    complaint_targets = {f.message_id for f in findings if f.evidence == "user_complaint"}
+    failed = {f.message_id for f in findings}
+    turns = questions = blocks = clarifications = 0
+    interruptions = monologues = quick = gaps = 0
+    collaborative = 0
+    effectiveness: list[float] = []
+    previous = None
+    for pm in item.messages:
+        message = pm.message
+        blocks += code_blocks(message.text)
+        if pm.words >= MONOLOGUE_WORDS:
+            monologues += 1
+        if message.role == "user":
+            turns += 1
+            questions += is_question(message.text)
+            sentiment = sentiments.get(message.id)
+            collaborative += bool(sentiment and sentiment.collaborative)
+            if previous is not None and previous.message.role == "user":
+                interruptions += 1
+            if previous is not None and previous.message.role == "assistant":
+                if previous.message.id in complaint_targets:
+                    effectiveness.append(0.0)
+                elif SUCCESS.search(message.text[:400]) or (
+                    sentiment is not None and sentiment.compound >= POSITIVE_COMPOUND
+                ):
+                    effectiveness.append(1.0)
+                else:
+                    effectiveness.append(0.5)
+                if previous.local and pm.local:
+                    if (pm.local - previous.local).total_seconds() <= QUICK_RESPONSE_S:
+                        quick += 1
+        elif CLARIFICATION.search(message.text):
+            clarifications += 1
+        if previous is not None and previous.local and pm.local:
+            if (pm.local - previous.local).total_seconds() > LONG_GAP_S:
+                gaps += 1
+        previous = pm
+    assistant = sum(1 for pm in item.messages if pm.message.role == "assistant")
+    failed_share = len(failed) / assistant if assistant else 0.0
+    collaboration = (
+        0.35 * min(1.0, turns / 4)
+        + 0.35 * (1.0 - failed_share)
+        + 0.3 * (collaborative / turns if turns else 0.0)
+    )
+    completion, confidence = _completion(item, failed)
+    return ConversationQuality(
+        conversation_id=item.id,
+        task_completion=completion,
+        completion_confidence=confidence,
+        collaboration_score=round(collaboration, 4),
+        turns=turns,
+        user_questions=questions,
+        code_blocks=blocks,
+        clarification_requests=clarifications,
+        interruptions=interruptions,
+        monologues=monologues,
+        quick_responses=quick,
+        long_gaps=gaps,
+        response_effectiveness=(
+            round(sum(effectiveness) / len(effectiveness), 4) if effectiveness else None
+        ),
+        failures=len(findings),
+    )
+
+
+def analyze_quality(
+    conversations: list[PreparedConversation],
+    failures: FailureSummary,
+    sentiments: list[MessageSentiment],
+    tracker: ProgressTracker,
+) -> Quality:
+    """Quality of every non-empty conversation and the corpus-wide means."""
+    by_conversation: dict[str, list[Failure]] = {}
+    for finding in failures.findings:
+        by_conversation.setdefault(finding.conversation_id, []).append(finding)
+    by_message = {s.message_id: s for s in sentiments}
+    results = []
+    for item in conversations:
+        tracker.tick(len(item.messages))
+        if item.messages:
+            results.append(
+                assess_conversation(item, by_conversation.get(item.id, []), by_message)
+            )
+    completion = Counter(q.task_completion for q in results)
+    effectiveness = [q.response_effectiveness for q in results if q.response_effectiveness is not None]
+    return Quality(
+        conversations=results,
+        task_completion={
+            k: completion.get(k, 0) for k in ("completed", "in_progress", "abandoned", "blocked")
+        },
+        mean_collaboration_score=(
+            round(sum(q.collaboration_score for q in results) / len(results), 4) if results else 0.0
+        ),
+        mean_response_effectiveness=(
+            round(sum(effectiveness) / len(effectiveness), 4) if effectiveness else None
+        ),
+        failures=failures,
+    )

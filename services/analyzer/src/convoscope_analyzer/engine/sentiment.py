@@ -1,0 +1,194 @@
+"""Sentiment of user messages with VADER, mapped to the seed's five labels.
+
+Flags (urgent / questioning / collaborative) are detected separately and never
+change the polarity label.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import Protocol
+
+from convoscope_common.results import (
+    ConversationSentiment,
+    MessageSentiment,
+    Sentiment,
+    SentimentLabel,
+    SentimentPeriod,
+)
+
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import compile_phrases
+
+# VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
+VERY_THRESHOLD = 0.5
+NEUTRAL_THRESHOLD = 0.05
+
+_URGENT = compile_phrases(
+    [
+        "urgent(?:ly)?",
+        "asap",
+        "immediately",
+        "right now",
+        "emergency",
+        "as soon as possible",
+        "deadline",
+        "critical",
+        "time[- ]sensitive",
+        "hurry",
+    ]
+)
+_QUESTION_START = compile_phrases(
+    ["how", "what", "why", "when", "where", "which", "who", "can you", "could you", "is there"]
+)
+_COLLABORATIVE = compile_phrases(
+    [
+        "let's",
+        "let us",
+        "we could",
+        "we can",
+        "shall we",
+        "together",
+        "what do you think",
+        "your thoughts",
+        "brainstorm",
+        "work through",
+        "our",
+    ]
+)
+
+
+class SentimentModel(Protocol):
+    """Anything that scores a text with a compound polarity in -1..1."""
+
+    name: str
+
+    def compound(self, text: str) -> float: ...
+
+
+class VaderModel:
+    """The reference lexicon model (vaderSentiment)."""
+
+    name = "vader"
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def compound(self, text: str) -> float:
+        return float(self._analyzer.polarity_scores(text)["compound"])
+
+
+@lru_cache(maxsize=1)
+def default_model() -> VaderModel:
+    """A shared VADER instance (loading the lexicon takes ~0.1 s)."""
+    return VaderModel()
+
+
+def label_for(compound: float) -> SentimentLabel:
+    """The seed's label for a VADER compound score."""
+    if compound >= VERY_THRESHOLD:
+        return "Very Positive"
+    if compound >= NEUTRAL_THRESHOLD:
+        return "Positive"
+    if compound > -NEUTRAL_THRESHOLD:
+        return "Neutral"
+    if compound > -VERY_THRESHOLD:
+        return "Negative"
+    return "Very Negative"
+
+
+def detect_flags(text: str) -> tuple[bool, bool, bool]:
+    """(urgent, questioning, collaborative) for one message."""
+    urgent = bool(_URGENT.search(text)) or "!!" in text
+    head = text.lstrip()[:40]
+    questioning = "?" in text or bool(_QUESTION_START.match(head))
+    collaborative = bool(_COLLABORATIVE.search(text))
+    return urgent, questioning, collaborative
+
+
+def analyze_sentiment(
+    conversations: list[PreparedConversation],
+    tracker: ProgressTracker,
+    model: SentimentModel | None = None,
+) -> Sentiment:
+    """Score every non-empty user message; per conversation compare first and last."""
+    model = model or default_model()
+    by_message: list[MessageSentiment] = []
+    by_conversation: list[ConversationSentiment] = []
+    labels: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    monthly_scores: dict[str, list[float]] = defaultdict(list)
+    monthly_labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in conversations:
+        scores: list[float] = []
+        for pm in item.messages:
+            tracker.tick()
+            message = pm.message
+            if message.role != "user" or not message.text.strip():
+                continue
+            compound = round(model.compound(message.text), 4)
+            label = label_for(compound)
+            urgent, questioning, collaborative = detect_flags(message.text)
+            by_message.append(
+                MessageSentiment(
+                    conversation_id=item.id,
+                    message_id=message.id,
+                    compound=compound,
+                    label=label,
+                    urgent=urgent,
+                    questioning=questioning,
+                    collaborative=collaborative,
+                )
+            )
+            scores.append(compound)
+            labels[label] += 1
+            flags["urgent"] += urgent
+            flags["questioning"] += questioning
+            flags["collaborative"] += collaborative
+            if pm.local is not None:
+                month = f"{pm.local.year:04d}-{pm.local.month:02d}"
+                monthly_scores[month].append(compound)
+                monthly_labels[month][label] += 1
+        if scores:
+            mean = sum(scores) / len(scores)
+            by_conversation.append(
+                ConversationSentiment(
+                    conversation_id=item.id,
+                    start=scores[0],
+                    end=scores[-1],
+                    delta=round(scores[-1] - scores[0], 4),
+                    label=label_for(mean),
+                )
+            )
+    all_scores = [m.compound for m in by_message]
+    return Sentiment(
+        model=model.name,
+        messages=len(by_message),
+        mean_compound=round(sum(all_scores) / len(all_scores), 4) if all_scores else 0.0,
+        labels={label: labels.get(label, 0) for label in _LABEL_ORDER},
+        flags={name: flags.get(name, 0) for name in ("urgent", "questioning", "collaborative")},
+        monthly=[
+            SentimentPeriod(
+                period=month,
+                mean_compound=round(sum(values) / len(values), 4),
+                messages=len(values),
+                labels=dict(monthly_labels[month]),
+            )
+            for month, values in sorted(monthly_scores.items())
+        ],
+        by_message=by_message,
+        by_conversation=by_conversation,
+    )
+
+
+_LABEL_ORDER: tuple[SentimentLabel, ...] = (
+    "Very Positive",
+    "Positive",
+    "Neutral",
+    "Negative",
+    "Very Negative",
+)

@@ -1,0 +1,213 @@
+"""Topics: taxonomy keyword classification plus topics learned with TF-IDF + NMF."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
+
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.taxonomy import Taxonomy
+from convoscope_analyzer.engine.text import tokens
+
+# A category is assigned when its keyword hits reach this many, or it is the top one.
+MIN_HITS = 2
+# ...and it holds at least this share of the conversation's keyword hits.
+MIN_TAXONOMY_SHARE = 0.2
+# Fewer non-empty conversations than this: no learned topics (NMF needs data).
+MIN_DOCS_FOR_LEARNED = 5
+MAX_LEARNED_TOPICS = 10
+MIN_LEARNED_SHARE = 0.3
+TOP_TERMS = 8
+NMF_ROUND = 30
+NMF_MAX_ROUNDS = 10
+
+# Redaction placeholders ("<EMAIL_ADDRESS>", "[PERSON]") are not topic words.
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>|\[[A-Z_]+\]")
+_CHAT_STOP_WORDS = frozenset(
+    "thanks thank please like want need just know help make use does did don ll ve hi "
+    "hello can could would should also really sure okay ok yes let actually maybe "
+    "something think way thing things going get got good great way using used one".split()
+)
+
+
+@dataclass(slots=True)
+class _Document:
+    conversation: PreparedConversation
+    text: str
+
+
+def _user_text(item: PreparedConversation) -> str:
+    parts = [item.conversation.title or ""]
+    parts.extend(pm.message.text for pm in item.messages if pm.message.role == "user")
+    return "\n".join(p for p in parts if p)
+
+
+def _taxonomy_scores(text: str, taxonomy: Taxonomy) -> list[TopicScore]:
+    toks = tokens(text)
+    counts = Counter(toks)
+    joined = " " + " ".join(toks) + " "
+    hits: dict[str, int] = {}
+    for category in taxonomy.categories:
+        n = 0
+        for keyword in category.keywords:
+            n += joined.count(f" {keyword} ") if " " in keyword else counts.get(keyword, 0)
+        if n:
+            hits[category.id] = n
+    total = sum(hits.values())
+    if not total:
+        return []
+    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    scores = []
+    for rank, (topic_id, n) in enumerate(ranked):
+        share = n / total
+        if rank == 0 or (n >= MIN_HITS and share >= MIN_TAXONOMY_SHARE):
+            scores.append(TopicScore(topic_id=topic_id, score=round(share, 4)))
+    return scores
+
+
+def _fit_nmf(matrix: Any, k: int, pulse: Callable[[], None]) -> tuple[Any, Any]:
+    """NMF in rounds of ``NMF_ROUND`` iterations (warm-started), so a large fit can
+    report progress and be cancelled between rounds. Returns (W, H)."""
+    from sklearn.decomposition import NMF
+
+    nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=NMF_ROUND)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: we iterate on purpose
+        weights = nmf.fit_transform(matrix)
+        components = nmf.components_
+        for _ in range(NMF_MAX_ROUNDS - 1):
+            if nmf.n_iter_ < NMF_ROUND:
+                break  # converged
+            pulse()
+            nmf = NMF(n_components=k, init="custom", random_state=0, max_iter=NMF_ROUND)
+            weights = nmf.fit_transform(matrix, W=weights, H=components)
+            components = nmf.components_
+    return weights, components
+
+
+def _learned_topics(
+    docs: list[_Document], pulse: Callable[[], None]
+) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
+    """NMF topics over user text; empty when the corpus is too small or too uniform."""
+    if len(docs) < MIN_DOCS_FOR_LEARNED:
+        return [], {}
+    # Imported here: scikit-learn is the slowest import of the engine (see warm_up).
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | _CHAT_STOP_WORDS),
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b",
+        max_df=0.7,
+        min_df=2 if len(docs) >= 10 else 1,
+        max_features=5000,
+        sublinear_tf=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", d.text) for d in docs)
+    except ValueError:  # empty vocabulary
+        return [], {}
+    n_docs, n_terms = matrix.shape
+    k = min(MAX_LEARNED_TOPICS, max(2, round(math.sqrt(n_docs / 2))), n_docs - 1, n_terms)
+    if k < 2:
+        return [], {}
+    pulse()
+    weights, components = _fit_nmf(matrix, k, pulse)
+    terms = vectorizer.get_feature_names_out()
+    members: list[list[tuple[int, float]]] = [[] for _ in range(k)]
+    for row, doc_weights in enumerate(weights):
+        total = float(doc_weights.sum())
+        if total <= 0:
+            continue
+        best = int(doc_weights.argmax())
+        for topic in range(k):
+            share = float(doc_weights[topic]) / total
+            if topic == best or share >= MIN_LEARNED_SHARE:
+                members[topic].append((row, share))
+    order = sorted(range(k), key=lambda t: (-len(members[t]), t))
+    topics: list[Topic] = []
+    assignments: dict[str, list[TopicScore]] = {}
+    for rank, topic in enumerate(order):
+        if not members[topic]:
+            continue
+        topic_id = f"learned-{rank + 1}"
+        top = [str(terms[i]) for i in components[topic].argsort()[::-1][:TOP_TERMS]]
+        monthly: Counter[str] = Counter()
+        ids = []
+        for row, share in members[topic]:
+            item = docs[row].conversation
+            ids.append(item.id)
+            if item.month:
+                monthly[item.month] += 1
+            assignments.setdefault(item.id, []).append(
+                TopicScore(topic_id=topic_id, score=round(share, 4))
+            )
+        topics.append(
+            Topic(
+                id=topic_id,
+                label=", ".join(t.capitalize() for t in top[:3]),
+                kind="learned",
+                top_terms=top,
+                conversations=len(ids),
+                monthly=dict(sorted(monthly.items())),
+                conversation_ids=ids,
+            )
+        )
+    return topics, assignments
+
+
+def analyze_topics(
+    conversations: list[PreparedConversation], taxonomy: Taxonomy, tracker: ProgressTracker
+) -> Topics:
+    """Classify every non-empty conversation; share is over non-empty conversations."""
+    docs: list[_Document] = []
+    taxonomy_scores: dict[str, list[TopicScore]] = {}
+    for item in conversations:
+        tracker.tick()
+        if not item.messages:
+            continue
+        text = _user_text(item)
+        docs.append(_Document(conversation=item, text=text))
+        taxonomy_scores[item.id] = _taxonomy_scores(text, taxonomy)
+    learned, learned_scores = _learned_topics(docs, tracker.pulse)
+    analysed = len(docs)
+    months = {d.conversation.id: d.conversation.month for d in docs}
+    taxonomy_topics = []
+    for category in taxonomy.categories:
+        ids = [cid for cid, scores in taxonomy_scores.items() if any(s.topic_id == category.id for s in scores)]
+        monthly = Counter(months[cid] for cid in ids if months[cid])
+        taxonomy_topics.append(
+            Topic(
+                id=category.id,
+                label=category.label,
+                kind="taxonomy",
+                top_terms=list(category.keywords[:TOP_TERMS]),
+                conversations=len(ids),
+                share=round(len(ids) / analysed, 4) if analysed else 0.0,
+                monthly=dict(sorted(monthly.items())),
+                conversation_ids=ids,
+            )
+        )
+    for topic in learned:
+        topic.share = round(topic.conversations / analysed, 4) if analysed else 0.0
+    assignments = [
+        ConversationTopics(
+            conversation_id=d.conversation.id,
+            topics=taxonomy_scores[d.conversation.id] + learned_scores.get(d.conversation.id, []),
+        )
+        for d in docs
+    ]
+    return Topics(taxonomy=taxonomy_topics, learned=learned, assignments=assignments)
+
+
+def warm_up() -> None:
+    """Import scikit-learn ahead of the first job (about 2 s on a cold start)."""
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
