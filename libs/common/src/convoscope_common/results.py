@@ -309,6 +309,8 @@ class PrivacyFinding(_Result):
     message_id: str
     entity_type: str
     field: Literal["text", "attachment", "thinking", "tool", "title"] = "text"
+    # How many values of this type were found in this field of this message.
+    count: int = 1
 
 
 class PrivacyReport(_Result):

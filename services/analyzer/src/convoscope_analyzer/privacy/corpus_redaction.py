@@ -1,0 +1,166 @@
+"""``redact_corpus``: a new corpus with every free-text field redacted, and the report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import msgspec
+
+from convoscope_analyzer.privacy.config import PrivacyConfig
+from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
+from convoscope_analyzer.privacy.redactor import Redactor
+from convoscope_common.corpus import (
+    Attachment,
+    Citation,
+    Conversation,
+    Corpus,
+    Message,
+    ToolResult,
+    ToolUse,
+)
+from convoscope_common.results import PrivacyFinding, PrivacyReport
+
+# Call checkpoint/progress at most once per this many messages (and at the end).
+REPORT_EVERY_MESSAGES = 500
+
+_FindingKey = tuple[str, str, str, str]  # conversation id, message id, entity type, field
+
+
+class _Tally:
+    """Counts detections of one corpus; holds ids and types only, never values."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.findings: Counter[_FindingKey] = Counter()
+        self.messages: set[tuple[str, str]] = set()
+        self.conversations: set[str] = set()
+
+
+class _CorpusRedactor:
+    def __init__(self, config: PrivacyConfig) -> None:
+        self.redactor = Redactor(config)
+        self.tally = _Tally()
+
+    def text(self, value: str, conversation_id: str, message_id: str, field: str) -> str:
+        if not value:
+            return value
+        redacted, detections = self.redactor.redact_text(value)
+        if detections:
+            tally = self.tally
+            for d in detections:
+                tally.counts[d.entity_type] += 1
+                tally.findings[(conversation_id, message_id, d.entity_type, field)] += 1
+            tally.conversations.add(conversation_id)
+            if message_id:
+                tally.messages.add((conversation_id, message_id))
+        return redacted
+
+    def optional(self, value: str | None, cid: str, mid: str, field: str) -> str | None:
+        return None if value is None else self.text(value, cid, mid, field)
+
+    def message(self, m: Message, cid: str) -> Message:
+        t = self.text
+        mid = m.id
+        changes: dict[str, object] = {"text": t(m.text, cid, mid, "text")}
+        if m.thinking:
+            changes["thinking"] = [t(x, cid, mid, "thinking") for x in m.thinking]
+        if m.tool_uses:
+            changes["tool_uses"] = [
+                msgspec.structs.replace(u, input_json=t(u.input_json, cid, mid, "tool"))
+                for u in m.tool_uses
+            ]
+        if m.tool_results:
+            changes["tool_results"] = [self._tool_result(r, cid, mid) for r in m.tool_results]
+        if m.attachments:
+            changes["attachments"] = [self._attachment(a, cid, mid) for a in m.attachments]
+        if m.files:
+            changes["files"] = [t(f, cid, mid, "attachment") for f in m.files]
+        if m.citations:
+            changes["citations"] = [self._citation(c, cid, mid) for c in m.citations]
+        return msgspec.structs.replace(m, **changes)
+
+    def _tool_result(self, r: ToolResult, cid: str, mid: str) -> ToolResult:
+        return msgspec.structs.replace(r, text=self.text(r.text, cid, mid, "tool"))
+
+    def _attachment(self, a: Attachment, cid: str, mid: str) -> Attachment:
+        return msgspec.structs.replace(
+            a,
+            file_name=self.text(a.file_name, cid, mid, "attachment"),
+            extracted_text=self.text(a.extracted_text, cid, mid, "attachment"),
+        )
+
+    def _citation(self, c: Citation, cid: str, mid: str) -> Citation:
+        return msgspec.structs.replace(
+            c,
+            url=self.optional(c.url, cid, mid, "text"),
+            title=self.optional(c.title, cid, mid, "text"),
+        )
+
+
+def redact_corpus(
+    corpus: Corpus,
+    config: PrivacyConfig,
+    *,
+    checkpoint: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Corpus, PrivacyReport]:
+    """Return a NEW corpus with all free text redacted, and the privacy report.
+
+    Redacted: conversation titles and projects, message text, thinking, tool inputs
+    and results, attachment names and extracted text, file names, citation titles
+    and URLs. ``checkpoint()`` is called regularly (it may raise to cancel);
+    ``progress(done, total)`` counts messages. The input corpus is not modified.
+    The report holds counts and ids, never a detected value.
+    """
+    worker = _CorpusRedactor(config)
+    total = sum(len(c.messages) for c in corpus.conversations)
+    done = 0
+    since_report = 0
+    conversations: list[Conversation] = []
+    for conv in corpus.conversations:
+        cid = conv.id
+        messages = [worker.message(m, cid) for m in conv.messages]
+        conversations.append(
+            msgspec.structs.replace(
+                conv,
+                title=worker.optional(conv.title, cid, "", "title"),
+                project=worker.optional(conv.project, cid, "", "title"),
+                messages=messages,
+            )
+        )
+        done += len(messages)
+        since_report += len(messages)
+        if since_report >= REPORT_EVERY_MESSAGES:
+            since_report = 0
+            if checkpoint is not None:
+                checkpoint()
+            if progress is not None:
+                progress(done, total)
+    if progress is not None:
+        progress(done, total)
+    return msgspec.structs.replace(corpus, conversations=conversations), _report(worker, config)
+
+
+def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
+    tally = worker.tally
+    findings = [
+        PrivacyFinding(
+            conversation_id=cid,
+            message_id=mid,
+            entity_type=entity_type,
+            field=field,  # type: ignore[arg-type]
+            count=count,
+        )
+        for (cid, mid, entity_type, field), count in tally.findings.items()
+    ]
+    return PrivacyReport(
+        enabled=True,
+        total=sum(tally.counts.values()),
+        counts=dict(sorted(tally.counts.items())),
+        messages_affected=len(tally.messages),
+        conversations_affected=len(tally.conversations),
+        operators=config.effective_operators(),
+        best_effort_types=list(BEST_EFFORT_TYPES),
+        findings=findings,
+    )

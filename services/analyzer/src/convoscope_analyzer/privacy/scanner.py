@@ -1,0 +1,82 @@
+"""``detect``: run the detectors a text can contain, then resolve overlaps.
+
+Speed matters (privacy may cost at most a third of the analysis time), so cheap
+gates decide which detectors run: most messages have no ``@``, no digits and no
+secret-shaped prefix, and then only the name cues are looked at.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from convoscope_analyzer.privacy.detection import Detection
+from convoscope_analyzer.privacy.detectors.address import find_addresses
+from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phones
+from convoscope_analyzer.privacy.detectors.financial import find_cards, find_ibans, find_ssns
+from convoscope_analyzer.privacy.detectors.names import NAME_CUE_HINT, find_names
+from convoscope_analyzer.privacy.detectors.network import find_ips
+from convoscope_analyzer.privacy.detectors.secrets import (
+    KNOWN_KEY_HINT,
+    SECRET_KEYWORD_HINT,
+    find_config_secrets,
+    find_high_entropy_tokens,
+    find_jwts,
+    find_known_keys,
+    find_private_keys,
+)
+
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN_7 = re.compile(r"\d[\d \-.()]{5,}\d")
+
+
+def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[Detection]:
+    """All PII and secrets in ``text``, sorted by position, without overlaps.
+
+    ``region`` is the default region for national-format phone numbers; person
+    names (best effort) are looked for only when ``detect_names`` is true.
+    """
+    if not text:
+        return []
+    found: list[Detection] = []
+    has_digit = _DIGIT.search(text) is not None
+    if "@" in text:
+        found += find_emails(text)
+    if "-----BEGIN" in text:
+        found += find_private_keys(text)
+    if "eyJ" in text:
+        found += find_jwts(text)
+    if KNOWN_KEY_HINT.search(text):
+        found += find_known_keys(text)
+    if SECRET_KEYWORD_HINT.search(text):
+        found += find_config_secrets(text)
+    if has_digit:
+        if _DIGIT_RUN_7.search(text):
+            found += find_cards(text)
+            found += find_phones(text, region)
+            found += find_ssns(text)
+        found += find_ibans(text)
+        found += find_ips(text)
+        found += find_addresses(text)
+        # Every detected IPv6 address and random token holds a decimal digit.
+        found += find_high_entropy_tokens(text)
+    if detect_names and NAME_CUE_HINT.search(text):
+        found += find_names(text)
+    if len(found) > 1:
+        return resolve_overlaps(found)
+    return found
+
+
+def resolve_overlaps(detections: list[Detection]) -> list[Detection]:
+    """Keep the best of overlapping detections (higher priority, then longer), by position."""
+    ranked = sorted(detections, key=lambda d: (-d.priority, -d.length, d.start))
+    # Kept spans never overlap, so their starts and ends are sorted alike: bisect works.
+    starts: list[int] = []
+    kept: list[Detection] = []
+    for candidate in ranked:
+        i = bisect.bisect_left(starts, candidate.end)
+        if i > 0 and kept[i - 1].end > candidate.start:
+            continue
+        starts.insert(i, candidate.start)
+        kept.insert(i, candidate)
+    return kept
