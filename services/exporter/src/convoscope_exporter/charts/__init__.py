@@ -1,0 +1,1 @@
+"""Chart data (derived from results) and its two drawings: inline SVG and reportlab."""

@@ -1,0 +1,33 @@
+"""Colours shared by the SVG and reportlab charts."""
+
+from __future__ import annotations
+
+SERIES_COLOURS: tuple[str, ...] = (
+    "#2E86C1", "#E67E22", "#27AE60", "#8E44AD", "#C0392B", "#16A085", "#7F8C8D",
+)
+SEVERITY_COLOURS: dict[str, str] = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
+_LOW = (235, 242, 250)
+_HIGH = (21, 67, 96)
+
+
+def series_colour(name: str, index: int) -> str:
+    """The colour of a series: severities keep theirs, others cycle the palette."""
+    return SEVERITY_COLOURS.get(name, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+
+
+def scale_colour(value: float, maximum: float) -> str:
+    """A light-to-dark blue for heatmaps; zero is the lightest shade."""
+    t = 0.0 if maximum <= 0 else max(0.0, min(1.0, value / maximum))
+    r, g, b = (round(lo + (hi - lo) * t) for lo, hi in zip(_LOW, _HIGH, strict=True))
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def nice_max(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)

@@ -1,0 +1,58 @@
+"""CSV export: a ZIP of tidy CSV tables, the data dictionary and manifest.json."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime
+
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import AnalysisResults
+
+from convoscope_exporter.manifest import ExportManifest, manifest_json
+from convoscope_exporter.render.files import RenderedFile, rendered
+from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionary
+
+# Fixed timestamp inside the zip so identical exports are byte-identical.
+_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def _csv_value(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def table_csv(table: Table) -> bytes:
+    """One table as UTF-8 CSV (header row first; RFC 4180 quoting; ISO 8601 dates)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.name for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def render_csv(
+    results: AnalysisResults, corpus: Corpus, *, manifest: ExportManifest
+) -> list[RenderedFile]:
+    """All tables as ``<table>.csv`` plus ``data_dictionary.csv`` and ``manifest.json``,
+    in one ZIP."""
+    tables = build_tables(results, corpus)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for table in [*tables, data_dictionary(tables)]:
+            _add(archive, f"{table.name}.csv", table_csv(table))
+        _add(archive, "manifest.json", manifest_json(manifest))
+    return [rendered(manifest.job_id, "zip", buffer.getvalue())]

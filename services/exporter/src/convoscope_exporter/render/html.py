@@ -1,0 +1,139 @@
+"""HTML export: one self-contained page (inline CSS, JS and SVG; no network at all)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import AnalysisResults
+
+from convoscope_exporter.charts.data import report_charts
+from convoscope_exporter.charts.svg import chart_svg
+from convoscope_exporter.manifest import ExportManifest, manifest_rows
+from convoscope_exporter.render.files import RenderedFile, rendered
+from convoscope_exporter.render.html_assets import CONTENT_SECURITY_POLICY, CSS, JS
+from convoscope_exporter.render.report_text import format_number, headline_cards, section_notes
+from convoscope_exporter.tables import (
+    Cell,
+    Table,
+    conversations_table,
+    failure_types_table,
+    failures_table,
+    monthly_activity_table,
+    privacy_table,
+    quality_table,
+    topics_table,
+)
+
+# Which charts and tables go in which section.
+_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("topics", "Topics", ("topic_distribution",)),
+    ("sentiment", "Sentiment", ("sentiment_over_time",)),
+    ("quality", "Quality and failures", ("failures_by_severity",)),
+    ("temporal", "Temporal patterns", ("weekday_hour_heatmap", "calendar_heatmap",
+                                       "conversation_length_distribution",
+                                       "message_length_over_time")),
+    ("privacy", "Privacy", ()),
+)
+
+
+def _cell(value: Cell, numeric: bool) -> str:
+    if value is None:
+        return '<td class="num"></td>' if numeric else "<td></td>"
+    if isinstance(value, datetime | date):
+        shown = value.isoformat(sep=" ", timespec="minutes") if isinstance(value, datetime) \
+            else value.isoformat()
+        return f'<td data-value="{escape(value.isoformat())}">{escape(shown)}</td>'
+    if numeric and isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<td class="num" data-value="{value!r}">{escape(format_number(value))}</td>'
+    if isinstance(value, bool):
+        return f"<td>{'yes' if value else 'no'}</td>"
+    return f"<td>{escape(str(value))}</td>"
+
+
+def table_html(table: Table) -> str:
+    """A sortable, filterable HTML table (the page script adds the behaviour)."""
+    numeric = [c.kind in ("integer", "number") for c in table.columns]
+    head = "".join(
+        f'<th scope="col" data-type="{"number" if n else "text"}" title="{escape(c.description)}">'
+        f"{escape(c.name)}</th>"
+        for c, n in zip(table.columns, numeric, strict=True)
+    )
+    body = "".join(
+        "<tr>" + "".join(_cell(v, n) for v, n in zip(row, numeric, strict=True)) + "</tr>"
+        for row in table.rows
+    )
+    tid = f"table-{table.name}"
+    return (
+        f'<div class="table-tools"><input type="search" data-table="{tid}" '
+        f'placeholder="Filter {escape(table.name)}…" aria-label="Filter {escape(table.name)}">'
+        f'<span class="count" data-table="{tid}">{len(table.rows)} rows</span></div>'
+        f'<div class="table-wrap"><table class="data" id="{tid}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def _notes(lines: list[str]) -> str:
+    return "".join(f"<p>{escape(line)}</p>" for line in lines)
+
+
+def _section_tables(key: str, results: AnalysisResults) -> list[Table]:
+    return {
+        "topics": [topics_table(results)],
+        "quality": [failure_types_table(results), failures_table(results), quality_table(results)],
+        "temporal": [monthly_activity_table(results)],
+        "privacy": [privacy_table(results)],
+    }.get(key, [])
+
+
+def render_html(
+    results: AnalysisResults, corpus: Corpus, *, manifest: ExportManifest
+) -> list[RenderedFile]:
+    """The interactive report as one offline HTML file."""
+    charts = report_charts(results, corpus)
+    notes = section_notes(results)
+    cards = "".join(
+        f'<div class="card"><div class="value">{escape(v)}</div>'
+        f'<div class="label">{escape(label)}</div></div>'
+        for label, v in headline_cards(results)
+    )
+    sections = [
+        f'<section id="summary"><h2>Executive summary</h2><div class="cards">{cards}</div>'
+        + ('<p class="note">A filter was applied; see the manifest for which figures were '
+           "recomputed.</p>" if manifest.filter_applied else "")
+        + "</section>"
+    ]
+    nav = ['<a href="#summary">Summary</a>']
+    for key, title, chart_ids in _SECTIONS:
+        figures = "".join(
+            f'<figure><figcaption>{escape(charts[c].title)}</figcaption>{chart_svg(charts[c])}'
+            f"</figure>"
+            for c in chart_ids
+            if c in charts
+        )
+        tables = "".join(table_html(t) for t in _section_tables(key, results) if t.rows)
+        sections.append(f'<section id="{key}"><h2>{escape(title)}</h2>{_notes(notes[key])}'
+                        f"{figures}{tables}</section>")
+        nav.append(f'<a href="#{key}">{escape(title)}</a>')
+    sections.append('<section id="conversations"><h2>Conversations</h2>'
+                    f"{table_html(conversations_table(results, corpus))}</section>")
+    nav.append('<a href="#conversations">Conversations</a>')
+    manifest_table = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td>{escape(v)}</td></tr>"
+                             for k, v in manifest_rows(manifest))
+    sections.append(f'<section id="manifest"><h2>Manifest</h2><table class="manifest">'
+                    f"{manifest_table}</table></section>")
+    nav.append('<a href="#manifest">Manifest</a>')
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>ConvoScope report {escape(manifest.job_id)}</title><style>{CSS}</style></head>"
+        f"<body><header><h1>ConvoScope report</h1><p>Job {escape(manifest.job_id)} · "
+        f"exported {escape(manifest.created_at.isoformat(timespec='seconds'))} · engine "
+        f"{escape(manifest.engine_version)}</p></header><nav>{''.join(nav)}</nav>"
+        f"<main>{''.join(sections)}</main><div id=\"tooltip\" role=\"tooltip\"></div>"
+        f"<script>{JS}</script></body></html>\n"
+    )
+    return [rendered(manifest.job_id, "html", page.encode("utf-8"))]

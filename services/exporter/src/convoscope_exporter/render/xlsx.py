@@ -1,0 +1,177 @@
+"""XLSX export (XlsxWriter): one sheet per tidy table, native charts, a manifest sheet.
+
+Dates are real Excel dates (analysis-timezone wall time), numbers are numbers,
+every sheet has a frozen header row and an autofilter. Excel's limits are
+honoured: at most 1,048,575 data rows per sheet and 32,767 characters per cell
+(longer text is cut and marked); anything cut is listed on the manifest sheet.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import xlsxwriter
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import SEVERITIES, AnalysisResults
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from convoscope_exporter.manifest import ExportManifest, manifest_rows
+from convoscope_exporter.render.files import RenderedFile, rendered
+from convoscope_exporter.tables import Table, build_tables, data_dictionary
+from convoscope_exporter.text_limits import truncate
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+_MAX_COLUMN_WIDTH = 60
+_SEVERITY_COLOURS = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
+
+
+class _Formats:
+    def __init__(self, book: Workbook) -> None:
+        self.header: Format = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+        self.datetime: Format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.date: Format = book.add_format({"num_format": "yyyy-mm-dd"})
+        self.number: Format = book.add_format({"num_format": "0.000"})
+
+
+def _write_table(
+    sheet: Worksheet, table: Table, fmt: _Formats, max_rows: int, notes: list[str]
+) -> int:
+    """Write header + rows; returns the number of data rows written."""
+    widths = [len(c.name) + 2 for c in table.columns]
+    for col, column in enumerate(table.columns):
+        sheet.write_string(0, col, column.name, fmt.header)
+    rows = table.rows[:max_rows]
+    if len(table.rows) > max_rows:
+        notes.append(f"{table.name}: first {max_rows} of {len(table.rows)} rows (Excel row limit)")
+    cut_cells = 0
+    for r, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet.write_boolean(r, col, value)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, col, value, fmt.number if isinstance(value, float) else None)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(r, col, value.replace(tzinfo=None), fmt.datetime)
+                widths[col] = max(widths[col], 20)
+            elif isinstance(value, date):
+                sheet.write_datetime(r, col, value, fmt.date)
+                widths[col] = max(widths[col], 12)
+            else:
+                text, was_cut = truncate(str(value), EXCEL_MAX_CELL_CHARS)
+                cut_cells += was_cut
+                sheet.write_string(r, col, text)
+                if r <= 200:  # width from a sample: measuring every row costs time
+                    widths[col] = max(widths[col], min(len(text), _MAX_COLUMN_WIDTH))
+    if cut_cells:
+        notes.append(f"{table.name}: {cut_cells} cell(s) cut to {EXCEL_MAX_CELL_CHARS} characters")
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(width, _MAX_COLUMN_WIDTH))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(table.columns) - 1)
+    return len(rows)
+
+
+def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series({
+        "name": "Conversations",
+        "categories": ["topics", 1, 1, rows, 1],
+        "values": ["topics", 1, 3, rows, 3],
+        "fill": {"color": "#2E86C1"},
+    })
+    chart.set_title({"name": "Topic distribution"})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True})
+    sheet.insert_chart(1, 8, chart)
+
+
+def _failure_chart(book: Workbook, sheet: Worksheet, results: AnalysisResults) -> None:
+    """Failures by type stacked by severity, from a small pivot written beside the table."""
+    grid = results.quality.failures.by_type_and_severity if results.quality else {}
+    types = sorted(grid)
+    if not types:
+        return
+    first_col = 5
+    sheet.write_string(0, first_col, "type (pivot)")
+    for i, severity in enumerate(SEVERITIES, start=1):
+        sheet.write_string(0, first_col + i, severity)
+    for r, ftype in enumerate(types, start=1):
+        sheet.write_string(r, first_col, ftype)
+        for i, severity in enumerate(SEVERITIES, start=1):
+            sheet.write_number(r, first_col + i, grid[ftype].get(severity, 0))
+    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    for i, severity in enumerate(SEVERITIES, start=1):
+        chart.add_series({
+            "name": ["failure_types", 0, first_col + i],
+            "categories": ["failure_types", 1, first_col, len(types), first_col],
+            "values": ["failure_types", 1, first_col + i, len(types), first_col + i],
+            "fill": {"color": _SEVERITY_COLOURS[severity]},
+        })
+    chart.set_title({"name": "Failures by type and severity"})
+    sheet.insert_chart(len(types) + 3, first_col, chart)
+
+
+def _monthly_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
+    chart = book.add_chart({"type": "line"})
+    chart.add_series({
+        "name": "Messages",
+        "categories": ["monthly_activity", 1, 0, rows, 0],
+        "values": ["monthly_activity", 1, 1, rows, 1],
+        "marker": {"type": "circle"},
+    })
+    chart.set_title({"name": "Activity per month"})
+    chart.set_legend({"none": True})
+    sheet.insert_chart(1, 5, chart)
+
+
+def _write_manifest(sheet: Worksheet, manifest: ExportManifest, notes: list[str],
+                    fmt: _Formats) -> None:
+    sheet.write_string(0, 0, "key", fmt.header)
+    sheet.write_string(0, 1, "value", fmt.header)
+    rows = [*manifest_rows(manifest), *((f"note.{i}", n) for i, n in enumerate(notes, 1))]
+    for r, (key, value) in enumerate(rows, start=1):
+        sheet.write_string(r, 0, key)
+        sheet.write_string(r, 1, value)
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 1, 80)
+    sheet.freeze_panes(1, 0)
+
+
+def render_xlsx(
+    results: AnalysisResults,
+    corpus: Corpus,
+    *,
+    manifest: ExportManifest,
+    max_rows: int = EXCEL_MAX_ROWS - 1,
+) -> list[RenderedFile]:
+    """The workbook; ``max_rows`` (data rows per sheet) is lowered only by tests."""
+    tables = build_tables(results, corpus)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {
+        "in_memory": True,
+        # Text stays text: no formula, URL or number guessing (no formula injection).
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    fmt = _Formats(book)
+    notes: list[str] = []
+    written: dict[str, int] = {}
+    for table in [*tables, data_dictionary(tables)]:
+        sheet = book.add_worksheet(table.name[:31])
+        written[table.name] = _write_table(sheet, table, fmt, max_rows, notes)
+        if table.name == "topics" and written["topics"]:
+            _topic_chart(book, sheet, written["topics"])
+        elif table.name == "failure_types":
+            _failure_chart(book, sheet, results)
+        elif table.name == "monthly_activity" and written["monthly_activity"]:
+            _monthly_chart(book, sheet, written["monthly_activity"])
+    _write_manifest(book.add_worksheet("manifest"), manifest, notes, fmt)
+    book.close()
+    return [rendered(manifest.job_id, "xlsx", buffer.getvalue())]
