@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_uncompressed_bytes: int = 1024 * MB
     max_compression_ratio: float = 200.0
     max_json_depth: int = 64
+    topic_taxonomy: str = ""  # path of a taxonomy file (JSON or TOML)
+    topic_taxonomy_mode: str = "extend"  # extend | replace the default taxonomy
 
 
 _ENV_PREFIX = "CONVOSCOPE_"

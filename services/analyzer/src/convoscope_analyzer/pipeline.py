@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, analyze
+from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, analyze
 from convoscope_analyzer.privacy import PrivacyConfig, insights, redact_corpus
 from convoscope_common.corpus import Corpus
 from convoscope_common.messages import AnalysisOptions
@@ -33,6 +33,7 @@ def run_pipeline(
     options: AnalysisOptions,
     privacy: PrivacyConfig,
     *,
+    taxonomy: Taxonomy | None = None,
     progress: Callable[[ProgressUpdate], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
 ) -> PipelineOutput:
@@ -88,6 +89,7 @@ def run_pipeline(
         enable_temporal=options.enable_temporal,
         enable_visualizations=options.enable_visualizations,
         timezone=options.timezone,
+        taxonomy=taxonomy,
     )
     results = analyze(
         redacted if options.enable_privacy else corpus,

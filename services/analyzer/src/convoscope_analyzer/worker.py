@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import FetchTimeoutError
 
-from convoscope_analyzer.engine import ProgressUpdate
+from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, privacy_config_from_env
 from convoscope_common import names
@@ -147,8 +148,15 @@ class ProgressPublisher:
 class AnalyzerWorker:
     """Runs up to ``MAX_CONCURRENT_JOBS`` analyses at once in this replica."""
 
-    def __init__(self, ctx: ServiceContext, stores: Stores, privacy: PrivacyConfig) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        stores: Stores,
+        privacy: PrivacyConfig,
+        taxonomy: Taxonomy | None = None,
+    ) -> None:
         self.ctx = ctx
+        self.taxonomy = taxonomy
         self.settings = ctx.settings
         self.stores = stores
         self.privacy = privacy
@@ -297,6 +305,7 @@ class AnalyzerWorker:
                 corpus,
                 job.options,
                 self.privacy,
+                taxonomy=self.taxonomy,
                 progress=publisher,
                 checkpoint=running.checkpoint,
             )
@@ -475,6 +484,10 @@ class AnalyzerWorker:
 async def run(ctx: ServiceContext) -> None:
     """The analyzer service body."""
     stores = await Stores.open(ctx.js)
-    worker = AnalyzerWorker(ctx, stores, privacy_config_from_env())
+    taxonomy = None
+    if ctx.settings.topic_taxonomy:
+        mode = "replace" if ctx.settings.topic_taxonomy_mode == "replace" else "extend"
+        taxonomy = load_taxonomy(ctx.settings.topic_taxonomy, mode)
+    worker = AnalyzerWorker(ctx, stores, privacy_config_from_env(os.environ), taxonomy)
     ctx.active_jobs = lambda: len(worker.running)
     await worker.run()

@@ -33,8 +33,13 @@ from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.results import RESULTS_SCHEMA_VERSION, decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
-from convoscope_exporter.filtering import InvalidFilterError, apply_filter, parse_filter
-from convoscope_exporter.manifest import ExportManifest
+from convoscope_exporter.filtering import (
+    ExportFilter,
+    InvalidFilterError,
+    apply_filter,
+    parse_filter,
+)
+from convoscope_exporter.manifest import ExportManifest, ManifestOptions
 from convoscope_exporter.render import render_export
 
 log = get_logger(__name__)
@@ -144,13 +149,15 @@ class ExporterWorker:
         manifest = ExportManifest(
             export_id=job.export_id,
             job_id=job.job_id,
-            engine_version=results.engine_version,
-            results_schema_version=RESULTS_SCHEMA_VERSION,
-            include_pii=job.options.include_pii,
-            filter=flt,
-            input_hash=job.file_hash,
+            file_hash=job.file_hash,
             created_at=utcnow(),
             formats=job.formats,
+            engine_version=results.engine_version,
+            results_schema_version=RESULTS_SCHEMA_VERSION,
+            timezone=results.options.timezone,
+            options=ManifestOptions(include_pii=job.options.include_pii),
+            filter=flt,
+            filter_applied=flt != ExportFilter(),
         )
         files: list[ExportFile] = []
         for i, fmt in enumerate(job.formats):
