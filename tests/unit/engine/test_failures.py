@@ -1,8 +1,7 @@
-from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult
-
 from convoscope_analyzer.engine import EngineOptions, analyze
 from convoscope_analyzer.engine.failures import detect_conversation_failures
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
+from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult
 
 
 def _findings(conversation: Conversation):
@@ -33,10 +32,17 @@ def test_several_complaint_types_in_one_turn(make_conversation) -> None:
         "c",
         ("user", "Summarise this in two bullet points."),
         ("assistant", "Here is a long essay..."),
-        ("user", "That's not what I asked. Also I said to keep it short, and the format is broken."),
+        (
+            "user",
+            "That's not what I asked. Also I said to keep it short, and the format is broken.",
+        ),
     )
     types = {f.type: f.severity for f in _findings(conv)}
-    assert types == {"misunderstanding": "medium", "ignored_instructions": "medium", "formatting": "low"}
+    assert types == {
+        "misunderstanding": "medium",
+        "ignored_instructions": "medium",
+        "formatting": "low",
+    }
 
 
 def test_refusal_with_pushback_is_high(make_conversation) -> None:
@@ -47,12 +53,18 @@ def test_refusal_with_pushback_is_high(make_conversation) -> None:
         ("user", "Why not? It's my bike."),
     )
     [finding] = _findings(conv)
-    assert (finding.type, finding.severity, finding.evidence) == ("unnecessary_refusal", "high", "refusal")
+    assert (finding.type, finding.severity, finding.evidence) == (
+        "unnecessary_refusal",
+        "high",
+        "refusal",
+    )
     assert finding.evidence_message_ids == ["c-m1", "c-m2"]
 
 
 def test_refusal_without_pushback_is_medium(make_conversation) -> None:
-    conv = make_conversation("c", ("user", "Do X"), ("assistant", "I cannot help with that request."))
+    conv = make_conversation(
+        "c", ("user", "Do X"), ("assistant", "I cannot help with that request.")
+    )
     [finding] = _findings(conv)
     assert (finding.type, finding.severity) == ("unnecessary_refusal", "medium")
 
@@ -83,11 +95,17 @@ def test_edited_prompt_blames_previous_answer() -> None:
         messages=[
             Message(id="u1", role="user", text="Explain monads"),
             Message(id="a1", role="assistant", text="A monad is..."),
-            Message(id="u2", role="user", text="Explain them with an example", abandoned_alternatives=1),
+            Message(
+                id="u2", role="user", text="Explain them with an example", abandoned_alternatives=1
+            ),
         ],
     )
     [finding] = _findings(conv)
-    assert (finding.type, finding.message_id, finding.evidence_message_ids) == ("misunderstanding", "a1", ["u2"])
+    assert (finding.type, finding.message_id, finding.evidence_message_ids) == (
+        "misunderstanding",
+        "a1",
+        ["u2"],
+    )
 
 
 def test_no_false_positive_on_neutral_follow_up(make_conversation) -> None:

@@ -1,8 +1,7 @@
 from datetime import UTC, datetime
 
-from convoscope_common.corpus import Attachment, Conversation, Corpus, Message, ToolResult, ToolUse
-
 from convoscope_analyzer.engine import EngineOptions, analyze
+from convoscope_common.corpus import Attachment, Conversation, Corpus, Message, ToolResult, ToolUse
 
 
 def _corpus() -> Corpus:
@@ -32,7 +31,13 @@ def _corpus() -> Corpus:
                         created_at=t,
                         attachments=[Attachment(file_name="x.txt")],
                     ),
-                    Message(id="a4", role="assistant", text="a b c d e f g", model="claude-y", created_at=t),
+                    Message(
+                        id="a4",
+                        role="assistant",
+                        text="a b c d e f g",
+                        model="claude-y",
+                        created_at=t,
+                    ),
                 ],
             ),
             Conversation(

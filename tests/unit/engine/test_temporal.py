@@ -1,10 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from convoscope_common.corpus import Conversation, Corpus, Message
 
 from convoscope_analyzer.engine import EngineOptions, InvalidTimezoneError, analyze
 from convoscope_analyzer.engine.changepoints import mean_shifts
+from convoscope_common.corpus import Conversation, Corpus, Message
 
 
 def _at(*stamps: datetime) -> Corpus:
@@ -55,7 +55,9 @@ def test_streaks_longest_and_current_relative_to_last_activity() -> None:
 def test_sessions_split_on_gap() -> None:
     base = datetime(2024, 2, 1, 12, tzinfo=UTC)
     offsets = [0, 10, 20, 120, 125]  # minutes: session of 20 min, then one of 5 min
-    temporal = analyze(_at(*(base + timedelta(minutes=m) for m in offsets)), EngineOptions()).temporal
+    temporal = analyze(
+        _at(*(base + timedelta(minutes=m) for m in offsets)), EngineOptions()
+    ).temporal
     assert temporal is not None
     assert temporal.sessions.count == 2
     assert temporal.sessions.longest_minutes == 20.0
@@ -64,7 +66,12 @@ def test_sessions_split_on_gap() -> None:
 
 def test_peak_hours_and_busiest_weekdays() -> None:
     base = datetime(2024, 3, 5, 9, tzinfo=UTC)  # Tuesday
-    stamps = [base, base + timedelta(minutes=5), base + timedelta(hours=5), base + timedelta(days=1)]
+    stamps = [
+        base,
+        base + timedelta(minutes=5),
+        base + timedelta(hours=5),
+        base + timedelta(days=1),
+    ]
     temporal = analyze(_at(*stamps), EngineOptions()).temporal
     assert temporal is not None
     assert temporal.peak_hours == [9, 14]

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from convoscope_common.corpus import Conversation, Corpus, Message
-
 from convoscope_analyzer.engine.errors import InvalidTimezoneError
 from convoscope_analyzer.engine.text import message_time, month_key, to_local, word_count
+from convoscope_common.corpus import Conversation, Corpus, Message
 
 
 @dataclass(slots=True)
