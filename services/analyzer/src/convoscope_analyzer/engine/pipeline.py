@@ -78,7 +78,7 @@ def analyze(
     total_messages = sum(len(c.messages) for c in corpus.conversations)
 
     tracker.start_step(STEP_PREPARE, len(corpus.conversations), "conversations")
-    prepared = prepare_corpus(corpus, zone)
+    prepared = prepare_corpus(corpus, zone, tracker.tick)
     tracker.end_step()
 
     tracker.start_step(STEP_SUMMARY, total_messages)
