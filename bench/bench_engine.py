@@ -8,15 +8,16 @@ Prints figures only (no assertions); all ratios come from one run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic_corpus import make_corpus  # noqa: E402
+from synthetic_corpus import make_corpus
 
-from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, analyze, warm_up  # noqa: E402
+from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, analyze, warm_up
 
 
 def main() -> None:
@@ -30,8 +31,10 @@ def main() -> None:
     t0 = time.perf_counter()
     corpus = make_corpus(args.conversations, args.seed)
     messages = sum(len(c.messages) for c in corpus.conversations)
-    print(f"corpus: {args.conversations:,} conversations, {messages:,} messages "
-          f"(generated in {time.perf_counter() - t0:.2f} s)")
+    print(
+        f"corpus: {args.conversations:,} conversations, {messages:,} messages "
+        f"(generated in {time.perf_counter() - t0:.2f} s)"
+    )
 
     t0 = time.perf_counter()
     warm_up()
@@ -64,8 +67,10 @@ def main() -> None:
         rate = messages / secs if secs > 0 else float("inf")
         print(f"{step:34} {secs:8.2f} {rate:12,.0f}")
     print(f"{'total':34} {total:8.2f} {messages / total:12,.0f}")
-    print(f"progress updates: {len(updates)}, longest gap between updates: {max(gaps):.2f} s, "
-          f"monotonic: {all(a <= b for a, b in zip(updates, updates[1:], strict=False))}")
+    print(
+        f"progress updates: {len(updates)}, longest gap between updates: {max(gaps):.2f} s, "
+        f"monotonic: {all(a <= b for a, b in itertools.pairwise(updates))}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,56 +25,152 @@ from convoscope_common.corpus import (
 
 TOPICS: dict[str, dict[str, list[str]]] = {
     "coding": {
-        "nouns": ["python function", "javascript promise", "rust borrow checker", "SQL query",
-                  "docker container", "unit test", "git rebase", "react component", "regex",
-                  "API endpoint", "async loop", "class method", "bash script", "compiler error"],
-        "asks": ["How do I fix this {n}?", "Can you refactor this {n} so it is easier to read?",
-                 "Why does my {n} throw an exception when the input is empty?",
-                 "Write a {n} that parses the config file and returns a dict.",
-                 "What is the best way to debug a {n} that hangs?"],
+        "nouns": [
+            "python function",
+            "javascript promise",
+            "rust borrow checker",
+            "SQL query",
+            "docker container",
+            "unit test",
+            "git rebase",
+            "react component",
+            "regex",
+            "API endpoint",
+            "async loop",
+            "class method",
+            "bash script",
+            "compiler error",
+        ],
+        "asks": [
+            "How do I fix this {n}?",
+            "Can you refactor this {n} so it is easier to read?",
+            "Why does my {n} throw an exception when the input is empty?",
+            "Write a {n} that parses the config file and returns a dict.",
+            "What is the best way to debug a {n} that hangs?",
+        ],
     },
     "cooking": {
-        "nouns": ["sourdough bread", "tomato sauce", "chicken curry", "vegan lasagna", "pizza dough",
-                  "garlic roast", "lentil soup", "banana bread", "stir fry", "risotto"],
-        "asks": ["Can you give me a recipe for {n}?", "How long should I bake the {n} in the oven?",
-                 "What ingredients can replace eggs in {n}?", "My {n} turned out too salty, what happened?",
-                 "Plan a dinner menu around {n} for six people."],
+        "nouns": [
+            "sourdough bread",
+            "tomato sauce",
+            "chicken curry",
+            "vegan lasagna",
+            "pizza dough",
+            "garlic roast",
+            "lentil soup",
+            "banana bread",
+            "stir fry",
+            "risotto",
+        ],
+        "asks": [
+            "Can you give me a recipe for {n}?",
+            "How long should I bake the {n} in the oven?",
+            "What ingredients can replace eggs in {n}?",
+            "My {n} turned out too salty, what happened?",
+            "Plan a dinner menu around {n} for six people.",
+        ],
     },
     "travel": {
-        "nouns": ["trip to Lisbon", "flight to Tokyo", "road trip through Norway", "hotel in Rome",
-                  "weekend in Prague", "visa for Canada", "backpacking route in Peru"],
-        "asks": ["Help me plan an itinerary for a {n}.", "What should I pack for a {n}?",
-                 "Is a {n} expensive in October?", "Which neighbourhood is best for a {n}?"],
+        "nouns": [
+            "trip to Lisbon",
+            "flight to Tokyo",
+            "road trip through Norway",
+            "hotel in Rome",
+            "weekend in Prague",
+            "visa for Canada",
+            "backpacking route in Peru",
+        ],
+        "asks": [
+            "Help me plan an itinerary for a {n}.",
+            "What should I pack for a {n}?",
+            "Is a {n} expensive in October?",
+            "Which neighbourhood is best for a {n}?",
+        ],
     },
     "finance": {
-        "nouns": ["monthly budget", "retirement savings", "index fund portfolio", "mortgage refinance",
-                  "tax return", "credit card debt", "emergency fund"],
-        "asks": ["How should I structure my {n}?", "Explain the risks of my {n} plan.",
-                 "What is a reasonable interest rate for a {n}?", "Make a spreadsheet plan for my {n}."],
+        "nouns": [
+            "monthly budget",
+            "retirement savings",
+            "index fund portfolio",
+            "mortgage refinance",
+            "tax return",
+            "credit card debt",
+            "emergency fund",
+        ],
+        "asks": [
+            "How should I structure my {n}?",
+            "Explain the risks of my {n} plan.",
+            "What is a reasonable interest rate for a {n}?",
+            "Make a spreadsheet plan for my {n}.",
+        ],
     },
     "writing": {
-        "nouns": ["cover letter", "blog post about remote work", "short story", "wedding speech",
-                  "product announcement email", "essay on climate policy", "poem about autumn"],
-        "asks": ["Can you rewrite this {n} in a friendlier tone?", "Proofread my {n} please.",
-                 "Draft a {n} of about 300 words.", "Give me an outline for a {n}."],
+        "nouns": [
+            "cover letter",
+            "blog post about remote work",
+            "short story",
+            "wedding speech",
+            "product announcement email",
+            "essay on climate policy",
+            "poem about autumn",
+        ],
+        "asks": [
+            "Can you rewrite this {n} in a friendlier tone?",
+            "Proofread my {n} please.",
+            "Draft a {n} of about 300 words.",
+            "Give me an outline for a {n}.",
+        ],
     },
     "health": {
-        "nouns": ["workout plan", "sleep schedule", "protein intake", "running routine", "knee pain",
-                  "meal prep for a diet", "yoga practice"],
-        "asks": ["Suggest a beginner {n}.", "How can I improve my {n}?",
-                 "Is my {n} healthy for someone my age?", "What should I ask my doctor about {n}?"],
+        "nouns": [
+            "workout plan",
+            "sleep schedule",
+            "protein intake",
+            "running routine",
+            "knee pain",
+            "meal prep for a diet",
+            "yoga practice",
+        ],
+        "asks": [
+            "Suggest a beginner {n}.",
+            "How can I improve my {n}?",
+            "Is my {n} healthy for someone my age?",
+            "What should I ask my doctor about {n}?",
+        ],
     },
     "data": {
-        "nouns": ["pandas dataframe", "sales dataset", "regression model", "dashboard", "CSV export",
-                  "pivot table", "correlation analysis"],
-        "asks": ["How do I clean this {n}?", "Plot the trend in this {n}.",
-                 "What does the median tell me in this {n}?", "Build a {n} from these columns."],
+        "nouns": [
+            "pandas dataframe",
+            "sales dataset",
+            "regression model",
+            "dashboard",
+            "CSV export",
+            "pivot table",
+            "correlation analysis",
+        ],
+        "asks": [
+            "How do I clean this {n}?",
+            "Plot the trend in this {n}.",
+            "What does the median tell me in this {n}?",
+            "Build a {n} from these columns.",
+        ],
     },
     "learning": {
-        "nouns": ["quantum entanglement", "the French revolution", "photosynthesis", "linear algebra",
-                  "the theory of relativity", "supply and demand", "Bayes theorem"],
-        "asks": ["Explain {n} like I am five.", "What are the key ideas of {n}?",
-                 "Give me three exam questions about {n}.", "How is {n} taught at university?"],
+        "nouns": [
+            "quantum entanglement",
+            "the French revolution",
+            "photosynthesis",
+            "linear algebra",
+            "the theory of relativity",
+            "supply and demand",
+            "Bayes theorem",
+        ],
+        "asks": [
+            "Explain {n} like I am five.",
+            "What are the key ideas of {n}?",
+            "Give me three exam questions about {n}.",
+            "How is {n} taught at university?",
+        ],
     },
 }
 FOLLOW_UPS = [
@@ -114,8 +210,14 @@ FILLER = (
     "If the result still looks off, compare it with a known good example side by side. "
     "Keeping notes makes it much easier to come back to this later and pick up where you left. "
 ).split(". ")
-CODE = "```python\ndef handle(items):\n    result = []\n    for item in items:\n        if item:\n            result.append(item.strip())\n    return result\n```"
-LOG = "Traceback (most recent call last):\n  File \"app.py\", line 42, in main\n    run()\nValueError: invalid literal for int() with base 10: 'abc'"
+CODE = (
+    "```python\ndef handle(items):\n    result = []\n    for item in items:\n"
+    "        if item:\n            result.append(item.strip())\n    return result\n```"
+)
+LOG = (
+    'Traceback (most recent call last):\n  File "app.py", line 42, in main\n    run()\n'
+    "ValueError: invalid literal for int() with base 10: 'abc'"
+)
 MODELS = ["claude-3-5-sonnet", "claude-3-opus", "claude-3-haiku", "claude-sonnet-4"]
 
 
@@ -169,7 +271,9 @@ def make_corpus(n_conversations: int, seed: int = 0) -> Corpus:
                 abandoned_alternatives=1 if rng.random() < 0.02 else 0,
             )
             if rng.random() < 0.05:
-                user.attachments = [Attachment(file_name="notes.txt", extracted_text=rng.choice(FILLER))]
+                user.attachments = [
+                    Attachment(file_name="notes.txt", extracted_text=rng.choice(FILLER))
+                ]
             messages.append(user)
             when += timedelta(seconds=rng.randint(5, 90))
             if t == turns - 1 and rng.random() < 0.1:
@@ -186,9 +290,13 @@ def make_corpus(n_conversations: int, seed: int = 0) -> Corpus:
                 assistant.thinking = ["Let me think about what the user needs here."]
             if rng.random() < 0.1:
                 failed = rng.random() < 0.2
-                assistant.tool_uses = [ToolUse(id=f"{cid}-t{t}", name="web_search", input_json='{"q":"x"}')]
+                assistant.tool_uses = [
+                    ToolUse(id=f"{cid}-t{t}", name="web_search", input_json='{"q":"x"}')
+                ]
                 assistant.tool_results = [
-                    ToolResult(tool_use_id=f"{cid}-t{t}", name="web_search", is_error=failed, text="ok")
+                    ToolResult(
+                        tool_use_id=f"{cid}-t{t}", name="web_search", is_error=failed, text="ok"
+                    )
                 ]
             messages.append(assistant)
             # Mostly quick back-and-forth, sometimes a long pause.

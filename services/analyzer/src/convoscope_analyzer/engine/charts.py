@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from convoscope_analyzer.engine.temporal import WEEKDAYS
 from convoscope_common.results import (
     FAILURE_TYPES,
     SENTIMENT_LABELS,
@@ -14,8 +15,6 @@ from convoscope_common.results import (
     Temporal,
     Topics,
 )
-
-from convoscope_analyzer.engine.temporal import WEEKDAYS
 
 # Conversation-length histogram bins (messages per conversation), upper bounds inclusive.
 LENGTH_BINS: tuple[tuple[str, int, int], ...] = (
@@ -45,12 +44,16 @@ def topic_distribution(topics: Topics) -> Chart:
 def sentiment_over_time(sentiment: Sentiment) -> Chart:
     """Mean compound per month plus message counts per label."""
     months = [p.period for p in sentiment.monthly]
-    series = [ChartSeries(name="mean_compound", values=[p.mean_compound for p in sentiment.monthly])]
+    series = [
+        ChartSeries(name="mean_compound", values=[p.mean_compound for p in sentiment.monthly])
+    ]
     series += [
         ChartSeries(name=label, values=[float(p.labels.get(label, 0)) for p in sentiment.monthly])
         for label in SENTIMENT_LABELS
     ]
-    return Chart(id="sentiment_over_time", title="Sentiment over time", kind="line", x=months, series=series)
+    return Chart(
+        id="sentiment_over_time", title="Sentiment over time", kind="line", x=months, series=series
+    )
 
 
 def failures_by_severity(quality: Quality) -> Chart:
@@ -92,7 +95,9 @@ def calendar_heatmap(temporal: Temporal) -> Chart:
         x=[d.date for d in temporal.calendar],
         series=[
             ChartSeries(name="messages", values=[float(d.messages) for d in temporal.calendar]),
-            ChartSeries(name="conversations", values=[float(d.conversations) for d in temporal.calendar]),
+            ChartSeries(
+                name="conversations", values=[float(d.conversations) for d in temporal.calendar]
+            ),
         ],
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from convoscope_common.results import AnalysisResults, FailureType, SentimentLabel, Severity
 
 from convoscope_analyzer.engine.errors import InvalidDrilldownQueryError
+from convoscope_common.results import AnalysisResults, FailureType, SentimentLabel, Severity
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH = r"^\d{4}-\d{2}$"
@@ -77,7 +77,9 @@ def drilldown(results: AnalysisResults, query: DrilldownQuery) -> DrilldownResul
     if query.sentiment_label is not None:
         if results.sentiment is None:
             raise InvalidDrilldownQueryError("sentiment was not analysed")
-        matching = {m.message_id for m in results.sentiment.by_message if m.label == query.sentiment_label}
+        matching = {
+            m.message_id for m in results.sentiment.by_message if m.label == query.sentiment_label
+        }
         messages = _intersect(messages, matching)
     if query.failure_type is not None or query.severity is not None:
         if results.quality is None:

@@ -15,6 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import compile_phrases
 from convoscope_common.corpus import Message
 from convoscope_common.results import (
     FAILURE_TYPES,
@@ -25,10 +28,6 @@ from convoscope_common.results import (
     FailureType,
     Severity,
 )
-
-from convoscope_analyzer.engine.prepared import PreparedConversation
-from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.text import compile_phrases
 
 # Complaints are read from the start of the next user turn: a long paste later in
 # the message is not a complaint about the previous answer.
@@ -196,7 +195,8 @@ COMPLAINT_RULES: tuple[ComplaintRule, ...] = (
 
 REFUSAL = compile_phrases(
     [
-        r"i (?:can't|cannot|can not|won't|will not) (?:help|assist|provide|do that|comply|create|write)",
+        r"i (?:can't|cannot|can not|won't|will not) "
+        r"(?:help|assist|provide|do that|comply|create|write)",
         r"i(?:'m| am) (?:not able|unable) to (?:help|assist|provide|comply)",
         r"i must decline",
         r"i(?:'m| am) sorry,? but i (?:can't|cannot|won't)",
@@ -268,7 +268,12 @@ def detect_conversation_failures(item: PreparedConversation) -> list[Failure]:
             severity: Severity = "high" if pushback else REFUSAL_SEVERITY
             findings.append(
                 _finding(
-                    cid, message, "unnecessary_refusal", severity, "refusal", ids,
+                    cid,
+                    message,
+                    "unnecessary_refusal",
+                    severity,
+                    "refusal",
+                    ids,
                     refusal.group(0).lower(),
                 )
             )
@@ -277,15 +282,25 @@ def detect_conversation_failures(item: PreparedConversation) -> list[Failure]:
             names = sorted({result.name or "tool" for result in errors})
             findings.append(
                 _finding(
-                    cid, message, "tool_misuse", TOOL_ERROR_SEVERITY, "tool_error", [message.id],
+                    cid,
+                    message,
+                    "tool_misuse",
+                    TOOL_ERROR_SEVERITY,
+                    "tool_error",
+                    [message.id],
                     f"{len(errors)} tool error(s): {', '.join(names)}",
                 )
             )
         if message.abandoned_alternatives:
             findings.append(
                 _finding(
-                    cid, message, "accuracy_error", REGENERATION_SEVERITY, "regeneration",
-                    [message.id], f"regenerated {message.abandoned_alternatives}x",
+                    cid,
+                    message,
+                    "accuracy_error",
+                    REGENERATION_SEVERITY,
+                    "regeneration",
+                    [message.id],
+                    f"regenerated {message.abandoned_alternatives}x",
                 )
             )
         if reply is not None:
@@ -293,8 +308,13 @@ def detect_conversation_failures(item: PreparedConversation) -> list[Failure]:
                 # An edited prompt: the user rephrased because the answer missed the point.
                 findings.append(
                     _finding(
-                        cid, message, "misunderstanding", REGENERATION_SEVERITY, "regeneration",
-                        [reply.id], f"prompt edited {reply.abandoned_alternatives}x",
+                        cid,
+                        message,
+                        "misunderstanding",
+                        REGENERATION_SEVERITY,
+                        "regeneration",
+                        [reply.id],
+                        f"prompt edited {reply.abandoned_alternatives}x",
                     )
                 )
             for rule, phrase in _complaints(reply.text):

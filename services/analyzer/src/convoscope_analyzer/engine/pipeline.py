@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from convoscope_common.corpus import Corpus
-from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults
-
 from convoscope_analyzer.engine.charts import build_charts
 from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
@@ -19,6 +16,8 @@ from convoscope_analyzer.engine.taxonomy import default_taxonomy
 from convoscope_analyzer.engine.temporal import analyze_temporal
 from convoscope_analyzer.engine.topics import analyze_topics
 from convoscope_analyzer.engine.topics import warm_up as _warm_up_topics
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults
 
 STEP_PREPARE = "Parsing conversations"
 STEP_SUMMARY = "Computing summary"
@@ -79,13 +78,15 @@ def analyze(
     total_messages = sum(len(c.messages) for c in corpus.conversations)
 
     tracker.start_step(STEP_PREPARE, len(corpus.conversations), "conversations")
-    prepared = prepare_corpus(corpus, zone)
+    prepared = prepare_corpus(corpus, zone, tracker.tick)
     tracker.end_step()
 
     tracker.start_step(STEP_SUMMARY, total_messages)
     summary = summarize(prepared)
     index = message_index(prepared)
-    tracker.insight(f"Read {summary.messages:,} messages in {summary.conversations:,} conversations")
+    tracker.insight(
+        f"Read {summary.messages:,} messages in {summary.conversations:,} conversations"
+    )
     tracker.end_step()
 
     tracker.start_step(STEP_TOPICS, len(prepared), "conversations")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from convoscope_common.corpus import Conversation, Corpus, Message
-
 from convoscope_analyzer.engine.errors import InvalidTimezoneError
 from convoscope_analyzer.engine.text import message_time, month_key, to_local, word_count
+from convoscope_common.corpus import Conversation, Corpus, Message
 
 
 @dataclass(slots=True)
@@ -45,10 +45,17 @@ def resolve_timezone(name: str) -> tzinfo:
         raise InvalidTimezoneError(name) from None
 
 
-def prepare_corpus(corpus: Corpus, zone: tzinfo) -> list[PreparedConversation]:
-    """Every conversation with local times and word counts, in corpus order."""
+def prepare_corpus(
+    corpus: Corpus, zone: tzinfo, tick: Callable[[], None] | None = None
+) -> list[PreparedConversation]:
+    """Every conversation with local times and word counts, in corpus order.
+
+    ``tick`` is called once per conversation (progress and checkpoints).
+    """
     prepared: list[PreparedConversation] = []
     for conversation in corpus.conversations:
+        if tick is not None:
+            tick()
         item = PreparedConversation(conversation=conversation)
         for position, message in enumerate(conversation.messages):
             when = message_time(message, conversation)

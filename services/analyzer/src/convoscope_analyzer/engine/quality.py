@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from convoscope_analyzer.engine.failures import REFUSAL
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import code_blocks, compile_phrases, is_question
 from convoscope_common.results import (
     ConversationQuality,
     Failure,
@@ -12,11 +16,6 @@ from convoscope_common.results import (
     Quality,
     TaskCompletion,
 )
-
-from convoscope_analyzer.engine.failures import REFUSAL
-from convoscope_analyzer.engine.prepared import PreparedConversation
-from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.text import code_blocks, compile_phrases, is_question
 
 MONOLOGUE_WORDS = 500
 QUICK_RESPONSE_S = 60
@@ -63,9 +62,7 @@ CLARIFICATION = compile_phrases(
 )
 
 
-def _completion(
-    item: PreparedConversation, failed: set[str]
-) -> tuple[TaskCompletion, float]:
+def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompletion, float]:
     messages = [pm.message for pm in item.messages]
     last = messages[-1]
     last_user = next((m for m in reversed(messages) if m.role == "user"), None)
@@ -173,11 +170,11 @@ def analyze_quality(
     for item in conversations:
         tracker.tick(len(item.messages))
         if item.messages:
-            results.append(
-                assess_conversation(item, by_conversation.get(item.id, []), by_message)
-            )
+            results.append(assess_conversation(item, by_conversation.get(item.id, []), by_message))
     completion = Counter(q.task_completion for q in results)
-    effectiveness = [q.response_effectiveness for q in results if q.response_effectiveness is not None]
+    effectiveness = [
+        q.response_effectiveness for q in results if q.response_effectiveness is not None
+    ]
     return Quality(
         conversations=results,
         task_completion={

@@ -1,6 +1,6 @@
 """Print the JSON Schema of the analysis results.
 
-    python -m convoscope_analyzer.engine.schema > docs/results-schema.json
+python -m convoscope_analyzer.engine.schema > docs/results-schema.json
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 
 import msgspec
-from convoscope_common.results import RESULTS_SCHEMA_VERSION, AnalysisResults
 
 from convoscope_analyzer.engine.drilldown import DrilldownQuery, DrilldownResult
+from convoscope_common.results import RESULTS_SCHEMA_VERSION, AnalysisResults
 
 
 def results_schema() -> dict[str, object]:

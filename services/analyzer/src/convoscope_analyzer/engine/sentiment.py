@@ -10,6 +10,9 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Protocol
 
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import compile_phrases
 from convoscope_common.results import (
     ConversationSentiment,
     MessageSentiment,
@@ -17,10 +20,6 @@ from convoscope_common.results import (
     SentimentLabel,
     SentimentPeriod,
 )
-
-from convoscope_analyzer.engine.prepared import PreparedConversation
-from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.text import compile_phrases
 
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
 VERY_THRESHOLD = 0.5

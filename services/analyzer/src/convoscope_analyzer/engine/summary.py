@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from statistics import mean, median
 
-from convoscope_common.results import MessageRecord, Summary
-
 from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_common.results import MessageRecord, Summary
 
 ROLES = ("user", "assistant")
 

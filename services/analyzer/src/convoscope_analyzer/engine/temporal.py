@@ -6,6 +6,10 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from statistics import mean, median
 
+from convoscope_analyzer.engine.changepoints import mean_shifts
+from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.text import month_key, week_key
 from convoscope_common.results import (
     CalendarDay,
     ChangePoint,
@@ -15,11 +19,6 @@ from convoscope_common.results import (
     Streaks,
     Temporal,
 )
-
-from convoscope_analyzer.engine.changepoints import mean_shifts
-from convoscope_analyzer.engine.prepared import PreparedConversation
-from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.text import month_key, week_key
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP_N = 3
@@ -99,7 +98,9 @@ def _change_points(daily: Counter[date]) -> list[ChangePoint]:
     ]
 
 
-def _engagement(active_days: int, span_days: int, longest_streak: int, sessions: SessionStats) -> float:
+def _engagement(
+    active_days: int, span_days: int, longest_streak: int, sessions: SessionStats
+) -> float:
     """0..100: how regularly (active share of the span), how sustained (streak) and how
     deeply (session length) the user works with the assistant."""
     if not active_days:
@@ -165,7 +166,9 @@ def analyze_temporal(
         monthly=dict(sorted(monthly.items())),
         heatmap=heatmap,
         calendar=[
-            CalendarDay(date=d.isoformat(), messages=daily[d], conversations=len(day_conversations[d]))
+            CalendarDay(
+                date=d.isoformat(), messages=daily[d], conversations=len(day_conversations[d])
+            )
             for d in days
         ],
         peak_hours=[h for h in sorted(range(24), key=lambda h: (-hours[h], h)) if hours[h]][:TOP_N],
@@ -179,7 +182,9 @@ def analyze_temporal(
         topic_evolution=topic_evolution,
         sentiment_evolution=dict(sorted((sentiment_monthly or {}).items())),
         length_trends=[
-            LengthTrend(period=month, role=role, mean_words=round(mean(values), 2), messages=len(values))
+            LengthTrend(
+                period=month, role=role, mean_words=round(mean(values), 2), messages=len(values)
+            )
             for (month, role), values in sorted(lengths.items())
         ],
         change_points=_change_points(daily),

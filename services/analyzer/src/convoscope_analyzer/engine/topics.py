@@ -10,12 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
-
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.engine.text import tokens
+from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
 # A category is assigned when its keyword hits reach this many, or it is the top one.
 MIN_HITS = 2
@@ -181,7 +180,11 @@ def analyze_topics(
     months = {d.conversation.id: d.conversation.month for d in docs}
     taxonomy_topics = []
     for category in taxonomy.categories:
-        ids = [cid for cid, scores in taxonomy_scores.items() if any(s.topic_id == category.id for s in scores)]
+        ids = [
+            cid
+            for cid, scores in taxonomy_scores.items()
+            if any(s.topic_id == category.id for s in scores)
+        ]
         monthly = Counter(months[cid] for cid in ids if months[cid])
         taxonomy_topics.append(
             Topic(
@@ -209,5 +212,5 @@ def analyze_topics(
 
 def warm_up() -> None:
     """Import scikit-learn ahead of the first job (about 2 s on a cold start)."""
-    import sklearn.decomposition  # noqa: F401
+    import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
