@@ -20,7 +20,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import FetchTimeoutError
 
-from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy
+from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy, warm_up
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, privacy_config_from_env
 from convoscope_common import names
@@ -488,6 +488,8 @@ async def run(ctx: ServiceContext) -> None:
     if ctx.settings.topic_taxonomy:
         mode = "replace" if ctx.settings.topic_taxonomy_mode == "replace" else "extend"
         taxonomy = load_taxonomy(ctx.settings.topic_taxonomy, mode)
+    # Load scikit-learn and the VADER lexicon before the first job, not during it.
+    await asyncio.to_thread(warm_up)
     worker = AnalyzerWorker(ctx, stores, privacy_config_from_env(os.environ), taxonomy)
     ctx.active_jobs = lambda: len(worker.running)
     await worker.run()
