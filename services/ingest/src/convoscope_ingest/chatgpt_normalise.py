@@ -209,7 +209,7 @@ class _BranchBuilder:
             if uploads:
                 files = uploads  # real names beat asset pointer ids
             citations = _citations(metadata)
-        if "【" in text or any("\ue200" <= ch <= "\ue2ff" for ch in text):
+        if _CITATION_MARKERS.search(text):
             text = _CITATION_MARKERS.sub("", text)
         text = text.strip()
         if not text and not files:
