@@ -57,18 +57,28 @@ def bench_file(path: Path) -> None:
     plain = _measure("plain", path)
     ingest = _measure("ingest", path)
     mb = 1024 * 1024
-    print(f"{path.name}: {size / mb:.1f} MB, {ingest['conversations']} conversations, "
-          f"{ingest['messages']} messages")
-    print(f"  plain msgspec.json.decode: {plain['seconds']:.2f} s, "
-          f"peak RSS {plain['peak_rss'] / mb:.0f} MB")
-    print(f"  parse_export:              {ingest['seconds']:.2f} s, "
-          f"peak RSS {ingest['peak_rss'] / mb:.0f} MB")
+    print(
+        f"{path.name}: {size / mb:.1f} MB, {ingest['conversations']} conversations, "
+        f"{ingest['messages']} messages"
+    )
+    print(
+        f"  plain msgspec.json.decode: {plain['seconds']:.2f} s, "
+        f"peak RSS {plain['peak_rss'] / mb:.0f} MB"
+    )
+    print(
+        f"  parse_export:              {ingest['seconds']:.2f} s, "
+        f"peak RSS {ingest['peak_rss'] / mb:.0f} MB"
+    )
     time_ratio = ingest["seconds"] / plain["seconds"]
     rss_ratio = ingest["peak_rss"] / size
-    print(f"  time ratio ingest/plain: {time_ratio:.2f}x (target <= 8x) "
-          f"{'OK' if time_ratio <= 8 else 'OVER'}")
-    print(f"  peak RSS / file size:    {rss_ratio:.2f}x (target < 3x) "
-          f"{'OK' if rss_ratio < 3 else 'OVER'}")
+    print(
+        f"  time ratio ingest/plain: {time_ratio:.2f}x (target <= 8x) "
+        f"{'OK' if time_ratio <= 8 else 'OVER'}"
+    )
+    print(
+        f"  peak RSS / file size:    {rss_ratio:.2f}x (target < 3x) "
+        f"{'OK' if rss_ratio < 3 else 'OVER'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -364,7 +364,9 @@ def iter_chatgpt_conversations(seed: int) -> Iterator[dict[str, Any]]:
                     "assistant",
                     {
                         "content_type": "thoughts",
-                        "thoughts": [{"summary": "Thinking", "content": w.sentences(subject, 1, 2)}],
+                        "thoughts": [
+                            {"summary": "Thinking", "content": w.sentences(subject, 1, 2)}
+                        ],
                     },
                     w.tick(1, 5).timestamp(),
                     metadata=meta,
