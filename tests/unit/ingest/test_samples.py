@@ -47,7 +47,9 @@ def test_claude_current_shape(sample):
     ]
     first = sourdough.messages[0]
     assert first.role == "user" and first.text.endswith("Here's my feeding log:")
-    assert first.attachments[0].file_name == "" and "Mon: 50g" in first.attachments[0].extracted_text
+    assert (
+        first.attachments[0].file_name == "" and "Mon: 50g" in first.attachments[0].extracted_text
+    )
     assert "Mon: 50g" not in first.text
     assert sourdough.messages[2].files == ["IMG_4412.jpeg"]
     assert empty.title is None and empty.messages == []

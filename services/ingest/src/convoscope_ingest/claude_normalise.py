@@ -56,10 +56,13 @@ def normalise_conversation(
 
     Returns None (and records why) when the conversation has no id.
     """
+    if raw.chat_messages is None:
+        health.skip(raw.uuid or "conversation", "not a conversation of this export")
+        return None
     if not raw.uuid:
         health.skip("conversation (no id)", "conversation without id")
         return None
-    raw_messages = raw.chat_messages or []
+    raw_messages = raw.chat_messages
     ids = [m.uuid or f"{raw.uuid}#{index}" for index, m in enumerate(raw_messages)]
     path, branch_points = _visible_branch(raw_messages, ids)
     messages: list[Message] = []
