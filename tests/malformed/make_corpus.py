@@ -63,7 +63,9 @@ def zip_of(members: dict[str, bytes], *, stored: bool = False) -> bytes:
     method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            # A fixed timestamp keeps the committed files byte-identical on regeneration.
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, data, compress_type=method)
     return buffer.getvalue()
 
 
