@@ -119,8 +119,8 @@ def _visible_branch(messages: list[RawMessage], ids: list[str]) -> tuple[list[in
     while current is not None and current not in seen:
         seen.add(current)
         path.append(current)
-        parent = messages[current].parent_message_uuid
-        current = index_of.get(parent) if parent and parent != ROOT_SENTINEL else None
+        link = messages[current].parent_message_uuid
+        current = index_of.get(link) if link and link != ROOT_SENTINEL else None
     path.reverse()
     return path, branch_points
 
