@@ -57,6 +57,9 @@ def normalise_conversation(raw: RawConversation, health: HealthRecorder) -> Conv
     Returns None (and records why) when the conversation has no id.
     """
     conversation_id = raw.id or raw.conversation_id
+    if raw.mapping is None:
+        health.skip(conversation_id or "conversation", "not a conversation of this export")
+        return None
     if not conversation_id:
         health.skip("conversation (no id)", "conversation without id")
         return None
@@ -209,7 +212,7 @@ class _BranchBuilder:
             if uploads:
                 files = uploads  # real names beat asset pointer ids
             citations = _citations(metadata)
-        if "【" in text or any("\ue200" <= ch <= "\ue2ff" for ch in text):
+        if _CITATION_MARKERS.search(text):
             text = _CITATION_MARKERS.sub("", text)
         text = text.strip()
         if not text and not files:

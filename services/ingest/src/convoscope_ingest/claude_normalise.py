@@ -56,10 +56,13 @@ def normalise_conversation(
 
     Returns None (and records why) when the conversation has no id.
     """
+    if raw.chat_messages is None:
+        health.skip(raw.uuid or "conversation", "not a conversation of this export")
+        return None
     if not raw.uuid:
         health.skip("conversation (no id)", "conversation without id")
         return None
-    raw_messages = raw.chat_messages or []
+    raw_messages = raw.chat_messages
     ids = [m.uuid or f"{raw.uuid}#{index}" for index, m in enumerate(raw_messages)]
     path, branch_points = _visible_branch(raw_messages, ids)
     messages: list[Message] = []
@@ -116,8 +119,8 @@ def _visible_branch(messages: list[RawMessage], ids: list[str]) -> tuple[list[in
     while current is not None and current not in seen:
         seen.add(current)
         path.append(current)
-        parent = messages[current].parent_message_uuid
-        current = index_of.get(parent) if parent and parent != ROOT_SENTINEL else None
+        link = messages[current].parent_message_uuid
+        current = index_of.get(link) if link and link != ROOT_SENTINEL else None
     path.reverse()
     return path, branch_points
 

@@ -25,7 +25,7 @@ from convoscope_ingest.errors import (
     TooLargeError,
 )
 from convoscope_ingest.health import HealthRecorder
-from convoscope_ingest.jsonguard import decode_error, refuse_binary
+from convoscope_ingest.jsonguard import decode_error, refuse_binary, strip_bom
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
 from convoscope_ingest.zipread import is_zip, read_export_zip
@@ -58,7 +58,7 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
     if is_zip(data):
         corpus = _parse_zip(data, limits, health)
     else:
-        refuse_binary(data)
+        refuse_binary(strip_bom(data))
         document = read_document(data, limits.max_json_depth)
         health.file_read("(uploaded file)")
         conversations = _normalise_document(document, data, health, {})
