@@ -13,7 +13,6 @@ import structlog
 from nats.aio.msg import Msg
 
 from convoscope_common import names
-from convoscope_common.config import Settings
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
@@ -47,23 +46,13 @@ def corpus_object_name(file_hash: str) -> str:
     return f"{file_hash.removeprefix('sha256:')}.v{CORPUS_SCHEMA_VERSION}"
 
 
-def limits_from(settings: Settings) -> ParseLimits:
-    """Parser limits from the service configuration."""
-    return ParseLimits(
-        max_bytes=settings.max_upload_bytes,
-        max_uncompressed_bytes=settings.max_uncompressed_bytes,
-        max_compression_ratio=settings.max_compression_ratio,
-        max_json_depth=settings.max_json_depth,
-    )
-
-
 class IngestService:
     """Handles parse requests; one request at a time per replica (parsing is CPU-bound)."""
 
     def __init__(self, ctx: ServiceContext, stores: Stores) -> None:
         self.ctx = ctx
         self.stores = stores
-        self.limits = limits_from(ctx.settings)
+        self.limits = ParseLimits.from_settings(ctx.settings)
         self._lock = asyncio.Lock()
         self.active = 0
 

@@ -1,0 +1,1 @@
+"""What every ConvoScope service shares: message types, names, config, bus, logs, metrics."""
