@@ -9,6 +9,8 @@ message as thinking, tool uses and tool results, so nothing the analyzer needs i
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import pairwise
 
 import msgspec
 
@@ -68,10 +70,16 @@ def normalise_conversation(raw: RawConversation, health: HealthRecorder) -> Conv
     path = _displayed_path(mapping, children, raw.current_node)
     on_path = set(path)
     builder = _BranchBuilder(raw.default_model_slug, health)
-    for node_id in path:
+    # Alternatives found at a branch point belong to the next visible message, which may
+    # sit below hidden nodes (a regenerated answer often starts with its reasoning).
+    pending: Counter[Role] = Counter()
+    for node_id, left in zip(path, _left_alternatives(mapping, children, path), strict=True):
+        pending.update(left)
         message = mapping[node_id].message
-        if message is not None:
-            builder.add(node_id, message)
+        shown = builder.add(node_id, message) if message is not None else None
+        if shown is not None:
+            shown.abandoned_alternatives = pending[shown.role]
+            pending.clear()
     abandoned = sum(
         1
         for node_id, node in mapping.items()
@@ -127,6 +135,44 @@ def _displayed_path(
     return path
 
 
+def _left_alternatives(
+    mapping: dict[str, RawNode], children: dict[str, list[str]], path: list[str]
+) -> list[set[Role]]:
+    """Per node of the displayed path, the roles of the sibling branches the user left.
+
+    A sibling is an alternative for a role when it is, or leads through hidden nodes to,
+    a visible message of that role; a sibling holding only hidden nodes is none.
+    """
+    result: list[set[Role]] = [set()]
+    seen: set[str] = set(path)  # also guards against parent cycles in damaged exports
+    for parent, node_id in pairwise(path):
+        roles: set[Role] = set()
+        for sibling in children.get(parent, []):
+            if sibling != node_id and sibling not in seen:
+                roles.update(_first_visible_roles(mapping, children, sibling, seen))
+        result.append(roles)
+    return result
+
+
+def _first_visible_roles(
+    mapping: dict[str, RawNode], children: dict[str, list[str]], start: str, seen: set[str]
+) -> set[Role]:
+    """Roles of the first visible messages below ``start`` (itself included), one per role."""
+    roles: set[Role] = set()
+    stack = [start]
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        message = mapping[node_id].message
+        if message is not None and not _is_hidden(message):
+            roles.add(_ROLES[message.author.role if message.author else ""])
+        else:
+            stack.extend(children.get(node_id, []))
+    return roles
+
+
 def _is_hidden(message: RawMessage) -> bool:
     """Whether the ChatGPT UI leaves this message out of the transcript (§2.8)."""
     role = message.author.role if message.author else ""
@@ -154,21 +200,23 @@ class _BranchBuilder:
         self._tool_uses: list[ToolUse] = []
         self._tool_results: list[ToolResult] = []
 
-    def add(self, node_id: str, raw: RawMessage) -> None:
+    def add(self, node_id: str, raw: RawMessage) -> Message | None:
+        """Take the next node of the branch; returns the message it shows, if any."""
         if _is_hidden(raw):
             self.hidden += 1
             self._collect_hidden(raw)
-            return
+            return None
         message = self._visible(node_id, raw)
         if message is None:
             self.hidden += 1
-            return
+            return None
         if message.role == "assistant":
             message.thinking = self._thinking + message.thinking
             message.tool_uses = self._tool_uses
             message.tool_results = self._tool_results
             self._thinking, self._tool_uses, self._tool_results = [], [], []
         self.messages.append(message)
+        return message
 
     def _collect_hidden(self, raw: RawMessage) -> None:
         """Keep reasoning and tool traffic for the next visible assistant message."""

@@ -65,10 +65,12 @@ def normalise_conversation(
     raw_messages = raw.chat_messages
     ids = [m.uuid or f"{raw.uuid}#{index}" for index, m in enumerate(raw_messages)]
     path, branch_points = _visible_branch(raw_messages, ids)
+    alternatives = _abandoned_alternatives(raw_messages, path)
     messages: list[Message] = []
-    for index in path:
+    for index, left in zip(path, alternatives, strict=True):
         message = _normalise_message(raw_messages[index], ids[index], raw.uuid, health)
         if message is not None:
+            message.abandoned_alternatives = left
             messages.append(message)
     model = raw.model or next((m.model for m in messages if m.model), None)
     project = None
@@ -123,6 +125,29 @@ def _visible_branch(messages: list[RawMessage], ids: list[str]) -> tuple[list[in
         current = index_of.get(link) if link and link != ROOT_SENTINEL else None
     path.reverse()
     return path, branch_points
+
+
+def _abandoned_alternatives(messages: list[RawMessage], path: list[int]) -> list[int]:
+    """Per message of the visible branch, its siblings of the same role the user left.
+
+    Siblings share ``parent_message_uuid`` (a missing link counts as the root, as for the
+    branch points); a regenerated answer or an edited prompt leaves one behind. Without
+    any parent links (2024 exports) nothing can be told apart, so every count is 0.
+    """
+    if not any(m.parent_message_uuid for m in messages):
+        return [0] * len(path)
+    on_path = set(path)
+    siblings: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        siblings.setdefault(message.parent_message_uuid or ROOT_SENTINEL, []).append(index)
+    counts = []
+    for index in path:
+        message = messages[index]
+        role = _ROLES.get(message.sender)
+        group = siblings[message.parent_message_uuid or ROOT_SENTINEL]
+        left = [i for i in group if i not in on_path and _ROLES.get(messages[i].sender) == role]
+        counts.append(len(left) if role is not None else 0)
+    return counts
 
 
 def _normalise_message(
