@@ -12,17 +12,16 @@ from convoscope_stack.stack import Stack
 from tests.e2e.helpers import EventLog
 
 # Short redelivery so the kill test does not wait 30 s; everything else is the default.
-E2E_ENV = {
-    "CONVOSCOPE_ACK_WAIT": "3",
-    "CONVOSCOPE_LOG_LEVEL": "INFO",
-    "CONVOSCOPE_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
-}
+E2E_ENV = {"CONVOSCOPE_ACK_WAIT": "3", "CONVOSCOPE_LOG_LEVEL": "INFO"}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A running stack with its own embedded nats-server."""
-    with Stack(tmp_path_factory.mktemp("stack"), port=free_port(), env=E2E_ENV) as running:
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """A running stack with its own embedded nats-server (a module may add ``STACK_ENV``)."""
+    env = {**E2E_ENV, **getattr(request.module, "STACK_ENV", {})}
+    with Stack(tmp_path_factory.mktemp("stack"), port=free_port(), env=env) as running:
         yield running
 
 

@@ -62,3 +62,40 @@ class EventLog:
             return self.named(name)[0]
 
         return await asyncio.wait_for(wait(), timeout)
+
+
+async def poll_job(
+    http: aiohttp.ClientSession, job_id: str, until: Any, timeout: float = 120.0
+) -> dict[str, Any]:
+    """GET the job until ``until(body)`` holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with http.get(f"/api/analysis/{job_id}") as resp:
+                body: dict[str, Any] = await resp.json()
+            if until(body):
+                return body
+            await asyncio.sleep(0.1)
+
+
+def finished(body: dict[str, Any]) -> bool:
+    """The job reached a final state."""
+    return body["status"] in ("complete", "failed", "cancelled")
+
+
+async def start_analysis(
+    http: aiohttp.ClientSession, file_id: str, **options: Any
+) -> dict[str, Any]:
+    """POST /api/analysis and return the JSON answer."""
+    async with http.post("/api/analysis", json={"file_id": file_id, "options": options}) as resp:
+        assert resp.status in (201, 202), await resp.text()
+        body: dict[str, Any] = await resp.json()
+        return body
+
+
+def metric_value(text: str, name: str, labels: str = "") -> float:
+    """A sample's value from Prometheus text exposition (0 when absent)."""
+    wanted = f"{name}{{{labels}}}" if labels else name
+    for line in text.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.split()[-1])
+    return 0.0

@@ -15,6 +15,8 @@ from convoscope_stack.stack import Stack
 from tests.e2e.helpers import DATA, REPO, upload
 
 MALFORMED = REPO / "tests" / "malformed"
+# A small upload limit, so the streaming 413 test sends little.
+STACK_ENV = {"CONVOSCOPE_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024)}
 EXPECTED: dict[str, dict[str, object]] = json.loads((MALFORMED / "expected.json").read_text())
 
 
@@ -58,7 +60,7 @@ async def test_rejected_uploads_leave_nothing_behind_and_good_ones_still_work(
 async def test_upload_over_the_limit_is_refused_while_streaming(
     http: aiohttp.ClientSession,
 ) -> None:
-    # The e2e stack runs with a 2 MB upload limit (E2E_ENV); send 3 MB without a length.
+    # This module's stack has a 2 MB upload limit (STACK_ENV); send 3 MB without a length.
     async def body():  # type: ignore[no-untyped-def]
         for _ in range(48):
             yield b" " * 65536

@@ -42,11 +42,13 @@ def cache_key(
 
 async def has_results(stores: Stores, file_hash: str) -> bool:
     """Whether any cached result exists for the file."""
+    prefix = f"{file_hash.removeprefix('sha256:')}."
     try:
-        keys = await stores.results.keys(filters=[f"{file_hash.removeprefix('sha256:')}.*"])
+        # nats-py applies key filters as substrings, so check the prefix ourselves.
+        keys = await stores.results.keys(filters=[prefix])
     except NoKeysError:
         return False
-    return bool(keys)
+    return any(key.startswith(prefix) for key in keys)
 
 
 async def load_results(stores: Stores, key: str) -> AnalysisResults | None:

@@ -1,0 +1,171 @@
+"""Issue 7 point 2 and 3: priority, concurrency, cancel, cache hits, export errors, drill-down."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+
+from tests.e2e.helpers import (
+    DATA,
+    EventLog,
+    finished,
+    load_generator,
+    metric_value,
+    poll_job,
+    start_analysis,
+    upload,
+)
+
+# One job at a time per analyzer replica, so ordering is observable.
+STACK_ENV = {"CONVOSCOPE_MAX_CONCURRENT_JOBS": "1"}
+
+
+async def _upload_generated(http: aiohttp.ClientSession, conversations: int, seed: int) -> str:
+    status, body = await upload(
+        http, load_generator().generate_claude_export(conversations, seed=seed), "export.json"
+    )
+    assert status == 200, body
+    return str(body["file_id"])
+
+
+def _interval(body: dict[str, Any]) -> tuple[datetime, datetime]:
+    return (datetime.fromisoformat(body["started_at"]), datetime.fromisoformat(body["finished_at"]))
+
+
+async def test_high_priority_jobs_go_first_and_one_runs_at_a_time(
+    http: aiohttp.ClientSession,
+) -> None:
+    first, low, high = [await _upload_generated(http, 400, seed) for seed in (101, 102, 103)]
+    a = await start_analysis(http, first, priority="low")
+    await poll_job(http, a["job_id"], lambda b: b["status"] == "processing")
+    b = await start_analysis(http, low, priority="low")
+    c = await start_analysis(http, high, priority="high")
+    done = {job["job_id"]: await poll_job(http, job["job_id"], finished) for job in (a, b, c)}
+    assert all(body["status"] == "complete" for body in done.values()), done
+    intervals = sorted(_interval(body) for body in done.values())
+    for (_, end), (start, _) in itertools.pairwise(intervals):
+        assert start >= end, "two jobs ran at once with MAX_CONCURRENT_JOBS=1"
+    assert _interval(done[c["job_id"]])[0] < _interval(done[b["job_id"]])[0], (
+        "the high-priority job did not start before the earlier low-priority one"
+    )
+
+
+async def test_cancel_stops_the_worker_and_keeps_no_results(
+    http: aiohttp.ClientSession, events: EventLog
+) -> None:
+    file_id = await _upload_generated(http, 1500, seed=104)
+    job = await start_analysis(http, file_id)
+    await events.client.call("subscribe", {"job_id": job["job_id"]}, timeout=10)
+    await poll_job(http, job["job_id"], lambda b: b["status"] == "processing" and b["progress"] > 0)
+    async with http.delete(f"/api/analysis/{job['job_id']}") as resp:
+        assert resp.status == 200
+        answer = await resp.json()
+    assert answer["status"] == "cancelled"
+    assert answer["previous_status"] == "processing"
+    # The worker itself announces that it stopped at a checkpoint.
+    cancelled = await events.wait_for("cancelled", timeout=30)
+    assert cancelled["job_id"] == job["job_id"]
+    async with http.get(f"/api/analysis/{job['job_id']}") as resp:
+        body = await resp.json()
+    assert body["status"] == "cancelled"
+    assert body["results"] is None
+    async with http.get(f"/api/upload/{file_id}") as resp:
+        assert (await resp.json())["cached_results"] is False
+    assert not events.named("complete")
+
+
+async def test_same_file_and_options_complete_from_the_cache(http: aiohttp.ClientSession) -> None:
+    status, uploaded = await upload(http, (DATA / "claude_sample.json").read_bytes(), "c.json")
+    assert status == 200
+    file_id = uploaded["file_id"]
+    first = await start_analysis(http, file_id, timezone="Europe/Paris")
+    await poll_job(http, first["job_id"], finished)
+    async with http.get("/metrics") as resp:
+        hits_before = metric_value(
+            await resp.text(), "convoscope_cache_lookups_total", 'result="hit"'
+        )
+    again = await start_analysis(http, file_id, timezone="Europe/Paris")
+    assert again["status"] == "complete"
+    assert again["estimated_duration"] == 0
+    async with http.get(f"/api/analysis/{again['job_id']}") as resp:
+        cached = await resp.json()
+    assert cached["from_cache"] is True
+    async with http.get(f"/api/analysis/{first['job_id']}") as resp:
+        original = await resp.json()
+    assert cached["results"] == original["results"]
+    async with http.get("/metrics") as resp:
+        hits_after = metric_value(
+            await resp.text(), "convoscope_cache_lookups_total", 'result="hit"'
+        )
+    assert hits_after == hits_before + 1
+    other = await start_analysis(http, file_id, timezone="Asia/Tokyo")
+    assert other["status"] == "pending"
+    async with http.get(f"/api/upload/{file_id}") as resp:
+        assert (await resp.json())["cached_results"] is True
+
+
+async def test_export_and_analysis_errors_are_clear(http: aiohttp.ClientSession) -> None:
+    async def post(path: str, payload: Any) -> tuple[int, dict[str, Any]]:
+        async with http.post(path, json=payload) as resp:
+            return resp.status, await resp.json()
+
+    status, body = await post("/api/export", {"job_id": "job_missing", "formats": ["csv"]})
+    assert (status, body["error"]) == (404, "not_found")
+    status, body = await post("/api/analysis", {"file_id": "f_missing"})
+    assert status == 404 and "upload" in body["message"]
+    status, body = await post("/api/analysis", {"file_id": "x", "options": {"timezone": "Mars"}})
+    assert status == 422 and "timezone" in body["message"]
+    status, body = await post("/api/analysis", {"file_id": "x", "options": {"bogus": 1}})
+    assert status == 422
+    async with http.post(
+        "/api/analysis", data=b"{not json", headers={"Content-Type": "application/json"}
+    ) as resp:
+        assert resp.status == 400
+        assert "not valid JSON" in (await resp.json())["message"]
+
+    status, uploaded = await upload(http, (DATA / "chatgpt_sample.json").read_bytes(), "g.json")
+    file_id = await _upload_generated(http, 1500, seed=105)
+    pending = await start_analysis(http, file_id)
+    status, body = await post("/api/export", {"job_id": pending["job_id"], "formats": ["csv"]})
+    assert status == 409 and "not complete" in body["message"]
+    async with http.delete(f"/api/analysis/{pending['job_id']}"):
+        pass
+
+    done = await start_analysis(http, uploaded["file_id"])
+    await poll_job(http, done["job_id"], finished)
+    status, body = await post("/api/export", {"job_id": done["job_id"], "formats": ["docx"]})
+    assert status == 422 and "formats" in body["message"]
+    status, body = await post(
+        "/api/export",
+        {"job_id": done["job_id"], "formats": ["csv"], "options": {"include_pii": True}},
+    )
+    assert status == 403 and "CONVOSCOPE_ALLOW_INCLUDE_PII" in body["message"]
+    status, body = await post(
+        "/api/export",
+        {"job_id": done["job_id"], "formats": ["csv"], "options": {"filter": {"colour": "red"}}},
+    )
+    assert status == 422, body
+
+
+async def test_drilldown_traces_aggregates_to_ids(http: aiohttp.ClientSession) -> None:
+    _, uploaded = await upload(http, (DATA / "claude_sample.json").read_bytes(), "d.json")
+    job = await start_analysis(http, uploaded["file_id"], enable_privacy=False)
+    result = await poll_job(http, job["job_id"], finished)
+    sentiment = result["results"]["sentiment"]
+    label, count = next((k, v) for k, v in sentiment["labels"].items() if v)
+    async with http.get(
+        f"/api/analysis/{job['job_id']}/drilldown",
+        params={"sentiment_label": label, "role": "user"},
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+        ids = await resp.json()
+    assert ids["messages"] == count == len(ids["message_ids"])
+    async with http.get(f"/api/analysis/{job['job_id']}/drilldown", params={"hour": "25"}) as resp:
+        assert resp.status == 422
+    async with http.get(
+        f"/api/analysis/{job['job_id']}/drilldown", params={"nonsense": "1"}
+    ) as resp:
+        assert resp.status == 422
