@@ -51,6 +51,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, tzinfo
 
 import msgspec
+
 from convoscope_common.corpus import Conversation, Corpus, Message
 from convoscope_common.results import (
     SENTIMENT_LABELS,
@@ -68,7 +69,6 @@ from convoscope_common.results import (
     Topic,
     Topics,
 )
-
 from convoscope_exporter.errors import InvalidFilterError
 from convoscope_exporter.timeutil import WEEKDAYS, month_key, to_local, week_key, zone
 
@@ -255,11 +255,7 @@ def filter_corpus(corpus: Corpus, results: AnalysisResults, flt: ExportFilter) -
         messages = _select_messages(conv, flt, tz)
         if messages:
             kept.append(msgspec.structs.replace(conv, messages=messages))
-        elif (
-            not conv.messages
-            and not flt.roles
-            and _in_date_range(conv.created_at, flt, tz)
-        ):
+        elif not conv.messages and not flt.roles and _in_date_range(conv.created_at, flt, tz):
             kept.append(conv)
     return msgspec.structs.replace(corpus, conversations=kept)
 
@@ -294,9 +290,7 @@ def recompute_summary(corpus: Corpus, tz: tzinfo) -> Summary:
             {conv.model} if conv.model else set()
         )
         models.update(conv_models)
-    days = sorted(
-        to_local(m.created_at, tz).date().isoformat() for m in messages if m.created_at
-    )
+    days = sorted(to_local(m.created_at, tz).date().isoformat() for m in messages if m.created_at)
     per_conv = [float(len(c.messages)) for c in convs]
     return Summary(
         conversations=len(convs),
@@ -442,7 +436,10 @@ def restrict_quality(quality: Quality, corpus: Corpus) -> Quality:
 
 
 def restrict_temporal(
-    temporal: Temporal, corpus: Corpus, topics: Topics | None, sentiment: Sentiment | None,
+    temporal: Temporal,
+    corpus: Corpus,
+    topics: Topics | None,
+    sentiment: Sentiment | None,
     tz: tzinfo,
 ) -> Temporal:
     """Temporal activity recounted from the kept messages (message counts per bucket)."""

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 SERIES_COLOURS: tuple[str, ...] = (
-    "#2E86C1", "#E67E22", "#27AE60", "#8E44AD", "#C0392B", "#16A085", "#7F8C8D",
+    "#2E86C1",
+    "#E67E22",
+    "#27AE60",
+    "#8E44AD",
+    "#C0392B",
+    "#16A085",
+    "#7F8C8D",
 )
 SEVERITY_COLOURS: dict[str, str] = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
 _LOW = (235, 242, 250)
