@@ -9,9 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
-
 from convoscope_exporter.filtering import ExportFilter
 from convoscope_exporter.manifest import ExportManifest, build_manifest
 

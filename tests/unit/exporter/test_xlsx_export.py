@@ -30,9 +30,7 @@ REQUIRED_SHEETS = [
 @pytest.fixture
 def xlsx_bytes(results, corpus, manifest) -> bytes:
     (out,) = render_export("xlsx", results, corpus, manifest=manifest)
-    assert out.content_type == (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    assert out.content_type == ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert out.filename == "convoscope-job_abc.xlsx"
     return out.data
 
@@ -123,7 +121,7 @@ def test_manifest_sheet(book, manifest):
 
 
 def test_text_is_never_turned_into_a_formula(results, corpus, manifest):
-    corpus.conversations[0].messages[0].text = "=HYPERLINK(\"http://evil\",\"x\")"
+    corpus.conversations[0].messages[0].text = '=HYPERLINK("http://evil","x")'
     (out,) = render_export("xlsx", results, corpus, manifest=manifest)
     sheet = openpyxl.load_workbook(io.BytesIO(out.data))["messages"]
     cell = next(r for r in _records(sheet) if r["message_id"] == "conv-py-m0")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 SERIES_COLOURS: tuple[str, ...] = (
     "#2E86C1",
     "#E67E22",
@@ -32,8 +34,8 @@ def nice_max(value: float) -> float:
     """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n)."""
     if value <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
+    magnitude = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        if value <= step * magnitude * (1 + 1e-9):
+            return round(step * magnitude, 12)
+    return 10 * magnitude
