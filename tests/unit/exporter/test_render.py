@@ -14,11 +14,13 @@ import pypdf
 import pytest
 
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
-from convoscope_exporter.filtering import ExportFilter, parse_filter
+from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 from convoscope_exporter.manifest import ExportManifest, build_manifest, manifest_rows
 from convoscope_exporter.pipeline import export_files
 from convoscope_exporter.render import SUPPORTED_FORMATS, render_export
 from convoscope_exporter.render.files import safe_stem
+from convoscope_exporter.render.html import table_html
+from convoscope_exporter.tables import conversations_table
 
 
 def test_unknown_format_is_a_typed_error(results, corpus, manifest):
@@ -134,3 +136,32 @@ def test_filter_applies_consistently_to_every_format(results, corpus):
     data = json.loads(by_ext["json"].data)
     assert data["results"]["summary"]["messages"] == expected_messages
     assert data["manifest"]["filter_applied"] is True
+
+
+def _bare_results(results):
+    # What an analysis with quality, temporal, privacy and visualisations switched off leaves.
+    return msgspec.structs.replace(
+        results, topics=None, sentiment=None, quality=None, temporal=None, privacy=None
+    )
+
+
+@pytest.mark.parametrize("fmt", SUPPORTED_FORMATS)
+def test_every_format_renders_without_optional_sections(fmt, results, corpus, manifest):
+    (out,) = render_export(fmt, _bare_results(results), corpus, manifest=manifest)
+    assert len(out.data) > 0
+
+
+@pytest.mark.parametrize("fmt", SUPPORTED_FORMATS)
+def test_every_format_renders_an_empty_corpus(fmt, results, corpus, manifest):
+    fres, fcorp = apply_filter(results, corpus, parse_filter({"conversation_ids": ["none"]}))
+    assert fcorp.conversations == [] and fres.summary.messages == 0
+    (out,) = render_export(fmt, fres, fcorp, manifest=manifest)
+    assert len(out.data) > 0
+
+
+def test_html_tables_are_capped_with_a_note(results, corpus):
+    table = conversations_table(results, corpus)
+    html = table_html(table, max_rows=2)
+    assert html.count("<tr>") == 3  # header + 2 rows
+    assert "First 2 of 6 rows" in html
+    assert "First" not in table_html(table)

@@ -242,7 +242,7 @@ def filter_corpus(corpus: Corpus, results: AnalysisResults, flt: ExportFilter) -
     """The sub-corpus the filter selects (see the module docstring for the rules)."""
     tz = zone(results.options.timezone)
     topic_ids = _topic_ids_by_conversation(results)
-    labels = {}
+    labels: dict[str, str] = {}
     if results.sentiment is not None:
         labels = {c.conversation_id: c.label for c in results.sentiment.by_conversation}
     kept: list[Conversation] = []
@@ -363,7 +363,7 @@ def restrict_sentiment(sentiment: Sentiment, corpus: Corpus, tz: tzinfo) -> Sent
     kept_convs = {c.id for c in corpus.conversations}
     times = _message_times(corpus, tz)
     by_message = [s for s in sentiment.by_message if s.message_id in kept_messages]
-    labels = Counter(s.label for s in by_message)
+    labels: Counter[str] = Counter(s.label for s in by_message)
     flags = {
         "urgent": sum(s.urgent for s in by_message),
         "questioning": sum(s.questioning for s in by_message),

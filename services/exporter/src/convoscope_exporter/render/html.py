@@ -61,8 +61,13 @@ def _cell(value: Cell, numeric: bool) -> str:
     return f"<td>{escape(str(value))}</td>"
 
 
-def table_html(table: Table) -> str:
-    """A sortable, filterable HTML table (the page script adds the behaviour)."""
+# Beyond this a browser table stops being usable; the CSV and XLSX exports hold every row.
+HTML_MAX_TABLE_ROWS = 5_000
+
+
+def table_html(table: Table, max_rows: int = HTML_MAX_TABLE_ROWS) -> str:
+    """A sortable, filterable HTML table (the page script adds the behaviour); at most
+    ``max_rows`` rows, with a note when rows were left out."""
     numeric = [c.kind in ("integer", "number") for c in table.columns]
     head = "".join(
         f'<th scope="col" data-type="{"number" if n else "text"}" title="{escape(c.description)}">'
@@ -71,13 +76,19 @@ def table_html(table: Table) -> str:
     )
     body = "".join(
         "<tr>" + "".join(_cell(v, n) for v, n in zip(row, numeric, strict=True)) + "</tr>"
-        for row in table.rows
+        for row in table.rows[:max_rows]
     )
     tid = f"table-{table.name}"
+    note = (
+        f'<p class="note">First {max_rows:,} of {len(table.rows):,} rows; the CSV and XLSX '
+        f"exports hold them all.</p>"
+        if len(table.rows) > max_rows
+        else ""
+    )
     return (
         f'<div class="table-tools"><input type="search" data-table="{tid}" '
         f'placeholder="Filter {escape(table.name)}…" aria-label="Filter {escape(table.name)}">'
-        f'<span class="count" data-table="{tid}">{len(table.rows)} rows</span></div>'
+        f'<span class="count" data-table="{tid}"></span></div>{note}'
         f'<div class="table-wrap"><table class="data" id="{tid}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
