@@ -10,7 +10,7 @@ from reportlab.graphics import renderPDF
 
 from convoscope_common.results import Chart, ChartSeries
 from convoscope_exporter.charts.data import report_charts
-from convoscope_exporter.charts.palette import nice_max, scale_colour
+from convoscope_exporter.charts.palette import nice_max, scale_colour, value_range
 from convoscope_exporter.charts.reportlab_charts import chart_drawing
 from convoscope_exporter.charts.svg import chart_svg
 
@@ -122,3 +122,10 @@ def test_palette_helpers():
     assert nice_max(1234) == 2000.0
     assert scale_colour(0, 10) != scale_colour(10, 10)
     assert scale_colour(5, 0) == scale_colour(0, 10)
+
+
+def test_line_axis_is_symmetric_when_values_go_negative():
+    assert value_range([0.1, 0.3]) == (0.0, 0.5)
+    assert value_range([-0.05, 0.27]) == (-0.5, 0.5)
+    assert value_range([-0.8, 0.1]) == (-1.0, 1.0)
+    assert value_range([]) == (0.0, 1.0)

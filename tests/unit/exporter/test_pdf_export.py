@@ -70,3 +70,10 @@ def test_manifest_page(text, manifest):
 def test_pdf_metadata(pdf):
     assert pdf.metadata.title == "job_abc"
     assert pdf.metadata.author == "ConvoScope"
+
+
+def test_non_latin_text_does_not_break_the_report(results, corpus, manifest):
+    results.topics.taxonomy[0].label = "日本語のトピック 🚀 <b>&"
+    (out,) = render_export("pdf", results, corpus, manifest=manifest)
+    reader = pypdf.PdfReader(io.BytesIO(out.data))
+    assert "Executive summary" in reader.pages[0].extract_text()

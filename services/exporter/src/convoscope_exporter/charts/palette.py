@@ -39,3 +39,14 @@ def nice_max(value: float) -> float:
         if value <= step * magnitude * (1 + 1e-9):
             return round(step * magnitude, 12)
     return 10 * magnitude
+
+
+def value_range(values: list[float]) -> tuple[float, float]:
+    """Round axis bounds for a line chart: from 0 when all values are >= 0, otherwise
+    symmetric around 0 (sentiment), so the ticks stay round and zero is visible."""
+    low = min(values, default=0.0)
+    high = max(values, default=0.0)
+    if low >= 0:
+        return 0.0, nice_max(high)
+    bound = nice_max(max(-low, high))
+    return -bound, bound

@@ -11,7 +11,7 @@ from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 
 from convoscope_common.results import Chart
-from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour
+from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour, value_range
 
 WIDTH = 460
 HEIGHT = 220
@@ -73,9 +73,8 @@ def _line_drawing(chart: Chart) -> Drawing:
     lines.x, lines.y, lines.width, lines.height = 40, 60, WIDTH - 130, HEIGHT - 80
     lines.data = [tuple(s.values) for s in chart.series]
     values = [v for s in chart.series for v in s.values]
-    low, high = min(values, default=0.0), max(values, default=0.0)
-    lines.valueAxis.valueMin = -nice_max(-low) if low < 0 else 0
-    lines.valueAxis.valueMax = nice_max(high) if high > 0 else 0.1
+    lines.valueAxis.valueMin, lines.valueAxis.valueMax = value_range(values)
+    lines.valueAxis.valueStep = (lines.valueAxis.valueMax - lines.valueAxis.valueMin) / 4
     lines.valueAxis.labels.fontName = _FONT
     lines.categoryAxis.categoryNames = _short(chart.x)
     lines.categoryAxis.labels.angle = 35
@@ -162,10 +161,13 @@ def _calendar_drawing(chart: Chart) -> Drawing:
         week = (day.toordinal() - first_monday) // 7
         x = 34 + week * cell
         y = height - 20 - (day.weekday() + 1) * cell
-        if day.month != last_month and x >= label_end:
-            drawing.add(String(x, height - 12, f"{day:%b %Y}", fontName=_FONT, fontSize=6))
+        if day.month != last_month:
+            # A month is labelled at its first column, or skipped when that would overlap.
             last_month = day.month
-            label_end = x + 36
+            text = f"{day:%b %Y}" if label_end < 0 or day.month == 1 else f"{day:%b}"
+            if x >= label_end:
+                drawing.add(String(x, height - 12, text, fontName=_FONT, fontSize=6))
+                label_end = x + 3.6 * len(text) + 4
         drawing.add(
             Rect(
                 x,

@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from convoscope_common.results import Chart
-from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour
+from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour, value_range
 
 WIDTH = 720
 HEIGHT = 320
@@ -120,11 +120,8 @@ def _lines(chart: Chart) -> str:
     plot_w = WIDTH - _LEFT - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
     values = [v for s in chart.series for v in s.values]
-    low = min(0.0, min(values, default=0.0))
-    high = max(values, default=0.0)
-    top = nice_max(high) if high > 0 else 0.0
-    bottom = -nice_max(-low) if low < 0 else 0.0
-    span = (top - bottom) or 1.0
+    bottom, top = value_range(values)
+    span = top - bottom
     n = len(chart.x)
     step = plot_w / max(n, 1)
 
@@ -223,10 +220,13 @@ def _calendar(chart: Chart) -> str:
         week = (day.toordinal() - first_monday) // 7
         x = 46 + week * cell
         y = 30 + day.weekday() * cell
-        if day.month != last_month and x >= label_end:
-            parts.append(f'<text class="tick" x="{x:.1f}" y="24">{day:%b %Y}</text>')
+        if day.month != last_month:
+            # A month is labelled at its first column, or skipped when that would overlap.
             last_month = day.month
-            label_end = x + 56
+            text = f"{day:%b %Y}" if label_end < 0 or day.month == 1 else f"{day:%b}"
+            if x >= label_end:
+                parts.append(f'<text class="tick" x="{x:.1f}" y="24">{text}</text>')
+                label_end = x + 6.5 * len(text) + 6
         parts.append(
             _mark(
                 "rect",
