@@ -201,21 +201,27 @@ def _topic_ids_by_conversation(results: AnalysisResults) -> dict[str, set[str]]:
     return found
 
 
-def _conversation_matches(
-    conv: Conversation,
-    flt: ExportFilter,
-    topic_ids: dict[str, set[str]],
-    sentiment_labels: dict[str, str],
-) -> bool:
-    if flt.conversation_ids and conv.id not in flt.conversation_ids:
-        return False
-    if flt.topics and not topic_ids.get(conv.id, set()) & set(flt.topics):
-        return False
-    if flt.models:
-        models = {conv.model, *(m.model for m in conv.messages)}
-        if not models & set(flt.models):
+class _ConversationCriteria:
+    """The conversation-level criteria as sets (id lists can be long)."""
+
+    def __init__(self, flt: ExportFilter, results: AnalysisResults) -> None:
+        self.ids = frozenset(flt.conversation_ids)
+        self.topics = frozenset(flt.topics)
+        self.models = frozenset(flt.models)
+        self.sentiment = frozenset(flt.sentiment)
+        self.topic_ids = _topic_ids_by_conversation(results) if self.topics else {}
+        self.labels: dict[str, str] = {}
+        if self.sentiment and results.sentiment is not None:
+            self.labels = {c.conversation_id: c.label for c in results.sentiment.by_conversation}
+
+    def matches(self, conv: Conversation) -> bool:
+        if self.ids and conv.id not in self.ids:
             return False
-    return not (flt.sentiment and sentiment_labels.get(conv.id) not in flt.sentiment)
+        if self.topics and self.topics.isdisjoint(self.topic_ids.get(conv.id, ())):
+            return False
+        if self.models and self.models.isdisjoint({conv.model, *(m.model for m in conv.messages)}):
+            return False
+        return not (self.sentiment and self.labels.get(conv.id) not in self.sentiment)
 
 
 def _in_date_range(moment: datetime | None, flt: ExportFilter, tz: tzinfo) -> bool:
@@ -241,13 +247,10 @@ def _select_messages(conv: Conversation, flt: ExportFilter, tz: tzinfo) -> list[
 def filter_corpus(corpus: Corpus, results: AnalysisResults, flt: ExportFilter) -> Corpus:
     """The sub-corpus the filter selects (see the module docstring for the rules)."""
     tz = zone(results.options.timezone)
-    topic_ids = _topic_ids_by_conversation(results)
-    labels: dict[str, str] = {}
-    if results.sentiment is not None:
-        labels = {c.conversation_id: c.label for c in results.sentiment.by_conversation}
+    criteria = _ConversationCriteria(flt, results)
     kept: list[Conversation] = []
     for conv in corpus.conversations:
-        if not _conversation_matches(conv, flt, topic_ids, labels):
+        if not criteria.matches(conv):
             continue
         if not flt.has_message_criteria():
             kept.append(conv)
