@@ -35,8 +35,8 @@ from convoscope_common.results import (
     PrivacyFinding,
     PrivacyReport,
     Quality,
-    SentimentPeriod,
     Sentiment,
+    SentimentPeriod,
     SessionStats,
     Streaks,
     Summary,
@@ -88,7 +88,7 @@ _SCRIPT: list[tuple[str, str, datetime, str | None, list[tuple[str, str]]]] = [
     ),
     (
         "conv-recipe",
-        "Recipe ideas, \"quick\" & cheap",
+        'Recipe ideas, "quick" & cheap',
         datetime(2024, 3, 10, 19, 0, tzinfo=UTC),  # Sunday
         "claude-3-haiku",
         [
@@ -150,8 +150,12 @@ def build_corpus() -> Corpus:
         )
     py, trip, sql, recipe, _empty, _email = conversations
     py.messages[0].attachments = [
-        Attachment(file_name="script.py", file_type="text/x-python", file_size=812,
-                   extracted_text="d = {}\nprint(d['x'])")
+        Attachment(
+            file_name="script.py",
+            file_type="text/x-python",
+            file_size=812,
+            extracted_text="d = {}\nprint(d['x'])",
+        )
     ]
     py.messages[1].thinking = ["The user needs the traceback first."]
     py.messages[1].tool_uses = [ToolUse(id="tu1", name="python", input_json='{"code":"run"}')]
@@ -198,21 +202,56 @@ _COMPOUND = {
 }
 
 _FINDINGS = [
-    Failure(id="f1", type="tool_misuse", severity="high", evidence="tool_error",
-            conversation_id="conv-py", message_id="conv-py-m1",
-            evidence_message_ids=["conv-py-m1"], matched="tool error: python"),
-    Failure(id="f2", type="hallucination", severity="high", evidence="user_complaint",
-            conversation_id="conv-sql", message_id="conv-sql-m3",
-            evidence_message_ids=["conv-sql-m4"], matched="you made it up"),
-    Failure(id="f3", type="formatting", severity="low", evidence="user_complaint",
-            conversation_id="conv-sql", message_id="conv-sql-m3",
-            evidence_message_ids=["conv-sql-m2"], matched="as a table"),
-    Failure(id="f4", type="unnecessary_refusal", severity="medium", evidence="refusal",
-            conversation_id="conv-email", message_id="conv-email-m1",
-            evidence_message_ids=["conv-email-m1", "conv-email-m2"], matched="I can't help"),
-    Failure(id="f5", type="misunderstanding", severity="medium", evidence="user_complaint",
-            conversation_id="conv-py", message_id="conv-py-m1",
-            evidence_message_ids=["conv-py-m2"], matched="did not work"),
+    Failure(
+        id="f1",
+        type="tool_misuse",
+        severity="high",
+        evidence="tool_error",
+        conversation_id="conv-py",
+        message_id="conv-py-m1",
+        evidence_message_ids=["conv-py-m1"],
+        matched="tool error: python",
+    ),
+    Failure(
+        id="f2",
+        type="hallucination",
+        severity="high",
+        evidence="user_complaint",
+        conversation_id="conv-sql",
+        message_id="conv-sql-m3",
+        evidence_message_ids=["conv-sql-m4"],
+        matched="you made it up",
+    ),
+    Failure(
+        id="f3",
+        type="formatting",
+        severity="low",
+        evidence="user_complaint",
+        conversation_id="conv-sql",
+        message_id="conv-sql-m3",
+        evidence_message_ids=["conv-sql-m2"],
+        matched="as a table",
+    ),
+    Failure(
+        id="f4",
+        type="unnecessary_refusal",
+        severity="medium",
+        evidence="refusal",
+        conversation_id="conv-email",
+        message_id="conv-email-m1",
+        evidence_message_ids=["conv-email-m1", "conv-email-m2"],
+        matched="I can't help",
+    ),
+    Failure(
+        id="f5",
+        type="misunderstanding",
+        severity="medium",
+        evidence="user_complaint",
+        conversation_id="conv-py",
+        message_id="conv-py-m1",
+        evidence_message_ids=["conv-py-m2"],
+        matched="did not work",
+    ),
 ]
 
 _TOPICS = {
@@ -278,32 +317,49 @@ def build_results(corpus: Corpus | None = None) -> AnalysisResults:
     for tid, (label, kind, scores) in _TOPICS.items():
         ids = list(scores)
         topic = Topic(
-            id=tid, label=label, kind=kind, top_terms=label.lower().split(" / ")[:3],
-            conversations=len(ids), share=len(ids) / n_convs,
-            monthly=dict(Counter(month(conv_by_id[i]) for i in ids)), conversation_ids=ids,
+            id=tid,
+            label=label,
+            kind=kind,
+            top_terms=label.lower().split(" / ")[:3],
+            conversations=len(ids),
+            share=len(ids) / n_convs,
+            monthly=dict(Counter(month(conv_by_id[i]) for i in ids)),
+            conversation_ids=ids,
         )
         (taxonomy if kind == "taxonomy" else learned).append(topic)
     assignments = []
     for c in convs:
-        scores = [TopicScore(topic_id=t, score=s[2][c.id]) for t, s in _TOPICS.items()
-                  if c.id in s[2]]
+        scores = [
+            TopicScore(topic_id=t, score=s[2][c.id]) for t, s in _TOPICS.items() if c.id in s[2]
+        ]
         if scores:
             assignments.append(ConversationTopics(conversation_id=c.id, topics=scores))
 
     by_message = [
-        MessageSentiment(conversation_id=conv_of[mid].id, message_id=mid, compound=v,
-                         label=_label(v), urgent=mid == "conv-email-m2",
-                         questioning="?" in by_id[mid].text,
-                         collaborative=mid == "conv-py-m0")
+        MessageSentiment(
+            conversation_id=conv_of[mid].id,
+            message_id=mid,
+            compound=v,
+            label=_label(v),
+            urgent=mid == "conv-email-m2",
+            questioning="?" in by_id[mid].text,
+            collaborative=mid == "conv-py-m0",
+        )
         for mid, v in _COMPOUND.items()
     ]
     by_conversation = []
     for c in convs:
         scores = [s.compound for s in by_message if s.conversation_id == c.id]
         if scores:
-            by_conversation.append(ConversationSentiment(
-                conversation_id=c.id, start=scores[0], end=scores[-1],
-                delta=scores[-1] - scores[0], label=_label(sum(scores) / len(scores))))
+            by_conversation.append(
+                ConversationSentiment(
+                    conversation_id=c.id,
+                    start=scores[0],
+                    end=scores[-1],
+                    delta=scores[-1] - scores[0],
+                    label=_label(sum(scores) / len(scores)),
+                )
+            )
     monthly_scores: dict[str, list[float]] = {}
     monthly_labels: dict[str, Counter[str]] = {}
     for s in by_message:
@@ -314,11 +370,20 @@ def build_results(corpus: Corpus | None = None) -> AnalysisResults:
         messages=len(by_message),
         mean_compound=sum(_COMPOUND.values()) / len(_COMPOUND),
         labels=dict(Counter(s.label for s in by_message)),
-        flags={"urgent": 1, "questioning": sum(s.questioning for s in by_message),
-               "collaborative": 1},
-        monthly=[SentimentPeriod(period=k, mean_compound=sum(v) / len(v), messages=len(v),
-                                 labels=dict(monthly_labels[k]))
-                 for k, v in sorted(monthly_scores.items())],
+        flags={
+            "urgent": 1,
+            "questioning": sum(s.questioning for s in by_message),
+            "collaborative": 1,
+        },
+        monthly=[
+            SentimentPeriod(
+                period=k,
+                mean_compound=sum(v) / len(v),
+                messages=len(v),
+                labels=dict(monthly_labels[k]),
+            )
+            for k, v in sorted(monthly_scores.items())
+        ],
         by_message=by_message,
         by_conversation=by_conversation,
     )
@@ -328,17 +393,27 @@ def build_results(corpus: Corpus | None = None) -> AnalysisResults:
         by_type_sev.setdefault(f.type, {}).setdefault(f.severity, 0)
         by_type_sev[f.type][f.severity] += 1
     failures = FailureSummary(
-        total=5, assistant_messages=9, assistant_messages_with_failure=3,
+        total=5,
+        assistant_messages=9,
+        assistant_messages_with_failure=3,
         failure_rate=3 / 9,
         by_type=dict(Counter(f.type for f in _FINDINGS)),
         by_severity={"high": 2, "medium": 2, "low": 1},
-        by_type_and_severity=by_type_sev, findings=list(_FINDINGS),
+        by_type_and_severity=by_type_sev,
+        findings=list(_FINDINGS),
     )
-    completion = {"conv-py": "completed", "conv-trip": "completed", "conv-sql": "completed",
-                  "conv-recipe": "in_progress", "conv-email": "blocked"}
+    completion = {
+        "conv-py": "completed",
+        "conv-trip": "completed",
+        "conv-sql": "completed",
+        "conv-recipe": "in_progress",
+        "conv-email": "blocked",
+    }
     quality_convs = [
         ConversationQuality(
-            conversation_id=cid, task_completion=state, completion_confidence=0.7,
+            conversation_id=cid,
+            task_completion=state,
+            completion_confidence=0.7,
             collaboration_score=0.5 + 0.1 * i,
             turns=len(conv_by_id[cid].messages) // 2,
             user_questions=sum("?" in m.text for m in conv_by_id[cid].messages if m.role == "user"),
@@ -372,31 +447,48 @@ def build_results(corpus: Corpus | None = None) -> AnalysisResults:
     temporal = Temporal(
         timezone="UTC",
         date_range=["2024-01-15", "2024-04-05"],
-        daily=dict(sorted(daily.items())), weekly=dict(sorted(weekly.items())),
-        monthly=dict(sorted(monthly.items())), heatmap=heatmap,
-        calendar=[CalendarDay(date=d, messages=n, conversations=len(day_convs[d]))
-                  for d, n in sorted(daily.items())],
-        peak_hours=[9], busiest_weekdays=["Tuesday"],
+        daily=dict(sorted(daily.items())),
+        weekly=dict(sorted(weekly.items())),
+        monthly=dict(sorted(monthly.items())),
+        heatmap=heatmap,
+        calendar=[
+            CalendarDay(date=d, messages=n, conversations=len(day_convs[d]))
+            for d, n in sorted(daily.items())
+        ],
+        peak_hours=[9],
+        busiest_weekdays=["Tuesday"],
         sessions=SessionStats(count=5, mean_minutes=8.4, median_minutes=9.0, longest_minutes=15.0),
         streaks=Streaks(longest_days=1, longest_start="2024-01-15", longest_end="2024-01-15"),
         topic_evolution={t.id: t.monthly for t in taxonomy + learned},
         sentiment_evolution={p.period: p.mean_compound for p in sentiment.monthly},
-        length_trends=[LengthTrend(period=p, role=r, mean_words=sum(v) / len(v), messages=len(v))
-                       for (p, r), v in sorted(lengths.items())],
+        length_trends=[
+            LengthTrend(period=p, role=r, mean_words=sum(v) / len(v), messages=len(v))
+            for (p, r), v in sorted(lengths.items())
+        ],
         engagement_score=0.42,
     )
     privacy = PrivacyReport(
-        total=3, counts={"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "PERSON": 1},
-        messages_affected=2, conversations_affected=2,
+        total=3,
+        counts={"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "PERSON": 1},
+        messages_affected=2,
+        conversations_affected=2,
         operators={"EMAIL_ADDRESS": "replace", "PHONE_NUMBER": "replace", "PERSON": "replace"},
         best_effort_types=["PERSON"],
         findings=[
-            PrivacyFinding(conversation_id="conv-email", message_id="conv-email-m0",
-                           entity_type="EMAIL_ADDRESS"),
-            PrivacyFinding(conversation_id="conv-email", message_id="conv-email-m0",
-                           entity_type="PHONE_NUMBER"),
-            PrivacyFinding(conversation_id="conv-py", message_id="conv-py-m0",
-                           entity_type="PERSON", field="attachment"),
+            PrivacyFinding(
+                conversation_id="conv-email",
+                message_id="conv-email-m0",
+                entity_type="EMAIL_ADDRESS",
+            ),
+            PrivacyFinding(
+                conversation_id="conv-email", message_id="conv-email-m0", entity_type="PHONE_NUMBER"
+            ),
+            PrivacyFinding(
+                conversation_id="conv-py",
+                message_id="conv-py-m0",
+                entity_type="PERSON",
+                field="attachment",
+            ),
         ],
     )
     return AnalysisResults(

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -54,7 +55,8 @@ async def serve(service: str, body: Callable[[ServiceContext], Awaitable[None]])
     settings = load_settings()
     configure_logging(service, settings.log_level, settings.log_format)
     serve_metrics(settings.metrics_port, settings.host)
-    instance = os.environ.get("CONVOSCOPE_INSTANCE", service)
+    # Replicas must be told apart (health sums their active jobs): default to the host name.
+    instance = os.environ.get("CONVOSCOPE_INSTANCE") or f"{service}-{socket.gethostname()}"
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

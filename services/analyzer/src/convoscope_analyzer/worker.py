@@ -190,6 +190,9 @@ class AnalyzerWorker:
         finally:
             await cancel_sub.unsubscribe()
             await self._shutdown()
+            # A pull subscription left open makes the connection drain time out.
+            for sub in subs:
+                await sub.unsubscribe()
 
     async def _next_message(self, subs: list[JetStreamContext.PullSubscription]) -> Msg | None:
         """One message, highest priority first; None after a short idle wait."""

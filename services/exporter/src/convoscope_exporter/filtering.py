@@ -51,6 +51,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, tzinfo
 
 import msgspec
+
 from convoscope_common.corpus import Conversation, Corpus, Message
 from convoscope_common.results import (
     SENTIMENT_LABELS,
@@ -68,7 +69,6 @@ from convoscope_common.results import (
     Topic,
     Topics,
 )
-
 from convoscope_exporter.errors import InvalidFilterError
 from convoscope_exporter.timeutil import WEEKDAYS, month_key, to_local, week_key, zone
 
@@ -201,21 +201,27 @@ def _topic_ids_by_conversation(results: AnalysisResults) -> dict[str, set[str]]:
     return found
 
 
-def _conversation_matches(
-    conv: Conversation,
-    flt: ExportFilter,
-    topic_ids: dict[str, set[str]],
-    sentiment_labels: dict[str, str],
-) -> bool:
-    if flt.conversation_ids and conv.id not in flt.conversation_ids:
-        return False
-    if flt.topics and not topic_ids.get(conv.id, set()) & set(flt.topics):
-        return False
-    if flt.models:
-        models = {conv.model, *(m.model for m in conv.messages)}
-        if not models & set(flt.models):
+class _ConversationCriteria:
+    """The conversation-level criteria as sets (id lists can be long)."""
+
+    def __init__(self, flt: ExportFilter, results: AnalysisResults) -> None:
+        self.ids = frozenset(flt.conversation_ids)
+        self.topics = frozenset(flt.topics)
+        self.models = frozenset(flt.models)
+        self.sentiment = frozenset(flt.sentiment)
+        self.topic_ids = _topic_ids_by_conversation(results) if self.topics else {}
+        self.labels: dict[str, str] = {}
+        if self.sentiment and results.sentiment is not None:
+            self.labels = {c.conversation_id: c.label for c in results.sentiment.by_conversation}
+
+    def matches(self, conv: Conversation) -> bool:
+        if self.ids and conv.id not in self.ids:
             return False
-    return not (flt.sentiment and sentiment_labels.get(conv.id) not in flt.sentiment)
+        if self.topics and self.topics.isdisjoint(self.topic_ids.get(conv.id, ())):
+            return False
+        if self.models and self.models.isdisjoint({conv.model, *(m.model for m in conv.messages)}):
+            return False
+        return not (self.sentiment and self.labels.get(conv.id) not in self.sentiment)
 
 
 def _in_date_range(moment: datetime | None, flt: ExportFilter, tz: tzinfo) -> bool:
@@ -241,13 +247,10 @@ def _select_messages(conv: Conversation, flt: ExportFilter, tz: tzinfo) -> list[
 def filter_corpus(corpus: Corpus, results: AnalysisResults, flt: ExportFilter) -> Corpus:
     """The sub-corpus the filter selects (see the module docstring for the rules)."""
     tz = zone(results.options.timezone)
-    topic_ids = _topic_ids_by_conversation(results)
-    labels = {}
-    if results.sentiment is not None:
-        labels = {c.conversation_id: c.label for c in results.sentiment.by_conversation}
+    criteria = _ConversationCriteria(flt, results)
     kept: list[Conversation] = []
     for conv in corpus.conversations:
-        if not _conversation_matches(conv, flt, topic_ids, labels):
+        if not criteria.matches(conv):
             continue
         if not flt.has_message_criteria():
             kept.append(conv)
@@ -255,11 +258,7 @@ def filter_corpus(corpus: Corpus, results: AnalysisResults, flt: ExportFilter) -
         messages = _select_messages(conv, flt, tz)
         if messages:
             kept.append(msgspec.structs.replace(conv, messages=messages))
-        elif (
-            not conv.messages
-            and not flt.roles
-            and _in_date_range(conv.created_at, flt, tz)
-        ):
+        elif not conv.messages and not flt.roles and _in_date_range(conv.created_at, flt, tz):
             kept.append(conv)
     return msgspec.structs.replace(corpus, conversations=kept)
 
@@ -294,9 +293,7 @@ def recompute_summary(corpus: Corpus, tz: tzinfo) -> Summary:
             {conv.model} if conv.model else set()
         )
         models.update(conv_models)
-    days = sorted(
-        to_local(m.created_at, tz).date().isoformat() for m in messages if m.created_at
-    )
+    days = sorted(to_local(m.created_at, tz).date().isoformat() for m in messages if m.created_at)
     per_conv = [float(len(c.messages)) for c in convs]
     return Summary(
         conversations=len(convs),
@@ -369,7 +366,7 @@ def restrict_sentiment(sentiment: Sentiment, corpus: Corpus, tz: tzinfo) -> Sent
     kept_convs = {c.id for c in corpus.conversations}
     times = _message_times(corpus, tz)
     by_message = [s for s in sentiment.by_message if s.message_id in kept_messages]
-    labels = Counter(s.label for s in by_message)
+    labels: Counter[str] = Counter(s.label for s in by_message)
     flags = {
         "urgent": sum(s.urgent for s in by_message),
         "questioning": sum(s.questioning for s in by_message),
@@ -442,7 +439,10 @@ def restrict_quality(quality: Quality, corpus: Corpus) -> Quality:
 
 
 def restrict_temporal(
-    temporal: Temporal, corpus: Corpus, topics: Topics | None, sentiment: Sentiment | None,
+    temporal: Temporal,
+    corpus: Corpus,
+    topics: Topics | None,
+    sentiment: Sentiment | None,
     tz: tzinfo,
 ) -> Temporal:
     """Temporal activity recounted from the kept messages (message counts per bucket)."""

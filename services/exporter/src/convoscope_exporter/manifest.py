@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
+
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.results import AnalysisResults
-
 from convoscope_exporter.filtering import NOT_RECOMPUTED, RECOMPUTED, ExportFilter
 
 MANIFEST_VERSION = 1

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Literal
 
 import msgspec
+
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults
-
 from convoscope_exporter.filtering import word_count
 from convoscope_exporter.timeutil import WEEKDAYS, to_local, zone
 
@@ -90,11 +90,21 @@ def summary_metrics(results: AnalysisResults) -> list[tuple[str, int | float | s
     if results.quality is not None:
         failures = results.quality.failures
         rows.append(("failures.total", failures.total, "Detected assistant failures"))
-        rows.append(("failures.rate", failures.failure_rate,
-                     "Share of assistant messages with at least one failure"))
+        rows.append(
+            (
+                "failures.rate",
+                failures.failure_rate,
+                "Share of assistant messages with at least one failure",
+            )
+        )
     if results.sentiment is not None:
-        rows.append(("sentiment.mean_compound", results.sentiment.mean_compound,
-                     "Mean VADER compound score of user messages"))
+        rows.append(
+            (
+                "sentiment.mean_compound",
+                results.sentiment.mean_compound,
+                "Mean VADER compound score of user messages",
+            )
+        )
     if results.privacy is not None:
         rows.append(("privacy.total", results.privacy.total, "PII findings (values never stored)"))
     return rows
@@ -120,9 +130,12 @@ def summary_table(results: AnalysisResults) -> Table:
 def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
     """One row per conversation, with its quality, sentiment, topic and failure figures."""
     tz = zone(results.options.timezone)
-    quality = {q.conversation_id: q for q in (results.quality.conversations if results.quality else [])}
+    quality = {
+        q.conversation_id: q for q in (results.quality.conversations if results.quality else [])
+    }
     sentiment = {
-        s.conversation_id: s for s in (results.sentiment.by_conversation if results.sentiment else [])
+        s.conversation_id: s
+        for s in (results.sentiment.by_conversation if results.sentiment else [])
     }
     primary: dict[str, str] = {}
     if results.topics is not None:
@@ -138,29 +151,31 @@ def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
         q = quality.get(conv.id)
         s = sentiment.get(conv.id)
         roles = Counter(m.role for m in conv.messages)
-        rows.append([
-            conv.id,
-            conv.title or "",
-            conv.source,
-            conv.model or "",
-            conv.project or "",
-            to_local(conv.created_at, tz) if conv.created_at else None,
-            to_local(conv.updated_at, tz) if conv.updated_at else None,
-            len(conv.messages),
-            roles.get("user", 0),
-            roles.get("assistant", 0),
-            sum(word_count(m.text) for m in conv.messages),
-            conv.abandoned_branches,
-            conv.hidden_messages,
-            primary.get(conv.id, ""),
-            q.task_completion if q else "",
-            q.collaboration_score if q else None,
-            q.response_effectiveness if q else None,
-            s.label if s else "",
-            s.delta if s else None,
-            failures.get(conv.id, 0),
-            pii.get(conv.id, 0),
-        ])
+        rows.append(
+            [
+                conv.id,
+                conv.title or "",
+                conv.source,
+                conv.model or "",
+                conv.project or "",
+                to_local(conv.created_at, tz) if conv.created_at else None,
+                to_local(conv.updated_at, tz) if conv.updated_at else None,
+                len(conv.messages),
+                roles.get("user", 0),
+                roles.get("assistant", 0),
+                sum(word_count(m.text) for m in conv.messages),
+                conv.abandoned_branches,
+                conv.hidden_messages,
+                primary.get(conv.id, ""),
+                q.task_completion if q else "",
+                q.collaboration_score if q else None,
+                q.response_effectiveness if q else None,
+                s.label if s else "",
+                s.delta if s else None,
+                failures.get(conv.id, 0),
+                pii.get(conv.id, 0),
+            ]
+        )
     return Table(
         name="conversations",
         description="One row per conversation",
@@ -204,26 +219,28 @@ def messages_table(results: AnalysisResults, corpus: Corpus) -> Table:
     for conv in corpus.conversations:
         for index, m in enumerate(conv.messages):
             s = sentiment.get(m.id)
-            rows.append([
-                conv.id,
-                m.id,
-                index,
-                m.role,
-                to_local(m.created_at, tz) if m.created_at else None,
-                m.model or (conv.model or "" if m.role == "assistant" else ""),
-                word_count(m.text),
-                len(m.text),
-                len(m.thinking),
-                len(m.tool_uses),
-                sum(1 for r in m.tool_results if r.is_error),
-                len(m.attachments),
-                len(m.files),
-                len(m.citations),
-                s.compound if s else None,
-                s.label if s else "",
-                failures.get(m.id, 0),
-                m.text,
-            ])
+            rows.append(
+                [
+                    conv.id,
+                    m.id,
+                    index,
+                    m.role,
+                    to_local(m.created_at, tz) if m.created_at else None,
+                    m.model or (conv.model or "" if m.role == "assistant" else ""),
+                    word_count(m.text),
+                    len(m.text),
+                    len(m.thinking),
+                    len(m.tool_uses),
+                    sum(1 for r in m.tool_results if r.is_error),
+                    len(m.attachments),
+                    len(m.files),
+                    len(m.citations),
+                    s.compound if s else None,
+                    s.label if s else "",
+                    failures.get(m.id, 0),
+                    m.text,
+                ]
+            )
     return Table(
         name="messages",
         description="One row per visible message",
@@ -268,8 +285,9 @@ def topics_table(results: AnalysisResults) -> Table:
             _c("share", "number", "Share of conversations, 0-1"),
             _c("top_terms", "string", "Most characteristic terms, space-separated"),
         ],
-        rows=[[t.id, t.label, t.kind, t.conversations, t.share, " ".join(t.top_terms)]
-              for t in topics],
+        rows=[
+            [t.id, t.label, t.kind, t.conversations, t.share, " ".join(t.top_terms)] for t in topics
+        ],
     )
 
 
@@ -283,8 +301,16 @@ def conversation_topics_table(results: AnalysisResults) -> Table:
         ranked = sorted(a.topics, key=lambda s: -s.score)
         for rank, score in enumerate(ranked, start=1):
             topic = labels.get(score.topic_id)
-            rows.append([a.conversation_id, score.topic_id, topic.label if topic else "",
-                         topic.kind if topic else "", score.score, rank])
+            rows.append(
+                [
+                    a.conversation_id,
+                    score.topic_id,
+                    topic.label if topic else "",
+                    topic.kind if topic else "",
+                    score.score,
+                    rank,
+                ]
+            )
     return Table(
         name="conversation_topics",
         description="One row per (conversation, topic) assignment",
@@ -318,8 +344,18 @@ def sentiment_table(results: AnalysisResults) -> Table:
             _c("questioning", "boolean", "Message asks a question"),
             _c("collaborative", "boolean", "Message reads as collaborative"),
         ],
-        rows=[[s.conversation_id, s.message_id, s.compound, s.label, s.urgent, s.questioning,
-               s.collaborative] for s in scores],
+        rows=[
+            [
+                s.conversation_id,
+                s.message_id,
+                s.compound,
+                s.label,
+                s.urgent,
+                s.questioning,
+                s.collaborative,
+            ]
+            for s in scores
+        ],
     )
 
 
@@ -357,8 +393,19 @@ def failures_table(results: AnalysisResults) -> Table:
             _c("evidence_message_ids", "string", "Messages showing the evidence, space-separated"),
             _c("matched", "string", "Phrase or signal that matched (redacted text)"),
         ],
-        rows=[[f.id, f.conversation_id, f.message_id, f.type, f.severity, f.evidence,
-               " ".join(f.evidence_message_ids), f.matched] for f in findings],
+        rows=[
+            [
+                f.id,
+                f.conversation_id,
+                f.message_id,
+                f.type,
+                f.severity,
+                f.evidence,
+                " ".join(f.evidence_message_ids),
+                f.matched,
+            ]
+            for f in findings
+        ],
     )
 
 
@@ -404,10 +451,25 @@ def quality_table(results: AnalysisResults) -> Table:
             _c("response_effectiveness", "number", "Response effectiveness, 0-1 (blank: unknown)"),
             _c("failures", "integer", "Detected failures"),
         ],
-        rows=[[q.conversation_id, q.task_completion, q.completion_confidence,
-               q.collaboration_score, q.turns, q.user_questions, q.code_blocks,
-               q.clarification_requests, q.interruptions, q.monologues, q.quick_responses,
-               q.long_gaps, q.response_effectiveness, q.failures] for q in convs],
+        rows=[
+            [
+                q.conversation_id,
+                q.task_completion,
+                q.completion_confidence,
+                q.collaboration_score,
+                q.turns,
+                q.user_questions,
+                q.code_blocks,
+                q.clarification_requests,
+                q.interruptions,
+                q.monologues,
+                q.quick_responses,
+                q.long_gaps,
+                q.response_effectiveness,
+                q.failures,
+            ]
+            for q in convs
+        ],
     )
 
 
@@ -498,8 +560,10 @@ def privacy_table(results: AnalysisResults) -> Table:
             _c("operator", "string", "How it was redacted"),
             _c("best_effort", "boolean", "Detected heuristically (e.g. person names)"),
         ],
-        rows=[[t, n, privacy.operators.get(t, "") if privacy else "", t in best_effort]
-              for t, n in sorted(counts.items())],
+        rows=[
+            [t, n, privacy.operators.get(t, "") if privacy else "", t in best_effort]
+            for t, n in sorted(counts.items())
+        ],
     )
 
 

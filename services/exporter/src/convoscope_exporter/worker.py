@@ -30,16 +30,12 @@ from convoscope_common.messages import (
     export_job_decoder,
 )
 from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.results import RESULTS_SCHEMA_VERSION, decode_results
+from convoscope_common.results import decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
-from convoscope_exporter.filtering import (
-    ExportFilter,
-    InvalidFilterError,
-    apply_filter,
-    parse_filter,
-)
-from convoscope_exporter.manifest import ExportManifest, ManifestOptions
+from convoscope_exporter.errors import InvalidFilterError
+from convoscope_exporter.filtering import apply_filter, parse_filter
+from convoscope_exporter.manifest import build_manifest
 from convoscope_exporter.render import render_export
 
 log = get_logger(__name__)
@@ -65,13 +61,17 @@ class ExporterWorker:
         sub = await self.ctx.js.pull_subscribe_bind(
             durable=names.EXPORTER_DURABLE, stream=names.JOBS_STREAM
         )
-        while not self.ctx.stopping.is_set():
-            try:
-                msgs = await sub.fetch(1, timeout=0.5)
-            except (FetchTimeoutError, TimeoutError):
-                continue
-            for msg in msgs:
-                await self.process(msg)
+        try:
+            while not self.ctx.stopping.is_set():
+                try:
+                    msgs = await sub.fetch(1, timeout=0.5)
+                except (FetchTimeoutError, TimeoutError):
+                    continue
+                for msg in msgs:
+                    await self.process(msg)
+        finally:
+            # A pull subscription left open makes the connection drain time out.
+            await sub.unsubscribe()
 
     async def process(self, msg: Msg) -> None:
         """Render every requested format, store the files, then acknowledge."""
@@ -145,20 +145,16 @@ class ExporterWorker:
         )
         store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
         corpus = decode_corpus(await self.stores.read_object(store, job.corpus_object))
-        results, corpus = apply_filter(results, corpus, flt)
-        manifest = ExportManifest(
+        manifest = build_manifest(
+            results=results,
             export_id=job.export_id,
             job_id=job.job_id,
-            file_hash=job.file_hash,
-            created_at=utcnow(),
             formats=job.formats,
-            engine_version=results.engine_version,
-            results_schema_version=RESULTS_SCHEMA_VERSION,
-            timezone=results.options.timezone,
-            options=ManifestOptions(include_pii=job.options.include_pii),
-            filter=flt,
-            filter_applied=flt != ExportFilter(),
+            include_pii=job.options.include_pii,
+            flt=flt,
+            file_hash=job.file_hash,
         )
+        results, corpus = apply_filter(results, corpus, flt)
         files: list[ExportFile] = []
         for i, fmt in enumerate(job.formats):
             rendered = await asyncio.to_thread(

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults, Chart, ChartSeries
-
 from convoscope_exporter.timeutil import WEEKDAYS
 
 TOPIC_DISTRIBUTION = "topic_distribution"
@@ -46,10 +45,13 @@ def topic_distribution(results: AnalysisResults, corpus: Corpus) -> Chart | None
     topics = [t for t in topics if t.conversations > 0]
     if not topics:
         return None
-    return Chart(id=TOPIC_DISTRIBUTION, title="Topic distribution (conversations)", kind="bar",
-                 x=[t.label for t in topics],
-                 series=[ChartSeries(name="conversations",
-                                     values=[float(t.conversations) for t in topics])])
+    return Chart(
+        id=TOPIC_DISTRIBUTION,
+        title="Topic distribution (conversations)",
+        kind="bar",
+        x=[t.label for t in topics],
+        series=[ChartSeries(name="conversations", values=[float(t.conversations) for t in topics])],
+    )
 
 
 def sentiment_over_time(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -57,10 +59,13 @@ def sentiment_over_time(results: AnalysisResults, corpus: Corpus) -> Chart | Non
     if results.sentiment is None or not results.sentiment.monthly:
         return None
     periods = results.sentiment.monthly
-    return Chart(id=SENTIMENT_OVER_TIME, title="Sentiment over time (mean compound)", kind="line",
-                 x=[p.period for p in periods],
-                 series=[ChartSeries(name="mean compound",
-                                     values=[p.mean_compound for p in periods])])
+    return Chart(
+        id=SENTIMENT_OVER_TIME,
+        title="Sentiment over time (mean compound)",
+        kind="line",
+        x=[p.period for p in periods],
+        series=[ChartSeries(name="mean compound", values=[p.mean_compound for p in periods])],
+    )
 
 
 def failures_by_severity(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -69,10 +74,16 @@ def failures_by_severity(results: AnalysisResults, corpus: Corpus) -> Chart | No
         return None
     grid = results.quality.failures.by_type_and_severity
     types = sorted(grid, key=lambda t: (-sum(grid[t].values()), t))
-    return Chart(id=FAILURES_BY_SEVERITY, title="Failure types by severity", kind="stacked_bar",
-                 x=types,
-                 series=[ChartSeries(name=s, values=[float(grid[t].get(s, 0)) for t in types])
-                         for s in SEVERITIES])
+    return Chart(
+        id=FAILURES_BY_SEVERITY,
+        title="Failure types by severity",
+        kind="stacked_bar",
+        x=types,
+        series=[
+            ChartSeries(name=s, values=[float(grid[t].get(s, 0)) for t in types])
+            for s in SEVERITIES
+        ],
+    )
 
 
 def weekday_hour_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -83,14 +94,22 @@ def weekday_hour_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | No
     series = []
     for day in range(7):
         row = grid[day] if day < len(grid) else []
-        series.append(ChartSeries(
-            name=WEEKDAYS[day],
-            values=[float(row[h]) if h < len(row) else 0.0 for h in range(24)],
-        ))
+        series.append(
+            ChartSeries(
+                name=WEEKDAYS[day],
+                values=[float(row[h]) if h < len(row) else 0.0 for h in range(24)],
+            )
+        )
     if not any(v for s in series for v in s.values):
         return None
-    return Chart(id=WEEKDAY_HOUR_HEATMAP, title="Activity by weekday and hour", kind="heatmap",
-                 x=[f"{h:02d}" for h in range(24)], y=list(WEEKDAYS), series=series)
+    return Chart(
+        id=WEEKDAY_HOUR_HEATMAP,
+        title="Activity by weekday and hour",
+        kind="heatmap",
+        x=[f"{h:02d}" for h in range(24)],
+        y=list(WEEKDAYS),
+        series=series,
+    )
 
 
 def calendar_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -101,10 +120,17 @@ def calendar_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | None:
     first = date.fromisoformat(min(per_day))
     last = date.fromisoformat(max(per_day))
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return Chart(id=CALENDAR_HEATMAP, title="Daily activity (messages)", kind="calendar",
-                 x=[d.isoformat() for d in days],
-                 series=[ChartSeries(name="messages",
-                                     values=[float(per_day.get(d.isoformat(), 0)) for d in days])])
+    return Chart(
+        id=CALENDAR_HEATMAP,
+        title="Daily activity (messages)",
+        kind="calendar",
+        x=[d.isoformat() for d in days],
+        series=[
+            ChartSeries(
+                name="messages", values=[float(per_day.get(d.isoformat(), 0)) for d in days]
+            )
+        ],
+    )
 
 
 def conversation_length(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -120,9 +146,13 @@ def conversation_length(results: AnalysisResults, corpus: Corpus) -> Chart | Non
                 break
     # Trim empty bins at the top end so small corpora do not get a long empty tail.
     last = max(i for i, c in enumerate(counts) if c) + 1
-    return Chart(id=CONVERSATION_LENGTH, title="Conversation length (messages)", kind="histogram",
-                 x=[b[0] for b in LENGTH_BINS[:last]],
-                 series=[ChartSeries(name="conversations", values=[float(c) for c in counts[:last]])])
+    return Chart(
+        id=CONVERSATION_LENGTH,
+        title="Conversation length (messages)",
+        kind="histogram",
+        x=[b[0] for b in LENGTH_BINS[:last]],
+        series=[ChartSeries(name="conversations", values=[float(c) for c in counts[:last]])],
+    )
 
 
 def message_length_over_time(results: AnalysisResults, corpus: Corpus) -> Chart | None:
@@ -133,10 +163,15 @@ def message_length_over_time(results: AnalysisResults, corpus: Corpus) -> Chart 
     months = sorted({t.period for t in trends})
     roles = sorted({t.role for t in trends})
     by_key = {(t.period, t.role): t.mean_words for t in trends}
-    return Chart(id=MESSAGE_LENGTH_OVER_TIME, title="Message length over time (mean words)",
-                 kind="line", x=months,
-                 series=[ChartSeries(name=r, values=[by_key.get((m, r), 0.0) for m in months])
-                         for r in roles])
+    return Chart(
+        id=MESSAGE_LENGTH_OVER_TIME,
+        title="Message length over time (mean words)",
+        kind="line",
+        x=months,
+        series=[
+            ChartSeries(name=r, values=[by_key.get((m, r), 0.0) for m in months]) for r in roles
+        ],
+    )
 
 
 _DERIVERS: tuple[tuple[str, Callable[[AnalysisResults, Corpus], Chart | None]], ...] = (
@@ -151,8 +186,10 @@ _DERIVERS: tuple[tuple[str, Callable[[AnalysisResults, Corpus], Chart | None]], 
 
 
 def _usable(chart: Chart) -> bool:
-    return bool(chart.x) and bool(chart.series) and all(
-        len(s.values) == len(chart.x) for s in chart.series
+    return (
+        bool(chart.x)
+        and bool(chart.series)
+        and all(len(s.values) == len(chart.x) for s in chart.series)
     )
 
 

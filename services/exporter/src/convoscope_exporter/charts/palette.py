@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 SERIES_COLOURS: tuple[str, ...] = (
-    "#2E86C1", "#E67E22", "#27AE60", "#8E44AD", "#C0392B", "#16A085", "#7F8C8D",
+    "#2E86C1",
+    "#E67E22",
+    "#27AE60",
+    "#8E44AD",
+    "#C0392B",
+    "#16A085",
+    "#7F8C8D",
 )
 SEVERITY_COLOURS: dict[str, str] = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
 _LOW = (235, 242, 250)
@@ -26,8 +34,19 @@ def nice_max(value: float) -> float:
     """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 x 10^n)."""
     if value <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
+    magnitude = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        if value <= step * magnitude * (1 + 1e-9):
+            return round(step * magnitude, 12)
+    return 10 * magnitude
+
+
+def value_range(values: list[float]) -> tuple[float, float]:
+    """Round axis bounds for a line chart: from 0 when all values are >= 0, otherwise
+    symmetric around 0 (sentiment), so the ticks stay round and zero is visible."""
+    low = min(values, default=0.0)
+    high = max(values, default=0.0)
+    if low >= 0:
+        return 0.0, nice_max(high)
+    bound = nice_max(max(-low, high))
+    return -bound, bound

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from convoscope_common.results import Chart
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 
-from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour
+from convoscope_common.results import Chart
+from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour, value_range
 
 WIDTH = 460
 HEIGHT = 220
@@ -43,8 +43,11 @@ def _bar_drawing(chart: Chart, stacked: bool) -> Drawing:
     bars = VerticalBarChart()
     bars.x, bars.y, bars.width, bars.height = 40, 60, WIDTH - 130, HEIGHT - 80
     bars.data = [tuple(s.values) for s in chart.series]
-    totals = [sum(col) for col in zip(*bars.data, strict=True)] if stacked else [
-        v for s in chart.series for v in s.values]
+    totals = (
+        [sum(col) for col in zip(*bars.data, strict=True)]
+        if stacked
+        else [v for s in chart.series for v in s.values]
+    )
     bars.valueAxis.valueMin = 0
     bars.valueAxis.valueMax = nice_max(max(totals, default=0.0))
     bars.valueAxis.valueStep = bars.valueAxis.valueMax / 4
@@ -70,9 +73,8 @@ def _line_drawing(chart: Chart) -> Drawing:
     lines.x, lines.y, lines.width, lines.height = 40, 60, WIDTH - 130, HEIGHT - 80
     lines.data = [tuple(s.values) for s in chart.series]
     values = [v for s in chart.series for v in s.values]
-    low, high = min(values, default=0.0), max(values, default=0.0)
-    lines.valueAxis.valueMin = -nice_max(-low) if low < 0 else 0
-    lines.valueAxis.valueMax = nice_max(high) if high > 0 else 0.1
+    lines.valueAxis.valueMin, lines.valueAxis.valueMax = value_range(values)
+    lines.valueAxis.valueStep = (lines.valueAxis.valueMax - lines.valueAxis.valueMin) / 4
     lines.valueAxis.labels.fontName = _FONT
     lines.categoryAxis.categoryNames = _short(chart.x)
     lines.categoryAxis.labels.angle = 35
@@ -97,15 +99,39 @@ def _heatmap_drawing(chart: Chart) -> Drawing:
     maximum = max((v for s in chart.series for v in s.values), default=0.0)
     for r, s in enumerate(chart.series):
         y = HEIGHT - 10 - (r + 1) * cell_h  # first series (Monday) on top
-        drawing.add(String(left - 4, y + cell_h / 2 - 3, s.name[:10], fontName=_FONT,
-                           fontSize=7, textAnchor="end"))
+        drawing.add(
+            String(
+                left - 4,
+                y + cell_h / 2 - 3,
+                s.name[:10],
+                fontName=_FONT,
+                fontSize=7,
+                textAnchor="end",
+            )
+        )
         for c, v in enumerate(s.values):
-            drawing.add(Rect(left + c * cell_w, y, cell_w - 1, cell_h - 1, strokeColor=None,
-                             fillColor=colors.HexColor(scale_colour(v, maximum))))
+            drawing.add(
+                Rect(
+                    left + c * cell_w,
+                    y,
+                    cell_w - 1,
+                    cell_h - 1,
+                    strokeColor=None,
+                    fillColor=colors.HexColor(scale_colour(v, maximum)),
+                )
+            )
     for c, label in enumerate(chart.x):
         if c % 3 == 0:
-            drawing.add(String(left + c * cell_w + cell_w / 2, bottom - 12, label,
-                               fontName=_FONT, fontSize=7, textAnchor="middle"))
+            drawing.add(
+                String(
+                    left + c * cell_w + cell_w / 2,
+                    bottom - 12,
+                    label,
+                    fontName=_FONT,
+                    fontSize=7,
+                    textAnchor="middle",
+                )
+            )
     return drawing
 
 
@@ -119,18 +145,39 @@ def _calendar_drawing(chart: Chart) -> Drawing:
     drawing = Drawing(WIDTH, height)
     maximum = max(values, default=0.0)
     for label, row in (("Mon", 0), ("Thu", 3), ("Sun", 6)):
-        drawing.add(String(30, height - 20 - (row + 1) * cell + 2, label, fontName=_FONT,
-                           fontSize=6, textAnchor="end"))
+        drawing.add(
+            String(
+                30,
+                height - 20 - (row + 1) * cell + 2,
+                label,
+                fontName=_FONT,
+                fontSize=6,
+                textAnchor="end",
+            )
+        )
     last_month = None
+    label_end = -1.0  # right edge of the last month label, so labels never overlap
     for day, v in zip(days, values, strict=True):
         week = (day.toordinal() - first_monday) // 7
         x = 34 + week * cell
         y = height - 20 - (day.weekday() + 1) * cell
-        if day.month != last_month and day.day <= 7:
-            drawing.add(String(x, height - 12, f"{day:%b %Y}", fontName=_FONT, fontSize=6))
+        if day.month != last_month:
+            # A month is labelled at its first column, or skipped when that would overlap.
             last_month = day.month
-        drawing.add(Rect(x, y, cell - 1.5, cell - 1.5, strokeColor=None,
-                         fillColor=colors.HexColor(scale_colour(v, maximum))))
+            text = f"{day:%b %Y}" if label_end < 0 or day.month == 1 else f"{day:%b}"
+            if x >= label_end:
+                drawing.add(String(x, height - 12, text, fontName=_FONT, fontSize=6))
+                label_end = x + 3.6 * len(text) + 4
+        drawing.add(
+            Rect(
+                x,
+                y,
+                cell - 1.5,
+                cell - 1.5,
+                strokeColor=None,
+                fillColor=colors.HexColor(scale_colour(v, maximum)),
+            )
+        )
     return drawing
 
 

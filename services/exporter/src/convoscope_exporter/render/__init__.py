@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
-
 from convoscope_exporter.errors import UnsupportedExportFormatError
 from convoscope_exporter.manifest import ExportManifest
 from convoscope_exporter.render.csv_zip import render_csv

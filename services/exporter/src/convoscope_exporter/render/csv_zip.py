@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
-
 from convoscope_exporter.manifest import ExportManifest, manifest_json
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionary

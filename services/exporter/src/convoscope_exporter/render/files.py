@@ -34,5 +34,6 @@ def safe_stem(job_id: str) -> str:
 
 def rendered(job_id: str, ext: str, data: bytes) -> RenderedFile:
     """A :class:`RenderedFile` named after the job, with the content type of ``ext``."""
-    return RenderedFile(filename=f"{safe_stem(job_id)}.{ext}", content_type=CONTENT_TYPES[ext],
-                        data=data)
+    return RenderedFile(
+        filename=f"{safe_stem(job_id)}.{ext}", content_type=CONTENT_TYPES[ext], data=data
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import msgspec
+
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
-
 from convoscope_exporter.manifest import ExportManifest
 from convoscope_exporter.render.files import RenderedFile, rendered
 

@@ -21,7 +21,10 @@ def headline_cards(results: AnalysisResults) -> list[tuple[str, str]]:
         ("Conversations", format_number(s.conversations)),
         ("Messages", format_number(s.messages)),
         ("Words", format_number(s.words)),
-        ("Messages per conversation (mean)", format_number(round(s.mean_messages_per_conversation, 2))),
+        (
+            "Messages per conversation (mean)",
+            format_number(round(s.mean_messages_per_conversation, 2)),
+        ),
         ("Tool uses", format_number(s.tool_uses)),
         ("Tool errors", format_number(s.tool_errors)),
     ]
@@ -40,51 +43,78 @@ def headline_cards(results: AnalysisResults) -> list[tuple[str, str]]:
 
 def section_notes(results: AnalysisResults) -> dict[str, list[str]]:
     """Short factual sentences per report section (no message text, no PII)."""
-    notes: dict[str, list[str]] = {"topics": [], "sentiment": [], "quality": [], "temporal": [],
-                                   "privacy": []}
+    notes: dict[str, list[str]] = {
+        "topics": [],
+        "sentiment": [],
+        "quality": [],
+        "temporal": [],
+        "privacy": [],
+    }
     if results.topics is not None:
-        topics = sorted([*results.topics.taxonomy, *results.topics.learned],
-                        key=lambda t: -t.conversations)
+        topics = sorted(
+            [*results.topics.taxonomy, *results.topics.learned], key=lambda t: -t.conversations
+        )
         if topics and topics[0].conversations:
-            notes["topics"].append(f"Most frequent topic: {topics[0].label} "
-                                   f"({topics[0].conversations} conversations, "
-                                   f"{topics[0].share:.0%}).")
-        notes["topics"].append(f"{len(results.topics.taxonomy)} taxonomy topics and "
-                               f"{len(results.topics.learned)} learned topics.")
+            notes["topics"].append(
+                f"Most frequent topic: {topics[0].label} "
+                f"({topics[0].conversations} conversations, "
+                f"{topics[0].share:.0%})."
+            )
+        notes["topics"].append(
+            f"{len(results.topics.taxonomy)} taxonomy topics and "
+            f"{len(results.topics.learned)} learned topics."
+        )
     if results.sentiment is not None:
         s = results.sentiment
-        notes["sentiment"].append(f"{s.messages} user messages scored with {s.model}; "
-                                  f"mean compound score {s.mean_compound:.3f}.")
+        notes["sentiment"].append(
+            f"{s.messages} user messages scored with {s.model}; "
+            f"mean compound score {s.mean_compound:.3f}."
+        )
         if s.labels:
-            notes["sentiment"].append("Labels: " + ", ".join(
-                f"{label} {count}" for label, count in s.labels.items() if count) + ".")
+            notes["sentiment"].append(
+                "Labels: "
+                + ", ".join(f"{label} {count}" for label, count in s.labels.items() if count)
+                + "."
+            )
     if results.quality is not None:
         q = results.quality
         f = q.failures
-        notes["quality"].append(f"{f.total} failures detected on {f.assistant_messages_with_failure}"
-                                f" of {f.assistant_messages} assistant messages "
-                                f"({f.failure_rate:.1%}).")
+        notes["quality"].append(
+            f"{f.total} failures detected on {f.assistant_messages_with_failure}"
+            f" of {f.assistant_messages} assistant messages "
+            f"({f.failure_rate:.1%})."
+        )
         if q.task_completion:
-            notes["quality"].append("Task completion: " + ", ".join(
-                f"{k} {v}" for k, v in sorted(q.task_completion.items())) + ".")
+            notes["quality"].append(
+                "Task completion: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(q.task_completion.items()))
+                + "."
+            )
         notes["quality"].append(f"Mean collaboration score {q.mean_collaboration_score:.2f}.")
     if results.temporal is not None:
         t = results.temporal
         if t.peak_hours:
-            notes["temporal"].append("Peak hours: " + ", ".join(f"{h:02d}:00" for h in t.peak_hours)
-                                     + f" ({t.timezone}).")
+            notes["temporal"].append(
+                "Peak hours: "
+                + ", ".join(f"{h:02d}:00" for h in t.peak_hours)
+                + f" ({t.timezone})."
+            )
         if t.busiest_weekdays:
             notes["temporal"].append("Busiest weekdays: " + ", ".join(t.busiest_weekdays) + ".")
-        notes["temporal"].append(f"{t.sessions.count} sessions; longest streak "
-                                 f"{t.streaks.longest_days} day(s).")
+        notes["temporal"].append(
+            f"{t.sessions.count} sessions; longest streak {t.streaks.longest_days} day(s)."
+        )
     if results.privacy is not None:
         p = results.privacy
         if not p.enabled:
             notes["privacy"].append("PII detection was disabled for this analysis.")
-        notes["privacy"].append(f"{p.total} PII findings in {p.messages_affected} messages of "
-                                f"{p.conversations_affected} conversations. Values are never "
-                                f"stored; only their type and location.")
+        notes["privacy"].append(
+            f"{p.total} PII findings in {p.messages_affected} messages of "
+            f"{p.conversations_affected} conversations. Values are never "
+            f"stored; only their type and location."
+        )
         if p.best_effort_types:
-            notes["privacy"].append("Best-effort (heuristic) types: "
-                                    + ", ".join(p.best_effort_types) + ".")
+            notes["privacy"].append(
+                "Best-effort (heuristic) types: " + ", ".join(p.best_effort_types) + "."
+            )
     return notes

@@ -12,12 +12,12 @@ import io
 from datetime import date, datetime
 
 import xlsxwriter
-from convoscope_common.corpus import Corpus
-from convoscope_common.results import SEVERITIES, AnalysisResults
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import SEVERITIES, AnalysisResults
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.tables import Table, build_tables, data_dictionary
@@ -79,12 +79,14 @@ def _write_table(
 
 def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
     chart = book.add_chart({"type": "bar"})
-    chart.add_series({
-        "name": "Conversations",
-        "categories": ["topics", 1, 1, rows, 1],
-        "values": ["topics", 1, 3, rows, 3],
-        "fill": {"color": "#2E86C1"},
-    })
+    chart.add_series(
+        {
+            "name": "Conversations",
+            "categories": ["topics", 1, 1, rows, 1],
+            "values": ["topics", 1, 3, rows, 3],
+            "fill": {"color": "#2E86C1"},
+        }
+    )
     chart.set_title({"name": "Topic distribution"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"reverse": True})
@@ -107,31 +109,36 @@ def _failure_chart(book: Workbook, sheet: Worksheet, results: AnalysisResults) -
             sheet.write_number(r, first_col + i, grid[ftype].get(severity, 0))
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for i, severity in enumerate(SEVERITIES, start=1):
-        chart.add_series({
-            "name": ["failure_types", 0, first_col + i],
-            "categories": ["failure_types", 1, first_col, len(types), first_col],
-            "values": ["failure_types", 1, first_col + i, len(types), first_col + i],
-            "fill": {"color": _SEVERITY_COLOURS[severity]},
-        })
+        chart.add_series(
+            {
+                "name": ["failure_types", 0, first_col + i],
+                "categories": ["failure_types", 1, first_col, len(types), first_col],
+                "values": ["failure_types", 1, first_col + i, len(types), first_col + i],
+                "fill": {"color": _SEVERITY_COLOURS[severity]},
+            }
+        )
     chart.set_title({"name": "Failures by type and severity"})
     sheet.insert_chart(len(types) + 3, first_col, chart)
 
 
 def _monthly_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
     chart = book.add_chart({"type": "line"})
-    chart.add_series({
-        "name": "Messages",
-        "categories": ["monthly_activity", 1, 0, rows, 0],
-        "values": ["monthly_activity", 1, 1, rows, 1],
-        "marker": {"type": "circle"},
-    })
+    chart.add_series(
+        {
+            "name": "Messages",
+            "categories": ["monthly_activity", 1, 0, rows, 0],
+            "values": ["monthly_activity", 1, 1, rows, 1],
+            "marker": {"type": "circle"},
+        }
+    )
     chart.set_title({"name": "Activity per month"})
     chart.set_legend({"none": True})
     sheet.insert_chart(1, 5, chart)
 
 
-def _write_manifest(sheet: Worksheet, manifest: ExportManifest, notes: list[str],
-                    fmt: _Formats) -> None:
+def _write_manifest(
+    sheet: Worksheet, manifest: ExportManifest, notes: list[str], fmt: _Formats
+) -> None:
     sheet.write_string(0, 0, "key", fmt.header)
     sheet.write_string(0, 1, "value", fmt.header)
     rows = [*manifest_rows(manifest), *((f"note.{i}", n) for i, n in enumerate(notes, 1))]
@@ -153,13 +160,16 @@ def render_xlsx(
     """The workbook; ``max_rows`` (data rows per sheet) is lowered only by tests."""
     tables = build_tables(results, corpus)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        # Text stays text: no formula, URL or number guessing (no formula injection).
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    })
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            # Text stays text: no formula, URL or number guessing (no formula injection).
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     fmt = _Formats(book)
     notes: list[str] = []
     written: dict[str, int] = {}
