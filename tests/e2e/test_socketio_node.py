@@ -195,7 +195,8 @@ async def test_node_client_follows_a_job_to_complete(
         assert isinstance(event["insights"], list)
     values = [event["progress"] for event in progress]
     assert values == sorted(values), f"progress went backwards: {values}"
-    assert values[-1] == 100
+    # No 100 % progress event is promised before complete on the live path, only on catch-up.
+    assert 0 <= values[0] and values[-1] <= 100, values
     assert run.only("complete") == expected_complete(job_id)
     assert not run.named("error")
     # complete is the last job event: nothing is delivered after it.
