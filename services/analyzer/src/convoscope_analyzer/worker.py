@@ -322,12 +322,7 @@ class AnalyzerWorker:
             state.current_step = "Complete"
             state.message = "Analysis complete"
             state.finished_at = state.updated_at = utcnow()
-            await self._write_state(state)
-            await self._publish(
-                job.job_id,
-                "complete",
-                CompleteEvent(job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"),
-            )
+            await self._announce_complete(state)
             elapsed = time.perf_counter() - started
             DURATION.observe(elapsed)
             JOBS.labels(outcome="complete").inc()
@@ -410,13 +405,28 @@ class AnalyzerWorker:
         state.current_step = "Complete"
         state.message = "Results reused from the cache"
         state.finished_at = state.updated_at = utcnow()
+        await self._announce_complete(state)
+        return True
+
+    async def _announce_complete(self, state: JobState) -> None:
+        """Write the final state, then tell subscribers: 100 % progress, then complete."""
         await self._write_state(state)
         await self._publish(
-            job.job_id,
-            "complete",
-            CompleteEvent(job_id=job.job_id, results_url=f"/api/analysis/{job.job_id}"),
+            state.job_id,
+            "progress",
+            ProgressEvent(
+                job_id=state.job_id,
+                progress=100.0,
+                current_step=state.current_step,
+                message=state.message,
+                insights=list(state.insights),
+            ),
         )
-        return True
+        await self._publish(
+            state.job_id,
+            "complete",
+            CompleteEvent(job_id=state.job_id, results_url=f"/api/analysis/{state.job_id}"),
+        )
 
     async def _store_results(
         self, job: AnalyzeJob, results: AnalysisResults, corpus_bytes: bytes
