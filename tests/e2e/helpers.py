@@ -99,3 +99,19 @@ def metric_value(text: str, name: str, labels: str = "") -> float:
         if line.startswith(wanted + " "):
             return float(line.split()[-1])
     return 0.0
+
+
+async def export_files(
+    http: aiohttp.ClientSession, payload: dict[str, Any], timeout: float = 120.0
+) -> dict[str, Any]:
+    """POST /api/export and, on 202, poll the status URL until the files are ready."""
+    async with http.post("/api/export", json=payload) as resp:
+        assert resp.status in (200, 202), await resp.text()
+        body: dict[str, Any] = await resp.json()
+    async with asyncio.timeout(timeout):
+        while body["status"] not in ("complete", "failed"):
+            await asyncio.sleep(0.2)
+            async with http.get(body["status_url"]) as resp:
+                body = await resp.json()
+    assert body["status"] == "complete", body
+    return body

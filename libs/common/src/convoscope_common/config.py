@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_format: str = "auto"  # auto | json | console
     ingest_timeout: float = 120.0
     ack_wait: float = 30.0
+    export_wait: float = 5.0  # seconds POST /api/export waits before answering 202
     max_attempts: int = 3
     heartbeat_interval: float = 5.0
     max_uncompressed_bytes: int = 1024 * MB

@@ -12,7 +12,7 @@ from typing import Any
 import socketio
 
 from convoscope_common.config import Settings
-from convoscope_common.messages import JobState
+from convoscope_common.messages import ExportState, JobState
 from convoscope_common.metrics import Gauge
 from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
@@ -28,41 +28,33 @@ def _job_id(data: Any) -> str | None:
     return None
 
 
-def state_events(state: JobState) -> list[tuple[str, dict[str, Any]]]:
-    """The events that bring a client up to date with ``state``."""
+def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any]]]:
+    """The events that bring a client up to date with a job's (or an export's) state."""
+    if isinstance(state, ExportState):
+        key, results_url = state.export_id, f"/api/export/{state.export_id}"
+        step, message, insights = "", "", []
+    else:
+        key, results_url = state.job_id, f"/api/analysis/{state.job_id}"
+        step, message, insights = state.current_step, state.message, list(state.insights)
     progress = {
-        "job_id": state.job_id,
+        "job_id": key,
         "progress": state.progress,
-        "current_step": state.current_step,
-        "message": state.message,
-        "insights": list(state.insights),
+        "current_step": step,
+        "message": message,
+        "insights": insights,
         "status": state.status,
     }
     events: list[tuple[str, dict[str, Any]]] = [("progress", progress)]
     if state.status == "complete":
         events.append(
-            (
-                "complete",
-                {
-                    "job_id": state.job_id,
-                    "status": "complete",
-                    "results_url": f"/api/analysis/{state.job_id}",
-                },
-            )
+            ("complete", {"job_id": key, "status": "complete", "results_url": results_url})
         )
     elif state.status == "failed" and state.error is not None:
         events.append(
-            (
-                "error",
-                {
-                    "job_id": state.job_id,
-                    "error": state.error.message,
-                    "details": state.error.details,
-                },
-            )
+            ("error", {"job_id": key, "error": state.error.message, "details": state.error.details})
         )
     elif state.status == "cancelled":
-        events.append(("cancelled", {"job_id": state.job_id, "status": "cancelled"}))
+        events.append(("cancelled", {"job_id": key, "status": "cancelled"}))
     return events
 
 
@@ -102,7 +94,10 @@ def register_socket_handlers(
             payload = {"job_id": None, "error": 'subscribe needs {"job_id": "..."}'}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
-        state = await gw.stores.get_job(job_id)
+        # Exports report progress the same way, keyed by their export id.
+        state: JobState | ExportState | None = await gw.stores.get_job(
+            job_id
+        ) or await gw.stores.get_export(job_id)
         session = await sio.get_session(sid)
         if state is None or state.owner != session.get("owner"):
             payload = {"job_id": job_id, "error": "unknown job", "details": None}

@@ -37,9 +37,6 @@ log = get_logger(__name__)
 EXPORTS = Counter("convoscope_exports_requested_total", "Exports requested", ["format"])
 PII_REFUSED = Counter("convoscope_export_pii_refused_total", "include_pii requests refused")
 
-# How long POST /api/export waits for small exports before answering 202.
-EXPORT_WAIT_SECONDS = 5.0
-
 
 def _response(state: ExportState) -> ExportResponse:
     return ExportResponse(
@@ -122,7 +119,7 @@ async def post_export(request: web.Request) -> web.Response:
         for fmt in body.formats:
             EXPORTS.labels(format=fmt).inc()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), EXPORT_WAIT_SECONDS)
+            await asyncio.wait_for(done.wait(), gw.settings.export_wait)
     finally:
         await sub.unsubscribe()
     state = await gw.stores.get_export(export_id) or state
