@@ -19,40 +19,54 @@ CARD_PRIORITY = 65
 SSN_PRIORITY = 60
 
 # A maximal run of digits joined by single spaces or dashes.
-_DIGIT_RUN = re.compile(r"(?<![\w.,-])\d+(?:[ -]\d+)*(?![\w]|[.,-]\d)")
+_DIGIT_RUN = re.compile(r"(?<![\w.,+-])\d+(?:[ -]\d+)*(?![\w]|[.,-]\d)")
 _SEPARATOR = re.compile(r"[ -]")
+# A 4-character code group right before the run: the run continues an IBAN or other code.
+_CODE_GROUP_BEFORE = re.compile(r"[A-Z0-9]{4}[ -]$")
+_GROUPINGS_15_14 = frozenset({(4, 6, 5), (4, 6, 4)})  # Amex, Diners
+
+
+def _card_grouping(groups: list[int]) -> bool:
+    """Cards are written in fours (last group shorter) or Amex/Diners 4-6-5 / 4-6-4."""
+    if len(groups) == 1:
+        return True
+    if tuple(groups) in _GROUPINGS_15_14:
+        return True
+    return all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
 
 
 def find_cards(text: str) -> list[Detection]:
     """Payment card numbers: 12-19 digits, plausible issuer prefix and length, Luhn-valid.
 
-    A digit run that is longer than a card (e.g. a card number followed by an expiry)
-    is tried group by group from its start.
+    Written plain or in groups (fours, or Amex 4-6-5). A card followed by a short
+    space-separated group (CVV, "12/25" expiry) is still found.
     """
     found: list[Detection] = []
     for m in _DIGIT_RUN.finditer(text):
         run = m.group()
-        if len(run) < 12:
+        if len(run) < 12 or _CODE_GROUP_BEFORE.search(text, max(0, m.start() - 5), m.start()):
             continue
         groups = _SEPARATOR.split(run)
-        separators = set(_SEPARATOR.findall(run))
-        if len(separators) > 1:
+        separators = _SEPARATOR.findall(run)
+        if len(set(separators)) > 1:
             continue
-        digits = ""
-        offset = 0
-        best_end = -1
-        for group in groups:
-            digits += group
-            offset += len(group)
-            if len(digits) > 19:
+        for used in (len(groups), len(groups) - 1):
+            if used < 1:
                 break
-            if 12 <= len(digits) and card_iin_plausible(digits) and luhn_valid(digits):
-                best_end = offset
-            offset += 1  # the separator
-        if best_end > 0:
-            found.append(
-                Detection(CREDIT_CARD, m.start(), m.start() + best_end, "card", CARD_PRIORITY)
-            )
+            if used < len(groups):
+                # Only one short trailing group after a space (CVV, expiry month).
+                if separators[0] != " " or len(groups[-1]) > 3:
+                    break
+            digits = "".join(groups[:used])
+            if (
+                12 <= len(digits) <= 19
+                and _card_grouping([len(g) for g in groups[:used]])
+                and card_iin_plausible(digits)
+                and luhn_valid(digits)
+            ):
+                end = m.start() + len(digits) + used - 1
+                found.append(Detection(CREDIT_CARD, m.start(), end, "card", CARD_PRIORITY))
+                break
     return found
 
 

@@ -14,7 +14,8 @@ from convoscope_analyzer.privacy.entities import PERSON_NAME
 
 NAME_PRIORITY = 20
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:[ ][A-Z]\.)?(?:[ ][A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){0,2}"
+_WORD = r"(?:[A-Z]')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # Anna, O'Brien, Smith-Jones
+_NAME = rf"{_WORD}(?:[ ][A-Z]\.)?(?:[ ]{_WORD}){{0,2}}"
 _CUES = re.compile(
     rf"(?:\b(?i:my name is|my name's)[ ]({_NAME})"
     rf"|(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Hey)[ ]({_NAME})[ \t]*[,!:]"

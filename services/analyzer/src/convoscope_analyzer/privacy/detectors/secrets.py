@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 
 from convoscope_analyzer.privacy.checksums import shannon_entropy
 from convoscope_analyzer.privacy.detection import Detection
@@ -18,57 +19,64 @@ URL_CREDENTIAL_PRIORITY = 85
 CONFIG_VALUE_PRIORITY = 45
 HIGH_ENTROPY_PRIORITY = 30
 
-# (kind, pattern, whether the body must look random). Shapes from the vendors' docs.
-_KNOWN_KEYS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("anthropic_api_key", re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}"), True),
+_REPEAT_RUN = re.compile(r"(.)\1{4,}")
+
+
+def _no_long_repeats(value: str) -> bool:
+    """False for ``AKIAXXXXXXXXXXXXXXXX``-style placeholders."""
+    return _REPEAT_RUN.search(value) is None
+
+
+def _looks_random(value: str) -> bool:
+    """False for placeholders such as ``sk-your-key-here`` or ``sk-xxxxxxxxxxxxxxxxxxxx``."""
+    classes = (
+        any(c.islower() for c in value) + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+    )  # fmt: skip
+    return classes >= 2 and _no_long_repeats(value)
+
+
+# (kind, pattern, plausibility check). Shapes from the vendors' documentation.
+_KNOWN_KEYS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
+    ("anthropic_api_key", re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}"), _looks_random),
     (
         "openai_api_key",
         re.compile(r"(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-        True,
+        _looks_random,
     ),
     (
         "aws_access_key_id",
         re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        False,
+        _no_long_repeats,
     ),
-    ("github_token", re.compile(r"(?<![\w])gh[pousr]_[A-Za-z0-9]{36,255}(?![\w])"), True),
-    ("github_pat", re.compile(r"(?<![\w])github_pat_[A-Za-z0-9_]{50,255}"), True),
-    ("slack_token", re.compile(r"(?<![\w-])xox[abposre]-[A-Za-z0-9-]{10,}"), True),
+    ("github_token", re.compile(r"(?<![\w])gh[pousr]_[A-Za-z0-9]{36,255}(?![\w])"), _looks_random),
+    ("github_pat", re.compile(r"(?<![\w])github_pat_[A-Za-z0-9_]{50,255}"), _looks_random),
+    ("slack_token", re.compile(r"(?<![\w-])xox[abposre]-[A-Za-z0-9-]{10,}"), _looks_random),
     (
         "slack_webhook",
         re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"),
-        False,
+        _no_long_repeats,
     ),
     (
         "stripe_key",
         re.compile(r"(?<![\w])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])"),
-        True,
+        _looks_random,
     ),
-    ("google_api_key", re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), True),
+    ("google_api_key", re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), _looks_random),
+    ("stripe_webhook_secret", re.compile(r"(?<![\w])whsec_[A-Za-z0-9]{24,}(?![\w])"), _looks_random),
 )
 
 # One cheap scan says whether any known shape can be present at all.
 KNOWN_KEY_HINT = re.compile(
-    r"sk-|_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|xox|hooks\.slack|AIza"
+    r"sk-|_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|xox|hooks\.slack|AIza|whsec_"
 )
-
-_REPEAT_RUN = re.compile(r"(.)\1{4,}")
-
-
-def _looks_random(body: str) -> bool:
-    """False for placeholders such as ``sk-your-key-here`` or ``sk-xxxxxxxxxxxxxxxxxxxx``."""
-    classes = sum(
-        (any(c.islower() for c in body), any(c.isupper() for c in body), any(c.isdigit() for c in body))
-    )
-    return classes >= 2 and _REPEAT_RUN.search(body) is None
-
 
 def find_known_keys(text: str) -> list[Detection]:
     """API keys and tokens with a vendor's documented shape."""
     found: list[Detection] = []
-    for kind, pattern, check_random in _KNOWN_KEYS:
+    for kind, pattern, plausible in _KNOWN_KEYS:
         for m in pattern.finditer(text):
-            if check_random and not _looks_random(m.group()):
+            if not plausible(m.group()):
                 continue
             found.append(Detection(SECRET, m.start(), m.end(), kind, KNOWN_KEY_PRIORITY))
     return found
@@ -145,8 +153,10 @@ _PLACEHOLDER_VALUES = frozenset(
 )
 # Values that reference a secret elsewhere rather than holding it.
 _REFERENCE_VALUE = re.compile(
-    r"""^(?:[$%<{@*]|.*(?:environ|getenv|process\.env|vault:|secretKeyRef))"""
-    r"""|^[A-Za-z_]\w*(?:\.\w+)*[(\[]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|^[a-z]+(?:_[a-z]+)+$"""
+    r"""^(?:\$\{|\$[A-Za-z_]|%\(|%[A-Z_]+%|\{\{|<[^>]*>?$)|(?:environ|getenv|process\.env|secretKeyRef)"""
+    r"""|^[A-Za-z_]\w*(?:\.\w+)*[(\[]|^[a-z]+(?:_[a-z]+)+$"""
+    r"""|^(?:self|this|os|config|conf|cfg|settings|env|process|app|params|args|opts|options"""
+    r"""|secrets|vars|values|props)\.\w"""
     r"""|^(?:x+|\*+|\.+|-+)$"""
 )
 
