@@ -11,7 +11,7 @@ ADDRESS_PRIORITY = 40
 
 _SUFFIXES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Ter"
-    "|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Plaza|Crescent|Close"
+    "|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Plaza|Crescent|Close|Loop|Row|Path|Pike"
 )
 _ADDRESS = re.compile(
     r"(?<![\w.,-])\d{1,6}[A-Z]?"  # house number

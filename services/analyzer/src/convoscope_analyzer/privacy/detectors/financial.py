@@ -71,7 +71,7 @@ def find_cards(text: str) -> list[Detection]:
 
 
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
 )
 
 
@@ -80,7 +80,7 @@ def find_ibans(text: str) -> list[Detection]:
     found: list[Detection] = []
     for m in _IBAN.finditer(text):
         raw = m.group()
-        compact = raw.replace(" ", "")
+        compact = raw.replace(" ", "").upper()
         end = m.end()
         if not iban_valid(compact):
             # The greedy match may have swallowed a following word ("... DE89 ... 00 Bank").
@@ -88,7 +88,7 @@ def find_ibans(text: str) -> list[Detection]:
             if expected is None or len(compact) <= expected:
                 continue
             trimmed = _trim_to(raw, expected)
-            if trimmed is None or not iban_valid(trimmed.replace(" ", "")):
+            if trimmed is None or not iban_valid(trimmed.replace(" ", "").upper()):
                 continue
             end = m.start() + len(trimmed)
         found.append(Detection(IBAN, m.start(), end, "iban", IBAN_PRIORITY))

@@ -18,7 +18,7 @@ _WORD = r"(?:[A-Z]')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # Anna, O'Brien, Smith-Jones
 _NAME = rf"{_WORD}(?:[ ][A-Z]\.)?(?:[ ]{_WORD}){{0,2}}"
 _CUES = re.compile(
     rf"(?:\b(?i:my name is|my name's)[ ]({_NAME})"
-    rf"|(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Hey)[ ]({_NAME})[ \t]*[,!:]"
+    rf"|(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Hey)[ ](?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?[ ])?({_NAME})[ \t]*[,!:]"
     rf"|(?:^|\n)[ \t]*(?:Name|Full name|Contact|Customer|Patient|Author|From|Signed)[ \t]*:[ \t]*({_NAME})[ \t]*(?=$|\n|<|,)"
     rf"|(?:^|\n)[ \t]*(?:Best(?: regards)?|Kind regards|Regards|Cheers|Thanks|Thank you|Sincerely"
     rf"|Warm regards|Best wishes|All the best),?[ \t]*\n[ \t]*({_NAME})[ \t]*(?=$|\n))"
@@ -32,7 +32,7 @@ _NOT_NAMES = frozenset(
     "All Team Everyone Everybody There Sir Madam Sirs Customer Support Hiring Manager Claude "
     "ChatGPT Assistant World Folks Guys Friends Colleagues Again Both You Y'all Ai Gpt Bot "
     "Admin Administrator User Sales Billing Service Services Recruiter Committee Board Reader "
-    "Editor Doctor Team,".split()
+    "Editor Doctor The Our My Your This That".split()
 )
 
 

@@ -14,7 +14,8 @@ IP_PRIORITY = 50
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\w)")
 # "version 1.2.3.4", "build 10.0.1.2": four-part version numbers, not hosts.
 _VERSION_CONTEXT = re.compile(
-    r"(?i)\b(?:version|ver\.?|release|build|firmware|update|upgrade[ds]?|v)\s*(?:to\s+)?[:#]?\s*$"
+    r"(?i)\b(?:version|ver\.?|release|build|firmware|update|upgrade[ds]?|v|section|chapter"
+    r"|clause|figure|fig\.|table|step|rule|§)\s*(?:to\s+)?[:#]?\s*$"
 )
 _IPV6_CANDIDATE = re.compile(
     r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:%[\w]+)?(?![\w:]|\.\d)"

@@ -199,8 +199,11 @@ def find_high_entropy_tokens(text: str) -> list[Detection]:
     and subresource-integrity hashes are not secrets.
     """
     found: list[Detection] = []
+    public_blocks = _public_pem_blocks(text) if "-----BEGIN" in text else []
     for m in _TOKEN.finditer(text):
         token = m.group()
+        if any(start <= m.start() < end for start, end in public_blocks):
+            continue
         if _HEX_OR_UUID.match(token) or token.startswith(("sha256-", "sha384-", "sha512-")):
             continue
         digits = sum(c.isdigit() for c in token)
@@ -212,6 +215,16 @@ def find_high_entropy_tokens(text: str) -> list[Detection]:
             continue
         found.append(Detection(SECRET, m.start(), m.end(), "high_entropy", HIGH_ENTROPY_PRIORITY))
     return found
+
+
+_PUBLIC_PEM = re.compile(
+    r"-----BEGIN (?!(?:[A-Z0-9]+ )*PRIVATE)[A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|$)", re.S
+)
+
+
+def _public_pem_blocks(text: str) -> list[tuple[int, int]]:
+    # Certificates and public keys are random-looking but public.
+    return [m.span() for m in _PUBLIC_PEM.finditer(text)]
 
 
 def _made_of_words(token: str) -> bool:
