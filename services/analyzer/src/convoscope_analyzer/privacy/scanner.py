@@ -1,8 +1,9 @@
 """``detect``: run the detectors a text can contain, then resolve overlaps.
 
 Speed matters (privacy may cost at most a third of the analysis time), so cheap
-gates decide which detectors run: most messages have no ``@``, no digits and no
-secret-shaped prefix, and then only the name cues are looked at.
+``in`` checks decide which detectors run: most messages have no ``@``, no digit
+and no secret keyword, and then only the name cues are looked at. The detectors'
+regexes start with a literal or a character class so the engine skips quickly.
 """
 
 from __future__ import annotations
@@ -14,20 +15,20 @@ from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.address import find_addresses
 from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phones
 from convoscope_analyzer.privacy.detectors.financial import find_cards, find_ibans, find_ssns
-from convoscope_analyzer.privacy.detectors.names import NAME_CUE_HINT, find_names
+from convoscope_analyzer.privacy.detectors.names import find_names
 from convoscope_analyzer.privacy.detectors.network import find_ips
 from convoscope_analyzer.privacy.detectors.secrets import (
-    KNOWN_KEY_HINT,
-    SECRET_KEYWORD_HINT,
     find_config_secrets,
     find_high_entropy_tokens,
     find_jwts,
     find_known_keys,
     find_private_keys,
+    has_secret_keyword,
 )
 
-_DIGIT = re.compile(r"\d")
-_DIGIT_RUN_7 = re.compile(r"\d[\d \-.()]{5,}\d")
+_DIGITS = "0123456789"
+# Seven or more digits close together: the only texts that may hold a phone, card or SSN.
+_DIGIT_RUN_7 = re.compile(r"[0-9][0-9 \-.()]{5,}[0-9]")
 
 
 def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[Detection]:
@@ -39,18 +40,17 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
     if not text:
         return []
     found: list[Detection] = []
-    has_digit = _DIGIT.search(text) is not None
+    lowered = text.lower()
     if "@" in text:
         found += find_emails(text)
     if "-----BEGIN" in text:
         found += find_private_keys(text)
     if "eyJ" in text:
         found += find_jwts(text)
-    if KNOWN_KEY_HINT.search(text):
-        found += find_known_keys(text)
-    if SECRET_KEYWORD_HINT.search(text):
-        found += find_config_secrets(text)
-    if has_digit:
+    found += find_known_keys(text)  # gated inside by each vendor's literal prefix
+    if has_secret_keyword(lowered):
+        found += find_config_secrets(text, lowered)
+    if any(d in text for d in _DIGITS):
         if _DIGIT_RUN_7.search(text):
             found += find_cards(text)
             found += find_phones(text, region)
@@ -60,8 +60,8 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
         found += find_addresses(text)
         # Every detected IPv6 address and random token holds a decimal digit.
         found += find_high_entropy_tokens(text)
-    if detect_names and NAME_CUE_HINT.search(text):
-        found += find_names(text)
+    if detect_names:
+        found += find_names(text, lowered)
     if len(found) > 1:
         return resolve_overlaps(found)
     return found

@@ -19,7 +19,8 @@ CARD_PRIORITY = 65
 SSN_PRIORITY = 60
 
 # A maximal run of digits joined by single spaces or dashes.
-_DIGIT_RUN = re.compile(r"(?<![\w.,+-])\d+(?:[ -]\d+)*(?![\w]|[.,-]\d)")
+# (Patterns start with a character class and look behind afterwards: much faster scans.)
+_DIGIT_RUN = re.compile(r"[0-9](?<![\w.,+-][0-9])[0-9]*(?:[ -][0-9]+)*(?![\w]|[.,-][0-9])")
 _SEPARATOR = re.compile(r"[ -]")
 # A 4-character code group right before the run: the run continues an IBAN or other code.
 _CODE_GROUP_BEFORE = re.compile(r"[A-Z0-9]{4}[ -]$")
@@ -71,7 +72,9 @@ def find_cards(text: str) -> list[Detection]:
 
 
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
+    # Anchored on the two check digits; the country code is checked by look-behind.
+    r"[0-9](?<=(?<![A-Za-z0-9])[A-Za-z]{2}[0-9])[0-9]"
+    r"(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
 )
 
 
@@ -79,7 +82,8 @@ def find_ibans(text: str) -> list[Detection]:
     """IBANs with or without spaces, checked by country length and mod-97."""
     found: list[Detection] = []
     for m in _IBAN.finditer(text):
-        raw = m.group()
+        start = m.start() - 2
+        raw = text[start : m.end()]
         compact = raw.replace(" ", "").upper()
         end = m.end()
         if not iban_valid(compact):
@@ -90,8 +94,8 @@ def find_ibans(text: str) -> list[Detection]:
             trimmed = _trim_to(raw, expected)
             if trimmed is None or not iban_valid(trimmed.replace(" ", "").upper()):
                 continue
-            end = m.start() + len(trimmed)
-        found.append(Detection(IBAN, m.start(), end, "iban", IBAN_PRIORITY))
+            end = start + len(trimmed)
+        found.append(Detection(IBAN, start, end, "iban", IBAN_PRIORITY))
     return found
 
 
@@ -105,7 +109,7 @@ def _trim_to(raw: str, length: int) -> str | None:
     return None
 
 
-_SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w]|-\d)")
+_SSN = re.compile(r"[0-9](?<![\w-][0-9])[0-9]{2}([- ])[0-9]{2}\1[0-9]{4}(?![\w]|-[0-9])")
 # Nine bare digits count only next to words that say what they are.
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)(\d{3})(\d{2})(\d{4})\b"
@@ -116,8 +120,12 @@ def find_ssns(text: str) -> list[Detection]:
     """US social security numbers: ``123-45-6789`` / ``123 45 6789``, or 9 digits after "SSN"."""
     found: list[Detection] = []
     for m in _SSN.finditer(text):
-        if ssn_valid(m.group(1), m.group(3), m.group(4)):
+        value = m.group()
+        if ssn_valid(value[:3], value[4:6], value[7:]):
             found.append(Detection(SSN, m.start(), m.end(), "ssn", SSN_PRIORITY))
+    lowered = text.lower()
+    if "ssn" not in lowered and "social security" not in lowered and "ss#" not in lowered:
+        return found
     for m in _SSN_BARE.finditer(text):
         if ssn_valid(m.group(1), m.group(2), m.group(3)):
             found.append(Detection(SSN, m.start(1), m.end(3), "ssn", SSN_PRIORITY))

@@ -1,4 +1,9 @@
-"""Credentials: known key shapes, JWTs, private keys, config passwords, high-entropy tokens."""
+"""Credentials: known key shapes, JWTs, private keys, config passwords, high-entropy tokens.
+
+Speed: every pattern starts with a literal or a character class (look-behinds come
+after the first character), and the config-line detector starts from keyword hits
+found with ``str.find`` instead of testing every position of the text.
+"""
 
 from __future__ import annotations
 
@@ -36,53 +41,55 @@ def _looks_random(value: str) -> bool:
     return classes >= 2 and _no_long_repeats(value)
 
 
-# (kind, pattern, plausibility check). Shapes from the vendors' documentation.
-_KNOWN_KEYS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
-    ("anthropic_api_key", re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}"), _looks_random),
-    (
-        "openai_api_key",
-        re.compile(r"(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-        _looks_random,
-    ),
-    (
-        "aws_access_key_id",
-        re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        _no_long_repeats,
-    ),
-    ("github_token", re.compile(r"(?<![\w])gh[pousr]_[A-Za-z0-9]{36,255}(?![\w])"), _looks_random),
-    ("github_pat", re.compile(r"(?<![\w])github_pat_[A-Za-z0-9_]{50,255}"), _looks_random),
-    ("slack_token", re.compile(r"(?<![\w-])xox[abposre]-[A-Za-z0-9-]{10,}"), _looks_random),
-    (
-        "slack_webhook",
-        re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"),
-        _no_long_repeats,
-    ),
-    (
-        "stripe_key",
-        re.compile(r"(?<![\w])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])"),
-        _looks_random,
-    ),
-    ("google_api_key", re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), _looks_random),
-    ("stripe_webhook_secret", re.compile(r"(?<![\w])whsec_[A-Za-z0-9]{24,}(?![\w])"), _looks_random),
-)
+# Access key ids (long-term AKIA, temporary ASIA); AIDA/AROA... are ids, not credentials.
+_AWS_PREFIXES = ("AKIA", "ASIA")
 
-# One cheap scan says whether any known shape can be present at all.
-KNOWN_KEY_HINT = re.compile(
-    r"sk-|_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|xox|hooks\.slack|AIza|whsec_"
-)
+# (literal hints, kind, pattern, plausibility check). Shapes from the vendors' documentation.
+_KNOWN_KEYS: tuple[tuple[tuple[str, ...], str, re.Pattern[str], Callable[[str], bool]], ...] = (
+    (("sk-ant-",), "anthropic_api_key",
+     re.compile(r"sk-ant-(?<![\w-]sk-ant-)[A-Za-z0-9_-]{20,}"), _looks_random),
+    (("sk-",), "openai_api_key",
+     re.compile(r"sk-(?<![\w-]sk-)(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
+     _looks_random),
+    (_AWS_PREFIXES, "aws_access_key_id",
+     re.compile(r"A[KS]IA(?<![A-Za-z0-9]A[KS]IA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+     _no_long_repeats),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), "github_token",
+     re.compile(r"gh[pousr]_(?<!\wgh._)[A-Za-z0-9]{36,255}(?!\w)"), _looks_random),
+    (("github_pat_",), "github_pat",
+     re.compile(r"github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{50,255}"), _looks_random),
+    (("xox",), "slack_token",
+     re.compile(r"xox[abposre]-(?<![\w-]xox.-)[A-Za-z0-9-]{10,}"), _looks_random),
+    (("hooks.slack.com",), "slack_webhook",
+     re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"), _no_long_repeats),
+    (("_live_", "_test_"), "stripe_key",
+     re.compile(r"[spr]k_(?:live|test)_(?<!\w[spr]k_live_)(?<!\w[spr]k_test_)[A-Za-z0-9]{16,}(?!\w)"),
+     _looks_random),
+    (("whsec_",), "stripe_webhook_secret",
+     re.compile(r"whsec_(?<!\wwhsec_)[A-Za-z0-9]{24,}(?!\w)"), _looks_random),
+    (("AIza",), "google_api_key",
+     re.compile(r"AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}(?![\w-])"), _looks_random),
+)  # fmt: skip
+
+
+_ALL_HINTS: tuple[str, ...] = tuple(h for hints, *_ in _KNOWN_KEYS for h in hints)
+
 
 def find_known_keys(text: str) -> list[Detection]:
     """API keys and tokens with a vendor's documented shape."""
     found: list[Detection] = []
-    for kind, pattern, plausible in _KNOWN_KEYS:
+    if not any(h in text for h in _ALL_HINTS):
+        return found
+    for hints, kind, pattern, plausible in _KNOWN_KEYS:
+        if not any(h in text for h in hints):
+            continue
         for m in pattern.finditer(text):
-            if not plausible(m.group()):
-                continue
-            found.append(Detection(SECRET, m.start(), m.end(), kind, KNOWN_KEY_PRIORITY))
+            if plausible(m.group()):
+                found.append(Detection(SECRET, m.start(), m.end(), kind, KNOWN_KEY_PRIORITY))
     return found
 
 
-_JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_JWT = re.compile(r"eyJ(?<![\w-]eyJ)[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 
 
 def find_jwts(text: str) -> list[Detection]:
@@ -101,8 +108,11 @@ def find_jwts(text: str) -> list[Detection]:
 
 _PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-# A key pasted without its END line: take the base64 body that follows (also "\n" escapes).
-_PEM_BODY = re.compile(r"(?:\s|\\n|\\r|[A-Za-z0-9+/=:,-])*")
+# A key pasted without its END line: take the following lines of base64 (or PEM headers such
+# as "Proc-Type: 4,ENCRYPTED"), also across "\n" escapes in JSON; a blank line ends it.
+_PEM_BODY = re.compile(
+    r"(?:(?:\r?\n|\\r?\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Z][A-Za-z-]+: [^\n\\]*))*"
+)
 
 
 def find_private_keys(text: str) -> list[Detection]:
@@ -116,31 +126,23 @@ def find_private_keys(text: str) -> list[Detection]:
         else:
             body = _PEM_BODY.match(text, begin.end())
             stop = body.end() if body else begin.end()
-            stop = len(text[:stop].rstrip())
         found.append(Detection(SECRET, begin.start(), stop, "private_key", PRIVATE_KEY_PRIORITY))
         pos = stop
     return found
 
 
-_URL_CREDENTIAL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@")
+# --- key = value lines and URL credentials --------------------------------------------
 
-# key = value / key: value / "key": "value" lines in env files, YAML, JSON, code, URLs.
-_CONFIG_SECRET = re.compile(
-    r"""(?imx)
-    (?:^[ \t]*(?:export[ \t]+|-[ \t]+)?|[{,;&?(][ \t]*)
-    ["']?
-    ([\w.-]*?(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key
-        |auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|token|credentials?
-        |private[_-]?key)[\w.-]*)
-    ["']?[ \t]*(?:=>|=|:)[ \t]*
-    (["']?)
-    ([^\s"'`,;\\]{4,256})
-    \2
-    """
-)
-SECRET_KEYWORD_HINT = re.compile(
-    r"(?i)pass|pwd|secret|token|api[_-]?key|access[_-]?key|credential|bearer|://[^\s/@]+:"
-)
+# Lower-case fragments of key names that hold secrets.
+SECRET_KEYWORDS: tuple[str, ...] = (
+    "pass", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
+    "access-key", "credential", "bearer", "private_key", "private-key",
+)  # fmt: skip
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+# What may stand before a key: a line start (after indentation, "export ", "- ", a quote)
+# or an inline separator ("{", ",", ";", "&", "?", "(").
+_KEY_PREFIX = re.compile(r"(?:^|[\n{,;&?(])[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?$")
+_ASSIGNED_VALUE = re.compile(r"[\"']?[ \t]*(?:=>|=|:)[ \t]*([\"']?)([^\s\"'`,;\\]{4,256})\1")
 # Key names that hold settings about secrets, not secrets.
 _NOT_SECRET_KEYS = re.compile(
     r"(?i)count|limit|max|min|file|path|length|type|expir|ttl|name|url|uri|field|header|policy"
@@ -169,36 +171,90 @@ def _is_real_value(value: str) -> bool:
     return not value.lower().startswith(("your", "my-", "my_", "<", "example"))
 
 
-def find_config_secrets(text: str) -> list[Detection]:
+def has_secret_keyword(lowered: str) -> bool:
+    """Cheap gate: could ``lowered`` (the lower-cased text) hold a config secret?"""
+    return "://" in lowered or any(k in lowered for k in SECRET_KEYWORDS)
+
+
+def find_config_secrets(text: str, lowered: str | None = None) -> list[Detection]:
     """Passwords and tokens in ``key = value`` config lines and in ``scheme://user:pw@`` URLs."""
+    lowered = text.lower() if lowered is None else lowered
     found: list[Detection] = []
-    for m in _CONFIG_SECRET.finditer(text):
-        if _NOT_SECRET_KEYS.search(m.group(1)) or not _is_real_value(m.group(3)):
-            continue
-        found.append(
-            Detection(SECRET, m.start(3), m.end(3), "config_secret", CONFIG_VALUE_PRIORITY)
-        )
-    for m in _URL_CREDENTIAL.finditer(text):
-        if _is_real_value(m.group(1)):
-            found.append(
-                Detection(SECRET, m.start(1), m.end(1), "url_password", URL_CREDENTIAL_PRIORITY)
-            )
+    seen_keys: set[int] = set()
+    for keyword in SECRET_KEYWORDS:
+        hit = lowered.find(keyword)
+        while hit >= 0:
+            detection = _config_value_at(text, hit, keyword, seen_keys)
+            if detection is not None:
+                found.append(detection)
+            hit = lowered.find(keyword, hit + len(keyword))
+    if "://" in text:
+        found += _url_credentials(text)
     return found
 
 
-_TOKEN = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{20,200}={0,2}(?![\w+/=-])")
+def _config_value_at(
+    text: str, hit: int, keyword: str, seen_keys: set[int]
+) -> Detection | None:
+    start = hit
+    while start > 0 and text[start - 1] in _KEY_CHARS:
+        start -= 1
+    if start in seen_keys:  # "api_key" also contains "token"-free "key" hits etc.
+        return None
+    end = hit + len(keyword)
+    while end < len(text) and text[end] in _KEY_CHARS:
+        end += 1
+    key = text[start:end]
+    if _NOT_SECRET_KEYS.search(key):
+        return None
+    if not _KEY_PREFIX.search(text, max(0, start - 12), start):
+        return None
+    m = _ASSIGNED_VALUE.match(text, end)
+    if m is None or not _is_real_value(m.group(2)):
+        return None
+    seen_keys.add(start)
+    return Detection(SECRET, m.start(2), m.end(2), "config_secret", CONFIG_VALUE_PRIORITY)
+
+
+_URL_CREDENTIAL = re.compile(r"[^\s:/@]+:([^\s@/]+)@")
+
+
+def _url_credentials(text: str) -> list[Detection]:
+    found: list[Detection] = []
+    sep = text.find("://")
+    while sep >= 0:
+        m = _URL_CREDENTIAL.match(text, sep + 3)
+        if m is not None and _is_real_value(m.group(1)):
+            found.append(
+                Detection(SECRET, m.start(1), m.end(1), "url_password", URL_CREDENTIAL_PRIORITY)
+            )
+        sep = text.find("://", sep + 3)
+    return found
+
+
+# --- high-entropy tokens ----------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"[A-Za-z0-9+/_-](?<![A-Za-z0-9+/=_.-].)[A-Za-z0-9+/_-]{19,199}={0,2}(?![\w+/=-])"
+)
 ENTROPY_THRESHOLD = 3.6
 _HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
 _SPLIT_PARTS = re.compile(r"[-_/+]")
+_PUBLIC_PEM = re.compile(
+    r"-----BEGIN (?!(?:[A-Z0-9]+ )*PRIVATE)[A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|$)", re.S
+)
 
 
 def find_high_entropy_tokens(text: str) -> list[Detection]:
     """Random-looking tokens (length >= 20, lower+upper+digits, high Shannon entropy).
 
     Hex digests (git SHAs, sha256), UUIDs, paths, slugs and identifiers made of words,
-    and subresource-integrity hashes are not secrets.
+    subresource-integrity hashes and public keys/certificates are not secrets.
     """
     found: list[Detection] = []
+    # No whitespace-separated word of 20+ characters: no token can match (cheap C-level check).
+    if max(map(len, text.split()), default=0) < 20:
+        return found
     public_blocks = _public_pem_blocks(text) if "-----BEGIN" in text else []
     for m in _TOKEN.finditer(text):
         token = m.group()
@@ -206,20 +262,15 @@ def find_high_entropy_tokens(text: str) -> list[Detection]:
             continue
         if _HEX_OR_UUID.match(token) or token.startswith(("sha256-", "sha384-", "sha512-")):
             continue
-        digits = sum(c.isdigit() for c in token)
-        uppers = sum(c.isupper() for c in token)
-        lowers = sum(c.islower() for c in token)
+        digits = sum(map(str.isdigit, token))
+        uppers = sum(map(str.isupper, token))
+        lowers = sum(map(str.islower, token))
         if digits < 2 or uppers < 2 or lowers < 2:
             continue
         if _made_of_words(token) or shannon_entropy(token) < ENTROPY_THRESHOLD:
             continue
         found.append(Detection(SECRET, m.start(), m.end(), "high_entropy", HIGH_ENTROPY_PRIORITY))
     return found
-
-
-_PUBLIC_PEM = re.compile(
-    r"-----BEGIN (?!(?:[A-Z0-9]+ )*PRIVATE)[A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|$)", re.S
-)
 
 
 def _public_pem_blocks(text: str) -> list[tuple[int, int]]:
