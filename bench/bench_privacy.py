@@ -74,10 +74,23 @@ def build_corpus(rng: random.Random, conversations: int, dense: list[str]) -> Co
         for m in range(rng.randint(4, 16)):
             if m % 2 == 0:
                 roll = rng.random()
-                text = rng.choice(dense) if roll < 0.1 else rng.choice(SHORT) if roll < 0.6 else prose(rng, rng.randint(10, 60))
+                text = (
+                    rng.choice(dense)
+                    if roll < 0.1
+                    else rng.choice(SHORT)
+                    if roll < 0.6
+                    else prose(rng, rng.randint(10, 60))
+                )
                 msgs.append(Message(id=f"{c}-{m}", role="user", text=text, created_at=now))
             else:
-                msgs.append(Message(id=f"{c}-{m}", role="assistant", text=prose(rng, rng.randint(80, 400)), created_at=now))
+                msgs.append(
+                    Message(
+                        id=f"{c}-{m}",
+                        role="assistant",
+                        text=prose(rng, rng.randint(80, 400)),
+                        created_at=now,
+                    )
+                )
         convs.append(Conversation(id=str(c), title=prose(rng, 5), messages=msgs))
     return Corpus(conversations=convs)
 

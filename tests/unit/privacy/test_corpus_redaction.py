@@ -71,7 +71,9 @@ def _corpus() -> Corpus:
             )
         ],
         tool_results=[ToolResult(tool_use_id="t1", text="ok from 2001:db8::8a2e:370:7334")],
-        citations=[Citation(url="https://x.io/u/bob@mail.example.org", title="bob@mail.example.org")],
+        citations=[
+            Citation(url="https://x.io/u/bob@mail.example.org", title="bob@mail.example.org")
+        ],
     )
     other = Message(
         id="m3",
@@ -150,7 +152,9 @@ def test_report_counts_and_findings(redacted: tuple[Corpus, PrivacyReport]) -> N
         ("c1", "", "credit_card"),
     }
     text_email = next(
-        f for f in report.findings if (f.message_id, f.entity_type, f.field) == ("m1", "email", "text")
+        f
+        for f in report.findings
+        if (f.message_id, f.entity_type, f.field) == ("m1", "email", "text")
     )
     assert text_email.count == 1
     assert sum(f.count for f in report.findings) == report.total
@@ -183,7 +187,9 @@ def test_checkpoint_exception_stops_redaction(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_keep_operator_leaves_values_and_still_counts() -> None:
-    corpus, report = redact_corpus(_corpus(), PrivacyConfig.from_mapping({"operators": "email=keep"}))
+    corpus, report = redact_corpus(
+        _corpus(), PrivacyConfig.from_mapping({"operators": "email=keep"})
+    )
     assert "jane.doe@example.com" in corpus.conversations[0].messages[0].text
     assert report.counts["email"] == 6
     assert report.operators["email"] == "keep"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from convoscope_analyzer.privacy import detect
@@ -43,7 +45,8 @@ def test_structured_values_are_found(text: str, expected: list[tuple[str, str]])
         "versions 1.2.3.4.5 v1.2.3.4 version 2.1.0.7 loopback 127.0.0.1 mask 255.255.255.0",
         "time 12:34:56 mac 00:1A:2B:3C:4D:5E std::vector ::1",
         "sha 9fceb02d0ae598e95dc970b74767f19372d61af8 uuid 123e4567-e89b-12d3-a456-426614174000",
-        "placeholders sk-your-api-key-here AKIAXXXXXXXXXXXXXXXX ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "placeholders sk-your-api-key-here AKIAXXXXXXXXXXXXXXXX "
+        "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "password: ${DB_PASSWORD}\nmax_tokens: 4096\napi_key = os.getenv('KEY')",
         "Hi team,\nHello World!\nThanks,\nThe Support Team",
         "We reviewed 3 Supreme Court cases",
@@ -67,7 +70,10 @@ def test_look_alikes_are_not_found(text: str) -> None:
             "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             "jwt",
         ),
-        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----", "private_key"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----",
+            "private_key",
+        ),
         ("random aB3xK9pQ2mN7vL4wR8tY6zC1", "high_entropy"),
     ],
 )
@@ -97,7 +103,9 @@ def test_truncated_private_key_runs_to_end_of_body() -> None:
 
 
 def test_public_key_block_is_not_secret() -> None:
-    text = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----"
+    text = (
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----"
+    )
     assert found(text) == []
 
 
@@ -127,7 +135,7 @@ def test_detections_sorted_and_disjoint() -> None:
     text = "a@b.io 10.1.2.3 x@y.io 4111111111111111 +1 415 555 0132 536-22-1234"
     detections = detect(text)
     assert len(detections) == 6
-    for left, right in zip(detections, detections[1:], strict=False):
+    for left, right in itertools.pairwise(detections):
         assert left.end <= right.start
 
 

@@ -15,8 +15,11 @@ from convoscope_analyzer.privacy.evaluation.tricky import TrickyCaseError, parse
 
 EXAMPLES = [
     LabelledText("mail a@b.io now", [LabelledSpan("email", 5, 11)]),
-    LabelledText("ip 10.0.0.1 and 10.0.0.2", [LabelledSpan("ip_address", 3, 11), LabelledSpan("ip_address", 16, 24)]),
-]  # fmt: skip
+    LabelledText(
+        "ip 10.0.0.1 and 10.0.0.2",
+        [LabelledSpan("ip_address", 3, 11), LabelledSpan("ip_address", 16, 24)],
+    ),
+]
 
 
 def test_perfect_detector_scores_one() -> None:

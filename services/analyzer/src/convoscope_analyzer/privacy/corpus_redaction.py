@@ -17,7 +17,6 @@ from convoscope_common.corpus import (
     Corpus,
     Message,
     ToolResult,
-    ToolUse,
 )
 from convoscope_common.results import PrivacyFinding, PrivacyReport
 

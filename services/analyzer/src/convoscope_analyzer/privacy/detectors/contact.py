@@ -57,7 +57,11 @@ def _mailbox_end(text: str, start: int, at: int, domain: re.Match[str]) -> int |
             return None
         end -= len(labels[-1]) + 1
     # "git@github.com:org/repo.git" is an SSH remote, not a mailbox.
-    if end < len(text) - 1 and text[end] == ":" and (text[end + 1].isalnum() or text[end + 1] in "/~"):
+    if (
+        end < len(text) - 1
+        and text[end] == ":"
+        and (text[end + 1].isalnum() or text[end + 1] in "/~")
+    ):
         return None
     # "scheme://user:password@host": the part before @ is a credential, not a mailbox
     # (but "https://host/u/bob@example.org" has an address in its path).

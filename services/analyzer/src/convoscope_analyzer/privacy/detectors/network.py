@@ -43,8 +43,9 @@ def _ipv6_candidates(text: str) -> list[tuple[int, int]]:
                 stop += 1
                 while stop < n and text[stop] in _ZONE_CHARS:
                     stop += 1
-            after_ok = stop >= n or not (text[stop].isalnum() or text[stop] == "_") and not (
-                text[stop] == "." and stop + 1 < n and text[stop + 1].isdigit()
+            after_ok = stop >= n or (
+                not (text[stop].isalnum() or text[stop] == "_")
+                and not (text[stop] == "." and stop + 1 < n and text[stop + 1].isdigit())
             )
             if before_ok and after_ok:
                 spans.append((start, stop))

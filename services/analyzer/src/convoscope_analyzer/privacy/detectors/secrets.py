@@ -110,9 +110,7 @@ _PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 # A key pasted without its END line: take the following lines of base64 (or PEM headers such
 # as "Proc-Type: 4,ENCRYPTED"), also across "\n" escapes in JSON; a blank line ends it.
-_PEM_BODY = re.compile(
-    r"(?:(?:\r?\n|\\r?\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Z][A-Za-z-]+: [^\n\\]*))*"
-)
+_PEM_BODY = re.compile(r"(?:(?:\r?\n|\\r?\\n)[ \t]*(?:[A-Za-z0-9+/=]+|[A-Z][A-Za-z-]+: [^\n\\]*))*")
 
 
 def find_private_keys(text: str) -> list[Detection]:
@@ -193,9 +191,7 @@ def find_config_secrets(text: str, lowered: str | None = None) -> list[Detection
     return found
 
 
-def _config_value_at(
-    text: str, hit: int, keyword: str, seen_keys: set[int]
-) -> Detection | None:
+def _config_value_at(text: str, hit: int, keyword: str, seen_keys: set[int]) -> Detection | None:
     start = hit
     while start > 0 and text[start - 1] in _KEY_CHARS:
         start -= 1
@@ -238,7 +234,9 @@ _TOKEN = re.compile(
     r"[A-Za-z0-9+/_-](?<![A-Za-z0-9+/=_.-].)[A-Za-z0-9+/_-]{19,199}={0,2}(?![\w+/=-])"
 )
 ENTROPY_THRESHOLD = 3.6
-_HEX_OR_UUID = re.compile(r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
+_HEX_OR_UUID = re.compile(
+    r"^(?:[0-9a-fA-F]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+)
 _SPLIT_PARTS = re.compile(r"[-_/+]")
 _PUBLIC_PEM = re.compile(
     r"-----BEGIN (?!(?:[A-Z0-9]+ )*PRIVATE)[A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|$)", re.S

@@ -65,7 +65,9 @@ def _iou(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
     return inter / (max(a_end, b_end) - min(a_start, b_start))
 
 
-def evaluate(examples: Iterable[LabelledText], detector: Detector | None = None) -> EvaluationReport:
+def evaluate(
+    examples: Iterable[LabelledText], detector: Detector | None = None
+) -> EvaluationReport:
     """Score ``detector`` (default: :func:`detect`) on ``examples``."""
     run = detector if detector is not None else detect
     scores = {t: TypeScore(entity_type=t) for t in ENTITY_TYPES}
@@ -124,7 +126,7 @@ def format_report(report: EvaluationReport) -> str:
         f"{'precision':>11}{'recall':>8}{'F2':>7}",
     ]
     for t, s in report.scores.items():
-        flag = "" if t in STRUCTURED_TYPES else "  (best effort)"
+        flag = "" if t in STRUCTURED_TYPES else "  (best effort, no target)"
         lines.append(
             f"{t:<16}{s.support:>8}{s.true_positives:>7}{s.false_positives:>6}"
             f"{s.false_negatives:>6}{s.precision:>11.3f}{s.recall:>8.3f}{s.f2:>7.3f}{flag}"

@@ -95,7 +95,9 @@ def _support_request(rng: random.Random) -> _Doc:
     d = _Doc()
     full = v.name(rng)
     d.add("Can you help me write a complaint? Draft so far:\n\n")
-    d.add(rng.choice(["Dear ", "Hi ", "Hello "]), rng.choice(["Support Team", "team", "Sir or Madam"]))
+    d.add(
+        rng.choice(["Dear ", "Hi ", "Hello "]), rng.choice(["Support Team", "team", "Sir or Madam"])
+    )
     d.add(",\n\nMy name is ").pii(PERSON_NAME, full).add(". I was charged twice for order ")
     d.add(v.order_number(rng), " on ", v.date_or_time(rng), " (", v.money(rng), ").\n")
     d.add("The card used was ").pii(CREDIT_CARD, v.format_card(rng, v.card_digits(rng)))
@@ -113,7 +115,13 @@ def _travel_plan(rng: random.Random) -> _Doc:
     d.add("- Flight LH", str(rng.randint(100, 999)), " departs ", v.date_or_time(rng), "\n")
     d.add("- Booking ref ", v.token(rng, 6, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"), ", seat 23C\n")
     d.add("- Hotel: ").pii(STREET_ADDRESS, v.street_address(rng)).add("\n")
-    d.add("- Budget ", v.money(rng), " per night, ", str(rng.randint(2, 6)), " Main Points of interest\n")
+    d.add(
+        "- Budget ",
+        v.money(rng),
+        " per night, ",
+        str(rng.randint(2, 6)),
+        " Main Points of interest\n",
+    )
     d.add("- Emergency contact: ").pii(PHONE, _phone(rng)).add("\n")
     d.add("- Passport scan shared with ").pii(EMAIL, v.email(rng)).add("\n")
     d.add("- Wifi at the rental: ", v.misc_number(rng), ", router ", v.look_alike_ip(rng), "\n")
@@ -143,13 +151,15 @@ def _stack_trace(rng: random.Random) -> _Doc:
     d = _Doc().add("Getting this error in prod:\n\n```\n")
     d.add(v.date_or_time(rng), " ERROR request from ").pii(IP_ADDRESS, v.ipv4(rng))
     d.add(" failed (req ", v.uuid(rng), ")\n")
-    d.add("Traceback (most recent call last):\n  File \"/srv/app/api.py\", ", v.misc_number(rng))
+    d.add('Traceback (most recent call last):\n  File "/srv/app/api.py", ', v.misc_number(rng))
     d.add(", in handler\n    resp = client.post(url, headers={'Authorization': 'Bearer ")
     d.pii(SECRET, v.jwt(rng) if rng.random() < 0.5 else v.api_key(rng)[1]).add("'})\n")
     d.add("ConnectionError: upstream ").pii(IP_ADDRESS, v.ipv6(rng)).add(" refused, ")
     d.add(v.misc_number(rng), "\n  at ", v.look_alike_secret(rng), "\n```\n")
     if rng.random() < 0.4:
-        d.add("Also the deploy key leaked into the log:\n").pii(SECRET, v.private_key(rng)).add("\n")
+        d.add("Also the deploy key leaked into the log:\n").pii(SECRET, v.private_key(rng)).add(
+            "\n"
+        )
     return d
 
 
@@ -167,10 +177,10 @@ def _git_log(rng: random.Random) -> _Doc:
 def _code_snippet(rng: random.Random) -> _Doc:
     d = _Doc().add("Why does this not work?\n\n```python\nimport os\n\n")
     d.add("COLOR = '", v.misc_number(rng), "'  # ", v.misc_number(rng), "\n")
-    d.add("client = Client(api_key=\"").pii(SECRET, v.api_key(rng)[1]).add("\")\n")
+    d.add('client = Client(api_key="').pii(SECRET, v.api_key(rng)[1]).add('")\n')
     d.add("password = os.environ['DB_PASSWORD']\nmax_tokens = 4096\n")
-    d.add("conn = connect(host=\"").pii(IP_ADDRESS, v.ipv4(rng)).add("\", ")
-    d.add("password=\"").pii(SECRET, v.password(rng)).add("\")\n")
+    d.add('conn = connect(host="').pii(IP_ADDRESS, v.ipv4(rng)).add('", ')
+    d.add('password="').pii(SECRET, v.password(rng)).add('")\n')
     d.add("session_id = '", v.uuid(rng), "'\nsend_to('").pii(EMAIL, v.email(rng)).add("')\n")
     d.add("# ", v.look_alike_email(rng), " ", v.look_alike_secret(rng), "\n```\n")
     return d
@@ -190,7 +200,9 @@ def _hr_form(rng: random.Random) -> _Doc:
 def _payments_debug(rng: random.Random) -> _Doc:
     d = _Doc().add("Our Stripe webhook logs show:\n\n")
     d.add("charge.succeeded amount=", str(rng.randint(100, 99999)), " card=")
-    d.pii(CREDIT_CARD, v.format_card(rng, v.card_digits(rng))).add(" ip=").pii(IP_ADDRESS, v.ipv4(rng))
+    d.pii(CREDIT_CARD, v.format_card(rng, v.card_digits(rng))).add(" ip=").pii(
+        IP_ADDRESS, v.ipv4(rng)
+    )
     d.add("\ncharge.failed card=", v.luhn_invalid_card_like(rng), " reason=do_not_honor\n")
     d.add("payout iban=").pii(IBAN, v.iban(rng)).add(" ts=", v.date_or_time(rng), "\n")
     d.add("event_id=evt_", v.token(rng, 24), " idempotency=", v.uuid(rng), "\n")
@@ -230,6 +242,5 @@ def generate_corpus(documents: int = 1650, seed: int = DEFAULT_SEED) -> list[Lab
     rng = random.Random(seed)
     names = list(TEMPLATES)
     return [
-        TEMPLATES[names[i % len(names)]](rng).build(names[i % len(names)])
-        for i in range(documents)
+        TEMPLATES[names[i % len(names)]](rng).build(names[i % len(names)]) for i in range(documents)
     ]

@@ -53,9 +53,14 @@ def name(rng: random.Random) -> str:
 def email(rng: random.Random) -> str:
     first, last = rng.choice(FIRST).lower(), rng.choice(LAST).lower().replace("'", "")
     local = rng.choice(
-        [f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}{rng.randint(1, 99)}",
-         f"{first}+{rng.choice(['work', 'news', 'tax'])}", f"{last}.{first}{rng.randint(70, 99)}"]
-    )  # fmt: skip
+        [
+            f"{first}.{last}",
+            f"{first[0]}{last}",
+            f"{first}_{last}{rng.randint(1, 99)}",
+            f"{first}+{rng.choice(['work', 'news', 'tax'])}",
+            f"{last}.{first}{rng.randint(70, 99)}",
+        ]
+    )
     value = f"{local}@{rng.choice(DOMAINS)}"
     return value.upper() if rng.random() < 0.05 else value
 
@@ -69,10 +74,17 @@ def us_phone(rng: random.Random) -> str:
         if phonenumbers.is_valid_number(number):
             break
     return rng.choice(
-        [f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}", f"{area}.{exchange}.{line}",
-         f"+1 {area} {exchange} {line}", f"+1-{area}-{exchange}-{line}", f"{area}{exchange}{line}",
-         f"1-{area}-{exchange}-{line}", f"+1 ({area}) {exchange}-{line}"]
-    )  # fmt: skip
+        [
+            f"({area}) {exchange}-{line}",
+            f"{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}",
+            f"+1 {area} {exchange} {line}",
+            f"+1-{area}-{exchange}-{line}",
+            f"{area}{exchange}{line}",
+            f"1-{area}-{exchange}-{line}",
+            f"+1 ({area}) {exchange}-{line}",
+        ]
+    )
 
 
 def intl_phone(rng: random.Random) -> str:
@@ -235,7 +247,9 @@ def api_key(rng: random.Random) -> tuple[str, str]:
     if kind == "openai_proj":
         return kind, f"sk-proj-{token(rng, 64, b64url)}"
     if kind == "aws":
-        return kind, rng.choice(["AKIA", "ASIA"]) + token(rng, 16, string.ascii_uppercase + "234567")
+        return kind, rng.choice(["AKIA", "ASIA"]) + token(
+            rng, 16, string.ascii_uppercase + "234567"
+        )
     if kind == "github":
         return kind, rng.choice(["ghp_", "gho_", "ghs_"]) + token(rng, 36)
     if kind == "github_pat":
@@ -266,7 +280,9 @@ def jwt(rng: random.Random) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
     header = b64({"alg": rng.choice(["HS256", "RS256", "ES256"]), "typ": "JWT"})
-    payload = b64({"sub": str(rng.randint(10**6, 10**9)), "iat": rng.randint(1.6e9, 1.8e9)})
+    payload = b64(
+        {"sub": str(rng.randint(10**6, 10**9)), "iat": rng.randint(1_600_000_000, 1_800_000_000)}
+    )
     return f"{header}.{payload}.{token(rng, 43, B62 + '-_')}"
 
 
@@ -303,23 +319,34 @@ def sha(rng: random.Random, hex_digits: int = 40) -> str:
 def version(rng: random.Random) -> str:
     a, b, c, d = (rng.randint(0, 20) for _ in range(4))
     return rng.choice(
-        [f"v{a}.{b}.{c}", f"{a}.{b}.{c}", f"{a}.{b}.{c}.{d}.{rng.randint(0, 9)}",
-         f"version {a}.{b}.{c}.{d}", f"v{a}.{b}.{c}.{d}", f"{a}.{b}.{c}-beta.{d}",
-         f"build {a}.0.{rng.randint(10000, 22631)}.{rng.randint(100, 4000)}",
-         f"{a}.{b}.{c}-rc{d}+{sha(rng, 7)}"]
-    )  # fmt: skip
+        [
+            f"v{a}.{b}.{c}",
+            f"{a}.{b}.{c}",
+            f"{a}.{b}.{c}.{d}.{rng.randint(0, 9)}",
+            f"version {a}.{b}.{c}.{d}",
+            f"v{a}.{b}.{c}.{d}",
+            f"{a}.{b}.{c}-beta.{d}",
+            f"build {a}.0.{rng.randint(10000, 22631)}.{rng.randint(100, 4000)}",
+            f"{a}.{b}.{c}-rc{d}+{sha(rng, 7)}",
+        ]
+    )
 
 
 def date_or_time(rng: random.Random) -> str:
     y, mo, d = rng.randint(2015, 2026), rng.randint(1, 12), rng.randint(1, 28)
     h, mi, s = rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)
     return rng.choice(
-        [f"{y}-{mo:02d}-{d:02d}", f"{mo:02d}/{d:02d}/{y}", f"{d:02d}.{mo:02d}.{y}",
-         f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z", f"{h:02d}:{mi:02d}:{s:02d}",
-         f"{rng.randint(1_500_000_000, 1_800_000_000)}",
-         f"{rng.randint(1_500_000_000_000, 1_800_000_000_000)}",
-         f"{y}{mo:02d}{d:02d}{h:02d}{mi:02d}{s:02d}"]
-    )  # fmt: skip
+        [
+            f"{y}-{mo:02d}-{d:02d}",
+            f"{mo:02d}/{d:02d}/{y}",
+            f"{d:02d}.{mo:02d}.{y}",
+            f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z",
+            f"{h:02d}:{mi:02d}:{s:02d}",
+            f"{rng.randint(1_500_000_000, 1_800_000_000)}",
+            f"{rng.randint(1_500_000_000_000, 1_800_000_000_000)}",
+            f"{y}{mo:02d}{d:02d}{h:02d}{mi:02d}{s:02d}",
+        ]
+    )
 
 
 def money(rng: random.Random) -> str:
@@ -329,13 +356,18 @@ def money(rng: random.Random) -> str:
 
 def order_number(rng: random.Random) -> str:
     return rng.choice(
-        [f"ORD-{rng.randint(2019, 2026)}-{rng.randint(100000, 999999)}",
-         f"{rng.randint(100, 999)}-{rng.randint(10**6, 10**7 - 1)}-{rng.randint(10**6, 10**7 - 1)}",
-         f"#{rng.randint(1000, 99999)}", f"INV-{rng.randint(10**5, 10**6)}",
-         f"1Z{token(rng, 6, string.ascii_uppercase + string.digits)}{rng.randint(10**9, 10**10 - 1)}",
-         " ".join(f"{rng.randint(0, 9999):04d}" for _ in range(5)) + f" {rng.randint(10, 99)}",
-         f"#{rng.randint(10**9, 10**10 - 1)}"]
-    )  # fmt: skip
+        [
+            f"ORD-{rng.randint(2019, 2026)}-{rng.randint(100000, 999999)}",
+            f"{rng.randint(100, 999)}-{rng.randint(10**6, 10**7 - 1)}-"
+            f"{rng.randint(10**6, 10**7 - 1)}",
+            f"#{rng.randint(1000, 99999)}",
+            f"INV-{rng.randint(10**5, 10**6)}",
+            f"1Z{token(rng, 6, string.ascii_uppercase + string.digits)}"
+            f"{rng.randint(10**9, 10**10 - 1)}",
+            " ".join(f"{rng.randint(0, 9999):04d}" for _ in range(5)) + f" {rng.randint(10, 99)}",
+            f"#{rng.randint(10**9, 10**10 - 1)}",
+        ]
+    )
 
 
 def isbn(rng: random.Random) -> str:
@@ -347,39 +379,72 @@ def isbn(rng: random.Random) -> str:
 
 def misc_number(rng: random.Random) -> str:
     return rng.choice(
-        [f"#{rng.getrandbits(24):06x}", f"{rng.randint(1, 999)}.{rng.randint(0, 9)} MB",
-         f"{rng.randint(10**5, 10**8)} bytes", f"0x{rng.getrandbits(48):012x}",
-         ":".join(f"{rng.getrandbits(8):02X}" for _ in range(6)), f"port {rng.randint(1024, 65535)}",
-         f"{rng.randint(1, 99)}.{rng.randint(0, 99)}%", f"line {rng.randint(1, 4000)}",
-         f"pid {rng.randint(100, 99999)}", f"{rng.randint(1, 9999)} ms"]
-    )  # fmt: skip
+        [
+            f"#{rng.getrandbits(24):06x}",
+            f"{rng.randint(1, 999)}.{rng.randint(0, 9)} MB",
+            f"{rng.randint(10**5, 10**8)} bytes",
+            f"0x{rng.getrandbits(48):012x}",
+            ":".join(f"{rng.getrandbits(8):02X}" for _ in range(6)),
+            f"port {rng.randint(1024, 65535)}",
+            f"{rng.randint(1, 99)}.{rng.randint(0, 99)}%",
+            f"line {rng.randint(1, 4000)}",
+            f"pid {rng.randint(100, 99999)}",
+            f"{rng.randint(1, 9999)} ms",
+        ]
+    )
 
 
 def look_alike_ip(rng: random.Random) -> str:
     return rng.choice(
-        ["127.0.0.1", "0.0.0.0", "255.255.255.0", "255.255.0.0", "::1", "localhost:8080",
-         f"{rng.randint(256, 999)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}",
-         f"{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}"]
-    )  # fmt: skip
+        [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.0",
+            "255.255.0.0",
+            "::1",
+            "localhost:8080",
+            f"{rng.randint(256, 999)}.{rng.randint(0, 255)}."
+            f"{rng.randint(0, 255)}.{rng.randint(0, 255)}",
+            f"{rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}."
+            f"{rng.randint(0, 9)}.{rng.randint(0, 9)}",
+        ]
+    )
 
 
 def look_alike_secret(rng: random.Random) -> str:
     ident = "".join(rng.sample(["Abstract", "Singleton", "Proxy", "Factory", "Bean", "Handler",
                                  "Request", "Response", "Manager", "Service"], 4))  # fmt: skip
     return rng.choice(
-        ["sk-your-api-key-here", "sk-xxxxxxxxxxxxxxxxxxxxxxxx", "sk-...", "AKIAXXXXXXXXXXXXXXXX",
-         f"sha512-{base64.b64encode(rng.randbytes(64)).decode()}", f"{ident}{rng.randint(1, 9)}",
-         f"sha256:{sha(rng, 64)}", f"{sha(rng, 40)}", uuid(rng), uuid(rng).upper(),
-         f"api-{sha(rng, 10)}-{token(rng, 5, string.ascii_lowercase + string.digits)}",
-         f"how-to-configure-nginx-reverse-proxy-{rng.randint(2019, 2026)}",
-         f"src/components/UserProfile{rng.randint(2, 9)}Card/index.tsx",
-         f"{rng.choice(['ghp', 'sk', 'xoxb'])}_<redacted>", f"{uuid(rng)}{uuid(rng)}".replace("-", "")]
-    )  # fmt: skip
+        [
+            "sk-your-api-key-here",
+            "sk-xxxxxxxxxxxxxxxxxxxxxxxx",
+            "sk-...",
+            "AKIAXXXXXXXXXXXXXXXX",
+            f"sha512-{base64.b64encode(rng.randbytes(64)).decode()}",
+            f"{ident}{rng.randint(1, 9)}",
+            f"sha256:{sha(rng, 64)}",
+            f"{sha(rng, 40)}",
+            uuid(rng),
+            uuid(rng).upper(),
+            f"api-{sha(rng, 10)}-{token(rng, 5, string.ascii_lowercase + string.digits)}",
+            f"how-to-configure-nginx-reverse-proxy-{rng.randint(2019, 2026)}",
+            f"src/components/UserProfile{rng.randint(2, 9)}Card/index.tsx",
+            f"{rng.choice(['ghp', 'sk', 'xoxb'])}_<redacted>",
+            f"{uuid(rng)}{uuid(rng)}".replace("-", ""),
+        ]
+    )
 
 
 def look_alike_email(rng: random.Random) -> str:
     return rng.choice(
-        [f"@{rng.choice(FIRST).lower()}", "icon@2x.png", "logo@3x.webp", "git@github.com:acme/app.git",
-         f"react@{rng.randint(16, 19)}.{rng.randint(0, 3)}.{rng.randint(0, 9)}", "user@localhost",
-         "@app.route('/login')", f"npm i lodash@{rng.randint(3, 4)}.17.{rng.randint(0, 21)}"]
-    )  # fmt: skip
+        [
+            f"@{rng.choice(FIRST).lower()}",
+            "icon@2x.png",
+            "logo@3x.webp",
+            "git@github.com:acme/app.git",
+            f"react@{rng.randint(16, 19)}.{rng.randint(0, 3)}.{rng.randint(0, 9)}",
+            "user@localhost",
+            "@app.route('/login')",
+            f"npm i lodash@{rng.randint(3, 4)}.17.{rng.randint(0, 21)}",
+        ]
+    )
