@@ -48,9 +48,9 @@ def find_names(text: str, lowered: str | None = None) -> list[Detection]:
     for cue in _INTRO_CUES:
         hit = lowered.find(cue)
         while hit >= 0:
-            m = _INTRO_NAME.match(text, hit + len(cue))
-            if m is not None:
-                _add(found, m.group(), m.start())
+            intro = _INTRO_NAME.match(text, hit + len(cue))
+            if intro is not None:
+                _add(found, intro.group(), intro.start())
             hit = lowered.find(cue, hit + len(cue))
     return found
 

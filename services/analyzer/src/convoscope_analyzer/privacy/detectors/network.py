@@ -14,10 +14,12 @@ IP_PRIORITY = 50
 # Anchored on the first ".<digit>" (rare in prose, so the engine skips fast); the first
 # octet is read backwards in Python.
 _IPV4_TAIL = re.compile(r"\.(?<=[0-9]\.)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.\w)")
-# "version 1.2.3.4", "build 10.0.1.2": four-part version numbers, not hosts.
+# "version 1.2.3.4", "the build number is 10.0.1.2": a version word shortly before, on the
+# same line and in the same sentence, makes four dotted numbers a version, not a host;
+# "section 1.2.3.4" or "v1.2.3.4" only right before.
 _VERSION_CONTEXT = re.compile(
-    r"(?i)\b(?:version|ver\.?|release|build|firmware|update|upgrade[ds]?|v|section|chapter"
-    r"|clause|figure|fig\.|table|step|rule|§)\s*(?:to\s+)?[:#]?\s*$"
+    r"(?i)(?:\b(?:version|ver|release|build|firmware|hotfix|upgraded?\s+to)\b[^\n.;!?]{0,20}"
+    r"|\b(?:v|section|chapter|clause|figure|fig\.|table|step|§)\s*[:#]?\s*)$"
 )
 _HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
 _ZONE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -69,7 +71,7 @@ def find_ips(text: str) -> list[Detection]:
                 continue
             if ip.is_loopback or ip.is_unspecified or _is_netmask(int(ip)):
                 continue
-            if _VERSION_CONTEXT.search(text, max(0, start - 20), start):
+            if _VERSION_CONTEXT.search(text, max(0, start - 40), start):
                 continue
             found.append(Detection(IP_ADDRESS, start, m.end(), "ipv4", IP_PRIORITY))
     if ":" in text:
@@ -88,6 +90,9 @@ def find_ips(text: str) -> list[Detection]:
             hex_digits = sum(ch != ":" for ch in address)
             # "10:30::" or "a::b" parse as IPv6 but are clock times or C++ scopes.
             if hex_digits < 5 or not any(ch.isdigit() for ch in address):
+                continue
+            # "10:30::15", "16:9:4": clock times and ratios, every group a small decimal.
+            if all(len(g) <= 2 and g.isdigit() for g in address.split(":") if g):
                 continue
             found.append(Detection(IP_ADDRESS, start, end, "ipv6", IP_PRIORITY))
     return found

@@ -212,7 +212,7 @@ def _config_value_at(text: str, hit: int, keyword: str, seen_keys: set[int]) -> 
     return Detection(SECRET, m.start(2), m.end(2), "config_secret", CONFIG_VALUE_PRIORITY)
 
 
-_URL_CREDENTIAL = re.compile(r"[^\s:/@]+:([^\s@/]+)@")
+_URL_CREDENTIAL = re.compile(r"[^\s:/@]*:([^\s@/]+)@")  # "redis://:password@host" has no user
 
 
 def _url_credentials(text: str) -> list[Detection]:
@@ -280,5 +280,5 @@ def _made_of_words(token: str) -> bool:
     parts = [p for p in _SPLIT_PARTS.split(token) if p]
     if len(parts) < 2:
         return False
-    wordy = sum(p.isalpha() and (p.islower() or p.istitle() or p.isupper()) for p in parts)
+    wordy = sum(1 for p in parts if p.isalpha() and (p.islower() or p.istitle() or p.isupper()))
     return wordy * 2 >= len(parts)
