@@ -142,3 +142,17 @@ def test_detections_sorted_and_disjoint() -> None:
 def test_empty_and_plain_text() -> None:
     assert detect("") == []
     assert detect("Thanks, that worked!") == []
+
+
+def test_deeply_indented_yaml_password() -> None:
+    text = (
+        "a:\n  b:\n    c:\n      d:\n        e:\n          f:\n            password: Zq8r!x2Lm0\n"
+    )
+    assert found(text) == [("secret", "Zq8r!x2Lm0")]
+
+
+def test_many_detections_in_one_text_stay_fast_and_disjoint() -> None:
+    text = " ".join(f"u{i}@example.com 10.0.{i % 250}.{i % 200 + 1}" for i in range(20000))
+    detections = detect(text)
+    assert len(detections) == 40000
+    assert all(a.end <= b.start for a, b in itertools.pairwise(detections))

@@ -17,3 +17,14 @@ def test_adjacent_spans_both_kept() -> None:
     a = Detection("email", 0, 5, "", 1)
     b = Detection("email", 5, 9, "", 1)
     assert resolve_overlaps([b, a]) == [a, b]
+
+
+def test_chain_of_overlaps_forms_one_cluster() -> None:
+    # a overlaps b, b overlaps c, a and c do not overlap: b (highest) knocks out both.
+    a = Detection("email", 0, 10, "", 10)
+    b = Detection("secret", 8, 22, "", 90)
+    c = Detection("phone", 20, 30, "", 10)
+    d = Detection("phone", 30, 35, "", 10)
+    assert resolve_overlaps([c, a, d, b]) == [b, d]
+    # Without b, a and c are both kept.
+    assert resolve_overlaps([c, a]) == [a, c]

@@ -137,9 +137,10 @@ SECRET_KEYWORDS: tuple[str, ...] = (
     "access-key", "credential", "bearer", "private_key", "private-key",
 )  # fmt: skip
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-# What may stand before a key: a line start (after indentation, "export ", "- ", a quote)
-# or an inline separator ("{", ",", ";", "&", "?", "(").
-_KEY_PREFIX = re.compile(r"(?:^|[\n{,;&?(])[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?$")
+# What may stand before a key: only indentation, "export ", "- " or a quote since the line
+# start, or an inline separator ("{", ",", ";", "&", "?", "(") right before.
+_LINE_START_PREFIX = re.compile(r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?")
+_INLINE_PREFIX = re.compile(r"[{,;&?(][ \t]*[\"']?$")
 _ASSIGNED_VALUE = re.compile(r"[\"']?[ \t]*(?:=>|=|:)[ \t]*([\"']?)([^\s\"'`,;\\]{4,256})\1")
 # Key names that hold settings about secrets, not secrets.
 _NOT_SECRET_KEYS = re.compile(
@@ -203,7 +204,10 @@ def _config_value_at(text: str, hit: int, keyword: str, seen_keys: set[int]) -> 
     key = text[start:end]
     if _NOT_SECRET_KEYS.search(key):
         return None
-    if not _KEY_PREFIX.search(text, max(0, start - 12), start):
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _LINE_START_PREFIX.fullmatch(text, line_start, start) and not _INLINE_PREFIX.search(
+        text, max(line_start, start - 8), start
+    ):
         return None
     m = _ASSIGNED_VALUE.match(text, end)
     if m is None or not _is_real_value(m.group(2)):
