@@ -156,3 +156,9 @@ def test_many_detections_in_one_text_stay_fast_and_disjoint() -> None:
     detections = detect(text)
     assert len(detections) == 40000
     assert all(a.end <= b.start for a, b in itertools.pairwise(detections))
+
+
+def test_offsets_survive_characters_whose_lower_case_is_longer() -> None:
+    # "İ".lower() is two characters; the config value must still be cut exactly.
+    text = "İİİ note\npassword: Zq8r!x2Lm0\nmy name is Ada Lovelace"
+    assert found(text) == [("secret", "Zq8r!x2Lm0"), ("person_name", "Ada Lovelace")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.address import find_addresses
 from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phones
@@ -22,12 +23,17 @@ from convoscope_analyzer.privacy.detectors.secrets import (
     find_jwts,
     find_known_keys,
     find_private_keys,
+    has_long_token,
     has_secret_keyword,
 )
 
 _DIGITS = "0123456789"
 # Seven or more digits close together: the only texts that may hold a phone, card or SSN.
 _DIGIT_RUN_7 = re.compile(r"[0-9][0-9 \-.()]{5,}[0-9]")
+# Fewest digits in a value of each family (an IBAN has 2 check digits and a numeric BBAN part).
+_MIN_DIGITS_PHONE_CARD_SSN = 7
+_MIN_DIGITS_IBAN = 6
+_MIN_DIGITS_IP = 2
 
 
 def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[Detection]:
@@ -39,26 +45,32 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
     if not text:
         return []
     found: list[Detection] = []
-    lowered = text.lower()
+    lowered = lower_same_length(text)
     if "@" in text:
         found += find_emails(text)
     if "-----BEGIN" in text:
         found += find_private_keys(text)
     if "eyJ" in text:
         found += find_jwts(text)
-    found += find_known_keys(text)  # gated inside by each vendor's literal prefix
+    long_token = has_long_token(text)
+    if long_token:
+        found += find_known_keys(text)  # every vendor key shape is 20+ token characters
     if has_secret_keyword(lowered):
         found += find_config_secrets(text, lowered)
-    if any(d in text for d in _DIGITS):
-        if _DIGIT_RUN_7.search(text):
+    digits = sum(map(text.count, _DIGITS))
+    if digits:
+        if digits >= _MIN_DIGITS_PHONE_CARD_SSN and _DIGIT_RUN_7.search(text):
             found += find_cards(text)
             found += find_phones(text, region)
             found += find_ssns(text)
-        found += find_ibans(text)
-        found += find_ips(text)
+        if digits >= _MIN_DIGITS_IBAN:
+            found += find_ibans(text)
+        if digits >= _MIN_DIGITS_IP:
+            found += find_ips(text)
         found += find_addresses(text)
-        # Every detected IPv6 address and random token holds a decimal digit.
-        found += find_high_entropy_tokens(text)
+        # A random token holds at least two digits (see find_high_entropy_tokens).
+        if long_token and digits >= 2:
+            found += find_high_entropy_tokens(text)
     if detect_names:
         found += find_names(text, lowered)
     if len(found) > 1:

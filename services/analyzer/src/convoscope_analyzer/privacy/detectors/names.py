@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.entities import PERSON_NAME
 
@@ -44,7 +45,7 @@ def find_names(text: str, lowered: str | None = None) -> list[Detection]:
     for m in _LINE_CUES.finditer("\n" + text):
         group = next(g for g in (1, 2, 3) if m.group(g) is not None)
         _add(found, m.group(group), m.start(group) - 1)
-    lowered = text.lower() if lowered is None else lowered
+    lowered = lower_same_length(text) if lowered is None else lowered
     for cue in _INTRO_CUES:
         hit = lowered.find(cue)
         while hit >= 0:
