@@ -17,7 +17,6 @@ from convoscope_common.corpus import (
     Corpus,
     Message,
     ToolResult,
-    ToolUse,
 )
 from convoscope_common.results import PrivacyFinding, PrivacyReport
 
@@ -120,14 +119,12 @@ def redact_corpus(
     conversations: list[Conversation] = []
     for conv in corpus.conversations:
         cid = conv.id
+        # Title first: placeholders are numbered in reading order.
+        title = worker.optional(conv.title, cid, "", "title")
+        project = worker.optional(conv.project, cid, "", "title")
         messages = [worker.message(m, cid) for m in conv.messages]
         conversations.append(
-            msgspec.structs.replace(
-                conv,
-                title=worker.optional(conv.title, cid, "", "title"),
-                project=worker.optional(conv.project, cid, "", "title"),
-                messages=messages,
-            )
+            msgspec.structs.replace(conv, title=title, project=project, messages=messages)
         )
         done += len(messages)
         since_report += len(messages)

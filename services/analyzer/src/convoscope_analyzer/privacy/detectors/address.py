@@ -11,10 +11,10 @@ ADDRESS_PRIORITY = 40
 
 _SUFFIXES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Ter"
-    "|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Plaza|Crescent|Close"
+    "|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Plaza|Crescent|Close|Loop|Row|Path|Pike"
 )
 _ADDRESS = re.compile(
-    r"(?<![\w.,-])\d{1,6}[A-Z]?"  # house number
+    r"[0-9](?<![\w.,-][0-9])[0-9]{0,5}[A-Z]?"  # house number
     r"(?:[ ](?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?)?"
     r"(?:[ ](?:[A-Z][a-z]+|\d{1,3}(?:st|nd|rd|th))){1,3}"  # street name: capitalised words
     rf"[ ](?:{_SUFFIXES})\b\.?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -12,10 +13,13 @@ from convoscope_analyzer.privacy.entities import EMAIL, PHONE
 EMAIL_PRIORITY = 80
 PHONE_PRIORITY = 55
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.\w)"
+# The domain after "@"; the local part is found by scanning left from "@" (fast: no
+# regex has to test every letter of a long text).
+_DOMAIN = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.\w)"
 )
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_LOCAL_EDGE_BAD = frozenset("._%+-")
 # "icon@2x.png" and friends: the "top-level domain" is a file extension.
 _FILE_EXTENSIONS = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts tsx jsx json lock yaml yml "
@@ -26,24 +30,55 @@ _FILE_EXTENSIONS = frozenset(
 def find_emails(text: str) -> list[Detection]:
     """Email addresses (not scp-style git remotes, URL credentials or ``@2x`` file names)."""
     found: list[Detection] = []
-    for m in _EMAIL.finditer(text):
-        if m.group(1).lower() in _FILE_EXTENSIONS:
-            continue
-        end = m.end()
-        # "git@github.com:org/repo.git" is an SSH remote, not a mailbox.
-        if end < len(text) - 1 and text[end] == ":" and (text[end + 1].isalnum() or text[end + 1] in "/~"):
-            continue
-        # "scheme://user:password@host": the part before @ is a credential, not a mailbox.
-        token_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        if "://" in text[token_start : m.start()]:
-            continue
-        found.append(Detection(EMAIL, m.start(), end, "email", EMAIL_PRIORITY))
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        # A leading dot/dash/plus is punctuation around the address, not part of it.
+        while start < at and text[start] in _LOCAL_EDGE_BAD:
+            start += 1
+        domain = _DOMAIN.match(text, at + 1)
+        if start < at and text[at - 1] != "." and domain is not None:
+            end = _mailbox_end(text, start, at, domain)
+            if end is not None:
+                found.append(Detection(EMAIL, start, end, "email", EMAIL_PRIORITY))
+        at = text.find("@", at + 1)
     return found
 
 
+def _mailbox_end(text: str, start: int, at: int, domain: re.Match[str]) -> int | None:
+    """Where the address ends, or None when this is not a mailbox."""
+    end = domain.end()
+    if domain.group(1).lower() in _FILE_EXTENSIONS:
+        # "jane@example.com.txt" is an address in a file name; "icon@2x.png" is not.
+        labels = text[at + 1 : end].split(".")
+        if len(labels) < 3 or not labels[-2].isalpha() or len(labels[-2]) < 2:
+            return None
+        end -= len(labels[-1]) + 1
+    # "git@github.com:org/repo.git" is an SSH remote, not a mailbox.
+    if (
+        end < len(text) - 1
+        and text[end] == ":"
+        and (text[end + 1].isalnum() or text[end + 1] in "/~")
+    ):
+        return None
+    # "scheme://user:password@host": the part before @ is a credential, not a mailbox
+    # (but "https://host/u/bob@example.org" has an address in its path).
+    scheme = text.rfind("://", max(0, start - 256), start)
+    if scheme >= 0 and text[start - 1] == ":":
+        authority = text[scheme + 3 : start]
+        if "/" not in authority and " " not in authority and "\n" not in authority:
+            return None
+    return end
+
+
 # A run of digits with phone punctuation, optionally led by "+"; 7-15 digits checked below.
+# The first character comes first and the look-behind after it, so that the regex engine
+# can skip quickly to candidate characters.
 _PHONE_CANDIDATE = re.compile(
-    r"(?<![\w.+/#-])(?:\+[ ]?)?\(?\d[\d \-.()]{5,22}\d(?![\w]|[.\-/:]\d)"
+    r"[+(0-9](?<![\w.+/#-][+(0-9])[0-9 \-.()]{5,22}[0-9]"
+    r"(?![\w]|[.\-/:][0-9])"
 )
 _NON_DIGITS = re.compile(r"\D+")
 # Groupings a North American national number is written in.
@@ -57,6 +92,8 @@ def find_phones(text: str, region: str = "US") -> list[Detection]:
     found: list[Detection] = []
     for m in _PHONE_CANDIDATE.finditer(text):
         candidate = m.group()
+        if candidate[0] == "(" and ")" not in candidate:
+            continue
         groups = [g for g in _NON_DIGITS.split(candidate) if g]
         digits = sum(len(g) for g in groups)
         if not 7 <= digits <= 15:
@@ -67,10 +104,17 @@ def find_phones(text: str, region: str = "US") -> list[Detection]:
                 continue
         if "ISBN" in text[max(0, m.start() - 12) : m.start()].upper():
             continue
-        for match in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=_VALID):
+        for start, end in _validated_phones(candidate, region):
             found.append(
-                Detection(
-                    PHONE, m.start() + match.start, m.start() + match.end, "phone", PHONE_PRIORITY
-                )
+                Detection(PHONE, m.start() + start, m.start() + end, "phone", PHONE_PRIORITY)
             )
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _validated_phones(candidate: str, region: str) -> tuple[tuple[int, int], ...]:
+    # libphonenumber costs ~0.2 ms per candidate; one person's number recurs across a corpus.
+    return tuple(
+        (match.start, match.end)
+        for match in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=_VALID)
+    )

@@ -2,47 +2,61 @@
 
 Cues: "my name is X", "Dear X", "Hi/Hello X,", "Name: X", and a name line right
 after a sign-off ("Best regards,\\nJane Doe"). Precision over recall: anything
-that is not a cue is left alone.
+that is not a cue is left alone ("Our CEO Satya said..." is not found).
 """
 
 from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.entities import PERSON_NAME
 
 NAME_PRIORITY = 20
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:[ ][A-Z]\.)?(?:[ ][A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){0,2}"
-_CUES = re.compile(
-    rf"(?:\b(?i:my name is|my name's)[ ]({_NAME})"
-    rf"|(?:^|\n)[ \t]*(?:Dear|Hi|Hello|Hey)[ ]({_NAME})[ \t]*[,!:]"
-    rf"|(?:^|\n)[ \t]*(?:Name|Full name|Contact|Customer|Patient|Author|From|Signed)[ \t]*:[ \t]*({_NAME})[ \t]*(?=$|\n|<|,)"
-    rf"|(?:^|\n)[ \t]*(?:Best(?: regards)?|Kind regards|Regards|Cheers|Thanks|Thank you|Sincerely"
+_WORD = r"(?:[A-Z]')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # Anna, O'Brien, Smith-Jones
+_NAME = rf"{_WORD}(?:[ ][A-Z]\.)?(?:[ ]{_WORD}){{0,2}}"
+_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?[ ])?"
+# Line cues start with a literal newline so the regex engine jumps from line to line;
+# the text is searched with a "\n" in front.
+_LINE_CUES = re.compile(
+    rf"\n[ \t]*(?:"
+    rf"(?:Dear|Hi|Hello|Hey)[ ]{_TITLE}({_NAME})[ \t]*[,!:]"
+    rf"|(?:Name|Full name|Contact|Customer|Patient|Author|From|Signed)[ \t]*:[ \t]*{_TITLE}"
+    rf"({_NAME})[ \t]*(?=$|\n|<|,)"
+    rf"|(?:Best(?: regards)?|Kind regards|Regards|Cheers|Thanks|Thank you|Sincerely"
     rf"|Warm regards|Best wishes|All the best),?[ \t]*\n[ \t]*({_NAME})[ \t]*(?=$|\n))"
 )
-NAME_CUE_HINT = re.compile(
-    r"(?i)name|dear|hi |hello|hey |regards|cheers|thanks|thank you|sincerely|best"
-    r"|contact|customer|patient|author|from:|signed"
-)
+_INTRO_CUES = ("my name is ", "my name's ")
+_INTRO_NAME = re.compile(_NAME)
 # Capitalised words that follow cues but are not people.
 _NOT_NAMES = frozenset(
     "All Team Everyone Everybody There Sir Madam Sirs Customer Support Hiring Manager Claude "
-    "ChatGPT Assistant World Folks Guys Friends Colleagues Again Both You Y'all Ai Gpt Bot "
-    "Admin Administrator User Sales Billing Service Services Recruiter Committee Board Reader "
-    "Editor Doctor Team,".split()
+    "ChatGPT Assistant World Folks Guys Friends Colleagues Again Both You Ai Gpt Bot Admin "
+    "Administrator User Sales Billing Service Services Recruiter Committee Board Reader "
+    "Editor Doctor The Our My Your This That".split()
 )
 
 
-def find_names(text: str) -> list[Detection]:
+def find_names(text: str, lowered: str | None = None) -> list[Detection]:
     """Names announced by a cue; the span is the name only, never the cue word."""
     found: list[Detection] = []
-    for m in _CUES.finditer(text):
-        group = next(g for g in range(1, 5) if m.group(g) is not None)
-        name = m.group(group)
-        first = name.split()[0]
-        if first in _NOT_NAMES or name in _NOT_NAMES:
-            continue
-        found.append(Detection(PERSON_NAME, m.start(group), m.end(group), "name", NAME_PRIORITY))
+    for m in _LINE_CUES.finditer("\n" + text):
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        _add(found, m.group(group), m.start(group) - 1)
+    lowered = lower_same_length(text) if lowered is None else lowered
+    for cue in _INTRO_CUES:
+        hit = lowered.find(cue)
+        while hit >= 0:
+            intro = _INTRO_NAME.match(text, hit + len(cue))
+            if intro is not None:
+                _add(found, intro.group(), intro.start())
+            hit = lowered.find(cue, hit + len(cue))
     return found
+
+
+def _add(found: list[Detection], name: str, start: int) -> None:
+    if name.split()[0] in _NOT_NAMES or name in _NOT_NAMES:
+        return
+    found.append(Detection(PERSON_NAME, start, start + len(name), "name", NAME_PRIORITY))

@@ -11,34 +11,76 @@ from convoscope_analyzer.privacy.entities import IP_ADDRESS
 IP_PRIORITY = 50
 
 # Four dotted numbers, not part of a longer dotted run ("1.2.3.4.5") or a word ("v1.2.3.4").
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\w)")
-# "version 1.2.3.4", "build 10.0.1.2": four-part version numbers, not hosts.
+# Anchored on the first ".<digit>" (rare in prose, so the engine skips fast); the first
+# octet is read backwards in Python.
+_IPV4_TAIL = re.compile(r"\.(?<=[0-9]\.)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.\w)")
+# "version 1.2.3.4", "the build number is 10.0.1.2": a version word shortly before, on the
+# same line and in the same sentence, makes four dotted numbers a version, not a host;
+# "section 1.2.3.4" or "v1.2.3.4" only right before.
 _VERSION_CONTEXT = re.compile(
-    r"(?i)\b(?:version|ver\.?|release|build|firmware|update|upgrade[ds]?|v)\s*(?:to\s+)?[:#]?\s*$"
+    r"(?i)(?:\b(?:version|ver|release|build|firmware|hotfix|upgraded?\s+to)\b[^\n.;!?]{0,20}"
+    r"|\b(?:v|section|chapter|clause|figure|fig\.|table|step|§)\s*[:#]?\s*)$"
 )
-_IPV6_CANDIDATE = re.compile(
-    r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:%[\w]+)?(?![\w:]|\.\d)"
-)
+_HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
+_ZONE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _ipv6_candidates(text: str) -> list[tuple[int, int]]:
+    """Spans of hex-and-colon runs holding at least two colons (found from the colons)."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    colon = text.find(":")
+    while colon >= 0:
+        start = colon
+        while start > 0 and text[start - 1] in _HEX_OR_COLON and colon - start < 40:
+            start -= 1
+        end = colon + 1
+        while end < n and text[end] in _HEX_OR_COLON and end - start < 40:
+            end += 1
+        if text.count(":", start, end) >= 2:
+            # Word characters or a dot right around the run: part of something else.
+            before_ok = start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_.")
+            stop = end
+            if stop < n and text[stop] == "%":  # zone index, "fe80::1%eth0"
+                stop += 1
+                while stop < n and text[stop] in _ZONE_CHARS:
+                    stop += 1
+            after_ok = stop >= n or (
+                not (text[stop].isalnum() or text[stop] == "_")
+                and not (text[stop] == "." and stop + 1 < n and text[stop + 1].isdigit())
+            )
+            if before_ok and after_ok:
+                spans.append((start, stop))
+        colon = text.find(":", max(end, colon + 1))
+    return spans
 
 
 def find_ips(text: str) -> list[Detection]:
     """IPv4 and IPv6 addresses; loopback, unspecified, netmasks and version strings are not."""
     found: list[Detection] = []
     if "." in text:
-        for m in _IPV4.finditer(text):
+        for m in _IPV4_TAIL.finditer(text):
+            start = m.start()
+            while start > 0 and text[start - 1].isdigit() and m.start() - start < 3:
+                start -= 1
+            if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+                continue  # "v1.2.3.4", "1.2.3.4.5", or a first octet of 4+ digits
             try:
-                ip = ipaddress.IPv4Address(m.group())
+                ip = ipaddress.IPv4Address(text[start : m.end()])
             except ValueError:
                 continue
             if ip.is_loopback or ip.is_unspecified or _is_netmask(int(ip)):
                 continue
-            if _VERSION_CONTEXT.search(text, max(0, m.start() - 20), m.start()):
+            if _VERSION_CONTEXT.search(text, max(0, start - 40), start):
                 continue
-            found.append(Detection(IP_ADDRESS, m.start(), m.end(), "ipv4", IP_PRIORITY))
+            found.append(Detection(IP_ADDRESS, start, m.end(), "ipv4", IP_PRIORITY))
     if ":" in text:
-        for m in _IPV6_CANDIDATE.finditer(text):
-            raw = m.group()
-            address = raw.split("%", 1)[0]
+        for start, end in _ipv6_candidates(text):
+            address = text[start:end].split("%", 1)[0]
+            if address.endswith(":") and not address.endswith("::"):
+                # "... at fe80::1: connection refused": the colon ends the sentence part.
+                address = address[:-1]
+                end = start + len(address)
             try:
                 ip6 = ipaddress.IPv6Address(address)
             except ValueError:
@@ -49,7 +91,10 @@ def find_ips(text: str) -> list[Detection]:
             # "10:30::" or "a::b" parse as IPv6 but are clock times or C++ scopes.
             if hex_digits < 5 or not any(ch.isdigit() for ch in address):
                 continue
-            found.append(Detection(IP_ADDRESS, m.start(), m.end(), "ipv6", IP_PRIORITY))
+            # "10:30::15", "16:9:4": clock times and ratios, every group a small decimal.
+            if all(len(g) <= 2 and g.isdigit() for g in address.split(":") if g):
+                continue
+            found.append(Detection(IP_ADDRESS, start, end, "ipv6", IP_PRIORITY))
     return found
 
 

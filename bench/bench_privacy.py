@@ -1,0 +1,127 @@
+"""Throughput of privacy detection and corpus redaction on a synthetic corpus.
+
+Run: .venv/bin/python bench/bench_privacy.py [--conversations N]
+Prints messages/s, MB/s and µs per message for: short chat messages, long
+assistant answers, PII-dense pasted documents, and redact_corpus over a mixed
+corpus (no message text is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from convoscope_analyzer.privacy import PrivacyConfig, detect, redact_corpus
+from convoscope_analyzer.privacy.evaluation import generate_corpus
+from convoscope_common.corpus import Conversation, Corpus, Message
+
+WORDS = (
+    "the a to of and in that is for it you with on this be as are can your we at have not "
+    "or by from will but an they which one all would there their what so if about out up "
+    "function value return error data model file code test user request response server "
+    "python rust deploy config build query index cache thread memory token prompt answer "
+    "sure here is how you can fix it first second then finally note that because example"
+).split()
+SHORT = (
+    "Thanks, that worked!",
+    "Can you explain the second part again?",
+    "Hi! Quick question about async generators in Python.",
+    "That's not what I asked, try again please.",
+    "Perfect, thank you so much",
+    "Why does it fail on step 3?",
+    "Make it shorter and more formal.",
+    "ok",
+)
+
+
+def prose(rng: random.Random, words: int) -> str:
+    out: list[str] = []
+    for i in range(words):
+        w = rng.choice(WORDS)
+        if i % 12 == 0:
+            w = w.capitalize()
+        if rng.random() < 0.02:
+            w = str(rng.randint(1, 2025))
+        out.append(w)
+        if i % 12 == 11:
+            out[-1] += "."
+    return " ".join(out)
+
+
+def measure(label: str, texts: list[str], fn: Callable[[str], object], repeat: int = 3) -> float:
+    size = sum(len(t.encode()) for t in texts)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for t in texts:
+            fn(t)
+        best = min(best, time.perf_counter() - start)
+    print(
+        f"{label:<34}{len(texts) / best:>12,.0f} msg/s{size / best / 1e6:>9.2f} MB/s"
+        f"{best / len(texts) * 1e6:>10.1f} µs/msg  ({len(texts)} msgs, {size / 1e6:.2f} MB)"
+    )
+    return best
+
+
+def build_corpus(rng: random.Random, conversations: int, dense: list[str]) -> Corpus:
+    convs: list[Conversation] = []
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    for c in range(conversations):
+        msgs: list[Message] = []
+        for m in range(rng.randint(4, 16)):
+            if m % 2 == 0:
+                roll = rng.random()
+                text = (
+                    rng.choice(dense)
+                    if roll < 0.1
+                    else rng.choice(SHORT)
+                    if roll < 0.6
+                    else prose(rng, rng.randint(10, 60))
+                )
+                msgs.append(Message(id=f"{c}-{m}", role="user", text=text, created_at=now))
+            else:
+                msgs.append(
+                    Message(
+                        id=f"{c}-{m}",
+                        role="assistant",
+                        text=prose(rng, rng.randint(80, 400)),
+                        created_at=now,
+                    )
+                )
+        convs.append(Conversation(id=str(c), title=prose(rng, 5), messages=msgs))
+    return Corpus(conversations=convs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=1500)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    short = [rng.choice(SHORT) for _ in range(20000)]
+    long_answers = [prose(rng, rng.randint(150, 500)) for _ in range(2000)]
+    dense = [example.text for example in generate_corpus(600, seed=99)]
+
+    print("detect()")
+    measure("  short chat messages", short, detect)
+    measure("  long assistant answers (prose)", long_answers, detect)
+    measure("  PII-dense pasted documents", dense, detect)
+
+    corpus = build_corpus(rng, args.conversations, dense)
+    texts = [m.text for c in corpus.conversations for m in c.messages]
+    size = sum(len(t.encode()) for t in texts)
+    start = time.perf_counter()
+    _, report = redact_corpus(corpus, PrivacyConfig())
+    elapsed = time.perf_counter() - start
+    print("redact_corpus() over a mixed corpus (10% of user messages are pasted documents)")
+    print(
+        f"  {len(texts):,} messages, {size / 1e6:.2f} MB in {elapsed:.2f} s: "
+        f"{len(texts) / elapsed:,.0f} msg/s, {size / elapsed / 1e6:.2f} MB/s, "
+        f"{report.total:,} detections"
+    )
+
+
+if __name__ == "__main__":
+    main()
