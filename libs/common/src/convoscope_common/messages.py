@@ -207,6 +207,35 @@ class CancelledEvent(msgspec.Struct, tag="cancelled", tag_field="event", kw_only
 JobEvent = ProgressEvent | CompleteEvent | ErrorEvent | CancelledEvent
 
 
+class DrilldownRequest(msgspec.Struct, kw_only=True):
+    """Gateway -> analyzer (request/reply): which ids lie behind an aggregate."""
+
+    v: int = MESSAGES_VERSION
+    cache_key: str
+    # Query-string filters as sent (the analyzer validates them).
+    query: dict[str, str] = {}
+
+
+class DrilldownIds(msgspec.Struct, kw_only=True):
+    """The conversations and messages behind an aggregate, in corpus order."""
+
+    conversation_ids: list[str] = []
+    message_ids: list[str] = []
+    conversations: int = 0
+    messages: int = 0
+
+
+class DrilldownOk(msgspec.Struct, tag="ok", tag_field="kind", kw_only=True):
+    ids: DrilldownIds
+
+
+class DrilldownFailed(msgspec.Struct, tag="error", tag_field="kind", kw_only=True):
+    error: ErrorInfo
+
+
+DrilldownReply = DrilldownOk | DrilldownFailed
+
+
 class CancelRequest(msgspec.Struct, kw_only=True):
     """Published on ``convoscope.control.cancel.<job_id>``."""
 
@@ -352,6 +381,8 @@ analyze_job_decoder = msgspec.msgpack.Decoder(AnalyzeJob)
 job_state_decoder = msgspec.msgpack.Decoder(JobState)
 result_index_decoder = msgspec.msgpack.Decoder(ResultIndex)
 job_event_decoder = msgspec.msgpack.Decoder(JobEvent)
+drilldown_request_decoder = msgspec.msgpack.Decoder(DrilldownRequest)
+drilldown_reply_decoder = msgspec.msgpack.Decoder(DrilldownReply)
 cancel_request_decoder = msgspec.msgpack.Decoder(CancelRequest)
 export_job_decoder = msgspec.msgpack.Decoder(ExportJob)
 export_state_decoder = msgspec.msgpack.Decoder(ExportState)

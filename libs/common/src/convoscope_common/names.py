@@ -8,6 +8,9 @@ PREFIX = "convoscope"
 INGEST_PARSE = f"{PREFIX}.ingest.parse"
 INGEST_QUEUE = "ingest"
 
+ANALYZER_DRILLDOWN = f"{PREFIX}.analyzer.drilldown"
+ANALYZER_QUEUE = "analyzer"
+
 # Jobs stream (work queue)
 JOBS_STREAM = "CONVOSCOPE_JOBS"
 JOBS_ANALYZE = f"{PREFIX}.jobs.analyze"

@@ -20,6 +20,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import FetchTimeoutError
 
+from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy, warm_up
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, privacy_config_from_env
@@ -492,4 +493,10 @@ async def run(ctx: ServiceContext) -> None:
     await asyncio.to_thread(warm_up)
     worker = AnalyzerWorker(ctx, stores, privacy_config_from_env(os.environ), taxonomy)
     ctx.active_jobs = lambda: len(worker.running)
-    await worker.run()
+    drill = await ctx.nc.subscribe(
+        names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)
+    )
+    try:
+        await worker.run()
+    finally:
+        await drill.unsubscribe()

@@ -56,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/analysis", analysis.post_analysis)
     app.router.add_get("/api/analysis/{job_id}", analysis.get_analysis)
     app.router.add_delete("/api/analysis/{job_id}", analysis.delete_analysis)
+    app.router.add_get("/api/analysis/{job_id}/drilldown", analysis.get_drilldown)
     app.router.add_post("/api/export", export.post_export)
     app.router.add_get("/api/export/{export_id}", export.get_export)
     app.router.add_get("/api/export/{export_id}/file/{filename}", export.get_export_file)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import zoneinfo
 
+import msgspec
 from aiohttp import web
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names
 from convoscope_common.cache import cache_key, delete_results, load_results
@@ -15,13 +18,22 @@ from convoscope_common.messages import (
     AnalysisStatus,
     AnalyzeJob,
     CancelRequest,
+    DrilldownFailed,
+    DrilldownRequest,
     JobState,
+    drilldown_reply_decoder,
     encode,
 )
 from convoscope_common.metrics import Counter
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
-from convoscope_gateway.errors import NotFoundError, ValidationError
+from convoscope_gateway.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UpstreamError,
+    ValidationError,
+)
 from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.routes.export import delete_exports_of
@@ -154,3 +166,26 @@ async def delete_analysis(request: web.Request) -> web.Response:
             "exports_deleted": exports,
         }
     )
+
+
+async def get_drilldown(request: web.Request) -> web.Response:
+    """The conversation and message ids behind an aggregate (filters in the query string)."""
+    gw = request.app[GATEWAY]
+    state = await job_for(request, gw)
+    if state.status != "complete":
+        raise ConflictError(f"the analysis is {state.status}; drill down once it is complete")
+    query = {key: value for key, value in request.query.items()}
+    try:
+        raw = await gw.nc.request(
+            names.ANALYZER_DRILLDOWN,
+            encode(DrilldownRequest(cache_key=state.cache_key, query=query)),
+            timeout=30,
+        )
+    except NoRespondersError:
+        raise ServiceUnavailableError("no analyzer is running; try again shortly") from None
+    except (NatsTimeoutError, TimeoutError):
+        raise ServiceUnavailableError("the analyzer did not answer in time") from None
+    reply = drilldown_reply_decoder.decode(raw.data)
+    if isinstance(reply, DrilldownFailed):
+        raise UpstreamError(reply.error)
+    return json_response({"job_id": state.job_id, "query": query, **msgspec.to_builtins(reply.ids)})
