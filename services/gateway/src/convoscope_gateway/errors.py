@@ -31,6 +31,10 @@ class BadRequestError(ApiError):
     status, code = 400, "bad_request"
 
 
+class EmptyUploadError(ApiError):
+    status, code = 400, "empty_file"
+
+
 class UnauthorizedError(ApiError):
     status, code = 401, "unauthorized"
 

@@ -10,6 +10,7 @@ from typing import IO
 from aiohttp import BodyPartReader, web
 
 from convoscope_gateway.errors import (
+    EmptyUploadError,
     BadRequestError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
@@ -67,7 +68,9 @@ async def _spool(part: BodyPartReader, max_bytes: int) -> ReceivedUpload:
         raise
     if size == 0:
         spool.close()
-        raise BadRequestError("the uploaded file is empty")
+        raise EmptyUploadError(
+            "the file is empty: export your conversations again and upload the file"
+        )
     spool.seek(0)
     return ReceivedUpload(
         file=spool,
