@@ -336,6 +336,9 @@ class AnalysisStatus(msgspec.Struct, kw_only=True):
     insights: list[str] = []
     error: ErrorInfo | None = None
     from_cache: bool = False
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
     results: AnalysisResults | None = None
 
 

@@ -10,8 +10,8 @@ from typing import IO
 from aiohttp import BodyPartReader, web
 
 from convoscope_gateway.errors import (
-    EmptyUploadError,
     BadRequestError,
+    EmptyUploadError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )

@@ -135,6 +135,9 @@ async def get_analysis(request: web.Request) -> web.Response:
             insights=state.insights,
             error=state.error,
             from_cache=state.from_cache,
+            created_at=state.created_at,
+            started_at=state.started_at,
+            finished_at=state.finished_at,
             results=results,
         )
     )

@@ -6,9 +6,10 @@ import time
 
 from aiohttp import web
 
+from convoscope_common import names
 from convoscope_common.cache import cache_size
 from convoscope_common.messages import HealthResponse
-from convoscope_common.metrics import CONTENT_TYPE_LATEST, render_metrics
+from convoscope_common.metrics import CONTENT_TYPE_LATEST, Gauge, render_metrics
 from convoscope_gateway import __version__
 from convoscope_gateway.jsonio import json_response
 from convoscope_gateway.state import GATEWAY
@@ -52,6 +53,31 @@ async def get_health(request: web.Request) -> web.Response:
     return json_response(body, status=200 if status != "unhealthy" else 503)
 
 
-async def get_metrics(_request: web.Request) -> web.Response:
-    """Prometheus text exposition of this gateway's metrics."""
+QUEUE_DEPTH = Gauge(
+    "convoscope_jobs_queue_depth", "Jobs waiting in the jobs stream, by consumer", ["consumer"]
+)
+QUEUE_REDELIVERED = Gauge(
+    "convoscope_jobs_redelivered",
+    "Jobs currently redelivered (JetStream), by consumer",
+    ["consumer"],
+)
+_CONSUMERS = [f"{names.ANALYZER_DURABLE}-{p}" for p in names.JOB_PRIORITIES] + [
+    names.EXPORTER_DURABLE
+]
+
+
+async def _update_queue_gauges(request: web.Request) -> None:
+    gw = request.app[GATEWAY]
+    for consumer in _CONSUMERS:
+        try:
+            info = await gw.js.consumer_info(names.JOBS_STREAM, consumer, timeout=2)
+        except Exception:  # the bus is down: keep the last value
+            continue
+        QUEUE_DEPTH.labels(consumer).set((info.num_pending or 0) + (info.num_ack_pending or 0))
+        QUEUE_REDELIVERED.labels(consumer).set(info.num_redelivered or 0)
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this gateway's metrics (queue depth read on scrape)."""
+    await _update_queue_gauges(request)
     return web.Response(body=render_metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})
