@@ -14,12 +14,14 @@ from convoscope_common.cache import cache_key, delete_results, load_results
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.messages import (
     AnalysisAccepted,
+    AnalysisDeleted,
     AnalysisRequest,
     AnalysisStatus,
     AnalyzeJob,
     CancelRequest,
     DrilldownFailed,
     DrilldownRequest,
+    DrilldownResponse,
     JobState,
     drilldown_reply_decoder,
     encode,
@@ -161,13 +163,13 @@ async def delete_analysis(request: web.Request) -> web.Response:
     deleted = await delete_results(gw.stores, state.cache_key)
     exports = await delete_exports_of(gw, state.job_id)
     return json_response(
-        {
-            "job_id": state.job_id,
-            "status": state.status,
-            "previous_status": was,
-            "results_deleted": deleted,
-            "exports_deleted": exports,
-        }
+        AnalysisDeleted(
+            job_id=state.job_id,
+            status=state.status,
+            previous_status=was,
+            results_deleted=deleted,
+            exports_deleted=exports,
+        )
     )
 
 
@@ -191,4 +193,6 @@ async def get_drilldown(request: web.Request) -> web.Response:
     reply = drilldown_reply_decoder.decode(raw.data)
     if isinstance(reply, DrilldownFailed):
         raise UpstreamError(reply.error)
-    return json_response({"job_id": state.job_id, "query": query, **msgspec.to_builtins(reply.ids)})
+    return json_response(
+        DrilldownResponse(job_id=state.job_id, query=query, **msgspec.structs.asdict(reply.ids))
+    )
