@@ -244,7 +244,7 @@ def _operations() -> tuple[Operation, ...]:
                 200: (
                     "The file, as an attachment, with the content type of its format.",
                     {
-                        media: {"schema": {"type": "string", "format": "binary"}}
+                        media: {}  # no schema: the bytes of the file, not a JSON document
                         for media in (
                             "text/csv",
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
