@@ -13,6 +13,7 @@ path is exercised, not just the multipart guard. Everything is bounded by
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -49,10 +51,14 @@ CHECKS = [
 # No rate limit here: the fuzzer would otherwise test mostly the 429 path.
 FUZZ_ENV = {**E2E_ENV, "CONVOSCOPE_RATE_LIMIT_PER_MINUTE": "0"}
 
+# CI runs a fixed, small set; CONVOSCOPE_FUZZ_SCALE=10 CONVOSCOPE_FUZZ_RANDOM=1 digs deeper locally.
+SCALE = max(1, int(os.environ.get("CONVOSCOPE_FUZZ_SCALE", "1")))
+
 FUZZ = settings(
-    max_examples=12,
+    max_examples=12 * SCALE,
     deadline=None,
-    derandomize=True,  # the same examples on every run: a failure in CI reproduces locally
+    # The same examples on every run, so a CI failure reproduces locally.
+    derandomize=os.environ.get("CONVOSCOPE_FUZZ_RANDOM") != "1",
     database=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
@@ -127,11 +133,24 @@ def real(stack: Stack) -> RealIds:
 # (Parametrised by hand: schemathesis' pytest fixture loader does not run on pytest 9.)
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(route_table()))
+# Operations with a body or query to violate; a path id has nothing invalid but "".
+WITH_INPUT = {
+    ("POST", "/api/upload"),
+    ("POST", "/api/analysis"),
+    ("POST", "/api/export"),
+    ("GET", "/api/analysis/{job_id}/drilldown"),
+}
+PASS_1 = [(*route, GenerationMode.POSITIVE) for route in sorted(route_table())] + [
+    (*route, GenerationMode.NEGATIVE) for route in sorted(WITH_INPUT)
+]
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), PASS_1)
 def test_every_operation_conforms(
-    api_schema: schemathesis.BaseSchema, method: str, path: str
+    api_schema: schemathesis.BaseSchema, method: str, path: str, mode: GenerationMode
 ) -> None:
-    assert _fuzz_operation(api_schema, path, method, {}) > 0
+    # Negative mode sends what the document forbids: it must be refused with a documented 4xx.
+    assert _fuzz_operation(api_schema, path, method, {}, mode=mode) > 0
 
 
 # --- pass 2: generated requests aimed at real resources --------------------------------
@@ -144,13 +163,14 @@ def _fuzz_operation(
     path_parameters: dict[str, str],
     body_overrides: dict[str, Any] | None = None,
     max_examples: int = 12,
+    mode: GenerationMode = GenerationMode.POSITIVE,
 ) -> int:
     """Fuzz one operation with its path fixed to real ids; returns how many calls were made."""
     operation = api_schema[path][method]
     calls = 0
-    strategy = operation.as_strategy(path_parameters=path_parameters or None)
+    strategy = operation.as_strategy(mode, path_parameters=path_parameters or None)
 
-    @settings(FUZZ, max_examples=max_examples)
+    @settings(FUZZ, max_examples=max_examples * SCALE)
     @given(case=strategy)
     def run(case: schemathesis.Case) -> None:
         nonlocal calls
@@ -274,7 +294,7 @@ def test_upload_parses_generated_exports(api_schema: schemathesis.BaseSchema) ->
     operation = api_schema["/api/upload"]["POST"]
     statuses: list[int] = []
 
-    @settings(FUZZ, max_examples=20)
+    @settings(FUZZ, max_examples=20 * SCALE)
     @given(export=_EXPORTS)
     def run(export: Any) -> None:
         data = json.dumps(export).encode()
