@@ -21,7 +21,6 @@ from convoscope_common.messages import (
     CancelRequest,
     DrilldownFailed,
     DrilldownRequest,
-    DrilldownResponse,
     JobState,
     drilldown_reply_decoder,
     encode,
@@ -193,6 +192,4 @@ async def get_drilldown(request: web.Request) -> web.Response:
     reply = drilldown_reply_decoder.decode(raw.data)
     if isinstance(reply, DrilldownFailed):
         raise UpstreamError(reply.error)
-    return json_response(
-        DrilldownResponse(job_id=state.job_id, query=query, **msgspec.structs.asdict(reply.ids))
-    )
+    return json_response({"job_id": state.job_id, "query": query, **msgspec.to_builtins(reply.ids)})
