@@ -359,6 +359,27 @@ class HealthResponse(msgspec.Struct, kw_only=True):
     services: dict[str, float] = {}
 
 
+class AnalysisDeleted(msgspec.Struct, kw_only=True):
+    """Answer of ``DELETE /api/analysis/{job_id}``."""
+
+    job_id: str
+    status: JobStatus
+    previous_status: JobStatus
+    results_deleted: bool
+    exports_deleted: int
+
+
+class DrilldownResponse(msgspec.Struct, kw_only=True):
+    """Answer of ``GET /api/analysis/{job_id}/drilldown``: the filters echoed, then the ids."""
+
+    job_id: str
+    query: dict[str, str] = {}
+    conversation_ids: list[str] = []
+    message_ids: list[str] = []
+    conversations: int = 0
+    messages: int = 0
+
+
 class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Every JSON error the API returns."""
 

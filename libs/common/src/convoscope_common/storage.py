@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.errors import KeyNotFoundError, NotFoundError, ObjectNotFoundError
+from nats.js.errors import InvalidKeyError, KeyNotFoundError, NotFoundError, ObjectNotFoundError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
@@ -126,5 +126,7 @@ async def _kv_get(kv: KeyValue, key: str) -> bytes | None:
     try:
         entry = await kv.get(key)
     except (KeyNotFoundError, NotFoundError):
+        return None
+    except InvalidKeyError:  # ids come from URLs: one that cannot be a key names nothing
         return None
     return entry.value if entry.value else None

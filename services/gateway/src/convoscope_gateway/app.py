@@ -19,6 +19,7 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge, Histogram
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
+from convoscope_gateway import openapi
 from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
 from convoscope_gateway.cors import make_cors_middleware
 from convoscope_gateway.errors import error_middleware
@@ -62,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/export/{export_id}/file/{filename}", export.get_export_file)
     app.router.add_get("/api/health", health.get_health)
     app.router.add_get("/metrics", health.get_metrics)
+    app.router.add_get("/api/openapi.json", openapi.get_openapi)
 
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:

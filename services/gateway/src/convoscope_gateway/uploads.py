@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from convoscope_gateway.errors import (
     BadRequestError,
@@ -43,7 +44,12 @@ async def receive_upload(request: web.Request, max_bytes: int) -> ReceivedUpload
     except (AssertionError, ValueError) as exc:  # aiohttp asserts on a missing boundary
         raise BadRequestError(f"the multipart body could not be read: {exc}") from None
     while True:
-        part = await reader.next()
+        try:
+            part = await reader.next()
+        except (HttpProcessingError, ValueError):  # e.g. a part header with control characters
+            raise BadRequestError(
+                "the multipart body could not be read: a part is malformed"
+            ) from None
         if part is None:
             raise BadRequestError("no file was sent: put the export in the form field 'file'")
         if isinstance(part, BodyPartReader) and part.name == "file":

@@ -14,6 +14,7 @@ from convoscope_common.cache import cache_key, delete_results, load_results
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.messages import (
     AnalysisAccepted,
+    AnalysisDeleted,
     AnalysisRequest,
     AnalysisStatus,
     AnalyzeJob,
@@ -161,13 +162,13 @@ async def delete_analysis(request: web.Request) -> web.Response:
     deleted = await delete_results(gw.stores, state.cache_key)
     exports = await delete_exports_of(gw, state.job_id)
     return json_response(
-        {
-            "job_id": state.job_id,
-            "status": state.status,
-            "previous_status": was,
-            "results_deleted": deleted,
-            "exports_deleted": exports,
-        }
+        AnalysisDeleted(
+            job_id=state.job_id,
+            status=state.status,
+            previous_status=was,
+            results_deleted=deleted,
+            exports_deleted=exports,
+        )
     )
 
 
