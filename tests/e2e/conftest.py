@@ -12,11 +12,7 @@ from convoscope_stack.stack import Stack
 from tests.e2e.helpers import EventLog
 
 # Short redelivery so the kill test does not wait 30 s; everything else is the default.
-E2E_ENV = {
-    "CONVOSCOPE_ACK_WAIT": "3",
-    "CONVOSCOPE_LOG_LEVEL": "INFO",
-    "CONVOSCOPE_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
-}
+E2E_ENV = {"CONVOSCOPE_ACK_WAIT": "3", "CONVOSCOPE_LOG_LEVEL": "INFO"}
 
 
 @pytest.fixture(scope="module")

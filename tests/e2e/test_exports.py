@@ -111,10 +111,12 @@ async def test_deleting_the_job_deletes_its_exports(http: aiohttp.ClientSession)
     [file] = exported["files"]
     async with http.delete(f"/api/analysis/{job['job_id']}") as resp:
         assert resp.status == 200
-        assert (await resp.json())["exports_deleted"] == 1
+        answer = await resp.json()
+    assert answer["status"] == "deleted"
+    assert answer["exports_deleted"] == 1
     async with http.get(f"/api/export/{exported['export_id']}") as resp:
         assert resp.status == 404
     async with http.get(file["url"]) as resp:
         assert resp.status == 404
     async with http.get(f"/api/analysis/{job['job_id']}") as resp:
-        assert (await resp.json())["results"] is None
+        assert resp.status == 404

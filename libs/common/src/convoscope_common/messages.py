@@ -363,7 +363,9 @@ class AnalysisDeleted(msgspec.Struct, kw_only=True):
     """Answer of ``DELETE /api/analysis/{job_id}``."""
 
     job_id: str
-    status: JobStatus
+    # "cancelled" for a job that was still pending or running; "deleted" for a finished
+    # one, whose record is removed with its results and exports.
+    status: Literal["cancelled", "deleted"]
     previous_status: JobStatus
     results_deleted: bool
     exports_deleted: int

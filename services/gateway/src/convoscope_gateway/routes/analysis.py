@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Literal
 
 import msgspec
 from aiohttp import web
@@ -21,6 +22,7 @@ from convoscope_common.messages import (
     CancelRequest,
     DrilldownFailed,
     DrilldownRequest,
+    DrilldownResponse,
     JobState,
     drilldown_reply_decoder,
     encode,
@@ -153,18 +155,23 @@ async def delete_analysis(request: web.Request) -> web.Response:
         names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
     )
     was = state.status
+    status: Literal["cancelled", "deleted"]
     if state.status in ("pending", "processing"):
+        status = "cancelled"
         state.status = "cancelled"
         state.current_step = "Cancelled"
         state.message = "The analysis was cancelled"
         state.finished_at = state.updated_at = utcnow()
         await gw.stores.put_job(state)
+    else:
+        status = "deleted"
+        await gw.stores.delete_job(state.job_id)
     deleted = await delete_results(gw.stores, state.cache_key)
     exports = await delete_exports_of(gw, state.job_id)
     return json_response(
         AnalysisDeleted(
             job_id=state.job_id,
-            status=state.status,
+            status=status,
             previous_status=was,
             results_deleted=deleted,
             exports_deleted=exports,
@@ -192,4 +199,6 @@ async def get_drilldown(request: web.Request) -> web.Response:
     reply = drilldown_reply_decoder.decode(raw.data)
     if isinstance(reply, DrilldownFailed):
         raise UpstreamError(reply.error)
-    return json_response({"job_id": state.job_id, "query": query, **msgspec.to_builtins(reply.ids)})
+    return json_response(
+        DrilldownResponse(job_id=state.job_id, query=query, **msgspec.structs.asdict(reply.ids))
+    )
