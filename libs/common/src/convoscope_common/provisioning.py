@@ -70,8 +70,8 @@ async def _ensure_kv(js: JetStreamContext, bucket: str, ttl: float | None, histo
             )
         )
     except BadRequestError:
-        await js.key_value(bucket)
-        log.info("kv_bucket_kept", bucket=bucket)
+        # Exists with other settings (a changed TTL): keep its data, apply the TTL.
+        await _apply_max_age(js, f"KV_{bucket}", ttl)
 
 
 async def _ensure_object_store(js: JetStreamContext, bucket: str, ttl: float | None) -> None:
@@ -80,12 +80,28 @@ async def _ensure_object_store(js: JetStreamContext, bucket: str, ttl: float | N
             bucket, config=api.ObjectStoreConfig(ttl=ttl, storage=api.StorageType.FILE)
         )
     except BadRequestError:
-        await js.object_store(bucket)
-        log.info("object_store_kept", bucket=bucket)
+        await _apply_max_age(js, f"OBJ_{bucket}", ttl)
+
+
+async def _apply_max_age(js: JetStreamContext, stream: str, ttl: float | None) -> None:
+    info = await js.stream_info(stream)
+    wanted = ttl or 0.0
+    if (info.config.max_age or 0.0) != wanted:
+        info.config.max_age = wanted
+        await js.update_stream(info.config)
+        log.info("stream_ttl_updated", stream=stream, ttl=wanted)
 
 
 async def _ensure_consumer(js: JetStreamContext, config: api.ConsumerConfig) -> None:
-    await js.add_consumer(names.JOBS_STREAM, config=config)
+    try:
+        await js.add_consumer(names.JOBS_STREAM, config=config)
+    except BadRequestError:
+        # Exists with other settings (e.g. ack_wait): replace it. Work-queue messages
+        # stay in the stream, so nothing waiting is lost.
+        assert config.durable_name is not None
+        await js.delete_consumer(names.JOBS_STREAM, config.durable_name)
+        await js.add_consumer(names.JOBS_STREAM, config=config)
+        log.info("consumer_replaced", consumer=config.durable_name)
 
 
 async def provision(js: JetStreamContext, settings: Settings) -> None:

@@ -1,0 +1,31 @@
+"""Integration fixtures: a JetStream context on the session's real nats-server, provisioned
+with its own settings per test (each test gets fresh buckets by deleting them first)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from convoscope_common import names
+
+_BUCKETS = [names.KV_FILES, names.KV_JOBS, names.KV_RESULTS, names.KV_EXPORTS, names.KV_CANCELS]
+_STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    """A JetStream context on an empty server (ConvoScope's resources removed first)."""
+    nc = await nats.connect(nats_url)
+    context = nc.jetstream()
+    for name in [names.JOBS_STREAM] + [f"KV_{b}" for b in _BUCKETS] + [f"OBJ_{s}" for s in _STORES]:
+        try:
+            await context.delete_stream(name)
+        except Exception:  # not there yet
+            pass
+    try:
+        yield context
+    finally:
+        await nc.drain()

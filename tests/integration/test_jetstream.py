@@ -1,0 +1,95 @@
+"""JetStream resources, the result cache and expiry against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nats.js import JetStreamContext
+
+from convoscope_common import names
+from convoscope_common.cache import cache_size, evict_lru, has_results, load_results
+from convoscope_common.config import Settings
+from convoscope_common.messages import ResultIndex
+from convoscope_common.provisioning import provision
+from convoscope_common.results import AnalysisResults, Summary, encode_results
+from convoscope_common.storage import Stores
+from convoscope_common.throughput import read_throughput, record_throughput
+
+pytestmark = pytest.mark.integration
+
+
+async def test_provisioning_is_idempotent_and_applies_changed_settings(
+    js: JetStreamContext,
+) -> None:
+    await provision(js, Settings())
+    await provision(js, Settings())  # a second service starting finds everything
+    stream = await js.stream_info(names.JOBS_STREAM)
+    assert stream.config.retention == "workqueue"
+    consumers = {c.name for c in await js.consumers_info(names.JOBS_STREAM)}
+    assert consumers == {"analyzer-high", "analyzer-normal", "analyzer-low", "exporter"}
+    await provision(js, Settings(upload_ttl=7200.0, ack_wait=12.0))
+    uploads = await js.stream_info("OBJ_uploads")
+    assert uploads.config.max_age == 7200.0
+    analyzer = await js.consumer_info(names.JOBS_STREAM, "analyzer-normal")
+    assert analyzer.config.ack_wait == 12.0
+
+
+async def test_uploads_expire_after_their_ttl_without_any_cron(js: JetStreamContext) -> None:
+    await provision(js, Settings(upload_ttl=1.0))
+    stores = await Stores.open(js)
+    await stores.uploads.put("abc", b"raw export bytes")
+    assert await stores.object_exists(stores.uploads, "abc")
+    for _ in range(60):  # JetStream's max_age removes it; poll for up to 15 s
+        if not await stores.object_exists(stores.uploads, "abc"):
+            break
+        await asyncio.sleep(0.25)
+    assert not await stores.object_exists(stores.uploads, "abc")
+
+
+async def _cache_entry(stores: Stores, key: str, size_bytes: int, accessed: datetime) -> None:
+    blob = encode_results(AnalysisResults(summary=Summary(conversations=size_bytes)))
+    await stores.results_data.put(key, blob)
+    await stores.put_result_index(
+        ResultIndex(
+            cache_key=key,
+            results_object=key,
+            size=size_bytes,
+            file_hash="sha256:" + key[:4],
+            engine_version="test",
+            created_at=accessed,
+            last_access=accessed,
+        )
+    )
+
+
+async def test_cache_evicts_least_recently_used_until_it_fits(js: JetStreamContext) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    now = datetime.now(UTC)
+    await _cache_entry(stores, "aaaa.1", 400, now - timedelta(hours=3))
+    await _cache_entry(stores, "bbbb.1", 400, now - timedelta(hours=1))
+    await _cache_entry(stores, "cccc.1", 400, now - timedelta(hours=2))
+    assert await cache_size(stores) == 1200
+    # Reading an entry makes it recently used.
+    assert (await load_results(stores, "aaaa.1")) is not None
+    evicted = await evict_lru(stores, max_size=500, keep="bbbb.1")
+    assert evicted == ["cccc.1", "aaaa.1"]
+    assert await cache_size(stores) == 400
+    assert not await stores.object_exists(stores.results_data, "cccc.1")
+    assert await has_results(stores, "sha256:bbbb")
+    assert not await has_results(stores, "sha256:aaaa")
+
+
+async def test_measured_throughput_replaces_the_prior(js: JetStreamContext) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    prior = await read_throughput(stores)
+    assert prior.samples == 0
+    await record_throughput(stores, messages=10_000, seconds=4.0)
+    measured = await read_throughput(stores)
+    assert measured.samples == 1
+    assert measured.messages_per_second == 2500.0
+    await record_throughput(stores, messages=10_000, seconds=2.0)
+    assert 2500.0 < (await read_throughput(stores)).messages_per_second < 5000.0
