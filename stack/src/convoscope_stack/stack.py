@@ -71,7 +71,7 @@ class Stack:
         assert self.nats is not None
         return self.nats.url
 
-    def _env(self, name: str) -> dict[str, str]:
+    def _env(self, name: str, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
         env["CONVOSCOPE_NATS_URL"] = self.nats_url
@@ -83,10 +83,13 @@ class Stack:
             self.metrics_ports[name] = free_port(self.host)
             env["CONVOSCOPE_METRICS_PORT"] = str(self.metrics_ports[name])
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(overrides or {})
         return env
 
-    def start_service(self, service: str, name: str | None = None) -> subprocess.Popen[bytes]:
-        """Start one service process (``name`` distinguishes replicas)."""
+    def start_service(
+        self, service: str, name: str | None = None, env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start one service process (``name`` distinguishes replicas; ``env`` overrides)."""
         name = name or service
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
@@ -94,7 +97,7 @@ class Stack:
         argv[0] = sys.executable
         proc = subprocess.Popen(
             argv,
-            env=self._env(name),
+            env=self._env(name, env),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
