@@ -19,6 +19,8 @@ from aiohttp.typedefs import Handler
 from convoscope_common.config import Settings
 from convoscope_gateway.errors import RateLimitedError, UnauthorizedError
 
+# The owner id of the request's API key (None when keys are not configured).
+OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
 PUBLIC_PATHS = ("/api/health", "/metrics", "/api/openapi.json")
 
 
@@ -52,8 +54,7 @@ def check_key(settings: Settings, key: str | None) -> str | None:
 
 def owner_of(request: web.Request) -> str | None:
     """The owner id bound to this request by the auth middleware (None without keys)."""
-    owner: str | None = request.get("owner")
-    return owner
+    return request.get(OWNER)
 
 
 def make_auth_middleware(settings: Settings) -> web.middleware:  # type: ignore[valid-type]
@@ -63,7 +64,7 @@ def make_auth_middleware(settings: Settings) -> web.middleware:  # type: ignore[
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(PUBLIC_PATHS) or request.path.startswith("/socket.io"):
             return await handler(request)
-        request["owner"] = check_key(settings, presented_key(request.headers))
+        request[OWNER] = check_key(settings, presented_key(request.headers))
         return await handler(request)
 
     return auth_middleware

@@ -1,0 +1,90 @@
+"""Configuration from the environment and result-cache keys."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from convoscope_common.cache import cache_key
+from convoscope_common.config import Settings, load_settings
+from convoscope_common.corpus import Conversation, Corpus, Message, decode_corpus, encode_corpus
+from convoscope_common.messages import (
+    AnalysisOptions,
+    CompleteEvent,
+    ParseFailed,
+    ParseOk,
+    ProgressEvent,
+    encode,
+    job_event_decoder,
+    parse_reply_decoder,
+)
+
+
+def test_defaults_follow_the_seed() -> None:
+    settings = load_settings({})
+    assert settings.max_upload_bytes == 100 * 1024 * 1024
+    assert settings.max_concurrent_jobs == 2
+    assert settings.job_timeout == 600
+    assert settings.cache_max_size == 1024 * 1024 * 1024
+    assert settings.upload_ttl == 24 * 3600
+    assert settings.port == 5000
+
+
+def test_environment_overrides_with_types() -> None:
+    settings = load_settings(
+        {
+            "CONVOSCOPE_PORT": "8080",
+            "CONVOSCOPE_JOB_TIMEOUT": "12.5",
+            "CONVOSCOPE_ALLOW_INCLUDE_PII": "yes",
+            "CONVOSCOPE_API_KEYS": "a, b,,c",
+            "NATS_URL": "nats://elsewhere:4222",
+            "UNRELATED": "x",
+        }
+    )
+    assert settings.port == 8080
+    assert settings.job_timeout == 12.5
+    assert settings.allow_include_pii is True
+    assert settings.api_keys == ("a", "b", "c")
+    assert settings.nats_url == "nats://elsewhere:4222"
+
+
+def test_a_bad_value_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="CONVOSCOPE_MAX_CONCURRENT_JOBS"):
+        load_settings({"CONVOSCOPE_MAX_CONCURRENT_JOBS": "two"})
+
+
+def test_cache_key_depends_on_file_options_and_engine_but_not_priority() -> None:
+    base = cache_key("sha256:abc", AnalysisOptions())
+    assert base.startswith("abc.")
+    assert cache_key("sha256:abc", AnalysisOptions(priority="high")) == base
+    assert cache_key("sha256:abc", AnalysisOptions(timezone="Asia/Tokyo")) != base
+    assert cache_key("sha256:abc", AnalysisOptions(enable_privacy=False)) != base
+    assert cache_key("sha256:abd", AnalysisOptions()) != base
+    assert cache_key("sha256:abc", AnalysisOptions(), engine_version="9.9.9") != base
+
+
+def test_tagged_unions_round_trip_on_the_bus() -> None:
+    event = ProgressEvent(job_id="job_1", progress=42.0, current_step="x", insights=["i"])
+    assert job_event_decoder.decode(encode(event)) == event
+    assert isinstance(job_event_decoder.decode(encode(CompleteEvent(job_id="j"))), CompleteEvent)
+    with pytest.raises(msgspec.ValidationError):
+        parse_reply_decoder.decode(msgspec.msgpack.encode({"kind": "other"}))
+    assert isinstance(
+        parse_reply_decoder.decode(
+            encode(ParseFailed(error={"code": "x", "status": 400, "message": "m"}))
+        ),
+        ParseFailed,
+    )  # type: ignore[arg-type]
+    assert ParseOk.__struct_config__.tag == "ok"
+
+
+def test_corpus_round_trips_through_msgpack() -> None:
+    corpus = Corpus(
+        conversations=[Conversation(id="c", messages=[Message(id="m", role="user", text="hello")])]
+    )
+    assert decode_corpus(encode_corpus(corpus)) == corpus
+
+
+def test_settings_are_immutable() -> None:
+    with pytest.raises(AttributeError):
+        Settings().port = 1  # type: ignore[misc]

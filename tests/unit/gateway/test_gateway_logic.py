@@ -1,0 +1,99 @@
+"""Pure parts of the gateway: rate limiting, API keys, owner ids, Socket.IO catch-up events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from convoscope_common.config import Settings
+from convoscope_common.messages import ErrorInfo, ExportState, JobState
+from convoscope_gateway.auth import TokenBucket, check_key, owner_digest, presented_key
+from convoscope_gateway.errors import UnauthorizedError
+from convoscope_gateway.fanout import event_payload
+from convoscope_gateway.routes.upload import file_id_for
+from convoscope_gateway.socket_events import state_events
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_token_bucket_allows_the_rate_then_says_how_long_to_wait() -> None:
+    bucket = TokenBucket(per_minute=3)
+    assert [bucket.take("a", now=0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = bucket.take("a", now=0.0)
+    assert wait == pytest.approx(20.0)  # one token every 20 s
+    assert bucket.take("b", now=0.0) == 0.0  # per client
+    assert bucket.take("a", now=20.0) == 0.0
+
+
+def test_keys_are_optional_and_checked_when_configured() -> None:
+    assert check_key(Settings(), None) is None
+    keyed = Settings(api_keys=("k1",))
+    with pytest.raises(UnauthorizedError):
+        check_key(keyed, None)
+    with pytest.raises(UnauthorizedError):
+        check_key(keyed, "k2")
+    assert check_key(keyed, "k1") == owner_digest("k1")
+    assert "k1" not in owner_digest("k1")
+    assert presented_key({"X-API-Key": "a"}) == "a"
+    assert presented_key({"Authorization": "Bearer b"}) == "b"
+    assert presented_key({}) is None
+
+
+def test_file_ids_are_per_content_and_owner() -> None:
+    assert file_id_for("ab" * 32, None) == file_id_for("ab" * 32, None)
+    assert file_id_for("ab" * 32, "alice") != file_id_for("ab" * 32, "bob")
+    assert file_id_for("ab" * 32, "alice") != file_id_for("cd" * 32, "alice")
+
+
+def test_late_joiner_gets_progress_then_the_final_event() -> None:
+    running = JobState(
+        job_id="j",
+        file_id="f",
+        status="processing",
+        progress=40.0,
+        current_step="Analyzing sentiment",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    assert [name for name, _ in state_events(running)] == ["progress"]
+    done = JobState(
+        job_id="j", file_id="f", status="complete", progress=100.0, created_at=NOW, updated_at=NOW
+    )
+    names = state_events(done)
+    assert [n for n, _ in names] == ["progress", "complete"]
+    assert names[1][1] == {"job_id": "j", "status": "complete", "results_url": "/api/analysis/j"}
+    failed = JobState(
+        job_id="j",
+        file_id="f",
+        status="failed",
+        created_at=NOW,
+        updated_at=NOW,
+        error=ErrorInfo(code="job_timeout", message="too long"),
+    )
+    assert state_events(failed)[-1] == (
+        "error",
+        {"job_id": "j", "error": "too long", "details": None},
+    )
+    export = ExportState(
+        export_id="e", job_id="j", status="complete", created_at=NOW, updated_at=NOW
+    )
+    assert state_events(export)[-1][1]["results_url"] == "/api/export/e"
+
+
+def test_bus_events_become_the_seed_payloads() -> None:
+    from convoscope_common.messages import ProgressEvent
+
+    name, payload = event_payload(
+        ProgressEvent(
+            job_id="j", progress=1.0, current_step="s", message="m", insights=["Found 3 topics"]
+        )
+    )
+    assert name == "progress"
+    assert payload == {
+        "job_id": "j",
+        "progress": 1.0,
+        "current_step": "s",
+        "message": "m",
+        "insights": ["Found 3 topics"],
+    }
