@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
 from tests.e2e.conftest import E2E_ENV
-from tests.e2e.helpers import load_generator, upload
+from tests.e2e.helpers import load_generator, metric_value, poll_job, upload
 
 # Large enough that the analysis is still running when the worker is killed.
 CONVERSATIONS = 3000
-
-
-async def _poll(http: aiohttp.ClientSession, job_id: str, until: Any, timeout: float) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            async with http.get(f"/api/analysis/{job_id}") as resp:
-                body: dict[str, Any] = await resp.json()
-            if until(body):
-                return body
-            await asyncio.sleep(0.1)
-
-
-def _metric(port: int, name: str) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
-        text = resp.read().decode()
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return 0.0
 
 
 async def test_killed_worker_job_is_redelivered_and_completes(tmp_path: Path) -> None:
@@ -46,7 +24,7 @@ async def test_killed_worker_job_is_redelivered_and_completes(tmp_path: Path) ->
             async with http.post("/api/analysis", json={"file_id": body["file_id"]}) as resp:
                 job_id = (await resp.json())["job_id"]
 
-            running = await _poll(
+            running = await poll_job(
                 http,
                 job_id,
                 lambda b: b["status"] == "processing" and b["progress"] > 0,
@@ -60,12 +38,13 @@ async def test_killed_worker_job_is_redelivered_and_completes(tmp_path: Path) ->
                 assert (await resp.json())["status"] == "processing"
 
             stack.start_service("analyzer", "analyzer-2")
-            done = await _poll(
+            done = await poll_job(
                 http, job_id, lambda b: b["status"] not in ("pending", "processing"), timeout=240
             )
             assert done["status"] == "complete", done
             assert done["results"]["summary"]["conversations"] == body["metadata"]["conversations"]
-            assert (
-                _metric(stack.metrics_ports["analyzer-2"], "convoscope_analyzer_redeliveries_total")
-                >= 1
-            )
+            async with http.get(
+                f"http://127.0.0.1:{stack.metrics_ports['analyzer-2']}/metrics"
+            ) as resp:
+                metrics = await resp.text()
+            assert metric_value(metrics, "convoscope_analyzer_redeliveries_total") >= 1

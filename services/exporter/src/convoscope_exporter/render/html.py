@@ -12,7 +12,12 @@ from convoscope_exporter.charts.svg import chart_svg
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.render.html_assets import CONTENT_SECURITY_POLICY, CSS, JS
-from convoscope_exporter.render.report_text import format_number, headline_cards, section_notes
+from convoscope_exporter.render.report_text import (
+    REPORT_SECTIONS,
+    format_number,
+    headline_cards,
+    section_notes,
+)
 from convoscope_exporter.tables import (
     Cell,
     Table,
@@ -23,24 +28,6 @@ from convoscope_exporter.tables import (
     privacy_table,
     quality_table,
     topics_table,
-)
-
-# Which charts and tables go in which section.
-_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("topics", "Topics", ("topic_distribution",)),
-    ("sentiment", "Sentiment", ("sentiment_over_time",)),
-    ("quality", "Quality and failures", ("failures_by_severity",)),
-    (
-        "temporal",
-        "Temporal patterns",
-        (
-            "weekday_hour_heatmap",
-            "calendar_heatmap",
-            "conversation_length_distribution",
-            "message_length_over_time",
-        ),
-    ),
-    ("privacy", "Privacy", ()),
 )
 
 
@@ -129,7 +116,7 @@ def render_html(
         + "</section>"
     ]
     nav = ['<a href="#summary">Summary</a>']
-    for key, title, chart_ids in _SECTIONS:
+    for key, title, chart_ids in REPORT_SECTIONS:
         figures = "".join(
             f"<figure><figcaption>{escape(charts[c].title)}</figcaption>{chart_svg(charts[c])}"
             f"</figure>"

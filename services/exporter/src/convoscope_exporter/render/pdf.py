@@ -28,26 +28,15 @@ from convoscope_exporter.charts.data import report_charts
 from convoscope_exporter.charts.reportlab_charts import chart_drawing
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
-from convoscope_exporter.render.report_text import format_number, headline_cards, section_notes
+from convoscope_exporter.render.report_text import (
+    REPORT_SECTIONS,
+    format_number,
+    headline_cards,
+    section_notes,
+)
 from convoscope_exporter.tables import Table as DataTable
 from convoscope_exporter.tables import failure_types_table, privacy_table, topics_table
 
-_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("topics", "Topics", ("topic_distribution",)),
-    ("sentiment", "Sentiment", ("sentiment_over_time",)),
-    ("quality", "Quality and failures", ("failures_by_severity",)),
-    (
-        "temporal",
-        "Temporal patterns",
-        (
-            "weekday_hour_heatmap",
-            "calendar_heatmap",
-            "conversation_length_distribution",
-            "message_length_over_time",
-        ),
-    ),
-    ("privacy", "Privacy summary", ()),
-)
 _MAX_TABLE_ROWS = 40  # long lists belong in CSV/XLSX; the report shows the top rows
 
 
@@ -149,7 +138,7 @@ def render_pdf(
                 styles.small,
             )
         )
-    for key, title, chart_ids in _SECTIONS:
+    for key, title, chart_ids in REPORT_SECTIONS:
         story.append(CondPageBreak(90 * mm))
         story.append(Paragraph(escape(title), styles.h1))
         story.extend(Paragraph(escape(line), styles.body) for line in notes[key])

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from convoscope_common.results import AnalysisResults
 
+# The report sections (key in results, heading, chart ids), shared by PDF and HTML.
+REPORT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("topics", "Topics", ("topic_distribution",)),
+    ("sentiment", "Sentiment", ("sentiment_over_time",)),
+    ("quality", "Quality and failures", ("failures_by_severity",)),
+    (
+        "temporal",
+        "Temporal patterns",
+        (
+            "weekday_hour_heatmap",
+            "calendar_heatmap",
+            "conversation_length_distribution",
+            "message_length_over_time",
+        ),
+    ),
+    ("privacy", "Privacy summary", ()),
+)
+
 
 def format_number(value: float | int) -> str:
     """Integers with thousands separators, floats with at most 3 decimals."""
