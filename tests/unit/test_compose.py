@@ -44,6 +44,7 @@ REQUIRED_DASHBOARD_METRICS = {
     "convoscope_socketio_connections",
     "convoscope_analyzer_active_jobs",
     "convoscope_analyzer_redeliveries_total",
+    "convoscope_jobs_queue_depth",
     "convoscope_uploads_total",
     "convoscope_exports_requested_total",
 }
