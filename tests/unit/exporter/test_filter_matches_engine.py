@@ -79,6 +79,20 @@ def test_a_filter_that_keeps_everything_reproduces_the_engine_results(timezone):
         assert _close(actual, expected), section
 
 
+def test_a_filter_listing_every_conversation_reproduces_the_engine_results():
+    corpus = _corpus()
+    # An empty conversation: the analyzer leaves it out of topic shares.
+    empty = Conversation(id="c5", created_at=START, model="model-a")
+    corpus = msgspec.structs.replace(corpus, conversations=[*corpus.conversations, empty])
+    results = analyze(corpus, EngineOptions())
+    every_id = [c.id for c in corpus.conversations]
+    filtered, _ = apply_filter(results, corpus, parse_filter({"conversation_ids": every_id}))
+    for section in ("summary", "topics", "sentiment", "quality", "temporal"):
+        expected = msgspec.to_builtins(getattr(results, section))
+        actual = msgspec.to_builtins(getattr(filtered, section))
+        assert _close(actual, expected), section
+
+
 def _close(actual: object, expected: object) -> bool:
     """Equal, with floats compared to 1e-3 (the analyzer rounds, the exporter may not)."""
     if isinstance(actual, float) and isinstance(expected, float):

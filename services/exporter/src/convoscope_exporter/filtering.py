@@ -346,10 +346,13 @@ def _conversation_month(conv: Conversation, tz: tzinfo) -> str | None:
     return month_key(to_local(moment, tz)) if moment else None
 
 
-def _restrict_topic(topic: Topic, kept: set[str], months: dict[str, str | None]) -> Topic:
+def _restrict_topic(
+    topic: Topic, kept: set[str], analysed: int, months: dict[str, str | None]
+) -> Topic:
     ids = [cid for cid in topic.conversation_ids if cid in kept]
     monthly: Counter[str] = Counter(m for cid in ids if (m := months.get(cid)))
-    share = len(ids) / len(kept) if kept else 0.0
+    # As in the analyzer: the share of conversations with messages (empty ones have no topic).
+    share = len(ids) / analysed if analysed else 0.0
     return msgspec.structs.replace(
         topic, conversation_ids=ids, conversations=len(ids), share=share, monthly=dict(monthly)
     )
@@ -362,9 +365,10 @@ def restrict_topics(topics: Topics, corpus: Corpus, tz: tzinfo) -> Topics:
     assignments: list[ConversationTopics] = [
         a for a in topics.assignments if a.conversation_id in kept
     ]
+    analysed = sum(1 for c in corpus.conversations if c.messages)
     return Topics(
-        taxonomy=[_restrict_topic(t, kept, months) for t in topics.taxonomy],
-        learned=[_restrict_topic(t, kept, months) for t in topics.learned],
+        taxonomy=[_restrict_topic(t, kept, analysed, months) for t in topics.taxonomy],
+        learned=[_restrict_topic(t, kept, analysed, months) for t in topics.learned],
         assignments=assignments,
     )
 
