@@ -96,14 +96,15 @@ def test_date_range_selects_messages_and_recomputes(results, corpus):
     assert fres.summary.tool_errors == 0
     assert sorted(f.id for f in fres.quality.failures.findings) == ["f2", "f3"]
     assert fres.quality.failures.total == 2
-    assert fres.quality.failures.by_severity == {"high": 1, "low": 1}
+    assert fres.quality.failures.by_severity == {"high": 1, "medium": 0, "low": 1}
     assert fres.quality.failures.assistant_messages == 4
     assert fres.quality.failures.failure_rate == pytest.approx(1 / 4)
     assert sum(map(sum, fres.temporal.heatmap)) == 8
     assert len(fres.temporal.heatmap) == 7 and all(len(r) == 24 for r in fres.temporal.heatmap)
     assert fres.temporal.monthly == {"2024-02": 8}
-    assert fres.temporal.busiest_weekdays == ["Tuesday"]
-    assert fres.temporal.peak_hours == [9]
+    # The analyzer's ranking: up to three active weekdays, busiest first.
+    assert fres.temporal.busiest_weekdays == ["Tuesday", "Saturday"]
+    assert fres.temporal.peak_hours == [9, 14]
     assert {s.message_id for s in fres.sentiment.by_message} == {
         "conv-trip-m0",
         "conv-sql-m0",
@@ -156,7 +157,12 @@ def test_topic_filter_recomputes_topic_counts_and_shares(results, corpus):
     assert topics["travel"].conversations == 0
     assert topics["programming"].monthly == {"2024-01": 1, "2024-02": 1}
     assert sorted(f.id for f in fres.quality.failures.findings) == ["f1", "f2", "f3", "f5"]
-    assert fres.quality.task_completion == {"completed": 2}
+    assert fres.quality.task_completion == {
+        "completed": 2,
+        "in_progress": 0,
+        "abandoned": 0,
+        "blocked": 0,
+    }
     assert [a.conversation_id for a in fres.topics.assignments] == ["conv-py", "conv-sql"]
 
 

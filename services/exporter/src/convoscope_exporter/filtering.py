@@ -54,7 +54,9 @@ import msgspec
 
 from convoscope_common.corpus import Conversation, Corpus, Message
 from convoscope_common.results import (
+    FAILURE_TYPES,
     SENTIMENT_LABELS,
+    SEVERITIES,
     AnalysisResults,
     CalendarDay,
     ConversationTopics,
@@ -73,6 +75,9 @@ from convoscope_exporter.errors import InvalidFilterError
 from convoscope_exporter.timeutil import WEEKDAYS, month_key, to_local, week_key, zone
 
 ROLES: tuple[str, ...] = ("user", "assistant")
+TASK_STATUSES: tuple[str, ...] = ("completed", "in_progress", "abandoned", "blocked")
+# The analyzer lists this many peak hours and busiest weekdays.
+TOP_N = 3
 
 RECOMPUTED: tuple[str, ...] = (
     "summary",
@@ -284,32 +289,39 @@ def recompute_summary(corpus: Corpus, tz: tzinfo) -> Summary:
     convs = corpus.conversations
     messages = [m for c in convs for m in c.messages]
     words_per_message = [word_count(m.text) for m in messages]
-    words_by_role: dict[str, list[float]] = defaultdict(list)
+    # Both roles always listed, as the analyzer does.
+    words_by_role: dict[str, list[float]] = {role: [] for role in ROLES}
     for message, words in zip(messages, words_per_message, strict=True):
-        words_by_role[message.role].append(words)
-    models: Counter[str] = Counter()
-    for conv in convs:
-        conv_models = {m.model for m in conv.messages if m.model} or (
-            {conv.model} if conv.model else set()
-        )
-        models.update(conv_models)
-    days = sorted(to_local(m.created_at, tz).date().isoformat() for m in messages if m.created_at)
+        words_by_role.setdefault(message.role, []).append(words)
+    # As the analyzer counts them: assistant messages per model (else the conversation's).
+    models: Counter[str] = Counter(
+        model
+        for c in convs
+        for m in c.messages
+        if m.role == "assistant" and (model := m.model or c.model)
+    )
+    days = sorted(
+        to_local(moment, tz).date().isoformat()
+        for c in convs
+        for m in c.messages
+        if (moment := _message_time(m, c))
+    )
     per_conv = [float(len(c.messages)) for c in convs]
     return Summary(
         conversations=len(convs),
         empty_conversations=sum(1 for c in convs if not c.messages),
         messages=len(messages),
-        messages_by_role={r: len(v) for r, v in sorted(words_by_role.items())},
+        messages_by_role={r: len(v) for r, v in words_by_role.items()},
         words=sum(words_per_message),
         characters=sum(len(m.text) for m in messages),
-        words_by_role={r: int(sum(v)) for r, v in sorted(words_by_role.items())},
+        words_by_role={r: int(sum(v)) for r, v in words_by_role.items()},
         mean_messages_per_conversation=_mean(per_conv),
         median_messages_per_conversation=_median(per_conv),
         mean_words_per_message=_mean([float(w) for w in words_per_message]),
         median_words_per_message=_median([float(w) for w in words_per_message]),
-        mean_words_by_role={r: _mean(v) for r, v in sorted(words_by_role.items())},
-        median_words_by_role={r: _median(v) for r, v in sorted(words_by_role.items())},
-        models=dict(sorted(models.items())),
+        mean_words_by_role={r: _mean(v) for r, v in words_by_role.items()},
+        median_words_by_role={r: _median(v) for r, v in words_by_role.items()},
+        models=dict(sorted(models.items(), key=lambda kv: (-kv[1], kv[0]))),
         thinking_blocks=sum(len(m.thinking) for m in messages),
         tool_uses=sum(len(m.tool_uses) for m in messages),
         tool_errors=sum(1 for m in messages for r in m.tool_results if r.is_error),
@@ -320,7 +332,13 @@ def recompute_summary(corpus: Corpus, tz: tzinfo) -> Summary:
         abandoned_messages=sum(c.abandoned_messages for c in convs),
         hidden_messages=sum(c.hidden_messages for c in convs),
         date_range=[days[0], days[-1]] if days else [],
+        empty_conversation_ids=[c.id for c in convs if not c.messages],
     )
+
+
+def _message_time(message: Message, conv: Conversation) -> datetime | None:
+    """When a message was sent; like the analyzer, falls back to its conversation's start."""
+    return message.created_at or conv.created_at
 
 
 def _conversation_month(conv: Conversation, tz: tzinfo) -> str | None:
@@ -328,10 +346,13 @@ def _conversation_month(conv: Conversation, tz: tzinfo) -> str | None:
     return month_key(to_local(moment, tz)) if moment else None
 
 
-def _restrict_topic(topic: Topic, kept: set[str], months: dict[str, str | None]) -> Topic:
+def _restrict_topic(
+    topic: Topic, kept: set[str], analysed: int, months: dict[str, str | None]
+) -> Topic:
     ids = [cid for cid in topic.conversation_ids if cid in kept]
     monthly: Counter[str] = Counter(m for cid in ids if (m := months.get(cid)))
-    share = len(ids) / len(kept) if kept else 0.0
+    # As in the analyzer: the share of conversations with messages (empty ones have no topic).
+    share = len(ids) / analysed if analysed else 0.0
     return msgspec.structs.replace(
         topic, conversation_ids=ids, conversations=len(ids), share=share, monthly=dict(monthly)
     )
@@ -344,19 +365,20 @@ def restrict_topics(topics: Topics, corpus: Corpus, tz: tzinfo) -> Topics:
     assignments: list[ConversationTopics] = [
         a for a in topics.assignments if a.conversation_id in kept
     ]
+    analysed = sum(1 for c in corpus.conversations if c.messages)
     return Topics(
-        taxonomy=[_restrict_topic(t, kept, months) for t in topics.taxonomy],
-        learned=[_restrict_topic(t, kept, months) for t in topics.learned],
+        taxonomy=[_restrict_topic(t, kept, analysed, months) for t in topics.taxonomy],
+        learned=[_restrict_topic(t, kept, analysed, months) for t in topics.learned],
         assignments=assignments,
     )
 
 
 def _message_times(corpus: Corpus, tz: tzinfo) -> dict[str, datetime]:
     return {
-        m.id: to_local(m.created_at, tz)
+        m.id: to_local(moment, tz)
         for c in corpus.conversations
         for m in c.messages
-        if m.created_at
+        if (moment := _message_time(m, c))
     }
 
 
@@ -407,17 +429,21 @@ def restrict_failures(failures: FailureSummary, corpus: Corpus) -> FailureSummar
     findings = [f for f in failures.findings if f.message_id in kept]
     assistant = sum(1 for c in corpus.conversations for m in c.messages if m.role == "assistant")
     with_failure = len({f.message_id for f in findings})
-    by_type_and_severity: dict[str, dict[str, int]] = defaultdict(dict)
-    for (ftype, severity), count in Counter((f.type, f.severity) for f in findings).items():
-        by_type_and_severity[ftype][severity] = count
+    # Every type and severity listed, zeros included, as the analyzer does.
+    by_type_and_severity = {t: dict.fromkeys(SEVERITIES, 0) for t in FAILURE_TYPES}
+    for finding in findings:
+        by_type_and_severity.setdefault(finding.type, dict.fromkeys(SEVERITIES, 0))
+        by_type_and_severity[finding.type][finding.severity] += 1
+    by_type = Counter(f.type for f in findings)
+    by_severity = Counter(f.severity for f in findings)
     return FailureSummary(
         total=len(findings),
         assistant_messages=assistant,
         assistant_messages_with_failure=with_failure,
-        failure_rate=with_failure / assistant if assistant else 0.0,
-        by_type=dict(Counter(f.type for f in findings)),
-        by_severity=dict(Counter(f.severity for f in findings)),
-        by_type_and_severity=dict(by_type_and_severity),
+        failure_rate=round(with_failure / assistant, 4) if assistant else 0.0,
+        by_type={t: by_type.get(t, 0) for t in (*FAILURE_TYPES, *sorted(by_type))},
+        by_severity={s: by_severity.get(s, 0) for s in SEVERITIES},
+        by_type_and_severity=by_type_and_severity,
         findings=findings,
     )
 
@@ -426,12 +452,13 @@ def restrict_quality(quality: Quality, corpus: Corpus) -> Quality:
     """Quality limited to kept conversations; task counts, means and failures recomputed."""
     kept = {c.id for c in corpus.conversations}
     convs = [q for q in quality.conversations if q.conversation_id in kept]
+    completion = Counter(q.task_completion for q in convs)
     effectiveness = [
         q.response_effectiveness for q in convs if q.response_effectiveness is not None
     ]
     return Quality(
         conversations=convs,
-        task_completion=dict(Counter(q.task_completion for q in convs)),
+        task_completion={s: completion.get(s, 0) for s in (*TASK_STATUSES, *sorted(completion))},
         mean_collaboration_score=_mean([q.collaboration_score for q in convs]),
         mean_response_effectiveness=_mean(effectiveness) if effectiveness else None,
         failures=restrict_failures(quality.failures, corpus),
@@ -454,9 +481,10 @@ def restrict_temporal(
     length: dict[tuple[str, str], list[float]] = defaultdict(list)
     for conv in corpus.conversations:
         for message in conv.messages:
-            if message.created_at is None:
+            moment = _message_time(message, conv)
+            if moment is None:
                 continue
-            local = to_local(message.created_at, tz)
+            local = to_local(moment, tz)
             day = local.date().isoformat()
             daily[day] += 1
             weekly[week_key(local)] += 1
@@ -466,14 +494,14 @@ def restrict_temporal(
             length[(month_key(local), message.role)].append(word_count(message.text))
     hours = [sum(heatmap[d][h] for d in range(7)) for h in range(24)]
     weekdays = [sum(row) for row in heatmap]
-    top_hour = max(hours) if any(hours) else 0
-    top_day = max(weekdays) if any(weekdays) else 0
     days = sorted(daily)
-    topic_evolution: dict[str, dict[str, int]] = {}
+    # Month -> topic id -> conversations, the analyzer's shape.
+    evolution: dict[str, dict[str, int]] = defaultdict(dict)
     if topics is not None:
         for topic in [*topics.taxonomy, *topics.learned]:
-            if topic.monthly:
-                topic_evolution[topic.id] = dict(sorted(topic.monthly.items()))
+            for month, count in topic.monthly.items():
+                evolution[month][topic.id] = count
+    topic_evolution = {m: dict(sorted(t.items())) for m, t in sorted(evolution.items())}
     sentiment_evolution = (
         {p.period: p.mean_compound for p in sentiment.monthly} if sentiment is not None else {}
     )
@@ -487,12 +515,17 @@ def restrict_temporal(
         calendar=[
             CalendarDay(date=d, messages=daily[d], conversations=len(day_convs[d])) for d in days
         ],
-        peak_hours=[h for h, n in enumerate(hours) if top_hour and n == top_hour],
-        busiest_weekdays=[WEEKDAYS[d] for d, n in enumerate(weekdays) if top_day and n == top_day],
+        # The analyzer's ranking: most active first, ties in clock/week order, top 3.
+        peak_hours=[h for h in sorted(range(24), key=lambda h: (-hours[h], h)) if hours[h]][:TOP_N],
+        busiest_weekdays=[
+            WEEKDAYS[d] for d in sorted(range(7), key=lambda d: (-weekdays[d], d)) if weekdays[d]
+        ][:TOP_N],
         topic_evolution=topic_evolution,
         sentiment_evolution=sentiment_evolution,
         length_trends=[
-            LengthTrend(period=period, role=role, mean_words=_mean(values), messages=len(values))
+            LengthTrend(
+                period=period, role=role, mean_words=round(_mean(values), 2), messages=len(values)
+            )
             for (period, role), values in sorted(length.items())
         ],
     )
