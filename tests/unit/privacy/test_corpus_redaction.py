@@ -199,3 +199,19 @@ def test_empty_corpus() -> None:
     corpus, report = redact_corpus(Corpus(), PrivacyConfig.from_mapping({}))
     assert corpus.conversations == []
     assert report.total == 0 and report.findings == []
+
+
+def test_project_names_are_redacted_without_inventing_a_conversation() -> None:
+    from convoscope_common.corpus import Project
+
+    corpus = Corpus(
+        conversations=[Conversation(id="c1", messages=[Message(id="m1", role="user", text="hi")])],
+        projects=[Project(id="p1", name="Taxes for jane.doe@example.com"), Project(id="p2")],
+    )
+    redacted, report = redact_corpus(corpus, PrivacyConfig())
+    assert "jane.doe@example.com" not in msgspec.json.encode(redacted).decode()
+    assert redacted.projects[0].name is not None and "<EMAIL_" in redacted.projects[0].name
+    assert redacted.projects[1].name is None
+    assert report.counts == {"email": 1}
+    assert report.conversations_affected == 0
+    assert [(f.field, f.conversation_id) for f in report.findings] == [("project", "")]

@@ -17,7 +17,7 @@ from typing import Literal
 import msgspec
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.0.1"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -308,7 +308,8 @@ class PrivacyFinding(_Result):
     conversation_id: str
     message_id: str
     entity_type: str
-    field: Literal["text", "attachment", "thinking", "tool", "title"] = "text"
+    # "project": a project name (conversation_id and message_id are then empty).
+    field: Literal["text", "attachment", "thinking", "tool", "title", "project"] = "text"
     # How many values of this type were found in this field of this message.
     count: int = 1
 

@@ -50,7 +50,8 @@ class _CorpusRedactor:
             for d in detections:
                 tally.counts[d.entity_type] += 1
                 tally.findings[(conversation_id, message_id, d.entity_type, field)] += 1
-            tally.conversations.add(conversation_id)
+            if conversation_id:  # project names belong to no conversation
+                tally.conversations.add(conversation_id)
             if message_id:
                 tally.messages.add((conversation_id, message_id))
         return redacted
@@ -106,7 +107,7 @@ def redact_corpus(
 ) -> tuple[Corpus, PrivacyReport]:
     """Return a NEW corpus with all free text redacted, and the privacy report.
 
-    Redacted: conversation titles and projects, message text, thinking, tool inputs
+    Redacted: conversation titles and project names, message text, thinking, tool inputs
     and results, attachment names and extracted text, file names, citation titles
     and URLs. ``checkpoint()`` is called regularly (it may raise to cancel);
     ``progress(done, total)`` counts messages. The input corpus is not modified.
@@ -134,9 +135,14 @@ def redact_corpus(
                 checkpoint()
             if progress is not None:
                 progress(done, total)
+    projects = [
+        msgspec.structs.replace(p, name=worker.optional(p.name, "", "", "project"))
+        for p in corpus.projects
+    ]
     if progress is not None:
         progress(done, total)
-    return msgspec.structs.replace(corpus, conversations=conversations), _report(worker, config)
+    redacted = msgspec.structs.replace(corpus, conversations=conversations, projects=projects)
+    return redacted, _report(worker, config)
 
 
 def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
