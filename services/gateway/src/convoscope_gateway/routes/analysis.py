@@ -69,7 +69,7 @@ async def post_analysis(request: web.Request) -> web.Response:
         raise NotFoundError(
             f"no upload with id {body.file_id!r} (it may have expired); upload the file again"
         )
-    key = cache_key(record.file_hash, body.options)
+    key = cache_key(record.file_hash, body.options, owner=owner)
     job_id = new_id("job")
     now = utcnow()
     state = JobState(
