@@ -222,6 +222,11 @@ class AnalyzerWorker:
     async def _guarded(self, msg: Msg) -> None:
         try:
             await self.process(msg)
+        except msgspec.DecodeError:
+            # Not a job at all: redelivering it (max_deliver is unlimited) would loop forever.
+            log.error("bad_analysis_job")
+            with contextlib.suppress(Exception):
+                await msg.term()
         except Exception as exc:  # never let one job kill the loop
             log.error("job_crashed", error=type(exc).__name__)
             with contextlib.suppress(Exception):
