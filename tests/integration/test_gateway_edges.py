@@ -3,13 +3,16 @@ and result-cache isolation between API keys."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nats.js import JetStreamContext
 
+from convoscope_common import names
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.messages import FileMetadata, FileRecord, ResultIndex
@@ -125,3 +128,25 @@ async def test_cached_results_of_one_key_are_invisible_to_another(
     resp = await client.delete(f"/api/analysis/{body['job_id']}", headers=_as("key-b"))
     assert resp.status == 200
     assert await stores.get_result_index(job_a.cache_key) is not None
+
+
+async def test_cancelling_a_queued_job_tells_its_subscribers(
+    client: TestClient, js: JetStreamContext, nc: Any
+) -> None:
+    # No analyzer runs here, so nobody else will ever say the job was cancelled.
+    stores = await Stores.open(js)
+    file_a = await _put_upload(stores, "key-a")
+    resp = await client.post("/api/analysis", json={"file_id": file_a}, headers=_as("key-a"))
+    job_id = (await resp.json())["job_id"]
+    heard: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_event(msg: Any) -> None:
+        await heard.put(msg.subject.rsplit(".", 1)[-1])
+
+    sub = await nc.subscribe(f"{names.PREFIX}.events.{job_id}.*", cb=on_event)
+    try:
+        resp = await client.delete(f"/api/analysis/{job_id}", headers=_as("key-a"))
+        assert (await resp.json())["status"] == "cancelled"
+        assert await asyncio.wait_for(heard.get(), 5) == "cancelled"
+    finally:
+        await sub.unsubscribe()

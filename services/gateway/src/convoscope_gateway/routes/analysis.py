@@ -19,6 +19,7 @@ from convoscope_common.messages import (
     AnalysisRequest,
     AnalysisStatus,
     AnalyzeJob,
+    CancelledEvent,
     CancelRequest,
     DrilldownFailed,
     DrilldownRequest,
@@ -163,6 +164,11 @@ async def delete_analysis(request: web.Request) -> web.Response:
         state.message = "The analysis was cancelled"
         state.finished_at = state.updated_at = utcnow()
         await gw.stores.put_job(state)
+        # A queued job has no worker to announce it; a running one may announce it again.
+        await gw.nc.publish(
+            names.event_subject(state.job_id, "cancelled"),
+            encode(CancelledEvent(job_id=state.job_id)),
+        )
     else:
         status = "deleted"
         await gw.stores.delete_job(state.job_id)
