@@ -63,6 +63,14 @@ def test_cache_key_depends_on_file_options_and_engine_but_not_priority() -> None
     assert cache_key("sha256:abc", AnalysisOptions(), engine_version="9.9.9") != base
 
 
+def test_cache_keys_of_different_owners_never_collide() -> None:
+    base = cache_key("sha256:abc", AnalysisOptions())
+    key_a = cache_key("sha256:abc", AnalysisOptions(), owner="ownera")
+    key_b = cache_key("sha256:abc", AnalysisOptions(), owner="ownerb")
+    assert len({base, key_a, key_b}) == 3
+    assert key_a.startswith("abc.ownera.")  # still under the file's prefix
+
+
 def test_tagged_unions_round_trip_on_the_bus() -> None:
     event = ProgressEvent(job_id="job_1", progress=42.0, current_step="x", insights=["i"])
     assert job_event_decoder.decode(encode(event)) == event

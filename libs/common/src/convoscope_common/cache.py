@@ -2,7 +2,10 @@
 
 A cache key is ``<file sha256>.<digest of options + engine version>``, so every
 result of one file shares a key prefix (``has_results``) and a new engine
-version never reuses old numbers.
+version never reuses old numbers. With API keys, the owner id sits between the
+two (``<sha256>.<owner>.<digest>``): results are never shared across keys, so
+one key can neither learn that another analysed the same bytes nor delete its
+results.
 """
 
 from __future__ import annotations
@@ -30,25 +33,37 @@ _RESULT_OPTIONS = (
 )
 
 
+def _key_prefix(file_hash: str, owner: str | None) -> str:
+    prefix = f"{file_hash.removeprefix('sha256:')}."
+    return prefix if owner is None else f"{prefix}{owner}."
+
+
 def cache_key(
-    file_hash: str, options: AnalysisOptions, engine_version: str = ENGINE_VERSION
+    file_hash: str,
+    options: AnalysisOptions,
+    engine_version: str = ENGINE_VERSION,
+    owner: str | None = None,
 ) -> str:
-    """The results key for this file, these options and this engine."""
+    """The results key for this file, these options, this engine and this owner."""
     relevant = {name: getattr(options, name) for name in _RESULT_OPTIONS}
     material = msgspec.json.encode({"options": relevant, "engine": engine_version})
     digest = hashlib.sha256(material).hexdigest()[:32]
-    return f"{file_hash.removeprefix('sha256:')}.{digest}"
+    return f"{_key_prefix(file_hash, owner)}{digest}"
 
 
-async def has_results(stores: Stores, file_hash: str) -> bool:
-    """Whether any cached result exists for the file."""
-    prefix = f"{file_hash.removeprefix('sha256:')}."
+async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
+    """Whether any cached result of ``owner`` exists for the file."""
+    prefix = _key_prefix(file_hash, owner)
     try:
         # nats-py applies key filters as substrings, so check the prefix ourselves.
         keys = await stores.results.keys(filters=[prefix])
     except NoKeysError:
         return False
-    return any(key.startswith(prefix) for key in keys)
+    # Without an owner, only unscoped keys (no owner segment) count.
+    return any(
+        key.startswith(prefix) and (owner is not None or "." not in key[len(prefix) :])
+        for key in keys
+    )
 
 
 async def load_results(stores: Stores, key: str) -> AnalysisResults | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import msgspec
 from nats.js import JetStreamContext
 from nats.js.errors import InvalidKeyError, KeyNotFoundError, NotFoundError, ObjectNotFoundError
 from nats.js.kv import KeyValue
@@ -68,7 +69,14 @@ class Stores:
 
     async def get_job(self, job_id: str) -> JobState | None:
         raw = await _kv_get(self.jobs, job_id)
-        return None if raw is None else job_state_decoder.decode(raw)
+        if raw is None:
+            return None
+        try:
+            return job_state_decoder.decode(raw)
+        except msgspec.DecodeError:  # ValidationError included
+            # The bucket also holds bookkeeping records (the throughput average under
+            # "_throughput"); a job id taken from a URL must not reach them as a job.
+            return None
 
     async def put_job(self, state: JobState) -> None:
         await self.jobs.put(state.job_id, encode(state))

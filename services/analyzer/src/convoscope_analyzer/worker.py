@@ -25,7 +25,7 @@ from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy, 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, privacy_config_from_env
 from convoscope_common import names
-from convoscope_common.cache import evict_lru
+from convoscope_common.cache import delete_results, evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.logs import get_logger
@@ -222,6 +222,11 @@ class AnalyzerWorker:
     async def _guarded(self, msg: Msg) -> None:
         try:
             await self.process(msg)
+        except msgspec.DecodeError:
+            # Not a job at all: redelivering it (max_deliver is unlimited) would loop forever.
+            log.error("bad_analysis_job")
+            with contextlib.suppress(Exception):
+                await msg.term()
         except Exception as exc:  # never let one job kill the loop
             log.error("job_crashed", error=type(exc).__name__)
             with contextlib.suppress(Exception):
@@ -315,6 +320,9 @@ class AnalyzerWorker:
             )
             del corpus
             await publisher.drain()
+            # A cancel that came after the last checkpoint: store nothing.
+            if await self.stores.is_cancelled(job.job_id):
+                raise JobCancelledError
             output.results.generated_at = utcnow()
             await self._store_results(job, output.results, encode_corpus(output.redacted_corpus))
             state.progress = 100.0
@@ -322,7 +330,12 @@ class AnalyzerWorker:
             state.current_step = "Complete"
             state.message = "Analysis complete"
             state.finished_at = state.updated_at = utcnow()
-            await self._announce_complete(state)
+            if not await self._announce_complete(state):
+                # Cancelled (or deleted) while the results were being stored: the user
+                # asked for them to be gone, and nobody may hear `complete`.
+                await delete_results(self.stores, job.cache_key)
+                await msg.ack()
+                return
             elapsed = time.perf_counter() - started
             DURATION.observe(elapsed)
             JOBS.labels(outcome="complete").inc()
@@ -408,9 +421,13 @@ class AnalyzerWorker:
         await self._announce_complete(state)
         return True
 
-    async def _announce_complete(self, state: JobState) -> None:
-        """Write the final state, then tell subscribers: 100 % progress, then complete."""
-        await self._write_state(state)
+    async def _announce_complete(self, state: JobState) -> bool:
+        """Write the final state, then tell subscribers: 100 % progress, then complete.
+
+        False (and nothing announced) when the job was cancelled or deleted meanwhile.
+        """
+        if not await self._write_state(state):
+            return False
         await self._publish(
             state.job_id,
             "progress",
@@ -427,6 +444,7 @@ class AnalyzerWorker:
             "complete",
             CompleteEvent(job_id=state.job_id, results_url=f"/api/analysis/{state.job_id}"),
         )
+        return True
 
     async def _store_results(
         self, job: AnalyzeJob, results: AnalysisResults, corpus_bytes: bytes
@@ -452,15 +470,17 @@ class AnalyzerWorker:
 
     # --- state and events -------------------------------------------------------------
 
-    async def _write_state(self, state: JobState) -> None:
+    async def _write_state(self, state: JobState) -> bool:
+        """Write the job's state unless it was deleted or cancelled meanwhile; True if written."""
         lock = self._state_lock.setdefault(state.job_id, asyncio.Lock())
         async with lock:
             current = await self.stores.get_job(state.job_id)
             if current is None:
-                return  # deleted by the user meanwhile: don't resurrect it
+                return False  # deleted by the user meanwhile: don't resurrect it
             if current.status == "cancelled" and state.status != "cancelled":
-                return
+                return False
             await self.stores.put_job(state)
+            return True
 
     async def publish_progress(self, state: JobState, event: ProgressEvent) -> None:
         await self._write_state(state)

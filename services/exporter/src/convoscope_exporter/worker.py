@@ -68,10 +68,22 @@ class ExporterWorker:
                 except (FetchTimeoutError, TimeoutError):
                     continue
                 for msg in msgs:
-                    await self.process(msg)
+                    await self._guarded(msg)
         finally:
             # A pull subscription left open makes the connection drain time out.
             await sub.unsubscribe()
+
+    async def _guarded(self, msg: Msg) -> None:
+        """Process one message; an unexpected error (a store that did not answer) must not
+        end the service: retry later, and give up after ``max_attempts`` deliveries."""
+        try:
+            await self.process(msg)
+        except Exception as exc:
+            attempts = msg.metadata.num_delivered or 1
+            give_up = attempts >= self.ctx.settings.max_attempts
+            log.error("export_crashed", error=type(exc).__name__, attempts=attempts)
+            with contextlib.suppress(Exception):
+                await (msg.term() if give_up else msg.nak(delay=1))
 
     async def process(self, msg: Msg) -> None:
         """Render every requested format, store the files, then acknowledge."""

@@ -87,8 +87,9 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             make_cors_middleware(settings),
-            error_middleware,
+            # Outside the error middleware, so error responses are counted too.
             metrics_middleware,
+            error_middleware,
             make_rate_limit_middleware(settings),
             make_auth_middleware(settings),
         ],

@@ -58,6 +58,11 @@ def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any
     return events
 
 
+async def _read_state(gw: Gateway, job_id: str) -> JobState | ExportState | None:
+    # Exports report progress the same way, keyed by their export id.
+    return await gw.stores.get_job(job_id) or await gw.stores.get_export(job_id)
+
+
 def register_socket_handlers(
     sio: socketio.AsyncServer,
     get_gateway: Callable[[], Gateway],
@@ -94,16 +99,16 @@ def register_socket_handlers(
             payload = {"job_id": None, "error": 'subscribe needs {"job_id": "..."}'}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
-        # Exports report progress the same way, keyed by their export id.
-        state: JobState | ExportState | None = await gw.stores.get_job(
-            job_id
-        ) or await gw.stores.get_export(job_id)
+        state = await _read_state(gw, job_id)
         session = await sio.get_session(sid)
         if state is None or state.owner != session.get("owner"):
             payload = {"job_id": job_id, "error": "unknown job", "details": None}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
         await sio.enter_room(sid, room(job_id))
+        # Read again once in the room: an event published before joining (a `complete`
+        # that would otherwise never arrive) is reflected here; later ones come via the room.
+        state = await _read_state(gw, job_id) or state
         for name, payload in state_events(state):
             await sio.emit(name, payload, to=sid)
         return {"ok": True, "job_id": job_id, "status": state.status}

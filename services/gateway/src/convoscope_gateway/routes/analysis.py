@@ -19,6 +19,7 @@ from convoscope_common.messages import (
     AnalysisRequest,
     AnalysisStatus,
     AnalyzeJob,
+    CancelledEvent,
     CancelRequest,
     DrilldownFailed,
     DrilldownRequest,
@@ -69,7 +70,7 @@ async def post_analysis(request: web.Request) -> web.Response:
         raise NotFoundError(
             f"no upload with id {body.file_id!r} (it may have expired); upload the file again"
         )
-    key = cache_key(record.file_hash, body.options)
+    key = cache_key(record.file_hash, body.options, owner=owner)
     job_id = new_id("job")
     now = utcnow()
     state = JobState(
@@ -163,6 +164,11 @@ async def delete_analysis(request: web.Request) -> web.Response:
         state.message = "The analysis was cancelled"
         state.finished_at = state.updated_at = utcnow()
         await gw.stores.put_job(state)
+        # A queued job has no worker to announce it; a running one may announce it again.
+        await gw.nc.publish(
+            names.event_subject(state.job_id, "cancelled"),
+            encode(CancelledEvent(job_id=state.job_id)),
+        )
     else:
         status = "deleted"
         await gw.stores.delete_job(state.job_id)

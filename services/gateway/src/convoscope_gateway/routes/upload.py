@@ -115,7 +115,7 @@ async def get_upload(request: web.Request) -> web.Response:
             file_hash=record.file_hash,
             filename=record.filename,
             metadata=record.metadata,
-            cached_results=await has_results(gw.stores, record.file_hash),
+            cached_results=await has_results(gw.stores, record.file_hash, record.owner),
             created_at=record.created_at,
             expires_at=record.expires_at,
         )

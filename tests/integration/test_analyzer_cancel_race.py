@@ -1,0 +1,130 @@
+"""A cancel that arrives after the analysis's last checkpoint, on a real nats-server:
+the results must not stay cached, and subscribers must not hear `complete`."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+import convoscope_analyzer.worker as worker_module
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.worker import AnalyzerWorker
+from convoscope_common import names
+from convoscope_common.cache import cache_key, delete_results
+from convoscope_common.config import Settings
+from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.provisioning import provision
+from convoscope_common.storage import Stores
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeMetadata:
+    num_delivered: int = 1
+
+
+@dataclass
+class FakeMsg:
+    data: bytes
+    metadata: FakeMetadata = field(default_factory=FakeMetadata)
+    settled: list[str] = field(default_factory=list)
+
+    async def ack(self) -> None:
+        self.settled.append("ack")
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.settled.append("nak")
+
+    async def in_progress(self) -> None:
+        pass
+
+
+@dataclass
+class Ctx:
+    nc: NATS
+    js: JetStreamContext
+    settings: Settings = field(default_factory=Settings)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _corpus() -> Corpus:
+    turns = [("user", "How do I sort a list in Python?"), ("assistant", "Use sorted(items).")]
+    messages = [
+        Message(id=f"m{i}", role=role, text=text, created_at=T0 + timedelta(minutes=i))
+        for i, (role, text) in enumerate(turns)
+    ]
+    return Corpus(conversations=[Conversation(id="c1", created_at=T0, messages=messages)])
+
+
+async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_complete(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    await stores.corpora.put("corpus", encode_corpus(_corpus()))
+    options = AnalysisOptions()
+    key = cache_key("sha256:00", options)
+    now = datetime.now(UTC)
+    await stores.put_job(
+        JobState(job_id="job_race", file_id="f", cache_key=key, created_at=now, updated_at=now)
+    )
+    job = AnalyzeJob(
+        job_id="job_race", file_id="f", file_hash="sha256:00", corpus_object="corpus",
+        options=options, cache_key=key, submitted_at=now,
+    )  # fmt: skip
+
+    # The pipeline has passed its last checkpoint and waits for the test to cancel the job.
+    pipeline_done = threading.Event()
+    real_pipeline = worker_module.run_pipeline
+
+    def pipeline_then_wait(*args: Any, **kwargs: Any) -> Any:
+        output = real_pipeline(*args, **kwargs)
+        pipeline_done.wait(timeout=30)
+        return output
+
+    monkeypatch.setattr(worker_module, "run_pipeline", pipeline_then_wait)
+    heard: list[str] = []
+
+    async def on_event(msg: Any) -> None:
+        heard.append(msg.subject.rsplit(".", 1)[-1])
+
+    sub = await nc.subscribe(f"{names.PREFIX}.events.job_race.*", cb=on_event)
+    worker = AnalyzerWorker(cast(Any, Ctx(nc=nc, js=js)), stores, PrivacyConfig())
+    msg = FakeMsg(encode(job))
+    task = asyncio.create_task(worker.process(cast(Any, msg)))
+    for _ in range(200):  # until the job is running
+        state = await stores.get_job("job_race")
+        if state is not None and state.status == "processing":
+            break
+        await asyncio.sleep(0.05)
+
+    # What DELETE /api/analysis/{job_id} does to a processing job.
+    await stores.mark_cancelled("job_race")
+    state = await stores.get_job("job_race")
+    assert state is not None
+    state.status = "cancelled"
+    await stores.put_job(state)
+    await delete_results(stores, key)
+    pipeline_done.set()
+    await asyncio.wait_for(task, 30)
+    await nc.flush()
+    await asyncio.sleep(0.1)
+    await sub.unsubscribe()
+
+    assert msg.settled == ["ack"]
+    final = await stores.get_job("job_race")
+    assert final is not None and final.status == "cancelled"
+    assert await stores.get_result_index(key) is None
+    assert not await stores.object_exists(stores.results_data, key)
+    assert "complete" not in heard, heard
