@@ -96,3 +96,38 @@ def test_corpus_round_trips_through_msgpack() -> None:
 def test_settings_are_immutable() -> None:
     with pytest.raises(AttributeError):
         Settings().port = 1  # type: ignore[misc]
+
+
+def test_cache_key_changes_with_the_redaction_settings() -> None:
+    from convoscope_common.cache import privacy_fingerprint
+
+    default = privacy_fingerprint(Settings())
+    assert privacy_fingerprint(Settings()) == default
+    for changed in (
+        Settings(privacy_operators="email=keep"),
+        Settings(pseudonym_secret="another-deployment-secret"),
+        Settings(privacy_detect_names=False),
+        Settings(privacy_default_region="GB"),
+    ):
+        assert privacy_fingerprint(changed) != default
+    assert "another-deployment-secret" not in privacy_fingerprint(
+        Settings(pseudonym_secret="another-deployment-secret")
+    )
+    options = AnalysisOptions()
+    assert cache_key("sha256:abc", options, privacy=default) != cache_key(
+        "sha256:abc", options, privacy=privacy_fingerprint(Settings(privacy_operators="ip=keep"))
+    )
+
+
+def test_a_service_with_a_bad_setting_exits_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from convoscope_common.runtime import run_service
+
+    async def never_started(_ctx: object) -> None:
+        raise AssertionError("the service must not start")
+
+    monkeypatch.setenv("CONVOSCOPE_JOB_TIMEOUT", "ten minutes")
+    assert run_service("ingest", never_started) == 2  # type: ignore[arg-type]
+    err = capsys.readouterr().err
+    assert "invalid configuration" in err and "CONVOSCOPE_JOB_TIMEOUT" in err

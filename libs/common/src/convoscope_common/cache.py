@@ -16,6 +16,7 @@ import msgspec
 from nats.js.errors import NoKeysError
 
 from convoscope_common.clock import utcnow
+from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import AnalysisOptions, ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
@@ -38,15 +39,32 @@ def _key_prefix(file_hash: str, owner: str | None) -> str:
     return prefix if owner is None else f"{prefix}{owner}."
 
 
+def privacy_fingerprint(settings: Settings) -> str:
+    """A digest of the redaction settings, so results redacted otherwise are never reused."""
+    material = msgspec.json.encode(
+        {
+            "operators": settings.privacy_operators,
+            "secret": hashlib.sha256(settings.pseudonym_secret.encode()).hexdigest(),
+            "names": settings.privacy_detect_names,
+            "region": settings.privacy_default_region,
+        }
+    )
+    return hashlib.sha256(material).hexdigest()[:16]
+
+
 def cache_key(
     file_hash: str,
     options: AnalysisOptions,
     engine_version: str = ENGINE_VERSION,
     owner: str | None = None,
+    privacy: str = "",
 ) -> str:
-    """The results key for this file, these options, this engine and this owner."""
+    """The results key for this file, these options, this engine, this owner and these
+    redaction settings (``privacy``: :func:`privacy_fingerprint`)."""
     relevant = {name: getattr(options, name) for name in _RESULT_OPTIONS}
-    material = msgspec.json.encode({"options": relevant, "engine": engine_version})
+    material = msgspec.json.encode(
+        {"options": relevant, "engine": engine_version, "privacy": privacy}
+    )
     digest = hashlib.sha256(material).hexdigest()[:32]
     return f"{_key_prefix(file_hash, owner)}{digest}"
 

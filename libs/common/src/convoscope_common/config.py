@@ -27,7 +27,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     api_keys: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600
     allow_include_pii: bool = False
+    # Privacy (the analyzer redacts with these; the gateway keys the cache on them).
     pseudonym_secret: str = ""
+    privacy_operators: str = ""
+    privacy_detect_names: bool = True
+    privacy_default_region: str = "US"
     log_level: str = "INFO"
     log_format: str = "auto"  # auto | json | console
     ingest_timeout: float = 120.0
@@ -40,6 +44,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_json_depth: int = 64
     topic_taxonomy: str = ""  # path of a taxonomy file (JSON or TOML)
     topic_taxonomy_mode: str = "extend"  # extend | replace the default taxonomy
+
+
+class ConfigurationError(ValueError):
+    """A setting has a value the service cannot run with; the message names it."""
 
 
 _ENV_PREFIX = "CONVOSCOPE_"
@@ -60,7 +68,7 @@ def _convert(raw: str, default: object) -> object:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment; unknown variables are ignored.
 
-    Raises ``ValueError`` naming the variable when a value cannot be converted.
+    Raises :class:`ConfigurationError` naming the variable when a value cannot be converted.
     """
     env = os.environ if env is None else env
     defaults = Settings()
@@ -71,7 +79,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             try:
                 values[field.name] = _convert(env[key], getattr(defaults, field.name))
             except ValueError as exc:
-                raise ValueError(f"{key}: cannot use {env[key]!r}: {exc}") from None
+                raise ConfigurationError(f"{key}: cannot use {env[key]!r}: {exc}") from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
     return msgspec.structs.replace(defaults, **values)

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from nats.js import JetStreamContext
 
 from convoscope_common import names
 from convoscope_common.bus import nats_connection
-from convoscope_common.config import Settings, load_settings
+from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.logs import configure_logging, get_logger
 from convoscope_common.messages import Heartbeat, encode
 from convoscope_common.metrics import serve_metrics
@@ -50,9 +51,10 @@ async def _heartbeat(ctx: ServiceContext) -> None:
             await asyncio.wait_for(ctx.stopping.wait(), ctx.settings.heartbeat_interval)
 
 
-async def serve(service: str, body: Callable[[ServiceContext], Awaitable[None]]) -> None:
+async def serve(
+    service: str, body: Callable[[ServiceContext], Awaitable[None]], settings: Settings
+) -> None:
     """Run ``body`` with a connected, provisioned context until a stop signal."""
-    settings = load_settings()
     configure_logging(service, settings.log_level, settings.log_format)
     serve_metrics(settings.metrics_port, settings.host)
     # Replicas must be told apart (health sums their active jobs): default to the host name.
@@ -75,7 +77,23 @@ async def serve(service: str, body: Callable[[ServiceContext], Awaitable[None]])
             log.info("service_stopping", instance=instance)
 
 
-def run_service(service: str, body: Callable[[ServiceContext], Awaitable[None]]) -> int:
-    """Entry point helper for ``python -m convoscope_<service>``."""
-    asyncio.run(serve(service, body))
+def run_service(
+    service: str,
+    body: Callable[[ServiceContext], Awaitable[None]],
+    check: Callable[[Settings], object] | None = None,
+) -> int:
+    """Entry point helper for ``python -m convoscope_<service>``.
+
+    ``check(settings)`` validates service-specific configuration before anything
+    connects. Returns 2, with one clear line on stderr, when the configuration is
+    unusable (:class:`ConfigurationError`).
+    """
+    try:
+        settings = load_settings()
+        if check is not None:
+            check(settings)
+        asyncio.run(serve(service, body, settings))
+    except ConfigurationError as exc:
+        print(f"convoscope-{service}: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     return 0

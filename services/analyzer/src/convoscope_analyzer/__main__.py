@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from convoscope_analyzer.worker import run
+from convoscope_analyzer.worker import load_job_config, run
 from convoscope_common.runtime import run_service
 
 
 def main() -> int:
     """Start the analyzer worker until SIGTERM / SIGINT."""
-    return run_service("analyzer", run)
+    return run_service("analyzer", run, check=load_job_config)
 
 
 if __name__ == "__main__":

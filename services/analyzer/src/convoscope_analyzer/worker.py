@@ -21,12 +21,19 @@ from nats.js import JetStreamContext
 from nats.js.errors import FetchTimeoutError
 
 from convoscope_analyzer.drilldown_service import make_handler
-from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, load_taxonomy, warm_up
+from convoscope_analyzer.engine import (
+    ProgressUpdate,
+    Taxonomy,
+    TaxonomyError,
+    load_taxonomy,
+    warm_up,
+)
 from convoscope_analyzer.pipeline import run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig, privacy_config_from_env
+from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
 from convoscope_common import names
 from convoscope_common.cache import delete_results, evict_lru
 from convoscope_common.clock import utcnow
+from convoscope_common.config import ConfigurationError, Settings
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
@@ -164,7 +171,7 @@ class AnalyzerWorker:
         self.slots = asyncio.Semaphore(self.settings.max_concurrent_jobs)
         self.running: dict[str, RunningJob] = {}
         self.tasks: set[asyncio.Task[None]] = set()
-        self._state_lock: dict[str, asyncio.Lock] = {}
+        self._state_locks: dict[str, asyncio.Lock] = {}
 
     # --- the pull loop ------------------------------------------------------------
 
@@ -249,6 +256,12 @@ class AnalyzerWorker:
     async def process(self, msg: Msg) -> None:
         """Run one job message to a final state, then acknowledge it."""
         job = analyze_job_decoder.decode(msg.data)
+        try:
+            await self._process(msg, job)
+        finally:
+            self._state_locks.pop(job.job_id, None)
+
+    async def _process(self, msg: Msg, job: AnalyzeJob) -> None:
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, file_id=job.file_id):
             attempts = msg.metadata.num_delivered or 1
             if attempts > 1:
@@ -472,7 +485,7 @@ class AnalyzerWorker:
 
     async def _write_state(self, state: JobState) -> bool:
         """Write the job's state unless it was deleted or cancelled meanwhile; True if written."""
-        lock = self._state_lock.setdefault(state.job_id, asyncio.Lock())
+        lock = self._state_locks.setdefault(state.job_id, asyncio.Lock())
         async with lock:
             current = await self.stores.get_job(state.job_id)
             if current is None:
@@ -515,16 +528,26 @@ class AnalyzerWorker:
         log.warning("job_failed_final", code=error.code)
 
 
+def load_job_config(settings: Settings) -> tuple[PrivacyConfig, Taxonomy | None]:
+    """The redaction settings and topic taxonomy, or :class:`ConfigurationError`."""
+    try:
+        privacy = privacy_config_from_env(os.environ)
+        taxonomy = None
+        if settings.topic_taxonomy:
+            mode = "replace" if settings.topic_taxonomy_mode == "replace" else "extend"
+            taxonomy = load_taxonomy(settings.topic_taxonomy, mode)
+    except (PrivacyConfigError, TaxonomyError) as exc:
+        raise ConfigurationError(str(exc)) from None
+    return privacy, taxonomy
+
+
 async def run(ctx: ServiceContext) -> None:
     """The analyzer service body."""
+    privacy, taxonomy = load_job_config(ctx.settings)
     stores = await Stores.open(ctx.js)
-    taxonomy = None
-    if ctx.settings.topic_taxonomy:
-        mode = "replace" if ctx.settings.topic_taxonomy_mode == "replace" else "extend"
-        taxonomy = load_taxonomy(ctx.settings.topic_taxonomy, mode)
     # Load scikit-learn and the VADER lexicon before the first job, not during it.
     await asyncio.to_thread(warm_up)
-    worker = AnalyzerWorker(ctx, stores, privacy_config_from_env(os.environ), taxonomy)
+    worker = AnalyzerWorker(ctx, stores, privacy, taxonomy)
     ctx.active_jobs = lambda: len(worker.running)
     drill = await ctx.nc.subscribe(
         names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)

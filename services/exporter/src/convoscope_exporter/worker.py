@@ -49,6 +49,10 @@ RENDER_SECONDS = Histogram(
 )
 
 
+class ExportDeletedError(Exception):
+    """The export's record disappeared while it rendered (its job was deleted)."""
+
+
 class ExporterWorker:
     """Renders one export at a time per replica (rendering is CPU-bound)."""
 
@@ -56,6 +60,8 @@ class ExporterWorker:
         self.ctx = ctx
         self.stores = stores
         self.active = 0
+        # Object names written for the export in progress (one export at a time).
+        self._written: list[str] = []
 
     async def run(self) -> None:
         sub = await self.ctx.js.pull_subscribe_bind(
@@ -99,6 +105,7 @@ class ExporterWorker:
                 await msg.ack()
                 return
             self.active += 1
+            self._written = []
             keepalive = asyncio.create_task(self._keep_alive(msg))
             started = time.perf_counter()
             try:
@@ -120,6 +127,11 @@ class ExporterWorker:
                     files=len(state.files),
                     seconds=round(time.perf_counter() - started, 3),
                 )
+            except ExportDeletedError:
+                # Its job was deleted meanwhile: remove what was written, keep nothing.
+                for name in self._written:
+                    await self.stores.delete_object(self.stores.exports_data, name)
+                log.info("export_dropped_after_delete")
             except InvalidFilterError as exc:
                 await self._fail(
                     state, ErrorInfo(code="invalid_filter", status=422, message=str(exc))
@@ -173,7 +185,9 @@ class ExporterWorker:
                 render_export, fmt, results, corpus, manifest=manifest
             )
             for item in rendered:
-                await self.stores.exports_data.put(f"{job.export_id}/{item.filename}", item.data)
+                name = f"{job.export_id}/{item.filename}"
+                await self.stores.exports_data.put(name, item.data)
+                self._written.append(name)
                 files.append(
                     ExportFile(
                         format=fmt,
@@ -205,13 +219,19 @@ class ExporterWorker:
                 await msg.in_progress()
 
     async def _save(self, state: ExportState) -> None:
+        """Write the export's state, unless the export was deleted with its job."""
+        if await self.stores.get_export(state.export_id) is None:
+            raise ExportDeletedError(state.export_id)
         state.updated_at = utcnow()
         await self.stores.put_export(state)
 
     async def _fail(self, state: ExportState, error: ErrorInfo) -> None:
         state.status = "failed"
         state.error = error
-        await self._save(state)
+        try:
+            await self._save(state)
+        except ExportDeletedError:
+            return  # nobody is left to tell
         await self._publish(
             state.export_id,
             "error",

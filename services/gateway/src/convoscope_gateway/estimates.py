@@ -2,7 +2,7 @@
 
 Analyzers record the messages-per-second of every job they finish in the
 ``jobs`` bucket (key ``_throughput``); the estimate divides the file's message
-count by that figure, plus the measured fixed cost per job.
+count by that figure, plus a fixed allowance for start-up (loading the corpus).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names
-from convoscope_common.cache import cache_key, delete_results, load_results
+from convoscope_common.cache import cache_key, delete_results, load_results, privacy_fingerprint
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.messages import (
     AnalysisAccepted,
@@ -70,7 +70,9 @@ async def post_analysis(request: web.Request) -> web.Response:
         raise NotFoundError(
             f"no upload with id {body.file_id!r} (it may have expired); upload the file again"
         )
-    key = cache_key(record.file_hash, body.options, owner=owner)
+    key = cache_key(
+        record.file_hash, body.options, owner=owner, privacy=privacy_fingerprint(gw.settings)
+    )
     job_id = new_id("job")
     now = utcnow()
     state = JobState(

@@ -1,0 +1,99 @@
+"""An export whose job is deleted while it renders leaves nothing behind (real nats-server)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+from nats.js import JetStreamContext
+
+import convoscope_exporter.worker as exporter_worker
+from convoscope_common.config import Settings
+from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.messages import ExportJob, ExportOptions, ExportState, encode
+from convoscope_common.provisioning import provision
+from convoscope_common.results import AnalysisResults, encode_results
+from convoscope_common.storage import Stores
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+@dataclass
+class Delivery:
+    num_delivered: int = 1
+
+
+@dataclass
+class Msg:
+    data: bytes
+    metadata: Delivery = field(default_factory=Delivery)
+    settled: list[str] = field(default_factory=list)
+
+    async def ack(self) -> None:
+        self.settled.append("ack")
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.settled.append("nak")
+
+    async def term(self) -> None:
+        self.settled.append("term")
+
+    async def in_progress(self) -> None:
+        pass
+
+
+@dataclass
+class Ctx:
+    nc: Any
+    settings: Settings = field(default_factory=Settings)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def test_export_deleted_while_rendering_is_not_resurrected(
+    js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    corpus = Corpus(
+        conversations=[
+            Conversation(
+                id="c", messages=[Message(id="m", role="user", text="hello", created_at=NOW)]
+            )
+        ]
+    )
+    await stores.results_data.put("key", encode_results(AnalysisResults()))
+    await stores.results_data.put("key.corpus", encode_corpus(corpus))
+    await stores.put_export(
+        ExportState(export_id="export_x", job_id="job_x", created_at=NOW, updated_at=NOW)
+    )
+    original = exporter_worker.render_export
+
+    def render_then_job_deleted(*args: Any, **kwargs: Any) -> Any:
+        rendered = original(*args, **kwargs)
+        # DELETE /api/analysis/{job_id} lands while the files are being rendered.
+        asyncio.run_coroutine_threadsafe(stores.exports.delete("export_x"), loop).result()
+        return rendered
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(exporter_worker, "render_export", render_then_job_deleted)
+    worker = exporter_worker.ExporterWorker(cast(Any, Ctx(nc=js._nc)), stores)
+    job = ExportJob(
+        export_id="export_x",
+        job_id="job_x",
+        file_id="f",
+        corpus_object="key.corpus",
+        results_object="key",
+        formats=["json"],
+        options=ExportOptions(),
+        submitted_at=NOW,
+    )
+    msg = Msg(encode(job))
+    await worker.process(cast(Any, msg))
+
+    assert msg.settled == ["ack"]
+    assert await stores.get_export("export_x") is None
+    assert not await stores.object_exists(stores.exports_data, "export_x/convoscope-job_x.json")
