@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -23,39 +22,11 @@ from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpu
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
+from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeMetadata:
-    num_delivered: int = 1
-
-
-@dataclass
-class FakeMsg:
-    data: bytes
-    metadata: FakeMetadata = field(default_factory=FakeMetadata)
-    settled: list[str] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.settled.append("ack")
-
-    async def nak(self, delay: float | None = None) -> None:
-        self.settled.append("nak")
-
-    async def in_progress(self) -> None:
-        pass
-
-
-@dataclass
-class Ctx:
-    nc: NATS
-    js: JetStreamContext
-    settings: Settings = field(default_factory=Settings)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def _corpus() -> Corpus:
@@ -100,7 +71,7 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
         heard.append(msg.subject.rsplit(".", 1)[-1])
 
     sub = await nc.subscribe(f"{names.PREFIX}.events.job_race.*", cb=on_event)
-    worker = AnalyzerWorker(cast(Any, Ctx(nc=nc, js=js)), stores, PrivacyConfig())
+    worker = AnalyzerWorker(cast(Any, FakeCtx(nc=nc, js=js)), stores, PrivacyConfig())
     msg = FakeMsg(encode(job))
     task = asyncio.create_task(worker.process(cast(Any, msg)))
     for _ in range(200):  # until the job is running

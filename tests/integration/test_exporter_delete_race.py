@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -17,40 +16,10 @@ from convoscope_common.messages import ExportJob, ExportOptions, ExportState, en
 from convoscope_common.provisioning import provision
 from convoscope_common.results import AnalysisResults, encode_results
 from convoscope_common.storage import Stores
+from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-
-
-@dataclass
-class Delivery:
-    num_delivered: int = 1
-
-
-@dataclass
-class Msg:
-    data: bytes
-    metadata: Delivery = field(default_factory=Delivery)
-    settled: list[str] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.settled.append("ack")
-
-    async def nak(self, delay: float | None = None) -> None:
-        self.settled.append("nak")
-
-    async def term(self) -> None:
-        self.settled.append("term")
-
-    async def in_progress(self) -> None:
-        pass
-
-
-@dataclass
-class Ctx:
-    nc: Any
-    settings: Settings = field(default_factory=Settings)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 async def test_export_deleted_while_rendering_is_not_resurrected(
@@ -80,7 +49,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
 
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(exporter_worker, "render_export", render_then_job_deleted)
-    worker = exporter_worker.ExporterWorker(cast(Any, Ctx(nc=js._nc)), stores)
+    worker = exporter_worker.ExporterWorker(cast(Any, FakeCtx(nc=js._nc)), stores)
     job = ExportJob(
         export_id="export_x",
         job_id="job_x",
@@ -91,7 +60,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
         options=ExportOptions(),
         submitted_at=NOW,
     )
-    msg = Msg(encode(job))
+    msg = FakeMsg(encode(job))
     await worker.process(cast(Any, msg))
 
     assert msg.settled == ["ack"]

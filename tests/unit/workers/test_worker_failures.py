@@ -2,48 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.worker import AnalyzerWorker
-from convoscope_common.config import Settings
 from convoscope_exporter.worker import ExporterWorker
-
-
-@dataclass
-class FakeMetadata:
-    num_delivered: int = 1
-
-
-@dataclass
-class FakeMsg:
-    """Records how a worker settled a JetStream message."""
-
-    data: bytes
-    metadata: FakeMetadata = field(default_factory=FakeMetadata)
-    settled: list[str] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.settled.append("ack")
-
-    async def nak(self, delay: float | None = None) -> None:
-        self.settled.append("nak")
-
-    async def term(self) -> None:
-        self.settled.append("term")
-
-    async def in_progress(self) -> None:
-        pass
-
-
-@dataclass
-class FakeCtx:
-    settings: Settings = field(default_factory=Settings)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    js: Any = None
-    nc: Any = None
+from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
 
 
 async def test_an_undecodable_analysis_job_is_terminated_not_redelivered_forever() -> None:
