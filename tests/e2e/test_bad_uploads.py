@@ -6,6 +6,7 @@ here each file goes through the real gateway and ingest service.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -16,7 +17,10 @@ from tests.e2e.helpers import DATA, REPO, upload
 
 MALFORMED = REPO / "tests" / "malformed"
 # A small upload limit, so the streaming 413 test sends little.
-STACK_ENV = {"CONVOSCOPE_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024)}
+STACK_ENV = {
+    "CONVOSCOPE_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
+    "CONVOSCOPE_UPLOAD_TIMEOUT": "2",
+}
 EXPECTED: dict[str, dict[str, object]] = json.loads((MALFORMED / "expected.json").read_text())
 
 
@@ -91,3 +95,18 @@ async def test_upload_request_errors(
     async with http.post("/api/upload", **kwargs) as resp:
         assert resp.status == status
         assert (await resp.json())["error"] == code
+
+
+async def test_an_upload_that_trickles_in_too_slowly_gets_408(http: aiohttp.ClientSession) -> None:
+    async def trickle():  # type: ignore[no-untyped-def]
+        for _ in range(8):  # 8 x 0.5 s, over this stack's 2 s upload timeout
+            yield b"[" if _ == 0 else b" "
+            await asyncio.sleep(0.5)
+
+    form = aiohttp.FormData()
+    form.add_field("file", trickle(), filename="slow.json", content_type="application/json")
+    async with http.post("/api/upload", data=form) as resp:
+        assert resp.status == 408
+        body = await resp.json()
+    assert body["error"] == "request_timeout"
+    assert "2 s" in body["message"]

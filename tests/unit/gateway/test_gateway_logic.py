@@ -97,3 +97,27 @@ def test_bus_events_become_the_seed_payloads() -> None:
         "message": "m",
         "insights": ["Found 3 topics"],
     }
+
+
+def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
+    from datetime import timedelta
+
+    from convoscope_common.clock import utcnow
+    from convoscope_common.messages import FileMetadata, FileRecord
+    from convoscope_gateway.routes.upload import _fresh
+
+    def record(expires_in: timedelta) -> FileRecord:
+        now = utcnow()
+        return FileRecord(
+            file_id="f",
+            file_hash="sha256:x",
+            upload_object="x",
+            corpus_object="x.v1",
+            metadata=FileMetadata(size=1, conversations=1, messages=1),
+            created_at=now,
+            expires_at=now + expires_in,
+        )
+
+    day = 24 * 3600.0
+    assert _fresh(record(timedelta(hours=20)), day)
+    assert not _fresh(record(timedelta(hours=2)), day)

@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: str = "INFO"
     log_format: str = "auto"  # auto | json | console
     ingest_timeout: float = 120.0
+    upload_timeout: float = 600.0  # seconds an upload body may take to arrive
     ack_wait: float = 30.0
     export_wait: float = 5.0  # seconds POST /api/export waits before answering 202
     max_attempts: int = 3

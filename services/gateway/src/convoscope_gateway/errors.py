@@ -47,6 +47,10 @@ class NotFoundError(ApiError):
     status, code = 404, "not_found"
 
 
+class RequestTimeoutError(ApiError):
+    status, code = 408, "request_timeout"
+
+
 class ConflictError(ApiError):
     status, code = 409, "conflict"
 
@@ -90,6 +94,7 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     410: "Gone",
     413: "Payload Too Large",

@@ -59,6 +59,7 @@ ERROR_STATUSES: dict[int, str] = {
     401: "An API key is required or the key is not valid.",
     403: "The operation is not allowed on this server.",
     404: "No such resource for this caller (it may have expired).",
+    408: "The upload did not arrive within CONVOSCOPE_UPLOAD_TIMEOUT.",
     409: "The resource is not in a state that allows this operation.",
     410: "The data behind the resource has expired.",
     413: "The body or the uploaded file is larger than the server allows.",
@@ -152,7 +153,7 @@ def _operations() -> tuple[Operation, ...]:
             "Upload a conversation export; returns its id, hash and metadata.",
             "upload",
             {200: ("Parsed (or already uploaded by this caller).", _json("UploadResponse"))},
-            (400, 404, 413, 415, 422, 503, *_GUARDED),
+            (400, 404, 408, 413, 415, 422, 503, *_GUARDED),
             request_body=_UPLOAD_BODY,
         ),
         Operation(

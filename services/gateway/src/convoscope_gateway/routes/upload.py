@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 
@@ -23,7 +24,12 @@ from convoscope_common.messages import (
 )
 from convoscope_common.metrics import Counter
 from convoscope_gateway.auth import owner_of
-from convoscope_gateway.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from convoscope_gateway.errors import (
+    NotFoundError,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    UpstreamError,
+)
 from convoscope_gateway.jsonio import json_response
 from convoscope_gateway.state import GATEWAY
 from convoscope_gateway.uploads import receive_upload
@@ -38,25 +44,41 @@ def file_id_for(sha256_hex: str, owner: str | None) -> str:
     return "f_" + hashlib.sha256(f"{owner}:{sha256_hex}".encode()).hexdigest()[:32]
 
 
+def _fresh(record: FileRecord, ttl: float) -> bool:
+    """Reuse a record only while more than half its lifetime is left: a re-upload of an
+    old file is stored and parsed again, so its file id lives a full TTL."""
+    if record.expires_at is None:
+        return True
+    return record.expires_at - utcnow() > timedelta(seconds=ttl / 2)
+
+
 async def post_upload(request: web.Request) -> web.Response:
     """Store the bytes once per hash, ask ingest for metadata, return it."""
     gw = request.app[GATEWAY]
     owner = owner_of(request)
-    upload = await receive_upload(request, gw.settings.max_upload_bytes)
+    try:
+        async with asyncio.timeout(gw.settings.upload_timeout):
+            upload = await receive_upload(request, gw.settings.max_upload_bytes)
+    except TimeoutError:
+        raise RequestTimeoutError(
+            f"the upload did not arrive within {gw.settings.upload_timeout:g} s; try again"
+        ) from None
     try:
         file_id = file_id_for(upload.sha256, owner)
         file_hash = f"sha256:{upload.sha256}"
         existing = await gw.stores.get_file(file_id)
-        if existing is not None and await gw.stores.object_exists(
-            gw.stores.corpora, existing.corpus_object
+        if (
+            existing is not None
+            and _fresh(existing, gw.settings.upload_ttl)
+            and await gw.stores.object_exists(gw.stores.corpora, existing.corpus_object)
         ):
             UPLOADS.labels(outcome="deduplicated").inc()
             return json_response(
                 UploadResponse(file_id=file_id, file_hash=file_hash, metadata=existing.metadata)
             )
+        # Stored again even when present: a new write restarts the object's TTL.
         upload_object = upload.sha256
-        if not await gw.stores.object_exists(gw.stores.uploads, upload_object):
-            await gw.stores.uploads.put(upload_object, upload.file)
+        await gw.stores.uploads.put(upload_object, upload.file)
     finally:
         upload.file.close()
     request_msg = ParseRequest(
