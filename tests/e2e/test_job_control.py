@@ -148,6 +148,15 @@ async def test_export_and_analysis_errors_are_clear(http: aiohttp.ClientSession)
         {"job_id": done["job_id"], "formats": ["csv"], "options": {"filter": {"colour": "red"}}},
     )
     assert status == 422, body
+    status, body = await post(
+        "/api/export",
+        {
+            "job_id": done["job_id"],
+            "formats": ["csv"],
+            "options": {"filter": {"date_from": "2026-06-01", "date_to": "2026-01-01"}},
+        },
+    )
+    assert status == 422 and "date_from is after" in body["message"]
 
 
 async def test_drilldown_traces_aggregates_to_ids(http: aiohttp.ClientSession) -> None:

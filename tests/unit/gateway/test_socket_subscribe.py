@@ -29,6 +29,9 @@ class FakeSio:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.joined: list[tuple[str, str]] = []
 
+    def on(self, name: str, fn: Callable[..., Awaitable[Any]]) -> None:
+        self.handlers[name] = fn
+
     def event(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         self.handlers[fn.__name__] = fn
         return fn

@@ -11,12 +11,12 @@ JSON with the seed's field names.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 
-from convoscope_common.results import AnalysisResults
+from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
 
 MESSAGES_VERSION = 1
 
@@ -247,9 +247,70 @@ class CancelRequest(msgspec.Struct, kw_only=True):
 # --- exports -------------------------------------------------------------------
 
 
+FILTER_ROLES: tuple[str, ...] = ("user", "assistant")
+MAX_FILTER_VALUES = 10_000
+
+
+class ExportFilter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """What to include in an export; every field is optional, empty means "no restriction".
+
+    Conversation-level: ``topics`` (topic ids), ``models``, ``sentiment`` (the
+    conversation's label), ``conversation_ids``; message-level: the inclusive date range
+    (in the analysis timezone) and ``roles``.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    topics: list[str] = []
+    roles: list[str] = []
+    models: list[str] = []
+    sentiment: list[str] = []
+    conversation_ids: list[str] = []
+
+    def is_empty(self) -> bool:
+        """True when the filter restricts nothing."""
+        return not (
+            self.date_from
+            or self.date_to
+            or self.topics
+            or self.roles
+            or self.models
+            or self.sentiment
+            or self.conversation_ids
+        )
+
+    def has_message_criteria(self) -> bool:
+        """True when the filter selects messages inside conversations (dates or roles)."""
+        return bool(self.date_from or self.date_to or self.roles)
+
+
+def export_filter_problem(flt: ExportFilter) -> str | None:
+    """What is wrong with a well-typed filter, as a sentence, or None when it is usable."""
+    for name in ("topics", "roles", "models", "sentiment", "conversation_ids"):
+        values: list[str] = getattr(flt, name)
+        if len(values) > MAX_FILTER_VALUES:
+            return f"filter.{name} lists more than {MAX_FILTER_VALUES} values"
+        if any(not value for value in values):
+            return f"filter.{name} contains an empty value"
+    bad_roles = sorted(set(flt.roles) - set(FILTER_ROLES))
+    if bad_roles:
+        return (
+            f"filter.roles: unknown role(s) {', '.join(bad_roles)}; use {' or '.join(FILTER_ROLES)}"
+        )
+    bad_labels = sorted(set(flt.sentiment) - set(SENTIMENT_LABELS))
+    if bad_labels:
+        return (
+            f"filter.sentiment: unknown label(s) {', '.join(bad_labels)}; "
+            f"use {', '.join(SENTIMENT_LABELS)}"
+        )
+    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+        return "filter.date_from is after filter.date_to"
+    return None
+
+
 class ExportOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     include_pii: bool = False
-    filter: dict[str, object] = {}
+    filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
 
 
 class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -48,11 +48,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 import msgspec
 
 from convoscope_common.corpus import Conversation, Corpus, Message
+from convoscope_common.messages import ExportFilter, export_filter_problem
 from convoscope_common.results import (
     FAILURE_TYPES,
     SENTIMENT_LABELS,
@@ -122,40 +123,8 @@ NOT_RECOMPUTED: tuple[str, ...] = (
 )
 
 
-class ExportFilter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """What to include in an export; every field is optional, empty means "no restriction"."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    topics: list[str] = []
-    roles: list[str] = []
-    models: list[str] = []
-    sentiment: list[str] = []
-    conversation_ids: list[str] = []
-
-    def is_empty(self) -> bool:
-        """True when the filter restricts nothing."""
-        return not (
-            self.date_from
-            or self.date_to
-            or self.topics
-            or self.roles
-            or self.models
-            or self.sentiment
-            or self.conversation_ids
-        )
-
-    def has_message_criteria(self) -> bool:
-        """True when the filter selects messages inside conversations (dates or roles)."""
-        return bool(self.date_from or self.date_to or self.roles)
-
-
-_filter_decoder = msgspec.json.Decoder(ExportFilter)
-_MAX_LIST = 10_000
-
-
-def parse_filter(raw: dict[str, object] | None) -> ExportFilter:
-    """Validate the API's ``options.filter`` object.
+def parse_filter(raw: dict[str, object] | ExportFilter | None) -> ExportFilter:
+    """Validate the API's ``options.filter`` (a raw object or an already typed filter).
 
     Raises :class:`InvalidFilterError` with a message a user can act on for unknown
     keys, wrong types, bad ISO dates, an inverted date range, unknown roles or
@@ -163,31 +132,18 @@ def parse_filter(raw: dict[str, object] | None) -> ExportFilter:
     """
     if raw is None:
         return ExportFilter()
-    if not isinstance(raw, dict):
+    if isinstance(raw, ExportFilter):
+        flt = raw
+    elif not isinstance(raw, dict):
         raise InvalidFilterError("filter must be a JSON object")
-    try:
-        flt = msgspec.convert(raw, ExportFilter, strict=False)
-    except msgspec.ValidationError as exc:
-        raise InvalidFilterError(f"invalid filter: {exc}") from None
-    for name in ("topics", "roles", "models", "sentiment", "conversation_ids"):
-        values: list[str] = getattr(flt, name)
-        if len(values) > _MAX_LIST:
-            raise InvalidFilterError(f"filter.{name} lists more than {_MAX_LIST} values")
-        if any(not value for value in values):
-            raise InvalidFilterError(f"filter.{name} contains an empty value")
-    bad_roles = sorted(set(flt.roles) - set(ROLES))
-    if bad_roles:
-        raise InvalidFilterError(
-            f"filter.roles: unknown role(s) {', '.join(bad_roles)}; use {' or '.join(ROLES)}"
-        )
-    bad_labels = sorted(set(flt.sentiment) - set(SENTIMENT_LABELS))
-    if bad_labels:
-        raise InvalidFilterError(
-            f"filter.sentiment: unknown label(s) {', '.join(bad_labels)}; "
-            f"use {', '.join(SENTIMENT_LABELS)}"
-        )
-    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
-        raise InvalidFilterError("filter.date_from is after filter.date_to")
+    else:
+        try:
+            flt = msgspec.convert(raw, ExportFilter, strict=False)
+        except msgspec.ValidationError as exc:
+            raise InvalidFilterError(f"invalid filter: {exc}") from None
+    problem = export_filter_problem(flt)
+    if problem is not None:
+        raise InvalidFilterError(problem)
     return flt
 
 

@@ -14,7 +14,7 @@ import math
 import time
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from convoscope_common.config import Settings
 from convoscope_gateway.errors import RateLimitedError, UnauthorizedError
@@ -57,7 +57,7 @@ def owner_of(request: web.Request) -> str | None:
     return request.get(OWNER)
 
 
-def make_auth_middleware(settings: Settings) -> web.middleware:  # type: ignore[valid-type]
+def make_auth_middleware(settings: Settings) -> Middleware:
     """Require a key on every non-public route when keys are configured."""
 
     @web.middleware
@@ -92,7 +92,7 @@ class TokenBucket:
         return (1.0 - tokens) / self.rate
 
 
-def make_rate_limit_middleware(settings: Settings) -> web.middleware:  # type: ignore[valid-type]
+def make_rate_limit_middleware(settings: Settings) -> Middleware:
     """429 with Retry-After once a client (API key, else address) exceeds its rate."""
     bucket = TokenBucket(settings.rate_limit_per_minute)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from convoscope_common.config import Settings
 
@@ -11,7 +11,7 @@ _ALLOW_HEADERS = "Content-Type, Authorization, X-API-Key"
 _ALLOW_METHODS = "GET, POST, DELETE, OPTIONS"
 
 
-def make_cors_middleware(settings: Settings) -> web.middleware:  # type: ignore[valid-type]
+def make_cors_middleware(settings: Settings) -> Middleware:
     """Answer preflights and tag responses for allowed origins only."""
     allowed = set(settings.cors_origins)
 

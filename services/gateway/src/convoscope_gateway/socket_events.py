@@ -71,7 +71,6 @@ def register_socket_handlers(
 ) -> None:
     """Attach the event handlers; ``get_gateway()`` returns the running Gateway."""
 
-    @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         key = auth.get("api_key") if isinstance(auth, dict) else None
         key = key or presented_key(
@@ -87,11 +86,9 @@ def register_socket_handlers(
         await sio.save_session(sid, {"owner": owner})
         connections.inc()
 
-    @sio.event
     async def disconnect(sid: str, *_reason: Any) -> None:
         connections.dec()
 
-    @sio.event
     async def subscribe(sid: str, data: Any = None) -> dict[str, Any]:
         gw: Gateway = get_gateway()
         job_id = _job_id(data)
@@ -113,9 +110,12 @@ def register_socket_handlers(
             await sio.emit(name, payload, to=sid)
         return {"ok": True, "job_id": job_id, "status": state.status}
 
-    @sio.event
     async def unsubscribe(sid: str, data: Any = None) -> dict[str, Any]:
         job_id = _job_id(data)
         if job_id is not None:
             await sio.leave_room(sid, room(job_id))
         return {"ok": job_id is not None, "job_id": job_id}
+
+    # Registered by name (the call form keeps the handlers typed).
+    for handler in (connect, disconnect, subscribe, unsubscribe):
+        sio.on(handler.__name__, handler)

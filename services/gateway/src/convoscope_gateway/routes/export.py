@@ -18,6 +18,7 @@ from convoscope_common.messages import (
     ExportResponse,
     ExportState,
     encode,
+    export_filter_problem,
 )
 from convoscope_common.metrics import Counter
 from convoscope_common.storage import ObjectMissingError
@@ -28,6 +29,7 @@ from convoscope_gateway.errors import (
     GoneError,
     NotFoundError,
     UpstreamError,
+    ValidationError,
 )
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.state import GATEWAY, Gateway
@@ -51,6 +53,9 @@ async def post_export(request: web.Request) -> web.Response:
     """Queue an export; answer with the files if it finishes within a few seconds, else 202."""
     gw = request.app[GATEWAY]
     body = await read_json(request, ExportRequest)
+    problem = export_filter_problem(body.options.filter)
+    if problem is not None:
+        raise ValidationError(problem)
     job = await job_for(request, gw, body.job_id)
     if job.status != "complete":
         raise ConflictError(

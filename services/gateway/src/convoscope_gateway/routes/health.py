@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from aiohttp import web
 
@@ -36,7 +37,7 @@ async def get_health(request: web.Request) -> web.Response:
         except Exception:
             connected = False
     expected = {"ingest", "analyzer", "exporter"}
-    status = (
+    status: Literal["healthy", "degraded", "unhealthy"] = (
         "healthy"
         if connected and expected <= set(services)
         else ("degraded" if connected else "unhealthy")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 from datetime import timedelta
+from typing import cast
 
 from aiohttp import web
 from nats.errors import NoRespondersError
@@ -78,7 +80,8 @@ async def post_upload(request: web.Request) -> web.Response:
             )
         # Stored again even when present: a new write restarts the object's TTL.
         upload_object = upload.sha256
-        await gw.stores.uploads.put(upload_object, upload.file)
+        # A spooled temporary file is a binary reader; the object store reads it in chunks.
+        await gw.stores.uploads.put(upload_object, cast(io.BufferedIOBase, upload.file))
     finally:
         upload.file.close()
     request_msg = ParseRequest(
