@@ -112,7 +112,9 @@ class ProgressPublisher:
         self.loop = asyncio.get_running_loop()
         self.last_sent = 0.0
         self.percent = state.progress
-        self.pending: list[str] = []
+        # A throttled update is sent later rather than dropped, so subscribers hear at
+        # least every PROGRESS_INTERVAL while the engine moves.
+        self.trailing: asyncio.TimerHandle | None = None
         self.tasks: set[asyncio.Future[None]] = set()
 
     def __call__(self, update: ProgressUpdate) -> None:
@@ -122,17 +124,22 @@ class ProgressPublisher:
     def _on_update(self, update: ProgressUpdate) -> None:
         percent = round(max(self.percent, min(99.0, update.fraction * 100)), 1)
         self.percent = percent  # progress never goes backwards
-        self.pending.extend(update.new_insights)
         self.state.insights.extend(update.new_insights)
         self.state.progress = percent
         self.state.current_step = update.step
         self.state.message = update.message
-        now = time.monotonic()
-        if update.new_insights or now - self.last_sent >= PROGRESS_INTERVAL:
-            self.last_sent = now
+        wait = PROGRESS_INTERVAL - (time.monotonic() - self.last_sent)
+        if update.new_insights or wait <= 0:
             self.flush()
+        elif self.trailing is None:
+            self.trailing = self.loop.call_later(wait, self.flush)
 
     def flush(self) -> None:
+        """Publish the latest state now (and cancel a pending trailing send)."""
+        if self.trailing is not None:
+            self.trailing.cancel()
+            self.trailing = None
+        self.last_sent = time.monotonic()
         event = ProgressEvent(
             job_id=self.state.job_id,
             progress=self.state.progress,
@@ -140,7 +147,6 @@ class ProgressPublisher:
             message=self.state.message,
             insights=list(self.state.insights),
         )
-        self.pending.clear()
         snapshot = msgspec.structs.replace(
             self.state, updated_at=utcnow(), insights=list(self.state.insights)
         )
@@ -149,6 +155,9 @@ class ProgressPublisher:
         task.add_done_callback(self.tasks.discard)
 
     async def drain(self) -> None:
+        if self.trailing is not None:  # the job is over: no late progress after its end
+            self.trailing.cancel()
+            self.trailing = None
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
 
