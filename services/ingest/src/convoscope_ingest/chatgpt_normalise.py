@@ -143,7 +143,7 @@ def _left_alternatives(
     A sibling is an alternative for a role when it is, or leads through hidden nodes to,
     a visible message of that role; a sibling holding only hidden nodes is none.
     """
-    result: list[set[Role]] = [set()]
+    result: list[set[Role]] = [set()] if path else []  # one entry per node of the path
     seen: set[str] = set(path)  # also guards against parent cycles in damaged exports
     for parent, node_id in pairwise(path):
         roles: set[Role] = set()
