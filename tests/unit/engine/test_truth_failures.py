@@ -7,7 +7,7 @@ message right before it, with the documented type, severity and phrase.
 from convoscope_analyzer.engine import EngineOptions, analyze
 from convoscope_analyzer.engine.failures import detect_conversation_failures
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
-from convoscope_common.corpus import Corpus
+from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult
 
 
 def _conversation(make_conversation):
@@ -79,3 +79,34 @@ def test_complaint_after_the_400_character_window_is_not_a_finding(make_conversa
     [prepared] = prepare_corpus(Corpus(conversations=[conv]), resolve_timezone("UTC"))
     findings = detect_conversation_failures(prepared)
     assert [(f.message_id, f.type) for f in findings] == [("c-m3", "incomplete_response")]
+
+
+def test_complaint_about_a_failed_tool_call_keeps_the_user_evidence() -> None:
+    # A tool error and the user's "wrong tool" are both medium tool_misuse on a1. One
+    # finding per (message, type) is kept, and it must still show the complaint: the user's
+    # turn is the evidence, and the answer it complains about scores 0 for effectiveness.
+    conv = Conversation(
+        id="c",
+        messages=[
+            Message(id="u1", role="user", text="What is the weather in Oslo"),
+            Message(
+                id="a1",
+                role="assistant",
+                text="Let me run the calculator.",
+                tool_results=[ToolResult(name="calc", is_error=True)],
+            ),
+            Message(id="u2", role="user", text="Wrong tool, look at a forecast."),
+            Message(id="a2", role="assistant", text="Rain."),
+        ],
+    )
+    quality = analyze(Corpus(conversations=[conv]), EngineOptions()).quality
+    assert quality is not None
+    [finding] = quality.failures.findings
+    assert (finding.message_id, finding.type, finding.severity) == ("a1", "tool_misuse", "medium")
+    assert (finding.evidence, finding.evidence_message_ids, finding.matched) == (
+        "user_complaint",
+        ["u2"],
+        "wrong tool",
+    )
+    [assessed] = quality.conversations
+    assert assessed.response_effectiveness == 0.0
