@@ -327,13 +327,20 @@ def detect_conversation_failures(item: PreparedConversation) -> list[Failure]:
 
 
 def _dedupe(findings: list[Failure]) -> list[Failure]:
-    """One finding per (message, type): the most severe, first seen on ties."""
+    """One finding per (message, type): the most severe; on ties a user complaint, else
+    the first seen."""
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+
+    # A complaint wins a tie (a tool error and "wrong tool" are both medium tool_misuse):
+    # it names the user's turn, which quality scores as a complaint and drill-down shows.
+    def order(finding: Failure) -> tuple[int, bool]:
+        return rank[finding.severity], finding.evidence != "user_complaint"
+
     best: dict[tuple[str, str], Failure] = {}
     for finding in findings:
         key = (finding.message_id, finding.type)
         old = best.get(key)
-        if old is None or rank[finding.severity] < rank[old.severity]:
+        if old is None or order(finding) < order(old):
             best[key] = finding
     return list(best.values())
 
