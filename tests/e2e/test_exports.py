@@ -63,6 +63,8 @@ async def test_slow_export_answers_202_then_reports_progress_and_files(
     assert accepted["status_url"] == f"/api/export/{accepted['export_id']}"
     await events.client.call("subscribe", {"job_id": accepted["export_id"]}, timeout=10)
     await events.wait_for("complete", timeout=120)
+    progress = events.named("progress")
+    assert progress and {event["job_id"] for event in progress} == {accepted["export_id"]}
     async with http.get(accepted["status_url"]) as resp:
         state = await resp.json()
     assert state["status"] == "complete"

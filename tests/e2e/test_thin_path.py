@@ -8,7 +8,8 @@ import zipfile
 
 import aiohttp
 
-from tests.e2e.helpers import DATA, EventLog, export_files, upload
+from convoscope_stack.stack import Stack
+from tests.e2e.helpers import DATA, EventLog, export_files, metric_value, upload
 
 
 async def test_upload_analyse_watch_export(http: aiohttp.ClientSession, events: EventLog) -> None:
@@ -70,12 +71,28 @@ async def test_upload_analyse_watch_export(http: aiohttp.ClientSession, events: 
     assert len(rows) == summary["messages"]
 
 
-async def test_same_bytes_are_stored_and_parsed_once(http: aiohttp.ClientSession) -> None:
+async def test_same_bytes_are_stored_and_parsed_once(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    ingest_metrics = f"http://127.0.0.1:{stack.metrics_ports['ingest']}/metrics"
+
+    async def counters() -> tuple[float, float]:
+        async with http.get("/metrics") as resp:
+            gateway = await resp.text()
+        async with http.get(ingest_metrics) as resp:
+            ingest = await resp.text()
+        return (
+            metric_value(gateway, "convoscope_uploads_total", 'outcome="deduplicated"'),
+            metric_value(ingest, "convoscope_ingest_parses_total", 'outcome="ok"'),
+        )
+
     data = (DATA / "claude_sample_legacy.json").read_bytes()
     first_status, first = await upload(http, data, "a.json")
+    deduplicated, parsed = await counters()
     second_status, second = await upload(http, data, "b.json")
     assert first_status == second_status == 200
     assert first["file_id"] == second["file_id"]
+    assert await counters() == (deduplicated + 1, parsed)  # served from the record, not parsed
     async with http.get(f"/api/upload/{first['file_id']}") as resp:
         info = await resp.json()
     assert info["metadata"] == first["metadata"]

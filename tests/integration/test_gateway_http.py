@@ -53,3 +53,21 @@ async def test_openapi_document_is_served(client: TestClient) -> None:
     document = await resp.json()
     assert document["openapi"].startswith("3.1")
     assert "/api/upload" in document["paths"]
+
+
+async def test_an_unexpected_error_is_a_json_500_without_a_stack_trace(
+    nats_url: str, js: object
+) -> None:
+    app = create_app(Settings(nats_url=nats_url))
+
+    async def broken(_request: object) -> None:
+        raise RuntimeError("internal detail that must not leak")
+
+    app.router.add_get("/api/broken", broken)
+    async with TestClient(TestServer(app)) as test_client:
+        resp = await test_client.get("/api/broken")
+        assert resp.status == 500
+        text = await resp.text()
+    assert resp.content_type == "application/json"
+    assert "Traceback" not in text and "internal detail" not in text
+    assert "an unexpected error occurred" in text

@@ -36,16 +36,43 @@ async def test_provisioning_is_idempotent_and_applies_changed_settings(
     assert analyzer.config.ack_wait == 12.0
 
 
-async def test_uploads_expire_after_their_ttl_without_any_cron(js: JetStreamContext) -> None:
-    await provision(js, Settings(upload_ttl=1.0))
+@pytest.mark.parametrize(
+    ("settings", "store"),
+    [
+        (Settings(upload_ttl=1.0), "uploads"),
+        (Settings(upload_ttl=1.0), "corpora"),
+        (Settings(export_ttl=1.0), "exports_data"),
+    ],
+)
+async def test_uploads_and_exports_expire_after_their_ttl_without_any_cron(
+    js: JetStreamContext, settings: Settings, store: str
+) -> None:
+    await provision(js, settings)
     stores = await Stores.open(js)
-    await stores.uploads.put("abc", b"raw export bytes")
-    assert await stores.object_exists(stores.uploads, "abc")
+    bucket = getattr(stores, store)
+    await bucket.put("abc", b"raw export bytes")
+    assert await stores.object_exists(bucket, "abc")
     for _ in range(60):  # JetStream's max_age removes it; poll for up to 15 s
-        if not await stores.object_exists(stores.uploads, "abc"):
+        if not await stores.object_exists(bucket, "abc"):
             break
         await asyncio.sleep(0.25)
-    assert not await stores.object_exists(stores.uploads, "abc")
+    assert not await stores.object_exists(bucket, "abc")
+
+
+async def test_estimated_duration_follows_measured_throughput(js: JetStreamContext) -> None:
+    from types import SimpleNamespace
+
+    from convoscope_gateway.estimates import estimate_seconds
+
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    gateway = SimpleNamespace(stores=stores)
+    before = await estimate_seconds(gateway, 10_000)  # type: ignore[arg-type]
+    await record_throughput(stores, messages=10_000, seconds=20.0)  # a slow machine
+    slow = await estimate_seconds(gateway, 10_000)  # type: ignore[arg-type]
+    assert slow == pytest.approx(2.0 + 20.0)
+    assert slow > before
+    assert await estimate_seconds(gateway, 20_000) == pytest.approx(2.0 + 40.0)  # type: ignore[arg-type]
 
 
 async def _cache_entry(stores: Stores, key: str, size_bytes: int, accessed: datetime) -> None:
