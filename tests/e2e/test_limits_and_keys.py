@@ -40,6 +40,11 @@ async def test_api_keys_isolate_owners_and_rate_limit_answers_429(tmp_path: Path
         anon = aiohttp.ClientSession(base_url=stack.url)
         try:
             async with anon.get("/api/health") as resp:
+                assert resp.status == 200  # the only open route
+            for path in ("/metrics", "/api/openapi.json", "/api/healthz"):
+                async with anon.get(path) as resp:
+                    assert resp.status == 401, path
+            async with alice.get("/metrics") as resp:
                 assert resp.status == 200
             status, body = await upload(anon, sample, "c.json")
             assert (status, body["error"]) == (401, "unauthorized")

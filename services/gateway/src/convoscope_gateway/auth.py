@@ -1,6 +1,6 @@
 """Optional API keys and per-client rate limiting.
 
-With ``CONVOSCOPE_API_KEYS`` set, every route but health and metrics needs a
+With ``CONVOSCOPE_API_KEYS`` set, every route but ``/api/health`` needs a
 key (``X-API-Key`` or ``Authorization: Bearer``); files, jobs and exports are
 visible only to the key that created them. Owners are stored as a digest of
 the key, never the key itself.
@@ -21,7 +21,8 @@ from convoscope_gateway.errors import RateLimitedError, UnauthorizedError
 
 # The owner id of the request's API key (None when keys are not configured).
 OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
-PUBLIC_PATHS = ("/api/health", "/metrics", "/api/openapi.json")
+# The only route open without a key (load balancers and orchestrators probe it).
+PUBLIC_PATHS = frozenset({"/api/health"})
 
 
 def owner_digest(key: str) -> str:
@@ -62,7 +63,8 @@ def make_auth_middleware(settings: Settings) -> Middleware:
 
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(PUBLIC_PATHS) or request.path.startswith("/socket.io"):
+        # Socket.IO clients are checked in its connect handler (auth payload or header).
+        if request.path in PUBLIC_PATHS or request.path.startswith("/socket.io/"):
             return await handler(request)
         request[OWNER] = check_key(settings, presented_key(request.headers))
         return await handler(request)
@@ -98,7 +100,7 @@ def make_rate_limit_middleware(settings: Settings) -> Middleware:
 
     @web.middleware
     async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if settings.rate_limit_per_minute <= 0 or request.path.startswith(PUBLIC_PATHS):
+        if settings.rate_limit_per_minute <= 0 or request.path in PUBLIC_PATHS:
             return await handler(request)
         key = presented_key(request.headers)
         client = owner_digest(key) if key else (request.remote or "unknown")

@@ -281,8 +281,7 @@ def _operations() -> tuple[Operation, ...]:
             "Prometheus metrics of this gateway.",
             "health",
             {200: ("Prometheus text exposition.", {"text/plain": {"schema": {"type": "string"}}})},
-            (500,),
-            public=True,
+            _GUARDED,
         ),
         Operation(
             "get",
@@ -291,8 +290,7 @@ def _operations() -> tuple[Operation, ...]:
             "This document.",
             "health",
             {200: ("The OpenAPI 3.1 document.", {"application/json": {"schema": _OBJECT}})},
-            (500,),
-            public=True,
+            _GUARDED,
         ),
     )
 
