@@ -103,6 +103,15 @@ async def test_no_planted_value_survives_anywhere(
             assert TEXT_MARKER in text, f"the redacted message text is missing from {file}"
         _assert_clean(f"{file['format']} export", text)
 
+    # Logs are JSON lines with the job's context.
+    analyzer_lines = [
+        json.loads(line)
+        for line in (stack.log_dir / "analyzer.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert any(
+        entry.get("job_id") == job["job_id"] and entry.get("file_id") for entry in analyzer_lines
+    )
     for log_file in stack.log_dir.glob("*.log"):
         content = log_file.read_text(errors="replace")
         _assert_clean(f"log {log_file.name}", content)
