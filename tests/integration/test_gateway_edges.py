@@ -83,7 +83,9 @@ async def test_error_responses_are_counted_in_the_request_metrics(client: TestCl
     assert resp.status == 404
     resp = await client.get("/api/upload/f_nothing")  # no key: 401
     assert resp.status == 401
-    text = await (await client.get("/metrics")).text()
+    # With API keys configured, /metrics needs one too.
+    assert (await client.get("/metrics")).status == 401
+    text = await (await client.get("/metrics", headers=_as("key-a"))).text()
     counted = [line for line in text.splitlines() if line.startswith("convoscope_http_requests")]
     assert any('route="/api/analysis/{job_id}"' in ln and 'status="404"' in ln for ln in counted)
     assert any('route="/api/upload/{file_id}"' in ln and 'status="401"' in ln for ln in counted)
