@@ -23,8 +23,11 @@ PHONE_PRIORITY = 55
 _DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.\w)"
 )
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_LOCAL_EDGE_BAD = frozenset("._%+-")
+# Brackets occur inside bot addresses ("123+dependabot[bot]@users.noreply.github.com").
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-[]")
+_LOCAL_EDGE_BAD = frozenset("._%+-[]")
+# Mail headers whose "<...@host>" values are message ids, not mailboxes.
+_MESSAGE_ID_HEADER = re.compile(r"(?i)(?:message-id|in-reply-to|references|content-id):")
 # "icon@2x.png" and friends: the "top-level domain" is a file extension.
 _FILE_EXTENSIONS = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff css js mjs ts tsx jsx json lock yaml yml "
@@ -67,6 +70,12 @@ def _mailbox_end(text: str, start: int, at: int, domain: re.Match[str]) -> int |
         and text[end] == ":"
         and (text[end + 1].isalnum() or text[end + 1] in "/~")
     ):
+        return None
+    # "https://publickey@host/..." (Sentry DSNs and other URL user info) is not a mailbox.
+    if text.endswith("://", 0, start):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    if _MESSAGE_ID_HEADER.match(text, line_start):
         return None
     # "scheme://user:password@host": the part before @ is a credential, not a mailbox
     # (but "https://host/u/bob@example.org" has an address in its path).
@@ -118,12 +127,10 @@ def find_phones(text: str, region: str = "US") -> list[Detection]:
             or tuple(len(g) for g in groups) in _NANP_GROUPS
         ):
             spans = _validated_phones(candidate, region)
-        if not spans and not international:
+        if not spans and not international and _national_shape(text, m, groups):
             if located is None:
                 located = located_region_hints(text)
-            if _national_shape(text, m, groups) and _national_elsewhere(
-                text, m, len(groups), region, located
-            ):
+            if _national_elsewhere(text, m, len(groups), region, located):
                 spans = ((0, len(candidate)),)
         for start, end in spans:
             found.append(

@@ -65,6 +65,7 @@ def _region_of_code(digits: str) -> str | None:
             return region
     return None
 
+
 # Tried in this order when nothing in the text names a region, only for numbers with a
 # trunk prefix written in groups. Regions with strict number plans only: Germany's
 # variable-length area codes make almost any 0-led run of 9-12 digits "valid" there, so
