@@ -26,6 +26,10 @@ from convoscope_analyzer.privacy.detectors.secrets import (
     has_long_token,
     has_secret_keyword,
 )
+from convoscope_analyzer.privacy.detectors.spoken_secrets import (
+    find_spoken_passwords,
+    may_hold_spoken_password,
+)
 
 _DIGITS = "0123456789"
 # Seven or more digits close together: the only texts that may hold a phone, card or SSN.
@@ -57,6 +61,8 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
         found += find_known_keys(text)  # every vendor key shape is 20+ token characters
     if has_secret_keyword(lowered):
         found += find_config_secrets(text, lowered)
+    if may_hold_spoken_password(lowered):
+        found += find_spoken_passwords(text, lowered)
     digits = sum(map(text.count, _DIGITS))
     if digits:
         if digits >= _MIN_DIGITS_PHONE_CARD_SSN and _DIGIT_RUN_7.search(text):

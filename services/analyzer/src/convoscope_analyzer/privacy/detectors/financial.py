@@ -62,13 +62,25 @@ def find_cards(text: str) -> list[Detection]:
             if (
                 12 <= len(digits) <= 19
                 and _card_grouping([len(g) for g in groups[:used]])
-                and card_iin_plausible(digits)
+                and (card_iin_plausible(digits) or _card_named_before(text, m.start()))
                 and luhn_valid(digits)
             ):
                 end = m.start() + len(digits) + used - 1
                 found.append(Detection(CREDIT_CARD, m.start(), end, "card", CARD_PRIORITY))
                 break
     return found
+
+
+# A card brand or "card" right before: a Luhn-valid number counts even when its issuer
+# prefix is missing from our table (new ranges, co-branded and private-label cards).
+_CARD_WORD_BEFORE = re.compile(
+    r"(?i)\b(?:card|visa|mastercard|amex|american express|discover|jcb|diners(?: club)?"
+    r"|unionpay|maestro|credit|debit|pan)\b[^\n0-9]{0,12}$"
+)
+
+
+def _card_named_before(text: str, start: int) -> bool:
+    return _CARD_WORD_BEFORE.search(text, max(0, start - 40), start) is not None
 
 
 _IBAN = re.compile(
@@ -112,7 +124,8 @@ def _trim_to(raw: str, length: int) -> str | None:
 _SSN = re.compile(r"[0-9](?<![\w-][0-9])[0-9]{2}([- ])[0-9]{2}\1[0-9]{4}(?![\w]|-[0-9])")
 # Nine bare digits count only next to words that say what they are.
 _SSN_BARE = re.compile(
-    r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)(\d{3})(\d{2})(\d{4})\b"
+    r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*(?:[:#]|(?:is|was)\b:?)?\s*)"
+    r"(\d{3})(\d{2})(\d{4})\b"
 )
 
 

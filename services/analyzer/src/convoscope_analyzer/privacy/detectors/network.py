@@ -16,9 +16,10 @@ IP_PRIORITY = 50
 _IPV4_TAIL = re.compile(r"\.(?<=[0-9]\.)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.\w)")
 # "version 1.2.3.4", "the build number is 10.0.1.2": a version word shortly before, on the
 # same line and in the same sentence, makes four dotted numbers a version, not a host;
-# "section 1.2.3.4" or "v1.2.3.4" only right before.
+# "section 1.2.3.4" or "v1.2.3.4" only right before. "version" may end an identifier
+# (AssemblyVersion("2.1.0.17"), fileVersion=).
 _VERSION_CONTEXT = re.compile(
-    r"(?i)(?:\b(?:version|ver|release|build|firmware|hotfix|upgraded?\s+to)\b[^\n.;!?]{0,20}"
+    r"(?i)(?:(?:version|\b(?:ver|release|build|firmware|hotfix|upgraded?\s+to))\b[^\n.;!?]{0,20}"
     r"|\b(?:v|section|chapter|clause|figure|fig\.|table|step|§)\s*[:#]?\s*)$"
 )
 _HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")

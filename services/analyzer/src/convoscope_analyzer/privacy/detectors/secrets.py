@@ -68,6 +68,15 @@ _KNOWN_KEYS: tuple[tuple[tuple[str, ...], str, re.Pattern[str], Callable[[str], 
      _looks_random),
     (("whsec_",), "stripe_webhook_secret",
      re.compile(r"whsec_(?<!\wwhsec_)[A-Za-z0-9]{24,}(?!\w)"), _looks_random),
+    (("npm_",), "npm_token",
+     re.compile(r"npm_(?<!\wnpm_)[A-Za-z0-9]{30,}(?!\w)"), _looks_random),
+    (("hf_",), "huggingface_token",
+     re.compile(r"hf_(?<!\whf_)[A-Za-z0-9]{30,}(?!\w)"), _looks_random),
+    (("glpat-",), "gitlab_token",
+     re.compile(r"glpat-(?<![\w-]glpat-)[A-Za-z0-9_-]{20,}(?![\w-])"), _looks_random),
+    (("SG.",), "sendgrid_api_key",
+     re.compile(r"SG\.(?<!\wSG\.)[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}(?![\w-])"),
+     _looks_random),
     (("AIza",), "google_api_key",
      re.compile(r"AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}(?![\w-])"), _looks_random),
 )  # fmt: skip
@@ -152,24 +161,30 @@ SECRET_KEYWORDS: tuple[str, ...] = (
     "pass", "pwd", "secret", "token", "key", "credential", "bearer",
 )  # fmt: skip
 _SECRET_KEY_NAME = re.compile(
-    r"(?i)(?:api|access|private|secret|auth|client|master|signing|encryption|license)[_-]?key"
+    r"(?i)(?:api|access|private|secret|auth|client|master|signing|encryption|license|account"
+    r"|storage|shared|subscription|session|webhook)[_-]?key"
 )
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 # What may stand before a key: only indentation, "export ", "- " or a quote since the line
 # start, or an inline separator ("{", ",", ";", "&", "?", "(") right before.
 _LINE_START_PREFIX = re.compile(r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?")
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _INLINE_PREFIX = re.compile(r"[{,;&?(][ \t]*[\"']?$")
 _ASSIGNED_VALUE = re.compile(r"[\"']?[ \t]*(?:=>|=|:)[ \t]*([\"']?)([^\s\"'`,;\\]{4,256})\1")
 # Key names that hold settings about secrets, not secrets.
 _NOT_SECRET_KEYS = re.compile(
-    r"(?i)count|limit|max|min|file|path|length|type|expir|ttl|name|url|uri|field|header|policy"
+    r"(?i)(?<!ac)count|limit|max|min|file|path|length|type|expir|ttl|name|url|uri|field|header|policy"
     r"|rotation|endpoint|reset|hint|prompt|label|format|usage|budget|_len|size|id$|_ids?$|mode"
     r"|enabled|required|hash|algorithm|strength|env$|key_id|ref$"
 )
 _PLACEHOLDER_VALUES = frozenset(
     "null none nil true false undefined required optional string str int redacted secret "
-    "password passwd token value example placeholder hidden empty n/a todo tbd".split()
+    "password passwd token value example placeholder hidden empty n/a todo tbd "
+    # Well-known defaults and fill-me-in words.
+    "changeme changeit change_me replace_me replaceme dummy guest".split()
 )
+# Fill-in-your-own markers anywhere in a value ("sk-...your-key-here", "<paste key>").
+_PLACEHOLDER_MARKER = re.compile(r"(?i)your|[-_]here$|\.\.\.|xxxx|<|replace_?me|dummy")
 # Values that reference a secret elsewhere rather than holding it.
 _REFERENCE_VALUE = re.compile(
     r"""^(?:\$\{|\$[A-Za-z_]|%\(|%[A-Z_]+%|\{\{|<[^>]*>?$)|(?:environ|getenv|process\.env|secretKeyRef)"""
@@ -180,8 +195,11 @@ _REFERENCE_VALUE = re.compile(
 )
 
 
-def _is_real_value(value: str) -> bool:
+def is_real_value(value: str) -> bool:
+    """False for placeholders ("<your key>", "changeme"), references ("${X}") and short numbers."""
     if value.lower() in _PLACEHOLDER_VALUES or _REFERENCE_VALUE.search(value):
+        return False
+    if _PLACEHOLDER_MARKER.search(value) or not _no_long_repeats(value):
         return False
     if value.isdigit() and len(value) < 6:
         return False
@@ -229,11 +247,15 @@ def _config_value_at(text: str, hit: int, keyword: str, seen_keys: set[int]) -> 
     if keyword == "key" and not _SECRET_KEY_NAME.search(key):
         return None
     line_start = text.rfind("\n", 0, start) + 1
-    if not _LINE_START_PREFIX.fullmatch(text, line_start, start) and not _INLINE_PREFIX.search(
-        text, max(line_start, start - 8), start
+    # "A=1 API_TOKEN=x cmd": an environment assignment may follow anything on the line.
+    env_style = text[end : end + 1] == "=" and _ENV_NAME.fullmatch(key) is not None
+    if (
+        not env_style
+        and not _LINE_START_PREFIX.fullmatch(text, line_start, start)
+        and not _INLINE_PREFIX.search(text, max(line_start, start - 8), start)
     ):
         return None
-    if not _is_real_value(m.group(2)):
+    if not is_real_value(m.group(2)):
         return None
     seen_keys.add(start)
     return Detection(SECRET, m.start(2), m.end(2), "config_secret", CONFIG_VALUE_PRIORITY)
@@ -247,7 +269,7 @@ def _url_credentials(text: str) -> list[Detection]:
     sep = text.find("://")
     while sep >= 0:
         m = _URL_CREDENTIAL.match(text, sep + 3)
-        if m is not None and _is_real_value(m.group(1)):
+        if m is not None and is_real_value(m.group(1)):
             found.append(
                 Detection(SECRET, m.start(1), m.end(1), "url_password", URL_CREDENTIAL_PRIORITY)
             )
@@ -282,6 +304,8 @@ def find_high_entropy_tokens(text: str) -> list[Detection]:
         token = m.group()
         if any(start <= m.start() < end for start, end in public_blocks):
             continue
+        if text.endswith("base64,", max(0, m.start() - 7), m.start()):
+            continue  # a data: URI holds an image or file, not a credential
         if _HEX_OR_UUID.match(token) or token.startswith(("sha256-", "sha384-", "sha512-")):
             continue
         digits = sum(map(str.isdigit, token))
@@ -295,14 +319,33 @@ def find_high_entropy_tokens(text: str) -> list[Detection]:
     return found
 
 
+def _mixed(part: str) -> bool:
+    return (
+        any(c.isdigit() for c in part) and any(c.isupper() for c in part)
+        and any(c.islower() for c in part)
+    )  # fmt: skip
+
+
 def _public_pem_blocks(text: str) -> list[tuple[int, int]]:
     # Certificates and public keys are random-looking but public.
     return [m.span() for m in _PUBLIC_PEM.finditer(text)]
 
 
+_CAMEL_SEGMENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+# Random base62 splits into segments of ~2 characters; identifiers into words of 4+.
+_MIN_MEAN_WORD_SEGMENT = 4
+_MIN_RANDOM_PART = 30
+
+
 def _made_of_words(token: str) -> bool:
     parts = [p for p in _SPLIT_PARTS.split(token) if p]
     if len(parts) < 2:
+        # "shouldRotateApiKeyAfter90Days": a camel-case identifier.
+        segments = _CAMEL_SEGMENT.findall(token)
+        return bool(segments) and len(token) >= _MIN_MEAN_WORD_SEGMENT * len(segments)
+    # "ghp_<36 random>", "npm_<random>": a prefix before one long random part. Object ids
+    # ("ch_" + 24, "cus_" + 14) are shorter than credentials.
+    if any(len(p) >= _MIN_RANDOM_PART and not _made_of_words(p) and _mixed(p) for p in parts):
         return False
     wordy = sum(1 for p in parts if p.isalpha() and (p.islower() or p.istitle() or p.isupper()))
     return wordy * 2 >= len(parts)
