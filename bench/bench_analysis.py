@@ -10,9 +10,10 @@ Each measurement runs in a fresh subprocess so ru_maxrss is that run's own peak:
 (b) ingest    ``parse_export`` -> ``encode_corpus``, written to a temporary file (what
               the ingest service stores);
 (c) worker    what ``convoscope_analyzer.worker`` does with one job: read the corpus
-              bytes, ``decode_corpus``, ``run_pipeline`` with ``AnalysisOptions()``
-              (every option on, privacy on, ``privacy_config_from_env``), then
-              ``encode_results`` and ``encode_corpus`` of the redacted corpus. Its peak
+              bytes, ``load_corpus``, ``run_pipeline(..., in_place=True)`` with
+              ``AnalysisOptions()`` (every option on, privacy on,
+              ``privacy_config_from_env``), then ``encode_results`` and
+              ``encode_corpus`` of the redacted corpus, one after the other. Its peak
               RSS includes the imports (numpy, scikit-learn, VADER) and the warm-up the
               service does at start; the time is the job's alone.
 
@@ -74,10 +75,11 @@ print(json.dumps({"seconds": elapsed, "peak_rss": peak,
 # Mirrors AnalyzerWorker._run: service start (imports, warm_up), then one job.
 _WORKER = r"""
 import json, os, resource, sys, time
+from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.engine import warm_up
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import privacy_config_from_env
-from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.messages import AnalysisOptions
 from convoscope_common.results import encode_results
 privacy = privacy_config_from_env(os.environ)
@@ -87,17 +89,22 @@ warm = time.perf_counter() - t0
 start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 start = time.perf_counter()
 with open(sys.argv[1], "rb") as f:
-    corpus = decode_corpus(f.read())
+    corpus = load_corpus(f.read())
 messages = sum(len(c.messages) for c in corpus.conversations)
-output = run_pipeline(corpus, AnalysisOptions(), privacy)
+output = run_pipeline(corpus, AnalysisOptions(), privacy, in_place=True)
 del corpus
-results_blob = encode_results(output.results)
-corpus_blob = encode_corpus(output.redacted_corpus)
+# AnalyzerWorker._store_results: one blob at a time, each stored and freed.
+blob = encode_results(output.results)
+results_bytes = len(blob)
+del blob
+blob = encode_corpus(output.redacted_corpus)
+redacted_bytes = len(blob)
+del blob
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": elapsed, "peak_rss": peak, "warm_up": warm,
                   "rss_after_warm_up": start_rss, "messages": messages,
-                  "results_bytes": len(results_blob), "redacted_bytes": len(corpus_blob)}))
+                  "results_bytes": results_bytes, "redacted_bytes": redacted_bytes}))
 """
 
 
