@@ -93,11 +93,16 @@ with open(sys.argv[1], "rb") as f:
 messages = sum(len(c.messages) for c in corpus.conversations)
 output = run_pipeline(corpus, AnalysisOptions(), privacy, in_place=True)
 del corpus
-# AnalyzerWorker._store_results: one blob at a time, each stored and freed.
-blob = encode_results(output.results)
+# AnalyzerWorker._store_results: one blob at a time, each stored and freed, and the
+# result objects freed before the corpus is encoded.
+results, redacted = output.results, output.redacted_corpus
+del output
+blob = encode_results(results)
+del results
 results_bytes = len(blob)
 del blob
-blob = encode_corpus(output.redacted_corpus)
+blob = encode_corpus(redacted)
+del redacted
 redacted_bytes = len(blob)
 del blob
 elapsed = time.perf_counter() - start

@@ -350,8 +350,11 @@ class AnalyzerWorker:
             if await self.stores.is_cancelled(job.job_id):
                 raise JobCancelledError
             output.results.generated_at = utcnow()
-            await self._store_results(job, output)
+            # The coroutine gets the only reference, so it can free the results before
+            # it encodes the corpus.
+            storing = self._store_results(job, output)
             del output
+            await storing
             state.progress = 100.0
             state.status = "complete"
             state.current_step = "Complete"
@@ -474,14 +477,20 @@ class AnalyzerWorker:
         return True
 
     async def _store_results(self, job: AnalyzeJob, output: PipelineOutput) -> None:
-        # One encoded blob at a time: each is written and freed before the next exists.
+        """Write the results and the redacted corpus, then their index.
+
+        Peak memory: one encoded blob at a time, and the result objects are freed
+        (when the caller kept no reference to ``output``) before the corpus is encoded.
+        """
         results_name = job.cache_key
         corpus_name = f"{job.cache_key}.corpus"
         blob = encode_results(output.results)
+        corpus = output.redacted_corpus
+        del output
         size = len(blob)
         await self.stores.results_data.put(results_name, blob)
-        del blob
-        blob = encode_corpus(output.redacted_corpus)
+        blob = encode_corpus(corpus)
+        del corpus
         size += len(blob)
         await self.stores.results_data.put(corpus_name, blob)
         del blob
