@@ -215,3 +215,41 @@ def test_project_names_are_redacted_without_inventing_a_conversation() -> None:
     assert report.counts == {"email": 1}
     assert report.conversations_affected == 0
     assert [(f.field, f.conversation_id) for f in report.findings] == [("project", "")]
+
+
+def test_in_place_redaction_matches_the_copy() -> None:
+    from convoscope_analyzer.privacy import redact_corpus_in_place
+    from convoscope_common.corpus import Project
+
+    def corpus() -> Corpus:
+        base = _corpus()
+        base.projects = [Project(id="p1", name="Taxes for jane.doe@example.com"), Project(id="p2")]
+        return base
+
+    copy, copy_report = redact_corpus(corpus(), PrivacyConfig.from_mapping({}))
+    target = corpus()
+    report = redact_corpus_in_place(target, PrivacyConfig.from_mapping({}))
+    assert encode_corpus(target) == encode_corpus(copy)
+    assert report == copy_report
+    assert target.conversations[0].messages[0].text.startswith("my name is <PERSON_NAME_1>")
+
+
+def test_in_place_redaction_reports_progress_and_stops_at_a_checkpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from convoscope_analyzer.privacy import redact_corpus_in_place
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel() -> None:
+        raise Cancelled
+
+    monkeypatch.setattr("convoscope_analyzer.privacy.corpus_redaction.REPORT_EVERY_MESSAGES", 1)
+    calls: list[tuple[int, int]] = []
+    redact_corpus_in_place(
+        _corpus(), PrivacyConfig.from_mapping({}), progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls[0] == (2, 4) and calls[-1] == (4, 4)
+    with pytest.raises(Cancelled):
+        redact_corpus_in_place(_corpus(), PrivacyConfig.from_mapping({}), checkpoint=cancel)

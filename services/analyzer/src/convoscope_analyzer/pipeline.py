@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, analyze
-from convoscope_analyzer.privacy import PrivacyConfig, insights, redact_corpus
+from convoscope_analyzer.privacy import (
+    PrivacyConfig,
+    insights,
+    redact_corpus,
+    redact_corpus_in_place,
+)
 from convoscope_common.corpus import Corpus
 from convoscope_common.messages import AnalysisOptions
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, PrivacyReport
@@ -36,8 +41,14 @@ def run_pipeline(
     taxonomy: Taxonomy | None = None,
     progress: Callable[[ProgressUpdate], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
+    in_place: bool = False,
 ) -> PipelineOutput:
-    """Redact (always, for exports), analyse (the redacted corpus when privacy is on)."""
+    """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
+
+    ``in_place=True`` hands the corpus over: with privacy on it is redacted in place
+    and becomes ``redacted_corpus`` (one copy of the messages in memory instead of two),
+    so the caller must not use it as the original afterwards. Results are the same.
+    """
 
     def report(update: ProgressUpdate) -> None:
         if progress is not None:
@@ -60,9 +71,16 @@ def run_pipeline(
             fraction=0.0, step="Detecting personal data", message=f"Scanning {total:,} messages"
         )
     )
-    redacted, privacy_report = redact_corpus(
-        corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
-    )
+    if in_place and options.enable_privacy:
+        # The engine needs only the redacted corpus: no raw copy is kept alongside it.
+        privacy_report = redact_corpus_in_place(
+            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
+        )
+        redacted = corpus
+    else:
+        redacted, privacy_report = redact_corpus(
+            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
+        )
     if options.enable_privacy:
         report(
             ProgressUpdate(

@@ -20,6 +20,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import FetchTimeoutError
 
+from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import (
     ProgressUpdate,
@@ -28,13 +29,13 @@ from convoscope_analyzer.engine import (
     load_taxonomy,
     warm_up,
 )
-from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
 from convoscope_common import names
 from convoscope_common.cache import delete_results, evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings
-from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
     AnalyzeJob,
@@ -50,7 +51,7 @@ from convoscope_common.messages import (
     encode,
 )
 from convoscope_common.metrics import Counter, Gauge, Histogram
-from convoscope_common.results import ENGINE_VERSION, AnalysisResults, encode_results
+from convoscope_common.results import ENGINE_VERSION, encode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_common.throughput import record_throughput
@@ -326,11 +327,13 @@ class AnalyzerWorker:
                 JOBS.labels(outcome="cache_hit").inc()
                 await msg.ack()
                 return
-            corpus = decode_corpus(
+            # The msgpack bytes are freed as soon as they are decoded.
+            corpus = load_corpus(
                 await self.stores.read_object(self.stores.corpora, job.corpus_object)
             )
             n_messages = sum(len(c.messages) for c in corpus.conversations)
             MESSAGES.inc(n_messages)
+            # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
             output = await asyncio.to_thread(
                 run_pipeline,
                 corpus,
@@ -339,6 +342,7 @@ class AnalyzerWorker:
                 taxonomy=self.taxonomy,
                 progress=publisher,
                 checkpoint=running.checkpoint,
+                in_place=True,
             )
             del corpus
             await publisher.drain()
@@ -346,7 +350,11 @@ class AnalyzerWorker:
             if await self.stores.is_cancelled(job.job_id):
                 raise JobCancelledError
             output.results.generated_at = utcnow()
-            await self._store_results(job, output.results, encode_corpus(output.redacted_corpus))
+            # The coroutine gets the only reference, so it can free the results before
+            # it encodes the corpus.
+            storing = self._store_results(job, output)
+            del output
+            await storing
             state.progress = 100.0
             state.status = "complete"
             state.current_step = "Complete"
@@ -468,20 +476,30 @@ class AnalyzerWorker:
         )
         return True
 
-    async def _store_results(
-        self, job: AnalyzeJob, results: AnalysisResults, corpus_bytes: bytes
-    ) -> None:
-        blob = encode_results(results)
+    async def _store_results(self, job: AnalyzeJob, output: PipelineOutput) -> None:
+        """Write the results and the redacted corpus, then their index.
+
+        Peak memory: one encoded blob at a time, and the result objects are freed
+        (when the caller kept no reference to ``output``) before the corpus is encoded.
+        """
         results_name = job.cache_key
         corpus_name = f"{job.cache_key}.corpus"
+        blob = encode_results(output.results)
+        corpus = output.redacted_corpus
+        del output
+        size = len(blob)
         await self.stores.results_data.put(results_name, blob)
-        await self.stores.results_data.put(corpus_name, corpus_bytes)
+        blob = encode_corpus(corpus)
+        del corpus
+        size += len(blob)
+        await self.stores.results_data.put(corpus_name, blob)
+        del blob
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(
                 cache_key=job.cache_key,
                 results_object=results_name,
-                size=len(blob) + len(corpus_bytes),
+                size=size,
                 file_hash=job.file_hash,
                 engine_version=ENGINE_VERSION,
                 created_at=now,

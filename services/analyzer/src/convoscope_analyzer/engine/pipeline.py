@@ -83,7 +83,6 @@ def analyze(
 
     tracker.start_step(STEP_SUMMARY, total_messages)
     summary = summarize(prepared)
-    index = message_index(prepared)
     tracker.insight(
         f"Read {summary.messages:,} messages in {summary.conversations:,} conversations"
     )
@@ -133,6 +132,8 @@ def analyze(
         charts = build_charts(summary, lengths, topics, sentiment, quality, temporal)
         tracker.end_step()
 
+    # Built last, in the memory the steps' temporary structures left free.
+    index = message_index(prepared)
     results = AnalysisResults(
         generated_at=now or datetime.now(UTC),
         options=AnalysisOptionsUsed(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from convoscope_analyzer.engine.errors import InvalidTimezoneError
@@ -38,7 +38,13 @@ class PreparedConversation:
 
 
 def resolve_timezone(name: str) -> tzinfo:
-    """The zoneinfo zone for an IANA name; raises :class:`InvalidTimezoneError`."""
+    """The zoneinfo zone for an IANA name; raises :class:`InvalidTimezoneError`.
+
+    "UTC" is ``datetime.UTC``, the tzinfo the corpus's timestamps already carry, so
+    converting them is a no-op that returns the same object instead of a copy per message.
+    """
+    if name == "UTC":
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):

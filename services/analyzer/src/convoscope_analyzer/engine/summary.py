@@ -89,15 +89,21 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
 def message_index(conversations: list[PreparedConversation]) -> list[MessageRecord]:
     """The per-message drill-down index (ids, local date/weekday/hour, sizes)."""
     records: list[MessageRecord] = []
+    # One string per distinct day instead of one per message (memory on large corpora).
+    dates: dict[str, str] = {}
     for item in conversations:
         for pm in item.messages:
             local = pm.local
+            date = None
+            if local is not None:
+                date = local.date().isoformat()
+                date = dates.setdefault(date, date)
             records.append(
                 MessageRecord(
                     conversation_id=pm.conversation_id,
                     message_id=pm.message.id,
                     role=pm.message.role,
-                    date=local.date().isoformat() if local is not None else None,
+                    date=date,
                     weekday=local.weekday() if local is not None else None,
                     hour=local.hour if local is not None else None,
                     words=pm.words,

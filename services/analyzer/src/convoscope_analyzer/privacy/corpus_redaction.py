@@ -60,6 +60,10 @@ class _CorpusRedactor:
         return None if value is None else self.text(value, cid, mid, field)
 
     def message(self, m: Message, cid: str) -> Message:
+        return msgspec.structs.replace(m, **self.message_changes(m, cid))
+
+    def message_changes(self, m: Message, cid: str) -> dict[str, object]:
+        """The redacted values of a message's free-text fields, by field name."""
         t = self.text
         mid = m.id
         changes: dict[str, object] = {"text": t(m.text, cid, mid, "text")}
@@ -78,7 +82,7 @@ class _CorpusRedactor:
             changes["files"] = [t(f, cid, mid, "attachment") for f in m.files]
         if m.citations:
             changes["citations"] = [self._citation(c, cid, mid) for c in m.citations]
-        return msgspec.structs.replace(m, **changes)
+        return changes
 
     def _tool_result(self, r: ToolResult, cid: str, mid: str) -> ToolResult:
         return msgspec.structs.replace(r, text=self.text(r.text, cid, mid, "tool"))
@@ -114,11 +118,9 @@ def redact_corpus(
     The report holds counts and ids, never a detected value.
     """
     worker = _CorpusRedactor(config)
-    total = sum(len(c.messages) for c in corpus.conversations)
-    done = 0
-    since_report = 0
     conversations: list[Conversation] = []
-    for conv in corpus.conversations:
+
+    def redact_conversation(conv: Conversation) -> int:
         cid = conv.id
         # Title first: placeholders are numbered in reading order.
         title = worker.optional(conv.title, cid, "", "title")
@@ -127,22 +129,70 @@ def redact_corpus(
         conversations.append(
             msgspec.structs.replace(conv, title=title, project=project, messages=messages)
         )
-        done += len(messages)
-        since_report += len(messages)
+        return len(messages)
+
+    _walk(corpus, redact_conversation, checkpoint, progress)
+    projects = [
+        msgspec.structs.replace(p, name=worker.optional(p.name, "", "", "project"))
+        for p in corpus.projects
+    ]
+    redacted = msgspec.structs.replace(corpus, conversations=conversations, projects=projects)
+    return redacted, _report(worker, config)
+
+
+def redact_corpus_in_place(
+    corpus: Corpus,
+    config: PrivacyConfig,
+    *,
+    checkpoint: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PrivacyReport:
+    """Redact ``corpus`` itself, exactly as :func:`redact_corpus` would, and return the report.
+
+    For a caller that owns the corpus and needs only its redacted form: no second copy
+    of every message exists, and each original value is freed once replaced. If
+    ``checkpoint()`` raises, the corpus is left partly redacted.
+    """
+    worker = _CorpusRedactor(config)
+
+    def redact_conversation(conv: Conversation) -> int:
+        cid = conv.id
+        # Title first: placeholders are numbered in reading order.
+        conv.title = worker.optional(conv.title, cid, "", "title")
+        conv.project = worker.optional(conv.project, cid, "", "title")
+        for m in conv.messages:
+            for name, value in worker.message_changes(m, cid).items():
+                setattr(m, name, value)
+        return len(conv.messages)
+
+    _walk(corpus, redact_conversation, checkpoint, progress)
+    for p in corpus.projects:
+        p.name = worker.optional(p.name, "", "", "project")
+    return _report(worker, config)
+
+
+def _walk(
+    corpus: Corpus,
+    redact_conversation: Callable[[Conversation], int],
+    checkpoint: Callable[[], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Redact every conversation in order, with checkpoints and progress by messages."""
+    total = sum(len(c.messages) for c in corpus.conversations)
+    done = 0
+    since_report = 0
+    for conv in corpus.conversations:
+        redacted = redact_conversation(conv)
+        done += redacted
+        since_report += redacted
         if since_report >= REPORT_EVERY_MESSAGES:
             since_report = 0
             if checkpoint is not None:
                 checkpoint()
             if progress is not None:
                 progress(done, total)
-    projects = [
-        msgspec.structs.replace(p, name=worker.optional(p.name, "", "", "project"))
-        for p in corpus.projects
-    ]
     if progress is not None:
         progress(done, total)
-    redacted = msgspec.structs.replace(corpus, conversations=conversations, projects=projects)
-    return redacted, _report(worker, config)
 
 
 def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
