@@ -27,15 +27,14 @@ Figures only, no assertions.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from fresh_process import measure  # noqa: E402 - found through HERE
 
 MIN_MESSAGES = 120_000
 TIME_TARGET = 50.0  # worker time / plain decode time
@@ -113,25 +112,14 @@ print(json.dumps({"seconds": elapsed, "peak_rss": peak, "warm_up": warm,
 """
 
 
-def _measure(script: str, *args: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def bench_file(path: Path, workdir: Path) -> None:
     """Measure one export file and print the figures and the two ratios."""
     mb = 1024 * 1024
     size = path.stat().st_size
     corpus_path = workdir / f"{path.stem}.corpus.msgpack"
-    plain = _measure(_PLAIN, str(path))
-    ingest = _measure(_INGEST, str(path), str(corpus_path))
-    worker = _measure(_WORKER, str(corpus_path))
+    plain = measure(_PLAIN, str(path))
+    ingest = measure(_INGEST, str(path), str(corpus_path))
+    worker = measure(_WORKER, str(corpus_path))
     messages = int(ingest["messages"])
     print(
         f"{path.name}: {size / mb:.1f} MB, {int(ingest['conversations']):,} conversations, "

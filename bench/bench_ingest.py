@@ -11,13 +11,13 @@ file size; parse + normalise within 8x the plain decode time of the same file.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from fresh_process import measure  # noqa: E402 - found through HERE
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -42,13 +42,7 @@ print(json.dumps({"seconds": elapsed, "peak_rss": peak, **extra}))
 
 
 def _measure(mode: str, path: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, mode, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout)
+    return measure(_CHILD, mode, str(path))
 
 
 def bench_file(path: Path) -> None:

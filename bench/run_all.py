@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Helpers that are imported by benchmarks, not benchmarks themselves.
-NOT_BENCHMARKS = {"run_all.py", "generate_export.py", "synthetic_corpus.py"}
+NOT_BENCHMARKS = {"run_all.py", "generate_export.py", "synthetic_corpus.py", "fresh_process.py"}
 
 
 def main(argv: list[str]) -> int:
