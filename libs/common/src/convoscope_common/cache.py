@@ -84,6 +84,14 @@ async def has_results(stores: Stores, file_hash: str, owner: str | None = None) 
     )
 
 
+async def usable_index(stores: Stores, key: str) -> ResultIndex | None:
+    """The cache entry for ``key`` if its results object is still stored, else None."""
+    index = await stores.get_result_index(key)
+    if index is None or not await stores.object_exists(stores.results_data, index.results_object):
+        return None
+    return index
+
+
 async def load_results(stores: Stores, key: str) -> AnalysisResults | None:
     """Cached results for ``key`` (and mark them used), or None."""
     index = await stores.get_result_index(key)

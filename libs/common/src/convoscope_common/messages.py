@@ -160,6 +160,22 @@ class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):
     finished_at: datetime | None = None
     attempts: int = 0
 
+    def complete_from_cache(self, now: datetime) -> None:
+        """Finish the job with results that were already cached."""
+        self.status = "complete"
+        self.progress = 100.0
+        self.from_cache = True
+        self.current_step = "Complete"
+        self.message = "Results reused from the cache"
+        self.finished_at = self.updated_at = now
+
+    def cancel(self, now: datetime) -> None:
+        """Mark the job cancelled (by the user, or found so by a worker)."""
+        self.status = "cancelled"
+        self.current_step = "Cancelled"
+        self.message = "The analysis was cancelled"
+        self.finished_at = self.updated_at = now
+
 
 class ResultIndex(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A ``results`` KV entry (key: cache key): where the cached result lives."""

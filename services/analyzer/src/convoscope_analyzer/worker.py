@@ -32,7 +32,7 @@ from convoscope_analyzer.engine import (
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
 from convoscope_common import names
-from convoscope_common.cache import delete_results, evict_lru
+from convoscope_common.cache import delete_results, evict_lru, usable_index
 from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings
 from convoscope_common.corpus import encode_corpus
@@ -437,17 +437,9 @@ class AnalyzerWorker:
                 await msg.in_progress()
 
     async def _complete_from_cache(self, job: AnalyzeJob, state: JobState) -> bool:
-        index = await self.stores.get_result_index(job.cache_key)
-        if index is None or not await self.stores.object_exists(
-            self.stores.results_data, index.results_object
-        ):
+        if await usable_index(self.stores, job.cache_key) is None:
             return False
-        state.status = "complete"
-        state.progress = 100.0
-        state.from_cache = True
-        state.current_step = "Complete"
-        state.message = "Results reused from the cache"
-        state.finished_at = state.updated_at = utcnow()
+        state.complete_from_cache(utcnow())
         await self._announce_complete(state)
         return True
 
@@ -530,10 +522,7 @@ class AnalyzerWorker:
         await self.ctx.nc.publish(names.event_subject(job_id, kind), encode(event))
 
     async def _finish_cancelled(self, state: JobState) -> None:
-        state.status = "cancelled"
-        state.current_step = "Cancelled"
-        state.message = "The analysis was cancelled"
-        state.finished_at = state.updated_at = utcnow()
+        state.cancel(utcnow())
         await self._write_state(state)
         await self._publish(state.job_id, "cancelled", CancelledEvent(job_id=state.job_id))
         JOBS.labels(outcome="cancelled").inc()

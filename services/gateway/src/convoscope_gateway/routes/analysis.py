@@ -11,7 +11,13 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names
-from convoscope_common.cache import cache_key, delete_results, load_results, privacy_fingerprint
+from convoscope_common.cache import (
+    cache_key,
+    delete_results,
+    load_results,
+    privacy_fingerprint,
+    usable_index,
+)
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.messages import (
     AnalysisAccepted,
@@ -84,17 +90,9 @@ async def post_analysis(request: web.Request) -> web.Response:
         created_at=now,
         updated_at=now,
     )
-    index = await gw.stores.get_result_index(key)
-    if index is not None and await gw.stores.object_exists(
-        gw.stores.results_data, index.results_object
-    ):
+    if await usable_index(gw.stores, key) is not None:
         CACHE_LOOKUPS.labels(result="hit").inc()
-        state.status = "complete"
-        state.progress = 100.0
-        state.from_cache = True
-        state.current_step = "Complete"
-        state.message = "Results reused from the cache"
-        state.finished_at = now
+        state.complete_from_cache(now)
         await gw.stores.put_job(state)
         return json_response(
             AnalysisAccepted(job_id=job_id, status="complete", estimated_duration=0.0), status=201
@@ -161,10 +159,7 @@ async def delete_analysis(request: web.Request) -> web.Response:
     status: Literal["cancelled", "deleted"]
     if state.status in ("pending", "processing"):
         status = "cancelled"
-        state.status = "cancelled"
-        state.current_step = "Cancelled"
-        state.message = "The analysis was cancelled"
-        state.finished_at = state.updated_at = utcnow()
+        state.cancel(utcnow())
         await gw.stores.put_job(state)
         # A queued job has no worker to announce it; a running one may announce it again.
         await gw.nc.publish(
