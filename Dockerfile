@@ -12,7 +12,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_NO_CACHE=1
-RUN pip install uv==0.13.9
+RUN python -m venv /opt/uv && /opt/uv/bin/pip install uv==0.13.9
 
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
@@ -20,7 +20,7 @@ COPY libs/common libs/common
 COPY services services
 COPY stack stack
 # The four services and their shared library; no development tools, no launcher.
-RUN uv sync --frozen --no-dev --no-editable --python /usr/local/bin/python \
+RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --python python3 \
         --package convoscope-gateway \
         --package convoscope-ingest \
         --package convoscope-analyzer \

@@ -164,7 +164,7 @@ def test_docker_image_installs_exactly_the_locked_runtime_set() -> None:
     ../shared/tools/offline-images.sh builds a local stand-in.
     """
     build = subprocess.run(
-        ["docker", "build", "-q", "-t", "convoscope:lock-test", "."],
+        ["docker", "build", "-q", "--network", "host", "-t", "convoscope:lock-test", "."],
         cwd=ROOT,
         capture_output=True,
         text=True,
