@@ -53,7 +53,7 @@ def _file_logger(stream: TextIO) -> structlog.typing.FilteringBoundLogger:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(0),
     )
-    return logger.bind(service="stack")
+    return logger.bind(logger="convoscope_stack")
 
 
 class Supervisor:

@@ -98,6 +98,7 @@ def test_a_killed_service_is_restarted_after_its_backoff_and_reported(harness: H
             "restarts": 1,
             "pid": harness.procs["analyzer"].pid,
             "level": "warning",
+            "logger": "convoscope_stack",
             "timestamp": restarted[0]["timestamp"],
         }
     ]
