@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +29,6 @@ from convoscope_stack.stack import NATS_SERVER, Stack
 from convoscope_stack.supervision import RestartPolicy, ordinal
 from tests.e2e.conftest import E2E_ENV
 from tests.e2e.helpers import (
-    export_files,
     load_generator,
     metric_value,
     poll_job,
@@ -40,9 +40,11 @@ pytestmark = pytest.mark.e2e
 
 # Short backoffs so the test waits seconds, not the production 0.5 s → 30 s ladder.
 POLICY = RestartPolicy(backoff=0.2, backoff_max=2.0, healthy_after=5.0, max_restarts=3)
-ENV = {**E2E_ENV, "CONVOSCOPE_HEARTBEAT_INTERVAL": "1"}
+# Heartbeats every second show a restarted worker quickly; exports answer 202 at once so
+# the exporter can be killed while it renders.
+ENV = {**E2E_ENV, "CONVOSCOPE_HEARTBEAT_INTERVAL": "1", "CONVOSCOPE_EXPORT_WAIT": "0"}
 # Large enough that the analysis is still running when the victim is killed.
-CONVERSATIONS = 2500
+CONVERSATIONS = 1500
 # One timezone per victim: a distinct cache key, so every case runs a real analysis.
 VICTIMS = {
     "analyzer": "Europe/Paris",
@@ -123,19 +125,6 @@ def recovered(stack: Stack, victim: str, body: dict[str, Any] | None, restarts: 
     return True
 
 
-def completions(stack: Stack, job_id: str) -> int:
-    """How many times an analyzer finished this job (its log survives restarts)."""
-    count = 0
-    for line in (stack.log_dir / "analyzer.log").read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("event") == "job_complete" and entry.get("job_id") == job_id:
-            count += 1
-    return count
-
-
 async def test_health_lists_every_supervised_process(supervised: tuple[Stack, list[str]]) -> None:
     stack, _console = supervised
     async with aiohttp.ClientSession(base_url=stack.url) as http:
@@ -156,13 +145,49 @@ async def test_health_lists_every_supervised_process(supervised: tuple[Stack, li
         assert metric_value(metrics, "convoscope_service_restarts_total", f'service="{name}"') == 0
 
 
+async def kill_and_recover(
+    stack: Stack, console: list[str], http: aiohttp.ClientSession, victim: str
+) -> None:
+    """``kill -9`` the victim; it is restarted within its backoff, and the stack is healthy."""
+    assert stack.supervisor is not None
+    track = stack.supervisor.tracks[victim]
+    restarts = track.restarts
+    pid = stack.processes()[victim].pid
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    async with asyncio.timeout(HEALTHY_WITHIN):
+        while True:
+            if recovered(stack, victim, await health(http), restarts + 1):
+                break
+            await asyncio.sleep(0.2)
+    assert stack.processes()[victim].pid != pid
+    # The first crash after a healthy run waits the first backoff, not more.
+    assert track.started_at - killed <= POLICY.delay(1) + RESTART_SLACK
+    assert console[-1] == f"{victim} died (SIGKILL), restarted ({ordinal(restarts + 1)} time)"
+    async with http.get("/metrics") as resp:
+        metrics = await resp.text()
+    restarted = metric_value(metrics, "convoscope_service_restarts_total", f'service="{victim}"')
+    assert restarted == restarts + 1
+
+
+def log_count(stack: Stack, service: str, event: str, **ids: str) -> int:
+    """How many times ``service`` logged ``event`` with these ids (logs survive restarts)."""
+    count = 0
+    for line in (stack.log_dir / f"{service}.log").read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("event") == event and all(entry.get(k) == v for k, v in ids.items()):
+            count += 1
+    return count
+
+
 @pytest.mark.parametrize("victim", list(VICTIMS))
 async def test_kill_9_during_a_job_costs_only_a_delay(
     supervised: tuple[Stack, list[str]], victim: str
 ) -> None:
     stack, console = supervised
-    assert stack.supervisor is not None
-    track = stack.supervisor.tracks[victim]
     async with aiohttp.ClientSession(base_url=stack.url) as http:
         status, body = await upload(http, export_bytes(), "conversations.json")
         assert status == 200, body
@@ -173,48 +198,62 @@ async def test_kill_9_during_a_job_costs_only_a_delay(
             await poll_job(
                 http, job_id, lambda b: b["status"] == "processing" and b["progress"] > 0, 120
             )
-            restarts = track.restarts
-            pid = stack.processes()[victim].pid
-            os.kill(pid, signal.SIGKILL)
-            killed = time.monotonic()
-
-            async with asyncio.timeout(HEALTHY_WITHIN):
-                while True:
-                    if recovered(stack, victim, await health(http), restarts + 1):
-                        break
-                    await asyncio.sleep(0.2)
-            assert stack.processes()[victim].pid != pid
-            assert track.started_at - killed <= POLICY.delay(1) + RESTART_SLACK
-            assert (
-                console[-1] == f"{victim} died (SIGKILL), restarted ({ordinal(restarts + 1)} time)"
-            )
-            async with http.get("/metrics") as resp:
-                metrics = await resp.text()
-            assert (
-                metric_value(metrics, "convoscope_service_restarts_total", f'service="{victim}"')
-                == restarts + 1
-            )
+            await kill_and_recover(stack, console, http, victim)
 
             await asyncio.wait_for(sub.completed.wait(), 180)
             done = await poll_job(http, job_id, lambda b: b["status"] != "processing", 10)
             assert done["status"] == "complete", done
             assert done["results"]["summary"]["conversations"] == CONVERSATIONS
-            assert completions(stack, job_id) == 1
+            assert log_count(stack, "analyzer", "job_complete", job_id=job_id) == 1
             if victim == "gateway":
                 assert sub.connects >= 2  # it reconnected, then heard `complete`
             else:
                 assert sub.connects == 1 and len(sub.completes) == 1
-
-            # The restarted service does its job again.
-            if victim == "ingest":
-                small = load_generator().generate_claude_export(5, seed=23)
-                status, again = await upload(http, small, "again.json")
-                assert status == 200, again
-            if victim == "exporter":
-                files = await export_files(http, {"job_id": job_id, "formats": ["csv"]})
-                assert files["files"][0]["format"] == "csv"
         finally:
             await sub.client.disconnect()
+
+        if victim == "analyzer":  # the job was redelivered to the restarted analyzer
+            port = stack.metrics_ports["analyzer"]
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                metrics = await resp.text()
+            assert metric_value(metrics, "convoscope_analyzer_redeliveries_total") >= 1
+        if victim == "ingest":  # the restarted ingest parses uploads again
+            small = load_generator().generate_claude_export(5, seed=23)
+            status, again = await upload(http, small, "again.json")
+            assert status == 200, again
+        if victim == "exporter":  # and once more while it renders an export
+            await kill_during_export(stack, console, http, job_id)
+
+
+async def kill_during_export(
+    stack: Stack, console: list[str], http: aiohttp.ClientSession, job_id: str
+) -> None:
+    """An export whose exporter is killed mid-render is redelivered and completes once."""
+    formats = ["pdf", "xlsx", "html", "csv"]
+    async with http.post("/api/export", json={"job_id": job_id, "formats": formats}) as resp:
+        assert resp.status == 202, await resp.text()  # CONVOSCOPE_EXPORT_WAIT=0
+        export_id = (await resp.json())["export_id"]
+    sub = Subscriber(export_id)
+    await sub.client.connect(stack.url, transports=["websocket"])
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                async with http.get(f"/api/export/{export_id}") as resp:
+                    state = await resp.json()
+                assert state["status"] in ("pending", "processing"), state
+                if state["status"] == "processing":
+                    break
+                await asyncio.sleep(0.05)
+        await kill_and_recover(stack, console, http, "exporter")
+        await asyncio.wait_for(sub.completed.wait(), 120)
+        async with http.get(f"/api/export/{export_id}") as resp:
+            state = await resp.json()
+        assert state["status"] == "complete", state
+        assert sorted(f["format"] for f in state["files"]) == sorted(formats)
+        assert log_count(stack, "exporter", "export_complete", export_id=export_id) == 1
+        assert len(sub.completes) == 1
+    finally:
+        await sub.client.disconnect()
 
 
 def test_a_crash_loop_is_reported_and_the_rest_keeps_running(tmp_path: Path) -> None:
@@ -289,3 +328,22 @@ def test_a_crash_loop_is_reported_and_the_rest_keeps_running(tmp_path: Path) -> 
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_failure_at_the_first_start_still_stops_everything(tmp_path: Path) -> None:
+    """Only the first start is fatal: a broken setting then stops the launcher (exit 1)
+    and leaves nothing running."""
+    port, nats_port = free_port(), free_port()
+    env = {**os.environ, **ENV, "CONVOSCOPE_MAX_CONCURRENT_JOBS": "many"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "convoscope_stack", "--port", str(port),
+         "--nats-port", str(nats_port), "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "could not start" in proc.stderr
+    assert "running at" not in proc.stdout
+    for listening in (port, nats_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", listening)) != 0
+    assert not (tmp_path / "launcher-status.json").exists()
