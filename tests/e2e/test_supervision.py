@@ -44,7 +44,7 @@ POLICY = RestartPolicy(backoff=0.2, backoff_max=2.0, healthy_after=5.0, max_rest
 # the exporter can be killed while it renders.
 ENV = {**E2E_ENV, "CONVOSCOPE_HEARTBEAT_INTERVAL": "1", "CONVOSCOPE_EXPORT_WAIT": "0"}
 # Large enough that the analysis is still running when the victim is killed.
-CONVERSATIONS = 1500
+CONVERSATIONS = 1000
 # One timezone per victim: a distinct cache key, so every case runs a real analysis.
 VICTIMS = {
     "analyzer": "Europe/Paris",
