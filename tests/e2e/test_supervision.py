@@ -347,3 +347,18 @@ def test_a_failure_at_the_first_start_still_stops_everything(tmp_path: Path) -> 
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", listening)) != 0
     assert not (tmp_path / "launcher-status.json").exists()
+
+
+def test_nats_server_failing_at_the_first_start_is_reported_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        nats_port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "convoscope_stack", "--port", str(free_port()),
+             "--nats-port", str(nats_port), "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60,
+        )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "could not start: nats-server exited" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from convoscope_common.launcher_status import STATUS_FILE_ENV
-from convoscope_stack.nats_server import NatsServer, free_port
+from convoscope_stack.nats_server import NatsServer, NatsServerError, free_port
 from convoscope_stack.supervision import RestartPolicy
 from convoscope_stack.supervisor import Supervisor
 
@@ -150,7 +150,10 @@ class Stack:
         """Start everything and wait until the gateway sees every service."""
         if not self._nats_url:
             self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port)
-            self.nats.start()
+            try:
+                self.nats.start()
+            except NatsServerError as exc:  # e.g. its port is taken: a failed first start
+                raise StackError(str(exc)) from None
         self.start_service("ingest")
         for i in range(self.analyzer_replicas):
             self.start_service("analyzer", "analyzer" if i == 0 else f"analyzer-{i + 1}")
