@@ -76,6 +76,7 @@ class ExitStatus:
 
     @property
     def signal_name(self) -> str | None:
+        """``SIGKILL`` for a process killed by a signal, else None."""
         if self.returncode >= 0:
             return None
         try:
@@ -85,6 +86,7 @@ class ExitStatus:
 
     @property
     def exit_code(self) -> int | None:
+        """The exit code of a process that exited by itself, else None."""
         return self.returncode if self.returncode >= 0 else None
 
     def describe(self) -> str:

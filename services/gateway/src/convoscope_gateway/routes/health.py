@@ -98,9 +98,11 @@ class LauncherCollector(Collector):
         self.path = ""  # set from the gateway's settings on each scrape
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """The metric families without samples (checked once at registration)."""
         yield from self._families()
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """One sample per supervised process; none without a fresh status record."""
         status = read_status(self.path) if self.path else None
         yield from self._families(status.processes.items() if status else ())
 
