@@ -10,6 +10,9 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Protocol
 
+import re
+
+from convoscope_analyzer.engine.cues import CueBook, default_cues
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
@@ -19,6 +22,11 @@ from convoscope_common.results import (
     Sentiment,
     SentimentLabel,
     SentimentPeriod,
+)
+
+# Lines of a pasted stack trace or log (indented frames, "File ...", "at ...", timestamps).
+_TRACE_LINE = re.compile(
+    r"^\s*(?:File \"|at [\w.$<]|\^|\||-->|\+ |\[?\d{2,4}[-/:]\d{2}|\S+\.(?:py|js|ts|java|rs|go):\d+)"
 )
 
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
@@ -68,23 +76,49 @@ class SentimentModel(Protocol):
 
 
 class VaderModel:
-    """The reference lexicon model (vaderSentiment)."""
+    """The reference lexicon model (vaderSentiment), read the way people write to an
+    assistant: pasted code and error output are not the writer's mood, and technical
+    words VADER reads as negative ("kill the process", "the job failed") score 0."""
 
     name = "vader"
 
-    def __init__(self) -> None:
+    def __init__(self, neutral_terms: frozenset[str] = frozenset(), book: CueBook | None = None):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self._analyzer = SentimentIntensityAnalyzer()
+        # Zero rather than remove: VADER's negation handling looks words up.
+        self._analyzer.lexicon = {
+            word: (0.0 if word in neutral_terms else value)
+            for word, value in self._analyzer.lexicon.items()
+        }
+        self._book = book
 
     def compound(self, text: str) -> float:
+        if self._book is not None:
+            text = prose(text, self._book)
+        if not text.strip():
+            return 0.0
         return float(self._analyzer.polarity_scores(text)["compound"])
+
+
+def prose(text: str, book: CueBook) -> str:
+    """The writer's own words: fenced code, error output and stack-trace lines removed."""
+    parts = text.split("```")
+    outside = "\n".join(parts[0::2])  # odd parts are inside fences
+    errors = book.section("error_output")
+    kept = [
+        line
+        for line in outside.splitlines()
+        if not _TRACE_LINE.match(line) and errors.search(line) is None
+    ]
+    return "\n".join(kept)
 
 
 @lru_cache(maxsize=1)
 def default_model() -> VaderModel:
     """A shared VADER instance (loading the lexicon takes ~0.1 s)."""
-    return VaderModel()
+    book = default_cues()
+    return VaderModel(book.neutral_terms, book)
 
 
 def label_for(compound: float) -> SentimentLabel:
