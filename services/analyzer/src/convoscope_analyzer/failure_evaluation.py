@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from convoscope_analyzer.engine.failures import detect_conversation_failures
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
-from convoscope_analyzer.engine.sentiment import default_model
+from convoscope_analyzer.engine.sentiment import SentimentModel, default_model
 from convoscope_common.corpus import Conversation, Corpus, Message
 
 # Targets of issue 20 (held-out part).
@@ -74,11 +74,9 @@ def _conversation(row: Row) -> Conversation:
     return Conversation(id=row.id, messages=messages)
 
 
-def predict(row: Row) -> Prediction:
+def predict(row: Row, model: SentimentModel | None = None) -> Prediction:
     """Run the engine's failure and sentiment code on one row."""
-    [prepared] = prepare_corpus(
-        Corpus(conversations=[_conversation(row)]), resolve_timezone("UTC")
-    )
+    [prepared] = prepare_corpus(Corpus(conversations=[_conversation(row)]), resolve_timezone("UTC"))
     findings = detect_conversation_failures(prepared)
     complaints = [f for f in findings if f.evidence == "user_complaint" and f.message_id == "a"]
     refusal = any(f.evidence == "refusal" and f.message_id == "n" for f in findings)
@@ -86,7 +84,7 @@ def predict(row: Row) -> Prediction:
     return Prediction(
         complaint=bool(complaints),
         refusal=refusal,
-        compound=default_model().compound(row.user),
+        compound=(model or default_model()).compound(row.user),
         signal_kinds=kinds,
     )
 
@@ -140,8 +138,11 @@ class Report:
     misses: list[str]  # ids of rows the engine got wrong (for the development part only)
 
 
-def evaluate(rows: list[Row]) -> Report:
-    """Score every row."""
+def evaluate(
+    rows: list[Row], *, model: SentimentModel | None = None, without_next: bool = False
+) -> Report:
+    """Score every row; ``without_next`` hides the next answer (a conversation's last
+    turn), so the figures show what the user's own words and the answer before carry."""
     complaint_pairs, refusal_pairs = [], []
     by_shape: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     signals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -150,7 +151,7 @@ def evaluate(rows: list[Row]) -> Report:
     neutral = [0, 0]
     misses = []
     for row in rows:
-        p = predict(row)
+        p = predict(replace(row, next=None) if without_next else row, model)
         complaint_pairs.append((row.complaint, p.complaint))
         refusal_pairs.append((row.refusal, p.refusal))
         if row.complaint:

@@ -26,9 +26,9 @@ WEAK = 0.5
 # All caps: at least this many letters, this share of them upper case.
 CAPS_MIN_LETTERS = 12
 CAPS_SHARE = 0.7
-# A re-ask: content-word overlap and word order both this similar to the question
+# A re-ask: content words (Jaccard) and their order both this similar to the question
 # the answer replied to.
-REASK_OVERLAP = 0.75
+REASK_OVERLAP = 0.7
 REASK_ORDER = 0.6
 REASK_MIN_WORDS = 3
 
@@ -92,7 +92,7 @@ def is_reask(turn: str, question: str) -> float:
     a, b = content_words(turn), content_words(question)
     if len(a) < REASK_MIN_WORDS or len(b) < REASK_MIN_WORDS:
         return 0.0
-    overlap = len(set(a) & set(b)) / min(len(set(a)), len(set(b)))
+    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
     order = SequenceMatcher(None, a, b).ratio()
     if overlap >= REASK_OVERLAP and order >= REASK_ORDER:
         return round(order, 2)
@@ -134,7 +134,7 @@ def _error_after_code(book: CueBook, turn: Turn, head: str) -> CueMatch | None:
 
 
 def _still(book: CueBook, head: str) -> CueMatch | None:
-    """"Still" / "again" / "doesn't work" after a fix, but not "I still don't get it"."""
+    """ "Still" / "again" / "doesn't work" after a fix, but not "I still don't get it"."""
     still = book.section("still")
     hit = still.search(head)
     if hit is None:
@@ -145,16 +145,19 @@ def _still(book: CueBook, head: str) -> CueMatch | None:
     return still.search(head.replace(exclude.text, " "))
 
 
-def _apology(book: CueBook, turn: Turn) -> CueMatch | None:
-    """The next answer opens by conceding a mistake (not when it refuses or condoles)."""
+def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
+    """The next answer opens by conceding a mistake (not when it refuses or condoles):
+    an apology is strong, a bare "sorry," or "fair enough" weak."""
     if not turn.next_text:
         return None
     opening = normalise(turn.next_text[:200])
-    if book.section("refusal").search(opening) or book.section("apology_exclude").search(
-        opening
-    ):
+    if book.section("refusal").search(opening) or book.section("apology_exclude").search(opening):
         return None
-    return book.section("apology").search(opening)
+    if (hit := book.section("apology").search(opening)) is not None:
+        return hit, STRONG
+    if (hit := book.section("concession").search(opening)) is not None:
+        return hit, WEAK
+    return None
 
 
 def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
@@ -194,10 +197,9 @@ def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
         weight = STRONG if aimed else WEAK
         cue = ", ".join(sorted(set(profane)))
         signals.append(Signal("profanity", cue, "*", uid, weight))
-    if turn.next_id is not None and (hit := _apology(book, turn)) is not None:
-        signals.append(
-            Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, STRONG)
-        )
+    if turn.next_id is not None and (conceded := _apology(book, turn)) is not None:
+        hit, weight = conceded
+        signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
     return signals
 
 

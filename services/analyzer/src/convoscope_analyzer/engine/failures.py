@@ -94,9 +94,7 @@ def is_refusal(book: CueBook, text: str) -> str | None:
     return hit.text.lower() if hit else None
 
 
-def _complaint_findings(
-    cid: str, answer: Message, turn: Turn, book: CueBook
-) -> list[Failure]:
+def _complaint_findings(cid: str, answer: Message, turn: Turn, book: CueBook) -> list[Failure]:
     signals = turn_signals(book, turn)
     if not is_complaint(signals):
         return []
@@ -106,15 +104,20 @@ def _complaint_findings(
     if phrases:
         return [
             _finding(
-                cid, answer, s.type, s.severity, "user_complaint", ids, s.cue, public  # type: ignore[arg-type]
+                cid,
+                answer,
+                s.type,
+                s.severity,
+                "user_complaint",
+                ids,
+                s.cue,
+                public,  # type: ignore[arg-type]
             )
             for s in phrases
         ]
     strongest = max(signals, key=lambda s: (s.weight, s.kind in _GENERIC))
     type_, severity = _GENERIC.get(strongest.kind, _GENERIC_DEFAULT)
-    return [
-        _finding(cid, answer, type_, severity, "user_complaint", ids, strongest.cue, public)
-    ]
+    return [_finding(cid, answer, type_, severity, "user_complaint", ids, strongest.cue, public)]
 
 
 def detect_conversation_failures(
@@ -139,7 +142,11 @@ def detect_conversation_failures(
             )
             ids = [message.id] + ([reply.id] if pushback and reply else [])
             severity: Severity = "high" if pushback else REFUSAL_SEVERITY
-            signals = [FailureSignal(kind="refusal_phrase", cue=refusal[:80], message_id=message.id, weight=STRONG)]
+            signals = [
+                FailureSignal(
+                    kind="refusal_phrase", cue=refusal[:80], message_id=message.id, weight=STRONG
+                )
+            ]
             if pushback and reply:
                 signals.append(
                     FailureSignal(
@@ -168,7 +175,11 @@ def detect_conversation_failures(
                     "tool_error",
                     [message.id],
                     matched,
-                    [FailureSignal(kind="tool_error", cue=matched, message_id=message.id, weight=STRONG)],
+                    [
+                        FailureSignal(
+                            kind="tool_error", cue=matched, message_id=message.id, weight=STRONG
+                        )
+                    ],
                 )
             )
         if message.abandoned_alternatives:
@@ -182,7 +193,11 @@ def detect_conversation_failures(
                     "regeneration",
                     [message.id],
                     matched,
-                    [FailureSignal(kind="regeneration", cue=matched, message_id=message.id, weight=STRONG)],
+                    [
+                        FailureSignal(
+                            kind="regeneration", cue=matched, message_id=message.id, weight=STRONG
+                        )
+                    ],
                 )
             )
         if reply is None:
@@ -199,7 +214,11 @@ def detect_conversation_failures(
                     "regeneration",
                     [reply.id],
                     matched,
-                    [FailureSignal(kind="regeneration", cue=matched, message_id=reply.id, weight=STRONG)],
+                    [
+                        FailureSignal(
+                            kind="regeneration", cue=matched, message_id=reply.id, weight=STRONG
+                        )
+                    ],
                 )
             )
         question = messages[index - 1] if index > 0 and messages[index - 1].role == "user" else None

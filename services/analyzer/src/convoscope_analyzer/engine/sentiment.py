@@ -6,11 +6,10 @@ change the polarity label.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Protocol
-
-import re
 
 from convoscope_analyzer.engine.cues import CueBook, default_cues
 from convoscope_analyzer.engine.prepared import PreparedConversation
@@ -26,7 +25,8 @@ from convoscope_common.results import (
 
 # Lines of a pasted stack trace or log (indented frames, "File ...", "at ...", timestamps).
 _TRACE_LINE = re.compile(
-    r"^\s*(?:File \"|at [\w.$<]|\^|\||-->|\+ |\[?\d{2,4}[-/:]\d{2}|\S+\.(?:py|js|ts|java|rs|go):\d+)"
+    r"^\s*(?:File \"|at [\w.$<]|\^|\||-->|\+ |\[?\d{2,4}[-/:]\d{2}"
+    r"|\S+\.(?:py|js|ts|java|rs|go):\d+)"
 )
 
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
