@@ -9,6 +9,7 @@ from convoscope_analyzer.engine.cues import (
     compile_cues,
     cue_file_paths,
     default_cues,
+    literal_prefixes,
     parse_cue_file,
 )
 
@@ -38,9 +39,13 @@ def test_every_language_file_is_loaded() -> None:
 @pytest.mark.parametrize(("where", "section", "raw"), SECTIONS, ids=[s[0] for s in SECTIONS])
 def test_examples_match_and_counter_examples_do_not(where, section, raw) -> None:
     pattern = compile_cues(section["cues"], raw=raw)
+    gate = literal_prefixes(section["cues"], raw=raw)
     assert section.get("examples"), f"{where} has no examples"
     for example in section["examples"]:
         assert pattern.search(example), f"{where}: example not matched: {example!r}"
+        # The prefix test that skips the regex must never skip a match.
+        haystack = example if raw else example.lower()
+        assert gate is None or any(p in haystack for p in gate), f"{where}: gate skips {example!r}"
     for counter in section.get("counter_examples", []):
         assert not pattern.search(counter), f"{where}: counter-example matched: {counter!r}"
 
@@ -61,3 +66,14 @@ def test_languages_can_be_selected() -> None:
     assert set(book.languages) == {"*", "fr"}
     assert book.section("refusal").search("je ne peux pas vous aider")
     assert book.section("refusal").search("I can't help with that") is None
+
+
+def test_literal_prefixes_follow_groups_and_optional_parts() -> None:
+    # An optional start: the match begins with it or with what follows (cut at 8 characters).
+    assert set(literal_prefixes(["(?:stop |quit )?making it up"]) or ()) == {
+        "stop ",
+        "quit ",
+        "making i",
+    }
+    assert literal_prefixes([r"\w+ failed"]) is None
+    assert literal_prefixes(["Sorry", "sorry about"]) == ("sorry",)

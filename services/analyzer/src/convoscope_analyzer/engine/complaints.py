@@ -34,7 +34,6 @@ REASK_MIN_WORDS = 3
 
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _STOP = frozenset(
     "a an the to of in on for and or but is are was be do does did i me my you your it "
     "this that how what why when where which who can could would should will with at by "
@@ -81,10 +80,11 @@ def content_words(text: str) -> list[str]:
 def caps_share(text: str) -> tuple[int, float]:
     """(letters, share of them upper case), ignoring code fences."""
     prose = text.split("```")[0]
-    letters = _LETTER.findall(prose)
-    if not letters:
-        return 0, 0.0
-    return len(letters), sum(c.isupper() for c in letters) / len(letters)
+    upper = sum(map(str.isupper, prose))
+    if upper < CAPS_MIN_LETTERS:
+        return upper, 0.0  # too few capitals to matter: skip counting the rest
+    letters = sum(map(str.isalpha, prose))
+    return letters, upper / letters
 
 
 def is_reask(turn: str, question: str) -> float:
@@ -93,10 +93,10 @@ def is_reask(turn: str, question: str) -> float:
     if len(a) < REASK_MIN_WORDS or len(b) < REASK_MIN_WORDS:
         return 0.0
     overlap = len(set(a) & set(b)) / len(set(a) | set(b))
+    if overlap < REASK_OVERLAP:
+        return 0.0
     order = SequenceMatcher(None, a, b).ratio()
-    if overlap >= REASK_OVERLAP and order >= REASK_ORDER:
-        return round(order, 2)
-    return 0.0
+    return round(order, 2) if order >= REASK_ORDER else 0.0
 
 
 def _aimed(book: CueBook, text: str) -> CueMatch | None:
@@ -126,11 +126,13 @@ def _profanity(book: CueBook, text: str) -> tuple[list[str], bool]:
 def _error_after_code(book: CueBook, turn: Turn, head: str) -> CueMatch | None:
     """Error output pasted right after an answer that gave code or a command (and did
     not ask for that output)."""
-    if not book.section("code").search(turn.answer):
+    # Cheapest test first: most turns hold no error output.
+    hit = book.section("error_output").search(head)
+    if hit is None or not book.section("code").search(turn.answer):
         return None
     if book.section("asks_for_output").search(turn.answer):
         return None
-    return book.section("error_output").search(head)
+    return hit
 
 
 def _still(book: CueBook, head: str) -> CueMatch | None:
@@ -165,14 +167,15 @@ def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     head = normalise(turn.text[:COMPLAINT_WINDOW])
     uid = turn.message_id
     signals: list[Signal] = []
+    lowered = head.lower()
     for rule in book.complaints:
-        match = rule.pattern.search(head)
+        match = rule.cues.search(head, lowered)
         if match:
             signals.append(
                 Signal(
                     "phrase",
                     match.group(0).lower(),
-                    rule.language,
+                    rule.cues.language,
                     uid,
                     STRONG,
                     rule.type,

@@ -26,7 +26,8 @@ from convoscope_common.results import (
 # Lines of a pasted stack trace or log (indented frames, "File ...", "at ...", timestamps).
 _TRACE_LINE = re.compile(
     r"^\s*(?:File \"|at [\w.$<]|\^|\||-->|\+ |\[?\d{2,4}[-/:]\d{2}"
-    r"|\S+\.(?:py|js|ts|java|rs|go):\d+)"
+    r"|\S+\.(?:py|js|ts|java|rs|go):\d+)",
+    re.MULTILINE,
 )
 
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
@@ -106,6 +107,8 @@ def prose(text: str, book: CueBook) -> str:
     parts = text.split("```")
     outside = "\n".join(parts[0::2])  # odd parts are inside fences
     errors = book.section("error_output")
+    if errors.search(outside) is None and _TRACE_LINE.search(outside) is None:
+        return outside  # nothing pasted: one search instead of one per line
     kept = [
         line
         for line in outside.splitlines()
