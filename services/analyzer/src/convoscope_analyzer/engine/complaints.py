@@ -102,6 +102,8 @@ def is_reask(turn: str, question: str) -> float:
 def _aimed(book: CueBook, text: str) -> CueMatch | None:
     """Negative words in a sentence that also points at the assistant or its answer."""
     negative, target = book.section("aimed_negativity"), book.section("target")
+    if negative.search(text) is None:
+        return None  # one search for the common case: no negative word at all
     for sentence in sentences(text):
         hit = negative.search(sentence)
         if hit and target.search(sentence.strip()):
@@ -112,6 +114,8 @@ def _aimed(book: CueBook, text: str) -> CueMatch | None:
 def _profanity(book: CueBook, text: str) -> tuple[list[str], bool]:
     """Profane words (maintained list) and whether one shares a sentence with a target."""
     words = profanity_words()
+    if words.isdisjoint(_WORD.findall(text.lower())):
+        return [], False  # the common case, in one pass
     found: list[str] = []
     aimed = False
     target = book.section("target")
@@ -204,6 +208,20 @@ def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
         hit, weight = conceded
         signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
     return signals
+
+
+def frustration_cue(book: CueBook, text: str) -> str | None:
+    """Frustration in the writer's own words, without the conversation: negativity or
+    profanity aimed at the assistant, or a frustration phrase ("still doesn't work")."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    if (hit := _aimed(book, head)) is not None:
+        return hit.text.lower()
+    profane, aimed = _profanity(book, head)
+    if profane and aimed:
+        return ", ".join(sorted(set(profane)))
+    if (hit := book.section("frustration").search(head)) is not None:
+        return hit.text.lower()
+    return None
 
 
 def is_complaint(signals: list[Signal]) -> bool:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Protocol
 
+from convoscope_analyzer.engine.complaints import frustration_cue
 from convoscope_analyzer.engine.cues import CueBook, default_cues
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -33,6 +34,8 @@ _TRACE_LINE = re.compile(
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
 VERY_THRESHOLD = 0.5
 NEUTRAL_THRESHOLD = 0.05
+# A message with a frustration cue scores at most this: Negative, never Very Negative.
+FRUSTRATED_COMPOUND = -0.3
 
 _URGENT = compile_phrases(
     [
@@ -78,8 +81,10 @@ class SentimentModel(Protocol):
 
 class VaderModel:
     """The reference lexicon model (vaderSentiment), read the way people write to an
-    assistant: pasted code and error output are not the writer's mood, and technical
-    words VADER reads as negative ("kill the process", "the job failed") score 0."""
+    assistant: pasted code and error output are not the writer's mood, technical words
+    VADER reads as negative ("kill the process", "the job failed") score 0, and a
+    frustration cue makes a message at least mildly negative. Without a cue book it
+    is plain VADER (the benchmark's yardstick)."""
 
     name = "vader"
 
@@ -95,11 +100,16 @@ class VaderModel:
         self._book = book
 
     def compound(self, text: str) -> float:
-        if self._book is not None:
-            text = prose(text, self._book)
-        if not text.strip():
+        if self._book is None:
+            return float(self._analyzer.polarity_scores(text)["compound"])
+        own = prose(text, self._book)
+        if not own.strip():
             return 0.0
-        return float(self._analyzer.polarity_scores(text)["compound"])
+        score = float(self._analyzer.polarity_scores(own)["compound"])
+        # "it still doesn't appear" holds no lexicon word but is not neutral.
+        if score > FRUSTRATED_COMPOUND and frustration_cue(self._book, own) is not None:
+            return FRUSTRATED_COMPOUND
+        return score
 
 
 def prose(text: str, book: CueBook) -> str:
