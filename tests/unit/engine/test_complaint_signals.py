@@ -92,3 +92,35 @@ def test_technical_words_and_pasted_errors_do_not_make_a_request_negative() -> N
     trace = 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad'
     assert model.compound(trace) == 0.0
     assert model.compound("This is terrible, awful and useless. I hate it.") <= -0.5
+
+
+def test_a_finding_explains_itself_in_the_results(make_conversation, corpus_of) -> None:
+    from convoscope_analyzer.engine import EngineOptions, analyze
+
+    conv = make_conversation(
+        "c",
+        ("user", "Write a SQL query for the top customers"),
+        ("assistant", "```sql\nSELECT SUM(amount) FROM orders;\n```"),  # c-m1
+        ("user", 'ERROR:  column "amount" does not exist'),  # c-m2
+        ("assistant", "My mistake, I guessed the column name."),  # c-m3
+    )
+    quality = analyze(corpus_of(conv), EngineOptions()).quality
+    assert quality is not None
+    [finding] = quality.failures.findings
+    assert (finding.message_id, finding.type, finding.severity) == (
+        "c-m1",
+        "accuracy_error",
+        "high",
+    )
+    assert (finding.evidence, finding.evidence_message_ids) == ("user_complaint", ["c-m2"])
+    signals = {s.kind: s for s in finding.signals}
+    assert set(signals) == {"error_after_code", "apology_next"}
+    assert (signals["error_after_code"].cue, signals["error_after_code"].message_id) == (
+        "ERROR:",
+        "c-m2",
+    )
+    assert (signals["apology_next"].cue, signals["apology_next"].message_id) == (
+        "my mistake",
+        "c-m3",
+    )
+    assert signals["apology_next"].language == "en"

@@ -134,6 +134,7 @@ class Report:
     signals: dict[str, tuple[int, int]]  # kind -> (turns it fired on, of them complaints)
     sentiment_by_label: dict[str, tuple[int, int]]  # hand label -> (agreeing, total)
     sentiment_by_language: dict[str, tuple[int, int]]
+    complaint_by_language: dict[str, Score]
     neutral_strongly_negative: tuple[int, int]  # English hand-neutral turns
     misses: list[str]  # ids of rows the engine got wrong (for the development part only)
 
@@ -150,9 +151,11 @@ def evaluate(
     by_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     neutral = [0, 0]
     misses = []
+    per_language: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     for row in rows:
         p = predict(replace(row, next=None) if without_next else row, model)
         complaint_pairs.append((row.complaint, p.complaint))
+        per_language[row.lang].append((row.complaint, p.complaint))
         refusal_pairs.append((row.refusal, p.refusal))
         if row.complaint:
             shape = by_shape[row.shape or "other"]
@@ -179,6 +182,7 @@ def evaluate(
         signals={k: (v[0], v[1]) for k, v in sorted(signals.items())},
         sentiment_by_label={k: (v[0], v[1]) for k, v in sorted(by_label.items())},
         sentiment_by_language={k: (v[0], v[1]) for k, v in sorted(by_language.items())},
+        complaint_by_language={k: _score(v) for k, v in sorted(per_language.items())},
         neutral_strongly_negative=(neutral[0], neutral[1]),
         misses=misses,
     )
@@ -215,6 +219,11 @@ def format_report(report: Report) -> str:
         *(f"  {k:18} {_pct(*v)}" for k, v in report.complaint_recall_by_shape.items()),
         "signal kinds on detected complaints (turns, of them labelled complaints = precision):",
         *(f"  {k:18} {_pct(v[1], v[0])}" for k, v in report.signals.items()),
+        "complaints by language (precision, recall, labelled):",
+        *(
+            f"  {k:18} {v.precision:.2f} {v.recall:.2f} ({v.tp + v.fn})"
+            for k, v in report.complaint_by_language.items()
+        ),
         "sentiment agreement by hand label:",
         *(f"  {k:18} {_pct(*v)}" for k, v in report.sentiment_by_label.items()),
         "sentiment agreement by language:",
