@@ -39,7 +39,7 @@ def test_every_language_file_is_loaded() -> None:
 @pytest.mark.parametrize(("where", "section", "raw"), SECTIONS, ids=[s[0] for s in SECTIONS])
 def test_examples_match_and_counter_examples_do_not(where, section, raw) -> None:
     pattern = compile_cues(section["cues"], raw=raw)
-    gate = literal_prefixes(section["cues"], raw=raw)
+    gate = literal_prefixes(section["cues"], raw=raw) or section.get("gate")
     assert section.get("examples"), f"{where} has no examples"
     for example in section["examples"]:
         assert pattern.search(example), f"{where}: example not matched: {example!r}"
@@ -68,12 +68,11 @@ def test_languages_can_be_selected() -> None:
     assert book.section("refusal").search("I can't help with that") is None
 
 
-def test_literal_prefixes_follow_groups_and_optional_parts() -> None:
-    # An optional start: the match begins with it or with what follows (cut at 8 characters).
-    assert set(literal_prefixes(["(?:stop |quit )?making it up"]) or ()) == {
-        "stop ",
-        "quit ",
-        "making i",
-    }
-    assert literal_prefixes([r"\w+ failed"]) is None
+def test_the_gate_is_the_longest_mandatory_literal_part() -> None:
+    # "still" must occur in every match; the optional start adds nothing.
+    assert literal_prefixes([r"(?:the \w+|it)(?:'s| is)? still"]) == (" still",)
+    assert set(literal_prefixes(["(?:stop |quit )?making it up"]) or ()) == {"making it up"}
+    # re's parser factors "can" out of the branch: "i can" is as long as " help".
+    assert set(literal_prefixes(["i (?:can't|cannot) help"]) or ()) == {"i can"}
+    assert literal_prefixes([r"\w+ failed", "x?"]) is None
     assert literal_prefixes(["Sorry", "sorry about"]) == ("sorry",)

@@ -129,82 +129,77 @@ def parse_cue_file(name: str, text: str) -> dict[str, Any]:
     return data
 
 
-def _compile(name: str, section: str, language: str, cues: list[str], raw: bool) -> Cues:
+def _compile(
+    name: str,
+    section: str,
+    language: str,
+    cues: list[str],
+    raw: bool,
+    gate: list[str] | None = None,
+) -> Cues:
     try:
         pattern = compile_cues(cues, raw=raw)
     except re.error as exc:
         raise CueFileError(f"{name} [{section}]: {exc}") from None
-    return Cues(language, pattern, literal_prefixes(cues, raw=raw), folded=not raw)
+    # A section may name its gate when its cues start with a class (error output).
+    derived = literal_prefixes(cues, raw=raw)
+    chosen = derived if derived is not None else (tuple(gate) if gate else None)
+    return Cues(language, pattern, chosen, folded=not raw)
 
 
-# Prefix sets larger than this are not worth testing one by one; prefixes this long are
-# selective enough, longer ones only grow the set.
-_MAX_PREFIXES = 64
-_ENOUGH = 8
+# Gate sets larger than this are not worth testing one by one.
+_MAX_GATE = 32
 
 
-def _prefixes(items: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
-    """Literal prefixes of a parsed regex sequence and whether the whole sequence is
-    literal (so what follows may extend them)."""
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Strings one of which every match of a parsed regex sequence contains: of all
+    mandatory parts (literal runs, groups, branches), the one whose shortest string is
+    longest. ``None`` when no part is mandatory and literal."""
     from re import _constants as c  # type: ignore[attr-defined]
 
-    results = {""}
-    for index, (op, av) in enumerate(items):
-        if min(map(len, results)) >= _ENOUGH:
-            return results, False
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            low, _high, body = av
-            inner, _ = _prefixes(list(body.data))
-            if low == 0:
-                # Optional: the match starts with the body or with what follows it.
-                rest, _ = _prefixes(items[index + 1 :])
-                joined = {r + x for r in results for x in inner | rest}
-                if not inner or not rest or len(joined) > _MAX_PREFIXES:
-                    return results, False
-                return joined, False
-            joined = {r + x for r in results for x in inner}
-            if not inner or len(joined) > _MAX_PREFIXES:
-                return results, False
-            return joined, False
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
         if op is c.LITERAL:
-            results = {r + chr(av) for r in results}
+            run += chr(av)
             continue
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue  # zero-width: consumes nothing
+        if run:
+            candidates.append({run})
+            run = ""
+        found: set[str] | None = None
         if op is c.SUBPATTERN:
-            sub, complete = _prefixes(av[-1].data)
+            found = _required(list(av[-1].data))
         elif op is c.BRANCH:
-            parts = [_prefixes(branch.data) for branch in av[1]]
-            sub = set().union(*(p for p, _ in parts))
-            complete = all(done for _, done in parts)
-        else:
-            return results, False
-        joined = {r + x for r in results for x in sub}
-        if not sub or len(joined) > _MAX_PREFIXES:
-            return results, False
-        results = joined
-        if not complete:
-            return results, False
-    return results, True
+            parts = [_required(list(branch.data)) for branch in av[1]]
+            if all(part is not None for part in parts):
+                found = set().union(*(part for part in parts if part is not None))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            found = _required(list(av[2].data))
+        if found and len(found) <= _MAX_GATE and "" not in found:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    if not candidates:
+        return None
+    return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))
 
 
 def literal_prefixes(cues: list[str], *, raw: bool = False) -> tuple[str, ...] | None:
-    """Strings one of which every match of ``cues`` starts with; ``None`` when some cue
-    has no literal start (then the section is always searched)."""
+    """Strings one of which every match of ``cues`` contains (the gate that lets a
+    search skip the regex); ``None`` when some cue has no mandatory literal part."""
     from re import _parser  # type: ignore[attr-defined]
 
     found: set[str] = set()
     for cue in cues:
-        prefixes, _ = _prefixes(list(_parser.parse(cue).data))
-        if not prefixes or "" in prefixes:
+        required = _required(list(_parser.parse(cue).data))
+        if not required:
             return None
-        found.update(prefixes if raw else {p.lower() for p in prefixes})
-    # A prefix that contains a shorter one adds nothing to the test.
-    kept = sorted(found, key=len)
+        found.update(required if raw else {r.lower() for r in required})
+    # A string that contains a shorter one adds nothing to the test.
     minimal: list[str] = []
-    for prefix in kept:
-        if not any(short in prefix for short in minimal):
-            minimal.append(prefix)
+    for string in sorted(found, key=len):
+        if not any(short in string for short in minimal):
+            minimal.append(string)
     return tuple(minimal)
 
 
@@ -236,7 +231,7 @@ def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | No
             elif "cues" in value:
                 raw = key in _RAW_SECTIONS
                 sections.setdefault(key, []).append(
-                    _compile(name, key, language, value["cues"], raw)
+                    _compile(name, key, language, value["cues"], raw, value.get("gate"))
                 )
     return CueBook(
         languages=tuple(loaded),
