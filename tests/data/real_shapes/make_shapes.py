@@ -409,7 +409,8 @@ def claude_2024_inline_tags() -> list[dict[str, Any]]:
         "<antThinking>A small script is worth an artifact.</antThinking>\n\n"
         "Here is a script that counts words.\n\n"
         '<antArtifact identifier="word-count" type="application/vnd.ant.code" language="python" '
-        'title="Word counter">\nimport sys\nprint(len(sys.stdin.read().split()))\n</antArtifact>\n\n'
+        'title="Word counter">\nimport sys\nprint(len(sys.stdin.read().split()))\n'
+        "</antArtifact>\n\n"
         "Run it with a file on standard input."
     )
     return [
