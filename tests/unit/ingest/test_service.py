@@ -44,6 +44,9 @@ class _Stores:
             raise self.data
         return self.data
 
+    async def write_object(self, store: _Corpora, name: str, data: bytes) -> None:
+        await store.put(name, data)
+
 
 def _service(stores: _Stores, ingest_timeout: float = 30.0) -> IngestService:
     ctx: Any = SimpleNamespace(settings=Settings(ingest_timeout=ingest_timeout))

@@ -161,7 +161,7 @@ class IngestService:
         name = corpus_object_name(req.file_hash)
         corpus_bytes = await self._in_thread(functools.partial(encode_corpus, parsed.corpus))
         try:
-            await self.stores.corpora.put(name, corpus_bytes)
+            await self.stores.write_object(self.stores.corpora, name, corpus_bytes)
         except Exception as exc:
             log.warning("corpus_store_failed", error=type(exc).__name__)
             raise StoreUnavailableError() from None
