@@ -119,21 +119,39 @@ def _newest_visible_branch(
     """The branch of the leaf with the newest message among those that show something.
 
     A leaf's time is its own ``create_time``, else its nearest timed ancestor's (hidden
-    nodes often have none); ties go to the later node in the mapping.
+    nodes often have none); ties go to the later node in the mapping. What each node's
+    branch holds is computed once per node (memoised walk up), so a wide or deep tree
+    costs linear time, not leaves × depth.
     """
+    facts: dict[str, tuple[float, bool]] = {}  # node -> (newest time, shows something)
+    for start in mapping:
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        node_id: str | None = start
+        while node_id is not None and node_id in mapping and node_id not in facts:
+            if node_id in on_stack:  # a parent cycle: its top counts as a root
+                break
+            stack.append(node_id)
+            on_stack.add(node_id)
+            node_id = mapping[node_id].parent
+        above = facts.get(node_id, (float("-inf"), False)) if node_id else (float("-inf"), False)
+        for current in reversed(stack):
+            message = mapping[current].message
+            own = message.create_time if message is not None else None
+            above = (
+                own if own is not None else above[0],
+                above[1] or _shows_something(message),
+            )
+            facts[current] = above
     leaves = [node_id for node_id in mapping if node_id not in children] or list(mapping)
-    candidates: list[tuple[float, int, list[str]]] = []
-    for order, leaf in enumerate(leaves):
-        path = _walk_up(mapping, leaf)
-        times = [
-            message.create_time
-            for message in (mapping[n].message for n in reversed(path))
-            if message is not None and message.create_time is not None
-        ]
-        newest = times[0] if times else float("-inf")
-        visible = any(_shows_something(mapping[n].message) for n in path)
-        candidates.append((newest if visible else float("-inf"), order if visible else -1, path))
-    return max(candidates, key=lambda c: (c[0], c[1]))[2]
+    best = max(
+        enumerate(leaves),
+        key=lambda item: (
+            facts[item[1]][0] if facts[item[1]][1] else float("-inf"),
+            item[0] if facts[item[1]][1] else -1,
+        ),
+    )[1]
+    return _walk_up(mapping, best)
 
 
 def left_alternatives(

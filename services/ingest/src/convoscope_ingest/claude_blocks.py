@@ -10,7 +10,6 @@ same fields as the later block shapes, so counts do not depend on the export's a
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import msgspec
 
@@ -221,18 +220,14 @@ def _tool_use(block: RawBlock, health: HealthRecorder) -> ToolUse:
 
 def _server_name(block: RawBlock) -> str:
     """The MCP server of a tool call: the ``Server:`` prefix of the tool name, else the
-    integration name, else the host of ``mcp_server_url``."""
+    integration name. The ``mcp_server_url`` host is not used: a self-hosted server's
+    host or address can name a person, and summaries are not redacted by host."""
     name = block.name or ""
     if ":" in name and name.split(":", 1)[0].strip():
         return bounded_name(name.split(":", 1)[0].strip())
     if block.integration_name:
         return bounded_name(block.integration_name)
-    url = block.mcp_server_url or ""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    return bounded_name(host or url or "(unnamed server)")
+    return "(unnamed server)"
 
 
 def _tool_result_text(content: msgspec.Raw, health: HealthRecorder) -> tuple[str, int]:
