@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from datetime import timedelta
 
+import msgspec
 from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -100,7 +101,15 @@ async def post_upload(request: web.Request) -> web.Response:
         ) from None
     except (NatsTimeoutError, TimeoutError):
         raise ServiceUnavailableError("the ingest service did not answer in time") from None
-    reply = parse_reply_decoder.decode(raw.data)
+    try:
+        reply = parse_reply_decoder.decode(raw.data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        # A reply from an ingest of another version (or a bug): still an answer here.
+        await gw.stores.delete_object(gw.stores.uploads, upload_object)
+        UPLOADS.labels(outcome="rejected").inc()
+        raise ServiceUnavailableError(
+            "the ingest service answered with a reply this gateway cannot read; try again"
+        ) from None
     if isinstance(reply, ParseFailed):
         # Nothing half-written stays behind: the rejected bytes are removed.
         await gw.stores.delete_object(gw.stores.uploads, upload_object)
