@@ -12,7 +12,10 @@ from typing import Literal
 
 import msgspec
 
-CORPUS_SCHEMA_VERSION = 1
+# 2: every datetime is UTC and shiftable into any timezone; voice, image, thinking-block
+# and document counts; MCP servers on tool calls. Corpus objects are named with it, so a
+# re-upload after an upgrade is parsed again instead of reusing a corpus without them.
+CORPUS_SCHEMA_VERSION = 2
 
 Role = Literal["user", "assistant"]
 Source = Literal["claude", "chatgpt"]
