@@ -101,3 +101,22 @@ async def test_shapes_and_notes_reach_the_upload_answer(http: aiohttp.ClientSess
     assert health["shapes"] == {"claude: conversations without parent links (time order)": 3}
     assert health["notes"]["conversations starting with an assistant message"] == 1
     assert health["files_read_omitted"] == 0
+
+
+SHAPES = DATA / "real_shapes"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in SHAPES.glob("*.json") if not p.stem.endswith(".golden"))
+)
+async def test_every_real_shape_uploads_with_its_golden_health(
+    http: aiohttp.ClientSession, name: str
+) -> None:
+    golden = json.loads((SHAPES / f"{name}.golden.json").read_text())
+    status, body = await upload(http, (SHAPES / f"{name}.json").read_bytes(), f"{name}.json")
+    assert status == 200, body
+    health = body["metadata"]["parse_health"]
+    assert health["shapes"] == golden["health"].get("shapes", {})
+    assert health["notes"] == golden["health"].get("notes", {})
+    messages = sum(len(c["messages"]) for c in golden["conversations"])
+    assert body["metadata"]["messages"] == messages
