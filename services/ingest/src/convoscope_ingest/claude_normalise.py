@@ -95,9 +95,15 @@ def normalise_conversation(
 def _time_order(
     messages: list[RawMessage], times: list[datetime | None], health: HealthRecorder
 ) -> list[int]:
-    """Indexes in time order; at equal times the human turn first, then array position."""
+    """Indexes in time order; at equal times the human turn first, then array position.
+
+    Messages without a time keep their array order (first, as before): with no time
+    there is no tie to break, and ranking them by role would put every question first.
+    """
 
     def key(i: int) -> tuple[datetime, int, int]:
+        if times[i] is None:
+            return (_EARLIEST, 0, i)
         rank = _ROLE_RANK.get(_ROLES.get(messages[i].sender, "assistant"), 1)
         return (times[i] or _EARLIEST, rank, i)
 
