@@ -66,7 +66,11 @@ EXPECTED_SHAPES: dict[str, set[str]] = {
         "chatgpt: voice parts (real_time_user_audio_video_asset_pointer)",
         "chatgpt: voice parts (audio_asset_pointer)",
     },
-    "chatgpt_images": {"chatgpt: image_asset_pointer parts", "chatgpt: sediment:// asset pointers"},
+    "chatgpt_images": {
+        "chatgpt: image_asset_pointer parts",
+        "chatgpt: sediment:// asset pointers",
+        "chatgpt: answers made of generated images only",
+    },
     "chatgpt_reasoning": {"chatgpt: thoughts nodes", "chatgpt: reasoning_recap nodes"},
     "chatgpt_canvas_memory": {
         "chatgpt: canvas (canmore.*) tool messages",
@@ -152,3 +156,13 @@ def test_counts_reach_the_engine_summary() -> None:
     assert _summary("claude_thinking").thinking_blocks == 3
     assert _summary("chatgpt_reasoning").thinking_blocks == 1
     assert _summary("claude_web_api_single").images_uploaded == 1
+
+
+def test_images_answering_a_question_alone_are_an_assistant_turn() -> None:
+    messages = _normalised("chatgpt_images")["conversations"][0]["messages"]
+    assert [(m["id"], m["role"]) for m in messages][-2:] == [
+        ("im-5", "user"),
+        ("im-7", "assistant"),
+    ]
+    assert messages[-1]["images_generated"] == 1
+    assert messages[-1]["tool_uses"][0]["name"] == "dalle.text2im"

@@ -122,6 +122,9 @@ class _BranchBuilder:
         self._tool_uses: list[ToolUse] = []
         self._tool_results: list[ToolResult] = []
         self._images = 0
+        # The last hidden tool message that carried generated images: the UI shows its
+        # images as the answer when no text answer follows.
+        self._image_node: tuple[str, float | None, list[str]] | None = None
 
     def add(self, node_id: str, raw: RawMessage) -> Message | None:
         """Take the next node of the branch; returns the message it shows, if any."""
@@ -129,7 +132,7 @@ class _BranchBuilder:
             self.health.shape("chatgpt: messages without status, weight or metadata")
         if is_hidden(raw):
             self.hidden += 1
-            self._collect_hidden(raw)
+            self._collect_hidden(node_id, raw)
             return None
         message = self._visible(node_id, raw)
         if message is None:
@@ -137,15 +140,35 @@ class _BranchBuilder:
             return None
         if message.role == "assistant":
             self._hand_over(message)
+        else:
+            self._image_answer()
         self.messages.append(message)
         return message
 
     def finish(self) -> None:
-        """Tool traffic after the last visible answer (an image generated as the final
-        turn) belongs to that answer."""
-        last = next((m for m in reversed(self.messages) if m.role == "assistant"), None)
-        if last is not None:
-            self._hand_over(last)
+        """Close the branch: generated images nobody answered in text become the answer;
+        other tool traffic after the last answer (a memory update) belongs to it."""
+        self._image_answer()
+        if self.messages and self.messages[-1].role == "assistant":
+            self._hand_over(self.messages[-1])
+
+    def _image_answer(self) -> None:
+        """Show pending generated images as an assistant turn of their own, as the UI
+        does when a question is answered by images alone."""
+        if not self._images or self._image_node is None:
+            return
+        node_id, created, files = self._image_node
+        message = Message(
+            id=node_id,
+            role="assistant",
+            created_at=from_epoch(created, self.health),
+            files=files,
+            model=self.default_model,
+        )
+        self._hand_over(message)
+        self.messages.append(message)
+        self.hidden -= 1  # the tool message is shown after all
+        self.health.shape("chatgpt: answers made of generated images only")
 
     def _hand_over(self, message: Message) -> None:
         message.thinking = self._thinking + message.thinking
@@ -155,8 +178,9 @@ class _BranchBuilder:
         message.images_generated += self._images
         self._thinking, self._tool_uses, self._tool_results = [], [], []
         self._thinking_blocks = self._images = 0
+        self._image_node = None
 
-    def _collect_hidden(self, raw: RawMessage) -> None:
+    def _collect_hidden(self, node_id: str, raw: RawMessage) -> None:
         """Keep reasoning, tool traffic and generated images for the next visible answer."""
         content = raw.content
         if content is None:
@@ -178,6 +202,8 @@ class _BranchBuilder:
             self._tool_shape(name)
             parts = self._parts(content.parts)
             self._images += parts.images
+            if parts.images:
+                self._image_node = (raw.id or node_id, raw.create_time, parts.files)
             self._tool_results.append(
                 ToolResult(
                     name=bounded_name(name),
