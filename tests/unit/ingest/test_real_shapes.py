@@ -166,3 +166,31 @@ def test_images_answering_a_question_alone_are_an_assistant_turn() -> None:
     ]
     assert messages[-1]["images_generated"] == 1
     assert messages[-1]["tool_uses"][0]["name"] == "dalle.text2im"
+
+
+def _make_shapes() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_shapes", SHAPES / "make_shapes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_images_generated_after_a_text_answer_belong_to_that_answer() -> None:
+    shapes = _make_shapes()
+    image = {"content_type": "image_asset_pointer", "asset_pointer": "sediment://file_1"}
+    nodes = [
+        shapes.g_node("r", None, ["u"]),
+        shapes.g_node("u", "r", ["a"], "user", ["Draw a fox."], when=shapes.T0),
+        shapes.g_node("a", "u", ["c"], "assistant", ["Drawing it now."], when=shapes.T0 + 1),
+        shapes.g_node(
+            "c", "a", ["t"], "assistant", None, content_type="code", recipient="dalle.text2im"
+        ),
+        shapes.g_node("t", "c", [], "tool", [image], content_type="multimodal_text"),
+    ]
+    data = json.dumps([shapes.g_conv("fox", "Fox", nodes, "t")]).encode()
+    messages = parse_export(data).corpus.conversations[0].messages
+    assert [(m.id, m.role) for m in messages] == [("u", "user"), ("a", "assistant")]
+    assert messages[1].images_generated == 1

@@ -153,9 +153,13 @@ class _BranchBuilder:
             self._hand_over(self.messages[-1])
 
     def _image_answer(self) -> None:
-        """Show pending generated images as an assistant turn of their own, as the UI
-        does when a question is answered by images alone."""
+        """Settle pending generated images before the next question or the end: they
+        belong to the answer just given, or, when the question has none, they are the
+        answer (shown as an assistant turn of their own, as the UI shows them)."""
         if not self._images or self._image_node is None:
+            return
+        if self.messages and self.messages[-1].role == "assistant":
+            self._hand_over(self.messages[-1])
             return
         node_id, created, files = self._image_node
         message = Message(
