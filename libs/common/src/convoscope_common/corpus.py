@@ -12,6 +12,8 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common import collector
+
 # 2: every datetime is UTC and shiftable into any timezone; voice, image, thinking-block
 # and document counts; MCP servers on tool calls. Corpus objects are named with it, so a
 # re-upload after an upgrade is parsed again instead of reusing a corpus without them.
@@ -175,4 +177,5 @@ def encode_corpus(corpus: Corpus) -> bytes:
 
 def decode_corpus(data: bytes) -> Corpus:
     """Read a corpus written by :func:`encode_corpus`."""
-    return _corpus_decoder.decode(data)
+    with collector.paused():
+        return _corpus_decoder.decode(data)
