@@ -19,7 +19,8 @@ import msgspec
 from convoscope_common import collector
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.1.0"  # 1.1.0: complaints read from the conversation, with signals
+ENGINE_VERSION = "1.2.0"  # 1.2.0: complaints read from the conversation (signals); summary
+# counts voice, images, tools by name and MCP server, canvas documents
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -108,6 +109,16 @@ class Summary(_Result):
     attachments: int = 0
     files: int = 0
     citations: int = 0
+    # What people now do besides typing (counted at ingest, see docs/results.md).
+    voice_turns: int = 0
+    images_generated: int = 0
+    images_uploaded: int = 0
+    # Tool calls per tool name and per MCP server (connector); the 50 largest, the
+    # rest summed under "(other)".
+    tool_calls_by_tool: dict[str, int] = {}
+    tool_calls_by_mcp_server: dict[str, int] = {}
+    # Documents created next to the chat: ChatGPT canvases, claude.ai artifacts and files.
+    canvas_documents: int = 0
     abandoned_branches: int = 0
     abandoned_messages: int = 0
     hidden_messages: int = 0
