@@ -19,7 +19,9 @@ import msgspec
 from convoscope_common import collector
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.2.0"  # 1.2.0: complaints read from the conversation (signals); summary
+ENGINE_VERSION = "1.3.0"  # 1.3.0: language per message; sentiment and cues only in the
+# languages they read (others not scored / language-independent signals only)
+# 1.2.0: complaints read from the conversation (signals); summary
 # counts voice, images, tools by name and MCP server, canvas documents
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
@@ -137,6 +139,8 @@ class MessageRecord(_Result):
     hour: int | None = None
     words: int = 0
     characters: int = 0
+    # ISO 639-1 code (user messages: detected, or the conversation's when too short).
+    language: str | None = None
 
 
 # --- topics ------------------------------------------------------------------
@@ -182,6 +186,7 @@ class MessageSentiment(_Result):
     message_id: str
     compound: float
     label: SentimentLabel
+    language: str | None = None
     urgent: bool = False
     questioning: bool = False
     collaborative: bool = False
@@ -203,16 +208,58 @@ class SentimentPeriod(_Result):
 
 
 class Sentiment(_Result):
-    """VADER-based sentiment over user messages."""
+    """VADER-based sentiment over user messages in the languages the model reads.
+
+    Messages in other languages are not scored (never read with the English lexicon):
+    ``not_scored`` counts them, per language in ``not_scored_by_language``;
+    ``coverage`` is scored / (scored + not scored).
+    """
 
     model: str = "vader"
     messages: int = 0
+    languages: list[str] = []  # languages the model scores
+    not_scored: int = 0
+    not_scored_by_language: dict[str, int] = {}
+    coverage: float = 1.0
     mean_compound: float = 0.0
     labels: dict[str, int] = {}
     flags: dict[str, int] = {}
     monthly: list[SentimentPeriod] = []
     by_message: list[MessageSentiment] = []
     by_conversation: list[ConversationSentiment] = []
+
+
+# --- languages -----------------------------------------------------------------
+
+
+class ConversationLanguage(_Result):
+    conversation_id: str
+    language: str  # dominant language of its user messages (ISO 639-1 or "unknown")
+    share: float  # share of its user messages in that language
+
+
+class LanguageCoverage(_Result):
+    """Which languages one analysis reads, and the user messages it could not read."""
+
+    analysis: Literal["sentiment", "failure_cues", "taxonomy"]
+    languages: list[str] = []
+    messages: int = 0  # user messages in those languages
+    # Other languages: not scored (sentiment) or language-independent signals only.
+    other_messages: dict[str, int] = {}
+
+
+class Languages(_Result):
+    """Language per user message (own text, else its conversation's) and per conversation."""
+
+    detector: str = ""
+    supported: list[str] = []  # languages with cue files, keywords and stop words
+    messages: dict[str, int] = {}  # user messages per language
+    conversations: dict[str, int] = {}  # conversations per dominant language
+    detected_messages: int = 0  # language read from the message's own text
+    inherited_messages: int = 0  # too short or unsure: the conversation's language
+    unknown_messages: int = 0
+    coverage: list[LanguageCoverage] = []
+    by_conversation: list[ConversationLanguage] = []
 
 
 # --- quality and failures ----------------------------------------------------
@@ -405,6 +452,7 @@ class AnalysisResults(_Result):
     generated_at: datetime | None = None
     options: AnalysisOptionsUsed = msgspec.field(default_factory=AnalysisOptionsUsed)
     summary: Summary = msgspec.field(default_factory=Summary)
+    languages: Languages | None = None
     topics: Topics | None = None
     sentiment: Sentiment | None = None
     quality: Quality | None = None

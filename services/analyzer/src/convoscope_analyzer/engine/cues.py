@@ -242,10 +242,24 @@ def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | No
     )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def default_cues(languages: tuple[str, ...] | None = None) -> CueBook:
     """The cue book shipped with the package (all languages unless ``languages``)."""
     return build_cue_book(_cue_files(), languages)
+
+
+def cues_for(language: str | None) -> CueBook:
+    """The cues that apply to a message in ``language``: that language's file and the
+    language-independent one; ``None`` (language not detected): every file."""
+    if language is None:
+        return default_cues()
+    return default_cues((language,))
+
+
+@lru_cache(maxsize=1)
+def cue_languages() -> tuple[str, ...]:
+    """The languages that have a cue file (``*`` excluded), in file order."""
+    return tuple(lang for lang in default_cues().languages if lang != ANY_LANGUAGE)
 
 
 def cue_file_paths() -> list[Path]:

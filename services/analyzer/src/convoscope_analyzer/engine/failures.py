@@ -25,7 +25,7 @@ from convoscope_analyzer.engine.complaints import (
     is_complaint,
     turn_signals,
 )
-from convoscope_analyzer.engine.cues import CueBook, default_cues, normalise
+from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_common.corpus import Message
@@ -123,20 +123,26 @@ def _complaint_findings(cid: str, answer: Message, turn: Turn, book: CueBook) ->
 def detect_conversation_failures(
     item: PreparedConversation, book: CueBook | None = None
 ) -> list[Failure]:
-    """Every finding in one conversation, in message order."""
-    book = book or default_cues()
+    """Every finding in one conversation, in message order.
+
+    Without ``book`` each message is read with the cues of its detected language
+    (an answer with its own, a user turn with the user's); a language without a cue
+    file gets the language-independent ones only."""
     findings: list[Failure] = []
     messages = [pm.message for pm in item.messages]
+    languages = [pm.language for pm in item.messages]
     cid = item.id
     for index, message in enumerate(messages):
         if message.role != "assistant":
             continue
         following = messages[index + 1] if index + 1 < len(messages) else None
         reply = following if following is not None and following.role == "user" else None
-        refusal = is_refusal(book, message.text)
+        answer_book = book or cues_for(languages[index])
+        reply_book = book or cues_for(languages[index + 1] if reply is not None else None)
+        refusal = is_refusal(answer_book, message.text)
         if refusal:
             pushback = (
-                book.section("pushback").search(normalise(reply.text[:COMPLAINT_WINDOW]))
+                reply_book.section("pushback").search(normalise(reply.text[:COMPLAINT_WINDOW]))
                 if reply
                 else None
             )
@@ -233,7 +239,7 @@ def detect_conversation_failures(
             next_id=answer_next.id if answer_next is not None else None,
             next_text=answer_next.text if answer_next is not None else None,
         )
-        findings.extend(_complaint_findings(cid, message, turn, book))
+        findings.extend(_complaint_findings(cid, message, turn, reply_book))
     return _dedupe(findings)
 
 
@@ -260,13 +266,12 @@ def analyze_failures(
     conversations: list[PreparedConversation], tracker: ProgressTracker
 ) -> FailureSummary:
     """All findings plus counts; failure rate = assistant messages with a finding / all."""
-    book = default_cues()
     findings: list[Failure] = []
     assistant_messages = 0
     for item in conversations:
         tracker.tick(len(item.messages))
         assistant_messages += sum(1 for pm in item.messages if pm.message.role == "assistant")
-        findings.extend(detect_conversation_failures(item, book))
+        findings.extend(detect_conversation_failures(item))
     with_failure = len({(f.conversation_id, f.message_id) for f in findings})
     by_type = Counter(f.type for f in findings)
     by_severity = Counter(f.severity for f in findings)

@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 from convoscope_analyzer.engine.charts import build_charts
 from convoscope_analyzer.engine.cues import profanity_words
 from convoscope_analyzer.engine.failures import analyze_failures
+from convoscope_analyzer.engine.language import assign_languages
+from convoscope_analyzer.engine.language import warm_up as _warm_up_language
+from convoscope_analyzer.engine.language_summary import summarize_languages
 from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.quality import analyze_quality
 from convoscope_analyzer.engine.sentiment import analyze_sentiment, default_model
 from convoscope_analyzer.engine.summary import message_index, summarize
-from convoscope_analyzer.engine.taxonomy import default_taxonomy
+from convoscope_analyzer.engine.taxonomy import default_taxonomy, taxonomy_languages
 from convoscope_analyzer.engine.temporal import analyze_temporal
 from convoscope_analyzer.engine.topics import analyze_topics
 from convoscope_analyzer.engine.topics import warm_up as _warm_up_topics
@@ -21,6 +24,7 @@ from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults
 
 STEP_PREPARE = "Parsing conversations"
+STEP_LANGUAGES = "Detecting languages"
 STEP_SUMMARY = "Computing summary"
 STEP_TOPICS = "Classifying topics"
 STEP_SENTIMENT = "Analyzing sentiment"
@@ -32,6 +36,7 @@ STEP_CHARTS = "Building charts"
 # Relative cost of each step (measured on the benchmark corpus), for the progress bar.
 STEP_WEIGHTS = {
     STEP_PREPARE: 6.0,
+    STEP_LANGUAGES: 8.0,
     STEP_SUMMARY: 3.0,
     STEP_TOPICS: 25.0,
     STEP_SENTIMENT: 23.0,
@@ -47,6 +52,7 @@ def warm_up() -> None:
     list, default taxonomy) once at worker start, so the first job's progress is not
     stuck on imports."""
     _warm_up_topics()
+    _warm_up_language()
     default_model()
     profanity_words()
     default_taxonomy()
@@ -82,6 +88,10 @@ def analyze(
 
     tracker.start_step(STEP_PREPARE, len(corpus.conversations), "conversations")
     prepared = prepare_corpus(corpus, zone, tracker.tick)
+    tracker.end_step()
+
+    tracker.start_step(STEP_LANGUAGES, total_messages)
+    language_stats = assign_languages(prepared, tracker.tick)
     tracker.end_step()
 
     tracker.start_step(STEP_SUMMARY, total_messages)
@@ -135,6 +145,11 @@ def analyze(
         charts = build_charts(summary, lengths, topics, sentiment, quality, temporal)
         tracker.end_step()
 
+    languages = summarize_languages(
+        prepared, language_stats, sentiment, taxonomy_languages(taxonomy)
+    )
+    covered = ", ".join(languages.messages) or "none"
+    tracker.insight(f"Languages: {covered}")
     # Built last, in the memory the steps' temporary structures left free.
     index = message_index(prepared)
     results = AnalysisResults(
@@ -147,6 +162,7 @@ def analyze(
             timezone=options.timezone,
         ),
         summary=summary,
+        languages=languages,
         topics=topics,
         sentiment=sentiment,
         quality=quality,

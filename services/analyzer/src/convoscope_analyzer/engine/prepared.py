@@ -21,6 +21,8 @@ class PreparedMessage:
     position: int  # index in the conversation's visible branch
     local: datetime | None  # wall-clock time in the requested timezone
     words: int
+    # ISO 639-1 code set by language.assign_languages; None: not detected (all cues apply).
+    language: str | None = None
 
 
 @dataclass(slots=True)
@@ -31,6 +33,7 @@ class PreparedConversation:
     messages: list[PreparedMessage] = field(default_factory=list)
     first_local: datetime | None = None
     month: str | None = None  # "YYYY-MM" of its first activity
+    language: str | None = None  # dominant language of its user messages
 
     @property
     def id(self) -> str:

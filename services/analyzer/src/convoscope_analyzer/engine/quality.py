@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from convoscope_analyzer.engine.cues import default_cues
+from convoscope_analyzer.engine.cues import cues_for
 from convoscope_analyzer.engine.failures import is_refusal
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -24,25 +24,30 @@ LONG_GAP_S = 3600
 # The next user turn scores the assistant answer: success 1, neutral 0.5, complaint 0.
 POSITIVE_COMPOUND = 0.5
 
-# Thanks, "still fails" and clarification cues come from the cue files (data/cues/).
-_CUES = default_cues()
-SUCCESS = _CUES.section("thanks")
-BLOCKED = _CUES.section("blocked")
-CLARIFICATION = _CUES.section("clarification")
+# Thanks, "still fails" and clarification cues come from the cue files (data/cues/),
+# in the message's detected language (every language when it was not detected).
 
 
 def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompletion, float]:
     messages = [pm.message for pm in item.messages]
     last = messages[-1]
-    last_user = next((m for m in reversed(messages) if m.role == "user"), None)
-    last_assistant = next((m for m in reversed(messages) if m.role == "assistant"), None)
-    if last_user is not None and SUCCESS.search(last_user.text) and last_user is messages[-1]:
+    user_pm = next((pm for pm in reversed(item.messages) if pm.message.role == "user"), None)
+    assistant_pm = next(
+        (pm for pm in reversed(item.messages) if pm.message.role == "assistant"), None
+    )
+    last_user = user_pm.message if user_pm is not None else None
+    last_assistant = assistant_pm.message if assistant_pm is not None else None
+    user_book = cues_for(user_pm.language if user_pm is not None else None)
+    success = user_book.section("thanks")
+    if last_user is not None and success.search(last_user.text) and last_user is messages[-1]:
         return "completed", 0.9
-    if last_user is not None and BLOCKED.search(last_user.text):
+    if last_user is not None and user_book.section("blocked").search(last_user.text):
         return "blocked", 0.8
-    if last_assistant is not None and is_refusal(_CUES, last_assistant.text):
+    if assistant_pm is not None and is_refusal(
+        cues_for(assistant_pm.language), assistant_pm.message.text
+    ):
         return "blocked", 0.7
-    if last_user is not None and SUCCESS.search(last_user.text):
+    if last_user is not None and success.search(last_user.text):
         return "completed", 0.8
     if last.role == "user":
         return "abandoned", 0.6  # the last request never got an answer
@@ -68,6 +73,7 @@ def assess_conversation(
     previous = None
     for pm in item.messages:
         message = pm.message
+        book = cues_for(pm.language)
         blocks += code_blocks(message.text)
         if pm.words >= MONOLOGUE_WORDS:
             monologues += 1
@@ -81,7 +87,7 @@ def assess_conversation(
             if previous is not None and previous.message.role == "assistant":
                 if previous.message.id in complaint_targets:
                     effectiveness.append(0.0)
-                elif SUCCESS.search(message.text[:400]) or (
+                elif book.section("thanks").search(message.text[:400]) or (
                     sentiment is not None and sentiment.compound >= POSITIVE_COMPOUND
                 ):
                     effectiveness.append(1.0)
@@ -90,7 +96,7 @@ def assess_conversation(
                 if previous.local and pm.local:
                     if (pm.local - previous.local).total_seconds() <= QUICK_RESPONSE_S:
                         quick += 1
-        elif CLARIFICATION.search(message.text):
+        elif book.section("clarification").search(message.text):
             clarifications += 1
         if previous is not None and previous.local and pm.local:
             if (pm.local - previous.local).total_seconds() > LONG_GAP_S:

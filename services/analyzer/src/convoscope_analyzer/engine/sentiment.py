@@ -1,5 +1,9 @@
 """Sentiment of user messages with VADER, mapped to the seed's five labels.
 
+VADER's lexicon is English: a message detected in another language is counted as
+not scored with its language, never read with English words ("no" is "in the" in
+Portuguese).
+
 Flags (urgent / questioning / collaborative) are detected separately and never
 change the polarity label.
 """
@@ -12,7 +16,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from convoscope_analyzer.engine.complaints import frustration_cue
-from convoscope_analyzer.engine.cues import CueBook, default_cues
+from convoscope_analyzer.engine.cues import CueBook, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
@@ -75,6 +79,7 @@ class SentimentModel(Protocol):
     """Anything that scores a text with a compound polarity in -1..1."""
 
     name: str
+    languages: tuple[str, ...]  # the languages it reads
 
     def compound(self, text: str) -> float: ...
 
@@ -87,6 +92,7 @@ class VaderModel:
     is plain VADER (the benchmark's yardstick)."""
 
     name = "vader"
+    languages: tuple[str, ...] = ("en",)
 
     def __init__(self, neutral_terms: frozenset[str] = frozenset(), book: CueBook | None = None):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -130,7 +136,7 @@ def prose(text: str, book: CueBook) -> str:
 @lru_cache(maxsize=1)
 def default_model() -> VaderModel:
     """A shared VADER instance (loading the lexicon takes ~0.1 s)."""
-    book = default_cues()
+    book = cues_for("en")
     return VaderModel(book.neutral_terms, book)
 
 
@@ -166,6 +172,7 @@ def analyze_sentiment(
     by_message: list[MessageSentiment] = []
     by_conversation: list[ConversationSentiment] = []
     labels: Counter[str] = Counter()
+    not_scored: Counter[str] = Counter()
     flags: Counter[str] = Counter()
     monthly_scores: dict[str, list[float]] = defaultdict(list)
     monthly_labels: dict[str, Counter[str]] = defaultdict(Counter)
@@ -175,6 +182,9 @@ def analyze_sentiment(
             tracker.tick()
             message = pm.message
             if message.role != "user" or not message.text.strip():
+                continue
+            if pm.language is not None and pm.language not in model.languages:
+                not_scored[pm.language] += 1
                 continue
             compound = round(model.compound(message.text), 4)
             label = label_for(compound)
@@ -188,6 +198,7 @@ def analyze_sentiment(
                     urgent=urgent,
                     questioning=questioning,
                     collaborative=collaborative,
+                    language=pm.language,
                 )
             )
             scores.append(compound)
@@ -211,9 +222,14 @@ def analyze_sentiment(
                 )
             )
     all_scores = [m.compound for m in by_message]
+    unscored = sum(not_scored.values())
     return Sentiment(
         model=model.name,
         messages=len(by_message),
+        languages=list(model.languages),
+        not_scored=unscored,
+        not_scored_by_language=dict(not_scored.most_common()),
+        coverage=round(len(by_message) / (len(by_message) + unscored), 4) if unscored else 1.0,
         mean_compound=round(sum(all_scores) / len(all_scores), 4) if all_scores else 0.0,
         labels={label: labels.get(label, 0) for label in _LABEL_ORDER},
         flags={name: flags.get(name, 0) for name in ("urgent", "questioning", "collaborative")},

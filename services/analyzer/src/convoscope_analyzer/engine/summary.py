@@ -139,6 +139,7 @@ def message_index(conversations: list[PreparedConversation]) -> list[MessageReco
                     hour=local.hour if local is not None else None,
                     words=pm.words,
                     characters=len(pm.message.text),
+                    language=pm.language,
                 )
             )
     return records

@@ -9,7 +9,10 @@ change needed::
     label = "Gardening"
     keywords = ["garden", "soil", "compost", "seedlings"]
 
-Keywords are lower-case words or multi-word phrases.
+Keywords are lower-case words or multi-word phrases; ``keywords`` are English, and
+``translations`` holds the keywords of other languages (``{"pt": ["planilha", ...]}``),
+used for conversations in that language. Chinese, Japanese and Korean keywords are
+matched as substrings (no spaces between words).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ class TaxonomyCategory(msgspec.Struct, kw_only=True, frozen=True):
 
     id: str
     label: str
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # English
+    # Keywords in other languages, ISO 639-1 code -> keywords.
+    translations: dict[str, tuple[str, ...]] = {}
 
 
 class Taxonomy(msgspec.Struct, kw_only=True, frozen=True):
@@ -60,11 +65,25 @@ def parse_taxonomy(data: Any) -> Taxonomy:
         if category.id in seen:
             raise TaxonomyError(f"duplicate category id: {category.id!r}")
         seen.add(category.id)
-        keywords = tuple(dict.fromkeys(k.strip().lower() for k in category.keywords if k.strip()))
+        keywords = _clean(category.keywords)
         if not keywords:
             raise TaxonomyError(f"category {category.id!r} has no keywords")
-        categories.append(TaxonomyCategory(id=category.id, label=category.label, keywords=keywords))
+        translations = {
+            lang.strip().lower(): _clean(words) for lang, words in category.translations.items()
+        }
+        categories.append(
+            TaxonomyCategory(
+                id=category.id,
+                label=category.label,
+                keywords=keywords,
+                translations={lang: words for lang, words in translations.items() if words},
+            )
+        )
     return Taxonomy(categories=tuple(categories))
+
+
+def _clean(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k.strip().lower() for k in words if k.strip()))
 
 
 def merge_taxonomies(base: Taxonomy, extra: Taxonomy) -> Taxonomy:
@@ -76,8 +95,14 @@ def merge_taxonomies(base: Taxonomy, extra: Taxonomy) -> Taxonomy:
             merged[category.id] = category
         else:
             keywords = tuple(dict.fromkeys(old.keywords + category.keywords))
+            translations = dict(old.translations)
+            for lang, words in category.translations.items():
+                translations[lang] = tuple(dict.fromkeys(translations.get(lang, ()) + words))
             merged[category.id] = TaxonomyCategory(
-                id=category.id, label=category.label or old.label, keywords=keywords
+                id=category.id,
+                label=category.label or old.label,
+                keywords=keywords,
+                translations=translations,
             )
     return Taxonomy(categories=tuple(merged.values()))
 
@@ -118,3 +143,11 @@ def load_taxonomy(
     if mode == "replace":
         return loaded
     return merge_taxonomies(base if base is not None else default_taxonomy(), loaded)
+
+
+def taxonomy_languages(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The languages a taxonomy has keywords in (English: the ``keywords`` list)."""
+    found: dict[str, None] = {"en": None}
+    for category in taxonomy.categories:
+        found.update(dict.fromkeys(category.translations))
+    return tuple(found)

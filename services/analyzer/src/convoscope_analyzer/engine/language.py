@@ -1,0 +1,159 @@
+"""The language of every user message and the dominant language of every conversation.
+
+Detection is py3langid (langid.py's model, shipped inside the package: nothing is
+downloaded), restricted to the languages the engine reads plus the other common ones
+(so a Dutch message is called Dutch and counted as not covered, never forced into
+German). Scripts that name their language outright (kana, hangul, Han, Cyrillic)
+skip the model. Only the writer's prose is read: fenced and inline code and URLs are
+removed, and the first ``SAMPLE_CHARS`` characters are enough.
+
+A message too short or too ambiguous to tell ("ok", "thanks!", a lone link) takes its
+conversation's language; a conversation with no readable message takes the corpus's.
+Assistant messages take their conversation's language (answers follow the user's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from convoscope_analyzer.engine.prepared import PreparedConversation
+
+UNKNOWN = "unknown"
+# Languages the engine has cue files, taxonomy keywords and stop words for.
+SUPPORTED: tuple[str, ...] = ("en", "es", "pt", "fr", "de", "it", "ja", "zh", "ko", "ru")
+# Also named when seen (counted as not covered rather than mistaken for a supported one).
+OTHERS: tuple[str, ...] = (
+    "nl", "pl", "tr", "sv", "da", "no", "fi", "cs", "sk", "ro", "hu", "el", "uk", "bg",
+    "ca", "ar", "he", "fa", "hi", "bn", "id", "ms", "vi", "th", "tl",
+)  # fmt: skip
+CANDIDATES = SUPPORTED + OTHERS
+DETECTOR = "py3langid"
+
+SAMPLE_CHARS = 400
+MIN_LETTERS = 12  # fewer letters than this: the conversation's language
+MIN_CONFIDENCE = 0.8  # langid's normalised probability below this: the same
+
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|https?://\S+|\S+@\S+\.\w+", re.DOTALL)
+_LETTER = re.compile(r"[^\W\d_]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A language code (ISO 639-1, or ``unknown``) and the detector's confidence."""
+
+    language: str
+    confidence: float
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """langid's model, restricted to the candidates (loading it takes a few seconds)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(CANDIDATES))
+    return identifier
+
+
+def warm_up() -> None:
+    """Load the model once at worker start."""
+    _identifier()
+
+
+def prose_sample(text: str) -> str:
+    """The writer's words, without code, links or addresses, at most ``SAMPLE_CHARS``."""
+    if "`" in text or "://" in text or "@" in text:
+        text = _CODE.sub(" ", text[: SAMPLE_CHARS * 4])
+    return text[:SAMPLE_CHARS]
+
+
+def detect(text: str) -> Detection:
+    """The language of one text, ``unknown`` when it is too short or unsure."""
+    sample = prose_sample(text)
+    letters = len(_LETTER.findall(sample))
+    if letters == 0:
+        return Detection(UNKNOWN, 0.0)
+    kana = len(_KANA.findall(sample))
+    han = len(_HAN.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
+    # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
+    if kana >= 3 or (kana and kana + han >= letters / 2):
+        return Detection("ja", 1.0)
+    if hangul * 2 >= letters:
+        return Detection("ko", 1.0)
+    if han * 2 >= letters:
+        return Detection("zh", 1.0) if han >= 2 else Detection(UNKNOWN, 0.0)
+    if letters < MIN_LETTERS:
+        return Detection(UNKNOWN, 0.0)
+    language, confidence = _identifier().classify(sample)
+    if confidence < MIN_CONFIDENCE:
+        return Detection(UNKNOWN, round(float(confidence), 3))
+    return Detection(str(language), round(float(confidence), 3))
+
+
+def dominant(languages: list[str]) -> str:
+    """The most frequent known language of a list (first seen wins a tie)."""
+    counts = Counter(lang for lang in languages if lang != UNKNOWN)
+    if not counts:
+        return UNKNOWN
+    best = max(counts.values())
+    return next(lang for lang in languages if counts.get(lang) == best)
+
+
+@dataclass(slots=True)
+class LanguageStats:
+    """What detection saw: user messages per language and how they got it."""
+
+    detected: int = 0  # from their own text
+    inherited: int = 0  # too short or unsure: the conversation's (or corpus's) language
+    unknown: int = 0  # no language at all (no readable text anywhere)
+
+
+def assign_languages(
+    conversations: list[PreparedConversation], tick: Callable[[], None] | None = None
+) -> LanguageStats:
+    """Set ``language`` on every prepared message and conversation (in place)."""
+    stats = LanguageStats()
+    own: dict[int, str] = {}  # id(prepared message) -> its own detection
+    for item in conversations:
+        found: list[str] = []
+        for pm in item.messages:
+            if tick is not None:
+                tick()
+            if pm.message.role == "user" and pm.message.text.strip():
+                language = detect(pm.message.text).language
+                own[id(pm)] = language
+                found.append(language)
+        if dominant(found) == UNKNOWN:
+            # No readable user text: the first answers tell (they follow the user's).
+            for pm in item.messages:
+                if pm.message.role == "assistant" and pm.message.text.strip():
+                    found.append(detect(pm.message.text).language)
+                    if dominant(found) != UNKNOWN:
+                        break
+        item.language = dominant(found)
+    corpus = dominant([item.language for item in conversations if item.language])
+    for item in conversations:
+        if item.language == UNKNOWN:
+            item.language = corpus
+        for pm in item.messages:
+            language = own.get(id(pm))
+            if language is not None and language != UNKNOWN:
+                pm.language = language
+                stats.detected += 1
+                continue
+            pm.language = item.language
+            if language is not None:  # a user message too short or unsure to tell
+                if item.language == UNKNOWN:
+                    stats.unknown += 1
+                else:
+                    stats.inherited += 1
+    return stats
