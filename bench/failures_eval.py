@@ -6,7 +6,8 @@ it) and the held-out part (heldout.jsonl, written before tuning and never tuned 
 apart, each also without the next assistant answer (as for a conversation's last
 turn), and sentiment against plain VADER as the yardstick. Prints counts and ratios,
 never text. tests/unit/engine/test_failures_eval.py checks the targets on the
-held-out part.
+held-out part. Then the multilingual set (tests/data/multilingual/, issue 19): one line
+per language.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from convoscope_analyzer.engine.sentiment import VaderModel
 from convoscope_analyzer.failure_evaluation import (
     evaluate,
+    format_language_table,
     format_report,
     label_counts,
     load_rows,
@@ -24,6 +26,7 @@ from convoscope_analyzer.failure_evaluation import (
 )
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "complaints"
+MULTILINGUAL = DATA.parent / "multilingual"
 
 
 def main() -> int:
@@ -52,6 +55,9 @@ def main() -> int:
         )
         print()
         failed = failed or (name == "heldout" and bool(missed))
+    rows = [row for path in sorted(MULTILINGUAL.glob("*.jsonl")) for row in load_rows(path)]
+    print(f"== Multilingual set (issue 19, written before the rules): {len(rows)} turns")
+    print(format_language_table(evaluate(rows)))
     return 1 if failed else 0
 
 

@@ -17,13 +17,13 @@ from convoscope_analyzer.engine.cues import (
 def _sections():
     for path in cue_file_paths():
         data = parse_cue_file(path.name, path.read_text(encoding="utf-8"))
-        raw = data["language"] == "*"
+        raw = data["language"] == "*" or data.get("word_boundaries") is False
         for key, value in data.items():
             if not isinstance(value, dict):
                 continue
             if key == "complaint":
                 for type_, rule in value.items():
-                    yield f"{path.name} complaint.{type_}", rule, False
+                    yield f"{path.name} complaint.{type_}", rule, raw
             elif "cues" in value:
                 yield f"{path.name} {key}", value, raw
 
@@ -32,7 +32,8 @@ SECTIONS = list(_sections())
 
 
 def test_every_language_file_is_loaded() -> None:
-    assert {"en", "fr", "pt", "es", "*"} <= set(default_cues().languages)
+    expected = {"en", "fr", "pt", "es", "de", "it", "ja", "zh", "ko", "ru", "*"}
+    assert expected <= set(default_cues().languages)
     assert len(SECTIONS) > 40
 
 

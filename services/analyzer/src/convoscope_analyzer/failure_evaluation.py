@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from convoscope_analyzer.engine.failures import detect_conversation_failures
+from convoscope_analyzer.engine.language import assign_languages
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.sentiment import SentimentModel, default_model
 from convoscope_common.corpus import Conversation, Corpus, Message
@@ -58,7 +59,8 @@ class Prediction:
 
     complaint: bool
     refusal: bool
-    compound: float
+    compound: float | None  # None: the turn's language is not one the model reads
+    language: str = ""  # the language the engine gave the user turn
     signal_kinds: set[str] = field(default_factory=set)
 
 
@@ -75,8 +77,11 @@ def _conversation(row: Row) -> Conversation:
 
 
 def predict(row: Row, model: SentimentModel | None = None) -> Prediction:
-    """Run the engine's failure and sentiment code on one row."""
+    """Run the engine's language, failure and sentiment code on one row."""
     [prepared] = prepare_corpus(Corpus(conversations=[_conversation(row)]), resolve_timezone("UTC"))
+    assign_languages([prepared])
+    language = next(pm.language for pm in prepared.messages if pm.message.id == "u") or ""
+    model = model or default_model()
     findings = detect_conversation_failures(prepared)
     complaints = [f for f in findings if f.evidence == "user_complaint" and f.message_id == "a"]
     refusal = any(f.evidence == "refusal" and f.message_id == "n" for f in findings)
@@ -84,7 +89,8 @@ def predict(row: Row, model: SentimentModel | None = None) -> Prediction:
     return Prediction(
         complaint=bool(complaints),
         refusal=refusal,
-        compound=(model or default_model()).compound(row.user),
+        compound=model.compound(row.user) if language in model.languages else None,
+        language=language,
         signal_kinds=kinds,
     )
 
@@ -135,7 +141,12 @@ class Report:
     sentiment_by_label: dict[str, tuple[int, int]]  # hand label -> (agreeing, total)
     sentiment_by_language: dict[str, tuple[int, int]]
     complaint_by_language: dict[str, Score]
+    refusal_by_language: dict[str, Score]
     neutral_strongly_negative: tuple[int, int]  # English hand-neutral turns
+    # Per labelled language: hand-neutral scored turns with |compound| >= 0.5, of scored.
+    neutral_strong_by_language: dict[str, tuple[int, int]]
+    not_scored_by_language: dict[str, tuple[int, int]]  # (not scored, turns)
+    detected_by_language: dict[str, tuple[int, int]]  # (engine's language == label, turns)
     misses: list[str]  # ids of rows the engine got wrong (for the development part only)
 
 
@@ -152,11 +163,19 @@ def evaluate(
     neutral = [0, 0]
     misses = []
     per_language: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    refusal_language: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    neutral_strong: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    not_scored: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    detected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         p = predict(replace(row, next=None) if without_next else row, model)
         complaint_pairs.append((row.complaint, p.complaint))
         per_language[row.lang].append((row.complaint, p.complaint))
         refusal_pairs.append((row.refusal, p.refusal))
+        refusal_language[row.lang].append((row.refusal, p.refusal))
+        detected[row.lang][0] += p.language == row.lang
+        detected[row.lang][1] += 1
+        not_scored[row.lang][1] += 1
         if row.complaint:
             shape = by_shape[row.shape or "other"]
             shape[0] += p.complaint
@@ -166,6 +185,12 @@ def evaluate(
             signals[kind][1] += row.complaint
         if row.complaint != p.complaint or row.refusal != p.refusal:
             misses.append(row.id)
+        if p.compound is None:
+            not_scored[row.lang][0] += 1
+            continue
+        if row.sentiment == "neutral":
+            neutral_strong[row.lang][0] += abs(p.compound) >= -STRONGLY_NEGATIVE
+            neutral_strong[row.lang][1] += 1
         agree = polarity(p.compound) == row.sentiment
         by_label[row.sentiment][0] += agree
         by_label[row.sentiment][1] += 1
@@ -183,6 +208,10 @@ def evaluate(
         sentiment_by_label={k: (v[0], v[1]) for k, v in sorted(by_label.items())},
         sentiment_by_language={k: (v[0], v[1]) for k, v in sorted(by_language.items())},
         complaint_by_language={k: _score(v) for k, v in sorted(per_language.items())},
+        refusal_by_language={k: _score(v) for k, v in sorted(refusal_language.items())},
+        neutral_strong_by_language={k: (v[0], v[1]) for k, v in sorted(neutral_strong.items())},
+        not_scored_by_language={k: (v[0], v[1]) for k, v in sorted(not_scored.items())},
+        detected_by_language={k: (v[0], v[1]) for k, v in sorted(detected.items())},
         neutral_strongly_negative=(neutral[0], neutral[1]),
         misses=misses,
     )
@@ -244,3 +273,22 @@ def label_counts(rows: list[Row]) -> Counter[str]:
         counts[f"sentiment {row.sentiment}"] += 1
         counts[f"language {row.lang}"] += 1
     return counts
+
+
+def format_language_table(report: Report) -> str:
+    """One line per labelled language: detection, complaints, refusals, sentiment."""
+    lines = [
+        "lang  detected  complaints P / R      refusals P / R   sentiment agree  "
+        "not scored  neutral |c|>=0.5"
+    ]
+    for lang, (hit, total) in report.detected_by_language.items():
+        c, r = report.complaint_by_language[lang], report.refusal_by_language[lang]
+        agree = report.sentiment_by_language.get(lang, (0, 0))
+        unscored = report.not_scored_by_language[lang]
+        strong = report.neutral_strong_by_language.get(lang, (0, 0))
+        lines.append(
+            f"{lang:5} {hit:>3}/{total:<4} {c.precision:5.2f} / {c.recall:4.2f} "
+            f"(fn {c.fn}, fp {c.fp})  {r.precision:4.2f} / {r.recall:4.2f}     "
+            f"{_pct(*agree):15}  {unscored[0]:>3}/{unscored[1]:<6}  {_pct(*strong)}"
+        )
+    return "\n".join(lines)

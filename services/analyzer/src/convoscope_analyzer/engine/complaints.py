@@ -32,7 +32,7 @@ REASK_OVERLAP = 0.7
 REASK_ORDER = 0.6
 REASK_MIN_WORDS = 3
 
-_SENTENCES = re.compile(r"(?<=[.!?;\n])\s+")
+_SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|(?<=[。！？])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _STOP = frozenset(
     "a an the to of in on for and or but is are was be do does did i me my you your it "

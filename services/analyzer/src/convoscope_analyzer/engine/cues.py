@@ -1,7 +1,8 @@
 """Cue lists per language, read from the data files in ``engine/data/cues/``.
 
 One TOML file per language (``en.toml``, ``fr.toml``, ...; ``common.toml`` holds the
-language-independent cues such as error output). Every section has ``cues`` (regular
+language-independent cues such as error output). A file with ``word_boundaries = false``
+(Chinese, Japanese) matches its cues anywhere, case-sensitively. Every section has ``cues`` (regular
 expressions), ``examples`` and ``counter_examples``; the files are reviewed like code
 and a unit test checks every example. Failures, quality and sentiment read their
 phrases from here, never from inline lists.
@@ -217,19 +218,21 @@ def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | No
         if languages is not None and language != ANY_LANGUAGE and language not in languages:
             continue
         loaded.append(language)
+        # Chinese and Japanese put no spaces between words: their cues match anywhere.
+        unbounded = data.get("word_boundaries", True) is False
         for key, value in data.items():
             if not isinstance(value, dict):
                 continue
             if key == "complaint":
                 for type_, rule in value.items():
-                    cues = _compile(name, f"complaint.{type_}", language, rule["cues"], False)
+                    cues = _compile(name, f"complaint.{type_}", language, rule["cues"], unbounded)
                     complaints.append(ComplaintCue(type_, rule["severity"], cues))
             elif key == "sentiment":
                 neutral.update(value.get("neutral_terms", []))
             elif key == "profanity":
                 exempt.update(value.get("exempt", []))
             elif "cues" in value:
-                raw = key in _RAW_SECTIONS
+                raw = key in _RAW_SECTIONS or unbounded
                 sections.setdefault(key, []).append(
                     _compile(name, key, language, value["cues"], raw, value.get("gate"))
                 )

@@ -36,7 +36,7 @@ DETECTOR = "py3langid"
 
 SAMPLE_CHARS = 400
 MIN_LETTERS = 12  # fewer letters than this: the conversation's language
-MIN_CONFIDENCE = 0.8  # langid's normalised probability below this: the same
+MIN_CONFIDENCE = 0.6  # langid's normalised probability below this: the same
 
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|https?://\S+|\S+@\S+\.\w+", re.DOTALL)
 _LETTER = re.compile(r"[^\W\d_]")
