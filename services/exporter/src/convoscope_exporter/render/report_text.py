@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convoscope_common.results import AnalysisResults
+from convoscope_common.results import AnalysisResults, Sentiment
 
 # The report sections (key in results, heading, chart ids), shared by PDF and HTML.
 REPORT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -54,6 +54,7 @@ def headline_cards(results: AnalysisResults) -> list[tuple[str, str]]:
         cards.append(("Failure rate", f"{f.failure_rate:.1%}"))
     if results.sentiment is not None:
         cards.append(("Mean sentiment", format_number(round(results.sentiment.mean_compound, 3))))
+        cards.append(("Sentiment coverage", f"{results.sentiment.coverage:.0%}"))
     if results.privacy is not None:
         cards.append(("PII findings", format_number(results.privacy.total)))
     return cards
@@ -88,6 +89,8 @@ def section_notes(results: AnalysisResults) -> dict[str, list[str]]:
             f"{s.messages} user messages scored with {s.model}; "
             f"mean compound score {s.mean_compound:.3f}."
         )
+        if s.not_scored:
+            notes["sentiment"].append(sentiment_coverage(s))
         if s.labels:
             notes["sentiment"].append(
                 "Labels: "
@@ -136,3 +139,26 @@ def section_notes(results: AnalysisResults) -> dict[str, list[str]]:
                 "Best-effort (heuristic) types: " + ", ".join(p.best_effort_types) + "."
             )
     return notes
+
+
+_LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French", "de": "German",
+    "it": "Italian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian",
+    "nl": "Dutch", "pl": "Polish", "tr": "Turkish", "unknown": "unknown language",
+}  # fmt: skip
+
+
+def sentiment_coverage(s: Sentiment) -> str:
+    """ "Sentiment covers 71 % of your messages; 29 % Portuguese not scored." (issue 19)."""
+    total = s.messages + s.not_scored
+    parts = [
+        f"{n / total:.0%} {_LANGUAGE_NAMES.get(lang, lang)}"
+        for lang, n in s.not_scored_by_language.items()
+    ]
+    return (
+        f"Sentiment covers {s.coverage:.0%} of your messages; "
+        + ", ".join(parts)
+        + " not scored (the lexicon reads "
+        + ", ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in s.languages)
+        + " only)."
+    )
