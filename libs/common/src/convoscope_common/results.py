@@ -152,6 +152,7 @@ class Topic(_Result):
     id: str
     label: str
     kind: Literal["taxonomy", "learned"]
+    language: str | None = None  # learned topics: the language they were fitted on
     top_terms: list[str] = []
     conversations: int = 0
     share: float = 0.0

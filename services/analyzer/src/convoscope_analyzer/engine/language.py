@@ -8,7 +8,8 @@ skip the model. Only the writer's prose is read: fenced and inline code and URLs
 removed, and the first ``SAMPLE_CHARS`` characters are enough.
 
 A message too short or too ambiguous to tell ("ok", "thanks!", a lone link) takes its
-conversation's language; a conversation with no readable message takes the corpus's.
+conversation's language; a conversation where every message is unsure takes the
+detector's best guesses, and one with no readable message the corpus's.
 Assistant messages take their conversation's language (answers follow the user's).
 """
 
@@ -51,6 +52,7 @@ class Detection:
 
     language: str
     confidence: float
+    guess: str = UNKNOWN  # the detector's best language even when it is unsure
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +97,7 @@ def detect(text: str) -> Detection:
         return Detection(UNKNOWN, 0.0)
     language, confidence = _identifier().classify(sample)
     if confidence < MIN_CONFIDENCE:
-        return Detection(UNKNOWN, round(float(confidence), 3))
+        return Detection(UNKNOWN, round(float(confidence), 3), str(language))
     return Detection(str(language), round(float(confidence), 3))
 
 
@@ -125,13 +127,18 @@ def assign_languages(
     own: dict[int, str] = {}  # id(prepared message) -> its own detection
     for item in conversations:
         found: list[str] = []
+        guesses: list[str] = []
         for pm in item.messages:
             if tick is not None:
                 tick()
             if pm.message.role == "user" and pm.message.text.strip():
-                language = detect(pm.message.text).language
-                own[id(pm)] = language
-                found.append(language)
+                detection = detect(pm.message.text)
+                own[id(pm)] = detection.language
+                found.append(detection.language)
+                guesses.append(detection.guess)
+        if dominant(found) == UNKNOWN:
+            # Every message unsure: their agreeing best guesses beat no language at all.
+            found = guesses
         if dominant(found) == UNKNOWN:
             # No readable user text: the first answers tell (they follow the user's).
             for pm in item.messages:

@@ -12,7 +12,7 @@ change needed::
 Keywords are lower-case words or multi-word phrases; ``keywords`` are English, and
 ``translations`` holds the keywords of other languages (``{"pt": ["planilha", ...]}``),
 used for conversations in that language. Chinese, Japanese and Korean keywords are
-matched as substrings (no spaces between words).
+matched as substrings (no spaces between words), so they need two characters or more.
 """
 
 from __future__ import annotations
@@ -71,6 +71,13 @@ def parse_taxonomy(data: Any) -> Taxonomy:
         translations = {
             lang.strip().lower(): _clean(words) for lang, words in category.translations.items()
         }
+        for lang in ("ja", "zh"):
+            short = [k for k in translations.get(lang, ()) if len(k) < 2]
+            if short:
+                raise TaxonomyError(
+                    f"category {category.id!r}: {lang} keyword {short[0]!r} is one character "
+                    "(it would match inside too many words)"
+                )
         categories.append(
             TaxonomyCategory(
                 id=category.id,

@@ -1,4 +1,10 @@
-"""Topics: taxonomy keyword classification plus topics learned with TF-IDF + NMF."""
+"""Topics: taxonomy keyword classification plus topics learned with TF-IDF + NMF.
+
+Both read a conversation in its dominant language (engine/words.py: segmentation and
+stop words per language; the taxonomy's keywords in that language plus the English
+ones, which name technical things in every language). Learned topics are fitted per
+language, so no topic mixes words of two languages.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from typing import Any
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
-from convoscope_analyzer.engine.text import tokens
+from convoscope_analyzer.engine.words import CJK, stop_words, words
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
 # A category is assigned when its keyword hits reach this many, or it is the top one.
@@ -49,15 +55,28 @@ def _user_text(item: PreparedConversation) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _taxonomy_scores(text: str, taxonomy: Taxonomy) -> list[TopicScore]:
-    toks = tokens(text)
+def _taxonomy_scores(
+    text: str, taxonomy: Taxonomy, language: str | None = None
+) -> list[TopicScore]:
+    toks = words(text, None)  # the English keywords (technical words in any language)
     counts = Counter(toks)
     joined = " " + " ".join(toks) + " "
+    own = words(text, language) if language not in (None, "en") else []
+    own_counts = Counter(own)
+    own_joined = " " + " ".join(own) + " "
+    lowered = text.lower() if language in CJK else ""
     hits: dict[str, int] = {}
     for category in taxonomy.categories:
         n = 0
         for keyword in category.keywords:
             n += joined.count(f" {keyword} ") if " " in keyword else counts.get(keyword, 0)
+        for keyword in category.translations.get(language or "en", ()):
+            if language in CJK:  # no spaces between words: count the keyword itself
+                n += lowered.count(keyword)
+            elif " " in keyword:
+                n += own_joined.count(f" {keyword} ")
+            else:
+                n += own_counts.get(keyword, 0)
         if n:
             hits[category.id] = n
     total = sum(hits.values())
@@ -95,20 +114,54 @@ def _fit_nmf(matrix: Any, k: int, pulse: Callable[[], None]) -> tuple[Any, Any]:
 def _learned_topics(
     docs: list[_Document], pulse: Callable[[], None]
 ) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
-    """NMF topics over user text; empty when the corpus is too small or too uniform."""
+    """NMF topics fitted per dominant language (each language with enough
+    conversations), numbered across languages, the largest first."""
+    groups: dict[str | None, list[_Document]] = {}
+    for doc in docs:
+        groups.setdefault(doc.conversation.language, []).append(doc)
+    topics: list[Topic] = []
+    assignments: dict[str, list[TopicScore]] = {}
+    for language, group in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        found, scores = _learned_for_language(group, language, len(topics), pulse)
+        topics.extend(found)
+        for cid, items in scores.items():
+            assignments.setdefault(cid, []).extend(items)
+    return topics, assignments
+
+
+def _vectorizer(language: str | None, n_docs: int) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    common = {
+        "max_df": 0.7,
+        "min_df": 2 if n_docs >= 10 else 1,
+        "max_features": 5000,
+        "sublinear_tf": True,
+    }
+    if language is None or language == "en":
+        return TfidfVectorizer(
+            stop_words=sorted(stop_words(None) | _CHAT_STOP_WORDS),
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b",
+            **common,
+        )
+    # English words in other languages' chats are mostly code and product names; keep
+    # them but drop English stop words too.
+    stop = stop_words(language) | stop_words(None) | _CHAT_STOP_WORDS
+    min_length = 2 if language in CJK or language == "ko" else 3
+
+    def analyzer(text: str) -> list[str]:
+        return [w for w in words(text, language) if len(w) >= min_length and w not in stop]
+
+    return TfidfVectorizer(analyzer=analyzer, **common)
+
+
+def _learned_for_language(
+    docs: list[_Document], language: str | None, offset: int, pulse: Callable[[], None]
+) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
+    """NMF topics over user text of one language; empty when too few or too uniform."""
     if len(docs) < MIN_DOCS_FOR_LEARNED:
         return [], {}
-    # Imported here: scikit-learn is the slowest import of the engine (see warm_up).
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | _CHAT_STOP_WORDS),
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b",
-        max_df=0.7,
-        min_df=2 if len(docs) >= 10 else 1,
-        max_features=5000,
-        sublinear_tf=True,
-    )
+    vectorizer = _vectorizer(language, len(docs))
     try:
         matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", d.text) for d in docs)
     except ValueError:  # empty vocabulary
@@ -133,10 +186,10 @@ def _learned_topics(
     order = sorted(range(k), key=lambda t: (-len(members[t]), t))
     topics: list[Topic] = []
     assignments: dict[str, list[TopicScore]] = {}
-    for rank, topic in enumerate(order):
+    for topic in order:
         if not members[topic]:
             continue
-        topic_id = f"learned-{rank + 1}"
+        topic_id = f"learned-{offset + len(topics) + 1}"
         top = [str(terms[i]) for i in components[topic].argsort()[::-1][:TOP_TERMS]]
         monthly: Counter[str] = Counter()
         ids = []
@@ -153,6 +206,7 @@ def _learned_topics(
                 id=topic_id,
                 label=", ".join(t.capitalize() for t in top[:3]),
                 kind="learned",
+                language=language,
                 top_terms=top,
                 conversations=len(ids),
                 monthly=dict(sorted(monthly.items())),
@@ -174,7 +228,7 @@ def analyze_topics(
             continue
         text = _user_text(item)
         docs.append(_Document(conversation=item, text=text))
-        taxonomy_scores[item.id] = _taxonomy_scores(text, taxonomy)
+        taxonomy_scores[item.id] = _taxonomy_scores(text, taxonomy, item.language)
     learned, learned_scores = _learned_topics(docs, tracker.pulse)
     analysed = len(docs)
     months = {d.conversation.id: d.conversation.month for d in docs}
@@ -214,3 +268,7 @@ def warm_up() -> None:
     """Import scikit-learn ahead of the first job (about 2 s on a cold start)."""
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
+
+    from convoscope_analyzer.engine.words import warm_up as _warm_up_words
+
+    _warm_up_words()
