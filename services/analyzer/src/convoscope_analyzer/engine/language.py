@@ -39,7 +39,13 @@ SAMPLE_CHARS = 400
 MIN_LETTERS = 12  # fewer letters than this: the conversation's language
 MIN_CONFIDENCE = 0.6  # langid's normalised probability below this: the same
 
-_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`|https?://\S+|\S+@\S+\.\w+", re.DOTALL)
+# Code, links, addresses and pasted error lines ("TypeError: ...") are not the writer's
+# language.
+_CODE = re.compile(
+    r"```.*?(?:```|\Z)|`[^`\n]*`|https?://\S+|\S+@\S+\.\w+"
+    r"|\b[A-Z]\w*(?:Error|Exception|Warning)\b[^\n]*",
+    re.DOTALL,
+)
 _LETTER = re.compile(r"[^\W\d_]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
@@ -62,6 +68,8 @@ def _identifier() -> Any:
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(CANDIDATES))
+    # The unrestricted copy (27 MB) is only read by set_languages, never called again.
+    identifier._full_model = None
     return identifier
 
 
@@ -72,7 +80,14 @@ def warm_up() -> None:
 
 def prose_sample(text: str) -> str:
     """The writer's words, without code, links or addresses, at most ``SAMPLE_CHARS``."""
-    if "`" in text or "://" in text or "@" in text:
+    if (
+        "`" in text
+        or "://" in text
+        or "@" in text
+        or "rror" in text
+        or "xception" in text
+        or "arning" in text
+    ):
         text = _CODE.sub(" ", text[: SAMPLE_CHARS * 4])
     return text[:SAMPLE_CHARS]
 
@@ -98,7 +113,7 @@ def detect(text: str) -> Detection:
     language, confidence = _identifier().classify(sample)
     if confidence < MIN_CONFIDENCE:
         return Detection(UNKNOWN, round(float(confidence), 3), str(language))
-    return Detection(str(language), round(float(confidence), 3))
+    return Detection(str(language), round(float(confidence), 3), str(language))
 
 
 def dominant(languages: list[str]) -> str:

@@ -268,7 +268,3 @@ def warm_up() -> None:
     """Import scikit-learn ahead of the first job (about 2 s on a cold start)."""
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
-
-    from convoscope_analyzer.engine.words import warm_up as _warm_up_words
-
-    _warm_up_words()

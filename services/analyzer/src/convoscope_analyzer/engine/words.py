@@ -1,7 +1,8 @@
 """Words of a text in its language, for topics: segmentation where words are not
 separated by spaces, and stop words per language.
 
-- Chinese: jieba (its dictionary ships inside the package).
+- Chinese: jieba (its dictionary ships inside the package; loaded at the first Chinese
+  conversation, not at start: it holds about 50 MB).
 - Japanese: runs of one script (kanji compounds, katakana words, Latin words); the
   hiragana between them are mostly particles and endings. A dictionary segmenter was
   measured and left out: unidic-lite installs 249 MB and janome 203 MB, several times
@@ -57,11 +58,6 @@ def _jieba():  # type: ignore[no-untyped-def]
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
-
-
-def warm_up() -> None:
-    """Load jieba's dictionary ahead of the first Chinese conversation (~1 s)."""
-    _jieba()
 
 
 def words(text: str, language: str | None) -> list[str]:
