@@ -58,6 +58,8 @@ def main() -> int:
     rows = [row for path in sorted(MULTILINGUAL.glob("*.jsonl")) for row in load_rows(path)]
     print(f"== Multilingual set (issue 19, written before the rules): {len(rows)} turns")
     print(format_language_table(evaluate(rows)))
+    print("-- without the next answer (a conversation's last turn):")
+    print(format_language_table(evaluate(rows, without_next=True)))
     return 1 if failed else 0
 
 
