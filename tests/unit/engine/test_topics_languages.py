@@ -46,12 +46,12 @@ def test_learned_topics_are_fitted_per_language() -> None:
         conversation(f"en{i}", ("user", text), ("assistant", "ok"))
         for i, text in enumerate(
             [
-                "python pandas dataframe groupby aggregation question",
-                "python pandas dataframe merge join columns",
-                "docker compose container network volume",
-                "docker container image build cache layers",
-                "pandas dataframe pivot python reshape",
-                "docker volume container mount permissions",
+                "How do I group a pandas dataframe and aggregate two columns?",
+                "How can I merge two pandas dataframes on a shared column in Python?",
+                "Why does my docker compose container not see the network volume?",
+                "How do I speed up the docker image build with cache layers?",
+                "What is the best way to pivot a pandas dataframe in Python?",
+                "My docker volume mount gives permission denied inside the container",
             ]
         )
     ]
@@ -59,12 +59,12 @@ def test_learned_topics_are_fitted_per_language() -> None:
         conversation(f"pt{i}", ("user", text), ("assistant", "ok"))
         for i, text in enumerate(
             [
-                "receita de bolo de cenoura com cobertura de chocolate",
-                "receita de bolo de fubá com erva-doce para o café",
-                "planilha de orçamento doméstico com gastos mensais",
-                "planilha de gastos mensais com gráfico de orçamento",
-                "bolo de chocolate receita fácil sem batedeira",
-                "orçamento mensal planilha categorias de gastos",
+                "como faço uma receita de bolo de cenoura com cobertura de chocolate?",
+                "preciso de uma receita de bolo de fubá para o café da tarde",
+                "me ajuda a montar uma planilha de orçamento com os gastos do mês",
+                "quero uma receita de bolo de chocolate que seja fácil e sem batedeira",
+                "você pode revisar a planilha de orçamento e os gastos da casa?",
+                "como faço um gráfico na planilha de gastos do orçamento mensal?",
             ]
         )
     ]

