@@ -424,7 +424,7 @@ def encode_results(results: AnalysisResults) -> bytes:
     return _results_encoder.encode(results)
 
 
-def decode_results(data: bytes) -> AnalysisResults:
+def decode_results(data: bytes | bytearray) -> AnalysisResults:
     """Read results written by :func:`encode_results`."""
     with collector.paused():
         return _results_decoder.decode(data)
