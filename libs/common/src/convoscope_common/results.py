@@ -17,7 +17,9 @@ from typing import Literal
 import msgspec
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.0.3"  # 1.0.3: privacy detectors found more (held-out set)
+# 1.0.3: privacy detectors found more (held-out set); 1.1.0: secrets in URLs, learned topic
+# names from distinctive terms, sentiment counts charted apart from the mean.
+ENGINE_VERSION = "1.1.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -343,6 +345,8 @@ class Chart(_Result):
     x: list[str] = []
     y: list[str] = []
     series: list[ChartSeries] = []
+    # What the values count, drawn as the value axis title; one quantity per chart.
+    value_label: str = ""
 
 
 # --- the whole result ----------------------------------------------------------

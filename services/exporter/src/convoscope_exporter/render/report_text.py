@@ -7,7 +7,7 @@ from convoscope_common.results import AnalysisResults
 # The report sections (key in results, heading, chart ids), shared by PDF and HTML.
 REPORT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("topics", "Topics", ("topic_distribution",)),
-    ("sentiment", "Sentiment", ("sentiment_over_time",)),
+    ("sentiment", "Sentiment", ("sentiment_over_time", "sentiment_labels_over_time")),
     ("quality", "Quality and failures", ("failures_by_severity",)),
     (
         "temporal",

@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults
+from convoscope_exporter.charts.palette import SERIES_COLOURS, SEVERITY_COLOURS
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.tables import Table, build_tables, data_dictionary
@@ -26,7 +27,6 @@ from convoscope_exporter.text_limits import truncate
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
-_SEVERITY_COLOURS = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
 
 
 class _Formats:
@@ -84,10 +84,10 @@ def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
             "name": "Conversations",
             "categories": ["topics", 1, 1, rows, 1],
             "values": ["topics", 1, 3, rows, 3],
-            "fill": {"color": "#2E86C1"},
+            "fill": {"color": SERIES_COLOURS[0]},
         }
     )
-    chart.set_title({"name": "Topic distribution"})
+    chart.set_title({"name": "Conversations per topic"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"reverse": True})
     sheet.insert_chart(1, 8, chart)
@@ -114,10 +114,11 @@ def _failure_chart(book: Workbook, sheet: Worksheet, results: AnalysisResults) -
                 "name": ["failure_types", 0, first_col + i],
                 "categories": ["failure_types", 1, first_col, len(types), first_col],
                 "values": ["failure_types", 1, first_col + i, len(types), first_col + i],
-                "fill": {"color": _SEVERITY_COLOURS[severity]},
+                "fill": {"color": SEVERITY_COLOURS[severity]},
             }
         )
-    chart.set_title({"name": "Failures by type and severity"})
+    chart.set_title({"name": "Assistant failures per type, by severity"})
+    chart.set_y_axis({"name": "failures"})
     sheet.insert_chart(len(types) + 3, first_col, chart)
 
 
@@ -129,9 +130,11 @@ def _monthly_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
             "categories": ["monthly_activity", 1, 0, rows, 0],
             "values": ["monthly_activity", 1, 1, rows, 1],
             "marker": {"type": "circle"},
+            "line": {"color": SERIES_COLOURS[0]},
         }
     )
-    chart.set_title({"name": "Activity per month"})
+    chart.set_title({"name": "Messages per month"})
+    chart.set_y_axis({"name": "messages"})
     chart.set_legend({"none": True})
     sheet.insert_chart(1, 5, chart)
 
