@@ -9,6 +9,7 @@ every page a "page N of M" footer (two layout passes: ``multiBuild``).
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -47,7 +48,13 @@ from convoscope_exporter.render.report_text import (
     headline_cards,
     section_notes,
 )
-from convoscope_exporter.tables import Cell, failure_types_table, privacy_table, topics_table
+from convoscope_exporter.tables import (
+    Cell,
+    conversations_table,
+    failure_types_table,
+    privacy_table,
+    topics_table,
+)
 from convoscope_exporter.tables import Table as DataTable
 
 _MAX_TABLE_ROWS = 40  # long lists belong in CSV/XLSX; the report shows the top rows
@@ -161,6 +168,10 @@ def _footer(canvas: Canvas, doc: BaseDocTemplate) -> None:
 def _text(value: Cell) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
@@ -175,24 +186,32 @@ def _natural_width(texts: list[str], size: float) -> float:
 
 def column_widths(header: list[str], body: list[list[str]], available: float) -> list[float]:
     """Widths that share ``available`` by content: each column its natural width, capped at
-    a share of the page; what is left over goes to the columns that wanted more."""
+    a share of the page. When they do not fit, only the part of a column above its floor
+    (its longest word, at least ``_MIN_COLUMN``) shrinks, so headers never break mid-word
+    while a long text column wraps; spare width goes to the columns that wanted more."""
     columns = list(zip(header, *body, strict=True)) if body else [(h,) for h in header]
-    wanted = [
-        max(
-            _MIN_COLUMN,
-            _natural_width(list(col[1:]) or [""], _CELL_SIZE),
-            min(_natural_width([col[0]], _CELL_SIZE), 30 * mm),
-        )
+    # A column's floor: its longest word (header included), so no word breaks mid-way.
+    heads = [
+        min(_natural_width([w for cell in col for w in cell.split()], _CELL_SIZE), 32 * mm)
         for col in columns
     ]
+    wanted = [
+        max(_MIN_COLUMN, head, _natural_width(list(col[1:]) or [""], _CELL_SIZE))
+        for col, head in zip(columns, heads, strict=True)
+    ]
     capped = [min(w, available * _MAX_SHARE) for w in wanted]
+    floors = [min(c, max(_MIN_COLUMN, h)) for c, h in zip(capped, heads, strict=True)]
     total = sum(capped)
-    if total >= available:
-        return [w * available / total for w in capped]
+    if total > available:
+        room = sum(capped) - sum(floors)
+        keep = max(0.0, (room - (total - available)) / room) if room else 0.0
+        widths = [f + (c - f) * keep for c, f in zip(capped, floors, strict=True)]
+        if sum(widths) > available:  # even the floors do not fit: scale everything
+            widths = [w * available / sum(widths) for w in widths]
+        return widths
     hungry = [i for i, (w, c) in enumerate(zip(wanted, capped, strict=True)) if w > c]
-    spare = available - total
     for i in hungry:
-        capped[i] += spare / len(hungry)
+        capped[i] += (available - total) / len(hungry)
     return capped
 
 
@@ -254,6 +273,29 @@ def _data_table(table: DataTable, styles: _Styles, fonts: FontSet) -> list[Flowa
     if wide:
         out += [NextPageTemplate("portrait"), PageBreak()]
     return out
+
+
+# The conversations table's columns a reader needs on paper; CSV/XLSX hold all 21.
+_CONVERSATION_COLUMNS = (
+    "title",
+    "created_at",
+    "messages",
+    "words",
+    "primary_topic",
+    "sentiment_label",
+    "failures",
+)
+
+
+def select_columns(table: DataTable, names: tuple[str, ...]) -> DataTable:
+    """``table`` with only the named columns, in that order."""
+    index = [next(i for i, c in enumerate(table.columns) if c.name == n) for n in names]
+    return DataTable(
+        name=table.name,
+        description=table.description,
+        columns=[table.columns[i] for i in index],
+        rows=[[row[i] for i in index] for row in table.rows],
+    )
 
 
 def _section_tables(key: str, results: AnalysisResults) -> list[DataTable]:
@@ -333,6 +375,15 @@ def render_pdf(
                 )
         for table in _section_tables(key, results):
             story.extend(_data_table(table, styles, fonts))
+    story.append(CondPageBreak(60 * mm))
+    story.append(_Heading("Conversations", styles.h1, fonts, "conversations"))
+    story.extend(
+        _data_table(
+            select_columns(conversations_table(results, corpus), _CONVERSATION_COLUMNS),
+            styles,
+            fonts,
+        )
+    )
     story.append(PageBreak())
     story.append(_Heading("Manifest", styles.h1, fonts, "manifest"))
     story.append(
