@@ -30,7 +30,6 @@ from convoscope_exporter.tables import (
     topics_table,
 )
 
-
 # Long free-text columns: one line each, cut with an ellipsis, the whole text on hover.
 CLIPPED_COLUMNS = frozenset({"title", "label", "top_terms", "example_title"})
 
