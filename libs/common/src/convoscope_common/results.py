@@ -127,6 +127,9 @@ class Topic(_Result):
     # Conversations per month, "YYYY-MM" -> count.
     monthly: dict[str, int] = {}
     conversation_ids: list[str] = []
+    # Learned topics: the title of the conversation that leans most on the topic (redacted
+    # when privacy is on), to show what the topic is about.
+    example_title: str = ""
 
 
 class TopicScore(_Result):

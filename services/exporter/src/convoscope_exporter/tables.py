@@ -284,9 +284,23 @@ def topics_table(results: AnalysisResults) -> Table:
             _c("conversations", "integer", "Conversations assigned the topic"),
             _c("share", "number", "Share of conversations, 0-1"),
             _c("top_terms", "string", "Most characteristic terms, space-separated"),
+            _c(
+                "example_title",
+                "string",
+                "Learned topics: title of the conversation most about the topic (redacted)",
+            ),
         ],
         rows=[
-            [t.id, t.label, t.kind, t.conversations, t.share, " ".join(t.top_terms)] for t in topics
+            [
+                t.id,
+                t.label,
+                t.kind,
+                t.conversations,
+                t.share,
+                " ".join(t.top_terms),
+                t.example_title,
+            ]
+            for t in topics
         ],
     )
 
