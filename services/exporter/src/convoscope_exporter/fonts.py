@@ -7,9 +7,10 @@ Where the fonts come from:
   Arabic, Hebrew, the Indic and South-East Asian scripts, Noto Sans Symbols and the
   monochrome Noto Emoji, all with TrueType outlines reportlab can embed.
 - Chinese, Japanese and Korean need a TrueType-outline CJK font; Noto Sans CJK is CFF, which
-  reportlab cannot embed. The first file found among ``CONVOSCOPE_CJK_FONT`` and the Debian
-  packages ``fonts-droid-fallback`` and ``fonts-wqy-zenhei`` is used; without one, CJK
-  characters render as boxes and :func:`font_set` says so once in the log.
+  reportlab cannot embed. Every file found among ``CONVOSCOPE_CJK_FONT`` and the Debian
+  packages ``fonts-droid-fallback`` (Han and kana) and ``fonts-wqy-zenhei`` (also Hangul)
+  joins the chain, in that order; without any, CJK characters render as boxes and
+  :func:`font_set` says so once in the log.
 
 Every character is set in the first font of :data:`_CHAIN` whose character map has it, so
 a title that mixes English, Chinese and an emoji gets three fonts in one line and every
@@ -106,7 +107,12 @@ class FontSet:
 
     chain: tuple[str, ...]
     coverage: dict[str, frozenset[int]] = field(repr=False)
-    cjk_file: str | None
+    cjk_files: tuple[str, ...]
+
+    @property
+    def cjk_file(self) -> str | None:
+        """The first CJK font in use (None: CJK text cannot be drawn)."""
+        return self.cjk_files[0] if self.cjk_files else None
 
     def font_for(self, char: str) -> str:
         """The first font in the chain with a glyph for ``char`` (the base font if none)."""
@@ -157,12 +163,9 @@ def visual_order(text: str) -> str:
     return str(get_display(arabic_reshaper.reshape(text)))
 
 
-def _cjk_file() -> str | None:
+def _cjk_files() -> list[str]:
     override = os.environ.get("CONVOSCOPE_CJK_FONT", "")
-    for candidate in (override, *CJK_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
+    return [c for c in dict.fromkeys((override, *CJK_CANDIDATES)) if c and Path(c).is_file()]
 
 
 def _register(name: str, path: str) -> frozenset[int]:
@@ -176,11 +179,12 @@ def font_set() -> FontSet:
     """Register the report fonts with reportlab once per process and return them."""
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # type: ignore[attr-defined]
     coverage = {name: _register(name, str(_NOTO_DIR / file)) for name, file in _NOTO}
-    cjk = _cjk_file()
+    cjk = _cjk_files()
     chain = [name for name, _ in _NOTO]
-    if cjk is None:
+    if not cjk:
         log.warning("pdf_cjk_font_missing", candidates=list(CJK_CANDIDATES))
-    else:
-        coverage[CJK] = _register(CJK, cjk)
-        chain.insert(1, CJK)  # after Noto Sans, which has no Han, kana or Hangul
-    return FontSet(chain=tuple(chain), coverage=coverage, cjk_file=cjk)
+    for i, path in enumerate(cjk):
+        name = CJK if i == 0 else f"{CJK}-{i + 1}"
+        coverage[name] = _register(name, path)
+        chain.insert(1 + i, name)  # after Noto Sans, which has no Han, kana or Hangul
+    return FontSet(chain=tuple(chain), coverage=coverage, cjk_files=tuple(cjk))

@@ -50,7 +50,8 @@ def _cell(value: Cell, numeric: bool, clip: bool = False) -> str:
         return f"<td>{'yes' if value else 'no'}</td>"
     if clip:
         text = escape(str(value), quote=True)
-        return f'<td class="clip" title="{text}">{text}</td>'
+        # dir=auto: an Arabic or Hebrew title is laid out right to left in its cell.
+        return f'<td class="clip" dir="auto" title="{text}">{text}</td>'
     return f"<td>{escape(str(value))}</td>"
 
 

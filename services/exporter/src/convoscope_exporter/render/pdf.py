@@ -298,9 +298,17 @@ def select_columns(table: DataTable, names: tuple[str, ...]) -> DataTable:
     )
 
 
+def _used_topics(results: AnalysisResults) -> DataTable:
+    """The topics table without topics no conversation has (the CSV/XLSX list them all)."""
+    table = topics_table(results)
+    count = next(i for i, c in enumerate(table.columns) if c.name == "conversations")
+    table.rows = [r for r in table.rows if r[count]]
+    return table
+
+
 def _section_tables(key: str, results: AnalysisResults) -> list[DataTable]:
     return {
-        "topics": [topics_table(results)],
+        "topics": [_used_topics(results)],
         "quality": [failure_types_table(results)],
         "privacy": [privacy_table(results)],
     }.get(key, [])
