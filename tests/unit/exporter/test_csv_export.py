@@ -170,3 +170,20 @@ def test_cells_that_would_run_as_formulas_are_neutralised(results, corpus, manif
     # Numbers stay numbers: a negative score is written as -0.5, not as text.
     scores = [r["compound"] for r in _rows(archive, "sentiment.csv")]
     assert any(s.startswith("-") and float(s) < 0 for s in scores)
+
+
+def test_dictionary_comes_from_the_column_declarations(archive, results, corpus):
+    # Headers, cells and the dictionary are read from one declaration per column.
+    from convoscope_exporter.tables import build_tables
+
+    dictionary = {(r["table"], r["column"]): r for r in _rows(archive, "data_dictionary.csv")}
+    for table in build_tables(results, corpus):
+        for column in table.columns:
+            entry = dictionary[(table.name, column.name)]
+            assert (entry["type"], entry["description"]) == (column.kind, column.description)
+        assert all(len(row) == len(table.columns) for row in table.rows)
+    # The summary's model counts are assistant messages (the engine's definition).
+    models = [r for r in _rows(archive, "summary.csv") if r["metric"].startswith("models.")]
+    assert models and all(
+        r["description"].startswith("Assistant messages per model") for r in models
+    )
