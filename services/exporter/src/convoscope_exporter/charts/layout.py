@@ -201,7 +201,15 @@ def _horizontal_bars(chart: Chart, width: float, measure: Measure) -> Plot:
     for i, name in enumerate(chart.x):
         y0 = top + i * row
         shown = fit(name, label_w, TICK_SIZE, measure)
-        plot.shapes.append(Label(left - GAP, y0 + row / 2 + TICK_SIZE / 3, shown, "end", full=name))
+        plot.shapes.append(
+            Label(
+                left - GAP,
+                y0 + row / 2 + TICK_SIZE / 3,
+                shown,
+                "end",
+                full=name if shown != name else "",
+            )
+        )
         base = 0.0
         for k, s in enumerate(chart.series):
             v = s.values[i]
