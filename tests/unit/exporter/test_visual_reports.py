@@ -137,3 +137,24 @@ async def test_html_report_at_two_widths(multilingual, browser, visual, tmp_path
             ".map(td => td.title)"
         )
         assert set(SCRIPTS.values()) <= set(titles)
+
+
+def test_a_wide_table_gets_landscape_pages_and_stays_on_them(
+    results, corpus, manifest, visual, tmp_path, monkeypatch
+):
+    from convoscope_exporter.render import pdf as pdf_module
+    from convoscope_exporter.tables import conversations_table
+
+    every = tuple(c.name for c in conversations_table(results, corpus).columns)
+    monkeypatch.setattr(pdf_module, "_CONVERSATION_COLUMNS", every)  # all 21 columns
+    path = _write(tmp_path, "pdf", results, corpus, manifest)
+    pages = visual.word_boxes(path)
+    wide = [p for p in pages if p.width > p.height]
+    assert wide, "the 21-column table should be set on a landscape page"
+    assert any("response_effectiveness" in "".join(w.text for w in p.words) for p in wide)
+    # The heading travels with its table; the report goes back to portrait afterwards.
+    assert [w.text for w in wide[0].words[:1]] == ["Conversations"]
+    assert all(p.width < p.height for p in pages if p not in wide)
+    # No page holds only its footer (ConvoScope report · job · Page N of M).
+    assert all(len(p.words) > 8 for p in pages), [len(p.words) for p in pages]
+    assert visual.outside_page(pages) == []

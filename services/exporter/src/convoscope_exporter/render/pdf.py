@@ -241,10 +241,14 @@ def _grid(rows: list[list[Flowable]], widths: list[float]) -> Table:
     return table
 
 
-def _data_table(table: DataTable, styles: _Styles, fonts: FontSet) -> list[Flowable]:
-    """A wrapped-cell table (landscape pages when it is too wide), top rows only."""
+def _data_table(
+    table: DataTable, styles: _Styles, fonts: FontSet, lead: list[Flowable] | None = None
+) -> list[Flowable]:
+    """A wrapped-cell table (landscape pages when it is too wide), top rows only, after
+    ``lead`` (its heading: on the landscape page with the table, never left behind)."""
+    lead = lead or []
     if not table.rows:
-        return []
+        return lead
     header = [c.name for c in table.columns]
     numeric = [c.kind in ("integer", "number") for c in table.columns]
     body = [[_text(v) for v in row] for row in table.rows[:_MAX_TABLE_ROWS]]
@@ -261,7 +265,7 @@ def _data_table(table: DataTable, styles: _Styles, fonts: FontSet) -> list[Flowa
     out: list[Flowable] = []
     if wide:
         out += [NextPageTemplate("landscape"), PageBreak()]
-    out += [Spacer(1, 4), _grid(rows, widths)]
+    out += [*lead, Spacer(1, 4), _grid(rows, widths)]
     if len(table.rows) > _MAX_TABLE_ROWS:
         out.append(
             Paragraph(
@@ -384,15 +388,16 @@ def render_pdf(
         for table in _section_tables(key, results):
             story.extend(_data_table(table, styles, fonts))
     story.append(CondPageBreak(60 * mm))
-    story.append(_Heading("Conversations", styles.h1, fonts, "conversations"))
     story.extend(
         _data_table(
             select_columns(conversations_table(results, corpus), _CONVERSATION_COLUMNS),
             styles,
             fonts,
+            lead=[_Heading("Conversations", styles.h1, fonts, "conversations")],
         )
     )
-    story.append(PageBreak())
+    if not isinstance(story[-1], PageBreak):  # a landscape table ends with its own break
+        story.append(PageBreak())
     story.append(_Heading("Manifest", styles.h1, fonts, "manifest"))
     story.append(
         _grid(
