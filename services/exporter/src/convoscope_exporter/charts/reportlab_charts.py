@@ -10,7 +10,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase import pdfmetrics
 
 from convoscope_common.results import Chart
-from convoscope_exporter.charts.layout import Box, Dot, Label, Path, Rule, layout
+from convoscope_exporter.charts.layout import Box, Dot, Label, Path, Rule, layout, number
 from convoscope_exporter.charts.palette import scale_colour
 from convoscope_exporter.fonts import BASE, font_set
 
@@ -107,8 +107,28 @@ def _axis_drawing(chart: Chart) -> Drawing:
     return drawing
 
 
+_KEY_HEIGHT = 18
+
+
+def _scale_key(drawing: Drawing, right: float, y: float, maximum: float, unit: str) -> None:
+    """What the shades mean: five swatches from 0 to the maximum, right-aligned at ``right``."""
+    text = f"{number(maximum)} {unit}"
+    text_w = pdfmetrics.stringWidth(text, _FONT, 7)
+    x = right - text_w - 4 - 5 * 11
+    drawing.add(String(x - 4, y + 1, "0", fontName=_FONT, fontSize=7, textAnchor="end"))
+    for i in range(5):
+        drawing.add(
+            Rect(
+                x + i * 11, y, 10, 8, strokeColor=None,
+                fillColor=colors.HexColor(scale_colour(maximum * i / 4, maximum)),
+            )
+        )  # fmt: skip
+    drawing.add(String(x + 5 * 11 + 4, y + 1, text, fontName=_FONT, fontSize=7, fillColor=_INK))
+
+
 def _heatmap_drawing(chart: Chart) -> Drawing:
-    drawing = Drawing(WIDTH, HEIGHT)
+    # The rows keep their geometry; the key takes a band above them.
+    drawing = Drawing(WIDTH, HEIGHT + _KEY_HEIGHT)
     rows, cols = len(chart.series), len(chart.x)
     left, bottom = 60, 24
     cell_w = (WIDTH - left - 10) / max(cols, 1)
@@ -149,6 +169,7 @@ def _heatmap_drawing(chart: Chart) -> Drawing:
                     textAnchor="middle",
                 )
             )
+    _scale_key(drawing, WIDTH - 10, HEIGHT + 4, maximum, chart.value_label or "messages")
     return drawing
 
 
@@ -158,7 +179,7 @@ def _calendar_drawing(chart: Chart) -> Drawing:
     first_monday = days[0].toordinal() - days[0].weekday()
     weeks = (days[-1].toordinal() - first_monday) // 7 + 1
     cell = min(12.0, (WIDTH - 40) / max(weeks, 1))
-    height = 7 * cell + 30
+    height = 7 * cell + 30 + _KEY_HEIGHT  # the key takes a band below the days
     drawing = Drawing(WIDTH, height)
     maximum = max(values, default=0.0)
     for label, row in (("Mon", 0), ("Thu", 3), ("Sun", 6)):
@@ -195,6 +216,8 @@ def _calendar_drawing(chart: Chart) -> Drawing:
                 fillColor=colors.HexColor(scale_colour(v, maximum)),
             )
         )
+    # Under the days, ending where the last week ends (or far enough right to fit).
+    _scale_key(drawing, max(34 + weeks * cell, 170.0), 2, maximum, chart.value_label or "messages")
     return drawing
 
 

@@ -100,6 +100,22 @@ def _axis_chart(chart: Chart) -> tuple[str, float, float]:
     return "".join(_shape(s) for s in plot.shapes) + _legend(plot), plot.width, plot.height
 
 
+def _scale_key(right: float, baseline: float, maximum: float, unit: str) -> str:
+    """What the shades mean: five swatches from 0 to the maximum, ending at ``right``."""
+    text = f"{number(maximum)} {unit}"
+    x = right - 7 * len(text) - 6 - 5 * 15
+    swatches = "".join(
+        f'<rect x="{x + i * 15:.1f}" y="{baseline - 9:.1f}" width="14" height="10" '
+        f'fill="{scale_colour(maximum * i / 4, maximum)}"/>'
+        for i in range(5)
+    )
+    return (
+        f'<g class="scale-key"><text class="tick" x="{x - 4:.1f}" y="{baseline:.1f}" '
+        f'text-anchor="end">0</text>{swatches}<text class="tick" x="{x + 5 * 15 + 4:.1f}" '
+        f'y="{baseline:.1f}">{escape(text)}</text></g>'
+    )
+
+
 def _heatmap(chart: Chart) -> str:
     rows = len(chart.series)
     cols = len(chart.x)
@@ -132,13 +148,14 @@ def _heatmap(chart: Chart) -> str:
                 f'y="{_TOP + rows * cell_h + 14:.1f}" text-anchor="middle">'
                 f"{escape(label)}</text>"
             )
+    parts.append(_scale_key(WIDTH - _RIGHT, 12, maximum, chart.value_label or "messages"))
     return "".join(parts)
 
 
 def _calendar_height(chart: Chart) -> int:
     days = [date.fromisoformat(d) for d in chart.x]
     weeks = (days[-1].toordinal() - days[0].toordinal() + days[0].weekday()) // 7 + 1
-    return int(30 + 7 * min(14.0, (WIDTH - 60) / max(weeks, 1)) + 10)
+    return int(30 + 7 * min(14.0, (WIDTH - 60) / max(weeks, 1)) + 10 + 20)  # + the key
 
 
 def _calendar(chart: Chart) -> str:
@@ -176,6 +193,9 @@ def _calendar(chart: Chart) -> str:
                 "messages",
             )
         )
+    bottom = _calendar_height(chart) - 8
+    right = max(46 + weeks * cell, 240.0)  # under the days, ending with the last week
+    parts.append(_scale_key(right, bottom, maximum, chart.value_label or "messages"))
     return "".join(parts)
 
 
