@@ -158,3 +158,14 @@ def test_a_wide_table_gets_landscape_pages_and_stays_on_them(
     # No page holds only its footer (ConvoScope report · job · Page N of M).
     assert all(len(p.words) > 8 for p in pages), [len(p.words) for p in pages]
     assert visual.outside_page(pages) == []
+
+
+def test_a_wrapped_arabic_title_reads_top_to_bottom(results, corpus, manifest, visual, tmp_path):
+    words = "هذا عنوان طويل جدا عن كتابة رسالة رسمية إلى مدير الشركة بخصوص الإجازة السنوية".split()
+    corpus.conversations[0].title = " ".join(words * 2)
+    text = visual.pdf_text(_write(tmp_path, "pdf", results, corpus, manifest))
+    lines = [line.strip() for line in text.splitlines() if words[0] in line or words[-1] in line]
+    first = next(i for i, line in enumerate(lines) if line.startswith(" ".join(words[:3])))
+    last = max(i for i, line in enumerate(lines) if line.endswith(" ".join(words[-2:])))
+    assert first < last  # the title's beginning is on an earlier line than its end
+    assert " ".join(words[:4]) in lines[first]

@@ -145,6 +145,32 @@ class FontSet:
             parts.append(shown if font == BASE else f'<font face="{font}">{shown}</font>')
         return "".join(parts)
 
+    def width(self, text: str, size: float) -> float:
+        """Drawn width of ``text`` at ``size`` points, each run in its own font."""
+        return sum(
+            pdfmetrics.stringWidth(visual_order(run) if font in RTL_FONTS else run, font, size)
+            for font, run in self.runs(text)
+        )
+
+    def wrapped_markup(self, text: str, width: float, size: float) -> str:
+        """:meth:`markup`, with right-to-left text broken into lines of at most ``width``
+        first: each line is put in visual order on its own, so a wrapped Arabic title
+        reads top to bottom (wrapping text already in visual order would reverse its
+        lines). Text without right-to-left runs is left to the paragraph's own wrapping."""
+        if not any(font in RTL_FONTS for font, _ in self.runs(text)):
+            return self.markup(text)
+        lines: list[str] = []
+        current = ""
+        for word in text.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and self.width(candidate, size) > width:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        lines.append(current)
+        return "<br/>".join(self.markup(line) for line in lines)
+
     def label_font(self, text: str) -> str:
         """One font for a chart label (a reportlab String has one font): the font of the
         label's first character outside the base font, else the base font."""

@@ -62,6 +62,7 @@ _MARGIN = 15 * mm
 _PORTRAIT_WIDTH = A4[0] - 2 * _MARGIN
 _LANDSCAPE_WIDTH = A4[1] - 2 * _MARGIN
 _CELL_SIZE = 7.5
+_CELL_PADDING = 3
 _MIN_COLUMN = 14 * mm
 # A column never gets more than this share of the width from its content alone, so one long
 # column (terms, titles) wraps instead of squeezing the others.
@@ -233,8 +234,8 @@ def _grid(rows: list[list[Flowable]], widths: list[float]) -> Table:
                 ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
                 ("GRID", (0, 0), (-1, -1), 0.25, _RULE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
             ]
         )
     )
@@ -255,11 +256,14 @@ def _data_table(
     wide = needs_landscape(header, body)
     widths = column_widths(header, body, _LANDSCAPE_WIDTH if wide else _PORTRAIT_WIDTH)
     rows: list[list[Flowable]] = [[Paragraph(fonts.markup(h), styles.head) for h in header]]
+    inner = [w - 2 * _CELL_PADDING for w in widths]
     for row in body:
         rows.append(
             [
-                Paragraph(fonts.markup(t), styles.num if n else styles.cell)
-                for t, n in zip(row, numeric, strict=True)
+                Paragraph(
+                    fonts.wrapped_markup(t, room, _CELL_SIZE), styles.num if n else styles.cell
+                )
+                for t, n, room in zip(row, numeric, inner, strict=True)
             ]
         )
     out: list[Flowable] = []
