@@ -49,7 +49,9 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
 
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(exporter_worker, "render_export", render_then_job_deleted)
-    worker = exporter_worker.ExporterWorker(cast(Any, FakeCtx(nc=js._nc)), stores)
+    consumer = exporter_worker.make_consumer(
+        exporter_worker.ExporterHandler(cast(Any, FakeCtx(nc=js._nc)), stores)
+    )
     job = ExportJob(
         export_id="export_x",
         job_id="job_x",
@@ -61,7 +63,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
         submitted_at=NOW,
     )
     msg = FakeMsg(encode(job))
-    await worker.process(cast(Any, msg))
+    await consumer.process(cast(Any, msg))
 
     assert msg.settled == ["ack"]
     assert await stores.get_export("export_x") is None

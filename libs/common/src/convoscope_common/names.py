@@ -32,6 +32,8 @@ KV_JOBS = "jobs"
 KV_RESULTS = "results"
 KV_EXPORTS = "exports"
 KV_CANCELS = "cancels"
+# One key per job that uses a cached result: "<cache key>.<job_id>" (see ownership.py).
+KV_RESULT_REFS = "result-refs"
 
 # Object stores
 OBJ_UPLOADS = "uploads"

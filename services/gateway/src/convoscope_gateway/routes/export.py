@@ -7,12 +7,13 @@ import contextlib
 from datetime import timedelta
 
 from aiohttp import web
-from nats.js.errors import NoKeysError
 
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
+from convoscope_common.faults import is_storage_full
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
+    ErrorInfo,
     ExportJob,
     ExportRequest,
     ExportResponse,
@@ -102,8 +103,9 @@ async def post_export(request: web.Request) -> web.Response:
 
     sub = await gw.nc.subscribe(f"{names.PREFIX}.events.{export_id}.*", cb=on_event)
     try:
-        await gw.js.publish(
-            names.export_subject(),
+        await _queue_export(
+            gw,
+            state,
             encode(
                 ExportJob(
                     export_id=export_id,
@@ -119,7 +121,6 @@ async def post_export(request: web.Request) -> web.Response:
                     submitted_at=now,
                 )
             ),
-            stream=names.JOBS_STREAM,
         )
         for fmt in body.formats:
             EXPORTS.labels(format=fmt).inc()
@@ -131,6 +132,25 @@ async def post_export(request: web.Request) -> web.Response:
     if state.status == "failed" and state.error is not None:
         raise UpstreamError(state.error)
     return json_response(_response(state), status=200 if state.status == "complete" else 202)
+
+
+async def _queue_export(gw: Gateway, state: ExportState, job: bytes) -> None:
+    """Publish the export job; when that fails, the export is failed (never left pending)."""
+    try:
+        await gw.js.publish(names.export_subject(), job, stream=names.JOBS_STREAM)
+    except Exception as exc:
+        full = is_storage_full(exc)
+        state.status = "failed"
+        state.error = ErrorInfo(
+            code="storage_full" if full else "queue_unavailable",
+            status=507 if full else 503,
+            message="the export could not be queued; try again later",
+            details=type(exc).__name__,
+        )
+        state.updated_at = utcnow()
+        with contextlib.suppress(Exception):  # the store that failed may fail again
+            await gw.stores.put_export(state)
+        raise
 
 
 async def get_export(request: web.Request) -> web.Response:
@@ -160,24 +180,3 @@ async def get_export_file(request: web.Request) -> web.StreamResponse:
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-async def delete_exports_of(gw: Gateway, job_id: str) -> int:
-    """Delete every export (state and files) made from ``job_id``; returns how many."""
-    try:
-        keys = await gw.stores.exports.keys()
-    except NoKeysError:
-        return 0
-    deleted = 0
-    for key in keys:
-        state = await gw.stores.get_export(key)
-        if state is None or state.job_id != job_id:
-            continue
-        for file in state.files:
-            await gw.stores.delete_object(
-                gw.stores.exports_data, f"{state.export_id}/{file.filename}"
-            )
-        with contextlib.suppress(Exception):
-            await gw.stores.exports.delete(key)
-        deleted += 1
-    return deleted
