@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 from nats.aio.msg import Msg
@@ -79,39 +80,45 @@ async def settle(msg: Msg, outcome: Outcome) -> None:
 
 
 class SlotPool:
-    """A counting semaphore whose waits end when the service stops, and that can hand a
-    job every slot (a job suspected of crashing its replica runs alone)."""
+    """Job slots, granted first come first served; a wait ends when the service stops.
+
+    A job suspected of crashing its replica takes every slot (runs alone); the
+    first-come order keeps the fetch loop from overtaking it for ever.
+    """
 
     def __init__(self, size: int, stopping: asyncio.Event) -> None:
         self.size = size
         self.free = size
         self._stopping = stopping
-        self._changed = asyncio.Condition()
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
 
     async def acquire(self, n: int = 1) -> bool:
         """Take ``n`` slots; False (nothing taken) as soon as the service is stopping."""
-        async with self._changed:
-            while self.free < n and not self._stopping.is_set():
-                waiter = asyncio.ensure_future(self._changed.wait())
-                stop = asyncio.ensure_future(self._stopping.wait())
-                try:
-                    await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    stop.cancel()
-                    if not waiter.done():
-                        waiter.cancel()
-                        # Condition.wait re-acquires the lock even when cancelled.
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await waiter
-            if self._stopping.is_set():
-                return False
+        if self._stopping.is_set():
+            return False
+        if not self._waiters and self.free >= n:
             self.free -= n
             return True
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (n, granted)
+        self._waiters.append(entry)
+        stop: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        either: set[asyncio.Future[Any]] = {granted, stop}
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not granted.done():
+                self._waiters.remove(entry)
+                granted.cancel()
+        return granted.done() and not granted.cancelled()
 
     async def release(self, n: int = 1) -> None:
-        async with self._changed:
-            self.free += n
-            self._changed.notify_all()
+        self.free += n
+        while self._waiters and self._waiters[0][0] <= self.free:
+            wanted, granted = self._waiters.popleft()
+            self.free -= wanted
+            granted.set_result(None)
 
 
 class Delivery:
@@ -138,10 +145,16 @@ class Delivery:
         return self.held >= self.slots.size
 
     async def run_alone(self) -> bool:
-        """Wait for the other jobs of this replica to end and take their slots."""
+        """Wait for the other jobs of this replica to end and take every slot.
+
+        The job's own slot is handed back first and all are queued for at once, so two
+        jobs that both want to run alone never wait for each other.
+        """
         if self.alone:
             return True
-        if not await self.slots.acquire(self.slots.size - self.held):
+        await self.slots.release(self.held)
+        self.held = 0
+        if not await self.slots.acquire(self.slots.size):
             return False
         self.held = self.slots.size
         return True

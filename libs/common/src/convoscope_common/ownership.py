@@ -36,7 +36,8 @@ async def refs_of(stores: Stores, cache_key: str) -> list[str]:
     """The ids of the jobs that use the result under ``cache_key``."""
     prefix = f"{cache_key}."
     try:
-        keys = await stores.refs.keys(filters=[f"{cache_key}.*"])
+        # nats-py applies key filters as substrings: check the prefix ourselves.
+        keys = await stores.refs.keys(filters=[prefix])
     except NoKeysError:
         return []
     # One more token after the cache key: the job id (owner-scoped keys are longer).

@@ -70,7 +70,13 @@ class ProgressPublisher:
         )
         task = asyncio.ensure_future(self.worker.publish_progress(snapshot, event))
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[None]) -> None:
+        self.tasks.discard(task)
+        # A refused write (the run lost its lease) already stopped the run; nothing to add.
+        if not task.cancelled():
+            task.exception()
 
     async def drain(self) -> None:
         if self.trailing is not None:  # the job is over: no late progress after its end
