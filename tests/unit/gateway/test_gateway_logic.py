@@ -121,3 +121,20 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
     day = 24 * 3600.0
     assert _fresh(record(timedelta(hours=20)), day)
     assert not _fresh(record(timedelta(hours=2)), day)
+
+
+def test_the_event_gate_keeps_progress_monotone_and_one_terminal_event() -> None:
+    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+    from convoscope_gateway.fanout import EventGate
+
+    gate = EventGate(capacity=2)
+    assert gate.admit(ProgressEvent(job_id="a", progress=45.5))
+    assert gate.admit(ProgressEvent(job_id="a", progress=60.0))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=45.5))  # a stale run, late
+    assert gate.admit(CompleteEvent(job_id="a"))
+    assert not gate.admit(CompleteEvent(job_id="a"))  # a second terminal event
+    assert not gate.admit(CancelledEvent(job_id="a"))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=100.0))  # nothing after the end
+    assert gate.admit(ProgressEvent(job_id="b", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="c", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="a", progress=1.0))  # forgotten: capacity 2
