@@ -39,9 +39,11 @@ class LeaseLostError(Exception):
     message can be acknowledged), False when another run holds it now.
     """
 
-    def __init__(self, ended: bool) -> None:
+    def __init__(self, ended: bool, status: str | None = None) -> None:
         super().__init__("ended" if ended else "taken over")
         self.ended = ended
+        # What the record says now: "cancelled", another final status, None when deleted.
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,10 @@ class Lease(Generic[R]):
                 return
             current = await self.fencing.read(self.key)
             if current is None or current[0].status in TERMINAL:
-                self._lose(LeaseLostError(ended=True))
+                status = None if current is None else current[0].status
+                self._lose(LeaseLostError(ended=True, status=status))
             elif current[0].run_id != self.run_id:
-                self._lose(LeaseLostError(ended=False))
+                self._lose(LeaseLostError(ended=False, status=current[0].status))
             # Our own run id, not terminal: a write we did not see land (a retried
             # publish); continue from its revision.
             self.revision = current[1]

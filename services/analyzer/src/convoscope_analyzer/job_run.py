@@ -115,7 +115,11 @@ class JobRun:
             return await self._stand_down(lost)
 
     async def _stand_down(self, lost: LeaseLostError) -> Outcome:
-        SUPERSEDED.inc()
+        if lost.ended and lost.status in ("cancelled", None):
+            # The user cancelled or deleted the job; whoever did announced it.
+            JOBS.labels(outcome="cancelled").inc()
+        else:
+            SUPERSEDED.inc()
         if self.stored and lost.ended:
             # Cancelled or deleted while the results were stored: they must go.
             await release_results(self.stores, self.job.cache_key, self.job.job_id)

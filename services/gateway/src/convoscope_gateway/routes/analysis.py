@@ -164,8 +164,10 @@ async def get_analysis(request: web.Request) -> web.Response:
 
 
 async def _forget_job(gw: Gateway, job_id: str, key: str) -> None:
-    with contextlib.suppress(Exception):  # the store that failed may fail again
+    # Best effort: the store that failed may fail again (the records expire anyway).
+    with contextlib.suppress(Exception):
         await gw.stores.delete_job(job_id)
+    with contextlib.suppress(Exception):
         await drop_ref(gw.stores, key, job_id)
 
 
