@@ -36,10 +36,8 @@ from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.results import decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
-from convoscope_exporter.errors import InvalidFilterError
-from convoscope_exporter.filtering import apply_filter, parse_filter
-from convoscope_exporter.manifest import build_manifest
-from convoscope_exporter.render import render_export
+from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
+from convoscope_exporter.pipeline import prepare_export
 
 log = get_logger(__name__)
 
@@ -136,6 +134,9 @@ class ExporterHandler:
         except InvalidFilterError as exc:
             await self._fail(lease, state, _error("invalid_filter", 422, str(exc)))
             return Ack()
+        except UnsupportedExportFormatError as exc:
+            await self._fail(lease, state, _error(exc.code, 422, str(exc)))
+            return Ack()
         except ObjectMissingError:
             message = "the results or the corpus of this job are no longer stored; run it again"
             await self._fail(lease, state, _error("results_expired", 410, message))
@@ -168,29 +169,27 @@ class ExporterHandler:
     async def _render_all(
         self, job: ExportJob, lease: Lease[ExportState], state: ExportState, written: list[str]
     ) -> list[ExportFile]:
-        flt = parse_filter(job.options.filter)
         results = decode_results(
             await self.stores.read_object(self.stores.results_data, job.results_object)
         )
         store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
         corpus = decode_corpus(await self.stores.read_object(store, job.corpus_object))
-        manifest = build_manifest(
-            results=results,
+        prepared = prepare_export(
+            job.formats,
+            results,
+            corpus,
             export_id=job.export_id,
             job_id=job.job_id,
-            formats=job.formats,
             include_pii=job.options.include_pii,
-            flt=flt,
+            raw_filter=job.options.filter,
             file_hash=job.file_hash,
         )
-        results, corpus = apply_filter(results, corpus, flt)
+        del results, corpus
         files: list[ExportFile] = []
-        for i, fmt in enumerate(job.formats):
+        for i, fmt in enumerate(prepared.formats):
             if self.interrupted:
                 raise ExporterStoppingError
-            rendered = await asyncio.to_thread(
-                render_export, fmt, results, corpus, manifest=manifest
-            )
+            rendered = await asyncio.to_thread(prepared.render, fmt)
             for item in rendered:
                 name = f"{job.export_id}/{item.filename}"
                 written.append(name)
@@ -205,7 +204,7 @@ class ExporterHandler:
                     )
                 )
                 FILES.labels(format=fmt).inc()
-            state.progress = round(100.0 * (i + 1) / len(job.formats), 1)
+            state.progress = round(100.0 * (i + 1) / len(prepared.formats), 1)
             await self._save(lease, state)
             await self._publish(
                 job.export_id,
@@ -214,7 +213,7 @@ class ExporterHandler:
                     job_id=job.export_id,
                     progress=state.progress,
                     current_step=f"Rendered {fmt}",
-                    message=f"Rendered {i + 1} of {len(job.formats)} formats",
+                    message=f"Rendered {i + 1} of {len(prepared.formats)} formats",
                 ),
             )
         return files
