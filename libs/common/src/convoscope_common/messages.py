@@ -212,7 +212,7 @@ class ProgressEvent(msgspec.Struct, tag="progress", tag_field="event", kw_only=T
 class CompleteEvent(msgspec.Struct, tag="complete", tag_field="event", kw_only=True):
     job_id: str
     status: Literal["complete"] = "complete"
-    results_url: str = ""
+    results_url: str = ""  # filled in by the gateway's fan-out
 
 
 class ErrorEvent(msgspec.Struct, tag="error", tag_field="event", kw_only=True):
@@ -346,7 +346,7 @@ class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ExportFile(msgspec.Struct, kw_only=True):
     format: str
     filename: str
-    url: str
+    url: str = ""  # filled in by the gateway (workers publish ids, not URLs)
     size: int
     content_type: str = "application/octet-stream"
 

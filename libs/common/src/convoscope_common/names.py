@@ -57,6 +57,11 @@ def event_subject(job_id: str, kind: str) -> str:
     return f"{PREFIX}.events.{job_id}.{kind}"
 
 
+def events_of(job_id: str) -> str:
+    """The subject filter for every event of one job (or export)."""
+    return f"{PREFIX}.events.{job_id}.*"
+
+
 def cancel_subject(job_id: str) -> str:
     """The subject that asks the worker holding ``job_id`` to stop."""
     return f"{PREFIX}.control.cancel.{job_id}"

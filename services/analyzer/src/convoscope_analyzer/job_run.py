@@ -324,7 +324,7 @@ class JobRun:
         await self._publish("progress", self._progress_event(100.0))
         await self._publish(
             "complete",
-            CompleteEvent(job_id=self.job.job_id, results_url=f"/api/analysis/{self.job.job_id}"),
+            CompleteEvent(job_id=self.job.job_id),
         )
 
     async def finish_cancelled(self) -> None:

@@ -158,7 +158,7 @@ class ExporterHandler:
         await self._publish(
             job.export_id,
             "complete",
-            CompleteEvent(job_id=job.export_id, results_url=f"/api/export/{job.export_id}"),
+            CompleteEvent(job_id=job.export_id),
         )
         EXPORTS.labels(outcome="complete").inc()
         seconds = time.perf_counter() - started
@@ -200,7 +200,6 @@ class ExporterHandler:
                         filename=item.filename,
                         size=len(item.data),
                         content_type=item.content_type,
-                        url=f"/api/export/{job.export_id}/file/{item.filename}",
                     )
                 )
                 FILES.labels(format=fmt).inc()

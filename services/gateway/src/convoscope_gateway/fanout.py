@@ -26,6 +26,7 @@ from convoscope_common.messages import (
     job_event_decoder,
 )
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import result_url
 
 log = get_logger(__name__)
 
@@ -43,6 +44,7 @@ def event_payload(event: JobEvent) -> tuple[str, dict[str, Any]]:
         case ProgressEvent():
             return "progress", payload
         case CompleteEvent():
+            payload["results_url"] = result_url(event.job_id)
             return "complete", payload
         case ErrorEvent():
             return "error", payload

@@ -18,6 +18,7 @@ from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
 from convoscope_gateway.fanout import room
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import analysis_url, export_url
 
 
 def _job_id(data: Any) -> str | None:
@@ -31,10 +32,10 @@ def _job_id(data: Any) -> str | None:
 def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any]]]:
     """The events that bring a client up to date with a job's (or an export's) state."""
     if isinstance(state, ExportState):
-        key, results_url = state.export_id, f"/api/export/{state.export_id}"
+        key, results_url = state.export_id, export_url(state.export_id)
         step, message, insights = "", "", []
     else:
-        key, results_url = state.job_id, f"/api/analysis/{state.job_id}"
+        key, results_url = state.job_id, analysis_url(state.job_id)
         step, message, insights = state.current_step, state.message, list(state.insights)
     progress = {
         "job_id": key,

@@ -34,6 +34,7 @@ from convoscope_gateway.errors import (
 )
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.state import GATEWAY, Gateway
+from convoscope_gateway.urls import export_url, with_urls
 
 log = get_logger(__name__)
 
@@ -45,8 +46,8 @@ def _response(state: ExportState) -> ExportResponse:
     return ExportResponse(
         export_id=state.export_id,
         status=state.status,
-        files=state.files,
-        status_url=f"/api/export/{state.export_id}",
+        files=with_urls(state.export_id, state.files),
+        status_url=export_url(state.export_id),
     )
 
 
@@ -101,7 +102,7 @@ async def post_export(request: web.Request) -> web.Response:
     async def on_event(_msg: object) -> None:
         done.set()
 
-    sub = await gw.nc.subscribe(f"{names.PREFIX}.events.{export_id}.*", cb=on_event)
+    sub = await gw.nc.subscribe(names.events_of(export_id), cb=on_event)
     try:
         await _queue_export(
             gw,
