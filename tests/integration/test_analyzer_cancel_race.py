@@ -17,11 +17,11 @@ from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
 from convoscope_common.cache import cache_key
-from convoscope_common.lease import cancel_unfinished, job_fencing
-from convoscope_common.ownership import add_ref, release_results
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.ownership import add_ref, release_results
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from tests.worker_fakes import FakeCtx, FakeMsg

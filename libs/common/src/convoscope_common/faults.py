@@ -13,6 +13,8 @@ import asyncio
 import nats.errors
 import nats.js.errors
 
+from convoscope_common.objects import ObjectReadError
+
 # JetStream error codes that mean "no room": a stream or bucket at its size limit
 # (10077 with "maximum ... exceeded"), the server's store exhausted (10047, 10023, 10028).
 _RESOURCE_CODES = frozenset({10023, 10028, 10047})
@@ -32,6 +34,8 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     nats.js.errors.NoStreamResponseError,
     nats.js.errors.ServiceUnavailableError,
     nats.js.errors.ServerError,
+    # A chunk that did not come in time, or an object rewritten while it was read.
+    ObjectReadError,
 )
 
 

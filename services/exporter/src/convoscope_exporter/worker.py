@@ -193,7 +193,7 @@ class ExporterHandler:
             for item in rendered:
                 name = f"{job.export_id}/{item.filename}"
                 written.append(name)
-                await self.stores.exports_data.put(name, item.data)
+                await self.stores.write_object(self.stores.exports_data, name, item.data)
                 files.append(
                     ExportFile(
                         format=fmt,
