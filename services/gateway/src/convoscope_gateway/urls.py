@@ -24,9 +24,14 @@ def export_file_url(export_id: str, filename: str) -> str:
     return f"/api/export/{export_id}/file/{filename}"
 
 
+def is_export_id(job_or_export_id: str) -> bool:
+    """True for an export id, False for an analysis job id."""
+    return job_or_export_id.startswith("export_")
+
+
 def result_url(job_or_export_id: str) -> str:
     """Where the result of a job announced by ``complete`` can be read."""
-    if job_or_export_id.startswith("export_"):
+    if is_export_id(job_or_export_id):
         return export_url(job_or_export_id)
     return analysis_url(job_or_export_id)
 
