@@ -149,3 +149,32 @@ async def test_a_neighbours_crash_is_not_charged_and_the_job_reruns_alone(
     state = await stores.get_job("job_1")
     assert state is not None and state.status == "complete" and state.crashes == 0
     assert state.solo
+
+
+async def test_a_redelivered_copy_of_a_job_running_here_joins_it(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the copy ran the job a second time, at once (two `complete` events)."""
+    stores, job, consumer, _handler = await _setup(js, nc)
+    real_pipeline = job_run.run_pipeline
+    started, go_on = threading.Event(), threading.Event()
+    runs = []
+
+    def slow_pipeline(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        started.set()
+        go_on.wait(30)
+        return real_pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(job_run, "run_pipeline", slow_pipeline)
+    first = FakeMsg(encode(job))
+    task = asyncio.create_task(consumer.process(cast(Any, first)))
+    await asyncio.to_thread(started.wait, 30)
+    copy = FakeMsg(encode(job), FakeMetadata(num_delivered=2))  # ack_wait passed meanwhile
+    await asyncio.wait_for(consumer.process(cast(Any, copy)), 10)
+    go_on.set()
+    await asyncio.wait_for(task, 60)
+    assert len(runs) == 1
+    assert first.settled == [] and copy.settled == ["ack"]  # settled on the newest handle
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "complete"

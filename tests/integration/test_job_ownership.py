@@ -166,9 +166,26 @@ async def _has_objects(store: Any) -> bool:
         return False
 
 
-async def test_a_failed_publish_leaves_no_pending_job_or_export(system: System) -> None:
+@pytest.mark.parametrize(
+    ("error", "answer", "code"),
+    [
+        (
+            ServiceUnavailableError(code=503, description="JetStream temporarily unavailable"),
+            503,
+            "service_unavailable",
+        ),
+        (
+            ServiceUnavailableError(code=503, err_code=10077, description="maximum bytes exceeded"),
+            507,
+            "storage_full",
+        ),
+    ],
+)
+async def test_a_failed_publish_leaves_no_pending_job_or_export(
+    system: System, error: Exception, answer: int, code: str
+) -> None:
     """Before: the job or export record was written before the publish, so a failed
-    publish left it `pending` for ever."""
+    publish left it `pending` for ever (and the answer was a bare 500)."""
     client, stores = system.client, system.stores
     status, upload = await _upload(client)
     assert status == 200
@@ -179,7 +196,7 @@ async def test_a_failed_publish_leaves_no_pending_job_or_export(system: System) 
     async def unavailable(subject: str, *args: Any, **kwargs: Any) -> Any:
         # The jobs stream fails (KV writes, which also publish, still work).
         if subject.startswith(f"{names.PREFIX}.jobs."):
-            raise ServiceUnavailableError(code=503, description="JetStream temporarily unavailable")
+            raise error
         return await real_publish(subject, *args, **kwargs)
 
     gw.js.publish = unavailable  # type: ignore[method-assign]
@@ -188,15 +205,18 @@ async def test_a_failed_publish_leaves_no_pending_job_or_export(system: System) 
             "/api/analysis",
             json={"file_id": upload["file_id"], "options": {"timezone": "Europe/Paris"}},
         )
-        assert resp.status == 503
-        assert (await resp.json())["error"] == "service_unavailable"
+        assert resp.status == answer
+        assert (await resp.json())["error"] == code
         jobs = [await stores.get_job(k) for k in await _keys(stores.jobs)]
         assert [j.job_id for j in jobs if j is not None] == [done["job_id"]]
 
         resp = await client.post("/api/export", json={"job_id": done["job_id"], "formats": ["csv"]})
-        assert resp.status == 503
+        assert resp.status == answer
         exports = [await stores.get_export(k) for k in await _keys(stores.exports)]
         assert [e.status for e in exports if e is not None] == ["failed"]
+        assert [e.error.code for e in exports if e is not None and e.error] == [
+            "storage_full" if answer == 507 else "queue_unavailable"
+        ]
     finally:
         gw.js.publish = real_publish  # type: ignore[method-assign]
 
