@@ -2,9 +2,9 @@
 
 The real processes of ``make run`` (a Stack with two analyzer replicas and a short
 ``ack_wait``) analyse ``--jobs`` jobs (the same upload with a different timezone each,
-so none is a cache hit) while a killer SIGKILLs a randomly chosen busy analyzer
-``--kills`` times at random moments and starts it again. A Socket.IO client follows
-every job. The table counts:
+so none is a cache hit) while, at random moments, a randomly chosen busy analyzer is
+SIGKILLed and started again (``--kills`` times) or SIGSTOPped past ``ack_wait`` and
+resumed (``--pauses`` times). A Socket.IO client follows every job. The table counts:
 
 - submitted, completed, failed (with their error codes);
 - lost: jobs with no final state when the run ends (must be 0);
@@ -15,8 +15,8 @@ every job. The table counts:
 Figures: wall time, and with ``--baseline`` the same jobs on an undisturbed stack
 (the yardstick: the chaos run's time as a multiple of it).
 
-    python bench/chaos.py                    # 20 jobs, 6 kills, with the baseline
-    python bench/chaos.py --jobs 40 --kills 12 --no-baseline
+    python bench/chaos.py                    # 20 jobs, 6 kills, 5 pauses, with the baseline
+    python bench/chaos.py --jobs 40 --kills 12 --pauses 8 --no-baseline
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -51,7 +53,9 @@ TIMEZONES = [
     "America/Bogota", "Africa/Nairobi", "Asia/Karachi", "Asia/Tehran", "Europe/Helsinki",
 ]  # fmt: skip
 TERMINAL = ("complete", "error", "cancelled")
-ENV = {"CONVOSCOPE_ACK_WAIT": "2", "CONVOSCOPE_LOG_LEVEL": "INFO"}
+ACK_WAIT = 2.0
+PAUSE = 3 * ACK_WAIT  # a SIGSTOP this long loses the job to the other replica
+ENV = {"CONVOSCOPE_ACK_WAIT": f"{ACK_WAIT:g}", "CONVOSCOPE_LOG_LEVEL": "INFO"}
 
 
 def _generator() -> Any:
@@ -74,6 +78,7 @@ class Report:
     non_monotone: int = 0
     left_terminal: int = 0
     kills: int = 0
+    pauses: int = 0
     seconds: float = 0.0
 
     def rows(self) -> list[tuple[str, str]]:
@@ -87,6 +92,7 @@ class Report:
             ("non-monotone progress", str(self.non_monotone)),
             ("status changed after terminal", str(self.left_terminal)),
             ("analyzer SIGKILLs", str(self.kills)),
+            (f"analyzer SIGSTOPs (> {PAUSE:g} s)", str(self.pauses)),
             ("wall time", f"{self.seconds:.1f} s"),
         ]
 
@@ -129,21 +135,36 @@ async def _busy_analyzers(http: aiohttp.ClientSession, stack: Stack) -> list[str
     return busy
 
 
-async def _killer(
-    http: aiohttp.ClientSession, stack: Stack, kills: int, rng: random.Random, report: Report
+async def _faults(
+    http: aiohttp.ClientSession,
+    stack: Stack,
+    kills: int,
+    pauses: int,
+    rng: random.Random,
+    report: Report,
 ) -> None:
-    """SIGKILL a busy analyzer at random moments, then start it again."""
-    while report.kills < kills:
+    """At random moments, SIGKILL a busy analyzer (then start it again) or SIGSTOP one
+    past ack_wait (then SIGCONT it), until both counts are reached."""
+    while report.kills < kills or report.pauses < pauses:
         await asyncio.sleep(rng.uniform(1.0, 4.0))
         busy = await _busy_analyzers(http, stack)
         if not busy:
             continue
         name = rng.choice(busy)
         proc = stack.procs[name]
-        proc.kill()
-        await asyncio.to_thread(proc.wait)
-        report.kills += 1
-        stack.start_service("analyzer", name)
+        kill = report.pauses >= pauses or (report.kills < kills and rng.random() < 0.5)
+        if kill:
+            proc.kill()
+            await asyncio.to_thread(proc.wait)
+            report.kills += 1
+            stack.start_service("analyzer", name)
+        else:
+            os.kill(proc.pid, signal.SIGSTOP)
+            try:
+                await asyncio.sleep(PAUSE)
+            finally:
+                os.kill(proc.pid, signal.SIGCONT)
+            report.pauses += 1
 
 
 async def _poll_all(http: aiohttp.ClientSession, jobs: list[str]) -> dict[str, dict[str, Any]]:
@@ -155,7 +176,13 @@ async def _poll_all(http: aiohttp.ClientSession, jobs: list[str]) -> dict[str, d
 
 
 async def run_chaos(
-    jobs: int, kills: int, *, conversations: int = 300, seed: int = 7, deadline: float = 600.0
+    jobs: int,
+    kills: int,
+    pauses: int = 0,
+    *,
+    conversations: int = 300,
+    seed: int = 7,
+    deadline: float = 600.0,
 ) -> Report:
     """One run on a fresh stack; the report of what clients observed."""
     rng = random.Random(seed)
@@ -187,7 +214,7 @@ async def run_chaos(
                 await follower.client.call("subscribe", {"job_id": job_id}, timeout=10)
                 ids.append(job_id)
             report.submitted = len(ids)
-            killer = asyncio.create_task(_killer(http, stack, kills, rng, report))
+            killer = asyncio.create_task(_faults(http, stack, kills, pauses, rng, report))
             try:
                 async with asyncio.timeout(deadline):
                     while True:
@@ -228,17 +255,23 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--kills", type=int, default=6)
+    parser.add_argument("--pauses", type=int, default=5)
     parser.add_argument("--conversations", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-baseline", dest="baseline", action="store_false")
     args = parser.parse_args(argv)
     chaos = asyncio.run(
-        run_chaos(args.jobs, args.kills, conversations=args.conversations, seed=args.seed)
+        run_chaos(
+            args.jobs, args.kills, args.pauses, conversations=args.conversations, seed=args.seed
+        )
     )
-    chaos.print(f"chaos: {args.jobs} jobs, {args.kills} analyzer SIGKILLs, 2 analyzers")
+    chaos.print(
+        f"chaos: {args.jobs} jobs, {args.kills} analyzer SIGKILLs, "
+        f"{args.pauses} SIGSTOPs past ack_wait, 2 analyzers"
+    )
     if args.baseline:
         calm = asyncio.run(
-            run_chaos(args.jobs, 0, conversations=args.conversations, seed=args.seed)
+            run_chaos(args.jobs, 0, 0, conversations=args.conversations, seed=args.seed)
         )
         calm.print("baseline: the same jobs, no faults")
         if calm.seconds:

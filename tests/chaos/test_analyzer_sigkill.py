@@ -1,4 +1,5 @@
-"""Chaos (issue 11): analyzers SIGKILLed at random points while 20 jobs run.
+"""Chaos (issue 11): analyzers SIGKILLed, or SIGSTOPped past ack_wait, at random points
+while 20 jobs run.
 
 Runs the same code as ``bench/chaos.py`` and holds it to the issue's bar: nothing lost,
 no duplicate terminal event, progress monotone, no status change after a final state.
@@ -31,10 +32,10 @@ def _chaos() -> ModuleType:
 
 async def test_sigkilled_analyzers_lose_no_job_and_announce_each_end_once() -> None:
     chaos = _chaos()
-    report = await chaos.run_chaos(jobs=20, kills=5, conversations=300, seed=11)
-    report.print("chaos: 20 jobs, 5 analyzer SIGKILLs")
+    report = await chaos.run_chaos(jobs=20, kills=5, pauses=5, conversations=300, seed=11)
+    report.print("chaos: 20 jobs, 5 analyzer SIGKILLs, 5 SIGSTOPs past ack_wait")
     assert report.submitted == 20
-    assert report.kills >= 1  # the faults really happened
+    assert report.kills >= 1 and report.pauses >= 1  # the faults really happened
     assert report.lost == 0
     assert report.duplicates == 0
     assert report.non_monotone == 0
