@@ -185,3 +185,23 @@ def test_catch_up_payloads_match_live_ones() -> None:
     assert caught_up[0] == live[0]
     # The catch-up progress adds the job's status; everything else is the live payload.
     assert {k: v for k, v in caught_up[1].items() if k != "status"} == live[1]
+
+
+def test_an_upload_record_of_an_older_corpus_schema_is_parsed_again() -> None:
+    from convoscope_common.clock import utcnow
+    from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
+    from convoscope_common.messages import FileMetadata, FileRecord
+    from convoscope_gateway.routes.upload import _current
+
+    def record(version: int) -> FileRecord:
+        return FileRecord(
+            file_id="f",
+            file_hash="sha256:x",
+            upload_object="x",
+            corpus_object=f"x.v{version}",
+            metadata=FileMetadata(size=1, conversations=1, messages=1),
+            created_at=utcnow(),
+        )
+
+    assert _current(record(CORPUS_SCHEMA_VERSION))
+    assert not _current(record(CORPUS_SCHEMA_VERSION - 1))
