@@ -19,6 +19,7 @@ from convoscope_common.cache import (
     usable_index,
 )
 from convoscope_common.clock import new_id, utcnow
+from convoscope_common.light import light_results, result_pages
 from convoscope_common.messages import (
     AnalysisAccepted,
     AnalysisDeleted,
@@ -124,11 +125,12 @@ async def get_analysis(request: web.Request) -> web.Response:
     """Status, progress and, once complete, the results."""
     gw = request.app[GATEWAY]
     state = await job_for(request, gw)
-    results = None
+    results = pages = None
     if state.status == "complete":
-        results = await load_results(gw.stores, state.cache_key)
-        if results is None:
+        full = await load_results(gw.stores, state.cache_key)
+        if full is None:
             raise NotFoundError("the results of this job are no longer cached; run it again")
+        results, pages = light_results(full), result_pages(state.job_id, full)
     return json_response(
         AnalysisStatus(
             job_id=state.job_id,
@@ -143,6 +145,7 @@ async def get_analysis(request: web.Request) -> web.Response:
             started_at=state.started_at,
             finished_at=state.finished_at,
             results=results,
+            pages=pages or {},
         )
     )
 
