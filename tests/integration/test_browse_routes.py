@@ -195,6 +195,10 @@ async def test_filters_select_conversations(client: TestClient, job: JobState) -
     assert {r["conversation_id"] for r in ranged["items"]} == {"c1", "c2"}
     sonnet = await (await client.get(url, params={"model": "claude-sonnet-4"})).json()
     assert {r["conversation_id"] for r in sonnet["items"]} == {"c1", "c3", "c5"}
+    emails = await (await client.get(url, params={"entity_type": "email"})).json()
+    assert emails["total"] == CONVERSATIONS
+    nothing = await (await client.get(url, params={"entity_type": "iban"})).json()
+    assert nothing["total"] == 0
     light = await (await client.get(f"/api/analysis/{job.job_id}")).json()
     failing = [k for k, n in light["results"]["quality"]["failures"]["by_type"].items() if n]
     assert failing, "the corpus has complaints, so some failure is found"

@@ -22,7 +22,7 @@ from convoscope_common.storage import Stores
 from convoscope_gateway import openapi
 from convoscope_gateway import web as webapp
 from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
-from convoscope_gateway.cors import make_cors_middleware
+from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
 from convoscope_gateway.loaded import LOADED, LoadedAnalyses
@@ -113,9 +113,11 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[LOADED] = LoadedAnalyses()
-    origins: list[str] | str = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
     sio = socketio.AsyncServer(
-        async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
+        async_mode="aiohttp",
+        cors_allowed_origins=socket_origin_check(settings),
+        logger=False,
+        engineio_logger=False,
     )
     sio.attach(app)
     app[SIO] = sio

@@ -1,7 +1,8 @@
 """Query-string filters of the browsing routes, with the export filter's meaning.
 
 Conversation criteria (``topic``, ``model``, ``sentiment``, ``task_completion``,
-``failure_type``, ``severity``, ``conversation_id``, ``q``) pick conversations;
+``failure_type``, ``severity``, ``conversation_id``, ``entity_type`` (personal
+data of that type was found), ``q``) pick conversations;
 message criteria (``date_from``/``date_to``, ``date``, ``month``, ``weekday``,
 ``hour``, ``role``) pick messages, and a conversation matches when at least one
 of its messages does. Repeated parameters (``topic=a&topic=b``) mean "any of".
@@ -38,6 +39,7 @@ class BrowseQuery:
     failure_types: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     conversation_ids: tuple[str, ...] = ()
+    entity_types: tuple[str, ...] = ()
     text: str = ""
     date_from: str | None = None
     date_to: str | None = None
@@ -107,6 +109,7 @@ def parse_query(query: MultiMapping[str]) -> BrowseQuery:
         failure_types=_values(query, "failure_type", FAILURE_TYPES),
         severities=_values(query, "severity", SEVERITIES),
         conversation_ids=_values(query, "conversation_id"),
+        entity_types=_values(query, "entity_type"),
         text=(query.get("q") or "").strip().casefold()[:200],
         date_from=_pattern(query, "date_from", _DATE, "YYYY-MM-DD"),
         date_to=_pattern(query, "date_to", _DATE, "YYYY-MM-DD"),
@@ -142,6 +145,8 @@ def _conversation_matches(index: BrowseIndex, row: ConversationRow, q: BrowseQue
             for f in index.failures.get(cid, [])
         ):
             return False
+    if q.entity_types and not set(q.entity_types).intersection(index.privacy.get(cid, ())):
+        return False
     return not (q.text and q.text not in (row.title or "").casefold())
 
 
@@ -190,6 +195,7 @@ def matching_messages(index: BrowseIndex, q: BrowseQuery) -> list[MsgKey]:
         or q.task_completion
         or q.failure_types
         or q.severities
+        or q.entity_types
         or q.text
     )
     allowed: set[str] | None = None

@@ -1,0 +1,224 @@
+"""The web app in real headless Chromium (Debian's package, driven by Playwright) against
+the whole stack: upload the sample export -> progress -> dashboard -> click a chart ->
+conversations -> one conversation -> download an export -> delete the upload.
+
+Every page is scanned with axe-core (vendored from npm, injected by the test) for serious
+or critical violations; the page must log no console error and make no request outside
+its origin. Screenshots at 1280x800 and 390x844 go to tests/e2e/artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from convoscope_stack.stack import Stack
+from tests.e2e.helpers import DATA, REPO
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+AXE = REPO / "tests" / "e2e" / "vendor" / "axe-core" / "axe.min.js"
+ARTIFACTS = REPO / "tests" / "e2e" / "artifacts" / "web"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; the test FAILS (never skips) when it is missing."""
+    for name in (os.environ.get("CHROMIUM_BIN", ""), "chromium", "chromium-browser"):
+        if name and (path := shutil.which(name)):
+            return path
+    pytest.fail(
+        "headless Chromium is required: apt-get install -y chromium (or set CHROMIUM_BIN)",
+        pytrace=False,
+    )
+
+
+@dataclass
+class Watch:
+    """What a page did that it must not: console errors, exceptions, foreign requests."""
+
+    origin: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def foreign(self) -> list[str]:
+        return [
+            url
+            for url in self.requests
+            if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:")))
+        ]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(browser: Any, stack: Stack, viewport: dict[str, int]) -> tuple[Any, Watch]:
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    # Injected by the DevTools protocol before any page script: no request, no CSP exception.
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    watch = Watch(origin=stack.url)
+    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
+    page.on("request", lambda r: watch.requests.append(r.url))
+    return page, watch
+
+
+def axe_scan(page: Any, name: str) -> None:
+    """No serious or critical accessibility violation on the page as it is now."""
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+    )
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {json.dumps(bad, indent=1)}"
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def click_first_bar(page: Any, chart: str) -> None:
+    """A real mouse click on the first bar of a chart (its pixel comes from ECharts)."""
+    canvas = page.locator(f"#chart-{chart}")
+    canvas.scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        """(id) => {
+            const el = document.getElementById(id);
+            const chart = el.chart;
+            const option = chart.getOption();
+            const value = option.series[0].data[0];
+            const v = typeof value === 'object' ? value.value : value;
+            const [px, py] = chart.convertToPixel({seriesIndex: 0}, [0, v / 2]);
+            const box = el.getBoundingClientRect();
+            return [box.left + px, box.top + py];
+        }""",
+        f"chart-{chart}",
+    )
+    page.mouse.click(x, y)
+
+
+def test_upload_watch_explore_download_delete(browser: Any, stack: Stack) -> None:
+    page, watch = open_page(browser, stack, DESKTOP)
+    try:
+        _journey(browser, stack, page, watch)
+    except Exception:
+        shot(page, "failure")
+        print("console errors:", watch.console_errors, "page errors:", watch.page_errors)
+        print("main:", page.locator("main").inner_text()[:2000])
+        raise
+
+
+def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
+    page.goto(stack.url + "/")
+    page.get_by_role("heading", name="Analyse your conversations").wait_for()
+    axe_scan(page, "upload")
+    shot(page, "upload-1280")
+
+    page.set_input_files("#file-input", str(DATA / "claude_sample.json"))
+    page.locator("#found-title").wait_for()
+    found = page.locator("#upload-result").inner_text()
+    assert "3 conversations" in found, found
+    assert page.locator("#parse-health").inner_text()
+    timezone = page.locator("#opt-tz").input_value()
+    assert timezone  # taken from the browser
+    assert page.locator("#opt-privacy").is_checked()
+    axe_scan(page, "uploaded")
+
+    page.locator("#start").click()
+    page.wait_for_url("**/?job=job_*")
+    job_id = page.url.split("job=")[1].split("&")[0]
+    # The live view or, for a quick job, the dashboard that replaces it in place.
+    page.locator("#progress-panel, #dashboard").first.wait_for()
+    page.locator("#dashboard .chart-card").first.wait_for()
+    assert any("/socket.io/" in url for url in watch.requests), "progress is watched live"
+    page.locator("#chart-monthly canvas").wait_for()
+    assert page.locator("#privacy-badge").inner_text() == "Redaction on"
+    axe_scan(page, "dashboard")
+    shot(page, "dashboard-1280")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-1280-full.png"), full_page=True)
+
+    click_first_bar(page, "monthly")
+    page.wait_for_url("**d_month=*")
+    first = page.locator("#drill .conv-list li a").first
+    first.wait_for()
+    axe_scan(page, "drill-down")
+    first.click()
+    page.wait_for_url("**conv=*")
+    page.locator("#conversation .messages li").first.wait_for()
+    axe_scan(page, "conversation")
+    shot(page, "conversation-1280")
+    text = page.locator("#conversation").inner_text()
+    assert "@" not in text or "[EMAIL" in text  # redacted text only
+
+    page.get_by_role("button", name="← Back").click()
+    page.locator("#dashboard .chart-card").first.wait_for()
+    with page.expect_download() as download_info:
+        page.locator("button[data-format='csv']").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".zip") or download.suggested_filename.endswith(
+        ".csv"
+    )
+    assert Path(download.path()).stat().st_size > 0
+
+    # Bookmarkable: the job URL alone brings the dashboard back, on a phone too.
+    phone, phone_watch = open_page(browser, stack, PHONE)
+    phone.goto(f"{stack.url}/?job={job_id}")
+    phone.locator("#dashboard .chart-card").first.wait_for()
+    phone.locator("#chart-monthly canvas").wait_for()
+    axe_scan(phone, "dashboard-phone")
+    shot(phone, "dashboard-390")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width} px)"
+    phone.context.close()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-nav='manage']").click()
+    page.get_by_role("heading", name="My uploads & analyses").wait_for()
+    page.locator("[data-delete-upload]").first.wait_for()
+    axe_scan(page, "manage")
+    shot(page, "manage-1280")
+    page.locator("[data-delete-upload]").first.click()
+    page.get_by_text("No uploads yet.").wait_for()
+    page.get_by_text("No analyses yet.").wait_for()
+    gone = page.request.get(f"{stack.url}/api/analysis/{job_id}")
+    assert gone.status == 404
+
+    for w in (watch, phone_watch):
+        assert not w.console_errors, w.console_errors
+        assert not w.page_errors, w.page_errors
+        assert not w.foreign(), w.foreign()
+    page.context.close()
