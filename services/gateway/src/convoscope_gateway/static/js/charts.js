@@ -57,8 +57,8 @@ window.addEventListener('resize', () => { for (const chart of live) chart.resize
  * A chart card: title, takeaway, the chart, and its data as a table of buttons.
  * rows: [{label, values: [..], drill}] ; columns: header names of values.
  */
-export function chartCard({ id, title, takeaway, build, rows, columns, onDrill, wide = false, tall = false }) {
-  const canvas = h('div', { class: `chart${tall ? ' tall' : ''}`, id: `chart-${id}`, role: 'img', 'aria-label': `${title}: ${takeaway}` });
+export function chartCard({ id, title, takeaway, build, rows, columns, onDrill, wide = false, tall = false, short = false }) {
+  const canvas = h('div', { class: `chart${tall ? ' tall' : ''}${short ? ' short' : ''}`, id: `chart-${id}`, role: 'img', 'aria-label': `${title}: ${takeaway}` });
   const table = h('table', { class: 'data-table' },
     h('caption', { class: 'muted' }, `${title} — select a row to see its conversations`),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, columns[0]), columns.slice(1).map((c) => h('th', { scope: 'col', class: 'num' }, c)))),
@@ -98,9 +98,11 @@ export function barChart({ categories, values, horizontal = false, colors, name,
   return {
     option: {
       tooltip: { ...base().tooltip, trigger: 'item' },
+      legend: { show: false },
+      grid: { ...base().grid, top: 12 },
       xAxis: horizontal ? val : cat,
       yAxis: horizontal ? { ...cat, inverse: true } : val,
-      series: [{ type: 'bar', name, data, itemStyle: { color: colors ? undefined : PALETTE[0] } }],
+      series: [{ type: 'bar', name, data, barMaxWidth: 56, itemStyle: { color: colors ? undefined : PALETTE[0] } }],
     },
     drill: (p) => drills[p.dataIndex],
   };
@@ -109,7 +111,7 @@ export function barChart({ categories, values, horizontal = false, colors, name,
 export function stackedBars({ categories, series, horizontal = false, drills, lineSeries }) {
   const cat = axis({ type: 'category', data: categories });
   const val = axis({ type: 'value' });
-  const out = series.map((s) => ({ type: 'bar', stack: 'all', name: s.name, data: s.values, itemStyle: { color: s.color } }));
+  const out = series.map((s) => ({ type: 'bar', stack: 'all', name: s.name, data: s.values, barMaxWidth: 56, itemStyle: { color: s.color } }));
   const yAxes = [horizontal ? { ...cat, inverse: true } : val];
   if (lineSeries) {
     yAxes.push(axis({ type: 'value', min: -1, max: 1, splitLine: { show: false } }));
@@ -153,8 +155,9 @@ export function heatmapChart({ matrix }) {
   return {
     option: {
       tooltip: { ...base().tooltip, trigger: 'item' },
-      grid: { ...base().grid, bottom: 40 },
-      xAxis: axis({ type: 'category', data: [...Array(24).keys()].map(String), name: 'hour', splitArea: { show: false } }),
+      legend: { show: false },
+      grid: { ...base().grid, top: 8, bottom: 40 },
+      xAxis: axis({ type: 'category', data: [...Array(24).keys()].map(String), splitArea: { show: false } }),
       yAxis: axis({ type: 'category', data: WEEKDAYS.map((d) => d.slice(0, 3)), inverse: true }),
       visualMap: { min: 0, max: Math.max(1, max), orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, calculable: false, inRange: { color: colors }, textStyle: { color: dark() ? '#a2adb9' : '#57606a' } },
       series: [{ type: 'heatmap', name: 'messages', data, emphasis: { itemStyle: { borderColor: '#D55E00', borderWidth: 2 } } }],
@@ -174,6 +177,7 @@ export function calendarChart({ days }) {
   return {
     option: {
       tooltip: { ...base().tooltip, trigger: 'item' },
+      legend: { show: false },
       visualMap: { show: false, min: 0, max, inRange: { color: colors } },
       calendar: {
         range: [from, last], cellSize: ['auto', 13], top: 24, left: 36, right: 8,

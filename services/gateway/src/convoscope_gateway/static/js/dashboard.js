@@ -88,7 +88,7 @@ function charts(r, onDrill) {
     }));
     const days = t.calendar || [];
     out.when.push(chartCard({
-      id: 'calendar', title: 'Daily activity (last 12 months)', wide: true,
+      id: 'calendar', title: 'Daily activity (last 12 months)', wide: true, short: true,
       takeaway: `Longest streak: ${num(t.streaks.longest_days)} days${t.streaks.longest_start ? ` (${t.streaks.longest_start} – ${t.streaks.longest_end})` : ''}; current streak ${num(t.streaks.current_days)} days.`,
       columns: ['Day', 'Messages', 'Conversations'],
       rows: days.slice(-60).reverse().map((d) => ({ label: d.date, values: [d.messages, d.conversations], drill: { date: d.date } })),
