@@ -186,6 +186,16 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
 
     page.get_by_role("button", name="← Back").click()
     page.locator("#dashboard .chart-card").first.wait_for()
+
+    # A filter redraws the whole dashboard and travels with the download.
+    page.locator("#f-from").fill("2026-06-01")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**date_from=2026-06-01*")
+    note = page.locator("#filtered-note")
+    note.wait_for()
+    assert "of 3 conversations" in note.inner_text()
+    page.locator("#chart-monthly canvas").wait_for()
+    axe_scan(page, "filtered dashboard")
     with page.expect_download() as download_info:
         page.locator("button[data-format='csv']").click()
     download = download_info.value

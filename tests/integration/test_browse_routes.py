@@ -329,3 +329,60 @@ async def test_my_uploads_and_analyses_per_key_and_delete_an_upload(
         assert not await stores.object_exists(stores.corpora, "corpus-" + "cd" * 32)
         assert (await keyed.get(f"/api/upload/{mine.file_id}", headers=a)).status == 404
         assert (await (await keyed.get("/api/analyses", headers=a)).json())["total"] == 0
+
+
+async def test_the_unfiltered_overview_equals_the_engines_numbers(
+    client: TestClient, job: JobState
+) -> None:
+    light = (await (await client.get(f"/api/analysis/{job.job_id}")).json())["results"]
+    resp = await client.get(f"/api/analysis/{job.job_id}/overview")
+    assert resp.status == 200
+    mine = await resp.json()
+    for name in ("conversations", "messages", "messages_by_role", "words", "models", "date_range"):
+        assert mine["summary"][name] == light["summary"][name], name
+    for name in ("labels", "flags", "messages", "conversation_labels"):
+        assert mine["sentiment"][name] == light["sentiment"][name], name
+    assert mine["sentiment"]["mean_compound"] == pytest.approx(
+        light["sentiment"]["mean_compound"], abs=1e-3
+    )
+    assert [p["messages"] for p in mine["sentiment"]["monthly"]] == [
+        p["messages"] for p in light["sentiment"]["monthly"]
+    ]
+    for name in ("task_completion", "collaboration_bands", "conversations"):
+        assert mine["quality"][name] == light["quality"][name], name
+    for name in ("total", "by_type", "by_severity", "assistant_messages", "failure_rate"):
+        assert mine["quality"]["failures"][name] == light["quality"]["failures"][name], name
+    for name in ("heatmap", "monthly", "daily", "calendar", "streaks", "sessions", "date_range"):
+        assert mine["temporal"][name] == light["temporal"][name], name
+    for name in ("total", "counts", "messages_affected", "conversations_affected"):
+        assert mine["privacy"][name] == light["privacy"][name], name
+    topics = {t["id"]: t for t in light["topics"]["taxonomy"] + light["topics"]["learned"]}
+    for t in mine["topics"]["taxonomy"] + mine["topics"]["learned"]:
+        assert (t["conversations"], t["monthly"]) == (
+            topics[t["id"]]["conversations"],
+            topics[t["id"]]["monthly"],
+        ), t["id"]
+
+
+async def test_a_filtered_overview_counts_only_what_the_filter_selects(
+    client: TestClient, job: JobState
+) -> None:
+    url = f"/api/analysis/{job.job_id}/overview"
+    sonnet = await (await client.get(url, params={"model": "claude-sonnet-4"})).json()
+    assert sonnet["summary"]["conversations"] == 3
+    assert sonnet["summary"]["messages"] == 3 * len(TEXTS)
+    assert list(sonnet["summary"]["models"]) == ["claude-sonnet-4"]
+    days = await (
+        await client.get(
+            url, params={"date_from": "2025-03-04", "date_to": "2025-03-05", "role": "user"}
+        )
+    ).json()
+    assert days["summary"]["messages"] == 2 * 3
+    assert days["temporal"]["date_range"] == ["2025-03-04", "2025-03-05"]
+    assert sum(map(sum, days["temporal"]["heatmap"])) == 6
+    assert days["quality"]["failures"]["assistant_messages"] == 0
+    assert days["privacy"]["counts"]["email"] >= 2
+    nothing = await (await client.get(url, params={"conversation_id": "none"})).json()
+    assert (
+        nothing["summary"]["conversations"] == 0 and nothing["temporal"]["heatmap"][0] == [0] * 24
+    )

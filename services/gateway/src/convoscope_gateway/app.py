@@ -72,6 +72,7 @@ def setup_routes(app: web.Application) -> None:
         "/api/analysis/{job_id}/conversations/{conversation_id}", browse.get_conversation
     )
     app.router.add_get("/api/analysis/{job_id}/messages", browse.get_messages)
+    app.router.add_get("/api/analysis/{job_id}/overview", browse.get_overview)
     app.router.add_get("/api/analysis/{job_id}/failures", browse.get_failures)
     app.router.add_get("/api/analysis/{job_id}/privacy", browse.get_privacy_findings)
     app.router.add_get("/api/uploads", mine.get_uploads)

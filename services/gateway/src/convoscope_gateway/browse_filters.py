@@ -150,7 +150,7 @@ def _conversation_matches(index: BrowseIndex, row: ConversationRow, q: BrowseQue
     return not (q.text and q.text not in (row.title or "").casefold())
 
 
-def _message_matches(index: BrowseIndex, key: MsgKey, q: BrowseQuery) -> bool:
+def message_matches(index: BrowseIndex, key: MsgKey, q: BrowseQuery) -> bool:
     rec = index.record.get(key)
     if rec is None:
         return False
@@ -177,7 +177,7 @@ def matching_conversations(index: BrowseIndex, q: BrowseQuery) -> list[Conversat
         if not _conversation_matches(index, row, q):
             continue
         if q.has_message_criteria() and not any(
-            _message_matches(index, (r.conversation_id, r.message_id), q)
+            message_matches(index, (r.conversation_id, r.message_id), q)
             for r in index.records.get(conv.id, [])
         ):
             continue
@@ -205,7 +205,7 @@ def matching_messages(index: BrowseIndex, q: BrowseQuery) -> list[MsgKey]:
     return [
         key
         for key in index.message_order
-        if (allowed is None or key[0] in allowed) and _message_matches(index, key, q)
+        if (allowed is None or key[0] in allowed) and message_matches(index, key, q)
     ]
 
 

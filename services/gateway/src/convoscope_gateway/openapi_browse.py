@@ -52,9 +52,14 @@ _INCLUDE_PII = _query_param(
 
 
 def _browse(
-    path: str, operation_id: str, summary: str, schema: str, filters: bool = True
+    path: str,
+    operation_id: str,
+    summary: str,
+    schema: str,
+    filters: bool = True,
+    paged: bool = True,
 ) -> Operation:
-    params = [_JOB_ID, _INCLUDE_PII, *_PAGING]
+    params = [_JOB_ID, _INCLUDE_PII, *(_PAGING if paged else ())]
     if "{conversation_id}" in path:
         params.insert(1, _path_param("conversation_id", "A conversation id of the analysis."))
     if filters:
@@ -116,6 +121,14 @@ def browse_operations() -> tuple[Operation, ...]:
             "One conversation: its results, failures and a page of its redacted messages.",
             "ConversationDetail",
             filters=False,
+        ),
+        _browse(
+            f"{base}/overview",
+            "getOverview",
+            "The light results document recomputed for the filter (conversation criteria pick "
+            "conversations, dates and roles pick their messages).",
+            "LightResults",
+            paged=False,
         ),
         _browse(
             f"{base}/messages",

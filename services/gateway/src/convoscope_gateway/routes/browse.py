@@ -23,6 +23,7 @@ from convoscope_gateway.browse_types import (
 from convoscope_gateway.errors import NotFoundError, ValidationError
 from convoscope_gateway.jsonio import json_response
 from convoscope_gateway.loaded import load_index, wants_pii
+from convoscope_gateway.overview import filtered_results
 from convoscope_gateway.paging import page_request, slice_page
 from convoscope_gateway.state import GATEWAY
 
@@ -47,6 +48,13 @@ async def get_conversations(request: web.Request) -> web.Response:
     return json_response(
         ConversationPage(items=items, total=len(rows), limit=page.limit, next_cursor=cursor)
     )
+
+
+async def get_overview(request: web.Request) -> web.Response:
+    """The light results document recomputed for the filter (the dashboard under a filter)."""
+    query = parse_query(request.query)
+    index = await _index(request)
+    return json_response(filtered_results(index, query))
 
 
 async def get_messages(request: web.Request) -> web.Response:

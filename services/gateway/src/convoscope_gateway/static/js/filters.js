@@ -44,7 +44,7 @@ export function filterBar(results, filters, topicLabels) {
     h('button', { type: 'button', 'aria-label': `Remove filter ${names[k]}`, onclick: () => go({ filters: { ...filters, [k]: '' } }) }, '×')));
   return h('section', { class: 'panel filters-panel', 'aria-labelledby': 'filters-title' },
     h('h2', { id: 'filters-title' }, 'Filters'),
-    h('p', { class: 'muted' }, 'They apply to the conversation lists and to every download.'),
+    h('p', { class: 'muted' }, 'They apply to the whole dashboard, the conversation lists and every download.'),
     form,
     chips.length ? h('div', { class: 'chips', 'aria-label': 'Active filters' }, chips) : null);
 }

@@ -2,7 +2,7 @@
 // dashboard in place, with filters, downloads, drill-down and the conversation view.
 import { io } from '../vendor/socket.io/socket.io.esm.min.js';
 import { api, apiKey } from './api.js';
-import { renderConversation, renderConversationList } from './browse.js';
+import { queryOf, renderConversation, renderConversationList } from './browse.js';
 import { renderDashboard } from './dashboard.js';
 import { announce, h, mount, num, when } from './dom.js';
 import { downloadPanel, filterBar } from './filters.js';
@@ -144,7 +144,14 @@ export async function renderJob(main) {
     await renderConversation(convBox, status.job_id, state.conv);
     return;
   }
-  renderDashboard(dash, status);
+  let results = status.results;
+  if (Object.keys(state.filters).length) {
+    // The whole dashboard obeys the filter: the same document, recomputed by the server.
+    results = await api(`/api/analysis/${encodeURIComponent(status.job_id)}/overview`, { params: queryOf(state.filters, {}) });
+    dash.before(h('p', { class: 'muted', id: 'filtered-note', role: 'note' },
+      `Filtered: ${num(results.summary.conversations)} of ${num(status.results.summary.conversations)} conversations, ${num(results.summary.messages)} messages.`));
+  }
+  renderDashboard(dash, { ...status, results });
   if (showList) {
     await renderConversationList(drillBox, status.job_id, state, labels);
     drillBox.querySelector('h2').setAttribute('tabindex', '-1');
