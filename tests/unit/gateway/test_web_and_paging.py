@@ -133,7 +133,7 @@ def test_a_cursor_is_bound_to_its_query_and_route() -> None:
     assert page_request([("model", "m"), ("cursor", cursor)], "conversations").offset == 5
     for query, extra in (([("model", "n")], "conversations"), ([("model", "m")], "messages")):
         with pytest.raises(Exception, match="another query"):
-            page_request(query + [("cursor", cursor)], extra)
+            page_request([*query, ("cursor", cursor)], extra)
 
 
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "ten"])

@@ -31,7 +31,7 @@ from convoscope_common.results import (
     Summary,
     Temporal,
 )
-from convoscope_gateway.browse_filters import BrowseQuery, message_matches, matching_conversations
+from convoscope_gateway.browse_filters import BrowseQuery, matching_conversations, message_matches
 from convoscope_gateway.browse_index import BrowseIndex, MsgKey
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
