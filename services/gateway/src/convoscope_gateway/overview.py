@@ -157,7 +157,7 @@ def _sentiment(
         flags.update(f for f in ("urgent", "questioning", "collaborative") if getattr(ms, f))
         if rec.date:
             months[rec.date[:7]].append((ms.compound, ms.label))
-    convs = Counter(
+    convs: Counter[str] = Counter(
         index.conv_sentiment[c].label for c in conversations if c in index.conv_sentiment
     )
     return LightSentiment(
