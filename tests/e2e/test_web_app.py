@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from convoscope_stack.stack import Stack
-from tests.e2e.helpers import DATA, REPO
+from tests.e2e.helpers import DATA, REPO, load_generator
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -80,8 +80,12 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def open_page(browser: Any, stack: Stack, viewport: dict[str, int]) -> tuple[Any, Watch]:
-    context = browser.new_context(viewport=viewport, accept_downloads=True)
+def open_page(
+    browser: Any, stack: Stack, viewport: dict[str, int], color_scheme: str = "light"
+) -> tuple[Any, Watch]:
+    context = browser.new_context(
+        viewport=viewport, accept_downloads=True, color_scheme=color_scheme
+    )
     # Injected by the DevTools protocol before any page script: no request, no CSP exception.
     context.add_init_script(path=str(AXE))
     page = context.new_page()
@@ -111,10 +115,17 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+def chart_drawn(page: Any, chart: str) -> None:
+    """Scroll a chart into view (charts are drawn near the viewport) and wait for it."""
+    page.locator(f"#chart-{chart}").scroll_into_view_if_needed()
+    page.locator(f"#chart-{chart} canvas").wait_for()
+
+
 def click_first_bar(page: Any, chart: str) -> None:
     """A real mouse click on the first bar of a chart (its pixel comes from ECharts)."""
     canvas = page.locator(f"#chart-{chart}")
     canvas.scroll_into_view_if_needed()
+    page.wait_for_function("(id) => document.getElementById(id).chart", arg=f"chart-{chart}")
     x, y = page.evaluate(
         """(id) => {
             const el = document.getElementById(id);
@@ -165,7 +176,7 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     page.locator("#progress-panel, #dashboard").first.wait_for()
     page.locator("#dashboard .chart-card").first.wait_for()
     assert any("/socket.io/" in url for url in watch.requests), "progress is watched live"
-    page.locator("#chart-monthly canvas").wait_for()
+    chart_drawn(page, "monthly")
     assert page.locator("#privacy-badge").inner_text() == "Redaction on"
     axe_scan(page, "dashboard")
     shot(page, "dashboard-1280")
@@ -194,7 +205,7 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     note = page.locator("#filtered-note")
     note.wait_for()
     assert "of 3 conversations" in note.inner_text()
-    page.locator("#chart-monthly canvas").wait_for()
+    chart_drawn(page, "monthly")
     axe_scan(page, "filtered dashboard")
     with page.expect_download() as download_info:
         page.locator("button[data-format='csv']").click()
@@ -208,7 +219,7 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     phone, phone_watch = open_page(browser, stack, PHONE)
     phone.goto(f"{stack.url}/?job={job_id}")
     phone.locator("#dashboard .chart-card").first.wait_for()
-    phone.locator("#chart-monthly canvas").wait_for()
+    chart_drawn(phone, "monthly")
     axe_scan(phone, "dashboard-phone")
     shot(phone, "dashboard-390")
     width = phone.evaluate("document.documentElement.scrollWidth")
@@ -231,4 +242,52 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
         assert not w.console_errors, w.console_errors
         assert not w.page_errors, w.page_errors
         assert not w.foreign(), w.foreign()
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_bookmarked_running_job_fills_in_its_dashboard(
+    browser: Any, stack: Stack, scheme: str
+) -> None:
+    """Open the job's URL while it runs (a reload, a shared link): progress, then the
+    dashboard in place; in both colour schemes, accessible and without errors."""
+    export = load_generator().generate_claude_export(300, seed=7)
+    page, watch = open_page(browser, stack, DESKTOP, color_scheme=scheme)
+    uploaded = page.request.post(
+        f"{stack.url}/api/upload",
+        multipart={
+            "file": {"name": "conversations.json", "mimeType": "application/json", "buffer": export}
+        },
+    )
+    assert uploaded.ok, uploaded.text()
+    job = page.request.post(
+        f"{stack.url}/api/analysis",
+        data={"file_id": uploaded.json()["file_id"], "options": {"timezone": "Europe/Paris"}},
+    ).json()
+    page.goto(f"{stack.url}/?job={job['job_id']}")
+    page.locator("#progress-panel, #dashboard").first.wait_for()
+    page.locator("#dashboard .chart-card").first.wait_for(timeout=120_000)
+    # Reload the finished job: how long from navigation until every chart is drawn.
+    page.reload()
+    page.locator("#dashboard .chart-card").first.wait_for()
+    # Usable: the cards and every chart of the first screen are drawn.
+    usable_ms = page.evaluate(
+        """async () => {
+            const visible = () => [...document.querySelectorAll('#dashboard .chart')]
+                .filter(el => el.getBoundingClientRect().top < window.innerHeight);
+            while (!visible().length || visible().some(el => !el.chart)) {
+                await new Promise(r => setTimeout(r, 10));
+            }
+            return performance.now();
+        }"""
+    )
+    print(f"\n[{scheme}] dashboard of 300 conversations usable {usable_ms:.0f} ms after navigation")
+    axe_scan(page, f"dashboard ({scheme})")
+    page.evaluate("document.querySelector('.cards').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -70)")
+    shot(page, f"dashboard-generated-{scheme}-1280")
+    assert not watch.console_errors, watch.console_errors
+    assert not watch.page_errors, watch.page_errors
+    assert not watch.foreign(), watch.foreign()
+    page.request.delete(f"{stack.url}/api/upload/{uploaded.json()['file_id']}")
     page.context.close()

@@ -26,7 +26,7 @@ function base() {
     backgroundColor: 'transparent',
     textStyle: { color: text, fontFamily: 'system-ui, sans-serif' },
     aria: { enabled: true },
-    animationDuration: 300,
+    animation: false, // quiet, and the first screen is ready sooner
     // Rich-text tooltips draw inside the canvas: no HTML, nothing for the CSP to refuse.
     tooltip: { renderMode: 'richText', confine: true },
     grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
@@ -75,6 +75,7 @@ export function chartCard({ id, title, takeaway, build, rows, columns, onDrill, 
     h('details', {}, h('summary', {}, 'Data table'), h('div', { class: 'table-wrap' }, table)));
   // Drawn once the card is in the document (ECharts measures its container).
   card.draw = () => {
+    if (canvas.chart) return;
     if (!rows.length) { canvas.replaceWith(h('p', { class: 'muted' }, 'Nothing to show for this analysis.')); return; }
     const chart = echarts.init(canvas, null, { renderer: 'canvas' });
     const spec = build();

@@ -218,5 +218,16 @@ export function renderDashboard(el, status) {
     section('What about?', groups.what),
     section('How did it go?', groups.how),
     section('Privacy', groups.privacy));
-  for (const c of el.querySelectorAll('.chart-card')) c.draw();
+  // Charts are drawn as they come near the viewport: the first screen is usable at
+  // once, however many charts lie below it.
+  const cards = [...el.querySelectorAll('.chart-card')];
+  if (!('IntersectionObserver' in window)) { for (const c of cards) c.draw(); return; }
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      entry.target.draw();
+    }
+  }, { rootMargin: '300px 0px' });
+  for (const c of cards) observer.observe(c);
 }
