@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, Source
 from convoscope_common.messages import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
@@ -25,7 +26,7 @@ from convoscope_ingest.errors import (
     TooLargeError,
 )
 from convoscope_ingest.health import HealthRecorder
-from convoscope_ingest.jsonguard import decode_error, refuse_binary, strip_bom
+from convoscope_ingest.jsonguard import decode_error, is_invalid_utf8, refuse_binary, strip_bom
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
 from convoscope_ingest.zipread import is_zip, read_export_zip
@@ -55,6 +56,12 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
     if size == 0:
         raise EmptyFileError()
     health = HealthRecorder()
+    with collector.paused():  # a bulk decode: millions of objects, no cycles
+        corpus = _parse(data, limits, health)
+    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+
+
+def _parse(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
     if is_zip(data):
         corpus = _parse_zip(data, limits, health)
     else:
@@ -64,7 +71,7 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
         conversations = _normalise_document(document, data, health, {})
         fmt = f"{document.source}_wrapped_json" if document.wrapped else f"{document.source}_json"
         corpus = _finish(document.source, fmt, conversations, [], health)
-    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+    return corpus
 
 
 def _megabytes(size: int) -> str:
@@ -131,7 +138,9 @@ def _normalise_document(
             else:
                 health.skip(label, "invalid conversation", str(exc))
             continue
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, msgspec.DecodeError) as exc:
+            if not is_invalid_utf8(exc):
+                raise
             error = decode_error(exc, data)
             raise InvalidUtf8Error(str(error)) from None
         if conversation is not None:
