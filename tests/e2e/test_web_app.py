@@ -226,6 +226,18 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width} px)"
     phone.context.close()
 
+    # The same bytes again: "already uploaded", straight to its results; a bad file
+    # shows the API's sentence, not a code.
+    page.locator("[data-nav='upload']").click()
+    page.set_input_files("#file-input", str(DATA / "claude_sample.json"))
+    page.locator("#already").wait_for()
+    assert "Already uploaded" in page.locator("#already").inner_text()
+    page.set_input_files("#file-input", str(REPO / "tests" / "malformed" / "truncated.json"))
+    problem = page.locator("#upload-status.error")
+    problem.wait_for()
+    assert len(problem.inner_text()) > 20 and "_" not in problem.inner_text().split()[0]
+    watch.console_errors = [e for e in watch.console_errors if "status of 4" not in e]
+
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("[data-nav='manage']").click()
     page.get_by_role("heading", name="My uploads & analyses").wait_for()

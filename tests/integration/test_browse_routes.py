@@ -313,6 +313,11 @@ async def test_my_uploads_and_analyses_per_key_and_delete_an_upload(
         assert analyses["items"][0]["status"] == "complete"
         assert (await (await keyed.get("/api/uploads", headers=b)).json())["total"] == 0
         assert (await keyed.get("/api/uploads")).status == 401
+        # The page and its assets are open: the page asks the person for a key.
+        page = await keyed.get("/")
+        assert page.status == 200 and "Content-Security-Policy" in page.headers
+        asset = (await page.text()).split('src="')[1].split('"')[0]
+        assert (await keyed.get(asset)).status == 200
         assert (await keyed.delete(f"/api/upload/{mine.file_id}", headers=b)).status == 404
         resp = await keyed.delete(f"/api/upload/{mine.file_id}", headers=a)
         assert resp.status == 200
