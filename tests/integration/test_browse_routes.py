@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_common.cache import cache_key
+from convoscope_common.cache import cache_key, delete_results
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
@@ -391,3 +391,16 @@ async def test_a_filtered_overview_counts_only_what_the_filter_selects(
     assert (
         nothing["summary"]["conversations"] == 0 and nothing["temporal"]["heatmap"][0] == [0] * 24
     )
+
+
+async def test_evicted_results_are_never_served_from_the_gateways_memory(
+    client: TestClient, job: JobState
+) -> None:
+    base = f"/api/analysis/{job.job_id}"
+    assert (await client.get(base)).status == 200
+    assert (await client.get(f"{base}/conversations")).status == 200
+    await delete_results(client.app[GATEWAY].stores, job.cache_key)  # LRU eviction
+    for path in (base, f"{base}/conversations", f"{base}/conversations/c0", f"{base}/overview"):
+        resp = await client.get(path)
+        assert resp.status == 404, path
+        assert "no longer cached" in (await resp.json())["message"]

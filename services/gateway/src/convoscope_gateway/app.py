@@ -25,7 +25,7 @@ from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middle
 from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
-from convoscope_gateway.loaded import LOADED, LoadedAnalyses
+from convoscope_gateway.loaded import LIGHT, LOADED, LightDocuments, LoadedAnalyses
 from convoscope_gateway.routes import analysis, browse, export, health, mine, upload
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
@@ -114,6 +114,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[LOADED] = LoadedAnalyses()
+    app[LIGHT] = LightDocuments()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=socket_origin_check(settings),

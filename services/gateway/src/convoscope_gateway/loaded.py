@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from convoscope_common.cache import load_results
+from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus
+from convoscope_common.light import LightResults, ResultPage, light_results, result_pages
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import JobState
 from convoscope_common.metrics import Counter
@@ -39,7 +41,7 @@ MAX_LOADED = 2
 
 @dataclass
 class LoadedAnalyses:
-    """A small LRU of browse indexes by (cache key, results object, include_pii)."""
+    """A small LRU of browse indexes by (cache key, results object and its time, include_pii)."""
 
     entries: OrderedDict[tuple[str, str, bool], BrowseIndex] = field(default_factory=OrderedDict)
     locks: dict[tuple[str, str, bool], asyncio.Lock] = field(default_factory=dict)
@@ -60,6 +62,51 @@ class LoadedAnalyses:
 
 
 LOADED = web.AppKey("loaded_analyses", LoadedAnalyses)
+MAX_LIGHT = 32
+
+
+@dataclass
+class LightDocuments:
+    """Light documents by (cache key, results object): small, so a few dozen are kept."""
+
+    entries: OrderedDict[tuple[str, str], tuple[LightResults, dict[str, ResultPage]]] = field(
+        default_factory=OrderedDict
+    )
+
+
+LIGHT = web.AppKey("light_documents", LightDocuments)
+
+
+async def light_document(
+    request: web.Request, gw: Gateway, state: JobState
+) -> tuple[LightResults, dict[str, ResultPage]]:
+    """The light results document of a complete job and its pages (decoded once)."""
+    entry = await gw.stores.get_result_index(state.cache_key)
+    if entry is None:
+        raise NotFoundError("the results of this job are no longer cached; run it again")
+    docs = request.app[LIGHT].entries
+    # created_at tells a re-run apart from the result it replaced under the same names.
+    key = (state.cache_key, f"{entry.results_object}@{entry.created_at.isoformat()}")
+    found = docs.get(key)
+    if found is not None:
+        docs.move_to_end(key)
+        entry.last_access = utcnow()  # the cache's LRU eviction sees the use
+        await gw.stores.put_result_index(entry)
+        light, pages = found
+    else:
+        full = await load_results(gw.stores, state.cache_key)
+        if full is None:
+            raise NotFoundError("the results of this job are no longer cached; run it again")
+        light, pages = light_results(full), result_pages("{job_id}", full)
+        for old in [k for k in docs if k[0] == key[0]]:
+            del docs[old]
+        docs[key] = (light, pages)
+        while len(docs) > MAX_LIGHT:
+            docs.popitem(last=False)
+    return light, {
+        name: ResultPage(url=page.url.replace("{job_id}", state.job_id), total=page.total)
+        for name, page in pages.items()
+    }
 
 
 def wants_pii(request: web.Request, gw: Gateway) -> bool:
@@ -86,7 +133,8 @@ async def load_index(
     if result_index is None:
         raise NotFoundError("the results of this job are no longer cached; run the analysis again")
     loaded = request.app[LOADED]
-    key = (state.cache_key, result_index.results_object, include_pii)
+    stamp = f"{result_index.results_object}@{result_index.created_at.isoformat()}"
+    key = (state.cache_key, stamp, include_pii)
     found = loaded.get(key)
     if found is not None:
         LOADS.labels(result="hit").inc()

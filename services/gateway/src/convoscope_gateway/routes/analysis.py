@@ -14,12 +14,10 @@ from convoscope_common import names
 from convoscope_common.cache import (
     cache_key,
     delete_results,
-    load_results,
     privacy_fingerprint,
     usable_index,
 )
 from convoscope_common.clock import new_id, utcnow
-from convoscope_common.light import light_results, result_pages
 from convoscope_common.messages import (
     AnalysisAccepted,
     AnalysisDeleted,
@@ -47,6 +45,7 @@ from convoscope_gateway.errors import (
 )
 from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
+from convoscope_gateway.loaded import light_document
 from convoscope_gateway.routes.export import delete_exports_of
 from convoscope_gateway.state import GATEWAY
 
@@ -127,10 +126,7 @@ async def get_analysis(request: web.Request) -> web.Response:
     state = await job_for(request, gw)
     results = pages = None
     if state.status == "complete":
-        full = await load_results(gw.stores, state.cache_key)
-        if full is None:
-            raise NotFoundError("the results of this job are no longer cached; run it again")
-        results, pages = light_results(full), result_pages(state.job_id, full)
+        results, pages = await light_document(request, gw, state)
     return json_response(
         AnalysisStatus(
             job_id=state.job_id,
