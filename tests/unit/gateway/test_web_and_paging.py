@@ -79,6 +79,8 @@ async def test_assets_are_immutable_under_their_build_and_gzipped(client: TestCl
         "/assets/{build}/index.html",
         "/assets/{build}/../web.py",
         "/assets/{build}/%2e%2e/web.py",
+        "/assets/{build}/js/%00.js",
+        "/assets/{build}/" + "x" * 5000,
     ],
 )
 async def test_unknown_or_outside_assets_are_404(client: TestClient, path: str) -> None:

@@ -85,8 +85,12 @@ async def get_asset(request: web.Request) -> web.Response:
     build, rel = request.match_info["build"], request.match_info["path"]
     if build != build_id():
         raise NotFoundError("no such asset (the page was updated: reload it)")
-    target = (STATIC / rel).resolve()
-    if STATIC.resolve() not in target.parents or not target.is_file() or rel == "index.html":
+    try:
+        target = (STATIC / rel).resolve()
+        usable = STATIC.resolve() in target.parents and target.is_file() and rel != "index.html"
+    except (OSError, ValueError):  # NUL bytes, names too long: no such file either way
+        usable = False
+    if not usable:
         raise NotFoundError(f"no such asset {rel!r}")
     content_type = _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0]
     headers = {
