@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,6 +300,52 @@ def test_a_bookmarked_running_job_fills_in_its_dashboard(
     page.evaluate("window.scrollBy(0, -70)")
     shot(page, f"dashboard-generated-{scheme}-1280")
     assert not watch.console_errors, watch.console_errors
+    assert not watch.page_errors, watch.page_errors
+    assert not watch.foreign(), watch.foreign()
+    page.request.delete(f"{stack.url}/api/upload/{uploaded.json()['file_id']}")
+    page.context.close()
+
+
+def test_the_live_view_reconnects_after_a_network_blip(browser: Any, stack: Stack) -> None:
+    """The gateway goes away while a job runs and comes back: the page says so, reconnects,
+    subscribes again and ends on the dashboard."""
+    export = load_generator().generate_claude_export(1500, seed=11)
+    page, watch = open_page(browser, stack, DESKTOP)
+    uploaded = page.request.post(
+        f"{stack.url}/api/upload",
+        multipart={
+            "file": {"name": "conversations.json", "mimeType": "application/json", "buffer": export}
+        },
+    )
+    assert uploaded.ok, uploaded.text()
+    job = page.request.post(
+        f"{stack.url}/api/analysis", data={"file_id": uploaded.json()["file_id"]}
+    ).json()
+    page.goto(f"{stack.url}/?job={job['job_id']}")
+    page.locator("#progress-panel").wait_for()
+    page.wait_for_function("() => document.getElementById('job-progress').value > 0")
+    # The analyzer is paused for the blip, so the job cannot finish while the page is cut off.
+    analyzer = stack.procs["analyzer"]
+    os.kill(analyzer.pid, signal.SIGSTOP)
+    try:
+        gateway = stack.procs["gateway"]
+        gateway.terminate()
+        gateway.wait(30)
+        page.get_by_text("Connection lost — reconnecting…").wait_for()
+        stack.start_service("gateway")
+    finally:
+        os.kill(analyzer.pid, signal.SIGCONT)
+    stack.wait_ready(60)
+    page.locator("#dashboard .chart-card").first.wait_for(timeout=180_000)
+    assert page.locator("#connection").count() == 0  # the live view made way for the results
+    # While the gateway was down the browser logged its failed reconnection attempts;
+    # nothing else may appear.
+    others = [
+        e
+        for e in watch.console_errors
+        if "/socket.io/" not in e and "ERR_CONNECTION_REFUSED" not in e
+    ]
+    assert not others, others
     assert not watch.page_errors, watch.page_errors
     assert not watch.foreign(), watch.foreign()
     page.request.delete(f"{stack.url}/api/upload/{uploaded.json()['file_id']}")

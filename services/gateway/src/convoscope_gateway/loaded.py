@@ -36,7 +36,7 @@ from convoscope_gateway.state import Gateway
 log = get_logger(__name__)
 
 LOADS = Counter("convoscope_browse_loads_total", "Analyses loaded for browsing", ["result"])
-MAX_LOADED = 2
+MAX_LOADED = 1  # a large export decodes to several times its size: keep one
 
 
 @dataclass

@@ -68,16 +68,32 @@ async function watch(main, status) {
   watched = jobId;
   const s = connectSocket();
   const done = async () => {
-    if (readState().job !== jobId) return;
-    cached = null;
-    await renderJob(main);
+    // The results may be a moment away (the gateway restarting): retry a few times.
+    for (let attempt = 1; readState().job === jobId; attempt += 1) {
+      cached = null;
+      try {
+        await renderJob(main);
+        return;
+      } catch (err) {
+        if (attempt >= 10) {
+          mount(main, h('p', { class: 'error', role: 'alert' }, err.message));
+          return;
+        }
+        await new Promise((resolve) => { setTimeout(resolve, 1000 * attempt); });
+      }
+    }
   };
   const handlers = {
     progress: (ev) => { if (ev.job_id === jobId) update(ev); },
     complete: (ev) => { if (ev.job_id === jobId) { announce('The analysis is complete.'); done(); } },
-    error: (ev) => { if (ev.job_id === jobId) done(); },
+    error: (ev) => { if (ev && ev.job_id === jobId) done(); },
     cancelled: (ev) => { if (ev.job_id === jobId) done(); },
-    disconnect: () => { connection.textContent = 'Connection lost — reconnecting…'; },
+    disconnect: (reason) => {
+      connection.textContent = 'Connection lost — reconnecting…';
+      // A gateway that shuts down says goodbye ("io server disconnect"), after which the
+      // client would not retry on its own: for the person it is a blip like any other.
+      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
+    },
     connect: () => { connection.textContent = ''; },
   };
   for (const [name, fn] of Object.entries(handlers)) s.on(name, fn);
