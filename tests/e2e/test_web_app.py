@@ -23,7 +23,13 @@ import pytest
 from convoscope_stack.stack import Stack
 from tests.e2e.helpers import DATA, REPO, load_generator
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+try:
+    from playwright import sync_api as playwright_api
+except ImportError:  # never skipped: the web app must be tested in a real browser
+    pytest.fail(
+        "Playwright for Python is required (dev dependency group: `make install`)",
+        pytrace=False,
+    )
 
 AXE = REPO / "tests" / "e2e" / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "tests" / "e2e" / "artifacts" / "web"
