@@ -197,6 +197,7 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     first.click()
     page.wait_for_url("**conv=*")
     page.locator("#conversation .messages li").first.wait_for()
+    conversation_url = page.url
     axe_scan(page, "conversation")
     shot(page, "conversation-1280")
     text = page.locator("#conversation").inner_text()
@@ -231,6 +232,12 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     shot(phone, "dashboard-390")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width} px)"
+    phone.goto(conversation_url)
+    phone.locator("#conversation .messages li").first.wait_for()
+    axe_scan(phone, "conversation-phone")
+    shot(phone, "conversation-390")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the conversation scrolls sideways on a phone ({width} px)"
     phone.context.close()
 
     # The same bytes again: "already uploaded", straight to its results; a bad file
