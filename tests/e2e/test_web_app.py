@@ -363,3 +363,33 @@ def test_the_live_view_reconnects_after_a_network_blip(browser: Any, stack: Stac
     assert not watch.foreign(), watch.foreign()
     page.request.delete(f"{stack.url}/api/upload/{uploaded.json()['file_id']}")
     page.context.close()
+
+
+def test_cancel_stops_a_running_job(browser: Any, stack: Stack) -> None:
+    export = load_generator().generate_claude_export(1200, seed=13)
+    page, watch = open_page(browser, stack, DESKTOP)
+    uploaded = page.request.post(
+        f"{stack.url}/api/upload",
+        multipart={
+            "file": {"name": "conversations.json", "mimeType": "application/json", "buffer": export}
+        },
+    )
+    job = page.request.post(
+        f"{stack.url}/api/analysis", data={"file_id": uploaded.json()["file_id"]}
+    ).json()
+    page.goto(f"{stack.url}/?job={job['job_id']}")
+    page.locator("#progress-panel").wait_for()
+    analyzer = stack.procs["analyzer"]
+    os.kill(analyzer.pid, signal.SIGSTOP)  # the job cannot finish before the click lands
+    try:
+        axe_scan(page, "progress")
+        page.get_by_role("button", name="Cancel analysis").click()
+        page.get_by_text("This analysis was cancelled.").wait_for()
+    finally:
+        os.kill(analyzer.pid, signal.SIGCONT)
+    state = page.request.get(f"{stack.url}/api/analysis/{job['job_id']}").json()
+    assert state["status"] == "cancelled"
+    assert not watch.console_errors, watch.console_errors
+    assert not watch.page_errors, watch.page_errors
+    page.request.delete(f"{stack.url}/api/upload/{uploaded.json()['file_id']}")
+    page.context.close()
