@@ -168,13 +168,3 @@ class AnalysisPage(_View, kw_only=True):
     total: int = 0
     limit: int = 0
     next_cursor: str | None = None
-
-
-class UploadDeleted(_View, kw_only=True):
-    """``DELETE /api/upload/{file_id}``: the upload and everything made from it are gone."""
-
-    file_id: str
-    status: str = "deleted"
-    analyses_deleted: int = 0
-    results_deleted: int = 0
-    exports_deleted: int = 0

@@ -179,14 +179,4 @@ def browse_operations() -> tuple[Operation, ...]:
             (422, *_GUARDED),
             parameters=(*_PAGING, _query_param("file_id", str, "Only analyses of this upload.")),
         ),
-        Operation(
-            "delete",
-            "/api/upload/{file_id}",
-            "deleteUpload",
-            "Delete an upload and everything made from it (analyses, results, exports).",
-            "upload",
-            {200: ("Deleted.", _json("UploadDeleted"))},
-            (404, *_GUARDED),
-            parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
-        ),
     )

@@ -1,5 +1,5 @@
-"""The caller's own things: ``GET /api/uploads``, ``GET /api/analyses`` and
-``DELETE /api/upload/{file_id}`` (the upload and everything made from it).
+"""The caller's own things: ``GET /api/uploads`` and ``GET /api/analyses``
+(``DELETE /api/upload/{file_id}`` lives with the upload routes).
 
 With API keys on, each key sees and deletes only what it created; without keys
 everything is shared by everyone who can reach the server.
@@ -12,23 +12,17 @@ from datetime import UTC, datetime
 from aiohttp import web
 from nats.js.errors import NoKeysError
 
-from convoscope_common import names
-from convoscope_common.cache import all_indexes, delete_results
-from convoscope_common.clock import utcnow
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import CancelledEvent, CancelRequest, FileRecord, JobState, encode
+from convoscope_common.messages import FileRecord, JobState
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.browse_types import (
     AnalysisPage,
     AnalysisRow,
-    UploadDeleted,
     UploadPage,
     UploadRow,
 )
-from convoscope_gateway.errors import NotFoundError
 from convoscope_gateway.jsonio import json_response
 from convoscope_gateway.paging import page_request, slice_page
-from convoscope_gateway.routes.export import delete_exports_of
 from convoscope_gateway.state import GATEWAY, Gateway
 
 log = get_logger(__name__)
@@ -118,78 +112,3 @@ async def get_analyses(request: web.Request) -> web.Response:
     return json_response(
         AnalysisPage(items=rows, total=len(jobs), limit=page.limit, next_cursor=cursor)
     )
-
-
-async def _drop_job(gw: Gateway, state: JobState) -> int:
-    """Cancel (if running) and delete one job with its exports; returns exports deleted."""
-    await gw.stores.mark_cancelled(state.job_id)
-    await gw.nc.publish(
-        names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
-    )
-    if state.status in ("pending", "processing"):
-        await gw.nc.publish(
-            names.event_subject(state.job_id, "cancelled"),
-            encode(CancelledEvent(job_id=state.job_id)),
-        )
-    await gw.stores.delete_job(state.job_id)
-    return await delete_exports_of(gw, state.job_id)
-
-
-def _result_of(key: str, file_hash: str, owner: str | None) -> bool:
-    """Whether a result cache key belongs to this file and owner (see cache.cache_key)."""
-    prefix = f"{file_hash.removeprefix('sha256:')}."
-    if owner is not None:
-        return key.startswith(f"{prefix}{owner}.")
-    return key.startswith(prefix) and "." not in key[len(prefix) :]
-
-
-async def delete_upload(request: web.Request) -> web.Response:
-    """Delete an upload, its parsed corpus, its analyses, their results and exports."""
-    gw = request.app[GATEWAY]
-    owner = owner_of(request)
-    file_id = request.match_info["file_id"]
-    record = await gw.stores.get_file(file_id)
-    if record is None or record.owner != owner:
-        raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
-    jobs = [j for j in await _jobs_of(gw, owner) if j.file_id == file_id]
-    exports = 0
-    for job in jobs:
-        exports += await _drop_job(gw, job)
-    results = 0
-    for index in await all_indexes(gw.stores):
-        if _result_of(index.cache_key, record.file_hash, owner):
-            results += await delete_results(gw.stores, index.cache_key)
-    # The raw bytes are shared by every owner who uploaded them: keep them while
-    # another owner's record still points at the same object.
-    others = [
-        r
-        for r in await _all_files(gw)
-        if r.upload_object == record.upload_object and r.file_id != file_id
-    ]
-    if not others:
-        await gw.stores.delete_object(gw.stores.uploads, record.upload_object)
-    if not any(r.corpus_object == record.corpus_object for r in others):
-        await gw.stores.delete_object(gw.stores.corpora, record.corpus_object)
-    await gw.stores.files.delete(file_id)
-    log.info("upload_deleted", file_id=file_id, analyses=len(jobs), at=utcnow().isoformat())
-    return json_response(
-        UploadDeleted(
-            file_id=file_id,
-            analyses_deleted=len(jobs),
-            results_deleted=results,
-            exports_deleted=exports,
-        )
-    )
-
-
-async def _all_files(gw: Gateway) -> list[FileRecord]:
-    try:
-        keys = await gw.stores.files.keys()
-    except NoKeysError:
-        return []
-    records = []
-    for key in keys:
-        record = await gw.stores.get_file(key)
-        if record is not None:
-            records.append(record)
-    return records
