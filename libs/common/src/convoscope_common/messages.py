@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from convoscope_common.launcher_status import ProcessStatus
-from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
+from convoscope_common.light import LightResults, ResultPage
+from convoscope_common.results import SENTIMENT_LABELS
 
 MESSAGES_VERSION = 1
 
@@ -431,7 +432,10 @@ class AnalysisStatus(msgspec.Struct, kw_only=True):
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    results: AnalysisResults | None = None
+    # The light results document (summary level); per-conversation and per-message
+    # data is paged from the collections in ``pages`` (see docs/web.md).
+    results: LightResults | None = None
+    pages: dict[str, ResultPage] = {}
 
 
 class ExportResponse(msgspec.Struct, kw_only=True):

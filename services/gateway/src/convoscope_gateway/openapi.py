@@ -37,6 +37,15 @@ from convoscope_common.messages import (
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
 from convoscope_common.schemas import schema_components
 from convoscope_gateway import __version__
+from convoscope_gateway.browse_types import (
+    AnalysisPage,
+    ConversationDetail,
+    ConversationPage,
+    FailurePage,
+    MessagePage,
+    PrivacyFindingPage,
+    UploadPage,
+)
 
 SCHEMA_REF = "#/components/schemas/{name}"
 
@@ -54,6 +63,13 @@ API_TYPES: tuple[type[msgspec.Struct], ...] = (
     ExportResponse,
     HealthResponse,
     ErrorBody,
+    ConversationPage,
+    ConversationDetail,
+    MessagePage,
+    FailurePage,
+    PrivacyFindingPage,
+    UploadPage,
+    AnalysisPage,
 )
 
 # Error statuses the API documents, each answered with an ErrorBody.
@@ -124,8 +140,16 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
     }
 
 
-def _query_param(name: str, type_: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": msgspec.json.schema(type_)}
+def _query_param(name: str, type_: Any, description: str = "") -> dict[str, Any]:
+    param: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": msgspec.json.schema(type_),
+    }
+    if description:
+        param["description"] = description
+    return param
 
 
 _OBJECT: dict[str, Any] = {"type": "object"}
@@ -149,6 +173,13 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 
 def _operations() -> tuple[Operation, ...]:
+    # Imported here: the browsing routes' table builds on this module's helpers.
+    from convoscope_gateway.openapi_browse import browse_operations, web_operations
+
+    return _core_operations() + browse_operations() + web_operations()
+
+
+def _core_operations() -> tuple[Operation, ...]:
     return (
         Operation(
             "post",
@@ -198,7 +229,7 @@ def _operations() -> tuple[Operation, ...]:
             "get",
             "/api/analysis/{job_id}",
             "getAnalysis",
-            "Status and progress of a job, with the results once complete.",
+            "Status and progress of a job, with the light results document once complete.",
             "analysis",
             {200: ("The job.", _json("AnalysisStatus"))},
             (404, *_GUARDED),
@@ -379,6 +410,8 @@ def build_openapi(version: str) -> dict[str, Any]:
             {"name": "analysis"},
             {"name": "export"},
             {"name": "health"},
+            {"name": "browse"},
+            {"name": "web"},
         ],
         # Keys are optional: a server without CONVOSCOPE_API_KEYS accepts anonymous calls.
         "security": [{}, {"ApiKey": []}, {"Bearer": []}],

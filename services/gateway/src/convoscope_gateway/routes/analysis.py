@@ -14,7 +14,6 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from convoscope_common import names
 from convoscope_common.cache import (
     cache_key,
-    load_results,
     privacy_fingerprint,
     usable_index,
 )
@@ -54,6 +53,7 @@ from convoscope_gateway.errors import (
 )
 from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
+from convoscope_gateway.loaded import light_document
 from convoscope_gateway.state import GATEWAY, Gateway
 
 CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups", ["result"])
@@ -140,11 +140,9 @@ async def get_analysis(request: web.Request) -> web.Response:
     """Status, progress and, once complete, the results."""
     gw = request.app[GATEWAY]
     state = await job_for(request, gw)
-    results = None
+    results = pages = None
     if state.status == "complete":
-        results = await load_results(gw.stores, state.cache_key)
-        if results is None:
-            raise NotFoundError("the results of this job are no longer cached; run it again")
+        results, pages = await light_document(request, gw, state)
     return json_response(
         AnalysisStatus(
             job_id=state.job_id,
@@ -159,6 +157,7 @@ async def get_analysis(request: web.Request) -> web.Response:
             started_at=state.started_at,
             finished_at=state.finished_at,
             results=results,
+            pages=pages or {},
         )
     )
 
