@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := -e libs/common -e services/gateway -e services/ingest -e services/analyzer \
-            -e services/exporter -e stack
-PYPROJECTS := libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml
+            -e services/exporter -e stack -e cli
+PYPROJECTS := libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml \
+              cli/pyproject.toml
 
 .PHONY: install run test test-unit lint bench compose-config clean
 
