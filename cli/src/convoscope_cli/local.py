@@ -11,14 +11,15 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, TaxonomyError, load_taxonomy
-from convoscope_analyzer.pipeline import run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
 from convoscope_cli.errors import AnalysisFailedError, ExportRejectedError, UsageError
 from convoscope_cli.options import AnalyzeRequest
 from convoscope_cli.progress import Reporter
-from convoscope_cli.render import render_reports
+
+if TYPE_CHECKING:
+    from convoscope_analyzer.engine import ProgressUpdate, Taxonomy
+    from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.messages import AnalysisOptions, FileMetadata
@@ -47,6 +48,9 @@ class RunOutcome:
 
 def job_config(settings: Settings) -> tuple[PrivacyConfig, Taxonomy | None]:
     """The redaction settings and the taxonomy, read exactly as the analyzer reads them."""
+    from convoscope_analyzer.engine import TaxonomyError, load_taxonomy
+    from convoscope_analyzer.privacy import PrivacyConfigError, privacy_config_from_env
+
     try:
         privacy = privacy_config_from_env(os.environ)
         taxonomy = None
@@ -76,7 +80,6 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
         settings = load_settings()
     except ConfigurationError as exc:
         raise UsageError(str(exc)) from None
-    privacy, taxonomy = job_config(settings)
     reporter.update(0.0, "Reading the export", str(request.export))
     data = read_export(request.export)
     file_hash = "sha256:" + hashlib.sha256(data).hexdigest()
@@ -89,6 +92,12 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
             f"the file could not be processed because of an internal error ({type(exc).__name__})"
         ) from None
     del data
+    # The analysis modules (scikit-learn, VADER, renderers) load only once the export
+    # was accepted: a rejected file is answered at once.
+    from convoscope_analyzer.pipeline import run_pipeline
+    from convoscope_cli.render import render_reports
+
+    privacy, taxonomy = job_config(settings)
     metadata = parsed.metadata
     corpus = parsed.corpus
     del parsed
