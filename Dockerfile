@@ -1,24 +1,31 @@
 # One image for every ConvoScope service; compose.yaml picks the service by its command
 # (`python -m convoscope_<service>`).
 
-# --- build: install the packages into a virtualenv that the runtime stage copies ---
+# --- build: install exactly the locked runtime set into a virtualenv that the runtime stage copies ---
 FROM python:3.11-slim AS build
 
+# uv, pinned; it installs from uv.lock only (--frozen: no resolver at build time).
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/convoscope
-ENV PATH=/opt/convoscope/bin:$PATH
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/convoscope \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1
+RUN python -m venv /opt/uv && /opt/uv/bin/pip install uv==0.13.9
 
 WORKDIR /src
+COPY pyproject.toml uv.lock ./
 COPY libs/common libs/common
 COPY services services
-# One pip call, so every service's `convoscope-common` requirement resolves to the local path.
-RUN pip install \
-        ./libs/common \
-        ./services/gateway \
-        ./services/ingest \
-        ./services/analyzer \
-        ./services/exporter
+COPY stack stack
+COPY cli cli
+# The four services and their shared library; no development tools, no launcher.
+RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --python python3 \
+        --package convoscope-gateway \
+        --package convoscope-ingest \
+        --package convoscope-analyzer \
+        --package convoscope-exporter
 
 # --- runtime: the virtualenv, a non-root user, no build tools ---
 FROM python:3.11-slim AS runtime

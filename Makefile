@@ -1,24 +1,35 @@
 # ConvoScope: `make run` runs the whole service, `make test` runs every test.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-PACKAGES := -e libs/common -e services/gateway -e services/ingest -e services/analyzer \
-            -e services/exporter -e stack -e cli
-PYPROJECTS := libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml \
+# Every install comes from uv.lock (exact versions with hashes); `make lock` updates it.
+PYTHON     ?= python3
+UV_VERSION := 0.13.9
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+BIN        := $(VENV)/bin
+PYPROJECTS := pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml \
               cli/pyproject.toml
+# Install exactly the lock, never resolve; use the machine's Python, never download one.
+SYNC       := $(UV) sync --frozen --all-packages --python $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test test-unit lint bench compose-config clean
+.PHONY: install install-runtime run test test-unit test-latest lint docs lock lock-upgrade \
+        bench compose-config clean
 
-$(STAMP): $(PYPROJECTS) requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(PACKAGES) -r requirements-dev.txt
-	touch $(STAMP)
+# uv itself, pinned, in a small virtualenv of its own (bootstraps from the machine's pip).
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(STAMP)
+# Runtime set only: what the services run with (no test or lint tools).
+install-runtime: $(UV)
+	$(SYNC) --no-dev
 
-run: install
+# Runtime plus the development group (pytest, ruff, mypy, hypothesis, schemathesis, ...).
+install: $(UV)
+	$(SYNC)
+
+run: install-runtime
 	$(BIN)/python -m convoscope_stack
 
 test: install
@@ -27,10 +38,31 @@ test: install
 test-unit: install
 	$(BIN)/python -m pytest tests/unit
 
+# Drift check before a lock bump: the newest releases the pyproject ranges allow, in a
+# scratch virtualenv, against the unit tests. Not part of CI (it depends on the day).
+test-latest: $(UV)
+	rm -rf .venv-latest
+	$(UV) venv -q --python $(PYTHON) .venv-latest
+	VIRTUAL_ENV=.venv-latest $(UV) pip install -q --upgrade --resolution highest \
+		-e libs/common -e services/gateway -e services/ingest -e services/analyzer \
+		-e services/exporter -e stack -e cli --group dev
+	.venv-latest/bin/python -m pytest tests/unit -q
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The committed generated documents, from the locked versions.
+docs: install
+	$(BIN)/python -m convoscope_gateway.openapi > docs/openapi.json
+	$(BIN)/python -m convoscope_analyzer.engine.schema > docs/results-schema.json
+
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+lock-upgrade: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
 
 bench: install
 	$(BIN)/python bench/run_all.py
@@ -39,4 +71,4 @@ compose-config: install
 	$(BIN)/python -m pytest tests/unit/test_compose.py
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) .venv-latest $(TOOLS) .data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import IO
 
 import msgspec
 from nats.js import JetStreamContext
@@ -11,7 +12,7 @@ from nats.js.errors import InvalidKeyError, KeyNotFoundError, NotFoundError, Obj
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
-from convoscope_common import names
+from convoscope_common import names, objects
 from convoscope_common.messages import (
     ExportState,
     FileRecord,
@@ -24,9 +25,8 @@ from convoscope_common.messages import (
     result_index_decoder,
 )
 
-
-class ObjectMissingError(LookupError):
-    """An object the caller expected is gone (expired or deleted)."""
+# Re-exported: callers catch it from here.
+from convoscope_common.objects import ObjectMissingError as ObjectMissingError
 
 
 @dataclass
@@ -108,15 +108,14 @@ class Stores:
     # --- objects ----------------------------------------------------------------
 
     async def read_object(self, store: ObjectStore, name: str) -> bytes:
-        """The whole object, or :class:`ObjectMissingError`."""
-        try:
-            result = await store.get(name)
-        except (ObjectNotFoundError, NotFoundError):
-            raise ObjectMissingError(name) from None
-        data = result.data
-        if data is None:
-            raise ObjectMissingError(name)
-        return bytes(data)
+        """The whole object (linear time, chunk deadlines), or :class:`ObjectMissingError`."""
+        return await objects.read_object(store, name)
+
+    async def write_object(
+        self, store: ObjectStore, name: str, data: bytes | bytearray | memoryview | IO[bytes]
+    ) -> None:
+        """Store ``data`` as ``name``; nothing is visible unless every chunk was stored."""
+        await objects.write_object(store, name, data)
 
     async def object_exists(self, store: ObjectStore, name: str) -> bool:
         try:

@@ -480,11 +480,11 @@ class AnalyzerWorker:
         corpus = output.redacted_corpus
         del output
         size = len(blob)
-        await self.stores.results_data.put(results_name, blob)
+        await self.stores.write_object(self.stores.results_data, results_name, blob)
         blob = encode_corpus(corpus)
         del corpus
         size += len(blob)
-        await self.stores.results_data.put(corpus_name, blob)
+        await self.stores.write_object(self.stores.results_data, corpus_name, blob)
         del blob
         now = utcnow()
         await self.stores.put_result_index(

@@ -186,7 +186,7 @@ class ExporterWorker:
             )
             for item in rendered:
                 name = f"{job.export_id}/{item.filename}"
-                await self.stores.exports_data.put(name, item.data)
+                await self.stores.write_object(self.stores.exports_data, name, item.data)
                 self._written.append(name)
                 files.append(
                     ExportFile(

@@ -34,6 +34,7 @@ from convoscope_common.messages import (
     UploadResponse,
 )
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
+from convoscope_common.schemas import schema_components
 from convoscope_gateway import __version__
 
 SCHEMA_REF = "#/components/schemas/{name}"
@@ -339,7 +340,7 @@ def _any_value_schema(type_: Any) -> dict[str, Any]:
 
 def build_openapi(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the REST API for gateway ``version``."""
-    _, schemas = msgspec.json.schema_components(
+    _, schemas = schema_components(
         API_TYPES, schema_hook=_any_value_schema, ref_template=SCHEMA_REF
     )
     paths: dict[str, dict[str, Any]] = {}

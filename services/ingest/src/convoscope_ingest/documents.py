@@ -44,9 +44,8 @@ def item_source(item: msgspec.Raw) -> Source | None:
     """``"claude"`` / ``"chatgpt"`` for a conversation object, None for anything else."""
     try:
         sniff = _sniff_decoder.decode(item)
-    except msgspec.ValidationError:
-        return None
-    except UnicodeDecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # Not a conversation we can read (wrong shape, or invalid UTF-8 on any msgspec).
         return None
     if sniff.chat_messages is not msgspec.UNSET:
         return "claude"

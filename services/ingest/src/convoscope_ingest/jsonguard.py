@@ -146,9 +146,25 @@ def first_invalid_utf8(data: bytes, chunk_size: int = 1 << 20) -> int | None:
 _BYTE_POSITION = re.compile(r"\(byte (\d+)\)")
 
 
+def is_invalid_utf8(exc: BaseException) -> bool:
+    """True when ``exc`` reports invalid UTF-8 inside a JSON string.
+
+    msgspec up to 0.22 raises ``UnicodeDecodeError`` for such bytes in a typed ``str``;
+    0.23 raises ``msgspec.DecodeError("Invalid UTF-8 encoded string")``. Both mean the
+    same to the person who uploaded the file.
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        return True
+    return (
+        isinstance(exc, msgspec.DecodeError)
+        and not isinstance(exc, msgspec.ValidationError)
+        and "utf-8" in str(exc).lower()
+    )
+
+
 def decode_error(exc: Exception, data: bytes) -> Exception:
     """Translate a msgspec or codec failure on ``data`` into a typed ingest error."""
-    if isinstance(exc, UnicodeDecodeError):
+    if is_invalid_utf8(exc):
         offset = first_invalid_utf8(data)
         where = "" if offset is None else f" at {describe_position(data, offset)}"
         return InvalidUtf8Error(f"the file is not valid UTF-8 text: invalid bytes{where}")

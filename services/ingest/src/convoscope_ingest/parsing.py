@@ -25,7 +25,7 @@ from convoscope_ingest.errors import (
     TooLargeError,
 )
 from convoscope_ingest.health import HealthRecorder
-from convoscope_ingest.jsonguard import decode_error, refuse_binary, strip_bom
+from convoscope_ingest.jsonguard import decode_error, is_invalid_utf8, refuse_binary, strip_bom
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
 from convoscope_ingest.zipread import is_zip, read_export_zip
@@ -131,7 +131,9 @@ def _normalise_document(
             else:
                 health.skip(label, "invalid conversation", str(exc))
             continue
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, msgspec.DecodeError) as exc:
+            if not is_invalid_utf8(exc):
+                raise
             error = decode_error(exc, data)
             raise InvalidUtf8Error(str(error)) from None
         if conversation is not None:

@@ -112,7 +112,7 @@ class IngestService:
         del data
         name = corpus_object_name(req.file_hash)
         corpus_bytes = await asyncio.to_thread(encode_corpus, parsed.corpus)
-        await self.stores.corpora.put(name, corpus_bytes)
+        await self.stores.write_object(self.stores.corpora, name, corpus_bytes)
         return ParseOk(corpus_object=name, metadata=parsed.metadata)
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 
-import msgspec
-
 from convoscope_analyzer.engine.drilldown import DrilldownQuery, DrilldownResult
 from convoscope_common.results import RESULTS_SCHEMA_VERSION, AnalysisResults
+from convoscope_common.schemas import schema_components
 
 
 def results_schema() -> dict[str, object]:
     """The JSON Schema of :class:`AnalysisResults` plus the drill-down types."""
-    schemas, components = msgspec.json.schema_components(
+    schemas, components = schema_components(
         [AnalysisResults, DrilldownQuery, DrilldownResult], ref_template="#/$defs/{name}"
     )
     return {

@@ -21,7 +21,7 @@ from convoscope_common.messages import (
     export_filter_problem,
 )
 from convoscope_common.metrics import Counter
-from convoscope_common.storage import ObjectMissingError
+from convoscope_common.objects import ObjectMissingError, object_chunks, object_info
 from convoscope_gateway.access import export_for, job_for
 from convoscope_gateway.errors import (
     ConflictError,
@@ -148,18 +148,25 @@ async def get_export_file(request: web.Request) -> web.StreamResponse:
     match = next((f for f in state.files if f.filename == filename), None)
     if match is None:
         raise NotFoundError(f"export {state.export_id} has no file named {filename!r}")
+    name = f"{state.export_id}/{filename}"
     try:
-        data = await gw.stores.read_object(gw.stores.exports_data, f"{state.export_id}/{filename}")
+        info = await object_info(gw.stores.exports_data, name)
     except ObjectMissingError:
         raise GoneError(f"the file {filename!r} has expired; export again") from None
-    return web.Response(
-        body=data,
+    # Streamed chunk by chunk from the object store: memory stays bounded by one chunk.
+    response = web.StreamResponse(
         headers={
             "Content-Type": match.content_type,
             "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Content-Type-Options": "nosniff",
         },
     )
+    response.content_length = info.size or 0
+    await response.prepare(request)
+    async for chunk in object_chunks(gw.stores.exports_data, name, info=info):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 async def delete_exports_of(gw: Gateway, job_id: str) -> int:

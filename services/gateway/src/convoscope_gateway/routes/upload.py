@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 from datetime import timedelta
-from typing import cast
 
 from aiohttp import web
 from nats.errors import NoRespondersError
@@ -80,8 +78,8 @@ async def post_upload(request: web.Request) -> web.Response:
             )
         # Stored again even when present: a new write restarts the object's TTL.
         upload_object = upload.sha256
-        # A spooled temporary file is a binary reader; the object store reads it in chunks.
-        await gw.stores.uploads.put(upload_object, cast(io.BufferedIOBase, upload.file))
+        # A spooled temporary file is a binary reader; it is stored chunk by chunk.
+        await gw.stores.write_object(gw.stores.uploads, upload_object, upload.file)
     finally:
         upload.file.close()
     request_msg = ParseRequest(

@@ -1,0 +1,105 @@
+"""The linear object path (convoscope_common.objects) against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+
+import pytest
+from nats.js import JetStreamContext
+from nats.js.api import ObjectStoreConfig
+
+from convoscope_common.objects import (
+    CHUNK_SIZE,
+    ObjectMissingError,
+    ObjectReadError,
+    object_chunks,
+    object_info,
+    read_object,
+    write_object,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def _store(js: JetStreamContext, bucket: str, max_bytes: int = -1):  # type: ignore[no-untyped-def]
+    try:
+        await js.delete_object_store(bucket)
+    except Exception:  # not there yet
+        pass
+    return await js.create_object_store(
+        bucket, config=ObjectStoreConfig(bucket=bucket, max_bytes=max_bytes)
+    )
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * 1024 * 1024 + 17]
+)
+async def test_round_trip_and_compatible_with_nats_py(js: JetStreamContext, size: int) -> None:
+    store = await _store(js, "test-objects")
+    data = os.urandom(size)
+    await write_object(store, "mine", data)
+    assert await read_object(store, "mine") == data
+    # nats-py's own reader accepts what we wrote (same layout, digest and size) ...
+    assert (await store.get("mine")).data == data
+    # ... and we read what nats-py wrote.
+    await store.put("theirs", data)
+    assert await read_object(store, "theirs") == data
+    info = await object_info(store, "mine")
+    assert info.size == size
+
+
+async def test_a_file_is_written_in_chunks(js: JetStreamContext) -> None:
+    store = await _store(js, "test-objects")
+    data = os.urandom(5 * CHUNK_SIZE + 3)
+    await write_object(store, "file", io.BytesIO(data))
+    assert await read_object(store, "file") == data
+    chunks = [chunk async for chunk in object_chunks(store, "file")]
+    assert [len(c) for c in chunks] == [CHUNK_SIZE] * 5 + [3]
+
+
+async def test_a_rewrite_replaces_the_old_chunks(js: JetStreamContext) -> None:
+    store = await _store(js, "test-objects")
+    await write_object(store, "name", b"a" * (2 * CHUNK_SIZE))
+    await write_object(store, "name", b"b" * 10)
+    assert await read_object(store, "name") == b"b" * 10
+    status = await js.stream_info(f"OBJ_{store._name}")
+    # One chunk and one metadata record: the old version's two chunks were purged.
+    assert status.state.messages == 2
+
+
+async def test_missing_object(js: JetStreamContext) -> None:
+    store = await _store(js, "test-objects")
+    with pytest.raises(ObjectMissingError):
+        await read_object(store, "nothing")
+    await write_object(store, "gone", b"x")
+    await store.delete("gone")
+    with pytest.raises(ObjectMissingError):
+        await read_object(store, "gone")
+
+
+async def test_reader_of_a_purged_version_fails_fast_instead_of_hanging(
+    js: JetStreamContext,
+) -> None:
+    store = await _store(js, "test-objects")
+    await write_object(store, "name", os.urandom(4 * CHUNK_SIZE))
+    old = await object_info(store, "name")
+    await write_object(store, "name", b"new")  # purges the old version's chunks
+    with pytest.raises(ObjectReadError):
+        async with asyncio.timeout(10):
+            async for _ in object_chunks(store, "name", info=old, chunk_timeout=0.5):
+                pass
+
+
+async def test_a_full_store_leaves_no_half_written_object(js: JetStreamContext) -> None:
+    store = await _store(js, "test-small", max_bytes=2 * CHUNK_SIZE)
+    with pytest.raises(Exception):  # noqa: B017 - JetStream's "maximum bytes exceeded"
+        await write_object(store, "big", os.urandom(8 * CHUNK_SIZE))
+    with pytest.raises(ObjectMissingError):
+        await object_info(store, "big")
+    status = await js.stream_info(f"OBJ_{store._name}")
+    assert status.state.messages == 0
+    # The store still works for what fits.
+    await write_object(store, "small", b"fits")
+    assert await read_object(store, "small") == b"fits"
