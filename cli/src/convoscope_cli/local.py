@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings, load_settings
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.messages import AnalysisOptions, FileMetadata
-from convoscope_common.results import AnalysisResults
+from convoscope_common.results import AnalysisResults, decode_results, encode_results
 from convoscope_exporter.errors import InvalidFilterError
 from convoscope_ingest.errors import IngestError
 from convoscope_ingest.parsing import ParseLimits, parse_export
@@ -94,12 +95,16 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
     del data
     # The analysis modules (scikit-learn, VADER, renderers) load only once the export
     # was accepted: a rejected file is answered at once.
+    from convoscope_analyzer.corpus_loading import load_corpus
     from convoscope_analyzer.pipeline import run_pipeline
     from convoscope_cli.render import render_reports
 
     privacy, taxonomy = job_config(settings)
     metadata = parsed.metadata
-    corpus = parsed.corpus
+    # The service hands the corpus from ingest to the analyzer, and the results from the
+    # analyzer to the exporter, as msgpack: the same round trips here give the same types
+    # (an engine int in a float field renders as 58.0 after it, as 58 before).
+    corpus = load_corpus(encode_corpus(parsed.corpus))
     del parsed
     reporter.start(metadata.messages)
     reporter.update(
@@ -129,6 +134,7 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
         ) from None
     results = output.results
     results.generated_at = utcnow()
+    results = decode_results(encode_results(results))
     # The service renders exports with personal data from the original corpus.
     report_corpus = corpus if request.include_pii else output.redacted_corpus
     del output, corpus
