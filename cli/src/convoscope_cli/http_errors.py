@@ -24,7 +24,7 @@ def api_error(status: int, body: bytes, *, stage: str) -> CliError:
         code, message = error.error, error.message
     except msgspec.DecodeError:
         code, message = f"http_{status}", body[:200].decode("utf-8", "replace").strip()
-    if status in (401, 403, 429, 503):
+    if status in (401, 403, 429, 502, 503, 504):  # 502/504: a proxy without its server
         return ServerError(f"{status} {code}: {message}")
     if stage == "upload" and status in _REJECTED:
         return ExportRejectedError(code, status, message)
