@@ -104,8 +104,11 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
     # The service hands the corpus from ingest to the analyzer, and the results from the
     # analyzer to the exporter, as msgpack: the same round trips here give the same types
     # (an engine int in a float field renders as 58.0 after it, as 58 before).
-    corpus = load_corpus(encode_corpus(parsed.corpus))
+    # One form of the corpus in memory at a time: the parsed one is freed before loading.
+    blob = encode_corpus(parsed.corpus)
     del parsed
+    corpus = load_corpus(blob)
+    del blob
     reporter.start(metadata.messages)
     reporter.update(
         _PARSED,
