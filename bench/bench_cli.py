@@ -8,8 +8,10 @@ every report format rendered, files written), timed from outside.
     python bench/bench_cli.py                    # generated claude.ai export, ~125k messages
     python bench/bench_cli.py --file export.json --jobs 1 --jobs 2
 
-Figures only, no assertions. The export is larger than the default upload limit, so the
-run raises CONVOSCOPE_MAX_UPLOAD_BYTES for itself (the service would need the same).
+Figures only, no assertions. On a shared machine the wall time depends on the load
+(printed); the CPU seconds of the command (render workers included) depend on it less.
+The export is larger than the default upload limit, so the run raises
+CONVOSCOPE_MAX_UPLOAD_BYTES for itself (the service would need the same).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,10 +43,12 @@ print(json.dumps({"seconds": time.perf_counter() - start}))
 """
 
 
-def run_cli(path: Path, jobs: int, out: Path) -> tuple[float, dict[str, object]]:
-    """Wall seconds of one ``convoscope analyze --json`` run and its summary."""
+def run_cli(path: Path, jobs: int, out: Path) -> tuple[float, float, dict[str, object]]:
+    """Wall and CPU seconds (its render workers included) of one ``convoscope analyze
+    --json`` run, and its summary."""
     command = Path(sys.executable).with_name("convoscope")
     env = {**os.environ, "CONVOSCOPE_MAX_UPLOAD_BYTES": str(path.stat().st_size + 1)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [str(command), "analyze", str(path), "--out", str(out), "--json", "--jobs", str(jobs)],
@@ -53,10 +58,12 @@ def run_cli(path: Path, jobs: int, out: Path) -> tuple[float, dict[str, object]]
         check=False,
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"convoscope exited {done.returncode}: {done.stderr.strip()}")
     summary: dict[str, object] = json.loads(done.stdout)
-    return elapsed, summary
+    return elapsed, cpu, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  floor: msgspec.json.decode, GC off      {floor:8.2f} s")
     for jobs in args.jobs or [cores or 1]:
         with tempfile.TemporaryDirectory(prefix="bench_cli_") as out:
-            seconds, summary = run_cli(path, jobs, Path(out))
+            seconds, cpu, summary = run_cli(path, jobs, Path(out))
         messages = int(summary["messages"])  # type: ignore[call-overload]
         print(
             f"  convoscope analyze, --jobs {jobs}:       {seconds:8.2f} s  "
             f"({seconds / floor:5.0f}x the floor; {messages:,} messages, "
-            f"{messages / seconds:,.0f} messages/s, 5 formats)"
+            f"{messages / seconds:,.0f} messages/s, 5 formats); CPU {cpu:.1f} s "
+            f"({cpu / floor:.0f}x the floor)"
         )
     return 0
 
