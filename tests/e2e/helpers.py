@@ -72,6 +72,9 @@ async def poll_job(
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
                 body: dict[str, Any] = await resp.json()
+                if resp.status == 429:  # a polite client waits as told (rate-limit tests)
+                    await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
+                    continue
             if until(body):
                 return body
             await asyncio.sleep(0.1)

@@ -41,6 +41,8 @@ async def test_round_trip_and_compatible_with_nats_py(js: JetStreamContext, size
     data = os.urandom(size)
     await write_object(store, "mine", data)
     assert await read_object(store, "mine") == data
+    # Each read's ephemeral consumer is gone afterwards.
+    assert (await js.stream_info("OBJ_test-objects")).state.consumer_count == 0
     # nats-py's own reader accepts what we wrote (same layout, digest and size) ...
     assert (await store.get("mine")).data == data
     # ... and we read what nats-py wrote.

@@ -12,6 +12,8 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common import collector
+
 CORPUS_SCHEMA_VERSION = 1
 
 Role = Literal["user", "assistant"]
@@ -150,4 +152,5 @@ def encode_corpus(corpus: Corpus) -> bytes:
 
 def decode_corpus(data: bytes) -> Corpus:
     """Read a corpus written by :func:`encode_corpus`."""
-    return _corpus_decoder.decode(data)
+    with collector.paused():
+        return _corpus_decoder.decode(data)

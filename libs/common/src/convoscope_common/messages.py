@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from convoscope_common.launcher_status import ProcessStatus
 from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
 
 MESSAGES_VERSION = 1
@@ -434,6 +435,8 @@ class HealthResponse(msgspec.Struct, kw_only=True):
     cache_size: int
     nats: Literal["connected", "disconnected"] = "connected"
     services: dict[str, float] = {}
+    # Processes run by the local launcher (`make run`): state and restart counts.
+    processes: dict[str, ProcessStatus] = {}
 
 
 class AnalysisDeleted(msgspec.Struct, kw_only=True):

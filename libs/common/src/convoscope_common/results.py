@@ -16,6 +16,8 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common import collector
+
 RESULTS_SCHEMA_VERSION = 1
 ENGINE_VERSION = "1.0.3"  # 1.0.3: privacy detectors found more (held-out set)
 
@@ -385,4 +387,5 @@ def encode_results(results: AnalysisResults) -> bytes:
 
 def decode_results(data: bytes) -> AnalysisResults:
     """Read results written by :func:`encode_results`."""
-    return _results_decoder.decode(data)
+    with collector.paused():
+        return _results_decoder.decode(data)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, Source
 from convoscope_common.messages import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
@@ -55,6 +56,12 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
     if size == 0:
         raise EmptyFileError()
     health = HealthRecorder()
+    with collector.paused():  # a bulk decode: millions of objects, no cycles
+        corpus = _parse(data, limits, health)
+    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+
+
+def _parse(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
     if is_zip(data):
         corpus = _parse_zip(data, limits, health)
     else:
@@ -64,7 +71,7 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
         conversations = _normalise_document(document, data, health, {})
         fmt = f"{document.source}_wrapped_json" if document.wrapped else f"{document.source}_json"
         corpus = _finish(document.source, fmt, conversations, [], health)
-    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+    return corpus
 
 
 def _megabytes(size: int) -> str:
