@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from convoscope_stack.stack import Stack
+from tests.e2e.helpers import load_generator
 from tests.unit.cli.helpers import DATA, MALFORMED, SAMPLES, last_json, run_cli, zip_members
 
 
@@ -27,11 +28,23 @@ def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in keys}
 
 
-@pytest.mark.parametrize("sample", SAMPLES)
-def test_in_process_results_equal_the_services(stack: Stack, sample: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def generated_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Large enough (> detection.MIN_MESSAGES) for detection on several cores."""
+    path = tmp_path_factory.mktemp("generated") / "conversations.json"
+    path.write_bytes(load_generator().generate_claude_export(300, seed=3))
+    return path
+
+
+@pytest.mark.parametrize("sample", [*SAMPLES, "generated"])
+def test_in_process_results_equal_the_services(
+    stack: Stack, sample: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    export = request.getfixturevalue("generated_export") if sample == "generated" else DATA / sample
     formats = ("--format", "json,csv")
-    served = _analyze(DATA / sample, tmp_path / "served", "--server", stack.url, *formats)
-    local = _analyze(DATA / sample, tmp_path / "local", *formats)
+    served = _analyze(export, tmp_path / "served", "--server", stack.url, *formats)
+    # Two processes: detection and rendering in parallel, whatever this machine has.
+    local = _analyze(export, tmp_path / "local", "--jobs", "2", *formats)
     assert served["mode"] == "server" and local["mode"] == "local"
     assert _without(served, "mode", "files", "out_dir") == _without(
         local, "mode", "files", "out_dir"
