@@ -49,6 +49,10 @@ class ParseHealthSummary(msgspec.Struct, kw_only=True, omit_defaults=False):
     hidden_messages: int = 0
     abandoned_messages: int = 0
     files_read: list[str] = []
+    # Bounded lists: what did not fit is counted here (see ParseHealth).
+    files_read_omitted: int = 0
+    shapes: dict[str, int] = {}
+    notes: dict[str, int] = {}
 
 
 class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=False):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 import msgspec
 
@@ -25,7 +26,11 @@ from convoscope_ingest.errors import (
     NoConversationsError,
     TooLargeError,
 )
-from convoscope_ingest.health import HealthRecorder
+from convoscope_ingest.health import (
+    NOTE_NOT_ALTERNATING,
+    NOTE_STARTS_WITH_ASSISTANT,
+    HealthRecorder,
+)
 from convoscope_ingest.jsonguard import decode_error, is_invalid_utf8, refuse_binary, strip_bom
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
@@ -121,6 +126,8 @@ def _normalise_document(
 ) -> list[Conversation]:
     """Decode and normalise each conversation on its own, so one bad item is skipped, not fatal."""
     result: list[Conversation] = []
+    if document.single:
+        health.shape(f"{document.source}: single conversation object (not a list)")
     for index, item in enumerate(document.items):
         label = f"conversations[{index}]"
         try:
@@ -162,6 +169,7 @@ def _finish(
             if health.skipped_reasons
             else "the export contains no conversations"
         )
+    note_turn_order(unique, health)
     health.parsed(len(unique) + sum(len(c.messages) for c in unique))
     health.hidden_messages = sum(c.hidden_messages for c in unique)
     health.abandoned_messages = sum(c.abandoned_messages for c in unique)
@@ -172,6 +180,17 @@ def _finish(
         health=health.report(),
         projects=projects,
     )
+
+
+def note_turn_order(conversations: list[Conversation], health: HealthRecorder) -> None:
+    """Count conversations whose roles do not alternate, and those that open with an
+    answer: both should be rare, and each one shifts "previous / next answer" relations."""
+    for conversation in conversations:
+        roles = [m.role for m in conversation.messages]
+        if roles and roles[0] == "assistant":
+            health.note(NOTE_STARTS_WITH_ASSISTANT)
+        if any(a == b for a, b in pairwise(roles)):
+            health.note(NOTE_NOT_ALTERNATING)
 
 
 def _deduplicate(conversations: list[Conversation], health: HealthRecorder) -> list[Conversation]:
@@ -211,6 +230,9 @@ def build_metadata(corpus: Corpus, size: int) -> FileMetadata:
             hidden_messages=health.hidden_messages,
             abandoned_messages=health.abandoned_messages,
             files_read=list(health.files_read),
+            files_read_omitted=health.files_read_omitted,
+            shapes=dict(health.shapes),
+            notes=dict(health.notes),
         ),
     )
 
