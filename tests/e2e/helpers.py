@@ -65,9 +65,13 @@ class EventLog:
 
 
 async def poll_job(
-    http: aiohttp.ClientSession, job_id: str, until: Any, timeout: float = 120.0
+    http: aiohttp.ClientSession,
+    job_id: str,
+    until: Any,
+    timeout: float = 120.0,
+    interval: float = 0.1,
 ) -> dict[str, Any]:
-    """GET the job until ``until(body)`` holds."""
+    """GET the job every ``interval`` seconds until ``until(body)`` holds."""
     async with asyncio.timeout(timeout):
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
@@ -77,7 +81,7 @@ async def poll_job(
                     continue
             if until(body):
                 return body
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(interval)
 
 
 def finished(body: dict[str, Any]) -> bool:

@@ -107,7 +107,7 @@ class Stores:
 
     # --- objects ----------------------------------------------------------------
 
-    async def read_object(self, store: ObjectStore, name: str) -> bytes:
+    async def read_object(self, store: ObjectStore, name: str) -> bytearray:
         """The whole object (linear time, chunk deadlines), or :class:`ObjectMissingError`."""
         return await objects.read_object(store, name)
 
