@@ -18,16 +18,14 @@ from datetime import datetime
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
-from convoscope_exporter.errors import UnsupportedExportFormatError
-from convoscope_exporter.filtering import apply_filter, parse_filter
-from convoscope_exporter.manifest import ExportManifest, build_manifest
-from convoscope_exporter.render import SUPPORTED_FORMATS, RenderedFile, render_export
+from convoscope_exporter.pipeline import PreparedExport, prepare_export
+from convoscope_exporter.render import RenderedFile
 
 # Slowest first (measured on a generated 20 MB export), so the long one starts at once.
 _COST_ORDER = ("xlsx", "csv", "html", "pdf", "json")
 
 # What forked workers render from: set in the parent just before the pool forks.
-_SHARED: tuple[AnalysisResults, Corpus, ExportManifest] | None = None
+_SHARED: PreparedExport | None = None
 
 
 def available_cores() -> int:
@@ -57,56 +55,49 @@ def render_reports(
     jobs: int = 1,
     on_rendered: Callable[[str, int, int], None] | None = None,
 ) -> list[RenderedFile]:
-    """What ``export_files`` returns for the same arguments, rendered by up to ``jobs``
-    processes. ``on_rendered(fmt, done, total)`` is called as each format finishes.
+    """What ``export_files`` returns for the same arguments: the exporter's own
+    ``prepare_export``, then each format rendered by one of up to ``jobs`` processes.
+    ``on_rendered(fmt, done, total)`` is called as each format finishes.
 
     Raises ``InvalidFilterError`` / ``UnsupportedExportFormatError`` before rendering.
     """
-    unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
-    if unknown:
-        raise UnsupportedExportFormatError(unknown[0], SUPPORTED_FORMATS)
-    wanted = list(dict.fromkeys(formats))
-    flt = parse_filter(raw_filter)
-    manifest = build_manifest(
-        results=results,
+    prepared = prepare_export(
+        formats,
+        results,
+        corpus,
         export_id=export_id,
         job_id=job_id,
-        formats=formats,
         include_pii=include_pii,
-        flt=flt,
+        raw_filter=raw_filter,
         file_hash=file_hash,
         created_at=created_at,
     )
-    filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
+    wanted = prepared.formats
     workers = min(jobs, len(wanted))
     by_format: dict[str, list[RenderedFile]] = {}
     if workers <= 1 or not can_fork():
         for fmt in wanted:
-            by_format[fmt] = render_export(
-                fmt, filtered_results, filtered_corpus, manifest=manifest
-            )
+            by_format[fmt] = prepared.render(fmt)
             if on_rendered is not None:
                 on_rendered(fmt, len(by_format), len(wanted))
     else:
-        by_format = _render_in_pool(
-            wanted, (filtered_results, filtered_corpus, manifest), workers, on_rendered
-        )
+        by_format = _render_in_pool(prepared, workers, on_rendered)
     return [file for fmt in wanted for file in by_format[fmt]]
 
 
 def _render_in_pool(
-    wanted: list[str],
-    shared: tuple[AnalysisResults, Corpus, ExportManifest],
+    prepared: PreparedExport,
     workers: int,
     on_rendered: Callable[[str, int, int], None] | None,
 ) -> dict[str, list[RenderedFile]]:
     global _SHARED
+    wanted = prepared.formats
     order = sorted(wanted, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else 0)
     by_format: dict[str, list[RenderedFile]] = {}
     # Buffered output would otherwise be written once more by every child.
     sys.stdout.flush()
     sys.stderr.flush()
-    _SHARED = shared
+    _SHARED = prepared
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -124,5 +115,4 @@ def _render_in_pool(
 def _render_shared(fmt: str) -> list[RenderedFile]:
     """Runs in a forked worker: render one format from the inherited inputs."""
     assert _SHARED is not None, "render workers must be forked from render_reports"
-    results, corpus, manifest = _SHARED
-    return render_export(fmt, results, corpus, manifest=manifest)
+    return _SHARED.render(fmt)
