@@ -93,6 +93,11 @@ def nats_info(host: str, port: int, timeout: float = 2.0) -> dict[str, object]:
     return info
 
 
+def check_nats_servers(urls: str) -> list[Check]:
+    """:func:`check_nats` for each server of a comma-separated list (a NATS cluster)."""
+    return [check_nats(url.strip()) for url in urls.split(",") if url.strip()]
+
+
 def check_nats(url: str) -> Check:
     """Is the NATS server of CONVOSCOPE_NATS_URL reachable, and which version is it?"""
     parsed = urlparse(url)
@@ -163,14 +168,15 @@ def check_disk(data_dir: Path) -> Check:
 def run_checks(settings: Settings, server: str | None, api_key: str | None) -> list[Check]:
     """Every check, in the order they are printed."""
     url = server or f"http://{settings.host}:{settings.port}"
-    nats = urlparse(settings.nats_url)
+    # The first server of the list is the one `convoscope serve` would start locally.
+    nats = urlparse(settings.nats_url.split(",")[0].strip())
     return [
         check_python(),
         check_packages(),
         check_nats_binary(),
         check_port(settings.host, settings.port, "gateway"),
         check_port(nats.hostname or "127.0.0.1", nats.port or 4222, "NATS"),
-        check_nats(settings.nats_url),
+        *check_nats_servers(settings.nats_url),
         check_server(url, api_key),
         check_disk(Path(".data")),
     ]

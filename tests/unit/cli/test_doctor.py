@@ -14,6 +14,7 @@ from convoscope_cli.doctor import (
     Check,
     check_disk,
     check_nats,
+    check_nats_servers,
     check_port,
     check_python,
     check_server,
@@ -58,6 +59,13 @@ def test_nats_reachable_with_jetstream(fake_nats: int) -> None:
     check = check_nats(f"nats://127.0.0.1:{fake_nats}")
     assert check.level == "ok"
     assert "2.99.0" in check.detail and "JetStream on" in check.detail
+
+
+def test_every_server_of_a_cluster_list_is_checked(fake_nats: int) -> None:
+    down = free_port()
+    checks = check_nats_servers(f"nats://127.0.0.1:{fake_nats}, nats://127.0.0.1:{down}")
+    assert [c.level for c in checks] == ["ok", "warn"]
+    assert str(down) in checks[1].detail
 
 
 def test_nats_unreachable_is_a_warning() -> None:
