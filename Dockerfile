@@ -19,6 +19,7 @@ COPY pyproject.toml uv.lock ./
 COPY libs/common libs/common
 COPY services services
 COPY stack stack
+COPY cli cli
 # The four services and their shared library; no development tools, no launcher.
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --python python3 \
         --package convoscope-gateway \
