@@ -19,10 +19,12 @@ import msgspec
 from convoscope_common import collector
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.3.0"  # 1.3.0: language per message; sentiment and cues only in the
-# languages they read (others not scored / language-independent signals only)
-# 1.2.0: complaints read from the conversation (signals); summary
-# counts voice, images, tools by name and MCP server, canvas documents
+# 1.2.0: complaints read from the conversation (signals); summary counts voice, images,
+# tools by name and MCP server, canvas documents. 1.3.0: secrets in URLs redacted, learned
+# topics named by distinctive terms with an example title, sentiment counts charted apart
+# from the mean. 1.4.0: language per message; sentiment and cues only in the languages
+# they read (others not scored / language-independent signals only); topics per language.
+ENGINE_VERSION = "1.4.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -159,6 +161,9 @@ class Topic(_Result):
     # Conversations per month, "YYYY-MM" -> count.
     monthly: dict[str, int] = {}
     conversation_ids: list[str] = []
+    # Learned topics: the title of the conversation that leans most on the topic (redacted
+    # when privacy is on), to show what the topic is about.
+    example_title: str = ""
 
 
 class TopicScore(_Result):
@@ -432,6 +437,8 @@ class Chart(_Result):
     x: list[str] = []
     y: list[str] = []
     series: list[ChartSeries] = []
+    # What the values count, drawn as the value axis title; one quantity per chart.
+    value_label: str = ""
 
 
 # --- the whole result ----------------------------------------------------------
@@ -473,7 +480,7 @@ def encode_results(results: AnalysisResults) -> bytes:
     return _results_encoder.encode(results)
 
 
-def decode_results(data: bytes) -> AnalysisResults:
+def decode_results(data: bytes | bytearray) -> AnalysisResults:
     """Read results written by :func:`encode_results`."""
     with collector.paused():
         return _results_decoder.decode(data)
