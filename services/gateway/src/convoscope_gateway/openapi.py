@@ -257,6 +257,10 @@ def _core_operations() -> tuple[Operation, ...]:
             parameters=(
                 _JOB_ID,
                 *(_query_param(name, type_) for name, type_ in DRILLDOWN_FILTERS.items()),
+                _query_param("cursor", str, "The next_cursor of the previous page (same filters)."),
+                _query_param(
+                    "limit", Annotated[int, msgspec.Meta(ge=1, le=10_000)], "Ids per page."
+                ),
             ),
         ),
         Operation(
