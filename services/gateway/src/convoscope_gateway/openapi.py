@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from convoscope_common.messages import (
     AnalysisAccepted,
@@ -46,6 +47,7 @@ from convoscope_gateway.browse_types import (
     PrivacyFindingPage,
     UploadPage,
 )
+from convoscope_gateway.routes import analysis, export, health, upload
 
 SCHEMA_REF = "#/components/schemas/{name}"
 
@@ -112,7 +114,11 @@ _GUARDED = (401, 429, 500)
 
 @dataclass(frozen=True)
 class Operation:
-    """One method on one path: what it takes and every status it can answer."""
+    """One method on one path: its handler, what it takes and every status it can answer.
+
+    The one table of the API: the aiohttp router is built from it (``app.setup_routes``)
+    and so is the OpenAPI document, so neither can list a route the other lacks.
+    """
 
     method: str
     path: str
@@ -124,6 +130,14 @@ class Operation:
     parameters: tuple[dict[str, Any], ...] = ()
     request_body: dict[str, Any] | None = None
     public: bool = False  # no API key, no rate limit
+    handler: Handler = field(kw_only=True)
+    # The router's pattern when it differs from the documented path (a regex segment).
+    route: str | None = field(default=None, kw_only=True)
+
+    @property
+    def router_path(self) -> str:
+        """The path as the aiohttp router matches it."""
+        return self.route or self.path
 
 
 def _json(name: str) -> dict[str, Any]:
@@ -190,6 +204,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("Parsed (or already uploaded by this caller).", _json("UploadResponse"))},
             (400, 404, 408, 413, 415, 422, 503, 507, *_GUARDED),
             request_body=_UPLOAD_BODY,
+            handler=upload.post_upload,
         ),
         Operation(
             "get",
@@ -200,6 +215,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("The upload.", _json("UploadInfo"))},
             (404, *_GUARDED),
             parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
+            handler=upload.get_upload,
         ),
         Operation(
             "delete",
@@ -211,6 +227,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("Deleted.", _json("UploadDeleted"))},
             (404, 503, *_GUARDED),
             parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
+            handler=upload.delete_upload,
         ),
         Operation(
             "post",
@@ -224,6 +241,7 @@ def _core_operations() -> tuple[Operation, ...]:
             },
             (400, 404, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("AnalysisRequest")},
+            handler=analysis.post_analysis,
         ),
         Operation(
             "get",
@@ -234,6 +252,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("The job.", _json("AnalysisStatus"))},
             (404, *_GUARDED),
             parameters=(_JOB_ID,),
+            handler=analysis.get_analysis,
         ),
         Operation(
             "delete",
@@ -245,6 +264,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("Cancelled and/or deleted.", _json("AnalysisDeleted"))},
             (404, *_GUARDED),
             parameters=(_JOB_ID,),
+            handler=analysis.delete_analysis,
         ),
         Operation(
             "get",
@@ -262,6 +282,7 @@ def _core_operations() -> tuple[Operation, ...]:
                     "limit", Annotated[int, msgspec.Meta(ge=1, le=10_000)], "Ids per page."
                 ),
             ),
+            handler=analysis.get_drilldown,
         ),
         Operation(
             "post",
@@ -275,6 +296,7 @@ def _core_operations() -> tuple[Operation, ...]:
             },
             (400, 403, 404, 409, 410, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("ExportRequest")},
+            handler=export.post_export,
         ),
         Operation(
             "get",
@@ -285,6 +307,7 @@ def _core_operations() -> tuple[Operation, ...]:
             {200: ("The export.", _json("ExportResponse"))},
             (404, *_GUARDED),
             parameters=(_EXPORT_ID,),
+            handler=export.get_export,
         ),
         Operation(
             "get",
@@ -311,6 +334,7 @@ def _core_operations() -> tuple[Operation, ...]:
             },
             (404, 410, *_GUARDED),
             parameters=(_EXPORT_ID, _path_param("filename", "A filename listed by the export.")),
+            handler=export.get_export_file,
         ),
         Operation(
             "get",
@@ -324,6 +348,7 @@ def _core_operations() -> tuple[Operation, ...]:
             },
             (500,),
             public=True,
+            handler=health.get_health,
         ),
         Operation(
             "get",
@@ -333,6 +358,7 @@ def _core_operations() -> tuple[Operation, ...]:
             "health",
             {200: ("Prometheus text exposition.", {"text/plain": {"schema": {"type": "string"}}})},
             _GUARDED,
+            handler=health.get_metrics,
         ),
         Operation(
             "get",
@@ -342,6 +368,7 @@ def _core_operations() -> tuple[Operation, ...]:
             "health",
             {200: ("The OpenAPI 3.1 document.", {"application/json": {"schema": _OBJECT}})},
             _GUARDED,
+            handler=get_openapi,
         ),
     )
 
@@ -434,6 +461,11 @@ def build_openapi(version: str) -> dict[str, Any]:
 def route_table() -> set[tuple[str, str]]:
     """Every (METHOD, path) the document describes."""
     return {(op.method.upper(), op.path) for op in _operations()}
+
+
+def operations() -> tuple[Operation, ...]:
+    """Every operation of the API, with its handler (the router's table)."""
+    return _operations()
 
 
 @functools.cache
