@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convoscope_common.results import AnalysisResults, Sentiment
-from convoscope_exporter.render.report_text import section_notes, sentiment_coverage, headline_cards
+from convoscope_exporter.render.report_text import headline_cards, section_notes, sentiment_coverage
 
 
 def _results(not_scored: dict[str, int], scored: int) -> AnalysisResults:
