@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from convoscope_stack import nats_auth
 from convoscope_stack.nats_server import NatsServer, free_port
 
 # The command of every service; compose.yaml runs exactly these (a test checks it).
@@ -47,6 +48,7 @@ class Stack:
         env: Mapping[str, str] | None = None,
         analyzer_replicas: int = 1,
         log_dir: Path | None = None,
+        bus_auth: bool = True,
     ) -> None:
         self.data_dir = data_dir
         self.port = port
@@ -57,6 +59,8 @@ class Stack:
         self.nats: NatsServer | None = None
         self._nats_url = nats_url
         self._nats_port = nats_port
+        # The embedded server requires per-service credentials (off only for a given URL).
+        self.bus_auth = bus_auth and not nats_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.metrics_ports: dict[str, int] = {}
 
@@ -95,9 +99,10 @@ class Stack:
         log = open(self.log_dir / f"{name}.log", "ab")
         argv = service_command(service)
         argv[0] = sys.executable
+        identity = nats_auth.service_env(self.data_dir, service) if self.bus_auth else {}
         proc = subprocess.Popen(
             argv,
-            env=self._env(name, env),
+            env=self._env(name, {**identity, **(env or {})}),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -110,14 +115,36 @@ class Stack:
     def start(self, timeout: float = 60.0) -> None:
         """Start everything and wait until the gateway sees every service."""
         if not self._nats_url:
-            self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port)
+            config = nats_auth.write_config(self.data_dir) if self.bus_auth else None
+            self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port, config_file=config)
             self.nats.start()
+            if self.bus_auth:
+                self.setup_bus()
         self.start_service("ingest")
         for i in range(self.analyzer_replicas):
             self.start_service("analyzer", "analyzer" if i == 0 else f"analyzer-{i + 1}")
         self.start_service("exporter")
         self.start_service("gateway")
         self.wait_ready(timeout)
+
+    def setup_bus(self, timeout: float = 90.0) -> None:
+        """Create streams, buckets and consumers as the provisioner (services cannot)."""
+        env = self._env("provisioner", nats_auth.service_env(self.data_dir, nats_auth.PROVISIONER))
+        env.pop("CONVOSCOPE_METRICS_PORT", None)
+        self.metrics_ports.pop("provisioner", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "convoscope_common.setup_bus"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise StackError(f"bus provisioning failed: {done.stderr.decode(errors='replace')}")
+
+    def nats_connect_options(self, user: str = nats_auth.PROVISIONER) -> dict[str, str]:
+        """``nats.connect`` keyword arguments for ``user`` (empty without auth)."""
+        return nats_auth.connect_options(self.data_dir, user) if self.bus_auth else {}
 
     def wait_ready(self, timeout: float = 60.0) -> dict[str, object]:
         """Wait until /api/health answers and lists ingest, analyzer and exporter."""

@@ -14,6 +14,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Every setting a service reads; see README "Configuration"."""
 
     nats_url: str = "nats://127.0.0.1:4222"
+    # The service's own NATS identity (empty: connect without credentials).
+    nats_user: str = ""
+    nats_password: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
     metrics_port: int = 0  # 0: no separate metrics server (the gateway serves /metrics itself)
@@ -26,6 +29,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cors_origins: tuple[str, ...] = ("http://localhost:3000",)
     api_keys: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks).
+    trusted_proxies: tuple[str, ...] = ()
+    # Per-key quotas (0: unlimited).
+    max_active_jobs_per_key: int = 4
+    max_high_priority_jobs_per_key: int = 1
+    # Socket.IO: job rooms one connection may join, events per minute per connection.
+    max_subscriptions_per_connection: int = 20
+    socket_events_per_minute: int = 120
     allow_include_pii: bool = False
     # Privacy (the analyzer redacts with these; the gateway keys the cache on them).
     pseudonym_secret: str = ""
@@ -66,9 +77,20 @@ def _convert(raw: str, default: object) -> object:
     return raw
 
 
+def _read_secret_file(key: str, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            # A trailing newline is how editors and `echo` end files, never part of a secret.
+            return handle.read().rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigurationError(f"{key}: cannot read {path!r}: {exc.strerror}") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment; unknown variables are ignored.
 
+    Every setting may instead come from a file: ``CONVOSCOPE_<NAME>_FILE`` holds its
+    path (Docker/compose secrets); the variable itself wins when both are set.
     Raises :class:`ConfigurationError` naming the variable when a value cannot be converted.
     """
     env = os.environ if env is None else env
@@ -76,11 +98,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, object] = {}
     for field in msgspec.structs.fields(Settings):
         key = _ENV_PREFIX + field.name.upper()
+        raw: str | None = None
         if key in env:
+            raw = env[key]
+        elif key + "_FILE" in env:
+            raw = _read_secret_file(key + "_FILE", env[key + "_FILE"])
+        if raw is not None:
             try:
-                values[field.name] = _convert(env[key], getattr(defaults, field.name))
+                values[field.name] = _convert(raw, getattr(defaults, field.name))
             except ValueError as exc:
-                raise ConfigurationError(f"{key}: cannot use {env[key]!r}: {exc}") from None
+                # Never echo a value that may be a secret read from a file.
+                shown = repr(raw) if key in env else "the file's content"
+                raise ConfigurationError(f"{key}: cannot use {shown}: {exc}") from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
     return msgspec.structs.replace(defaults, **values)

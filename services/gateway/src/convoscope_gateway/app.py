@@ -17,7 +17,7 @@ from convoscope_common.bus import connect
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge, Histogram
-from convoscope_common.provisioning import provision
+from convoscope_common.provisioning import ensure_provisioned
 from convoscope_common.storage import Stores
 from convoscope_gateway import openapi
 from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
@@ -68,9 +68,11 @@ def setup_routes(app: web.Application) -> None:
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    nc = await connect(settings.nats_url, "convoscope-gateway")
+    nc = await connect(
+        settings.nats_url, "convoscope-gateway", settings.nats_user, settings.nats_password
+    )
     js = nc.jetstream()
-    await provision(js, settings)
+    await ensure_provisioned(js, settings)
     stores = await Stores.open(js)
     gw = Gateway(settings=settings, nc=nc, js=js, stores=stores, sio=app[SIO])
     app[GATEWAY] = gw
