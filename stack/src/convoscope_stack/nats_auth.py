@@ -20,7 +20,7 @@ AUTH_DIR = "nats-auth"
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by its owner only (never world-readable, not even briefly)."""
+    """Write ``text`` to ``path``, readable by its owner only (from the first byte on)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from convoscope_common.bus_access import PROVISIONER
 from convoscope_stack import nats_auth
 from convoscope_stack.nats_server import NatsServer, free_port
 
@@ -129,7 +130,7 @@ class Stack:
 
     def setup_bus(self, timeout: float = 90.0) -> None:
         """Create streams, buckets and consumers as the provisioner (services cannot)."""
-        env = self._env("provisioner", nats_auth.service_env(self.data_dir, nats_auth.PROVISIONER))
+        env = self._env("provisioner", nats_auth.service_env(self.data_dir, PROVISIONER))
         env.pop("CONVOSCOPE_METRICS_PORT", None)
         self.metrics_ports.pop("provisioner", None)
         done = subprocess.run(
@@ -142,7 +143,7 @@ class Stack:
         if done.returncode != 0:
             raise StackError(f"bus provisioning failed: {done.stderr.decode(errors='replace')}")
 
-    def nats_connect_options(self, user: str = nats_auth.PROVISIONER) -> dict[str, str]:
+    def nats_connect_options(self, user: str = PROVISIONER) -> dict[str, str]:
         """``nats.connect`` keyword arguments for ``user`` (empty without auth)."""
         return nats_auth.connect_options(self.data_dir, user) if self.bus_auth else {}
 

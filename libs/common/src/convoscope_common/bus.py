@@ -36,7 +36,7 @@ async def connect(url: str, name: str, user: str = "", password: str = "") -> NA
     return await nats.connect(
         servers=[url],
         name=name,
-        **credentials,  # type: ignore[arg-type]
+        **credentials,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,

@@ -59,6 +59,8 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
             names.INGEST_PARSE,
             names.ANALYZER_DRILLDOWN,
             names.CANCEL_ALL,
+            # A job cancelled before any worker took it is announced by the gateway.
+            f"{names.PREFIX}.events.*.cancelled",
         ),
         subscribe=(names.EVENTS_ALL, names.HEARTBEAT_ALL),
         jobs_info=True,

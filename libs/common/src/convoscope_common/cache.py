@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 
 import msgspec
-from nats.js.errors import NoKeysError
+from nats.js.errors import InvalidKeyError, NoKeysError
 
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
@@ -70,18 +70,24 @@ def cache_key(
 
 
 async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
-    """Whether any cached result of ``owner`` exists for the file."""
+    """Whether any cached result of ``owner`` exists for the file.
+
+    The server filters by subject (``<hash>.*`` or ``<hash>.<owner>.*``), so only
+    this file's keys are read, never the whole bucket (nats-py's ``keys(filters=)``
+    would list every key and filter on the client). Without an owner the
+    single-token wildcard matches only unscoped keys.
+    """
     prefix = _key_prefix(file_hash, owner)
     try:
-        # nats-py applies key filters as substrings, so check the prefix ourselves.
-        keys = await stores.results.keys(filters=[prefix])
-    except NoKeysError:
+        watcher = await stores.results.watch(f"{prefix}*", ignore_deletes=True, meta_only=True)
+    except InvalidKeyError:  # a hash that cannot be a key names nothing
         return False
-    # Without an owner, only unscoped keys (no owner segment) count.
-    return any(
-        key.startswith(prefix) and (owner is not None or "." not in key[len(prefix) :])
-        for key in keys
-    )
+    try:
+        async for entry in watcher:
+            return entry is not None  # None marks the end of the current values
+        return False
+    finally:
+        await watcher.stop()  # type: ignore[no-untyped-call]
 
 
 async def usable_index(stores: Stores, key: str) -> ResultIndex | None:

@@ -19,11 +19,13 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge, Histogram
 from convoscope_common.provisioning import ensure_provisioned
 from convoscope_common.storage import Stores
-from convoscope_gateway import openapi
-from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
+from convoscope_gateway import openapi, security_headers
+from convoscope_gateway.auth import make_auth_middleware
 from convoscope_gateway.cors import make_cors_middleware
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
+from convoscope_gateway.keyring import keyring_for
+from convoscope_gateway.limits import make_rate_limit_middleware
 from convoscope_gateway.routes import analysis, export, health, upload
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
@@ -92,12 +94,14 @@ def create_app(settings: Settings) -> web.Application:
             # Outside the error middleware, so error responses are counted too.
             metrics_middleware,
             error_middleware,
-            make_rate_limit_middleware(settings),
+            make_rate_limit_middleware(settings, keyring_for(settings.api_keys)),
             make_auth_middleware(settings),
         ],
         client_max_size=1024 * 1024,  # JSON bodies; uploads stream with their own limit
     )
     app[SETTINGS] = settings
+    security_headers.install(app)
+    app[health.CACHE_SIZE] = health.CacheSize()
     origins: list[str] | str = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False

@@ -30,6 +30,7 @@ from convoscope_common.messages import (
     ExportRequest,
     ExportResponse,
     HealthResponse,
+    HealthStatus,
     UploadInfo,
     UploadResponse,
 )
@@ -51,6 +52,7 @@ API_TYPES: tuple[type[msgspec.Struct], ...] = (
     ExportRequest,
     ExportResponse,
     HealthResponse,
+    HealthStatus,
     ErrorBody,
 )
 
@@ -109,6 +111,11 @@ class Operation:
 
 def _json(name: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": SCHEMA_REF.format(name=name)}}}
+
+
+def _json_either(*names: str) -> dict[str, Any]:
+    refs = [{"$ref": SCHEMA_REF.format(name=name)} for name in names]
+    return {"application/json": {"schema": {"anyOf": refs}}}
 
 
 def _path_param(name: str, description: str) -> dict[str, Any]:
@@ -266,11 +273,15 @@ def _operations() -> tuple[Operation, ...]:
             "get",
             "/api/health",
             "getHealth",
-            "Liveness, version, uptime, active jobs, cache size and the services seen.",
+            "Liveness; with a valid key (or without API keys configured) also version, "
+            "uptime, active jobs, cache size and the services seen.",
             "health",
             {
-                200: ("Healthy or degraded.", _json("HealthResponse")),
-                503: ("Unhealthy: the gateway has lost NATS.", _json("HealthResponse")),
+                200: ("Healthy or degraded.", _json_either("HealthResponse", "HealthStatus")),
+                503: (
+                    "Unhealthy: the gateway has lost NATS.",
+                    _json_either("HealthResponse", "HealthStatus"),
+                ),
             },
             (500,),
             public=True,

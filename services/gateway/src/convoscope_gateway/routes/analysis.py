@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from typing import Literal
 
@@ -35,6 +36,7 @@ from convoscope_common.messages import (
     encode,
 )
 from convoscope_common.metrics import Counter
+from convoscope_gateway import quotas
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
@@ -98,6 +100,16 @@ async def post_analysis(request: web.Request) -> web.Response:
             AnalysisAccepted(job_id=job_id, status="complete", estimated_duration=0.0), status=201
         )
     CACHE_LOOKUPS.labels(result="miss").inc()
+    if owner is not None:
+        await quotas.reserve(
+            gw.stores,
+            owner,
+            job_id,
+            body.options.priority,
+            max_active=gw.settings.max_active_jobs_per_key,
+            max_high=gw.settings.max_high_priority_jobs_per_key,
+            now=time.time(),
+        )
     state.message = "Waiting for an analyzer"
     await gw.stores.put_job(state)
     job = AnalyzeJob(
