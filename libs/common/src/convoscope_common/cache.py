@@ -47,6 +47,8 @@ def privacy_fingerprint(settings: Settings) -> str:
             "secret": hashlib.sha256(settings.pseudonym_secret.encode()).hexdigest(),
             "names": settings.privacy_detect_names,
             "region": settings.privacy_default_region,
+            # Pseudonym keys are derived per owner: results made under the shared key differ.
+            "pseudonyms": "per-owner",
         }
     )
     return hashlib.sha256(material).hexdigest()[:16]

@@ -107,9 +107,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             try:
                 values[field.name] = _convert(raw, getattr(defaults, field.name))
             except ValueError as exc:
-                # Never echo a value that may be a secret read from a file.
-                shown = repr(raw) if key in env else "the file's content"
-                raise ConfigurationError(f"{key}: cannot use {shown}: {exc}") from None
+                if key in env:
+                    raise ConfigurationError(f"{key}: cannot use {raw!r}: {exc}") from None
+                # Never echo a value read from a file: it may be a secret.
+                raise ConfigurationError(
+                    f"{key}_FILE: the file's content is not a valid value"
+                ) from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
     return msgspec.structs.replace(defaults, **values)

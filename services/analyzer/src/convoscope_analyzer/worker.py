@@ -338,7 +338,8 @@ class AnalyzerWorker:
                 run_pipeline,
                 corpus,
                 job.options,
-                self.privacy,
+                # Each owner's pseudonyms under its own derived key.
+                self.privacy.for_owner(job.owner),
                 taxonomy=self.taxonomy,
                 progress=publisher,
                 checkpoint=running.checkpoint,

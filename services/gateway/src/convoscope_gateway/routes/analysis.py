@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import zoneinfo
 from typing import Literal
 
 import msgspec
@@ -36,6 +35,7 @@ from convoscope_common.messages import (
     encode,
 )
 from convoscope_common.metrics import Counter
+from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
 from convoscope_gateway import quotas
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
@@ -55,23 +55,19 @@ CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups"
 JOBS_SUBMITTED = Counter("convoscope_jobs_submitted_total", "Analysis jobs submitted")
 
 
-def _valid_timezone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 async def post_analysis(request: web.Request) -> web.Response:
     """Start a job, or complete it at once from the cache."""
     gw = request.app[GATEWAY]
     body = await read_json(request, AnalysisRequest)
-    if not _valid_timezone(body.options.timezone):
+    try:
+        # One name per zone: 'Etc/UTC', 'Zulu' and 'UTC' share one cache entry.
+        timezone = canonical_timezone(body.options.timezone)
+    except UnknownTimezoneError:
         raise ValidationError(
             f"unknown timezone {body.options.timezone!r}; use an IANA name "
             "such as 'Europe/Paris' or 'UTC'"
-        )
+        ) from None
+    body.options = msgspec.structs.replace(body.options, timezone=timezone)
     owner = owner_of(request)
     record = await gw.stores.get_file(body.file_id)
     if record is None or record.owner != owner:
