@@ -90,7 +90,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment; unknown variables are ignored.
 
     Every setting may instead come from a file: ``CONVOSCOPE_<NAME>_FILE`` holds its
-    path (Docker/compose secrets); the variable itself wins when both are set.
+    path (Docker/compose secrets); a non-empty variable wins over the file.
     Raises :class:`ConfigurationError` naming the variable when a value cannot be converted.
     """
     env = os.environ if env is None else env
@@ -99,10 +99,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for field in msgspec.structs.fields(Settings):
         key = _ENV_PREFIX + field.name.upper()
         raw: str | None = None
-        if key in env:
-            raw = env[key]
-        elif key + "_FILE" in env:
+        if env.get(key + "_FILE") and not env.get(key):
+            # An empty variable next to a file (compose passes both) does not hide the file.
             raw = _read_secret_file(key + "_FILE", env[key + "_FILE"])
+        elif key in env:
+            raw = env[key]
         if raw is not None:
             try:
                 values[field.name] = _convert(raw, getattr(defaults, field.name))

@@ -145,11 +145,9 @@ def privacy_config_from_env(env: Mapping[str, str]) -> PrivacyConfig:
 
 def _env_value(env: Mapping[str, str], name: str) -> str | None:
     """``name`` from the environment, or the content of the file ``<name>_FILE`` names."""
-    if name in env:
-        return env[name]
     path = env.get(f"{name}_FILE")
-    if path is None:
-        return None
+    if not path or env.get(name):
+        return env.get(name)
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read().rstrip("\r\n")
