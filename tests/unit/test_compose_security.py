@@ -33,9 +33,7 @@ def test_nats_publishes_no_port_and_loads_its_users(compose: dict[str, Any]) -> 
     nats = compose["services"]["nats"]
     assert "ports" not in nats  # neither clients nor monitoring reachable from the host
     assert nats["command"][:2] == ["-c", "/etc/nats/nats.conf"]
-    assert {f"nats_{user}_password" for user in (*SERVICES, "provisioner")} <= set(
-        nats["secrets"]
-    )
+    assert {f"nats_{user}_password" for user in (*SERVICES, "provisioner")} <= set(nats["secrets"])
 
 
 def test_each_service_connects_as_itself_with_a_password_file(compose: dict[str, Any]) -> None:
