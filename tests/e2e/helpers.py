@@ -65,16 +65,23 @@ class EventLog:
 
 
 async def poll_job(
-    http: aiohttp.ClientSession, job_id: str, until: Any, timeout: float = 120.0
+    http: aiohttp.ClientSession,
+    job_id: str,
+    until: Any,
+    timeout: float = 120.0,
+    interval: float = 0.1,
 ) -> dict[str, Any]:
     """GET the job until ``until(body)`` holds."""
     async with asyncio.timeout(timeout):
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
                 body: dict[str, Any] = await resp.json()
+                if resp.status == 429:  # a test with a small rate limit: wait as told
+                    await asyncio.sleep(min(float(resp.headers.get("Retry-After", "1")), 5.0))
+                    continue
             if until(body):
                 return body
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(interval)
 
 
 def finished(body: dict[str, Any]) -> bool:
