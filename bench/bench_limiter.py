@@ -110,8 +110,12 @@ def main(argv: list[str]) -> int:
         before = rss_kib(pid)
         deadline = time.monotonic() + args.max_seconds
         keys = [secrets.token_hex(16) for _ in range(args.requests)]
+
+        def random_key(i: int) -> dict[str, str]:
+            return {"X-API-Key": keys[i]}
+
         by_key, rss_keys, secs_keys = asyncio.run(
-            flood(url, args.requests, args.concurrency, deadline, lambda i: {"X-API-Key": keys[i]}, pid)
+            flood(url, args.requests, args.concurrency, deadline, random_key, pid)
         )
         after_keys = rss_kib(pid)
 
@@ -140,7 +144,7 @@ def main(argv: list[str]) -> int:
         f"random keys:      {sent} requests in {secs_keys:.1f} s ({sent / secs_keys:.0f}/s): "
         f"{by_key.get(429, 0)} x 429, {by_key.get(401, 0)} x 401, {by_key.get(200, 0)} x 200"
     )
-    for n, (counts, samples, secs, after) in enumerate(rounds, 1):
+    for n, (counts, _samples, secs, after) in enumerate(rounds, 1):
         sent_addr = sum(counts.values())
         print(
             f"random addresses, round {n}: {sent_addr} requests in {secs:.1f} s "
