@@ -115,3 +115,10 @@ def test_localtime_is_the_hosts_zone_by_name_or_refused() -> None:
 def test_unknown_zones_are_refused(bad: str) -> None:
     with pytest.raises(UnknownTimezoneError):
         canonical_timezone(bad)
+
+
+def test_a_key_file_may_list_one_key_a_line(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("sha256:" + "a" * 64 + "\nkey-two\n\n")
+    settings = load_settings({"CONVOSCOPE_API_KEYS_FILE": str(keys)})
+    assert settings.api_keys == ("sha256:" + "a" * 64, "key-two")

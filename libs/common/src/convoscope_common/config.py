@@ -73,7 +73,8 @@ def _convert(raw: str, default: object) -> object:
     if isinstance(default, float):
         return float(raw)
     if isinstance(default, tuple):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        # Commas or lines: a secret file may list one value a line.
+        return tuple(part.strip() for part in raw.replace("\n", ",").split(",") if part.strip())
     return raw
 
 
