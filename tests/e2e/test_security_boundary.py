@@ -31,6 +31,8 @@ async def test_the_security_boundary_holds_on_the_running_stack(tmp_path: Path) 
         "CONVOSCOPE_MAX_SUBSCRIPTIONS_PER_CONNECTION": "1",
     }
     with Stack(tmp_path / "stack", port=free_port(), env=env) as stack:
+        # Uploads live in the JetStream files under the data directory: owner only.
+        assert stack.data_dir.stat().st_mode & 0o777 == 0o700
         # The bus: no credentials, no connection.
         with pytest.raises((NoServersError, nats.errors.Error, OSError)):
             await nats.connect(stack.nats_url, allow_reconnect=False, max_reconnect_attempts=0)

@@ -116,6 +116,9 @@ class Stack:
     def start(self, timeout: float = 60.0) -> None:
         """Start everything and wait until the gateway sees every service."""
         if not self._nats_url:
+            # The JetStream files hold every upload: other host users must not read them.
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.data_dir, 0o700)
             config = nats_auth.write_config(self.data_dir) if self.bus_auth else None
             self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port, config_file=config)
             self.nats.start()
