@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nats.js import JetStreamContext
@@ -17,7 +18,9 @@ from convoscope_common.config import Settings
 from convoscope_common.messages import ExportFile, ExportState, FileMetadata, FileRecord
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
+from convoscope_gateway import quotas
 from convoscope_gateway.app import create_app
+from convoscope_gateway.errors import QuotaExceededError
 from convoscope_gateway.keyring import owner_digest
 from convoscope_gateway.routes.health import CACHE_SIZE
 from convoscope_gateway.routes.upload import file_id_for
@@ -201,3 +204,29 @@ async def test_every_response_carries_the_security_headers(
     assert "sandbox" in csp and "connect-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_stored_bytes_quota_per_key(js: JetStreamContext) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    args = {"max_bytes": 100, "ttl": 60.0}
+    await quotas.reserve_bytes(stores, "alice", "f_1", 60, now=1000.0, **args)
+    with pytest.raises(QuotaExceededError) as info:
+        await quotas.reserve_bytes(stores, "alice", "f_2", 60, now=1001.0, **args)
+    assert int(info.value.headers["Retry-After"]) >= 59  # until f_1 expires
+    await quotas.reserve_bytes(stores, "bob", "f_3", 60, now=1001.0, **args)  # own quota
+    await quotas.reserve_bytes(stores, "alice", "f_1", 90, now=1002.0, **args)  # replaces f_1
+    await quotas.release_bytes(stores, "alice", "f_1")
+    await quotas.reserve_bytes(stores, "alice", "f_2", 60, now=1003.0, **args)
+    # Expired uploads no longer count.
+    await quotas.reserve_bytes(stores, "alice", "f_4", 60, now=1100.0, **args)
+
+
+async def test_an_upload_over_the_stored_bytes_quota_is_refused(make_client: MakeClient) -> None:
+    client = await make_client(api_keys=KEYS, rate_limit_per_minute=0, max_stored_bytes_per_key=50)
+    data = aiohttp.FormData()
+    data.add_field("file", b"[" + b" " * 100 + b"]", filename="c.json")
+    resp = await client.post("/api/upload", data=data, headers={"X-API-Key": "key-a"})
+    body = await resp.json()
+    assert (resp.status, body["error"]) == (429, "quota_exceeded"), body
+    assert "quota" in body["message"]

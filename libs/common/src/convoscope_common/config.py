@@ -34,6 +34,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Per-key quotas (0: unlimited).
     max_active_jobs_per_key: int = 4
     max_high_priority_jobs_per_key: int = 1
+    max_stored_bytes_per_key: int = 1024 * MB
     # Socket.IO: job rooms one connection may join, events per minute per connection.
     max_subscriptions_per_connection: int = 20
     socket_events_per_minute: int = 120
