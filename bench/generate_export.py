@@ -83,12 +83,45 @@ ROOT_SENTINEL = "00000000-0000-4000-8000-000000000000"
 PLACEHOLDER = "\n```\nThis block is not supported on your current device yet.\n```\n"
 
 
+# Vocabulary for --unique: one generated clause per text makes (nearly) every message
+# text distinct, as in a real export, so no per-text cache can flatter a benchmark.
+_NOUNS = (
+    "budget report invoice schedule draft parser cache server garden recipe ticket route "
+    "spreadsheet deadline meeting contract playlist backup migration dashboard query "
+    "chapter outline lecture workout itinerary receipt license battery printer kitchen "
+    "balcony window ledger notebook template pipeline sensor lantern harbour orchard"
+).split()
+_VERBS = (
+    "moves shrinks breaks doubles stalls reappears fits slips drifts changes loops "
+    "vanishes improves lags repeats"
+).split()
+_ADJECTIVES = (
+    "quarterly blue hidden nightly shared broken older newer second final spare noisy "
+    "quiet heavy spare tiny careful brittle"
+).split()
+_OPENERS = ("Also,", "By the way,", "Note that", "For context,", "Separately,", "Oddly,")
+
+
 class _Writer:
     """Random helpers tied to one seeded generator."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, unique: bool = False) -> None:
         self.rng = random.Random(seed)
         self.clock = datetime(2024, 1, 1, tzinfo=UTC)
+        self.unique = unique
+
+    def clause(self) -> str:
+        """A generated sentence; about 10^9 combinations."""
+        r = self.rng
+        return (
+            f"{r.choice(_OPENERS)} the {r.choice(_ADJECTIVES)} {r.choice(_NOUNS)} "
+            f"{r.choice(_VERBS)} when the {r.choice(_NOUNS)} {r.choice(_VERBS)} "
+            f"after {r.randint(2, 9999)} {r.choice(_NOUNS)}s."
+        )
+
+    def reaction(self) -> str:
+        text = self.rng.choice(REACTIONS)
+        return f"{text} {self.clause()}" if self.unique else text
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -103,6 +136,8 @@ class _Writer:
             picked.append(f"You can reach me at {self.email()} if needed.")
         if self.rng.random() < 0.05:
             picked.append(f"My number is {self.phone()}.")
+        if self.unique:
+            picked.insert(self.rng.randint(0, len(picked)), self.clause())
         return " ".join(picked)
 
     def email(self) -> str:
@@ -223,7 +258,7 @@ def _claude_assistant(w: _Writer, subject: str, parent: str) -> dict[str, Any]:
 def _claude_human(w: _Writer, subject: str, parent: str, first: bool) -> dict[str, Any]:
     created = w.tick(20, 600)
     stamp = w.iso(created)
-    text = w.sentences(subject, 1, 3) if first else w.rng.choice(REACTIONS)
+    text = w.sentences(subject, 1, 3) if first else w.reaction()
     attachments = []
     if w.rng.random() < 0.1:
         attachments.append(
@@ -248,9 +283,9 @@ def _claude_human(w: _Writer, subject: str, parent: str, first: bool) -> dict[st
     }
 
 
-def iter_claude_conversations(seed: int) -> Iterator[dict[str, Any]]:
+def iter_claude_conversations(seed: int, unique: bool = False) -> Iterator[dict[str, Any]]:
     """Endless claude.ai conversations (current shape, with branches)."""
-    w = _Writer(seed)
+    w = _Writer(seed, unique)
     while True:
         subject = w.subject()
         start = w.tick(3600, 86400)
@@ -313,9 +348,9 @@ def _gpt_message(
     }
 
 
-def iter_chatgpt_conversations(seed: int) -> Iterator[dict[str, Any]]:
+def iter_chatgpt_conversations(seed: int, unique: bool = False) -> Iterator[dict[str, Any]]:
     """Endless ChatGPT conversations with hidden nodes, tool traffic and branches."""
-    w = _Writer(seed)
+    w = _Writer(seed, unique)
     while True:
         subject = w.subject()
         start = w.tick(3600, 86400).timestamp()
@@ -344,7 +379,7 @@ def iter_chatgpt_conversations(seed: int) -> Iterator[dict[str, Any]]:
             current = _gpt_node(mapping, w, current, context)
         model = w.rng.choice(["gpt-4o", "gpt-5-1", "gpt-5-1-thinking"])
         for turn in range(w.rng.randint(1, 8)):
-            text = w.sentences(subject, 1, 3) if turn == 0 else w.rng.choice(REACTIONS)
+            text = w.sentences(subject, 1, 3) if turn == 0 else w.reaction()
             user = _gpt_message(
                 "user", {"content_type": "text", "parts": [text]}, w.tick(20, 600).timestamp()
             )
@@ -437,9 +472,14 @@ def generate_chatgpt_export(n_conversations: int, seed: int = 0) -> bytes:
     return _export("chatgpt", n_conversations, seed)
 
 
-def write_export(vendor: str, size_bytes: int, path: Path, seed: int = 0) -> int:
-    """Write an export of about ``size_bytes`` to ``path``; returns the conversation count."""
-    conversations = _ITERATORS[vendor](seed)
+def write_export(
+    vendor: str, size_bytes: int, path: Path, seed: int = 0, unique: bool = False
+) -> int:
+    """Write an export of about ``size_bytes`` to ``path``; returns the conversation count.
+
+    ``unique=True`` adds a generated clause to every text (>= 95 % distinct texts).
+    """
+    conversations = _ITERATORS[vendor](seed, unique)
     written = 0
     count = 0
     with path.open("wb") as out:
@@ -461,8 +501,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument(
+        "--unique", action="store_true", help="make (nearly) every message text distinct"
+    )
     args = parser.parse_args(argv)
-    count = write_export(args.vendor, int(args.size_mb * 1024 * 1024), args.output, args.seed)
+    count = write_export(
+        args.vendor, int(args.size_mb * 1024 * 1024), args.output, args.seed, args.unique
+    )
     size = args.output.stat().st_size
     print(f"wrote {args.output}: {count} conversations, {size / 1024 / 1024:.1f} MB")
     return 0

@@ -119,4 +119,4 @@ async def test_measured_throughput_replaces_the_prior(js: JetStreamContext) -> N
     assert measured.samples == 1
     assert measured.messages_per_second == 2500.0
     await record_throughput(stores, messages=10_000, seconds=2.0)
-    assert 2500.0 < (await read_throughput(stores)).messages_per_second < 5000.0
+    assert (await read_throughput(stores)).messages_per_second == 5000.0  # the faster, same size

@@ -311,9 +311,11 @@ def test_dockerfile_runs_as_a_non_root_user_with_a_healthcheck() -> None:
 
 def test_dockerfile_installs_common_and_every_service() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
-    for package in ["libs/common", *(f"services/{name}" for name in SERVICE_MODULES)]:
-        assert f"./{package}" in text, package
-        assert (REPO / package / "pyproject.toml").is_file(), package
+    assert "COPY libs/common libs/common" in text
+    assert "COPY pyproject.toml uv.lock ./" in text
+    for name in SERVICE_MODULES:
+        assert f"--package convoscope-{name}" in text, name
+        assert (REPO / "services" / name / "pyproject.toml").is_file(), name
 
 
 @pytest.fixture(scope="module")

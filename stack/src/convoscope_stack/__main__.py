@@ -1,4 +1,8 @@
-"""``python -m convoscope_stack``: run the whole service locally until Ctrl-C or SIGTERM."""
+"""``python -m convoscope_stack``: run the whole service locally until Ctrl-C or SIGTERM.
+
+Once everything is up, a process that dies is restarted (with backoff; see
+``CONVOSCOPE_RESTART_*``); only a failed first start or a signal stops the stack.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import time
 from pathlib import Path
 
 from convoscope_stack.stack import Stack, StackError
+from convoscope_stack.supervision import PolicyError, policy_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--analyzers", type=int, default=1, help="analyzer replicas")
     args = parser.parse_args(argv)
+    try:
+        policy = policy_from_env(os.environ)
+    except PolicyError as exc:
+        print(f"convoscope: invalid configuration: {exc}", file=sys.stderr)
+        return 2
 
     stop = False
 
@@ -43,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         nats_url=args.nats_url,
         nats_port=args.nats_port,
         analyzer_replicas=args.analyzers,
+        policy=policy,
     )
     try:
         stack.start()
@@ -56,12 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
+        # The supervisor thread restarts what dies; this thread only waits for a signal.
         while not stop:
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    print(f"convoscope: {name} exited with {proc.returncode}", file=sys.stderr)
-                    stop = True
-            time.sleep(0.5)
+            time.sleep(0.2)
     finally:
         print("convoscope: stopping...", flush=True)
         stack.stop()

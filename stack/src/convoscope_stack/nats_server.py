@@ -65,8 +65,17 @@ class NatsServer:
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> None:
-        """Start the server and wait until it says it is ready."""
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The running server process (None before start and after stop)."""
+        return self._proc
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the server process on the same port and store, without waiting.
+
+        The launcher's supervisor restarts a dead server this way; JetStream recovers
+        its streams from the store folder and the services reconnect on their own.
+        """
         self.store_dir.mkdir(parents=True, exist_ok=True)
         args = [find_nats_server()]
         if self.config_file is not None:
@@ -84,14 +93,19 @@ class NatsServer:
             "-l",
             str(self.log_file),
         ]
-        if self.log_file.exists():
-            self.log_file.unlink()
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        return self._proc
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start the server and wait until it says it is ready."""
+        if self.log_file.exists():
+            self.log_file.unlink()  # so "Server is ready" is this run's
+        proc = self.spawn()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            if proc.poll() is not None:
                 raise NatsServerError(
-                    f"nats-server exited with {self._proc.returncode}: {self._tail_log()}"
+                    f"nats-server exited with {proc.returncode}: {self._tail_log()}"
                 )
             if self.log_file.exists() and _READY.search(self.log_file.read_text(errors="replace")):
                 return

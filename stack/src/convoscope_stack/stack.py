@@ -1,4 +1,9 @@
-"""Start nats-server and the four services as separate processes, and stop them cleanly."""
+"""Start nats-server and the four services as separate processes, and stop them cleanly.
+
+With a :class:`RestartPolicy` (``make run`` always passes one), a supervisor
+thread restarts whichever process dies after the stack came up, nats-server
+included; see :mod:`convoscope_stack.supervisor`.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from convoscope_common.bus_access import PROVISIONER
+from convoscope_common.launcher_status import STATUS_FILE_ENV
 from convoscope_stack import nats_auth
-from convoscope_stack.nats_server import NatsServer, free_port
+from convoscope_stack.nats_server import NatsServer, NatsServerError, free_port
+from convoscope_stack.supervision import RestartPolicy
+from convoscope_stack.supervisor import Supervisor
+
+NATS_SERVER = "nats-server"  # the supervised name of the embedded NATS server
 
 # The command of every service; compose.yaml runs exactly these (a test checks it).
 SERVICE_MODULES: dict[str, str] = {
@@ -50,7 +60,11 @@ class Stack:
         analyzer_replicas: int = 1,
         log_dir: Path | None = None,
         bus_auth: bool = True,
+        policy: RestartPolicy | None = None,
+        report: Callable[[str], None] | None = None,
     ) -> None:
+        """``policy``: restart processes that die (None: no supervision, for tests that
+        kill and replace processes by hand). ``report`` gets the supervisor's console lines."""
         self.data_dir = data_dir
         self.port = port
         self.host = host
@@ -64,6 +78,12 @@ class Stack:
         self.bus_auth = bus_auth and not nats_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.metrics_ports: dict[str, int] = {}
+        self.policy = policy
+        self.report = report or (lambda line: print(f"convoscope: {line}", flush=True))
+        self.supervisor: Supervisor | None = None
+        self.status_path = data_dir / "launcher-status.json"
+        # name -> (service, env overrides): what a restart runs again
+        self._specs: dict[str, tuple[str, dict[str, str]]] = {}
 
     @property
     def url(self) -> str:
@@ -84,8 +104,11 @@ class Stack:
         env["CONVOSCOPE_PORT"] = str(self.port)
         env.setdefault("CONVOSCOPE_LOG_FORMAT", "json")
         env["CONVOSCOPE_INSTANCE"] = name
+        env[STATUS_FILE_ENV] = str(self.status_path)
         if name != "gateway":
-            self.metrics_ports[name] = free_port(self.host)
+            # A restarted worker keeps its metrics port, so scrapers find it again.
+            if name not in self.metrics_ports:
+                self.metrics_ports[name] = free_port(self.host)
             env["CONVOSCOPE_METRICS_PORT"] = str(self.metrics_ports[name])
         env["PYTHONUNBUFFERED"] = "1"
         env.update(overrides or {})
@@ -111,7 +134,23 @@ class Stack:
         )
         log.close()
         self.procs[name] = proc
+        self._specs[name] = (service, dict(env or {}))
         return proc
+
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        """Every process of the stack by name, the embedded nats-server included."""
+        procs = dict(self.procs)
+        if self.nats is not None and self.nats.process is not None:
+            procs[NATS_SERVER] = self.nats.process
+        return procs
+
+    def respawn(self, name: str) -> subprocess.Popen[bytes]:
+        """Start process ``name`` again, as it was first started (same port, same store)."""
+        if name == NATS_SERVER:
+            assert self.nats is not None
+            return self.nats.spawn()
+        service, env = self._specs[name]
+        return self.start_service(service, name, env)
 
     def start(self, timeout: float = 60.0) -> None:
         """Start everything and wait until the gateway sees every service."""
@@ -121,7 +160,10 @@ class Stack:
             os.chmod(self.data_dir, 0o700)
             config = nats_auth.write_config(self.data_dir) if self.bus_auth else None
             self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port, config_file=config)
-            self.nats.start()
+            try:
+                self.nats.start()
+            except NatsServerError as exc:  # e.g. its port is taken: a failed first start
+                raise StackError(str(exc)) from None
             if self.bus_auth:
                 self.setup_bus()
         self.start_service("ingest")
@@ -130,6 +172,16 @@ class Stack:
         self.start_service("exporter")
         self.start_service("gateway")
         self.wait_ready(timeout)
+        if self.policy is not None:
+            self.supervisor = Supervisor(
+                self.policy,
+                self.processes,
+                self.respawn,
+                status_path=self.status_path,
+                log_path=self.log_dir / "stack.log",
+                report=self.report,
+            )
+            self.supervisor.start()
 
     def setup_bus(self, timeout: float = 90.0) -> None:
         """Create streams, buckets and consumers as the provisioner (services cannot)."""
@@ -175,7 +227,10 @@ class Stack:
         raise StackError(f"stack not ready after {timeout}s ({last}); logs in {self.log_dir}")
 
     def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM every service (gateway first), wait, then stop nats-server."""
+        """Stop supervising, SIGTERM every service (gateway first), wait, then stop nats-server."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
+            self.supervisor = None
         order = ["gateway"] + [n for n in self.procs if n != "gateway"]
         for name in order:
             proc = self.procs.get(name)

@@ -78,3 +78,61 @@ def test_message_index_has_every_message() -> None:
     assert [r.message_id for r in results.message_index] == ["a1", "a2", "a3", "a4", "b1", "b2"]
     # 12:00 UTC is 21:00 in Tokyo, a Wednesday.
     assert {(r.date, r.weekday, r.hour) for r in results.message_index} == {("2024-05-01", 2, 21)}
+
+
+def test_summary_counts_what_people_do_besides_typing() -> None:
+    t = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    calendar = ToolUse(name="Calendar:list_events", server="Calendar")
+    corpus = Corpus(
+        conversations=[
+            Conversation(
+                id="v",
+                messages=[
+                    Message(id="v1", role="user", text="draw", created_at=t, voice=True),
+                    Message(
+                        id="v2",
+                        role="assistant",
+                        text="here",
+                        created_at=t,
+                        voice=True,
+                        images_generated=2,
+                        thinking_blocks=3,  # more blocks than readable texts
+                        thinking=["only one readable"],
+                        tool_uses=[
+                            calendar,
+                            calendar,
+                            ToolUse(name="web_search"),
+                            ToolUse(name="canmore.create_textdoc", creates_document=True),
+                        ],
+                    ),
+                    Message(id="v3", role="user", text="photo", created_at=t, images_uploaded=1),
+                ],
+            )
+        ]
+    )
+    s = analyze(corpus, EngineOptions()).summary
+    assert (s.voice_turns, s.images_generated, s.images_uploaded) == (2, 2, 1)
+    assert s.thinking_blocks == 3
+    assert s.tool_calls_by_tool == {
+        "Calendar:list_events": 2,
+        "canmore.create_textdoc": 1,
+        "web_search": 1,
+    }
+    assert s.tool_calls_by_mcp_server == {"Calendar": 2}
+    assert s.canvas_documents == 1
+
+
+def test_tool_names_beyond_the_cap_are_summed_as_other() -> None:
+    tools = [ToolUse(name=f"tool{i:03d}") for i in range(60)] + [ToolUse(name="tool000")]
+    corpus = Corpus(
+        conversations=[
+            Conversation(
+                id="c", messages=[Message(id="m", role="assistant", text="x", tool_uses=tools)]
+            )
+        ]
+    )
+    by_tool = analyze(corpus, EngineOptions()).summary.tool_calls_by_tool
+    assert len(by_tool) == 51
+    assert by_tool["tool000"] == 2
+    assert by_tool["(other)"] == 10
+    assert sum(by_tool.values()) == 61

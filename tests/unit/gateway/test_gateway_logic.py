@@ -121,3 +121,23 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
     day = 24 * 3600.0
     assert _fresh(record(timedelta(hours=20)), day)
     assert not _fresh(record(timedelta(hours=2)), day)
+
+
+def test_an_upload_record_of_an_older_corpus_schema_is_parsed_again() -> None:
+    from convoscope_common.clock import utcnow
+    from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
+    from convoscope_common.messages import FileMetadata, FileRecord
+    from convoscope_gateway.routes.upload import _current
+
+    def record(version: int) -> FileRecord:
+        return FileRecord(
+            file_id="f",
+            file_hash="sha256:x",
+            upload_object="x",
+            corpus_object=f"x.v{version}",
+            metadata=FileMetadata(size=1, conversations=1, messages=1),
+            created_at=utcnow(),
+        )
+
+    assert _current(record(CORPUS_SCHEMA_VERSION))
+    assert not _current(record(CORPUS_SCHEMA_VERSION - 1))

@@ -178,3 +178,47 @@ def test_zips_of_arbitrary_json_members(members: dict[str, Any]) -> None:
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes(data: bytes) -> None:
     _parses_or_fails_clearly(data)
+
+
+def _tied_pairs_export(gaps: list[int], order: list[int], answers_in: str) -> bytes:
+    """Question/answer pairs sharing one ``created_at`` per pair, no parent links, the
+    array in ``order``; ``answers_in`` is the content shape of the messages."""
+    messages = []
+    seconds = 0
+    for pair, gap in enumerate(gaps):
+        seconds += gap
+        when = f"2025-03-01T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
+        for sender in ("human", "assistant"):
+            text = f"{sender} turn {pair}"
+            message: dict[str, Any] = {
+                "uuid": f"{sender[0]}{pair}",
+                "sender": sender,
+                "created_at": when,
+                "text": text,
+            }
+            if answers_in == "blocks":
+                message["content"] = [{"type": "text", "text": text}]
+            messages.append(message)
+    shuffled = [messages[i] for i in order]
+    return json.dumps([{"uuid": "c", "name": "t", "chat_messages": shuffled}]).encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=4000), min_size=1, max_size=12).flatmap(
+        lambda gaps: st.tuples(
+            st.just(gaps),
+            st.permutations(range(2 * len(gaps))),
+            st.sampled_from(["blocks", "text only"]),
+        )
+    )
+)
+def test_shuffled_tie_timestamped_pairs_recover_question_then_answer(
+    case: tuple[list[int], list[int], str],
+) -> None:
+    gaps, order, answers_in = case
+    parsed = parse_export(_tied_pairs_export(gaps, list(order), answers_in))
+    ids = [m.id for m in parsed.corpus.conversations[0].messages]
+    assert ids == [f"{role}{pair}" for pair in range(len(gaps)) for role in ("h", "a")]
+    assert "conversations whose roles do not alternate" not in parsed.corpus.health.notes
+    assert "conversations starting with an assistant message" not in parsed.corpus.health.notes

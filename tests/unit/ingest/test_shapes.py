@@ -168,3 +168,13 @@ def test_errors_carry_status_and_never_content():
         parse_export(data)
     assert secret not in caught.value.message
     assert caught.value.to_error_info().status == 400
+
+
+def test_messages_without_times_keep_array_order_not_questions_first():
+    messages = [
+        {"uuid": f"{sender[0]}{i}", "sender": sender, "text": f"{sender} {i}"}
+        for i in range(3)
+        for sender in ("human", "assistant")
+    ]
+    conversation = _parse([_conv(messages)]).corpus.conversations[0]
+    assert [m.id for m in conversation.messages] == ["h0", "a0", "h1", "a1", "h2", "a2"]

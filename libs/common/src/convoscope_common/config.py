@@ -52,6 +52,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     export_wait: float = 5.0  # seconds POST /api/export waits before answering 202
     max_attempts: int = 3
     heartbeat_interval: float = 5.0
+    # Path of the local launcher's status record (set by `make run`; empty under compose).
+    launcher_status: str = ""
     max_uncompressed_bytes: int = 1024 * MB
     max_compression_ratio: float = 200.0
     max_json_depth: int = 64

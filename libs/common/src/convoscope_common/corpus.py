@@ -12,7 +12,12 @@ from typing import Literal
 
 import msgspec
 
-CORPUS_SCHEMA_VERSION = 1
+from convoscope_common import collector
+
+# 2: every datetime is UTC and shiftable into any timezone; voice, image, thinking-block
+# and document counts; MCP servers on tool calls. Corpus objects are named with it, so a
+# re-upload after an upgrade is parsed again instead of reusing a corpus without them.
+CORPUS_SCHEMA_VERSION = 2
 
 Role = Literal["user", "assistant"]
 Source = Literal["claude", "chatgpt"]
@@ -25,6 +30,11 @@ class ToolUse(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str = ""
     # The tool input, re-encoded as compact JSON text (inputs are free-form).
     input_json: str = ""
+    # The MCP server (connector) the tool belongs to, when the export says it is one
+    # (claude.ai ``mcp_server_url`` / ``is_mcp_app``); None for built-in tools.
+    server: str | None = None
+    # The call created a document: a claude.ai artifact or file, a ChatGPT canvas.
+    creates_document: bool = False
 
 
 class ToolResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -76,6 +86,15 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
     # Other versions of this message on branches the user left: a regenerated answer
     # (assistant) or an edited prompt (user). Failure evidence for the analyzer.
     abandoned_alternatives: int = 0
+    # Reasoning blocks behind the message (a block without readable text counts too,
+    # so this can exceed ``len(thinking)``).
+    thinking_blocks: int = 0
+    # Spoken, not typed: a claude.ai voice note or a ChatGPT (Advanced) Voice turn.
+    voice: bool = False
+    # Images the assistant generated (ChatGPT image generation, tool-made images) and
+    # images the user uploaded with this message.
+    images_generated: int = 0
+    images_uploaded: int = 0
 
 
 class Conversation(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -115,6 +134,14 @@ class ParseHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     hidden_messages: int = 0
     abandoned_messages: int = 0
     files_read: list[str] = []
+    # Details beyond the caps above (``skipped``, ``files_read``) are counted, not listed.
+    skipped_omitted: int = 0
+    files_read_omitted: int = 0
+    # Export shapes met while reading (e.g. "claude: token_budget blocks"), with counts.
+    shapes: dict[str, int] = {}
+    # Decisions ingest took that change what the corpus says (a turn order that does
+    # not alternate, a timestamp dropped as out of range, a leaf chosen on a broken tree).
+    notes: dict[str, int] = {}
 
 
 class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -150,4 +177,5 @@ def encode_corpus(corpus: Corpus) -> bytes:
 
 def decode_corpus(data: bytes) -> Corpus:
     """Read a corpus written by :func:`encode_corpus`."""
-    return _corpus_decoder.decode(data)
+    with collector.paused():
+        return _corpus_decoder.decode(data)

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from convoscope_common.launcher_status import ProcessStatus
 from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
 
 MESSAGES_VERSION = 1
@@ -48,6 +49,10 @@ class ParseHealthSummary(msgspec.Struct, kw_only=True, omit_defaults=False):
     hidden_messages: int = 0
     abandoned_messages: int = 0
     files_read: list[str] = []
+    # Bounded lists: what did not fit is counted here (see ParseHealth).
+    files_read_omitted: int = 0
+    shapes: dict[str, int] = {}
+    notes: dict[str, int] = {}
 
 
 class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -440,6 +445,8 @@ class HealthResponse(msgspec.Struct, kw_only=True):
     cache_size: int
     nats: Literal["connected", "disconnected"] = "connected"
     services: dict[str, float] = {}
+    # Processes run by the local launcher (`make run`): state and restart counts.
+    processes: dict[str, ProcessStatus] = {}
 
 
 class AnalysisDeleted(msgspec.Struct, kw_only=True):

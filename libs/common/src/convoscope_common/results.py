@@ -16,8 +16,11 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common import collector
+
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.0.3"  # 1.0.3: privacy detectors found more (held-out set)
+ENGINE_VERSION = "1.2.0"  # 1.2.0: complaints read from the conversation (signals); summary
+# counts voice, images, tools by name and MCP server, canvas documents
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -58,6 +61,22 @@ Severity = Literal["high", "medium", "low"]
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low")  # ordered, most severe first
 TaskCompletion = Literal["completed", "in_progress", "abandoned", "blocked"]
 FailureEvidence = Literal["user_complaint", "refusal", "tool_error", "regeneration"]
+# What made a finding: one kind per cue that fired (docs/results.md, "Assistant failures").
+SignalKind = Literal[
+    "phrase",
+    "aimed_negativity",
+    "profanity",
+    "caps",
+    "error_after_code",
+    "still_after_fix",
+    "reask",
+    "redo",
+    "apology_next",
+    "refusal_phrase",
+    "pushback",
+    "tool_error",
+    "regeneration",
+]
 
 
 class _Result(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -90,6 +109,16 @@ class Summary(_Result):
     attachments: int = 0
     files: int = 0
     citations: int = 0
+    # What people now do besides typing (counted at ingest, see docs/results.md).
+    voice_turns: int = 0
+    images_generated: int = 0
+    images_uploaded: int = 0
+    # Tool calls per tool name and per MCP server (connector); the 50 largest, the
+    # rest summed under "(other)".
+    tool_calls_by_tool: dict[str, int] = {}
+    tool_calls_by_mcp_server: dict[str, int] = {}
+    # Documents created next to the chat: ChatGPT canvases, claude.ai artifacts and files.
+    canvas_documents: int = 0
     abandoned_branches: int = 0
     abandoned_messages: int = 0
     hidden_messages: int = 0
@@ -189,6 +218,16 @@ class Sentiment(_Result):
 # --- quality and failures ----------------------------------------------------
 
 
+class FailureSignal(_Result):
+    """One cue behind a finding: its kind, the words or measure that fired, where."""
+
+    kind: SignalKind
+    cue: str = ""  # the matched words (redacted text) or a measure ("92% capitals")
+    language: str = ""  # the cue file's language; "*" for language-independent cues
+    message_id: str = ""  # the message the cue was read in
+    weight: float = 0.0  # its share of the decision (a complaint needs 1.0 in total)
+
+
 class Failure(_Result):
     """One detected assistant failure, with the evidence that shows it."""
 
@@ -200,6 +239,8 @@ class Failure(_Result):
     message_id: str  # the assistant message the failure is attributed to
     evidence_message_ids: list[str] = []
     matched: str = ""  # the phrase or signal that matched (never raw PII: redacted text)
+    # Every cue behind the finding, so a reader can see why and disagree.
+    signals: list[FailureSignal] = []
 
 
 class FailureSummary(_Result):
@@ -385,4 +426,5 @@ def encode_results(results: AnalysisResults) -> bytes:
 
 def decode_results(data: bytes) -> AnalysisResults:
     """Read results written by :func:`encode_results`."""
-    return _results_decoder.decode(data)
+    with collector.paused():
+        return _results_decoder.decode(data)

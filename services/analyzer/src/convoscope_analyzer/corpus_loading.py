@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Message
 
 # One empty list shared by every empty list field of a loaded corpus.
@@ -59,14 +60,15 @@ def load_corpus(data: bytes) -> Corpus:
 
     Raises ``msgspec.DecodeError`` / ``msgspec.ValidationError`` like ``decode_corpus``.
     """
-    shell = _shell_decoder.decode(data)
-    raw_conversations = shell.conversations  # type: ignore[attr-defined]
-    conversations: list[Conversation] = []
-    for i, raw in enumerate(raw_conversations):
-        conversation = _conversation_decoder.decode(raw)
-        raw_conversations[i] = None  # drop the slice's reference as we go
-        _share_empty_lists(conversation)
-        conversations.append(conversation)
+    with collector.paused():  # a bulk decode: millions of objects, no cycles
+        shell = _shell_decoder.decode(data)
+        raw_conversations = shell.conversations  # type: ignore[attr-defined]
+        conversations: list[Conversation] = []
+        for i, raw in enumerate(raw_conversations):
+            conversation = _conversation_decoder.decode(raw)
+            raw_conversations[i] = None  # drop the slice's reference as we go
+            _share_empty_lists(conversation)
+            conversations.append(conversation)
     values = {name: getattr(shell, name) for name in shell.__struct_fields__}
     values["conversations"] = conversations
     return Corpus(**values)

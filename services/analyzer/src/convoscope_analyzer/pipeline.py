@@ -16,6 +16,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus,
     redact_corpus_in_place,
 )
+from convoscope_common import collector
 from convoscope_common.corpus import Corpus
 from convoscope_common.messages import AnalysisOptions
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, PrivacyReport
@@ -109,12 +110,13 @@ def run_pipeline(
         timezone=options.timezone,
         taxonomy=taxonomy,
     )
-    results = analyze(
-        redacted if options.enable_privacy else corpus,
-        engine_options,
-        progress=engine_progress,
-        checkpoint=checkpoint,
-    )
+    with collector.long_lived_frozen():
+        results = analyze(
+            redacted if options.enable_privacy else corpus,
+            engine_options,
+            progress=engine_progress,
+            checkpoint=checkpoint,
+        )
     results.options = AnalysisOptionsUsed(
         enable_privacy=options.enable_privacy,
         enable_quality=options.enable_quality,

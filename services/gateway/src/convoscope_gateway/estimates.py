@@ -1,8 +1,8 @@
 """``estimated_duration`` from measured throughput.
 
-Analyzers record the messages-per-second of every job they finish in the
-``jobs`` bucket (key ``_throughput``); the estimate divides the file's message
-count by that figure, plus a fixed allowance for start-up (loading the corpus).
+Analyzers record the size and time of every job they finish in the ``jobs`` bucket
+(key ``_throughput``) and fit ``overhead + messages / rate`` over the newest jobs;
+the estimate applies that model to the file's message count.
 """
 
 from __future__ import annotations
@@ -14,4 +14,4 @@ from convoscope_gateway.state import Gateway
 async def estimate_seconds(gw: Gateway, messages: int) -> float:
     """Seconds the analysis of ``messages`` messages is expected to take."""
     throughput = await read_throughput(gw.stores)
-    return round(throughput.overhead_seconds + messages / throughput.messages_per_second, 1)
+    return round(throughput.seconds_for(messages), 1)

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
 from convoscope_gateway.errors import BadRequestError, UnsupportedMediaTypeError, ValidationError
+from convoscope_gateway.state import GATEWAY
 
 T = TypeVar("T")
 
 MAX_JSON_BODY = 1024 * 1024
+DEFAULT_MAX_DEPTH = 64
+# Strings (with their escapes) are removed before brackets are counted.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_AS_PARENS = bytes.maketrans(b"[{]}", b"(())")
+
+
+def nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether the arrays and objects of a JSON text nest more than ``limit`` deep.
+
+    msgspec's decoder is recursive, so a body nested thousands deep must be refused
+    before decoding, or it raises RecursionError (a 500) instead of a clear 400. All at
+    C speed: a run of more than ``limit`` openers is too deep at once; otherwise each
+    pass removes the innermost pair of every nest, and a pair left after ``limit``
+    passes sat deeper than ``limit``.
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(_AS_PARENS, _NOT_BRACKETS)
+    run = b"(" * (limit + 1)
+    for _ in range(limit):
+        if run in brackets:
+            return True
+        if b"()" not in brackets:
+            return False
+        brackets = brackets.replace(b"()", b"")
+    return b"()" in brackets or run in brackets
 
 
 def json_response(obj: Any, status: int = 200) -> web.Response:
@@ -32,9 +59,13 @@ async def read_json(request: web.Request, type_: type[T]) -> T:
     body = await request.read()
     if not body.strip():
         raise BadRequestError("the request body is empty; send a JSON object")
+    gateway = request.app.get(GATEWAY)
+    max_depth = gateway.settings.max_json_depth if gateway is not None else DEFAULT_MAX_DEPTH
+    if nested_deeper_than(body, max_depth):
+        raise BadRequestError(f"the JSON body is nested more than {max_depth} levels deep")
     try:
         raw = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise BadRequestError(f"the body is not valid JSON: {exc}") from None
     try:
         return msgspec.convert(raw, type_)

@@ -1,16 +1,17 @@
 """ChatGPT conversations (raw Structs) to the normalised corpus types.
 
-The displayed branch is the walk from ``current_node`` up through ``parent``. Hidden
-nodes on it (system, tool traffic, reasoning, user context; EXPORT_FORMATS.md §2.8) are
-counted, and their reasoning and tool traffic is attached to the next visible assistant
-message as thinking, tool uses and tool results, so nothing the analyzer needs is lost.
+The displayed branch comes from :mod:`convoscope_ingest.chatgpt_tree`. Hidden nodes on
+it (system, tool traffic, reasoning, user context; EXPORT_FORMATS.md §2.8) are counted,
+and their reasoning, tool traffic and generated images are attached to the next visible
+assistant message (or, at the end of a branch, the last one), so nothing the analyzer
+needs is lost. Each shape met (voice, images, canvas, memory, custom-GPT actions, sparse
+2023 nodes) is counted in parse health.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import pairwise
 
 import msgspec
 
@@ -19,38 +20,41 @@ from convoscope_ingest.chatgpt_raw import (
     RawConversation,
     RawMessage,
     RawMetadata,
-    RawNode,
     RawPart,
     part_decoder,
 )
-from convoscope_ingest.health import HealthRecorder
+from convoscope_ingest.chatgpt_tree import (
+    ROLES,
+    children_of,
+    displayed_path,
+    is_hidden,
+    left_alternatives,
+)
+from convoscope_ingest.health import HealthRecorder, bounded_name
 from convoscope_ingest.timeparse import from_epoch
 
-_ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant"}
 _TEXT_TYPES = frozenset({"text", "multimodal_text"})
-_HIDDEN_TYPES = frozenset(
+_VOICE_PARTS = frozenset(
     {
-        "thoughts",
-        "reasoning_recap",
-        "tether_browsing_display",
-        "sonic_webpage",
-        "system_error",
-        "model_editable_context",
-        "user_editable_context",
-    }
-)
-# Non-string parts we understand: their content goes to text or files.
-_KNOWN_PARTS = frozenset(
-    {
-        "image_asset_pointer",
         "audio_transcription",
         "audio_asset_pointer",
         "real_time_user_audio_video_asset_pointer",
-        "video_container_asset_pointer",
     }
 )
+# Non-string parts we understand: their content goes to text, files or counts.
+_KNOWN_PARTS = _VOICE_PARTS | {"image_asset_pointer", "video_container_asset_pointer"}
+_CANVAS_CREATE = "canmore.create_textdoc"
 # Citation markers: 【12†source】 (older) and U+E200 ... U+E201 spans (newer).
 _CITATION_MARKERS = re.compile("【[^】]*】|\ue200[^\ue201]*\ue201|[\ue200-\ue2ff]")
+
+
+class _Parts(msgspec.Struct):
+    """What the ``parts`` of one message hold besides text."""
+
+    text: str = ""
+    files: list[str] = []
+    images: int = 0
+    voice: bool = False
 
 
 def normalise_conversation(raw: RawConversation, health: HealthRecorder) -> Conversation | None:
@@ -65,31 +69,36 @@ def normalise_conversation(raw: RawConversation, health: HealthRecorder) -> Conv
     if not conversation_id:
         health.skip("conversation (no id)", "conversation without id")
         return None
+    if raw.title is None:
+        health.shape("chatgpt: conversations with null title")
+    if raw.gizmo_id and not raw.gizmo_id.startswith("g-p-"):
+        health.shape("chatgpt: custom GPT conversations")
     mapping = raw.mapping or {}
-    children = _children(mapping)
-    path = _displayed_path(mapping, children, raw.current_node)
+    children = children_of(mapping, health)
+    path = displayed_path(mapping, children, raw.current_node, health)
     on_path = set(path)
     builder = _BranchBuilder(raw.default_model_slug, health)
     # Alternatives found at a branch point belong to the next visible message, which may
     # sit below hidden nodes (a regenerated answer often starts with its reasoning).
     pending: Counter[Role] = Counter()
-    for node_id, left in zip(path, _left_alternatives(mapping, children, path), strict=True):
+    for node_id, left in zip(path, left_alternatives(mapping, children, path), strict=True):
         pending.update(left)
         message = mapping[node_id].message
         shown = builder.add(node_id, message) if message is not None else None
         if shown is not None:
             shown.abandoned_alternatives = pending[shown.role]
             pending.clear()
+    builder.finish()
     abandoned = sum(
         1
         for node_id, node in mapping.items()
-        if node_id not in on_path and node.message is not None and not _is_hidden(node.message)
+        if node_id not in on_path and node.message is not None and not is_hidden(node.message)
     )
     return Conversation(
         id=conversation_id,
         title=(raw.title or "").strip() or None,
-        created_at=from_epoch(raw.create_time),
-        updated_at=from_epoch(raw.update_time),
+        created_at=from_epoch(raw.create_time, health),
+        updated_at=from_epoch(raw.update_time, health),
         source="chatgpt",
         model=raw.default_model_slug,
         project=raw.gizmo_id if raw.gizmo_id and raw.gizmo_id.startswith("g-p-") else None,
@@ -98,94 +107,6 @@ def normalise_conversation(raw: RawConversation, health: HealthRecorder) -> Conv
         abandoned_branches=sum(1 for kids in children.values() if len(kids) > 1),
         hidden_messages=builder.hidden,
     )
-
-
-def _children(mapping: dict[str, RawNode]) -> dict[str, list[str]]:
-    """Children per node, rebuilt from ``parent`` links (some exports lack ``children``)."""
-    children: dict[str, list[str]] = {}
-    for node_id, node in mapping.items():
-        if node.parent is not None and node.parent in mapping:
-            children.setdefault(node.parent, []).append(node_id)
-    return children
-
-
-def _displayed_path(
-    mapping: dict[str, RawNode], children: dict[str, list[str]], current_node: str | None
-) -> list[str]:
-    """Node ids from the root to the shown leaf (``current_node`` or the latest leaf)."""
-    if not mapping:
-        return []
-    leaf = current_node
-    if leaf is None or leaf not in mapping:
-        leaves = [node_id for node_id in mapping if node_id not in children]
-
-        def created(node_id: str) -> float:
-            message = mapping[node_id].message
-            return (message.create_time if message else None) or float("-inf")
-
-        leaf = max(leaves or list(mapping), key=created)
-    path: list[str] = []
-    seen: set[str] = set()
-    node_id: str | None = leaf
-    while node_id is not None and node_id in mapping and node_id not in seen:
-        seen.add(node_id)
-        path.append(node_id)
-        node_id = mapping[node_id].parent
-    path.reverse()
-    return path
-
-
-def _left_alternatives(
-    mapping: dict[str, RawNode], children: dict[str, list[str]], path: list[str]
-) -> list[set[Role]]:
-    """Per node of the displayed path, the roles of the sibling branches the user left.
-
-    A sibling is an alternative for a role when it is, or leads through hidden nodes to,
-    a visible message of that role; a sibling holding only hidden nodes is none.
-    """
-    result: list[set[Role]] = [set()] if path else []  # one entry per node of the path
-    seen: set[str] = set(path)  # also guards against parent cycles in damaged exports
-    for parent, node_id in pairwise(path):
-        roles: set[Role] = set()
-        for sibling in children.get(parent, []):
-            if sibling != node_id and sibling not in seen:
-                roles.update(_first_visible_roles(mapping, children, sibling, seen))
-        result.append(roles)
-    return result
-
-
-def _first_visible_roles(
-    mapping: dict[str, RawNode], children: dict[str, list[str]], start: str, seen: set[str]
-) -> set[Role]:
-    """Roles of the first visible messages below ``start`` (itself included), one per role."""
-    roles: set[Role] = set()
-    stack = [start]
-    while stack:
-        node_id = stack.pop()
-        if node_id in seen:
-            continue
-        seen.add(node_id)
-        message = mapping[node_id].message
-        if message is not None and not _is_hidden(message):
-            roles.add(_ROLES[message.author.role if message.author else ""])
-        else:
-            stack.extend(children.get(node_id, []))
-    return roles
-
-
-def _is_hidden(message: RawMessage) -> bool:
-    """Whether the ChatGPT UI leaves this message out of the transcript (§2.8)."""
-    role = message.author.role if message.author else ""
-    content = message.content
-    content_type = content.content_type if content else ""
-    metadata = message.metadata
-    if metadata is not None and metadata.is_visually_hidden_from_conversation:
-        return True
-    if role not in _ROLES:  # system, tool, function
-        return True
-    if content_type in _HIDDEN_TYPES or content_type == "code":
-        return True
-    return role == "assistant" and message.recipient not in (None, "all")
 
 
 class _BranchBuilder:
@@ -197,62 +118,135 @@ class _BranchBuilder:
         self.messages: list[Message] = []
         self.hidden = 0
         self._thinking: list[str] = []
+        self._thinking_blocks = 0
         self._tool_uses: list[ToolUse] = []
         self._tool_results: list[ToolResult] = []
+        self._images = 0
+        # The last hidden tool message that carried generated images: the UI shows its
+        # images as the answer when no text answer follows.
+        self._image_node: tuple[str, float | None, list[str]] | None = None
 
     def add(self, node_id: str, raw: RawMessage) -> Message | None:
         """Take the next node of the branch; returns the message it shows, if any."""
-        if _is_hidden(raw):
+        if raw.status is None or raw.weight is None or raw.metadata is None:
+            self.health.shape("chatgpt: messages without status, weight or metadata")
+        if is_hidden(raw):
             self.hidden += 1
-            self._collect_hidden(raw)
+            self._collect_hidden(node_id, raw)
             return None
         message = self._visible(node_id, raw)
         if message is None:
             self.hidden += 1
             return None
         if message.role == "assistant":
-            message.thinking = self._thinking + message.thinking
-            message.tool_uses = self._tool_uses
-            message.tool_results = self._tool_results
-            self._thinking, self._tool_uses, self._tool_results = [], [], []
+            self._hand_over(message)
+        else:
+            self._image_answer()
         self.messages.append(message)
         return message
 
-    def _collect_hidden(self, raw: RawMessage) -> None:
-        """Keep reasoning and tool traffic for the next visible assistant message."""
+    def finish(self) -> None:
+        """Close the branch: generated images nobody answered in text become the answer;
+        other tool traffic after the last answer (a memory update) belongs to it."""
+        self._image_answer()
+        if self.messages and self.messages[-1].role == "assistant":
+            self._hand_over(self.messages[-1])
+
+    def _image_answer(self) -> None:
+        """Settle pending generated images before the next question or the end: they
+        belong to the answer just given, or, when the question has none, they are the
+        answer (shown as an assistant turn of their own, as the UI shows them)."""
+        if not self._images or self._image_node is None:
+            return
+        if self.messages and self.messages[-1].role == "assistant":
+            self._hand_over(self.messages[-1])
+            return
+        node_id, created, files = self._image_node
+        message = Message(
+            id=node_id,
+            role="assistant",
+            created_at=from_epoch(created, self.health),
+            files=files,
+            model=self.default_model,
+        )
+        self._hand_over(message)
+        self.messages.append(message)
+        self.hidden -= 1  # the tool message is shown after all
+        self.health.shape("chatgpt: answers made of generated images only")
+
+    def _hand_over(self, message: Message) -> None:
+        message.thinking = self._thinking + message.thinking
+        message.thinking_blocks += self._thinking_blocks
+        message.tool_uses = message.tool_uses + self._tool_uses
+        message.tool_results = message.tool_results + self._tool_results
+        message.images_generated += self._images
+        self._thinking, self._tool_uses, self._tool_results = [], [], []
+        self._thinking_blocks = self._images = 0
+        self._image_node = None
+
+    def _collect_hidden(self, node_id: str, raw: RawMessage) -> None:
+        """Keep reasoning, tool traffic and generated images for the next visible answer."""
         content = raw.content
         if content is None:
             return
         role = raw.author.role if raw.author else ""
         if content.content_type == "thoughts":
+            self.health.shape("chatgpt: thoughts nodes")
+            self._thinking_blocks += 1
             for thought in content.thoughts or []:
                 text = thought.content or thought.summary
                 if text:
                     self._thinking.append(text)
+        elif content.content_type == "reasoning_recap":
+            self.health.shape("chatgpt: reasoning_recap nodes")
         elif role == "assistant" and raw.recipient not in (None, "all"):
-            self._tool_uses.append(
-                ToolUse(id=raw.id, name=raw.recipient or "", input_json=_as_json(content.text))
-            )
+            self._tool_uses.append(self._tool_call(raw))
         elif role == "tool":
+            name = (raw.author.name if raw.author else None) or ""
+            self._tool_shape(name)
+            parts = self._parts(content.parts)
+            self._images += parts.images
+            if parts.images:
+                self._image_node = (raw.id or node_id, raw.create_time, parts.files)
             self._tool_results.append(
                 ToolResult(
-                    name=(raw.author.name if raw.author else None) or "",
+                    name=bounded_name(name),
                     is_error=content.content_type == "system_error",
-                    text=content.text or _joined_parts(content.parts, [], [], self.health),
+                    text=content.text or parts.text,
                 )
             )
 
-    def _visible(self, node_id: str, raw: RawMessage) -> Message | None:
-        role = _ROLES[raw.author.role if raw.author else ""]
+    def _tool_call(self, raw: RawMessage) -> ToolUse:
+        recipient = raw.recipient or ""
+        self._tool_shape(recipient)
         content = raw.content
-        files: list[str] = []
+        return ToolUse(
+            id=raw.id,
+            name=bounded_name(recipient),
+            input_json=_as_json(content.text if content else None),
+            creates_document=recipient == _CANVAS_CREATE,
+        )
+
+    def _tool_shape(self, name: str) -> None:
+        if name.startswith("canmore."):
+            self.health.shape("chatgpt: canvas (canmore.*) tool messages")
+        elif name == "bio":
+            self.health.shape("chatgpt: memory (bio) tool messages")
+        elif "jit_plugin" in name:
+            self.health.shape("chatgpt: custom GPT action messages")
+
+    def _visible(self, node_id: str, raw: RawMessage) -> Message | None:
+        role = ROLES[raw.author.role if raw.author else ""]
+        content = raw.content
         unknown: list[str] = []
-        text = ""
+        parts = _Parts()
         if content is not None:
             if content.content_type not in _TEXT_TYPES:
-                unknown.append(content.content_type or "(no type)")
+                unknown.append(bounded_name(content.content_type or "(no type)"))
                 self.health.unknown_block(content.content_type)
-            text = _joined_parts(content.parts, files, unknown, self.health) or content.text or ""
+            parts = self._parts(content.parts, unknown)
+        text = parts.text or (content.text if content is not None else None) or ""
+        files = parts.files
         metadata = raw.metadata
         citations: list[Citation] = []
         if metadata is not None:
@@ -263,48 +257,75 @@ class _BranchBuilder:
         if _CITATION_MARKERS.search(text):
             text = _CITATION_MARKERS.sub("", text)
         text = text.strip()
-        if not text and not files:
+        if not text and not files and not parts.images:
             return None  # empty messages are hidden (placeholders, aborted turns)
+        if raw.create_time is None:
+            self.health.shape("chatgpt: visible messages with null create_time")
         model = None
         if role == "assistant":
-            model = (metadata.model_slug or metadata.default_model_slug) if metadata else None
+            model = metadata.model_slug if metadata else None
+            if model is None and (self.default_model or (metadata and metadata.default_model_slug)):
+                self.health.shape("chatgpt: model only in default_model_slug")
+            model = model or (metadata.default_model_slug if metadata else None)
             model = model or self.default_model
         return Message(
             id=raw.id or node_id,
             role=role,
-            created_at=from_epoch(raw.create_time),
+            created_at=from_epoch(raw.create_time, self.health),
             text=text,
             citations=citations,
             files=files,
             model=model,
             unknown_blocks=unknown,
+            voice=parts.voice,
+            images_uploaded=parts.images if role == "user" else 0,
+            images_generated=parts.images if role == "assistant" else 0,
         )
 
+    def _parts(
+        self, raw_parts: list[msgspec.Raw] | None, unknown: list[str] | None = None
+    ) -> _Parts:
+        """Text of ``parts`` (strings and voice transcriptions), image names and counts."""
+        result = _Parts()
+        texts: list[str] = []
+        for raw_part in raw_parts or []:
+            try:
+                part = part_decoder.decode(raw_part)
+            except msgspec.ValidationError:
+                self._unknown("(non-text part)", unknown)
+                continue
+            if isinstance(part, str):
+                if part:
+                    texts.append(part)
+                continue
+            self.health.shape("chatgpt: parts holding objects")
+            self._read_part(part, result, texts, unknown)
+        result.text = "\n".join(texts)
+        return result
 
-def _joined_parts(
-    parts: list[msgspec.Raw] | None, files: list[str], unknown: list[str], health: HealthRecorder
-) -> str:
-    """Text of ``parts``: strings and audio transcriptions; images go to ``files``."""
-    texts: list[str] = []
-    for raw_part in parts or []:
-        try:
-            part = part_decoder.decode(raw_part)
-        except msgspec.ValidationError:
-            unknown.append("(non-text part)")
-            health.unknown_block("(non-text part)")
-            continue
-        if isinstance(part, str):
-            if part:
-                texts.append(part)
-        elif isinstance(part, RawPart):
-            if part.content_type == "audio_transcription" and part.text:
+    def _read_part(
+        self, part: RawPart, result: _Parts, texts: list[str], unknown: list[str] | None
+    ) -> None:
+        kind = part.content_type
+        if kind in _VOICE_PARTS:
+            self.health.shape(f"chatgpt: voice parts ({kind})")
+            result.voice = True
+            if kind == "audio_transcription" and part.text:
                 texts.append(part.text)
-            elif part.asset_pointer and part.content_type == "image_asset_pointer":
-                files.append(part.asset_pointer.rsplit("/", 1)[-1])
-            elif part.content_type not in _KNOWN_PARTS:
-                unknown.append(part.content_type or "(no type)")
-                health.unknown_block(part.content_type)
-    return "\n".join(texts)
+        elif kind == "image_asset_pointer":
+            self.health.shape("chatgpt: image_asset_pointer parts")
+            result.images += 1
+            if part.asset_pointer:
+                if part.asset_pointer.startswith("sediment://"):
+                    self.health.shape("chatgpt: sediment:// asset pointers")
+                result.files.append(bounded_name(part.asset_pointer.rsplit("/", 1)[-1], 256))
+        elif kind not in _KNOWN_PARTS:
+            self._unknown(kind or "(no type)", unknown)
+
+    def _unknown(self, kind: str, unknown: list[str] | None) -> None:
+        if unknown is not None:
+            unknown.append(bounded_name(kind))
+        self.health.unknown_block(kind)
 
 
 def _citations(metadata: RawMetadata) -> list[Citation]:

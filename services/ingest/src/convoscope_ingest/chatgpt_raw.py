@@ -85,6 +85,7 @@ class RawMessage(msgspec.Struct):
     create_time: float | None = None
     content: RawContent | None = None
     status: str | None = None
+    weight: float | None = None
     recipient: str | None = None
     channel: str | None = None
     metadata: RawMetadata | None = None

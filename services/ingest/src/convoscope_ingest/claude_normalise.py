@@ -1,52 +1,40 @@
 """claude.ai conversations (raw Structs) to the normalised corpus types.
 
-Visible text is built from the content blocks, not from the lossy ``text`` field (which
-inlines thinking and replaces tool calls with placeholder fences); ``text`` is used only
-when a message has no blocks, with the placeholders removed.
+Visible text is built from the content blocks (:mod:`convoscope_ingest.claude_blocks`),
+not from the lossy ``text`` field (which inlines thinking and replaces tool calls with
+placeholder fences); ``text`` is used only when a message has no blocks, with the
+placeholders removed.
+
+Turn order: with parent links the tree decides. Without them (2024 and some 2025
+exports) messages are ordered by time; a question and its answer often share one
+``created_at``, so a tie puts the human turn first, and array position decides only
+after that (the array order is not reliable, EXPORT_FORMATS.md §1.2).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-import msgspec
-
-from convoscope_common.corpus import (
-    Attachment,
-    Citation,
-    Conversation,
-    Message,
-    Role,
-    ToolResult,
-    ToolUse,
+from convoscope_common.corpus import Attachment, Conversation, Message, Role
+from convoscope_ingest.claude_blocks import (
+    apply_blocks,
+    apply_inline_tags,
+    is_image_name,
+    strip_placeholders,
 )
-from convoscope_ingest.claude_raw import (
-    RawBlock,
-    RawConversation,
-    RawMessage,
-    tool_result_items_decoder,
-)
-from convoscope_ingest.health import HealthRecorder
-from convoscope_ingest.timeparse import parse_iso
+from convoscope_ingest.claude_raw import RawAttachment, RawConversation, RawFile, RawMessage
+from convoscope_ingest.health import NOTE_SIZE_OUT_OF_RANGE, NOTE_TIE_ORDER, HealthRecorder
+from convoscope_ingest.timeparse import TimeNotes, parse_iso
 
 ROOT_SENTINEL = "00000000-0000-4000-8000-000000000000"
 _ROLES: dict[str, Role] = {"human": "user", "user": "user", "assistant": "assistant"}
-# Blocks that carry nothing to show; known, so not reported as unknown.
-_SILENT_BLOCKS = frozenset({"token_budget", "flag"})
-_BLOCK_SEPARATOR = "\n\n"
-_PLACEHOLDER_FENCE = re.compile(
-    r"\n*```\n(?:This block is not supported on your current device yet\."
-    r"|Viewing artifacts created via the Analysis Tool web feature preview isn[’']t yet "
-    r"supported on mobile\.)\n```\n*"
-)
+# Tie-break at equal times: the question comes before the answer it gets.
+_ROLE_RANK = {"user": 0, "assistant": 1}
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+_MAX_SIZE = 2**63 - 1
 
-
-def strip_placeholders(text: str) -> str:
-    """Remove the tool/artifact placeholder fences the export writes into ``text``."""
-    return _PLACEHOLDER_FENCE.sub("\n\n", text).strip()
+__all__ = ["normalise_conversation", "strip_placeholders"]
 
 
 def normalise_conversation(
@@ -64,11 +52,22 @@ def normalise_conversation(
         return None
     raw_messages = raw.chat_messages
     ids = [m.uuid or f"{raw.uuid}#{index}" for index, m in enumerate(raw_messages)]
-    path, branch_points = _visible_branch(raw_messages, ids)
+    times = [parse_iso(m.created_at, health) for m in raw_messages]
+    leaf = None
+    if raw.current_leaf_message_uuid:
+        health.shape("claude: web-API conversation (current_leaf_message_uuid)")
+        leaf = raw.current_leaf_message_uuid
+    if raw_messages and not any(m.parent_message_uuid for m in raw_messages):
+        health.shape("claude: conversations without parent links (time order)")
+        path, branch_points = _time_order(raw_messages, times, health), 0
+    else:
+        path, branch_points = _tree_branch(raw_messages, ids, times, leaf)
     alternatives = _abandoned_alternatives(raw_messages, path)
     messages: list[Message] = []
     for index, left in zip(path, alternatives, strict=True):
-        message = _normalise_message(raw_messages[index], ids[index], raw.uuid, health)
+        message = _normalise_message(
+            raw_messages[index], ids[index], times[index], raw.uuid, health
+        )
         if message is not None:
             message.abandoned_alternatives = left
             messages.append(message)
@@ -81,8 +80,8 @@ def normalise_conversation(
     return Conversation(
         id=raw.uuid,
         title=(raw.name or "").strip() or None,
-        created_at=parse_iso(raw.created_at),
-        updated_at=parse_iso(raw.updated_at),
+        created_at=parse_iso(raw.created_at, health),
+        updated_at=parse_iso(raw.updated_at, health),
         source="claude",
         model=model,
         project=project,
@@ -93,29 +92,51 @@ def normalise_conversation(
     )
 
 
-def _time_key(message: RawMessage, index: int) -> tuple[datetime, int]:
-    return (parse_iso(message.created_at) or _EARLIEST, index)
+def _time_order(
+    messages: list[RawMessage], times: list[datetime | None], health: HealthRecorder
+) -> list[int]:
+    """Indexes in time order; at equal times the human turn first, then array position.
+
+    Messages without a time keep their array order (first, as before): with no time
+    there is no tie to break, and ranking them by role would put every question first.
+    """
+
+    def key(i: int) -> tuple[datetime, int, int]:
+        if times[i] is None:
+            return (_EARLIEST, 0, i)
+        rank = _ROLE_RANK.get(_ROLES.get(messages[i].sender, "assistant"), 1)
+        return (times[i] or _EARLIEST, rank, i)
+
+    order = sorted(range(len(messages)), key=key)
+    if order != sorted(range(len(messages)), key=lambda i: (times[i] or _EARLIEST, i)):
+        health.note(NOTE_TIE_ORDER)
+    return order
 
 
-def _visible_branch(messages: list[RawMessage], ids: list[str]) -> tuple[list[int], int]:
+def _tree_branch(
+    messages: list[RawMessage],
+    ids: list[str],
+    times: list[datetime | None],
+    leaf: str | None,
+) -> tuple[list[int], int]:
     """Indexes of the branch the user saw, in order, and the number of branch points.
 
-    Without any parent links (2024 exports) every message is shown in time order.
-    With links: the leaf is the latest message that nobody names as parent; walk up to
-    the root sentinel, a missing parent, or a cycle.
+    The leaf is ``current_leaf_message_uuid`` when a web-API capture names one, else the
+    latest message that nobody names as parent; walk up to the root sentinel, a missing
+    parent, or a cycle.
     """
-    if not any(m.parent_message_uuid for m in messages):
-        return sorted(range(len(messages)), key=lambda i: _time_key(messages[i], i)), 0
     index_of = {message_id: i for i, message_id in enumerate(ids)}
     children: dict[str, int] = {}
     for message in messages:
         parent = message.parent_message_uuid or ROOT_SENTINEL
         children[parent] = children.get(parent, 0) + 1
     branch_points = sum(1 for count in children.values() if count > 1)
-    leaves = [i for i, message_id in enumerate(ids) if message_id not in children]
-    if not leaves:  # every message is someone's parent: only possible with a cycle
-        leaves = list(range(len(messages)))
-    current: int | None = max(leaves, key=lambda i: _time_key(messages[i], i))
+    current: int | None = index_of.get(leaf) if leaf else None
+    if current is None and messages:
+        leaves = [i for i, message_id in enumerate(ids) if message_id not in children]
+        if not leaves:  # every message is someone's parent: only possible with a cycle
+            leaves = list(range(len(messages)))
+        current = max(leaves, key=lambda i: (times[i] or _EARLIEST, i))
     path: list[int] = []
     seen: set[int] = set()
     while current is not None and current not in seen:
@@ -151,32 +172,68 @@ def _abandoned_alternatives(messages: list[RawMessage], path: list[int]) -> list
 
 
 def _normalise_message(
-    raw: RawMessage, message_id: str, conversation_id: str, health: HealthRecorder
+    raw: RawMessage,
+    message_id: str,
+    created_at: datetime | None,
+    conversation_id: str,
+    health: HealthRecorder,
 ) -> Message | None:
     role = _ROLES.get(raw.sender)
     if role is None:
         health.skip(f"message {message_id} in {conversation_id}", "unsupported sender")
         return None
-    message = Message(id=message_id, role=role, created_at=parse_iso(raw.created_at))
+    message = Message(id=message_id, role=role, created_at=created_at)
     if raw.content:
-        _apply_blocks(message, raw.content, health)
+        apply_blocks(message, raw.content, health)
     elif raw.text:
-        message.text = strip_placeholders(raw.text)
-    message.attachments = [
-        Attachment(
-            file_name=a.file_name or "",
-            file_type=a.file_type,
-            file_size=int(a.file_size) if a.file_size is not None else None,
-            extracted_text=a.extracted_content or "",
-        )
-        for a in raw.attachments or []
-    ]
-    message.files = [f.file_name for f in raw.files or [] if f.file_name]
+        health.shape("claude: text-only messages (no content blocks)")
+        text = strip_placeholders(raw.text)
+        message.text = apply_inline_tags(message, text, health) if role == "assistant" else text
+    message.attachments = [_attachment(a, health) for a in raw.attachments or []]
+    message.files, message.images_uploaded = _files(raw.files or [], raw.files_v2, health)
     message.model = raw.model
     if _is_empty(message):
         health.skip(f"message {message_id} in {conversation_id}", "empty message")
         return None
     return message
+
+
+def _attachment(raw: RawAttachment, health: TimeNotes) -> Attachment:
+    size = None
+    if raw.file_size is not None:
+        # A size must fit the corpus encoding (int64); 2**70 or 1e300 is not a size.
+        if 0 <= raw.file_size <= _MAX_SIZE:
+            size = int(raw.file_size)
+        else:
+            health.note(NOTE_SIZE_OUT_OF_RANGE)
+    return Attachment(
+        file_name=raw.file_name or "",
+        file_type=raw.file_type,
+        file_size=size,
+        extracted_text=raw.extracted_content or "",
+    )
+
+
+def _files(
+    files: list[RawFile], files_v2: list[RawFile] | None, health: HealthRecorder
+) -> tuple[list[str], int]:
+    """Names of uploaded files (``files`` and, in web-API captures, ``files_v2``, once
+    each) and how many of them are images."""
+    if files_v2:
+        health.shape("claude: files_v2 uploads")
+    names: list[str] = []
+    images = 0
+    seen: set[str] = set()
+    for f in [*files, *(files_v2 or [])]:
+        if not f.file_name:
+            continue
+        if f.file_name in seen:  # files_v2 repeats what files lists
+            continue
+        seen.add(f.file_name)
+        names.append(f.file_name)
+        if f.file_kind == "image" or is_image_name(f.file_name):
+            images += 1
+    return names, images
 
 
 def _is_empty(message: Message) -> bool:
@@ -189,103 +246,3 @@ def _is_empty(message: Message) -> bool:
         or message.files
         or message.unknown_blocks
     )
-
-
-def _apply_blocks(message: Message, blocks: list[RawBlock], health: HealthRecorder) -> None:
-    """Fill text, thinking, tools, citations and unknown blocks from the content blocks."""
-    pieces: list[str] = []
-    offset = 0  # where the next text piece starts in the joined text
-    for block in blocks:
-        kind = block.type
-        if kind == "text" or kind == "voice_note":
-            piece = block.text or ""
-            if kind == "voice_note" and block.title:
-                piece = f"{block.title}\n{piece}" if piece else block.title
-            if not piece:
-                continue
-            if pieces:
-                offset += len(_BLOCK_SEPARATOR)
-            message.citations.extend(_citations(block, offset))
-            pieces.append(piece)
-            offset += len(piece)
-        elif kind == "thinking":
-            thought = block.thinking or "\n".join(
-                s.summary for s in block.summaries or [] if s.summary
-            )
-            if thought:
-                message.thinking.append(thought)
-        elif kind == "tool_use":
-            message.tool_uses.append(_tool_use(block))
-        elif kind == "tool_result":
-            message.tool_results.append(
-                ToolResult(
-                    tool_use_id=block.tool_use_id,
-                    name=block.name or "",
-                    is_error=bool(block.is_error),
-                    text=_tool_result_text(block.content),
-                )
-            )
-        elif kind not in _SILENT_BLOCKS:
-            message.unknown_blocks.append(kind or "(no type)")
-            health.unknown_block(kind)
-    message.text = _BLOCK_SEPARATOR.join(pieces)
-
-
-def _citations(block: RawBlock, offset: int) -> list[Citation]:
-    """Citations of a text block, with indices moved into the joined message text."""
-    result = []
-    for c in block.citations or []:
-        details = c.details
-        result.append(
-            Citation(
-                url=(details.url if details else None) or c.url,
-                title=(details.title if details else None) or c.title,
-                start_index=None if c.start_index is None else c.start_index + offset,
-                end_index=None if c.end_index is None else c.end_index + offset,
-            )
-        )
-    return result
-
-
-class _ToolCallId(msgspec.Struct):
-    tool_call_id: str | None = msgspec.field(default=None, name="_tool_call_id")
-
-
-_tool_call_id_decoder = msgspec.json.Decoder(_ToolCallId | None)
-
-
-def _tool_use(block: RawBlock) -> ToolUse:
-    input_json = ""
-    tool_id = block.id
-    if bytes(block.input) != b"null":
-        input_json = msgspec.json.format(block.input, indent=0).decode()
-        if tool_id is None:
-            # Some captures move the id into the input.
-            try:
-                found = _tool_call_id_decoder.decode(block.input)
-            except msgspec.ValidationError:
-                found = None
-            tool_id = found.tool_call_id if found is not None else None
-    return ToolUse(id=tool_id, name=block.name or "", input_json=input_json)
-
-
-def _tool_result_text(content: msgspec.Raw) -> str:
-    """Readable text of a tool result: text items, search hits, produced file paths."""
-    try:
-        items = tool_result_items_decoder.decode(content)
-    except msgspec.ValidationError:
-        return ""
-    if items is None:
-        return ""
-    if isinstance(items, str):
-        return items
-    lines = []
-    for item in items:
-        if item.type == "knowledge":
-            parts = [p for p in (item.title, item.url, item.text) if p]
-            lines.append("\n".join(parts))
-        elif item.text:
-            lines.append(item.text)
-        elif item.file_path:
-            lines.append(item.file_path)
-    return "\n\n".join(line for line in lines if line)

@@ -44,10 +44,18 @@ class RawBlock(msgspec.Struct):
     # thinking
     thinking: str | None = None
     summaries: list[RawThinkingSummary] | None = None
+    signature: str | None = None
+    truncated: bool | None = None
+    cut_off: bool | None = None
     # tool_use
     id: str | None = None
     name: str | None = None
     input: msgspec.Raw = RAW_NULL
+    # MCP / connector tools (tool_use and tool_result)
+    is_mcp_app: bool | None = None
+    mcp_server_url: str | None = None
+    integration_name: str | None = None
+    approval_key: str | None = None
     # tool_result: content is a list of items or (defensively) a string
     tool_use_id: str | None = None
     content: msgspec.Raw = RAW_NULL
@@ -61,6 +69,7 @@ class RawToolResultItem(msgspec.Struct):
     url: str | None = None
     file_path: str | None = None
     name: str | None = None
+    file_uuid: str | None = None
 
 
 class RawAttachment(msgspec.Struct):
@@ -73,6 +82,8 @@ class RawAttachment(msgspec.Struct):
 class RawFile(msgspec.Struct):
     file_name: str | None = None
     file_uuid: str | None = None
+    # files_v2 (web-API captures): "image" or "document"
+    file_kind: str | None = None
 
 
 class RawMessage(msgspec.Struct):
@@ -85,8 +96,9 @@ class RawMessage(msgspec.Struct):
     attachments: list[RawAttachment] | None = None
     files: list[RawFile] | None = None
     parent_message_uuid: str | None = None
-    # API captures (not official exports) may carry the model.
+    # API captures (not official exports) may carry the model and ``files_v2``.
     model: str | None = None
+    files_v2: list[RawFile] | None = None
 
 
 class RawProjectRef(msgspec.Struct):
@@ -103,6 +115,7 @@ class RawConversation(msgspec.Struct):
     chat_messages: list[RawMessage] | None = None
     # Only in API-captured files, read when present.
     model: str | None = None
+    current_leaf_message_uuid: str | None = None
     project_uuid: str | None = None
     project: RawProjectRef | None = None
 

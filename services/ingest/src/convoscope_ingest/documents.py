@@ -38,6 +38,8 @@ class ConversationDocument:
     source: Source
     items: list[msgspec.Raw]
     wrapped: bool = False
+    # One conversation object on its own (a web-API capture), not a list.
+    single: bool = False
 
 
 def item_source(item: msgspec.Raw) -> Source | None:
@@ -63,13 +65,15 @@ def read_document(data: bytes, max_depth: int) -> ConversationDocument:
     data = strip_bom(data)
     check_depth(data, max_depth)
     top = decode_top_level(data)
-    wrapped = False
+    wrapped = single = False
     if isinstance(top, dict):
         items = _unwrap(top)
         wrapped = items is not None
         if items is None:
-            single = msgspec.json.encode(top)  # a lone conversation object
-            items = [msgspec.Raw(single)] if item_source(msgspec.Raw(single)) else None
+            # a lone conversation object
+            encoded = msgspec.Raw(msgspec.json.encode(top))
+            single = item_source(encoded) is not None
+            items = [encoded] if single else None
         if items is None:
             raise UnsupportedFormatError(
                 "the file is JSON, but not a conversation export: expected a list of "
@@ -86,7 +90,7 @@ def read_document(data: bytes, max_depth: int) -> ConversationDocument:
     for item in items[:_SNIFF_ITEMS]:
         source = item_source(item)
         if source is not None:
-            return ConversationDocument(source=source, items=items, wrapped=wrapped)
+            return ConversationDocument(source=source, items=items, wrapped=wrapped, single=single)
     raise UnsupportedFormatError(
         "the file is JSON, but its items are neither claude.ai nor ChatGPT conversations"
     )

@@ -117,3 +117,24 @@ class BinaryFileError(IngestError):
     code = "binary_file"
     status = 415
     default_message = "the file is a binary file, not a JSON or ZIP export"
+
+
+# --- the service could not finish a request (not the file's fault) ------------------------
+
+
+class IngestInternalError(IngestError):
+    code = "internal_error"
+    status = 500
+    default_message = "the file could not be processed because of an internal error"
+
+
+class StoreUnavailableError(IngestError):
+    code = "store_unavailable"
+    status = 503
+    default_message = "the file could not be stored right now; try again shortly"
+
+
+class IngestTimeoutError(IngestError):
+    code = "ingest_timeout"
+    status = 503
+    default_message = "the file took too long to process; try again, or upload a smaller export"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 import msgspec
 
+from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, Source
 from convoscope_common.messages import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
@@ -24,7 +26,11 @@ from convoscope_ingest.errors import (
     NoConversationsError,
     TooLargeError,
 )
-from convoscope_ingest.health import HealthRecorder
+from convoscope_ingest.health import (
+    NOTE_NOT_ALTERNATING,
+    NOTE_STARTS_WITH_ASSISTANT,
+    HealthRecorder,
+)
 from convoscope_ingest.jsonguard import decode_error, is_invalid_utf8, refuse_binary, strip_bom
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
@@ -55,6 +61,12 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
     if size == 0:
         raise EmptyFileError()
     health = HealthRecorder()
+    with collector.paused():  # a bulk decode: millions of objects, no cycles
+        corpus = _parse(data, limits, health)
+    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+
+
+def _parse(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
     if is_zip(data):
         corpus = _parse_zip(data, limits, health)
     else:
@@ -64,7 +76,7 @@ def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedE
         conversations = _normalise_document(document, data, health, {})
         fmt = f"{document.source}_wrapped_json" if document.wrapped else f"{document.source}_json"
         corpus = _finish(document.source, fmt, conversations, [], health)
-    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+    return corpus
 
 
 def _megabytes(size: int) -> str:
@@ -114,6 +126,8 @@ def _normalise_document(
 ) -> list[Conversation]:
     """Decode and normalise each conversation on its own, so one bad item is skipped, not fatal."""
     result: list[Conversation] = []
+    if document.single:
+        health.shape(f"{document.source}: single conversation object (not a list)")
     for index, item in enumerate(document.items):
         label = f"conversations[{index}]"
         try:
@@ -155,6 +169,7 @@ def _finish(
             if health.skipped_reasons
             else "the export contains no conversations"
         )
+    note_turn_order(unique, health)
     health.parsed(len(unique) + sum(len(c.messages) for c in unique))
     health.hidden_messages = sum(c.hidden_messages for c in unique)
     health.abandoned_messages = sum(c.abandoned_messages for c in unique)
@@ -165,6 +180,17 @@ def _finish(
         health=health.report(),
         projects=projects,
     )
+
+
+def note_turn_order(conversations: list[Conversation], health: HealthRecorder) -> None:
+    """Count conversations whose roles do not alternate, and those that open with an
+    answer: both should be rare, and each one shifts "previous / next answer" relations."""
+    for conversation in conversations:
+        roles = [m.role for m in conversation.messages]
+        if roles and roles[0] == "assistant":
+            health.note(NOTE_STARTS_WITH_ASSISTANT)
+        if any(a == b for a, b in pairwise(roles)):
+            health.note(NOTE_NOT_ALTERNATING)
 
 
 def _deduplicate(conversations: list[Conversation], health: HealthRecorder) -> list[Conversation]:
@@ -204,6 +230,9 @@ def build_metadata(corpus: Corpus, size: int) -> FileMetadata:
             hidden_messages=health.hidden_messages,
             abandoned_messages=health.abandoned_messages,
             files_read=list(health.files_read),
+            files_read_omitted=health.files_read_omitted,
+            shapes=dict(health.shapes),
+            notes=dict(health.notes),
         ),
     )
 

@@ -28,7 +28,7 @@ def read_projects(name: str, data: bytes, max_depth: int, health: HealthRecorder
         Project(
             id=p.uuid,
             name=p.name,
-            created_at=parse_iso(p.created_at),
+            created_at=parse_iso(p.created_at, health),
             documents=len(p.docs or []),
         )
         for p in raw_projects

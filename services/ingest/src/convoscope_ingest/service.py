@@ -1,13 +1,19 @@
 """Ingest over NATS: answer ``convoscope.ingest.parse`` with metadata or a typed error.
 
 The parsing itself is pure (:mod:`convoscope_ingest.parsing`); this module only
-moves bytes between the object stores and the parser.
+moves bytes between the object stores and the parser. Every step of a request
+(decode, read, parse, encode, store, reply) is guarded, and the whole request runs
+under a deadline shorter than the gateway's wait, so the gateway always gets an
+answer: the corpus, or an error it can show.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import structlog
 from nats.aio.msg import Msg
@@ -27,7 +33,12 @@ from convoscope_common.messages import (
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
-from convoscope_ingest.errors import IngestError
+from convoscope_ingest.errors import (
+    IngestError,
+    IngestInternalError,
+    IngestTimeoutError,
+    StoreUnavailableError,
+)
 from convoscope_ingest.parsing import ParseLimits, parse_export
 
 log = get_logger(__name__)
@@ -40,28 +51,64 @@ PARSE_SECONDS = Histogram(
 )
 PARSE_BYTES = Counter("convoscope_ingest_bytes_total", "Bytes of uploads parsed")
 
+# The reply must reach the gateway before its own ``ingest_timeout`` ends.
+_MAX_REPLY_MARGIN = 5.0
+T = TypeVar("T")
+
 
 def corpus_object_name(file_hash: str) -> str:
     """Corpora are addressed by content hash and schema version."""
     return f"{file_hash.removeprefix('sha256:')}.v{CORPUS_SCHEMA_VERSION}"
 
 
+def request_budget(ingest_timeout: float) -> float:
+    """Seconds one request may take here: the gateway's wait minus a margin for the reply."""
+    return max(0.5, ingest_timeout - min(_MAX_REPLY_MARGIN, ingest_timeout * 0.1))
+
+
 class IngestService:
-    """Handles parse requests; one request at a time per replica (parsing is CPU-bound)."""
+    """Handles parse requests; one parse at a time per replica (parsing is CPU-bound)."""
 
     def __init__(self, ctx: ServiceContext, stores: Stores) -> None:
         self.ctx = ctx
         self.stores = stores
         self.limits = ParseLimits.from_settings(ctx.settings)
+        self.budget = request_budget(ctx.settings.ingest_timeout)
         self._lock = asyncio.Lock()
+        # A parse thread outlives a request that timed out (threads cannot be stopped);
+        # the next request waits for it, so parses never overlap.
+        self._thread: asyncio.Future[object] | None = None
+        self._requests: set[asyncio.Task[None]] = set()
         self.active = 0
 
     async def handle(self, msg: Msg) -> None:
+        """Take a request off the subscription at once, so its deadline runs from its
+        arrival, not from when the request before it finished (nats-py delivers one
+        message per subscription at a time; the lock still runs one parse at a time)."""
+        task = asyncio.create_task(self.answer(msg))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait for the requests in flight (used on shutdown, after the drain)."""
+        if self._requests:
+            await asyncio.wait(set(self._requests), timeout=self.budget + _MAX_REPLY_MARGIN)
+
+    async def answer(self, msg: Msg) -> None:
+        """Answer one request; even a failed reply is answered with a short error."""
         reply = await self.parse(msg.data)
-        await msg.respond(encode(reply))
+        try:
+            await msg.respond(encode(reply))
+        except Exception as exc:
+            log.error("reply_failed", error=type(exc).__name__)
+            fallback = ParseFailed(error=IngestInternalError().to_error_info())
+            try:
+                await msg.respond(encode(fallback))
+            except Exception as again:
+                log.error("reply_failed_twice", error=type(again).__name__)
 
     async def parse(self, payload: bytes) -> ParseReply:
-        """Parse one request; every failure becomes a :class:`ParseFailed`."""
+        """Parse one request within the budget; every failure becomes a :class:`ParseFailed`."""
         try:
             req = parse_request_decoder.decode(payload)
         except Exception:
@@ -72,12 +119,22 @@ class IngestService:
             )
         with structlog.contextvars.bound_contextvars(file_id=req.file_id):
             started = time.perf_counter()
-            async with self._lock:
-                self.active += 1
-                try:
-                    reply = await self._parse(req)
-                finally:
-                    self.active -= 1
+            try:
+                async with asyncio.timeout(self.budget):
+                    async with self._lock:
+                        await self._thread_idle()
+                        self.active += 1
+                        try:
+                            reply = await self._parse(req)
+                        finally:
+                            self.active -= 1
+            except TimeoutError:
+                reply = ParseFailed(error=IngestTimeoutError().to_error_info())
+            except IngestError as exc:
+                reply = ParseFailed(error=exc.to_error_info())
+            except Exception as exc:  # a bug: still an answer, and a log line to find it
+                log.error("parse_crashed", error=type(exc).__name__)
+                reply = ParseFailed(error=IngestInternalError().to_error_info())
             outcome = "ok" if isinstance(reply, ParseOk) else reply.error.code
             PARSES.labels(outcome=outcome).inc()
             PARSE_SECONDS.observe(time.perf_counter() - started)
@@ -95,25 +152,38 @@ class IngestService:
                     message="the uploaded file is no longer stored; upload it again",
                 )
             )
-        PARSE_BYTES.inc(len(data))
-        try:
-            parsed = await asyncio.to_thread(parse_export, data, limits=self.limits)
-        except IngestError as exc:
-            return ParseFailed(error=exc.to_error_info())
         except Exception as exc:
-            log.error("parse_crashed", error=type(exc).__name__)
-            return ParseFailed(
-                error=ErrorInfo(
-                    code="internal_error",
-                    status=500,
-                    message="the file could not be processed because of an internal error",
-                )
-            )
+            log.warning("upload_read_failed", error=type(exc).__name__)
+            raise StoreUnavailableError("the uploaded file could not be read; try again") from None
+        PARSE_BYTES.inc(len(data))
+        parsed = await self._in_thread(functools.partial(parse_export, data, limits=self.limits))
         del data
         name = corpus_object_name(req.file_hash)
-        corpus_bytes = await asyncio.to_thread(encode_corpus, parsed.corpus)
-        await self.stores.write_object(self.stores.corpora, name, corpus_bytes)
+        corpus_bytes = await self._in_thread(functools.partial(encode_corpus, parsed.corpus))
+        try:
+            await self.stores.write_object(self.stores.corpora, name, corpus_bytes)
+        except Exception as exc:
+            log.warning("corpus_store_failed", error=type(exc).__name__)
+            raise StoreUnavailableError() from None
         return ParseOk(corpus_object=name, metadata=parsed.metadata)
+
+    async def _in_thread(self, fn: Callable[[], T]) -> T:
+        """Run CPU-bound work off the loop; a timeout abandons the wait, not the thread."""
+        future = asyncio.get_running_loop().run_in_executor(None, fn)
+        future.add_done_callback(_consume)
+        self._thread = future
+        return await asyncio.shield(future)
+
+    async def _thread_idle(self) -> None:
+        thread = self._thread
+        if thread is not None and not thread.done():
+            await asyncio.wait([thread])
+
+
+def _consume(future: asyncio.Future[object]) -> None:
+    """Retrieve the result of an abandoned thread so asyncio does not warn about it."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def run(ctx: ServiceContext) -> None:
@@ -124,3 +194,4 @@ async def run(ctx: ServiceContext) -> None:
     sub = await ctx.nc.subscribe(names.INGEST_PARSE, queue=names.INGEST_QUEUE, cb=service.handle)
     await ctx.stopping.wait()
     await sub.drain()
+    await service.wait_idle()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from convoscope_analyzer.engine.charts import build_charts
+from convoscope_analyzer.engine.cues import profanity_words
 from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
@@ -42,10 +43,12 @@ STEP_WEIGHTS = {
 
 
 def warm_up() -> None:
-    """Load the heavy parts (scikit-learn, VADER lexicon, default taxonomy) once at
-    worker start, so the first job's progress is not stuck on imports."""
+    """Load the heavy parts (scikit-learn, VADER lexicon, cue files and the profanity
+    list, default taxonomy) once at worker start, so the first job's progress is not
+    stuck on imports."""
     _warm_up_topics()
     default_model()
+    profanity_words()
     default_taxonomy()
 
 

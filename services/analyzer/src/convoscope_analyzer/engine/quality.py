@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from convoscope_analyzer.engine.failures import REFUSAL
+from convoscope_analyzer.engine.cues import default_cues
+from convoscope_analyzer.engine.failures import is_refusal
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.text import code_blocks, compile_phrases, is_question
+from convoscope_analyzer.engine.text import code_blocks, is_question
 from convoscope_common.results import (
     ConversationQuality,
     Failure,
@@ -23,43 +24,11 @@ LONG_GAP_S = 3600
 # The next user turn scores the assistant answer: success 1, neutral 0.5, complaint 0.
 POSITIVE_COMPOUND = 0.5
 
-SUCCESS = compile_phrases(
-    [
-        r"thanks?(?: you)?",
-        r"thx",
-        r"(?:it|that|this) (?:works|worked|fixed it|did it|helped)",
-        r"works (?:now|perfectly|great)",
-        r"perfect",
-        r"awesome",
-        r"great,? (?:thanks|that)",
-        r"(?:problem |issue )?solved",
-        r"exactly what i (?:needed|wanted)",
-        r"much appreciated",
-    ]
-)
-BLOCKED = compile_phrases(
-    [
-        r"still (?:not working|doesn't work|broken|failing|getting|the same)",
-        r"(?:doesn't|does not|didn't|did not) work",
-        r"same error",
-        r"i(?:'m| am) stuck",
-        r"(?:nothing|none of (?:this|these|that)) (?:works|worked|helps)",
-        r"give up",
-    ]
-)
-CLARIFICATION = compile_phrases(
-    [
-        r"could you (?:clarify|share|provide|tell me more|explain what)",
-        r"can you (?:clarify|share|provide|tell me more|paste)",
-        r"do you mean",
-        r"what do you mean",
-        r"did you mean",
-        r"which (?:one|version|option) (?:do|would) you",
-        r"to clarify",
-        r"a few questions",
-        r"more (?:details|context) (?:about|on)",
-    ]
-)
+# Thanks, "still fails" and clarification cues come from the cue files (data/cues/).
+_CUES = default_cues()
+SUCCESS = _CUES.section("thanks")
+BLOCKED = _CUES.section("blocked")
+CLARIFICATION = _CUES.section("clarification")
 
 
 def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompletion, float]:
@@ -71,7 +40,7 @@ def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompl
         return "completed", 0.9
     if last_user is not None and BLOCKED.search(last_user.text):
         return "blocked", 0.8
-    if last_assistant is not None and REFUSAL.search(last_assistant.text[:400]):
+    if last_assistant is not None and is_refusal(_CUES, last_assistant.text):
         return "blocked", 0.7
     if last_user is not None and SUCCESS.search(last_user.text):
         return "completed", 0.8

@@ -6,10 +6,13 @@ change the polarity label.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Protocol
 
+from convoscope_analyzer.engine.complaints import frustration_cue
+from convoscope_analyzer.engine.cues import CueBook, default_cues
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
@@ -21,9 +24,18 @@ from convoscope_common.results import (
     SentimentPeriod,
 )
 
+# Lines of a pasted stack trace or log (indented frames, "File ...", "at ...", timestamps).
+_TRACE_LINE = re.compile(
+    r"^\s*(?:File \"|at [\w.$<]|\^|\||-->|\+ |\[?\d{2,4}[-/:]\d{2}"
+    r"|\S+\.(?:py|js|ts|java|rs|go):\d+)",
+    re.MULTILINE,
+)
+
 # VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
 VERY_THRESHOLD = 0.5
 NEUTRAL_THRESHOLD = 0.05
+# A message with a frustration cue scores at most this: Negative, never Very Negative.
+FRUSTRATED_COMPOUND = -0.3
 
 _URGENT = compile_phrases(
     [
@@ -68,23 +80,58 @@ class SentimentModel(Protocol):
 
 
 class VaderModel:
-    """The reference lexicon model (vaderSentiment)."""
+    """The reference lexicon model (vaderSentiment), read the way people write to an
+    assistant: pasted code and error output are not the writer's mood, technical words
+    VADER reads as negative ("kill the process", "the job failed") score 0, and a
+    frustration cue makes a message at least mildly negative. Without a cue book it
+    is plain VADER (the benchmark's yardstick)."""
 
     name = "vader"
 
-    def __init__(self) -> None:
+    def __init__(self, neutral_terms: frozenset[str] = frozenset(), book: CueBook | None = None):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self._analyzer = SentimentIntensityAnalyzer()
+        # Zero rather than remove: VADER's negation handling looks words up.
+        self._analyzer.lexicon = {
+            word: (0.0 if word in neutral_terms else value)
+            for word, value in self._analyzer.lexicon.items()
+        }
+        self._book = book
 
     def compound(self, text: str) -> float:
-        return float(self._analyzer.polarity_scores(text)["compound"])
+        if self._book is None:
+            return float(self._analyzer.polarity_scores(text)["compound"])
+        own = prose(text, self._book)
+        if not own.strip():
+            return 0.0
+        score = float(self._analyzer.polarity_scores(own)["compound"])
+        # "it still doesn't appear" holds no lexicon word but is not neutral.
+        if score > FRUSTRATED_COMPOUND and frustration_cue(self._book, own) is not None:
+            return FRUSTRATED_COMPOUND
+        return score
+
+
+def prose(text: str, book: CueBook) -> str:
+    """The writer's own words: fenced code, error output and stack-trace lines removed."""
+    parts = text.split("```")
+    outside = "\n".join(parts[0::2])  # odd parts are inside fences
+    errors = book.section("error_output")
+    if errors.search(outside) is None and _TRACE_LINE.search(outside) is None:
+        return outside  # nothing pasted: one search instead of one per line
+    kept = [
+        line
+        for line in outside.splitlines()
+        if not _TRACE_LINE.match(line) and errors.search(line) is None
+    ]
+    return "\n".join(kept)
 
 
 @lru_cache(maxsize=1)
 def default_model() -> VaderModel:
     """A shared VADER instance (loading the lexicon takes ~0.1 s)."""
-    return VaderModel()
+    book = default_cues()
+    return VaderModel(book.neutral_terms, book)
 
 
 def label_for(compound: float) -> SentimentLabel:

@@ -1,4 +1,4 @@
-"""Corpus-wide counts: conversations, messages, words, models, tool use."""
+"""Corpus-wide counts: conversations, messages, words, models, tool use, voice, images."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_common.results import MessageRecord, Summary
 
 ROLES = ("user", "assistant")
+# Tool and server names come from the export: the largest groups are listed, the rest summed.
+MAX_TOOL_KEYS = 50
+OTHER = "(other)"
 
 
 def _mean(values: list[int]) -> float:
@@ -17,6 +20,16 @@ def _mean(values: list[int]) -> float:
 
 def _median(values: list[int]) -> float:
     return round(float(median(values)), 4) if values else 0.0
+
+
+def _top(counts: Counter[str]) -> dict[str, int]:
+    """Largest first (ties by name), at most MAX_TOOL_KEYS keys plus "(other)"."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = dict(ranked[:MAX_TOOL_KEYS])
+    rest = sum(count for _, count in ranked[MAX_TOOL_KEYS:])
+    if rest:
+        top[OTHER] = top.get(OTHER, 0) + rest
+    return top
 
 
 def summarize(conversations: list[PreparedConversation]) -> Summary:
@@ -31,6 +44,9 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
     models: Counter[str] = Counter()
     characters = 0
     thinking = tool_uses = tool_errors = attachments = files = citations = 0
+    voice = images_generated = images_uploaded = documents = 0
+    by_tool: Counter[str] = Counter()
+    by_server: Counter[str] = Counter()
     per_conversation: list[int] = []
     empty_ids: list[str] = []
     dates: list[str] = []
@@ -45,8 +61,17 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
             words_by_role.setdefault(message.role, []).append(pm.words)
             all_words.append(pm.words)
             characters += len(message.text)
-            thinking += len(message.thinking)
+            # Corpora written before ingest counted blocks have only the texts.
+            thinking += message.thinking_blocks or len(message.thinking)
             tool_uses += len(message.tool_uses)
+            for tool in message.tool_uses:
+                by_tool[tool.name or "(unnamed)"] += 1
+                if tool.server:
+                    by_server[tool.server] += 1
+                documents += tool.creates_document
+            voice += message.voice
+            images_generated += message.images_generated
+            images_uploaded += message.images_uploaded
             tool_errors += sum(1 for result in message.tool_results if result.is_error)
             attachments += len(message.attachments)
             files += len(message.files)
@@ -78,6 +103,12 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
         attachments=attachments,
         files=files,
         citations=citations,
+        voice_turns=voice,
+        images_generated=images_generated,
+        images_uploaded=images_uploaded,
+        tool_calls_by_tool=_top(by_tool),
+        tool_calls_by_mcp_server=_top(by_server),
+        canvas_documents=documents,
         abandoned_branches=sum(c.conversation.abandoned_branches for c in conversations),
         abandoned_messages=sum(c.conversation.abandoned_messages for c in conversations),
         hidden_messages=sum(c.conversation.hidden_messages for c in conversations),

@@ -26,6 +26,7 @@ from convoscope_exporter.text_limits import truncate
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
+PIVOT_SHEET = "failures_by_severity"
 _SEVERITY_COLOURS = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
 
 
@@ -93,32 +94,40 @@ def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
     sheet.insert_chart(1, 8, chart)
 
 
-def _failure_chart(book: Workbook, sheet: Worksheet, results: AnalysisResults) -> None:
-    """Failures by type stacked by severity, from a small pivot written beside the table."""
+def _failure_chart(
+    book: Workbook, sheet: Worksheet, results: AnalysisResults, fmt: _Formats
+) -> None:
+    """Failures by type stacked by severity, from a small pivot on a sheet of its own.
+
+    The workbook streams rows (constant memory): cells can only be written in row
+    order, so the pivot cannot go beside a table that is already written.
+    """
     grid = results.quality.failures.by_type_and_severity if results.quality else {}
     types = sorted(grid)
     if not types:
         return
-    first_col = 5
-    sheet.write_string(0, first_col, "type (pivot)")
+    pivot = book.add_worksheet(PIVOT_SHEET)
+    pivot.write_string(0, 0, "type", fmt.header)
     for i, severity in enumerate(SEVERITIES, start=1):
-        sheet.write_string(0, first_col + i, severity)
+        pivot.write_string(0, i, severity, fmt.header)
     for r, ftype in enumerate(types, start=1):
-        sheet.write_string(r, first_col, ftype)
+        pivot.write_string(r, 0, ftype)
         for i, severity in enumerate(SEVERITIES, start=1):
-            sheet.write_number(r, first_col + i, grid[ftype].get(severity, 0))
+            pivot.write_number(r, i, grid[ftype].get(severity, 0))
+    pivot.set_column(0, 0, 24)
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for i, severity in enumerate(SEVERITIES, start=1):
         chart.add_series(
             {
-                "name": ["failure_types", 0, first_col + i],
-                "categories": ["failure_types", 1, first_col, len(types), first_col],
-                "values": ["failure_types", 1, first_col + i, len(types), first_col + i],
+                "name": [PIVOT_SHEET, 0, i],
+                "categories": [PIVOT_SHEET, 1, 0, len(types), 0],
+                "values": [PIVOT_SHEET, 1, i, len(types), i],
                 "fill": {"color": _SEVERITY_COLOURS[severity]},
             }
         )
     chart.set_title({"name": "Failures by type and severity"})
-    sheet.insert_chart(len(types) + 3, first_col, chart)
+    chart.set_y_axis({"name": "Failures"})
+    sheet.insert_chart(1, 6, chart)
 
 
 def _monthly_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
@@ -163,7 +172,9 @@ def render_xlsx(
     book = xlsxwriter.Workbook(
         buffer,
         {
-            "in_memory": True,
+            # Rows stream to temporary files as they are written instead of living as
+            # one object per cell until the end: less memory, less time.
+            "constant_memory": True,
             # Text stays text: no formula, URL or number guessing (no formula injection).
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -179,7 +190,7 @@ def render_xlsx(
         if table.name == "topics" and written["topics"]:
             _topic_chart(book, sheet, written["topics"])
         elif table.name == "failure_types":
-            _failure_chart(book, sheet, results)
+            _failure_chart(book, sheet, results, fmt)
         elif table.name == "monthly_activity" and written["monthly_activity"]:
             _monthly_chart(book, sheet, written["monthly_activity"])
     _write_manifest(book.add_worksheet("manifest"), manifest, notes, fmt)

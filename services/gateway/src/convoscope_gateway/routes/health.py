@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from aiohttp import web
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import REGISTRY, Collector
 
 from convoscope_common import names
+from convoscope_common.launcher_status import ProcessStatus, read_status
 from convoscope_common.messages import HealthResponse, HealthStatus
 from convoscope_common.metrics import CONTENT_TYPE_LATEST, Gauge, render_metrics
 from convoscope_gateway import __version__
@@ -80,9 +84,14 @@ async def get_health(request: web.Request) -> web.Response:
         except Exception:
             connected = False
     expected = {"ingest", "analyzer", "exporter"}
+    launcher = read_status(gw.settings.launcher_status)
+    processes = launcher.processes if launcher is not None else {}
+    # A process the launcher gave up on (or is restarting) leaves the stack degraded,
+    # even while its last heartbeat is still within the horizon.
+    all_running = all(p.state == "running" for p in processes.values())
     status: Literal["healthy", "degraded", "unhealthy"] = (
         "healthy"
-        if connected and expected <= set(services)
+        if connected and expected <= set(services) and all_running
         else ("degraded" if connected else "unhealthy")
     )
     code = 200 if status != "unhealthy" else 503
@@ -96,6 +105,7 @@ async def get_health(request: web.Request) -> web.Response:
         cache_size=size,
         nats="connected" if connected else "disconnected",
         services=services,
+        processes=processes,
     )
     return json_response(body, status=code)
 
@@ -124,7 +134,51 @@ async def _update_queue_gauges(request: web.Request) -> None:
         QUEUE_REDELIVERED.labels(consumer).set(info.num_redelivered or 0)
 
 
+class LauncherCollector(Collector):
+    """Restarts and state of the processes of the local launcher, read from its status record.
+
+    The launcher has no HTTP port of its own; the gateway it runs exposes its figures.
+    """
+
+    def __init__(self) -> None:
+        self.path = ""  # set from the gateway's settings on each scrape
+
+    def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """The metric families without samples (checked once at registration)."""
+        yield from self._families()
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """One sample per supervised process; none without a fresh status record."""
+        status = read_status(self.path) if self.path else None
+        yield from self._families(status.processes.items() if status else ())
+
+    @staticmethod
+    def _families(
+        processes: Iterable[tuple[str, ProcessStatus]] = (),
+    ) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        restarts = CounterMetricFamily(
+            "convoscope_service_restarts",
+            "Restarts of a process by the local launcher (make run) since it started",
+            labels=["service"],
+        )
+        up = GaugeMetricFamily(
+            "convoscope_service_up",
+            "1 while the launcher's process runs, 0 while it restarts or was given up",
+            labels=["service"],
+        )
+        for name, proc in processes:
+            restarts.add_metric([name], proc.restarts)
+            up.add_metric([name], 1.0 if proc.state == "running" else 0.0)
+        yield restarts
+        yield up
+
+
+LAUNCHER = LauncherCollector()
+REGISTRY.register(LAUNCHER)
+
+
 async def get_metrics(request: web.Request) -> web.Response:
     """Prometheus text exposition of this gateway's metrics (queue depth read on scrape)."""
     await _update_queue_gauges(request)
+    LAUNCHER.path = request.app[GATEWAY].settings.launcher_status
     return web.Response(body=render_metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})

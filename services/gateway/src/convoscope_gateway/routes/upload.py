@@ -7,6 +7,7 @@ import hashlib
 import time
 from datetime import timedelta
 
+import msgspec
 from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -14,6 +15,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from convoscope_common import names
 from convoscope_common.cache import has_results
 from convoscope_common.clock import utcnow
+from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.messages import (
     FileRecord,
     ParseFailed,
@@ -46,6 +48,12 @@ def file_id_for(sha256_hex: str, owner: str | None) -> str:
     return "f_" + hashlib.sha256(f"{owner}:{sha256_hex}".encode()).hexdigest()[:32]
 
 
+def _current(record: FileRecord) -> bool:
+    """Whether the record's corpus was written by this corpus schema (ingest names corpus
+    objects ``<sha256>.v<version>``); an older one is parsed again on re-upload."""
+    return record.corpus_object.endswith(f".v{CORPUS_SCHEMA_VERSION}")
+
+
 def _fresh(record: FileRecord, ttl: float) -> bool:
     """Reuse a record only while more than half its lifetime is left: a re-upload of an
     old file is stored and parsed again, so its file id lives a full TTL."""
@@ -72,6 +80,7 @@ async def post_upload(request: web.Request) -> web.Response:
         if (
             existing is not None
             and _fresh(existing, gw.settings.upload_ttl)
+            and _current(existing)
             and await gw.stores.object_exists(gw.stores.corpora, existing.corpus_object)
         ):
             UPLOADS.labels(outcome="deduplicated").inc()
@@ -112,7 +121,15 @@ async def post_upload(request: web.Request) -> web.Response:
         ) from None
     except (NatsTimeoutError, TimeoutError):
         raise ServiceUnavailableError("the ingest service did not answer in time") from None
-    reply = parse_reply_decoder.decode(raw.data)
+    try:
+        reply = parse_reply_decoder.decode(raw.data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        # A reply from an ingest of another version (or a bug): still an answer here.
+        await gw.stores.delete_object(gw.stores.uploads, upload_object)
+        UPLOADS.labels(outcome="rejected").inc()
+        raise ServiceUnavailableError(
+            "the ingest service answered with a reply this gateway cannot read; try again"
+        ) from None
     if isinstance(reply, ParseFailed):
         # Nothing half-written stays behind: the rejected bytes are removed.
         await gw.stores.delete_object(gw.stores.uploads, upload_object)

@@ -1,0 +1,256 @@
+"""End-to-end benchmark: what a person meets, through the public API of a running stack.
+
+Starts nothing itself. Point it at a running ConvoScope (``make run``, or
+``python -m convoscope_stack --analyzers 2``, or ``docker compose up``) and it:
+
+1. makes (or takes) an export: by default a generated claude.ai export of about 90 MB
+   with a generated clause in every text (>= 95 % distinct message texts);
+2. measures the floor in the same run: ``msgspec.json.decode`` of the file with the
+   garbage collector off;
+3. ``POST /api/upload`` until the metadata is back;
+4. ``POST /api/analysis`` until the Socket.IO ``complete`` event (and compares
+   ``estimated_duration`` with the time it took);
+5. ``GET /api/analysis/{id}`` (seconds and body size);
+6. ``POST /api/export`` with csv, xlsx, pdf, html and json until every file is downloaded;
+
+and prints seconds and x floor per stage, plus the peak RSS (``VmHWM``) of every
+ConvoScope process on this machine, each beside the file size.
+
+    python bench/bench_e2e.py --url http://127.0.0.1:5000
+    python bench/bench_e2e.py --file conversations.json --api-key KEY
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import msgspec
+import socketio
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate_export import write_export  # noqa: E402 - found through HERE
+
+FORMATS = ["csv", "xlsx", "pdf", "html", "json"]
+
+
+def floor_seconds(data: bytes) -> float:
+    """``msgspec.json.decode`` of ``data`` with the collector off (the yardstick)."""
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        decoded = msgspec.json.decode(data)
+        elapsed = time.perf_counter() - started
+        del decoded
+    finally:
+        gc.enable()
+    return elapsed
+
+
+async def _upload(http: aiohttp.ClientSession, path: Path) -> dict[str, Any]:
+    form = aiohttp.FormData()
+    form.add_field("file", path.open("rb"), filename=path.name, content_type="application/json")
+    async with http.post("/api/upload", data=form) as resp:
+        body: dict[str, Any] = await resp.json()
+        if resp.status != 200:
+            raise SystemExit(f"upload failed: {resp.status} {body}")
+    return body
+
+
+async def _analyse(
+    http: aiohttp.ClientSession, url: str, api_key: str | None, file_id: str, timezone: str
+) -> tuple[str, float]:
+    """Start an analysis and wait for its terminal event; returns (job id, estimate)."""
+    done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    sio = socketio.AsyncClient(reconnection=True)
+
+    def finish(payload: dict[str, Any]) -> None:
+        if not done.done():
+            done.set_result(payload)
+
+    sio.on("complete", finish)
+    sio.on("error", finish)
+    sio.on("cancelled", finish)
+    await sio.connect(url, transports=["websocket"], auth={"api_key": api_key} if api_key else None)
+    try:
+        options = {"timezone": timezone}
+        async with http.post("/api/analysis", json={"file_id": file_id, "options": options}) as r:
+            job: dict[str, Any] = await r.json()
+            if r.status not in (200, 201, 202):
+                raise SystemExit(f"analysis refused: {r.status} {job}")
+        ack = await sio.call("subscribe", {"job_id": job["job_id"]}, timeout=30)
+        if ack.get("status") in ("complete", "failed", "cancelled"):
+            finish({"status": ack["status"]})
+        event = await asyncio.wait_for(done, timeout=3600)
+        if event.get("status") != "complete":
+            raise SystemExit(f"analysis did not complete: {event}")
+    finally:
+        await sio.disconnect()
+    return job["job_id"], float(job.get("estimated_duration") or 0.0)
+
+
+async def _export(http: aiohttp.ClientSession, job_id: str) -> int:
+    """All formats, until every file is downloaded; returns the bytes downloaded."""
+    async with http.post("/api/export", json={"job_id": job_id, "formats": FORMATS}) as resp:
+        state: dict[str, Any] = await resp.json()
+        if resp.status not in (200, 202):
+            raise SystemExit(f"export refused: {resp.status} {state}")
+    while state.get("status") not in ("complete", "failed"):
+        await asyncio.sleep(0.2)
+        async with http.get(f"/api/export/{state['export_id']}") as resp:
+            state = await resp.json()
+    if state["status"] != "complete":
+        raise SystemExit(f"export failed: {state}")
+    total = 0
+    for item in state["files"]:
+        async with http.get(item["url"]) as resp:
+            async for chunk in resp.content.iter_chunked(1 << 20):
+                total += len(chunk)
+    return total
+
+
+def _processes() -> list[tuple[int, int, str, dict[str, str]]]:
+    """(pid, parent pid, command line, environment) of every readable process."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        env = dict(item.decode(errors="replace").split("=", 1) for item in environ if b"=" in item)
+        found.append((int(proc.name), ppid, cmdline, env))
+    return found
+
+
+def peak_rss(port: int) -> dict[str, int]:
+    """Peak RSS (VmHWM) of the stack serving ``port``: its services (by their
+    ``CONVOSCOPE_PORT``), and the launcher and nats-server that started them."""
+    processes = _processes()
+    services = {
+        pid
+        for pid, _, cmd, env in processes
+        if "-m convoscope_" in cmd and env.get("CONVOSCOPE_PORT") == str(port)
+    }
+    launchers = {ppid for pid, ppid, _, _ in processes if pid in services}
+    chosen = services | {pid for pid, ppid, _, _ in processes if ppid in launchers}
+    chosen |= {pid for pid in launchers if pid > 1}
+    peaks: dict[str, int] = {}
+    for pid, _, cmdline, _ in processes:
+        if pid not in chosen:
+            continue
+        if "nats-server" in cmdline:
+            name = "nats-server"
+        elif "-m convoscope_" in cmdline:
+            name = cmdline.split("-m convoscope_")[1].split()[0]
+        else:
+            name = "launcher"
+        try:
+            status = (Path("/proc") / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        hwm = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+        if hwm is None:
+            continue
+        key, index = name, 2
+        while key in peaks:
+            key, index = f"{name}#{index}", index + 1
+        peaks[key] = int(hwm.split()[1]) * 1024
+    return peaks
+
+
+async def run(args: argparse.Namespace, path: Path, size: int, floor: float) -> None:
+    """Drive the stages and print the table."""
+    headers = {"X-API-Key": args.api_key} if args.api_key else {}
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=3600)
+    rows: list[tuple[str, float, str]] = []
+    async with aiohttp.ClientSession(args.url, headers=headers, timeout=timeout) as http:
+        started = time.perf_counter()
+        uploaded = await _upload(http, path)
+        rows.append(("POST /api/upload until metadata", time.perf_counter() - started, ""))
+        messages = uploaded["metadata"]["messages"]
+
+        started = time.perf_counter()
+        job_id, estimate = await _analyse(
+            http, args.url, args.api_key, uploaded["file_id"], args.timezone
+        )
+        took = time.perf_counter() - started
+        rows.append(("analysis until Socket.IO complete", took, f"estimated {estimate:.1f} s"))
+
+        started = time.perf_counter()
+        async with http.get(f"/api/analysis/{job_id}") as resp:
+            body = await resp.read()
+        rows.append(
+            (
+                "GET /api/analysis/{id}",
+                time.perf_counter() - started,
+                f"{len(body) / 1e6:.2f} MB",
+            )
+        )
+
+        started = time.perf_counter()
+        downloaded = await _export(http, job_id)
+        rows.append(
+            (
+                "POST /api/export (5 formats) until downloaded",
+                time.perf_counter() - started,
+                f"{downloaded / 1e6:.1f} MB",
+            )
+        )
+    total = sum(seconds for _, seconds, _ in rows)
+    print(f"export: {path.name}, {size / 1e6:.1f} MB, {messages:,} messages; stack {args.url}")
+    print(f"{'stage':48} {'seconds':>8} {'x floor':>8}  note")
+    print(f"{'floor: msgspec.json.decode, GC off':48} {floor:8.2f} {1:8.0f}")
+    for name, seconds, note in rows:
+        print(f"{name:48} {seconds:8.2f} {seconds / floor:8.1f}  {note}")
+    print(f"{'total':48} {total:8.2f} {total / floor:8.1f}")
+    print(f"estimated_duration / actual analysis: {estimate / rows[1][1]:.2f}")
+    print("peak RSS (VmHWM) of the processes on this machine:")
+    for name, peak in sorted(peak_rss(urlsplit(args.url).port or 80).items()):
+        print(f"  {name:20} {peak / 1e6:8.1f} MB  {peak / size:5.2f}x the file")
+
+
+def main() -> None:
+    """Parse arguments, make the export if needed, run the stages."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:5000")
+    parser.add_argument("--api-key")
+    parser.add_argument("--file", type=Path, help="an export to use instead of a generated one")
+    parser.add_argument("--size-mb", type=float, default=90.0)
+    parser.add_argument("--vendor", choices=["claude", "chatgpt"], default="claude")
+    parser.add_argument("--timezone", default="UTC")
+    args = parser.parse_args()
+    if args.file:
+        _measure(args, args.file)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "conversations.json"
+        # A new seed each run: the same bytes would be answered from the upload cache.
+        seed = time.time_ns() % 1_000_000
+        write_export(args.vendor, int(args.size_mb * 1024 * 1024), path, seed=seed, unique=True)
+        _measure(args, path)
+
+
+def _measure(args: argparse.Namespace, path: Path) -> None:
+    data = path.read_bytes()
+    size, floor = len(data), floor_seconds(data)
+    del data
+    asyncio.run(run(args, path, size, floor))
+
+
+if __name__ == "__main__":
+    main()

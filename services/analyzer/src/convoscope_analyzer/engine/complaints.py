@@ -1,0 +1,229 @@
+"""Is a user's turn a complaint about the assistant's last answer? Read from the
+conversation, not only from keywords.
+
+Each cue that fires is a :class:`Signal` with a weight; a turn is a complaint when the
+weights add up to :data:`COMPLAINT_THRESHOLD`. Strong signals (an explicit complaint
+phrase, negativity aimed at the assistant, error output right after the assistant's
+code, "still" after a fix, the same question asked again, the next answer conceding a
+mistake) suffice alone; weak ones (all caps, profanity not aimed at anyone, a redo
+request, a bare concession) need company.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from convoscope_analyzer.engine.cues import CueBook, CueMatch, normalise, profanity_words
+
+# Only the start of the user's turn is read: a long paste later in the message is not
+# a complaint about the previous answer.
+COMPLAINT_WINDOW = 400
+COMPLAINT_THRESHOLD = 1.0
+STRONG = 1.0
+WEAK = 0.5
+# All caps: at least this many letters, this share of them upper case.
+CAPS_MIN_LETTERS = 12
+CAPS_SHARE = 0.7
+# A re-ask: content words (Jaccard) and their order both this similar to the question
+# the answer replied to.
+REASK_OVERLAP = 0.7
+REASK_ORDER = 0.6
+REASK_MIN_WORDS = 3
+
+_SENTENCES = re.compile(r"(?<=[.!?;\n])\s+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+_STOP = frozenset(
+    "a an the to of in on for and or but is are was be do does did i me my you your it "
+    "this that how what why when where which who can could would should will with at by "
+    "from as so if please just now then there here some any get".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One cue that fired for a turn: what kind, the words, where, and its weight."""
+
+    kind: str
+    cue: str
+    language: str
+    message_id: str
+    weight: float
+    type: str | None = None  # the failure type an explicit phrase names
+    severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A user turn with the messages around it (ids and text only)."""
+
+    message_id: str
+    text: str
+    answer_id: str  # the assistant answer it follows
+    answer: str
+    question: str | None = None  # the user turn that answer replied to
+    next_id: str | None = None  # the assistant's next answer
+    next_text: str | None = None
+
+
+def sentences(text: str) -> list[str]:
+    """The text split into rough sentences (and lines)."""
+    return [s for s in _SENTENCES.split(text) if s.strip()]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words without the commonest function words."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def caps_share(text: str) -> tuple[int, float]:
+    """(letters, share of them upper case), ignoring code fences."""
+    prose = text.split("```")[0]
+    upper = sum(map(str.isupper, prose))
+    if upper < CAPS_MIN_LETTERS:
+        return upper, 0.0  # too few capitals to matter: skip counting the rest
+    letters = sum(map(str.isalpha, prose))
+    return letters, upper / letters
+
+
+def is_reask(turn: str, question: str) -> float:
+    """How much ``turn`` repeats ``question`` (0 when it does not)."""
+    a, b = content_words(turn), content_words(question)
+    if len(a) < REASK_MIN_WORDS or len(b) < REASK_MIN_WORDS:
+        return 0.0
+    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
+    if overlap < REASK_OVERLAP:
+        return 0.0
+    order = SequenceMatcher(None, a, b).ratio()
+    return round(order, 2) if order >= REASK_ORDER else 0.0
+
+
+def _aimed(book: CueBook, text: str) -> CueMatch | None:
+    """Negative words in a sentence that also points at the assistant or its answer."""
+    negative, target = book.section("aimed_negativity"), book.section("target")
+    if negative.search(text) is None:
+        return None  # one search for the common case: no negative word at all
+    for sentence in sentences(text):
+        hit = negative.search(sentence)
+        if hit and target.search(sentence.strip()):
+            return hit
+    return None
+
+
+def _profanity(book: CueBook, text: str) -> tuple[list[str], bool]:
+    """Profane words (maintained list) and whether one shares a sentence with a target."""
+    words = profanity_words()
+    if words.isdisjoint(_WORD.findall(text.lower())):
+        return [], False  # the common case, in one pass
+    found: list[str] = []
+    aimed = False
+    target = book.section("target")
+    for sentence in sentences(text):
+        hits = [w for w in _WORD.findall(sentence.lower()) if w in words]
+        if hits:
+            found.extend(hits)
+            aimed = aimed or bool(target.search(sentence.strip()))
+    return found, aimed
+
+
+def _error_after_code(book: CueBook, turn: Turn, head: str) -> CueMatch | None:
+    """Error output pasted right after an answer that gave code or a command (and did
+    not ask for that output)."""
+    # Cheapest test first: most turns hold no error output.
+    hit = book.section("error_output").search(head)
+    if hit is None or not book.section("code").search(turn.answer):
+        return None
+    if book.section("asks_for_output").search(turn.answer):
+        return None
+    return hit
+
+
+def _still(book: CueBook, head: str) -> CueMatch | None:
+    """ "Still" / "again" / "doesn't work" after a fix, but not "I still don't get it"."""
+    still = book.section("still")
+    hit = still.search(head)
+    if hit is None:
+        return None
+    exclude = book.section("still_exclude").search(head)
+    if exclude is None:
+        return hit
+    return still.search(head.replace(exclude.text, " "))
+
+
+def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
+    """The next answer opens by conceding a mistake (not when it refuses or condoles):
+    an apology is strong, a bare "sorry," or "fair enough" weak."""
+    if not turn.next_text:
+        return None
+    opening = normalise(turn.next_text[:200])
+    if book.section("refusal").search(opening) or book.section("apology_exclude").search(opening):
+        return None
+    if (hit := book.section("apology").search(opening)) is not None:
+        return hit, STRONG
+    if (hit := book.section("concession").search(opening)) is not None:
+        return hit, WEAK
+    return None
+
+
+def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
+    """Every complaint cue that fires for one user turn, strongest kinds first."""
+    head = normalise(turn.text[:COMPLAINT_WINDOW])
+    uid = turn.message_id
+    signals: list[Signal] = []
+    lowered = head.lower()
+    for rule in book.complaints:
+        match = rule.cues.search(head, lowered)
+        if match:
+            signals.append(
+                Signal(
+                    "phrase",
+                    match.group(0).lower(),
+                    rule.cues.language,
+                    uid,
+                    STRONG,
+                    rule.type,
+                    rule.severity,
+                )
+            )
+    if (hit := _aimed(book, head)) is not None:
+        signals.append(Signal("aimed_negativity", hit.text.lower(), hit.language, uid, STRONG))
+    if (hit := _error_after_code(book, turn, head)) is not None:
+        signals.append(Signal("error_after_code", hit.text.strip()[:80], "*", uid, STRONG))
+    if (hit := _still(book, head)) is not None:
+        signals.append(Signal("still_after_fix", hit.text.lower(), hit.language, uid, STRONG))
+    if turn.question is not None and (similar := is_reask(head, turn.question)):
+        signals.append(Signal("reask", f"same question again ({similar:.2f})", "*", uid, STRONG))
+    if (hit := book.section("redo").search(head)) is not None:
+        signals.append(Signal("redo", hit.text.lower(), hit.language, uid, WEAK))
+    letters, share = caps_share(head)
+    if letters >= CAPS_MIN_LETTERS and share >= CAPS_SHARE:
+        signals.append(Signal("caps", f"{share:.0%} capitals", "*", uid, WEAK))
+    profane, aimed = _profanity(book, head)
+    if profane:
+        weight = STRONG if aimed else WEAK
+        cue = ", ".join(sorted(set(profane)))
+        signals.append(Signal("profanity", cue, "*", uid, weight))
+    if turn.next_id is not None and (conceded := _apology(book, turn)) is not None:
+        hit, weight = conceded
+        signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
+    return signals
+
+
+def frustration_cue(book: CueBook, text: str) -> str | None:
+    """Frustration in the writer's own words, without the conversation: negativity or
+    profanity aimed at the assistant, or a frustration phrase ("still doesn't work")."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    if (hit := _aimed(book, head)) is not None:
+        return hit.text.lower()
+    profane, aimed = _profanity(book, head)
+    if profane and aimed:
+        return ", ".join(sorted(set(profane)))
+    if (hit := book.section("frustration").search(head)) is not None:
+        return hit.text.lower()
+    return None
+
+
+def is_complaint(signals: list[Signal]) -> bool:
+    """Do the signals add up to a complaint?"""
+    return sum(s.weight for s in signals) >= COMPLAINT_THRESHOLD

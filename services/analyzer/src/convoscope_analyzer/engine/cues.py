@@ -1,0 +1,264 @@
+"""Cue lists per language, read from the data files in ``engine/data/cues/``.
+
+One TOML file per language (``en.toml``, ``fr.toml``, ...; ``common.toml`` holds the
+language-independent cues such as error output). Every section has ``cues`` (regular
+expressions), ``examples`` and ``counter_examples``; the files are reviewed like code
+and a unit test checks every example. Failures, quality and sentiment read their
+phrases from here, never from inline lists.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from convoscope_analyzer.engine.errors import EngineError
+
+ANY_LANGUAGE = "*"
+# Sections of common.toml are matched as written (case-sensitive, no word boundaries):
+# "ERROR:" and "Error:" say different things than "error" in a sentence.
+_RAW_SECTIONS = frozenset({"error_output", "code"})
+
+
+class CueFileError(EngineError):
+    """A cue file that cannot be read or holds an invalid pattern."""
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatch:
+    """Where a section matched: the cue file's language and the matched words."""
+
+    language: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """One language's compiled cues of a section, with the literal prefixes one of
+    which any match must start with (``None``: no such prefixes known)."""
+
+    language: str
+    pattern: re.Pattern[str]
+    gate: tuple[str, ...] | None = None
+    folded: bool = True  # the gate is checked against lower-cased text
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        """The first match, skipping the regex when no prefix occurs (a substring
+        test costs a fraction of a microsecond, a large alternation ~100)."""
+        if self.gate is not None:
+            haystack = (lowered if lowered is not None else text.lower()) if self.folded else text
+            if not any(prefix in haystack for prefix in self.gate):
+                return None
+        return self.pattern.search(text)
+
+
+@dataclass(frozen=True, slots=True)
+class CueSection:
+    """One section's cues, one compiled alternation per language."""
+
+    patterns: tuple[Cues, ...] = ()
+
+    def search(self, text: str, lowered: str | None = None) -> CueMatch | None:
+        """The first language whose cues match ``text``, with the matched words."""
+        for cues in self.patterns:
+            match = cues.search(text, lowered)
+            if match:
+                return CueMatch(cues.language, match.group(0))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintCue:
+    """Explicit complaint phrases of one failure type in one language."""
+
+    type: str
+    severity: str
+    cues: Cues
+
+
+@dataclass(frozen=True, slots=True)
+class CueBook:
+    """All cue sections of the loaded languages."""
+
+    languages: tuple[str, ...]
+    complaints: tuple[ComplaintCue, ...]
+    sections: dict[str, CueSection] = field(default_factory=dict)
+    neutral_terms: frozenset[str] = frozenset()
+    profanity_exempt: frozenset[str] = frozenset()
+
+    def section(self, name: str) -> CueSection:
+        """A section by name (empty when no loaded language has it)."""
+        return self.sections.get(name, CueSection())
+
+
+def normalise(text: str) -> str:
+    """Typographic apostrophes as ASCII, so one cue covers both."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def compile_cues(cues: list[str], *, raw: bool = False) -> re.Pattern[str]:
+    """One alternation of cues: word-bounded and case-insensitive unless ``raw``."""
+    body = "|".join(cues)
+    if raw:
+        return re.compile(f"(?:{body})", re.MULTILINE)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE | re.MULTILINE)
+
+
+def _cue_files() -> list[tuple[str, str]]:
+    folder = resources.files("convoscope_analyzer.engine").joinpath("data", "cues")
+    return sorted(
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+def parse_cue_file(name: str, text: str) -> dict[str, Any]:
+    """A cue file's TOML as a dict; raises :class:`CueFileError` with the file name."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CueFileError(f"{name}: {exc}") from None
+    if not isinstance(data.get("language"), str):
+        raise CueFileError(f"{name}: missing 'language'")
+    return data
+
+
+def _compile(
+    name: str,
+    section: str,
+    language: str,
+    cues: list[str],
+    raw: bool,
+    gate: list[str] | None = None,
+) -> Cues:
+    try:
+        pattern = compile_cues(cues, raw=raw)
+    except re.error as exc:
+        raise CueFileError(f"{name} [{section}]: {exc}") from None
+    # A section may name its gate when its cues start with a class (error output).
+    derived = literal_prefixes(cues, raw=raw)
+    chosen = derived if derived is not None else (tuple(gate) if gate else None)
+    return Cues(language, pattern, chosen, folded=not raw)
+
+
+# Gate sets larger than this are not worth testing one by one.
+_MAX_GATE = 32
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Strings one of which every match of a parsed regex sequence contains: of all
+    mandatory parts (literal runs, groups, branches), the one whose shortest string is
+    longest. ``None`` when no part is mandatory and literal."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        found: set[str] | None = None
+        if op is c.SUBPATTERN:
+            found = _required(list(av[-1].data))
+        elif op is c.BRANCH:
+            parts = [_required(list(branch.data)) for branch in av[1]]
+            if all(part is not None for part in parts):
+                found = set().union(*(part for part in parts if part is not None))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            found = _required(list(av[2].data))
+        if found and len(found) <= _MAX_GATE and "" not in found:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    if not candidates:
+        return None
+    return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))
+
+
+def literal_prefixes(cues: list[str], *, raw: bool = False) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``cues`` contains (the gate that lets a
+    search skip the regex); ``None`` when some cue has no mandatory literal part."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    found: set[str] = set()
+    for cue in cues:
+        required = _required(list(_parser.parse(cue).data))
+        if not required:
+            return None
+        found.update(required if raw else {r.lower() for r in required})
+    # A string that contains a shorter one adds nothing to the test.
+    minimal: list[str] = []
+    for string in sorted(found, key=len):
+        if not any(short in string for short in minimal):
+            minimal.append(string)
+    return tuple(minimal)
+
+
+def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | None) -> CueBook:
+    """A cue book from (file name, TOML text) pairs, limited to ``languages`` if given
+    (language-independent files are always kept)."""
+    complaints: list[ComplaintCue] = []
+    sections: dict[str, list[Cues]] = {}
+    neutral: set[str] = set()
+    exempt: set[str] = set()
+    loaded: list[str] = []
+    for name, text in files:
+        data = parse_cue_file(name, text)
+        language = data["language"]
+        if languages is not None and language != ANY_LANGUAGE and language not in languages:
+            continue
+        loaded.append(language)
+        for key, value in data.items():
+            if not isinstance(value, dict):
+                continue
+            if key == "complaint":
+                for type_, rule in value.items():
+                    cues = _compile(name, f"complaint.{type_}", language, rule["cues"], False)
+                    complaints.append(ComplaintCue(type_, rule["severity"], cues))
+            elif key == "sentiment":
+                neutral.update(value.get("neutral_terms", []))
+            elif key == "profanity":
+                exempt.update(value.get("exempt", []))
+            elif "cues" in value:
+                raw = key in _RAW_SECTIONS
+                sections.setdefault(key, []).append(
+                    _compile(name, key, language, value["cues"], raw, value.get("gate"))
+                )
+    return CueBook(
+        languages=tuple(loaded),
+        complaints=tuple(complaints),
+        sections={k: CueSection(tuple(v)) for k, v in sections.items()},
+        neutral_terms=frozenset(neutral),
+        profanity_exempt=frozenset(exempt),
+    )
+
+
+@lru_cache(maxsize=8)
+def default_cues(languages: tuple[str, ...] | None = None) -> CueBook:
+    """The cue book shipped with the package (all languages unless ``languages``)."""
+    return build_cue_book(_cue_files(), languages)
+
+
+def cue_file_paths() -> list[Path]:
+    """The shipped cue files (for the example checks)."""
+    folder = Path(str(resources.files("convoscope_analyzer.engine").joinpath("data", "cues")))
+    return sorted(folder.glob("*.toml"))
+
+
+@lru_cache(maxsize=1)
+def profanity_words() -> frozenset[str]:
+    """better-profanity's maintained word list, less the words the cue files exempt."""
+    import better_profanity
+
+    path = Path(better_profanity.__file__).with_name("profanity_wordlist.txt")
+    words = {w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()}
+    return frozenset(w for w in words if w and " " not in w) - default_cues().profanity_exempt
