@@ -251,3 +251,26 @@ async def test_workers_cannot_impersonate_other_services(
     analyzer = await as_user("analyzer")
     await analyzer.sub_denied(names.INGEST_PARSE, queue=names.INGEST_QUEUE)
     await analyzer.denied(analyzer.nc.request(names.cancel_subject("job_1"), b"x", timeout=1))
+
+
+async def test_a_service_waits_for_the_provisioner_instead_of_provisioning(
+    tmp_path: Path,
+) -> None:
+    config = nats_auth.write_config(tmp_path)
+    with NatsServer(tmp_path / "nats", config_file=config) as server:
+        options = nats_auth.connect_options(tmp_path, "analyzer")
+        settings = Settings(nats_user="analyzer", nats_password=options["password"])
+        nc = await connect(server.url, "t-analyzer", "analyzer", options["password"])
+        admin_options = nats_auth.connect_options(tmp_path, bus_access.PROVISIONER)
+        admin = await nats.connect(server.url, **admin_options)
+        try:
+            waiting = asyncio.create_task(
+                ensure_provisioned(nc.jetstream(timeout=2), settings, poll=0.1, timeout=30)
+            )
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # nothing exists, and the analyzer may not create it
+            await provision(admin.jetstream(), Settings())
+            await asyncio.wait_for(waiting, 10)
+        finally:
+            await nc.close()
+            await admin.close()

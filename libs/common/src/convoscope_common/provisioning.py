@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, NotFoundError
 
@@ -150,7 +151,8 @@ async def ensure_provisioned(
         for stream in missing:
             try:
                 await js.stream_info(stream)
-            except NotFoundError:
+            except (NotFoundError, TimeoutError, NatsTimeoutError):
+                # Not there yet, or a bus too busy to answer in time: ask again.
                 still.append(stream)
         missing = still
         if not missing:
