@@ -34,6 +34,11 @@ RUN groupadd --system --gid 10001 convoscope \
     && useradd --system --uid 10001 --gid convoscope --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin convoscope
 
+# A CJK TrueType font for the PDF reports (the Noto fonts for other scripts come with pip).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY --from=build /opt/convoscope /opt/convoscope
 COPY deploy/docker/healthcheck.py /opt/convoscope/healthcheck.py
 

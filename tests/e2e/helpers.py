@@ -71,7 +71,7 @@ async def poll_job(
     timeout: float = 120.0,
     interval: float = 0.1,
 ) -> dict[str, Any]:
-    """GET the job until ``until(body)`` holds."""
+    """GET the job every ``interval`` seconds until ``until(body)`` holds."""
     async with asyncio.timeout(timeout):
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 
+from convoscope_stack.stack import Stack
 from tests.e2e.helpers import (
     DATA,
     EventLog,
@@ -54,8 +56,16 @@ async def test_high_priority_jobs_go_first_and_one_runs_at_a_time(
 
 
 async def test_cancel_stops_the_worker_and_keeps_no_results(
-    http: aiohttp.ClientSession, events: EventLog
+    http: aiohttp.ClientSession, events: EventLog, stack: Stack
 ) -> None:
+    analyzer_metrics = f"http://127.0.0.1:{stack.metrics_ports['analyzer']}/metrics"
+
+    async def outcome(name: str) -> float:
+        async with http.get(analyzer_metrics) as resp:
+            text = await resp.text()
+        return metric_value(text, "convoscope_analyzer_jobs_total", f'outcome="{name}"')
+
+    cancelled_before, complete_before = await outcome("cancelled"), await outcome("complete")
     file_id = await _upload_generated(http, 1500, seed=104)
     job = await start_analysis(http, file_id)
     await events.client.call("subscribe", {"job_id": job["job_id"]}, timeout=10)
@@ -65,9 +75,17 @@ async def test_cancel_stops_the_worker_and_keeps_no_results(
         answer = await resp.json()
     assert answer["status"] == "cancelled"
     assert answer["previous_status"] == "processing"
-    # The worker itself announces that it stopped at a checkpoint.
+    # The DELETE made the transition, so it announced it, once.
     cancelled = await events.wait_for("cancelled", timeout=30)
     assert cancelled["job_id"] == job["job_id"]
+    # The analyzer itself stopped at a checkpoint (its own metric), before completing.
+    for _ in range(300):
+        if await outcome("cancelled") >= cancelled_before + 1:
+            break
+        await asyncio.sleep(0.1)
+    assert await outcome("cancelled") == cancelled_before + 1
+    assert await outcome("complete") == complete_before
+    assert len(events.named("cancelled")) == 1
     async with http.get(f"/api/analysis/{job['job_id']}") as resp:
         body = await resp.json()
     assert body["status"] == "cancelled"

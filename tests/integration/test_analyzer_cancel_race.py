@@ -12,14 +12,16 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-import convoscope_analyzer.worker as worker_module
+import convoscope_analyzer.job_run as worker_module
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.worker import AnalyzerWorker
+from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
-from convoscope_common.cache import cache_key, delete_results
+from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.ownership import add_ref, release_results
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from tests.worker_fakes import FakeCtx, FakeMsg
@@ -50,6 +52,7 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
     await stores.put_job(
         JobState(job_id="job_race", file_id="f", cache_key=key, created_at=now, updated_at=now)
     )
+    await add_ref(stores, key, "job_race")
     job = AnalyzeJob(
         job_id="job_race", file_id="f", file_hash="sha256:00", corpus_object="corpus",
         options=options, cache_key=key, submitted_at=now,
@@ -71,22 +74,21 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
         heard.append(msg.subject.rsplit(".", 1)[-1])
 
     sub = await nc.subscribe(f"{names.PREFIX}.events.job_race.*", cb=on_event)
-    worker = AnalyzerWorker(cast(Any, FakeCtx(nc=nc, js=js)), stores, PrivacyConfig())
+    consumer = make_consumer(
+        AnalyzerHandler(cast(Any, FakeCtx(nc=nc, js=js)), stores, PrivacyConfig())
+    )
     msg = FakeMsg(encode(job))
-    task = asyncio.create_task(worker.process(cast(Any, msg)))
+    task = asyncio.create_task(consumer.process(cast(Any, msg)))
     for _ in range(200):  # until the job is running
         state = await stores.get_job("job_race")
         if state is not None and state.status == "processing":
             break
         await asyncio.sleep(0.05)
 
-    # What DELETE /api/analysis/{job_id} does to a processing job.
+    # What DELETE /api/analysis/{job_id} does to a processing job (the same functions).
     await stores.mark_cancelled("job_race")
-    state = await stores.get_job("job_race")
-    assert state is not None
-    state.status = "cancelled"
-    await stores.put_job(state)
-    await delete_results(stores, key)
+    assert await cancel_unfinished(job_fencing(stores), "job_race", datetime.now(UTC))
+    await release_results(stores, key, "job_race")
     pipeline_done.set()
     await asyncio.wait_for(task, 30)
     await nc.flush()

@@ -123,6 +123,70 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
     assert not _fresh(record(timedelta(hours=2)), day)
 
 
+def test_the_event_gate_keeps_progress_monotone_and_one_terminal_event() -> None:
+    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+    from convoscope_gateway.fanout import EventGate
+
+    gate = EventGate(capacity=2)
+    assert gate.admit(ProgressEvent(job_id="a", progress=45.5))
+    assert gate.admit(ProgressEvent(job_id="a", progress=60.0))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=45.5))  # a stale run, late
+    assert gate.admit(CompleteEvent(job_id="a"))
+    assert not gate.admit(CompleteEvent(job_id="a"))  # a second terminal event
+    assert not gate.admit(CancelledEvent(job_id="a"))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=100.0))  # nothing after the end
+    assert gate.admit(ProgressEvent(job_id="b", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="c", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="a", progress=1.0))  # forgotten: capacity 2
+
+
+def test_catch_up_payloads_match_live_ones() -> None:
+    """A client that subscribes late must get the same payloads live subscribers got."""
+    from convoscope_common.messages import (
+        CancelledEvent,
+        CompleteEvent,
+        ErrorEvent,
+        ProgressEvent,
+    )
+
+    base = {"file_id": "f", "created_at": NOW, "updated_at": NOW}
+    cases = [
+        (
+            JobState(job_id="job_1", status="complete", progress=100.0, **base),
+            CompleteEvent(job_id="job_1"),
+        ),
+        (
+            JobState(
+                job_id="job_1",
+                status="failed",
+                error=ErrorInfo(code="job_timeout", message="too long", details="x"),
+                **base,
+            ),
+            ErrorEvent(job_id="job_1", error="too long", details="x"),
+        ),
+        (JobState(job_id="job_1", status="cancelled", **base), CancelledEvent(job_id="job_1")),
+        (
+            ExportState(
+                export_id="export_1", job_id="job_1", status="complete", created_at=NOW,
+                updated_at=NOW,
+            ),
+            CompleteEvent(job_id="export_1"),
+        ),
+    ]  # fmt: skip
+    for state, live in cases:
+        assert state_events(state)[-1] == event_payload(live), state
+    running = JobState(
+        job_id="job_1", status="processing", progress=40.0, current_step="s", message="m", **base
+    )
+    caught_up = state_events(running)[0]
+    live = event_payload(
+        ProgressEvent(job_id="job_1", progress=40.0, current_step="s", message="m")
+    )
+    assert caught_up[0] == live[0]
+    # The catch-up progress adds the job's status; everything else is the live payload.
+    assert {k: v for k, v in caught_up[1].items() if k != "status"} == live[1]
+
+
 def test_an_upload_record_of_an_older_corpus_schema_is_parsed_again() -> None:
     from convoscope_common.clock import utcnow
     from convoscope_common.corpus import CORPUS_SCHEMA_VERSION

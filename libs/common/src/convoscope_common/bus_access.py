@@ -42,7 +42,14 @@ class ServiceAccess:
     jobs_info: bool = False  # reads consumer state of the jobs stream (queue depth)
 
 
-_ALL_KV = (names.KV_FILES, names.KV_JOBS, names.KV_RESULTS, names.KV_EXPORTS, names.KV_CANCELS)
+_ALL_KV = (
+    names.KV_FILES,
+    names.KV_JOBS,
+    names.KV_RESULTS,
+    names.KV_RESULT_REFS,
+    names.KV_EXPORTS,
+    names.KV_CANCELS,
+)
 _ALL_OBJ = (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS)
 
 SERVICE_ACCESS: dict[str, ServiceAccess] = {
@@ -76,7 +83,8 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
     # The analyzer never sees raw uploads or export files.
     "analyzer": ServiceAccess(
         kv_read=(names.KV_JOBS, names.KV_RESULTS, names.KV_CANCELS, names.KV_FILES),
-        kv_write=(names.KV_JOBS, names.KV_RESULTS),
+        # result_refs: a run cancelled while storing releases the results it made.
+        kv_write=(names.KV_JOBS, names.KV_RESULTS, names.KV_RESULT_REFS),
         obj_read=(names.OBJ_CORPORA, names.OBJ_RESULTS),
         obj_write=(names.OBJ_RESULTS,),
         consumers=tuple(f"{names.ANALYZER_DURABLE}-{p}" for p in names.JOB_PRIORITIES),

@@ -11,9 +11,11 @@ results.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 
 import msgspec
 from nats.js.errors import InvalidKeyError, NoKeysError
+from nats.js.kv import KeyValue
 
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
@@ -71,23 +73,47 @@ def cache_key(
     return f"{_key_prefix(file_hash, owner)}{digest}"
 
 
-async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
-    """Whether any cached result of ``owner`` exists for the file.
+async def owned_result_keys(stores: Stores, file_hash: str, owner: str | None = None) -> list[str]:
+    """The cache keys of ``owner``'s results for the file.
 
     The server filters by subject (``<hash>.*`` or ``<hash>.<owner>.*``), so only
     this file's keys are read, never the whole bucket (nats-py's ``keys(filters=)``
     would list every key and filter on the client). Without an owner the
     single-token wildcard matches only unscoped keys.
     """
-    prefix = _key_prefix(file_hash, owner)
+    keys: list[str] = []
+    async for key in _result_keys(stores, _key_prefix(file_hash, owner)):
+        keys.append(key)
+    return keys
+
+
+async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
+    """Whether any cached result of ``owner`` exists for the file (stops at the first)."""
+    async for _ in _result_keys(stores, _key_prefix(file_hash, owner)):
+        return True
+    return False
+
+
+async def _result_keys(stores: Stores, prefix: str) -> AsyncIterator[str]:
+    async for key in filtered_keys(stores.results, f"{prefix}*"):
+        yield key
+
+
+async def filtered_keys(kv: KeyValue, pattern: str) -> AsyncIterator[str]:
+    """Live keys matching a subject ``pattern`` (``a.b.*``, ``a.>``), filtered by the server.
+
+    Only matching keys are read (one ordered consumer with a subject filter), never the
+    whole bucket; a pattern that cannot be a key matches nothing.
+    """
     try:
-        watcher = await stores.results.watch(f"{prefix}*", ignore_deletes=True, meta_only=True)
-    except InvalidKeyError:  # a hash that cannot be a key names nothing
-        return False
+        watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=True)
+    except InvalidKeyError:
+        return
     try:
         async for entry in watcher:
-            return entry is not None  # None marks the end of the current values
-        return False
+            if entry is None:  # the end of the current values
+                return
+            yield entry.key
     finally:
         await watcher.stop()  # type: ignore[no-untyped-call]
 

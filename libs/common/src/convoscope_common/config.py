@@ -26,6 +26,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cache_max_size: int = 1024 * MB
     upload_ttl: float = 24 * 3600.0
     export_ttl: float = 24 * 3600.0
+    # Jobs, their result references and cached results are kept this long (then expire).
+    result_ttl: float = 7 * 24 * 3600.0
+    # Size limit of the uploads, corpora and exports-data object stores (each); the
+    # results-data store is limited to twice CACHE_MAX_SIZE (LRU keeps it under one).
+    store_max_bytes: int = 10 * 1024 * MB
     cors_origins: tuple[str, ...] = ("http://localhost:3000",)
     api_keys: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600

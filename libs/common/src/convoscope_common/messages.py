@@ -164,6 +164,12 @@ class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempts: int = 0
+    # The run that holds the job (see lease.py); "" while nobody does.
+    run_id: str = ""
+    # Whether that run had its replica to itself (a crash is then charged to the job).
+    solo: bool = False
+    # Runs that stopped without settling the job while running alone.
+    crashes: int = 0
 
     def complete_from_cache(self, now: datetime) -> None:
         """Finish the job with results that were already cached."""
@@ -211,7 +217,7 @@ class ProgressEvent(msgspec.Struct, tag="progress", tag_field="event", kw_only=T
 class CompleteEvent(msgspec.Struct, tag="complete", tag_field="event", kw_only=True):
     job_id: str
     status: Literal["complete"] = "complete"
-    results_url: str = ""
+    results_url: str = ""  # filled in by the gateway's fan-out
 
 
 class ErrorEvent(msgspec.Struct, tag="error", tag_field="event", kw_only=True):
@@ -345,7 +351,7 @@ class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ExportFile(msgspec.Struct, kw_only=True):
     format: str
     filename: str
-    url: str
+    url: str = ""  # filled in by the gateway (workers publish ids, not URLs)
     size: int
     content_type: str = "application/octet-stream"
 
@@ -382,6 +388,10 @@ class ExportState(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None = None
+    attempts: int = 0
+    run_id: str = ""
+    solo: bool = False
+    crashes: int = 0
 
 
 # --- public API responses ----------------------------------------------------------
@@ -459,6 +469,17 @@ class AnalysisDeleted(msgspec.Struct, kw_only=True):
     previous_status: JobStatus
     results_deleted: bool
     exports_deleted: int
+
+
+class UploadDeleted(msgspec.Struct, kw_only=True):
+    """Answer of ``DELETE /api/upload/{file_id}``: what was removed."""
+
+    file_id: str
+    status: Literal["deleted"] = "deleted"
+    jobs_deleted: int
+    results_deleted: int
+    exports_deleted: int
+    bytes_deleted: int
 
 
 class DrilldownResponse(msgspec.Struct, kw_only=True):

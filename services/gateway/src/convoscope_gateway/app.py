@@ -56,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     """Every REST route of the seed contract, plus health and metrics."""
     app.router.add_post("/api/upload", upload.post_upload)
     app.router.add_get("/api/upload/{file_id}", upload.get_upload)
+    app.router.add_delete("/api/upload/{file_id}", upload.delete_upload)
     app.router.add_post("/api/analysis", analysis.post_analysis)
     app.router.add_get("/api/analysis/{job_id}", analysis.get_analysis)
     app.router.add_delete("/api/analysis/{job_id}", analysis.delete_analysis)

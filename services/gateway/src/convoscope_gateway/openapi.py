@@ -31,6 +31,7 @@ from convoscope_common.messages import (
     ExportResponse,
     HealthResponse,
     HealthStatus,
+    UploadDeleted,
     UploadInfo,
     UploadResponse,
 )
@@ -44,6 +45,7 @@ SCHEMA_REF = "#/components/schemas/{name}"
 API_TYPES: tuple[type[msgspec.Struct], ...] = (
     UploadResponse,
     UploadInfo,
+    UploadDeleted,
     AnalysisRequest,
     AnalysisAccepted,
     AnalysisStatus,
@@ -71,6 +73,7 @@ ERROR_STATUSES: dict[int, str] = {
     429: "Too many requests; retry after the number of seconds in Retry-After.",
     500: "An unexpected error; the body never carries a stack trace.",
     503: "A service the gateway needs did not answer; retry shortly.",
+    507: "The server's storage is full; nothing was half-written.",
 }
 
 # The query filters of the drill-down, typed as the analyzer validates them
@@ -161,7 +164,7 @@ def _operations() -> tuple[Operation, ...]:
             "Upload a conversation export; returns its id, hash and metadata.",
             "upload",
             {200: ("Parsed (or already uploaded by this caller).", _json("UploadResponse"))},
-            (400, 404, 408, 413, 415, 422, 503, *_GUARDED),
+            (400, 404, 408, 413, 415, 422, 503, 507, *_GUARDED),
             request_body=_UPLOAD_BODY,
         ),
         Operation(
@@ -175,6 +178,17 @@ def _operations() -> tuple[Operation, ...]:
             parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
         ),
         Operation(
+            "delete",
+            "/api/upload/{file_id}",
+            "deleteUpload",
+            "Delete an upload and everything made from it: the raw bytes, the corpus, "
+            "every job, cached result and export; says how much was deleted.",
+            "upload",
+            {200: ("Deleted.", _json("UploadDeleted"))},
+            (404, 503, *_GUARDED),
+            parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
+        ),
+        Operation(
             "post",
             "/api/analysis",
             "startAnalysis",
@@ -184,7 +198,7 @@ def _operations() -> tuple[Operation, ...]:
                 201: ("Complete at once from the result cache.", _json("AnalysisAccepted")),
                 202: ("Queued; follow it over Socket.IO or by polling.", _json("AnalysisAccepted")),
             },
-            (400, 404, 413, 415, 422, *_GUARDED),
+            (400, 404, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("AnalysisRequest")},
         ),
         Operation(
@@ -201,7 +215,8 @@ def _operations() -> tuple[Operation, ...]:
             "delete",
             "/api/analysis/{job_id}",
             "deleteAnalysis",
-            "Cancel a running job and delete its cached results and exports.",
+            "Cancel a running job, or delete a finished one; its exports go, and its "
+            "cached results once no other job uses them.",
             "analysis",
             {200: ("Cancelled and/or deleted.", _json("AnalysisDeleted"))},
             (404, *_GUARDED),
@@ -230,7 +245,7 @@ def _operations() -> tuple[Operation, ...]:
                 200: ("The export is complete.", _json("ExportResponse")),
                 202: ("The export is still rendering; poll status_url.", _json("ExportResponse")),
             },
-            (400, 403, 404, 409, 410, 413, 415, 422, *_GUARDED),
+            (400, 403, 404, 409, 410, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("ExportRequest")},
         ),
         Operation(

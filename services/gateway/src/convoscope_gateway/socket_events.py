@@ -20,6 +20,7 @@ from convoscope_gateway.errors import ApiError
 from convoscope_gateway.fanout import room
 from convoscope_gateway.limits import TokenBucket
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import analysis_url, export_url, is_export_id
 
 
 def _job_id(data: Any) -> str | None:
@@ -33,10 +34,10 @@ def _job_id(data: Any) -> str | None:
 def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any]]]:
     """The events that bring a client up to date with a job's (or an export's) state."""
     if isinstance(state, ExportState):
-        key, results_url = state.export_id, f"/api/export/{state.export_id}"
+        key, results_url = state.export_id, export_url(state.export_id)
         step, message, insights = "", "", []
     else:
-        key, results_url = state.job_id, f"/api/analysis/{state.job_id}"
+        key, results_url = state.job_id, analysis_url(state.job_id)
         step, message, insights = state.current_step, state.message, list(state.insights)
     progress = {
         "job_id": key,
@@ -61,8 +62,11 @@ def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any
 
 
 async def _read_state(gw: Gateway, job_id: str) -> JobState | ExportState | None:
-    # Exports report progress the same way, keyed by their export id.
-    return await gw.stores.get_job(job_id) or await gw.stores.get_export(job_id)
+    # Exports report progress the same way, keyed by their export id: one lookup, in
+    # the bucket the id belongs to.
+    if is_export_id(job_id):
+        return await gw.stores.get_export(job_id)
+    return await gw.stores.get_job(job_id)
 
 
 def register_socket_handlers(
