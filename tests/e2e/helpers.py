@@ -76,7 +76,8 @@ async def poll_job(
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
                 body: dict[str, Any] = await resp.json()
-                if resp.status == 429:  # a polite client waits as told (rate-limit tests)
+                # A polite client waits as told: rate limits, and a bus electing a leader.
+                if resp.status in (429, 503):
                     await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
                     continue
             if until(body):

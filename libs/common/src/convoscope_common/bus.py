@@ -34,7 +34,9 @@ async def connect(url: str, name: str, user: str = "", password: str = "") -> NA
     if user:
         credentials = {"user": user, "password": password, "inbox_prefix": inbox_prefix(user)}
     return await nats.connect(
-        servers=[url],
+        # A comma-separated list names the servers of a cluster; nats-py learns the
+        # others from the one it reaches and reconnects to any of them.
+        servers=[part.strip() for part in url.split(",") if part.strip()],
         name=name,
         **credentials,
         max_reconnect_attempts=-1,

@@ -13,15 +13,21 @@ MB = 1024 * 1024
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Every setting a service reads; see README "Configuration"."""
 
+    # One URL, or several separated by commas (the servers of a NATS cluster).
     nats_url: str = "nats://127.0.0.1:4222"
     # The service's own NATS identity (empty: connect without credentials).
     nats_user: str = ""
     nats_password: str = ""
+    # Copies JetStream keeps of every stream, bucket and object store: 1 for one
+    # server (`make run`), 3 for a 3-node cluster (compose.cluster.yaml).
+    nats_replicas: int = 1
     host: str = "127.0.0.1"
     port: int = 5000
     metrics_port: int = 0  # 0: no separate metrics server (the gateway serves /metrics itself)
     max_upload_bytes: int = 100 * MB
     max_concurrent_jobs: int = 2
+    # Processes that render the formats of one export at once (0: one per core).
+    export_processes: int = 0
     job_timeout: float = 600.0
     cache_max_size: int = 1024 * MB
     upload_ttl: float = 24 * 3600.0
@@ -125,4 +131,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 ) from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
-    return msgspec.structs.replace(defaults, **values)
+    settings = msgspec.structs.replace(defaults, **values)
+    if settings.nats_replicas not in (1, 3, 5):
+        # JetStream clusters keep an odd number of copies so a majority can elect a leader.
+        raise ConfigurationError(
+            f"{_ENV_PREFIX}NATS_REPLICAS: cannot use {settings.nats_replicas}: use 1, 3 or 5"
+        )
+    return settings

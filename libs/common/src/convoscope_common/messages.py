@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from convoscope_common.launcher_status import ProcessStatus
-from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
+from convoscope_common.light import LightResults, ResultPage
+from convoscope_common.results import SENTIMENT_LABELS
 
 MESSAGES_VERSION = 1
 
@@ -241,6 +242,9 @@ class DrilldownRequest(msgspec.Struct, kw_only=True):
     cache_key: str
     # Query-string filters as sent (the analyzer validates them).
     query: dict[str, str] = {}
+    # The page of ids to return: replies stay far below NATS's 1 MiB payload limit.
+    offset: int = 0
+    limit: int = 1000
 
 
 class DrilldownIds(msgspec.Struct, kw_only=True):
@@ -250,6 +254,8 @@ class DrilldownIds(msgspec.Struct, kw_only=True):
     message_ids: list[str] = []
     conversations: int = 0
     messages: int = 0
+    # True when either list goes on past this page.
+    more: bool = False
 
 
 class DrilldownOk(msgspec.Struct, tag="ok", tag_field="kind", kw_only=True):
@@ -431,7 +437,10 @@ class AnalysisStatus(msgspec.Struct, kw_only=True):
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    results: AnalysisResults | None = None
+    # The light results document (summary level); per-conversation and per-message
+    # data is paged from the collections in ``pages`` (see docs/web.md).
+    results: LightResults | None = None
+    pages: dict[str, ResultPage] = {}
 
 
 class ExportResponse(msgspec.Struct, kw_only=True):
@@ -489,8 +498,12 @@ class DrilldownResponse(msgspec.Struct, kw_only=True):
     query: dict[str, str] = {}
     conversation_ids: list[str] = []
     message_ids: list[str] = []
+    # Totals of the whole answer; the lists hold one page of at most ``limit`` ids each.
     conversations: int = 0
     messages: int = 0
+    limit: int = 1000
+    # Pass as ``cursor`` for the next page of both lists; None on the last page.
+    next_cursor: str | None = None
 
 
 class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -60,6 +60,7 @@ def jobs_stream_config(settings: Settings) -> api.StreamConfig:
         max_age=settings.result_ttl,
         max_bytes=JOBS_STREAM_MAX_BYTES,
         discard=api.DiscardPolicy.NEW,
+        num_replicas=settings.nats_replicas,
     )
 
 
@@ -97,7 +98,7 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
         await js.update_stream(config)
 
 
-async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention) -> None:
+async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention, replicas: int) -> None:
     try:
         await js.create_key_value(
             api.KeyValueConfig(
@@ -106,31 +107,44 @@ async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention) -> None
                 history=1,
                 max_bytes=keep.max_bytes,
                 storage=api.StorageType.FILE,
+                replicas=replicas,
             )
         )
     except BadRequestError:
         # Exists with other settings (a changed TTL): keep its data, apply the limits.
-        await _apply_retention(js, f"KV_{bucket}", keep)
+        await _apply_retention(js, f"KV_{bucket}", keep, replicas)
 
 
-async def _ensure_object_store(js: JetStreamContext, bucket: str, keep: Retention) -> None:
+async def _ensure_object_store(
+    js: JetStreamContext, bucket: str, keep: Retention, replicas: int
+) -> None:
     try:
         await js.create_object_store(
             bucket,
             config=api.ObjectStoreConfig(
-                ttl=keep.ttl, max_bytes=keep.max_bytes, storage=api.StorageType.FILE
+                ttl=keep.ttl,
+                max_bytes=keep.max_bytes,
+                storage=api.StorageType.FILE,
+                replicas=replicas,
             ),
         )
     except BadRequestError:
-        await _apply_retention(js, f"OBJ_{bucket}", keep)
+        await _apply_retention(js, f"OBJ_{bucket}", keep, replicas)
 
 
-async def _apply_retention(js: JetStreamContext, stream: str, keep: Retention) -> None:
+async def _apply_retention(
+    js: JetStreamContext, stream: str, keep: Retention, replicas: int
+) -> None:
     info = await js.stream_info(stream)
     wanted_age = keep.ttl or 0.0
-    if (info.config.max_age or 0.0) != wanted_age or info.config.max_bytes != keep.max_bytes:
+    if (
+        (info.config.max_age or 0.0) != wanted_age
+        or info.config.max_bytes != keep.max_bytes
+        or (info.config.num_replicas or 1) != replicas
+    ):
         info.config.max_age = wanted_age
         info.config.max_bytes = keep.max_bytes
+        info.config.num_replicas = replicas
         # A full store refuses writes instead of dropping the oldest chunks of an object.
         info.config.discard = api.DiscardPolicy.NEW
         await js.update_stream(info.config)
@@ -164,9 +178,9 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
         names.KV_EXPORTS,
         names.KV_CANCELS,
     ):
-        await _ensure_kv(js, bucket, plan[f"KV_{bucket}"])
+        await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
     for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):
-        await _ensure_object_store(js, store, plan[f"OBJ_{store}"])
+        await _ensure_object_store(js, store, plan[f"OBJ_{store}"], settings.nats_replicas)
 
 
 def stream_names() -> list[str]:

@@ -21,12 +21,13 @@ from convoscope_common.provisioning import ensure_provisioned
 from convoscope_common.storage import Stores
 from convoscope_gateway import openapi, security_headers
 from convoscope_gateway.auth import make_auth_middleware
-from convoscope_gateway.cors import make_cors_middleware
+from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
 from convoscope_gateway.keyring import keyring_for
 from convoscope_gateway.limits import make_rate_limit_middleware
-from convoscope_gateway.routes import analysis, export, health, upload
+from convoscope_gateway.loaded import LIGHT, LOADED, LightDocuments, LoadedAnalyses
+from convoscope_gateway.routes import health
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
 
@@ -53,20 +54,10 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 def setup_routes(app: web.Application) -> None:
-    """Every REST route of the seed contract, plus health and metrics."""
-    app.router.add_post("/api/upload", upload.post_upload)
-    app.router.add_get("/api/upload/{file_id}", upload.get_upload)
-    app.router.add_delete("/api/upload/{file_id}", upload.delete_upload)
-    app.router.add_post("/api/analysis", analysis.post_analysis)
-    app.router.add_get("/api/analysis/{job_id}", analysis.get_analysis)
-    app.router.add_delete("/api/analysis/{job_id}", analysis.delete_analysis)
-    app.router.add_get("/api/analysis/{job_id}/drilldown", analysis.get_drilldown)
-    app.router.add_post("/api/export", export.post_export)
-    app.router.add_get("/api/export/{export_id}", export.get_export)
-    app.router.add_get("/api/export/{export_id}/file/{filename}", export.get_export_file)
-    app.router.add_get("/api/health", health.get_health)
-    app.router.add_get("/metrics", health.get_metrics)
-    app.router.add_get("/api/openapi.json", openapi.get_openapi)
+    """Every route of the API and the web app, from the one table the OpenAPI
+    document is also built from."""
+    for op in openapi.operations():
+        app.router.add_route(op.method.upper(), op.router_path, op.handler)
 
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -103,9 +94,13 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     security_headers.install(app)
     app[health.CACHE_SIZE] = health.CacheSize()
-    origins: list[str] | str = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+    app[LOADED] = LoadedAnalyses()
+    app[LIGHT] = LightDocuments()
     sio = socketio.AsyncServer(
-        async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
+        async_mode="aiohttp",
+        cors_allowed_origins=socket_origin_check(settings),
+        logger=False,
+        engineio_logger=False,
     )
     sio.attach(app)
     app[SIO] = sio

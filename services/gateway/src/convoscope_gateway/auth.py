@@ -1,6 +1,7 @@
 """Optional API keys (the rate limiter is in :mod:`convoscope_gateway.limits`).
 
-With ``CONVOSCOPE_API_KEYS`` set, every route but ``/api/health`` needs a
+With ``CONVOSCOPE_API_KEYS`` set, every route but ``/api/health`` and the web
+app's page and assets (which ask the person for a key) needs a
 key (``X-API-Key`` or ``Authorization: Bearer``); files, jobs and exports are
 visible only to the key that created them. Owners are stored as a digest of
 the key, never the key itself.
@@ -15,6 +16,7 @@ from convoscope_common.config import Settings
 from convoscope_gateway.errors import UnauthorizedError
 from convoscope_gateway.keyring import keyring_for, owner_digest, presented_key
 from convoscope_gateway.limits import TokenBucket
+from convoscope_gateway.web import is_web_path
 
 __all__ = ["OWNER", "PUBLIC_PATHS", "TokenBucket", "check_key", "owner_digest", "owner_of"]
 __all__ += ["make_auth_middleware", "presented_key"]
@@ -49,7 +51,11 @@ def make_auth_middleware(settings: Settings) -> Middleware:
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Socket.IO clients are checked in its connect handler (auth payload or header).
-        if request.path in PUBLIC_PATHS or request.path.startswith("/socket.io/"):
+        if (
+            request.path in PUBLIC_PATHS
+            or request.path.startswith("/socket.io/")
+            or is_web_path(request.path)
+        ):
             return await handler(request)
         request[OWNER] = check_key(settings, presented_key(request.headers))
         return await handler(request)

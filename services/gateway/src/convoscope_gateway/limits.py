@@ -23,6 +23,7 @@ from aiohttp.typedefs import Handler, Middleware
 from convoscope_common.config import ConfigurationError, Settings
 from convoscope_gateway.errors import RateLimitedError
 from convoscope_gateway.keyring import KeyRing
+from convoscope_gateway.web import is_web_path
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -138,7 +139,11 @@ def make_rate_limit_middleware(settings: Settings, keyring: KeyRing) -> Middlewa
     async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         identity = identify(request, keyring, proxies)
         request[IDENTITY] = identity
-        if settings.rate_limit_per_minute <= 0 or request.path in UNLIMITED_PATHS:
+        if (
+            settings.rate_limit_per_minute <= 0
+            or request.path in UNLIMITED_PATHS
+            or is_web_path(request.path)  # the web app's page and static assets
+        ):
             return await handler(request)
         wait = bucket.take(identity)
         if wait > 0:
