@@ -23,6 +23,11 @@ def stack(
     env = {**E2E_ENV, **getattr(request.module, "STACK_ENV", {})}
     with Stack(tmp_path_factory.mktemp("stack"), port=free_port(), env=env) as running:
         yield running
+        assert running.nats is not None
+        log = running.nats.log_file
+        violations = [line for line in log.read_text().splitlines() if "Violation" in line]
+        # Every service ran with its own least-privilege NATS user: none was refused.
+        assert not violations, violations[:5]
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ async def test_rejected_uploads_leave_nothing_behind_and_good_ones_still_work(
         except NotFoundError:  # an empty store lists as "not found"
             return set()
 
-    nc = await nats.connect(stack.nats_url)
+    nc = await nats.connect(stack.nats_url, **stack.nats_connect_options())
     try:
         uploads = await nc.jetstream().object_store("uploads")
         before = await stored_names()

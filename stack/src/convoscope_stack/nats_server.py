@@ -50,12 +50,15 @@ class NatsServer:
         monitor_port: int = 0,
         host: str = "127.0.0.1",
         log_file: Path | None = None,
+        config_file: Path | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.host = host
         self.port = port or free_port(host)
         self.monitor_port = monitor_port or free_port(host)
         self.log_file = log_file or store_dir / "nats-server.log"
+        # With a config (users and permissions), clients must authenticate.
+        self.config_file = config_file
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -74,8 +77,10 @@ class NatsServer:
         its streams from the store folder and the services reconnect on their own.
         """
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [
-            find_nats_server(),
+        args = [find_nats_server()]
+        if self.config_file is not None:
+            args += ["-c", str(self.config_file)]
+        args += [
             "-a",
             self.host,
             "-p",

@@ -18,7 +18,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from convoscope_common.bus_access import PROVISIONER
 from convoscope_common.launcher_status import STATUS_FILE_ENV
+from convoscope_stack import nats_auth
 from convoscope_stack.nats_server import NatsServer, NatsServerError, free_port
 from convoscope_stack.supervision import RestartPolicy
 from convoscope_stack.supervisor import Supervisor
@@ -57,6 +59,7 @@ class Stack:
         env: Mapping[str, str] | None = None,
         analyzer_replicas: int = 1,
         log_dir: Path | None = None,
+        bus_auth: bool = True,
         policy: RestartPolicy | None = None,
         report: Callable[[str], None] | None = None,
     ) -> None:
@@ -71,6 +74,8 @@ class Stack:
         self.nats: NatsServer | None = None
         self._nats_url = nats_url
         self._nats_port = nats_port
+        # The embedded server requires per-service credentials (off only for a given URL).
+        self.bus_auth = bus_auth and not nats_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.metrics_ports: dict[str, int] = {}
         self.policy = policy
@@ -118,9 +123,10 @@ class Stack:
         log = open(self.log_dir / f"{name}.log", "ab")
         argv = service_command(service)
         argv[0] = sys.executable
+        identity = nats_auth.service_env(self.data_dir, service) if self.bus_auth else {}
         proc = subprocess.Popen(
             argv,
-            env=self._env(name, env),
+            env=self._env(name, {**identity, **(env or {})}),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -149,11 +155,17 @@ class Stack:
     def start(self, timeout: float = 60.0) -> None:
         """Start everything and wait until the gateway sees every service."""
         if not self._nats_url:
-            self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port)
+            # The JetStream files hold every upload: other host users must not read them.
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.data_dir, 0o700)
+            config = nats_auth.write_config(self.data_dir) if self.bus_auth else None
+            self.nats = NatsServer(self.data_dir / "nats", port=self._nats_port, config_file=config)
             try:
                 self.nats.start()
             except NatsServerError as exc:  # e.g. its port is taken: a failed first start
                 raise StackError(str(exc)) from None
+            if self.bus_auth:
+                self.setup_bus()
         self.start_service("ingest")
         for i in range(self.analyzer_replicas):
             self.start_service("analyzer", "analyzer" if i == 0 else f"analyzer-{i + 1}")
@@ -171,6 +183,25 @@ class Stack:
             )
             self.supervisor.start()
 
+    def setup_bus(self, timeout: float = 90.0) -> None:
+        """Create streams, buckets and consumers as the provisioner (services cannot)."""
+        env = self._env("provisioner", nats_auth.service_env(self.data_dir, PROVISIONER))
+        env.pop("CONVOSCOPE_METRICS_PORT", None)
+        self.metrics_ports.pop("provisioner", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "convoscope_common.setup_bus"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise StackError(f"bus provisioning failed: {done.stderr.decode(errors='replace')}")
+
+    def nats_connect_options(self, user: str = PROVISIONER) -> dict[str, str]:
+        """``nats.connect`` keyword arguments for ``user`` (empty without auth)."""
+        return nats_auth.connect_options(self.data_dir, user) if self.bus_auth else {}
+
     def wait_ready(self, timeout: float = 60.0) -> dict[str, object]:
         """Wait until /api/health answers and lists ingest, analyzer and exporter."""
         deadline = time.monotonic() + timeout
@@ -187,6 +218,8 @@ class Stack:
                     services
                 ):
                     return health
+                if "services" not in health and health.get("status") == "healthy":
+                    return health  # API keys on: the keyless view says only "healthy"
                 last = f"services seen: {sorted(services) if isinstance(services, dict) else []}"
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 last = str(exc)

@@ -110,3 +110,58 @@ async def test_unknown_or_foreign_jobs_never_put_the_client_in_a_room(sio: FakeS
     # not even for a moment: events of another key's job must never reach this client
     assert not [joined for joined in sio.joined if joined[0] == "sid2"]
     assert all(name != "complete" for name, _ in sio.received["sid2"])
+
+
+class KnownJobs:
+    """Stores that know every job id and give them all to alice."""
+
+    async def get_job(self, job_id: str) -> JobState | None:
+        return JobState(
+            job_id=job_id, file_id="f", status="processing", progress=10.0,
+            owner=owner_digest("alice-key"), created_at=NOW, updated_at=NOW,
+        )  # fmt: skip
+
+    async def get_export(self, export_id: str) -> None:
+        return None
+
+
+def _limited(**settings: Any) -> FakeSio:
+    fake = FakeSio()
+    gateway = type("G", (), {"stores": KnownJobs()})()
+    configured = Settings(api_keys=("alice-key",), **settings)
+    register_socket_handlers(cast(Any, fake), lambda: cast(Any, gateway), configured, CONNECTIONS)
+    return fake
+
+
+async def test_subscriptions_per_connection_are_capped() -> None:
+    sio = _limited(max_subscriptions_per_connection=3, socket_events_per_minute=0)
+    await sio.handlers["connect"]("s", {}, {"api_key": "alice-key"})
+    acks = [await sio.handlers["subscribe"]("s", {"job_id": f"job_{i}"}) for i in range(5)]
+    assert [a["ok"] for a in acks] == [True, True, True, False, False]
+    assert "at most 3" in acks[3]["error"]
+    assert len([j for j in sio.joined if j[0] == "s"]) == 3
+    # Leaving one room frees a place; re-subscribing to a joined job is not a new one.
+    await sio.handlers["unsubscribe"]("s", {"job_id": "job_0"})
+    assert (await sio.handlers["subscribe"]("s", {"job_id": "job_1"}))["ok"] is True
+    assert (await sio.handlers["subscribe"]("s", {"job_id": "job_9"}))["ok"] is True
+
+
+async def test_socket_events_are_rate_limited_per_connection() -> None:
+    sio = _limited(socket_events_per_minute=5)
+    await sio.handlers["connect"]("a", {}, {"api_key": "alice-key"})
+    await sio.handlers["connect"]("b", {}, {"api_key": "alice-key"})
+    acks = [await sio.handlers["subscribe"]("a", {"job_id": "job_1"}) for _ in range(8)]
+    assert [a["ok"] for a in acks[:5]] == [True] * 5
+    assert {a["error"] for a in acks[5:]} == {"rate_limited"}
+    assert acks[5]["retry_after"] >= 1
+    assert (await sio.handlers["subscribe"]("b", {"job_id": "job_1"}))["ok"] is True
+
+
+async def test_socket_connect_needs_a_valid_key() -> None:
+    import socketio
+
+    sio = _limited()
+    with pytest.raises(socketio.exceptions.ConnectionRefusedError):
+        await sio.handlers["connect"]("x", {}, {"api_key": "guess"})
+    with pytest.raises(socketio.exceptions.ConnectionRefusedError):
+        await sio.handlers["connect"]("y", {}, None)

@@ -8,13 +8,18 @@ from contextlib import asynccontextmanager
 import nats
 from nats.aio.client import Client as NATS
 
+from convoscope_common.bus_access import inbox_prefix
 from convoscope_common.logs import get_logger
 
 log = get_logger(__name__)
 
 
-async def connect(url: str, name: str) -> NATS:
-    """Connect to NATS, reconnecting forever (a service waits for its bus)."""
+async def connect(url: str, name: str, user: str = "", password: str = "") -> NATS:
+    """Connect to NATS, reconnecting forever (a service waits for its bus).
+
+    With ``user`` set the connection authenticates and takes its replies on the
+    user's own inbox prefix, the only one its permissions let it subscribe to.
+    """
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats_error", error=type(exc).__name__)
@@ -25,11 +30,15 @@ async def connect(url: str, name: str) -> NATS:
     async def on_reconnect() -> None:
         log.info("nats_reconnected")
 
+    credentials: dict[str, str] = {}
+    if user:
+        credentials = {"user": user, "password": password, "inbox_prefix": inbox_prefix(user)}
     return await nats.connect(
         # A comma-separated list names the servers of a cluster; nats-py learns the
         # others from the one it reaches and reconnects to any of them.
         servers=[part.strip() for part in url.split(",") if part.strip()],
         name=name,
+        **credentials,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
@@ -41,9 +50,11 @@ async def connect(url: str, name: str) -> NATS:
 
 
 @asynccontextmanager
-async def nats_connection(url: str, name: str) -> AsyncIterator[NATS]:
+async def nats_connection(
+    url: str, name: str, user: str = "", password: str = ""
+) -> AsyncIterator[NATS]:
     """``async with`` a connection that is drained (not just closed) on exit."""
-    nc = await connect(url, name)
+    nc = await connect(url, name, user, password)
     try:
         yield nc
     finally:

@@ -11,9 +11,11 @@ results.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 
 import msgspec
-from nats.js.errors import NoKeysError
+from nats.js.errors import InvalidKeyError, NoKeysError
+from nats.js.kv import KeyValue
 
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
@@ -47,6 +49,8 @@ def privacy_fingerprint(settings: Settings) -> str:
             "secret": hashlib.sha256(settings.pseudonym_secret.encode()).hexdigest(),
             "names": settings.privacy_detect_names,
             "region": settings.privacy_default_region,
+            # Pseudonym keys are derived per owner: results made under the shared key differ.
+            "pseudonyms": "per-owner",
         }
     )
     return hashlib.sha256(material).hexdigest()[:16]
@@ -70,24 +74,48 @@ def cache_key(
 
 
 async def owned_result_keys(stores: Stores, file_hash: str, owner: str | None = None) -> list[str]:
-    """The cache keys of ``owner``'s results for the file."""
-    prefix = _key_prefix(file_hash, owner)
-    try:
-        # nats-py applies key filters as substrings, so check the prefix ourselves.
-        keys = await stores.results.keys(filters=[prefix])
-    except NoKeysError:
-        return []
-    # Without an owner, only unscoped keys (no owner segment) count.
-    return [
-        key
-        for key in keys
-        if key.startswith(prefix) and (owner is not None or "." not in key[len(prefix) :])
-    ]
+    """The cache keys of ``owner``'s results for the file.
+
+    The server filters by subject (``<hash>.*`` or ``<hash>.<owner>.*``), so only
+    this file's keys are read, never the whole bucket (nats-py's ``keys(filters=)``
+    would list every key and filter on the client). Without an owner the
+    single-token wildcard matches only unscoped keys.
+    """
+    keys: list[str] = []
+    async for key in _result_keys(stores, _key_prefix(file_hash, owner)):
+        keys.append(key)
+    return keys
 
 
 async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
-    """Whether any cached result of ``owner`` exists for the file."""
-    return bool(await owned_result_keys(stores, file_hash, owner))
+    """Whether any cached result of ``owner`` exists for the file (stops at the first)."""
+    async for _ in _result_keys(stores, _key_prefix(file_hash, owner)):
+        return True
+    return False
+
+
+async def _result_keys(stores: Stores, prefix: str) -> AsyncIterator[str]:
+    async for key in filtered_keys(stores.results, f"{prefix}*"):
+        yield key
+
+
+async def filtered_keys(kv: KeyValue, pattern: str) -> AsyncIterator[str]:
+    """Live keys matching a subject ``pattern`` (``a.b.*``, ``a.>``), filtered by the server.
+
+    Only matching keys are read (one ordered consumer with a subject filter), never the
+    whole bucket; a pattern that cannot be a key matches nothing.
+    """
+    try:
+        watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=True)
+    except InvalidKeyError:
+        return
+    try:
+        async for entry in watcher:
+            if entry is None:  # the end of the current values
+                return
+            yield entry.key
+    finally:
+        await watcher.stop()  # type: ignore[no-untyped-call]
 
 
 async def usable_index(stores: Stores, key: str) -> ResultIndex | None:

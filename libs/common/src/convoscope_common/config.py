@@ -15,6 +15,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     # One URL, or several separated by commas (the servers of a NATS cluster).
     nats_url: str = "nats://127.0.0.1:4222"
+    # The service's own NATS identity (empty: connect without credentials).
+    nats_user: str = ""
+    nats_password: str = ""
     # Copies JetStream keeps of every stream, bucket and object store: 1 for one
     # server (`make run`), 3 for a 3-node cluster (compose.cluster.yaml).
     nats_replicas: int = 1
@@ -37,6 +40,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cors_origins: tuple[str, ...] = ("http://localhost:3000",)
     api_keys: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks).
+    trusted_proxies: tuple[str, ...] = ()
+    # Per-key quotas (0: unlimited).
+    max_active_jobs_per_key: int = 4
+    max_high_priority_jobs_per_key: int = 1
+    max_stored_bytes_per_key: int = 1024 * MB
+    # Socket.IO: job rooms one connection may join, events per minute per connection.
+    max_subscriptions_per_connection: int = 20
+    socket_events_per_minute: int = 120
     allow_include_pii: bool = False
     # Privacy (the analyzer redacts with these; the gateway keys the cache on them).
     pseudonym_secret: str = ""
@@ -75,13 +87,25 @@ def _convert(raw: str, default: object) -> object:
     if isinstance(default, float):
         return float(raw)
     if isinstance(default, tuple):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        # Commas or lines: a secret file may list one value a line.
+        return tuple(part.strip() for part in raw.replace("\n", ",").split(",") if part.strip())
     return raw
+
+
+def _read_secret_file(key: str, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            # A trailing newline is how editors and `echo` end files, never part of a secret.
+            return handle.read().rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigurationError(f"{key}: cannot read {path!r}: {exc.strerror}") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment; unknown variables are ignored.
 
+    Every setting may instead come from a file: ``CONVOSCOPE_<NAME>_FILE`` holds its
+    path (Docker/compose secrets); a non-empty variable wins over the file.
     Raises :class:`ConfigurationError` naming the variable when a value cannot be converted.
     """
     env = os.environ if env is None else env
@@ -89,11 +113,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, object] = {}
     for field in msgspec.structs.fields(Settings):
         key = _ENV_PREFIX + field.name.upper()
-        if key in env:
+        raw: str | None = None
+        if env.get(key + "_FILE") and not env.get(key):
+            # An empty variable next to a file (compose passes both) does not hide the file.
+            raw = _read_secret_file(key + "_FILE", env[key + "_FILE"])
+        elif key in env:
+            raw = env[key]
+        if raw is not None:
             try:
-                values[field.name] = _convert(env[key], getattr(defaults, field.name))
+                values[field.name] = _convert(raw, getattr(defaults, field.name))
             except ValueError as exc:
-                raise ConfigurationError(f"{key}: cannot use {env[key]!r}: {exc}") from None
+                if key in env:
+                    raise ConfigurationError(f"{key}: cannot use {raw!r}: {exc}") from None
+                # Never echo a value read from a file: it may be a secret.
+                raise ConfigurationError(
+                    f"{key}_FILE: the file's content is not a valid value"
+                ) from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
     settings = msgspec.structs.replace(defaults, **values)

@@ -450,6 +450,12 @@ class ExportResponse(msgspec.Struct, kw_only=True):
     status_url: str = ""
 
 
+class HealthStatus(msgspec.Struct, kw_only=True):
+    """``GET /api/health`` without a valid key when API keys are configured."""
+
+    status: Literal["healthy", "degraded", "unhealthy"]
+
+
 class HealthResponse(msgspec.Struct, kw_only=True):
     status: Literal["healthy", "degraded", "unhealthy"]
     version: str

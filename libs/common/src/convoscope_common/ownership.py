@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from nats.js.errors import NoKeysError
 
-from convoscope_common.cache import delete_results, owned_result_keys
+from convoscope_common.cache import delete_results, filtered_keys, owned_result_keys
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import ExportState, FileRecord, JobState
 from convoscope_common.storage import Stores
@@ -33,15 +33,13 @@ async def add_ref(stores: Stores, cache_key: str, job_id: str) -> None:
 
 
 async def refs_of(stores: Stores, cache_key: str) -> list[str]:
-    """The ids of the jobs that use the result under ``cache_key``."""
+    """The ids of the jobs that use the result under ``cache_key``.
+
+    ``<cache_key>.*`` is one more token, the job id (owner-scoped keys are longer), and
+    the server filters: only this result's references are read, never the bucket.
+    """
     prefix = f"{cache_key}."
-    try:
-        # nats-py applies key filters as substrings: check the prefix ourselves.
-        keys = await stores.refs.keys(filters=[prefix])
-    except NoKeysError:
-        return []
-    # One more token after the cache key: the job id (owner-scoped keys are longer).
-    return [k[len(prefix) :] for k in keys if k.startswith(prefix) and "." not in k[len(prefix) :]]
+    return [key[len(prefix) :] async for key in filtered_keys(stores.refs, f"{prefix}*")]
 
 
 async def drop_ref(stores: Stores, cache_key: str, job_id: str) -> None:

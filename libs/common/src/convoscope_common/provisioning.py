@@ -7,10 +7,12 @@ updating the existing stream.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from convoscope_common import names
 from convoscope_common.config import Settings
@@ -179,3 +181,40 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
         await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
     for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):
         await _ensure_object_store(js, store, plan[f"OBJ_{store}"], settings.nats_replicas)
+
+
+def stream_names() -> list[str]:
+    """Every JetStream stream :func:`provision` creates."""
+    return [names.JOBS_STREAM, *retention_plan(Settings())]
+
+
+async def ensure_provisioned(
+    js: JetStreamContext, settings: Settings, poll: float = 0.5, timeout: float | None = None
+) -> None:
+    """Provision (no bus credentials) or wait until the provisioner has (authenticated bus).
+
+    A service with its own NATS user holds no right to create or reconfigure
+    streams (a stream's republish setting would bypass every permission), so it
+    only waits for the launcher's ``setup_bus`` step to have run.
+    """
+    if not settings.nats_user:
+        await provision(js, settings)
+        return
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    missing = stream_names()
+    while missing:
+        still: list[str] = []
+        for stream in missing:
+            try:
+                await js.stream_info(stream)
+            except (NotFoundError, TimeoutError, NatsTimeoutError):
+                # Not there yet, or a bus too busy to answer in time: ask again.
+                still.append(stream)
+        missing = still
+        if not missing:
+            return
+        if deadline is not None and loop.time() > deadline:
+            raise TimeoutError(f"streams not provisioned: {', '.join(missing)}")
+        log.info("waiting_for_provisioning", missing=len(missing))
+        await asyncio.sleep(poll)

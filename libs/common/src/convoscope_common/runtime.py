@@ -24,7 +24,7 @@ from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.logs import configure_logging, get_logger
 from convoscope_common.messages import Heartbeat, encode
 from convoscope_common.metrics import serve_metrics
-from convoscope_common.provisioning import provision
+from convoscope_common.provisioning import ensure_provisioned
 
 log = get_logger(__name__)
 
@@ -63,9 +63,11 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    async with nats_connection(settings.nats_url, f"convoscope-{instance}") as nc:
+    async with nats_connection(
+        settings.nats_url, f"convoscope-{instance}", settings.nats_user, settings.nats_password
+    ) as nc:
         js = nc.jetstream()
-        await provision(js, settings)
+        await ensure_provisioned(js, settings)
         ctx = ServiceContext(service, instance, settings, nc, js, stopping)
         beat = asyncio.create_task(_heartbeat(ctx))
         log.info("service_started", instance=instance)

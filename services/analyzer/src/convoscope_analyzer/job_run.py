@@ -176,7 +176,8 @@ class JobRun:
             run_pipeline,
             corpus,
             job.options,
-            self.handler.privacy,
+            # Each owner's pseudonyms under its own key, derived from the deployment secret.
+            self.handler.privacy.for_owner(job.owner),
             taxonomy=self.handler.taxonomy,
             progress=publisher,
             checkpoint=self.running.checkpoint,

@@ -17,14 +17,17 @@ from convoscope_common.bus import connect
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge, Histogram
-from convoscope_common.provisioning import provision
+from convoscope_common.provisioning import ensure_provisioned
 from convoscope_common.storage import Stores
-from convoscope_gateway import openapi
-from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
+from convoscope_gateway import openapi, security_headers
+from convoscope_gateway.auth import make_auth_middleware
 from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
+from convoscope_gateway.keyring import keyring_for
+from convoscope_gateway.limits import make_rate_limit_middleware
 from convoscope_gateway.loaded import LIGHT, LOADED, LightDocuments, LoadedAnalyses
+from convoscope_gateway.routes import health
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
 
@@ -59,9 +62,11 @@ def setup_routes(app: web.Application) -> None:
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    nc = await connect(settings.nats_url, "convoscope-gateway")
+    nc = await connect(
+        settings.nats_url, "convoscope-gateway", settings.nats_user, settings.nats_password
+    )
     js = nc.jetstream()
-    await provision(js, settings)
+    await ensure_provisioned(js, settings)
     stores = await Stores.open(js)
     gw = Gateway(settings=settings, nc=nc, js=js, stores=stores, sio=app[SIO])
     app[GATEWAY] = gw
@@ -81,12 +86,14 @@ def create_app(settings: Settings) -> web.Application:
             # Outside the error middleware, so error responses are counted too.
             metrics_middleware,
             error_middleware,
-            make_rate_limit_middleware(settings),
+            make_rate_limit_middleware(settings, keyring_for(settings.api_keys)),
             make_auth_middleware(settings),
         ],
         client_max_size=1024 * 1024,  # JSON bodies; uploads stream with their own limit
     )
     app[SETTINGS] = settings
+    security_headers.install(app)
+    app[health.CACHE_SIZE] = health.CacheSize()
     app[LOADED] = LoadedAnalyses()
     app[LIGHT] = LightDocuments()
     sio = socketio.AsyncServer(

@@ -76,6 +76,12 @@ class RateLimitedError(ApiError):
     status, code = 429, "rate_limited"
 
 
+class QuotaExceededError(ApiError):
+    """A per-key quota (jobs at once, high-priority jobs) is used up."""
+
+    status, code = 429, "quota_exceeded"
+
+
 class ServiceUnavailableError(ApiError):
     status, code = 503, "service_unavailable"
 

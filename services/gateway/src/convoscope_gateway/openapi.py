@@ -31,6 +31,7 @@ from convoscope_common.messages import (
     ExportRequest,
     ExportResponse,
     HealthResponse,
+    HealthStatus,
     UploadDeleted,
     UploadInfo,
     UploadResponse,
@@ -63,6 +64,7 @@ API_TYPES: tuple[type[msgspec.Struct], ...] = (
     ExportRequest,
     ExportResponse,
     HealthResponse,
+    HealthStatus,
     ErrorBody,
     ConversationPage,
     ConversationDetail,
@@ -141,6 +143,11 @@ class Operation:
 
 def _json(name: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": SCHEMA_REF.format(name=name)}}}
+
+
+def _json_either(*names: str) -> dict[str, Any]:
+    refs = [{"$ref": SCHEMA_REF.format(name=name)} for name in names]
+    return {"application/json": {"schema": {"anyOf": refs}}}
 
 
 def _path_param(name: str, description: str) -> dict[str, Any]:

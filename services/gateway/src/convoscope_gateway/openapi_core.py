@@ -13,6 +13,7 @@ from convoscope_gateway.openapi import (
     DRILLDOWN_FILTERS,
     Operation,
     _json,
+    _json_either,
     _path_param,
     _query_param,
     get_openapi,
@@ -186,11 +187,15 @@ def core_operations() -> tuple[Operation, ...]:
             "get",
             "/api/health",
             "getHealth",
-            "Liveness, version, uptime, active jobs, cache size and the services seen.",
+            "Liveness; with a valid key (or without API keys configured) also version, "
+            "uptime, active jobs, cache size and the services seen.",
             "health",
             {
-                200: ("Healthy or degraded.", _json("HealthResponse")),
-                503: ("Unhealthy: the gateway has lost NATS.", _json("HealthResponse")),
+                200: ("Healthy or degraded.", _json_either("HealthResponse", "HealthStatus")),
+                503: (
+                    "Unhealthy: the gateway has lost NATS.",
+                    _json_either("HealthResponse", "HealthStatus"),
+                ),
             },
             (500,),
             public=True,

@@ -6,6 +6,7 @@ once from the ``jobs`` KV bucket; later events arrive through the fan-out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from convoscope_common.metrics import Gauge
 from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
 from convoscope_gateway.fanout import room
+from convoscope_gateway.limits import TokenBucket
 from convoscope_gateway.state import Gateway
 from convoscope_gateway.urls import analysis_url, export_url, is_export_id
 
@@ -73,7 +75,27 @@ def register_socket_handlers(
     settings: Settings,
     connections: Gauge,
 ) -> None:
-    """Attach the event handlers; ``get_gateway()`` returns the running Gateway."""
+    """Attach the event handlers; ``get_gateway()`` returns the running Gateway.
+
+    Each connection may emit ``socket_events_per_minute`` events and join at most
+    ``max_subscriptions_per_connection`` job rooms: WebSocket frames never pass the
+    HTTP limiter, and each subscribe costs KV reads.
+    """
+    # One bucket per connection (bounded: forgotten on disconnect, and by the LRU bound).
+    limiter = TokenBucket(max(settings.socket_events_per_minute, 1))
+
+    def refused(sid: str, job_id: str | None) -> dict[str, Any] | None:
+        if settings.socket_events_per_minute <= 0:
+            return None
+        wait = limiter.take(sid)
+        if wait <= 0:
+            return None
+        return {
+            "ok": False,
+            "job_id": job_id,
+            "error": "rate_limited",
+            "retry_after": max(1, math.ceil(wait)),
+        }
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         key = auth.get("api_key") if isinstance(auth, dict) else None
@@ -87,26 +109,38 @@ def register_socket_handlers(
             owner = check_key(settings, key)
         except ApiError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
-        await sio.save_session(sid, {"owner": owner})
+        await sio.save_session(sid, {"owner": owner, "rooms": set()})
         connections.inc()
 
     async def disconnect(sid: str, *_reason: Any) -> None:
+        limiter.forget(sid)
         connections.dec()
 
     async def subscribe(sid: str, data: Any = None) -> dict[str, Any]:
         gw: Gateway = get_gateway()
         job_id = _job_id(data)
+        if (answer := refused(sid, job_id)) is not None:
+            return answer
         if job_id is None:
             payload = {"job_id": None, "error": 'subscribe needs {"job_id": "..."}'}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
-        state = await _read_state(gw, job_id)
         session = await sio.get_session(sid)
+        rooms: set[str] = session.setdefault("rooms", set())
+        cap = settings.max_subscriptions_per_connection
+        if cap > 0 and job_id not in rooms and len(rooms) >= cap:
+            return {
+                "ok": False,
+                "job_id": job_id,
+                "error": f"at most {cap} subscriptions per connection; unsubscribe first",
+            }
+        state = await _read_state(gw, job_id)
         if state is None or state.owner != session.get("owner"):
             payload = {"job_id": job_id, "error": "unknown job", "details": None}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
         await sio.enter_room(sid, room(job_id))
+        rooms.add(job_id)
         # Read again once in the room: an event published before joining (a `complete`
         # that would otherwise never arrive) is reflected here; later ones come via the room.
         state = await _read_state(gw, job_id) or state
@@ -116,8 +150,12 @@ def register_socket_handlers(
 
     async def unsubscribe(sid: str, data: Any = None) -> dict[str, Any]:
         job_id = _job_id(data)
+        if (answer := refused(sid, job_id)) is not None:
+            return answer
         if job_id is not None:
             await sio.leave_room(sid, room(job_id))
+            session = await sio.get_session(sid)
+            session.setdefault("rooms", set()).discard(job_id)
         return {"ok": job_id is not None, "job_id": job_id}
 
     # Registered by name (the call form keeps the handlers typed).

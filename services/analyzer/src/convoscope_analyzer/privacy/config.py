@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 
 import msgspec
@@ -28,6 +30,22 @@ class PrivacyConfig(msgspec.Struct, kw_only=True, frozen=True):
     secret: str = ""
     detect_names: bool = True
     default_region: str = "US"
+
+    def for_owner(self, owner: str | None) -> PrivacyConfig:
+        """This config with ``owner``'s own pseudonym key, derived from the deployment secret.
+
+        HMAC(secret, owner) per owner: one tenant cannot hash guesses under its key
+        and compare them with another tenant's pseudonyms (different keys give
+        unrelated pseudonyms for the same value). Without keys there is one owner.
+        """
+        if not self.secret:
+            return self
+        derived = hmac.new(
+            self.secret.encode(),
+            b"convoscope-pseudonym-owner\x00" + (owner or "").encode(),
+            hashlib.sha256,
+        ).hexdigest()
+        return msgspec.structs.replace(self, secret=derived)
 
     def operator_for(self, entity_type: str) -> str:
         """The operator applied to ``entity_type``."""
@@ -110,14 +128,28 @@ def privacy_config_from_env(env: Mapping[str, str]) -> PrivacyConfig:
 
     Reads CONVOSCOPE_PRIVACY_OPERATORS ("email=mask,phone=pseudonym"),
     CONVOSCOPE_PSEUDONYM_SECRET, CONVOSCOPE_PRIVACY_DETECT_NAMES and
-    CONVOSCOPE_PRIVACY_DEFAULT_REGION. Raises :class:`PrivacyConfigError`.
+    CONVOSCOPE_PRIVACY_DEFAULT_REGION, each also from a file named by the same
+    variable with ``_FILE`` appended. Raises :class:`PrivacyConfigError`.
     """
+    values = {name: _env_value(env, name) for name in (ENV_OPERATORS, ENV_SECRET)}
     data: dict[str, object] = {
-        "operators": env.get(ENV_OPERATORS, ""),
-        "secret": env.get(ENV_SECRET, ""),
+        "operators": values[ENV_OPERATORS] or "",
+        "secret": values[ENV_SECRET] or "",
     }
-    if ENV_DETECT_NAMES in env:
-        data["detect_names"] = env[ENV_DETECT_NAMES]
-    if ENV_DEFAULT_REGION in env:
-        data["default_region"] = env[ENV_DEFAULT_REGION]
+    for key, name in (("detect_names", ENV_DETECT_NAMES), ("default_region", ENV_DEFAULT_REGION)):
+        value = _env_value(env, name)
+        if value is not None:
+            data[key] = value
     return PrivacyConfig.from_mapping(data)
+
+
+def _env_value(env: Mapping[str, str], name: str) -> str | None:
+    """``name`` from the environment, or the content of the file ``<name>_FILE`` names."""
+    path = env.get(f"{name}_FILE")
+    if not path or env.get(name):
+        return env.get(name)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().rstrip("\r\n")
+    except OSError as exc:
+        raise PrivacyConfigError(f"{name}_FILE: cannot read {path!r}: {exc.strerror}") from None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import zoneinfo
+import time
 from typing import Literal
 
+import msgspec
 from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -41,6 +42,8 @@ from convoscope_common.ownership import (
     release_results,
     remove_job,
 )
+from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
+from convoscope_gateway import quotas
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
@@ -64,23 +67,19 @@ DRILLDOWN_LIMIT = 1000
 DRILLDOWN_MAX_LIMIT = 10_000
 
 
-def _valid_timezone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 async def post_analysis(request: web.Request) -> web.Response:
     """Start a job, or complete it at once from the cache."""
     gw = request.app[GATEWAY]
     body = await read_json(request, AnalysisRequest)
-    if not _valid_timezone(body.options.timezone):
+    try:
+        # One name per zone: 'Etc/UTC', 'Zulu' and 'UTC' share one cache entry.
+        timezone = canonical_timezone(body.options.timezone)
+    except UnknownTimezoneError:
         raise ValidationError(
             f"unknown timezone {body.options.timezone!r}; use an IANA name "
             "such as 'Europe/Paris' or 'UTC'"
-        )
+        ) from None
+    body.options = msgspec.structs.replace(body.options, timezone=timezone)
     owner = owner_of(request)
     record = await gw.stores.get_file(body.file_id)
     if record is None or record.owner != owner:
@@ -114,6 +113,16 @@ async def post_analysis(request: web.Request) -> web.Response:
                 status=201,
             )
         CACHE_LOOKUPS.labels(result="miss").inc()
+        if owner is not None:
+            await quotas.reserve(
+                gw.stores,
+                owner,
+                job_id,
+                body.options.priority,
+                max_active=gw.settings.max_active_jobs_per_key,
+                max_high=gw.settings.max_high_priority_jobs_per_key,
+                now=time.time(),
+            )
         state.message = "Waiting for an analyzer"
         await gw.stores.put_job(state)
         job = AnalyzeJob(

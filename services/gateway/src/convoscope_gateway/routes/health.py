@@ -1,7 +1,15 @@
-"""``GET /api/health`` and ``GET /metrics``."""
+"""``GET /api/health`` and ``GET /metrics``.
+
+Health answers from what the gateway already holds (heartbeats, the connection
+state) plus the result cache's size, which is one stream-info request (O(1) on
+the server) made at most every :data:`CACHE_SIZE_MAX_AGE` seconds however often
+health is asked. With API keys configured, a caller without a valid key learns
+only ``status``: job counts and service names are for operators.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Iterator
 from typing import Literal
@@ -11,20 +19,55 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
 from convoscope_common import names
-from convoscope_common.cache import cache_size
 from convoscope_common.launcher_status import ProcessStatus, read_status
-from convoscope_common.messages import HealthResponse
+from convoscope_common.messages import HealthResponse, HealthStatus
 from convoscope_common.metrics import CONTENT_TYPE_LATEST, Gauge, render_metrics
 from convoscope_gateway import __version__
 from convoscope_gateway.jsonio import json_response
-from convoscope_gateway.state import GATEWAY
+from convoscope_gateway.keyring import keyring_for
+from convoscope_gateway.state import GATEWAY, Gateway
 
 # A service counts as up if it sent a heartbeat within this many intervals.
 _STALE_AFTER_BEATS = 3
 
 
+# Seconds one cache-size reading is reused for.
+CACHE_SIZE_MAX_AGE = 5.0
+
+
+class CacheSize:
+    """The results object store's size in bytes, read from its stream state, rate-bounded."""
+
+    def __init__(self, max_age: float = CACHE_SIZE_MAX_AGE) -> None:
+        self.max_age = max_age
+        self.value = 0
+        self.read_at = -float("inf")
+        self.reads = 0  # stream-info requests made (tests count them)
+        self._lock = asyncio.Lock()
+
+    async def get(self, gw: Gateway) -> int:
+        """The last reading, refreshed (by one caller at a time) when older than ``max_age``."""
+        if time.monotonic() - self.read_at < self.max_age:
+            return self.value
+        async with self._lock:
+            if time.monotonic() - self.read_at >= self.max_age:
+                self.reads += 1
+                info = await asyncio.wait_for(gw.js.stream_info(f"OBJ_{names.OBJ_RESULTS}"), 2)
+                self.value = int(info.state.bytes or 0)
+                self.read_at = time.monotonic()
+        return self.value
+
+
+CACHE_SIZE: web.AppKey[CacheSize] = web.AppKey("cache_size", CacheSize)
+
+
+def _detailed(request: web.Request) -> bool:
+    keyring = keyring_for(request.app[GATEWAY].settings.api_keys)
+    return not keyring.enabled or keyring.owner_for(keyring.presented(request.headers)) is not None
+
+
 async def get_health(request: web.Request) -> web.Response:
-    """Status, version, uptime, active jobs, cache size, NATS and the services seen."""
+    """Status; with a valid key (or keys off) also version, uptime, jobs, cache, services."""
     gw = request.app[GATEWAY]
     now = time.monotonic()
     horizon = gw.settings.heartbeat_interval * _STALE_AFTER_BEATS
@@ -37,7 +80,7 @@ async def get_health(request: web.Request) -> web.Response:
     size = 0
     if connected:
         try:
-            size = await cache_size(gw.stores)
+            size = await request.app[CACHE_SIZE].get(gw)
         except Exception:
             connected = False
     expected = {"ingest", "analyzer", "exporter"}
@@ -51,6 +94,9 @@ async def get_health(request: web.Request) -> web.Response:
         if connected and expected <= set(services) and all_running
         else ("degraded" if connected else "unhealthy")
     )
+    code = 200 if status != "unhealthy" else 503
+    if not _detailed(request):
+        return json_response(HealthStatus(status=status), status=code)
     body = HealthResponse(
         status=status,
         version=__version__,
@@ -61,7 +107,7 @@ async def get_health(request: web.Request) -> web.Response:
         services=services,
         processes=processes,
     )
-    return json_response(body, status=200 if status != "unhealthy" else 503)
+    return json_response(body, status=code)
 
 
 QUEUE_DEPTH = Gauge(

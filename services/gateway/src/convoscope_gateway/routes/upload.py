@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from datetime import timedelta
 
 import msgspec
@@ -31,6 +32,7 @@ from convoscope_common.messages import (
 )
 from convoscope_common.metrics import Counter
 from convoscope_common.ownership import delete_upload as remove_upload
+from convoscope_gateway import quotas
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
     NotFoundError,
@@ -91,6 +93,16 @@ async def post_upload(request: web.Request) -> web.Response:
             return json_response(
                 UploadResponse(file_id=file_id, file_hash=file_hash, metadata=existing.metadata)
             )
+        if owner is not None:
+            await quotas.reserve_bytes(
+                gw.stores,
+                owner,
+                file_id,
+                upload.size,
+                max_bytes=gw.settings.max_stored_bytes_per_key,
+                ttl=gw.settings.upload_ttl,
+                now=time.time(),
+            )
         # Stored again even when present: a new write restarts the object's TTL.
         upload_object = upload.sha256
         # A spooled temporary file is a binary reader; it is stored chunk by chunk.
@@ -127,6 +139,8 @@ async def post_upload(request: web.Request) -> web.Response:
     if isinstance(reply, ParseFailed):
         # Nothing half-written stays behind: the rejected bytes are removed.
         await gw.stores.delete_object(gw.stores.uploads, upload_object)
+        if owner is not None:
+            await quotas.release_bytes(gw.stores, owner, file_id)
         UPLOADS.labels(outcome="rejected").inc()
         raise UpstreamError(reply.error)
     now = utcnow()
@@ -189,6 +203,8 @@ async def delete_upload(request: web.Request) -> web.Response:
             )
 
     removed = await remove_upload(gw.stores, record, stop_job)
+    if record.owner is not None:  # its bytes no longer count against the key's quota
+        await quotas.release_bytes(gw.stores, record.owner, file_id)
     return json_response(
         UploadDeleted(
             file_id=file_id,
