@@ -20,14 +20,19 @@ from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult, ToolUse
 from convoscope_common.messages import AnalysisOptions
-from convoscope_common.results import AnalysisResults
+from convoscope_common.results import AnalysisResults, Temporal
 from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 
 START = datetime(2025, 3, 8, 22, 30, tzinfo=UTC)  # DST starts overnight in St. John's
 TIMEZONES = ["UTC", "America/St_Johns"]
 
 # Everything the exporter recomputes for any filter (per-item lists included).
-SECTIONS = ("summary", "topics", "sentiment", "quality", "temporal", "privacy")
+SECTIONS = ("summary", "topics", "sentiment", "quality", "temporal", "privacy", "message_index")
+# The temporal section but its topic evolution, which counts learned topics too (the
+# engine learns other topics from another corpus); its taxonomy part is compared apart.
+TEMPORAL = tuple(
+    f"temporal.{name}" for name in Temporal.__struct_fields__ if name != "topic_evolution"
+)
 
 
 def _extras(cid: str, i: int) -> dict[str, object]:
@@ -170,8 +175,9 @@ CONVERSATION_LEVEL = (
     "summary",
     "sentiment",
     "quality",
-    "temporal",
+    *TEMPORAL,
     "topics.taxonomy",
+    "message_index",
 )
 
 
@@ -194,20 +200,33 @@ def test_a_conversation_filter_gives_the_engine_results_on_the_sub_corpus(
     sub = msgspec.structs.replace(
         corpus, conversations=[c for c in corpus.conversations if c.id in expected_ids]
     )
-    _assert_equal(filtered, analyze(sub, options), CONVERSATION_LEVEL)
+    expected = analyze(sub, options)
+    _assert_equal(filtered, expected, CONVERSATION_LEVEL)
+    assert _taxonomy_evolution(filtered) == _taxonomy_evolution(expected)
+
+
+def _taxonomy_evolution(results: AnalysisResults) -> dict[str, dict[str, int]]:
+    assert results.temporal is not None and results.topics is not None
+    taxonomy = {t.id for t in results.topics.taxonomy}
+    return {
+        month: {tid: n for tid, n in counts.items() if tid in taxonomy}
+        for month, counts in results.temporal.topic_evolution.items()
+    }
 
 
 # What a message-level filter recomputes exactly: counts of the kept messages and each
-# kept user message's own score (findings and qualities read whole conversations).
+# kept user message's own score (findings, qualities and topics read whole conversations).
 MESSAGE_LEVEL = (
     "summary",
-    "temporal",
+    "message_index",
+    *TEMPORAL,
     "sentiment.messages",
     "sentiment.mean_compound",
     "sentiment.labels",
     "sentiment.flags",
     "sentiment.monthly",
     "sentiment.by_message",
+    "sentiment.by_conversation",
     "quality.failures.assistant_messages",
 )
 

@@ -14,10 +14,10 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common.aggregates.localtime import WEEKDAYS, to_local, zone_or_utc
+from convoscope_common.aggregates.prepared import word_count
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults
-from convoscope_exporter.filtering import word_count
-from convoscope_exporter.timeutil import WEEKDAYS, to_local, zone
 
 ColumnKind = Literal["string", "integer", "number", "datetime", "date", "boolean"]
 Cell = str | int | float | bool | datetime | date | None
@@ -129,7 +129,7 @@ def summary_table(results: AnalysisResults) -> Table:
 
 def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
     """One row per conversation, with its quality, sentiment, topic and failure figures."""
-    tz = zone(results.options.timezone)
+    tz = zone_or_utc(results.options.timezone)
     quality = {
         q.conversation_id: q for q in (results.quality.conversations if results.quality else [])
     }
@@ -208,7 +208,7 @@ def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
 
 def messages_table(results: AnalysisResults, corpus: Corpus) -> Table:
     """One row per visible message, including its (possibly redacted) text."""
-    tz = zone(results.options.timezone)
+    tz = zone_or_utc(results.options.timezone)
     sentiment = {
         s.message_id: s for s in (results.sentiment.by_message if results.sentiment else [])
     }

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults, Chart, ChartSeries
-from convoscope_exporter.timeutil import WEEKDAYS
 
 TOPIC_DISTRIBUTION = "topic_distribution"
 SENTIMENT_OVER_TIME = "sentiment_over_time"
