@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import datetime
 from typing import Any
 
 import aiohttp
+import msgspec
+import nats
 
+from convoscope_common import names
+from convoscope_stack.stack import Stack
 from tests.e2e.helpers import (
     DATA,
     EventLog,
@@ -53,28 +58,97 @@ async def test_high_priority_jobs_go_first_and_one_runs_at_a_time(
     )
 
 
+async def _analyzer_metrics(http: aiohttp.ClientSession, stack: Stack) -> str:
+    async with http.get(f"http://127.0.0.1:{stack.metrics_ports['analyzer']}/metrics") as resp:
+        return await resp.text()
+
+
+def _jobs(metrics: str, outcome: str) -> float:
+    return metric_value(metrics, "convoscope_analyzer_jobs_total", f'outcome="{outcome}"')
+
+
 async def test_cancel_stops_the_worker_and_keeps_no_results(
-    http: aiohttp.ClientSession, events: EventLog
+    http: aiohttp.ClientSession, events: EventLog, stack: Stack
 ) -> None:
     file_id = await _upload_generated(http, 1500, seed=104)
     job = await start_analysis(http, file_id)
-    await events.client.call("subscribe", {"job_id": job["job_id"]}, timeout=10)
-    await poll_job(http, job["job_id"], lambda b: b["status"] == "processing" and b["progress"] > 0)
-    async with http.delete(f"/api/analysis/{job['job_id']}") as resp:
-        assert resp.status == 200
-        answer = await resp.json()
-    assert answer["status"] == "cancelled"
-    assert answer["previous_status"] == "processing"
-    # The worker itself announces that it stopped at a checkpoint.
+    job_id = job["job_id"]
+    # The analyzer's own progress, straight from the bus: the gateway never publishes it.
+    worker_progress: list[float] = []
+    nc = await nats.connect(stack.nats_url)
+
+    async def on_progress(msg: Any) -> None:
+        worker_progress.append(float(msgspec.msgpack.decode(msg.data)["progress"]))
+
+    await nc.subscribe(names.event_subject(job_id, "progress"), cb=on_progress)
+    try:
+        await events.client.call("subscribe", {"job_id": job_id}, timeout=10)
+        await poll_job(http, job_id, lambda b: b["status"] == "processing" and b["progress"] > 0)
+        before = await _analyzer_metrics(http, stack)
+        async with http.delete(f"/api/analysis/{job_id}") as resp:
+            assert resp.status == 200
+            answer = await resp.json()
+        at_cancel = len(worker_progress)
+        assert answer["status"] == "cancelled"
+        assert answer["previous_status"] == "processing"
+        # The analyzer itself counts the job as cancelled (the gateway's own `cancelled`
+        # event and KV write prove nothing about the worker) ...
+        async with asyncio.timeout(120):
+            while True:
+                after = await _analyzer_metrics(http, stack)
+                if _jobs(after, "cancelled") > _jobs(before, "cancelled"):
+                    break
+                await asyncio.sleep(0.2)
+        await nc.flush()
+    finally:
+        await nc.close()
+    assert _jobs(after, "complete") == _jobs(before, "complete")
+    # ... and stopped at a checkpoint: a worker that ignored the cancel and noticed it only
+    # after the pipeline would have reported the pipeline's end (95 %) first.
+    assert worker_progress, "the analyzer published no progress"
+    assert max(worker_progress[at_cancel:], default=0.0) < 90, worker_progress[at_cancel:]
     cancelled = await events.wait_for("cancelled", timeout=30)
-    assert cancelled["job_id"] == job["job_id"]
-    async with http.get(f"/api/analysis/{job['job_id']}") as resp:
+    assert cancelled == {"job_id": job_id, "status": "cancelled"}
+    async with http.get(f"/api/analysis/{job_id}") as resp:
         body = await resp.json()
     assert body["status"] == "cancelled"
     assert body["results"] is None
     async with http.get(f"/api/upload/{file_id}") as resp:
         assert (await resp.json())["cached_results"] is False
     assert not events.named("complete")
+    await _assert_catch_up_matches_live(stack, job_id, events)
+
+
+async def _assert_catch_up_matches_live(stack: Stack, job_id: str, live: EventLog) -> None:
+    """A client subscribing now gets the same payloads the live subscriber got."""
+    late = EventLog()
+    await late.client.connect(stack.url, transports=["websocket"])
+    try:
+        await late.client.call("subscribe", {"job_id": job_id}, timeout=10)
+        final = next(name for name in ("complete", "error", "cancelled") if live.named(name))
+        caught_up = await late.wait_for(final, timeout=10)
+        progress = await late.wait_for("progress", timeout=10)
+    finally:
+        await late.client.disconnect()
+    assert caught_up == live.named(final)[0], final
+    for event in live.named("progress"):
+        assert set(progress) == set(event), (progress, event)
+        assert {k: type(v) for k, v in progress.items()} == {k: type(v) for k, v in event.items()}
+
+
+async def test_a_late_subscriber_gets_what_live_subscribers_got(
+    http: aiohttp.ClientSession, events: EventLog, stack: Stack
+) -> None:
+    file_id = await _upload_generated(http, 200, seed=105)
+    job = await start_analysis(http, file_id)
+    await events.client.call("subscribe", {"job_id": job["job_id"]}, timeout=10)
+    complete = await events.wait_for("complete", timeout=120)
+    assert complete == {
+        "job_id": job["job_id"],
+        "status": "complete",
+        "results_url": f"/api/analysis/{job['job_id']}",
+    }
+    await _assert_catch_up_matches_live(stack, job["job_id"], events)
 
 
 async def test_same_file_and_options_complete_from_the_cache(http: aiohttp.ClientSession) -> None:
