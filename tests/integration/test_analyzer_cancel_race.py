@@ -1,5 +1,9 @@
 """A cancel that arrives after the analysis's last checkpoint, on a real nats-server:
-the results must not stay cached, and subscribers must not hear `complete`."""
+the results must not stay cached, and subscribers must not hear `complete`.
+
+The cancel is the gateway's real ``DELETE /api/analysis/{job_id}`` route (in-process,
+on the same server), not a copy of what it does.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-import convoscope_analyzer.worker as worker_module
+import convoscope_analyzer.pipeline as pipeline_module
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.worker import AnalyzerWorker
 from convoscope_common import names
-from convoscope_common.cache import cache_key, delete_results
+from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
+from convoscope_gateway.app import create_app
 from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
@@ -39,7 +45,7 @@ def _corpus() -> Corpus:
 
 
 async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_complete(
-    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+    js: JetStreamContext, nc: NATS, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await provision(js, Settings())
     stores = await Stores.open(js)
@@ -55,16 +61,17 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
         options=options, cache_key=key, submitted_at=now,
     )  # fmt: skip
 
-    # The pipeline has passed its last checkpoint and waits for the test to cancel the job.
-    pipeline_done = threading.Event()
-    real_pipeline = worker_module.run_pipeline
+    # The engine has passed its last checkpoint (nothing after it in the pipeline checks
+    # again) and waits for the test to cancel the job.
+    engine_done = threading.Event()
+    real_analyze = pipeline_module.analyze
 
-    def pipeline_then_wait(*args: Any, **kwargs: Any) -> Any:
-        output = real_pipeline(*args, **kwargs)
-        pipeline_done.wait(timeout=30)
-        return output
+    def analyze_then_wait(*args: Any, **kwargs: Any) -> Any:
+        results = real_analyze(*args, **kwargs)
+        engine_done.wait(timeout=30)
+        return results
 
-    monkeypatch.setattr(worker_module, "run_pipeline", pipeline_then_wait)
+    monkeypatch.setattr(pipeline_module, "analyze", analyze_then_wait)
     heard: list[str] = []
 
     async def on_event(msg: Any) -> None:
@@ -80,14 +87,12 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
             break
         await asyncio.sleep(0.05)
 
-    # What DELETE /api/analysis/{job_id} does to a processing job.
-    await stores.mark_cancelled("job_race")
-    state = await stores.get_job("job_race")
-    assert state is not None
-    state.status = "cancelled"
-    await stores.put_job(state)
-    await delete_results(stores, key)
-    pipeline_done.set()
+    async with TestClient(TestServer(create_app(Settings(nats_url=nats_url)))) as gateway:
+        resp = await gateway.delete("/api/analysis/job_race")
+        assert resp.status == 200, await resp.text()
+        answer = await resp.json()
+    assert answer["status"] == "cancelled" and answer["previous_status"] == "processing"
+    engine_done.set()
     await asyncio.wait_for(task, 30)
     await nc.flush()
     await asyncio.sleep(0.1)
