@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.aggregates.temporal import temporal
 from convoscope_common.results import ConversationTopics, Temporal
 
-__all__ = ["WEEKDAYS", "analyze_temporal"]
+__all__ = ["analyze_temporal"]
 
 
 def analyze_temporal(

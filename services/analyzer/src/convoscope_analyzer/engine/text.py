@@ -1,24 +1,11 @@
-"""Small text helpers shared by the analyses (pure, no state)."""
+"""Small text helpers shared by the analyses (pure, no state).
+
+Word counts and time keys are the shared aggregates' (``convoscope_common.aggregates``).
+"""
 
 from __future__ import annotations
 
 import re
-
-# Time keys and word counts are the shared aggregates' (the exporter counts the same way).
-from convoscope_common.aggregates.localtime import message_time, month_key, to_local, week_key
-from convoscope_common.aggregates.prepared import word_count
-
-__all__ = [
-    "code_blocks",
-    "compile_phrases",
-    "is_question",
-    "message_time",
-    "month_key",
-    "to_local",
-    "tokens",
-    "week_key",
-    "word_count",
-]
 
 _TOKEN = re.compile(r"[a-z][a-z0-9+#']*")
 _FENCE = "```"
