@@ -19,6 +19,7 @@ COPY pyproject.toml uv.lock ./
 COPY libs/common libs/common
 COPY services services
 COPY stack stack
+COPY cli cli
 # The four services and their shared library; no development tools, no launcher.
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --python python3 \
         --package convoscope-gateway \
@@ -33,6 +34,11 @@ FROM python:3.11-slim AS runtime
 RUN groupadd --system --gid 10001 convoscope \
     && useradd --system --uid 10001 --gid convoscope --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin convoscope
+
+# A CJK TrueType font for the PDF reports (the Noto fonts for other scripts come with pip).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /opt/convoscope /opt/convoscope
 COPY deploy/docker/healthcheck.py /opt/convoscope/healthcheck.py

@@ -6,7 +6,8 @@ TOOLS      := .tools
 UV         := $(TOOLS)/bin/uv
 VENV       := .venv
 BIN        := $(VENV)/bin
-PYPROJECTS := pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml
+PYPROJECTS := pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml stack/pyproject.toml \
+              cli/pyproject.toml
 # Install exactly the lock, never resolve; use the machine's Python, never download one.
 SYNC       := $(UV) sync --frozen --all-packages --python $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
@@ -44,7 +45,7 @@ test-latest: $(UV)
 	$(UV) venv -q --python $(PYTHON) .venv-latest
 	VIRTUAL_ENV=.venv-latest $(UV) pip install -q --upgrade --resolution highest \
 		-e libs/common -e services/gateway -e services/ingest -e services/analyzer \
-		-e services/exporter -e stack --group dev
+		-e services/exporter -e stack -e cli --group dev
 	.venv-latest/bin/python -m pytest tests/unit -q
 
 lint: install

@@ -65,19 +65,24 @@ class EventLog:
 
 
 async def poll_job(
-    http: aiohttp.ClientSession, job_id: str, until: Any, timeout: float = 120.0
+    http: aiohttp.ClientSession,
+    job_id: str,
+    until: Any,
+    timeout: float = 120.0,
+    interval: float = 0.1,
 ) -> dict[str, Any]:
-    """GET the job until ``until(body)`` holds."""
+    """GET the job every ``interval`` seconds until ``until(body)`` holds."""
     async with asyncio.timeout(timeout):
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
                 body: dict[str, Any] = await resp.json()
-                if resp.status == 429:  # a polite client waits as told (rate-limit tests)
+                # A polite client waits as told: rate limits, and a bus electing a leader.
+                if resp.status in (429, 503):
                     await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
                     continue
             if until(body):
                 return body
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(interval)
 
 
 def finished(body: dict[str, Any]) -> bool:

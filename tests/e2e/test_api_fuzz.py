@@ -196,6 +196,23 @@ def test_drilldown_filters_on_a_complete_job(
     assert calls > 0
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/analysis/{job_id}/conversations",
+        "/api/analysis/{job_id}/messages",
+        "/api/analysis/{job_id}/overview",
+        "/api/analysis/{job_id}/failures",
+        "/api/analysis/{job_id}/privacy",
+    ],
+)
+def test_browsing_filters_on_a_complete_job(
+    api_schema: schemathesis.BaseSchema, real: RealIds, path: str
+) -> None:
+    calls = _fuzz_operation(api_schema, path, "GET", {"job_id": real.job_id}, max_examples=15)
+    assert calls > 0
+
+
 def test_export_requests_on_a_complete_job(
     api_schema: schemathesis.BaseSchema, real: RealIds
 ) -> None:
@@ -227,6 +244,12 @@ def test_real_resources_match_the_document(
         ("/api/upload/{file_id}", "GET", {"file_id": real.file_id}),
         ("/api/analysis/{job_id}", "GET", {"job_id": real.job_id}),
         ("/api/export/{export_id}", "GET", {"export_id": real.export_id}),
+        ("/api/analysis/{job_id}/conversations", "GET", {"job_id": real.job_id}),
+        ("/api/analysis/{job_id}/messages", "GET", {"job_id": real.job_id}),
+        ("/api/analysis/{job_id}/overview", "GET", {"job_id": real.job_id}),
+        ("/api/uploads", "GET", {}),
+        ("/api/analyses", "GET", {}),
+        ("/", "GET", {}),
     ] + [
         (
             "/api/export/{export_id}/file/{filename}",

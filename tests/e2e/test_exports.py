@@ -91,7 +91,9 @@ async def test_slow_export_answers_202_then_reports_progress_and_files(
 
 async def test_filter_applies_to_every_format(http: aiohttp.ClientSession) -> None:
     job = await _complete_job(http)
-    conversation_id = job["results"]["quality"]["conversations"][0]["conversation_id"]
+    # Per-conversation rows are paged outside the light results document.
+    async with http.get(job["pages"]["conversations"]["url"], params={"limit": "1"}) as resp:
+        conversation_id = (await resp.json())["items"][0]["conversation_id"]
     flt = {"conversation_ids": [conversation_id]}
     exported = await export_files(
         http, {"job_id": job["job_id"], "formats": ["csv", "json"], "options": {"filter": flt}}

@@ -58,18 +58,17 @@ async def test_high_priority_jobs_go_first_and_one_runs_at_a_time(
     )
 
 
-async def _analyzer_metrics(http: aiohttp.ClientSession, stack: Stack) -> str:
-    async with http.get(f"http://127.0.0.1:{stack.metrics_ports['analyzer']}/metrics") as resp:
-        return await resp.text()
-
-
-def _jobs(metrics: str, outcome: str) -> float:
-    return metric_value(metrics, "convoscope_analyzer_jobs_total", f'outcome="{outcome}"')
-
-
 async def test_cancel_stops_the_worker_and_keeps_no_results(
     http: aiohttp.ClientSession, events: EventLog, stack: Stack
 ) -> None:
+    analyzer_metrics = f"http://127.0.0.1:{stack.metrics_ports['analyzer']}/metrics"
+
+    async def outcome(name: str) -> float:
+        async with http.get(analyzer_metrics) as resp:
+            text = await resp.text()
+        return metric_value(text, "convoscope_analyzer_jobs_total", f'outcome="{name}"')
+
+    cancelled_before, complete_before = await outcome("cancelled"), await outcome("complete")
     file_id = await _upload_generated(http, 1500, seed=104)
     job = await start_analysis(http, file_id)
     job_id = job["job_id"]
@@ -84,31 +83,32 @@ async def test_cancel_stops_the_worker_and_keeps_no_results(
     try:
         await events.client.call("subscribe", {"job_id": job_id}, timeout=10)
         await poll_job(http, job_id, lambda b: b["status"] == "processing" and b["progress"] > 0)
-        before = await _analyzer_metrics(http, stack)
         async with http.delete(f"/api/analysis/{job_id}") as resp:
             assert resp.status == 200
             answer = await resp.json()
         at_cancel = len(worker_progress)
         assert answer["status"] == "cancelled"
         assert answer["previous_status"] == "processing"
-        # The analyzer itself counts the job as cancelled (the gateway's own `cancelled`
-        # event and KV write prove nothing about the worker) ...
+        # The DELETE made the transition, so it announced it, once.
+        cancelled = await events.wait_for("cancelled", timeout=30)
+        assert cancelled == {"job_id": job_id, "status": "cancelled"}
+        # The analyzer itself counts the job as cancelled (the gateway's `cancelled` event
+        # and KV write prove nothing about the worker) ...
         async with asyncio.timeout(120):
             while True:
-                after = await _analyzer_metrics(http, stack)
-                if _jobs(after, "cancelled") > _jobs(before, "cancelled"):
+                if await outcome("cancelled") >= cancelled_before + 1:
                     break
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.1)
         await nc.flush()
     finally:
         await nc.close()
-    assert _jobs(after, "complete") == _jobs(before, "complete")
+    assert await outcome("cancelled") == cancelled_before + 1
+    assert await outcome("complete") == complete_before
     # ... and stopped at a checkpoint: a worker that ignored the cancel and noticed it only
     # after the pipeline would have reported the pipeline's end (95 %) first.
     assert worker_progress, "the analyzer published no progress"
     assert max(worker_progress[at_cancel:], default=0.0) < 90, worker_progress[at_cancel:]
-    cancelled = await events.wait_for("cancelled", timeout=30)
-    assert cancelled == {"job_id": job_id, "status": "cancelled"}
+    assert len(events.named("cancelled")) == 1
     async with http.get(f"/api/analysis/{job_id}") as resp:
         body = await resp.json()
     assert body["status"] == "cancelled"

@@ -54,7 +54,8 @@ async def test_api_keys_isolate_owners_and_rate_limit_answers_429(tmp_path: Path
             status, mine = await upload(alice, sample, "c.json")
             assert status == 200
             job = await start_analysis(alice, mine["file_id"])
-            await poll_job(alice, job["job_id"], finished)
+            # Slow polling: Alice's budget (30 a minute) must last the whole test.
+            await poll_job(alice, job["job_id"], finished, interval=2.5)
             for path in (f"/api/upload/{mine['file_id']}", f"/api/analysis/{job['job_id']}"):
                 async with bob.get(path) as resp:
                     assert resp.status == 404, path

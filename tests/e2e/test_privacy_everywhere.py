@@ -30,6 +30,8 @@ PLANTED = {
     "iban": "GB82 WEST 1234 5698 7654 32",
     "aws_key": "AKIAIOSFODNN7EXAMPLE",
     "ipv4": "203.0.113.77",
+    # A webhook URL is a credential (issue 18: it reached the CSV and XLSX verbatim).
+    "slack_webhook": "https://hooks.slack.com/services/T024BE7LD/B01ABCDEF12/Kx9pQ2mZr7TnV4bW8yH3cJ6s",
 }
 # A phrase of message text that must never reach a log line.
 TEXT_MARKER = "zanzibar marmalade rehearsal"
@@ -41,7 +43,8 @@ def _export_with_pii() -> bytes:
     text = (
         f"Please email {PLANTED['email']} or call {PLANTED['phone']} about the {TEXT_MARKER}. "
         f"Card {PLANTED['card']}, IBAN {PLANTED['iban']}, server {PLANTED['ipv4']}, "
-        f"and my key AWS_ACCESS_KEY_ID={PLANTED['aws_key']}"
+        f"and my key AWS_ACCESS_KEY_ID={PLANTED['aws_key']}; alerts go to "
+        f"{PLANTED['slack_webhook']} now"
     )
     first["text"] = text
     first["content"] = [{"type": "text", "text": text, "citations": []}]

@@ -11,7 +11,14 @@ from nats.js import JetStreamContext
 
 from convoscope_common import names
 
-_BUCKETS = [names.KV_FILES, names.KV_JOBS, names.KV_RESULTS, names.KV_EXPORTS, names.KV_CANCELS]
+_BUCKETS = [
+    names.KV_FILES,
+    names.KV_JOBS,
+    names.KV_RESULTS,
+    names.KV_RESULT_REFS,
+    names.KV_EXPORTS,
+    names.KV_CANCELS,
+]
 _STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
 
 

@@ -19,12 +19,13 @@ from nats.js import JetStreamContext
 
 import convoscope_analyzer.pipeline as pipeline_module
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.worker import AnalyzerWorker
+from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from convoscope_gateway.app import create_app
@@ -56,6 +57,7 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
     await stores.put_job(
         JobState(job_id="job_race", file_id="f", cache_key=key, created_at=now, updated_at=now)
     )
+    await add_ref(stores, key, "job_race")
     job = AnalyzeJob(
         job_id="job_race", file_id="f", file_hash="sha256:00", corpus_object="corpus",
         options=options, cache_key=key, submitted_at=now,
@@ -78,9 +80,11 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
         heard.append(msg.subject.rsplit(".", 1)[-1])
 
     sub = await nc.subscribe(f"{names.PREFIX}.events.job_race.*", cb=on_event)
-    worker = AnalyzerWorker(cast(Any, FakeCtx(nc=nc, js=js)), stores, PrivacyConfig())
+    consumer = make_consumer(
+        AnalyzerHandler(cast(Any, FakeCtx(nc=nc, js=js)), stores, PrivacyConfig())
+    )
     msg = FakeMsg(encode(job))
-    task = asyncio.create_task(worker.process(cast(Any, msg)))
+    task = asyncio.create_task(consumer.process(cast(Any, msg)))
     for _ in range(200):  # until the job is running
         state = await stores.get_job("job_race")
         if state is not None and state.status == "processing":

@@ -16,6 +16,7 @@ from convoscope_common.messages import ExportJob, ExportOptions, ExportState, en
 from convoscope_common.provisioning import provision
 from convoscope_common.results import AnalysisResults, encode_results
 from convoscope_common.storage import Stores
+from convoscope_exporter.pipeline import PreparedExport
 from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
     await stores.put_export(
         ExportState(export_id="export_x", job_id="job_x", created_at=NOW, updated_at=NOW)
     )
-    original = exporter_worker.render_export
+    original = PreparedExport.render
 
     def render_then_job_deleted(*args: Any, **kwargs: Any) -> Any:
         rendered = original(*args, **kwargs)
@@ -48,8 +49,10 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
         return rendered
 
     loop = asyncio.get_running_loop()
-    monkeypatch.setattr(exporter_worker, "render_export", render_then_job_deleted)
-    worker = exporter_worker.ExporterWorker(cast(Any, FakeCtx(nc=js._nc)), stores)
+    monkeypatch.setattr(PreparedExport, "render", render_then_job_deleted)
+    consumer = exporter_worker.make_consumer(
+        exporter_worker.ExporterHandler(cast(Any, FakeCtx(nc=js._nc)), stores)
+    )
     job = ExportJob(
         export_id="export_x",
         job_id="job_x",
@@ -61,7 +64,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
         submitted_at=NOW,
     )
     msg = FakeMsg(encode(job))
-    await worker.process(cast(Any, msg))
+    await consumer.process(cast(Any, msg))
 
     assert msg.settled == ["ack"]
     assert await stores.get_export("export_x") is None

@@ -346,3 +346,37 @@ def test_image_healthcheck_fails_when_nothing_answers(
     monkeypatch.setenv("CONVOSCOPE_METRICS_PORT", "9")
     monkeypatch.setattr(healthcheck, "TIMEOUT_SECONDS", 1.0)
     assert healthcheck.main() == 1
+
+
+CLUSTER_FILE = REPO / "compose.cluster.yaml"
+
+
+def test_cluster_override_passes_the_compose_cli_validation() -> None:
+    try:
+        argv = compose_validator()
+    except ComposeValidatorMissing as exc:
+        pytest.fail(str(exc))
+    done = subprocess.run(
+        [*argv, "-f", str(COMPOSE_FILE), "-f", str(CLUSTER_FILE), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    merged = yaml.safe_load(done.stdout)["services"]
+    nodes = ["nats", "nats-2", "nats-3"]
+    for node in nodes:
+        command = " ".join(merged[node]["command"])
+        assert "--cluster_name convoscope" in command and "-js" in command, node
+        routes = command.split("--routes ")[1].split()[0].split(",")
+        assert sorted(r.split("//")[1].split(":")[0] for r in routes) == sorted(
+            n for n in nodes if n != node
+        )
+    for name in ["gateway", "ingest", "analyzer", "exporter"]:
+        env = merged[name]["environment"]
+        assert env["CONVOSCOPE_NATS_REPLICAS"] == "3", name
+        assert sorted(env["CONVOSCOPE_NATS_URL"].split(",")) == sorted(
+            f"nats://{n}:4222" for n in nodes
+        )
+        assert env["CONVOSCOPE_HOST"] == "0.0.0.0"  # the base file's variables are kept

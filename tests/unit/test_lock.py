@@ -163,6 +163,11 @@ def test_docker_image_installs_exactly_the_locked_runtime_set() -> None:
     Needs the base image `python:3.11-slim`; on a machine without a registry,
     ../shared/tools/offline-images.sh builds a local stand-in.
     """
+    base = subprocess.run(
+        ["docker", "image", "inspect", "python:3.11-slim"], capture_output=True, timeout=60
+    )
+    if base.returncode != 0:
+        pytest.skip("base image python:3.11-slim is not available (offline-images.sh)")
     build = subprocess.run(
         ["docker", "build", "-q", "--network", "host", "-t", "convoscope:lock-test", "."],
         cwd=ROOT,
@@ -170,8 +175,6 @@ def test_docker_image_installs_exactly_the_locked_runtime_set() -> None:
         text=True,
         timeout=1800,
     )
-    if build.returncode != 0 and "python:3.11-slim" in build.stderr:
-        pytest.skip("base image python:3.11-slim is not available (offline-images.sh)")
     assert build.returncode == 0, build.stderr[-3000:]
     run = subprocess.run(
         ["docker", "run", "--rm", "convoscope:lock-test", "python", "-c", _LIST_INSTALLED],

@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from convoscope_common.cache import cache_key
-from convoscope_common.config import Settings, load_settings
+from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.corpus import Conversation, Corpus, Message, decode_corpus, encode_corpus
 from convoscope_common.messages import (
     AnalysisOptions,
@@ -131,3 +131,9 @@ def test_a_service_with_a_bad_setting_exits_with_a_clear_message(
     assert run_service("ingest", never_started) == 2  # type: ignore[arg-type]
     err = capsys.readouterr().err
     assert "invalid configuration" in err and "CONVOSCOPE_JOB_TIMEOUT" in err
+
+
+def test_nats_replicas_must_be_an_odd_cluster_size() -> None:
+    assert load_settings({"CONVOSCOPE_NATS_REPLICAS": "3"}).nats_replicas == 3
+    with pytest.raises(ConfigurationError, match="CONVOSCOPE_NATS_REPLICAS"):
+        load_settings({"CONVOSCOPE_NATS_REPLICAS": "2"})

@@ -32,6 +32,7 @@ def test_results_round_trip_and_charts(make_conversation, corpus_of) -> None:
     assert {c.id for c in results.charts} == {
         "topic_distribution",
         "sentiment_over_time",
+        "sentiment_labels_over_time",
         "failure_types_by_severity",
         "weekday_hour_heatmap",
         "calendar_heatmap",

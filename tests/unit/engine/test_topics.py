@@ -9,6 +9,7 @@ from convoscope_analyzer.engine import (
     default_taxonomy,
     load_taxonomy,
 )
+from convoscope_analyzer.engine.topics import distinctive_terms, topic_name
 
 CODING = "My python function throws an exception; how do I debug this bug in the script?"
 COOKING = "Give me a recipe for pasta sauce with garlic and onion, and how long to simmer it."
@@ -42,12 +43,16 @@ def test_learned_topics_on_a_small_corpus(make_conversation, corpus_of) -> None:
     for i in range(8):
         convs.append(
             make_conversation(
-                f"k{i}", ("user", f"kubernetes cluster pods deployment yaml helm chart {i}")
+                f"k{i}",
+                ("user", f"kubernetes cluster pods deployment yaml helm chart {i}"),
+                title=f"Cluster question {i}",
             )
         )
         convs.append(
             make_conversation(
-                f"g{i}", ("user", f"tomato garden soil compost seedlings watering {i}")
+                f"g{i}",
+                ("user", f"tomato garden soil compost seedlings watering {i}"),
+                title=f"Garden question {i}",
             )
         )
     results = analyze(corpus_of(*convs), EngineOptions())
@@ -60,6 +65,29 @@ def test_learned_topics_on_a_small_corpus(make_conversation, corpus_of) -> None:
     for topic in learned:
         assert topic.label and topic.top_terms and topic.share == 0.5
         assert topic.monthly == {"2024-03": 8}
+        # Named like a topic: lower case, the first three terms joined as a reader says them.
+        a, b, c = topic.top_terms[:3]
+        assert topic.label == f"{a}, {b} and {c}" and topic.label == topic.label.lower()
+        titles = {f"Cluster question {i}" for i in range(8)} | {
+            f"Garden question {i}" for i in range(8)
+        }
+        assert topic.example_title in titles
+        assert topic.example_title.split()[0].lower() in ("cluster", "garden")
+        assert (topic.example_title.startswith("Cluster")) == ("kubernetes" in topic.top_terms)
+
+
+def test_topic_terms_are_the_distinctive_ones_not_the_frequent_ones() -> None:
+    import numpy as np
+
+    # "plan" is the heaviest term of topic 0 but weighs as much in topic 1; "helm" belongs
+    # to topic 0 alone, so it names topic 0 first.
+    components = np.array([[5.0, 4.0, 1.0, 0.0], [5.0, 0.0, 3.0, 2.0]])
+    terms = np.array(["plan", "helm", "soil", "plans"])
+    assert distinctive_terms(components, 0, terms, 2) == ["helm", "plan"]
+    # A plural of a chosen term is the same word: "plans" is skipped after "plan".
+    assert distinctive_terms(components, 1, terms, 3) == ["plan", "soil"]
+    assert topic_name(["soil", "compost", "seedlings", "water"]) == "soil, compost and seedlings"
+    assert topic_name(["soil", "compost"]) == "soil and compost"
 
 
 def test_empty_conversations_are_not_classified(corpus_of) -> None:

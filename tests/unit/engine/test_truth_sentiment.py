@@ -76,8 +76,12 @@ def test_monthly_sentiment_trend_over_two_months() -> None:
     assert results.temporal.sentiment_evolution == {"2024-01": 0.2202, "2024-02": 0.0413}
     [chart] = [c for c in results.charts if c.id == "sentiment_over_time"]
     assert chart.x == ["2024-01", "2024-02"]
-    series = {s.name: s.values for s in chart.series}
-    assert series["mean_compound"] == [0.2202, 0.0413]
+    # One quantity per chart: the mean alone here, the label counts in their own chart.
+    assert [(s.name, s.values) for s in chart.series] == [("mean compound", [0.2202, 0.0413])]
+    assert chart.title.endswith("2024-01 to 2024-02")
+    [counts] = [c for c in results.charts if c.id == "sentiment_labels_over_time"]
+    series = {s.name: s.values for s in counts.series}
+    assert counts.kind == "stacked_bar" and counts.value_label == "user messages"
     assert series["Very Positive"] == [0.0, 1.0] and series["Neutral"] == [1.0, 0.0]
 
 

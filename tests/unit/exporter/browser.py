@@ -4,6 +4,7 @@ went wrong (console errors, exceptions, log errors) and every network request.""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -153,6 +154,29 @@ class Page:
         await self.send("Page.navigate", {"url": url})
         await asyncio.wait_for(loaded.wait(), 20)
         await asyncio.sleep(0.3)  # let late console messages and requests arrive
+
+    async def screenshot(self, width: int, path: Path, max_height: int = 8000) -> int:
+        """Lay the page out ``width`` CSS pixels wide and save the whole page (up to
+        ``max_height``) as a PNG; returns the page's scroll width (for overflow checks)."""
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        await asyncio.sleep(0.2)
+        size = await self.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        height = min(int(size[1]), max_height)
+        shot = await self.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            },
+        )
+        await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
+        return int(size[0])
 
     async def wait_until(self, condition: Callable[[PageReport], bool], within: float = 5) -> None:
         """Poll the report until ``condition`` holds or ``within`` seconds pass."""

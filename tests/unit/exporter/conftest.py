@@ -43,6 +43,12 @@ def browser() -> ModuleType:
     return _load("browser")
 
 
+@pytest.fixture(scope="session")
+def visual() -> ModuleType:
+    """The poppler helper module (page images, text, word boxes)."""
+    return _load("visual")
+
+
 @pytest.fixture
 def corpus(sample: ModuleType) -> Corpus:
     return sample.build_corpus()

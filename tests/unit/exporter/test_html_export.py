@@ -64,7 +64,7 @@ async def test_page_renders_offline_without_errors(browser, html_text, results, 
         assert page.report.problems() == []
         assert page.report.requests == [path.as_uri()]
         assert await page.evaluate("document.body.dataset.ready") == "true"
-        assert await page.evaluate("document.querySelectorAll('svg.chart').length") == 7
+        assert await page.evaluate("document.querySelectorAll('svg.chart').length") == 8
         rows = await page.evaluate(
             "document.querySelectorAll('#table-conversations tbody tr').length"
         )

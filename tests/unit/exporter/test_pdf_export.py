@@ -49,13 +49,14 @@ def test_summary_numbers_equal_results(text, results):
 
 def test_charts_are_drawn_with_extractable_labels(text):
     for title in (
-        "Topic distribution",
-        "Sentiment over time",
-        "Failure types by severity",
-        "Activity by weekday and hour",
-        "Daily activity",
-        "Conversation length",
-        "Message length over time",
+        "Conversations per topic",
+        "Mean sentiment of user messages per month",
+        "User messages per sentiment label per month",
+        "Assistant failures per type, by severity",
+        "Messages per weekday and hour",
+        "Messages per day, 2024-01-15 to 2024-04-05",
+        "Conversations by length",
+        "Mean words per message per month, by role",
     ):
         assert title in text
     assert "Wednesday" in text  # heatmap rows exist even for weekdays without data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from convoscope_common.config import Settings
@@ -76,9 +77,39 @@ def test_late_joiner_gets_progress_then_the_final_event() -> None:
         {"job_id": "j", "error": "too long", "details": None},
     )
     export = ExportState(
-        export_id="e", job_id="j", status="complete", created_at=NOW, updated_at=NOW
+        export_id="export_e", job_id="j", status="complete", created_at=NOW, updated_at=NOW
     )
-    assert state_events(export)[-1][1]["results_url"] == "/api/export/e"
+    assert state_events(export)[-1][1]["results_url"] == "/api/export/export_e"
+
+
+def test_catch_up_payloads_are_the_live_ones() -> None:
+    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+
+    running = JobState(
+        job_id="j",
+        file_id="f",
+        status="processing",
+        progress=40.0,
+        current_step="Analyzing sentiment",
+        message="Scored 10 messages",
+        insights=["Found 3 topics"],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    live = ProgressEvent(
+        job_id="j",
+        progress=40.0,
+        current_step="Analyzing sentiment",
+        message="Scored 10 messages",
+        insights=["Found 3 topics"],
+    )
+    assert state_events(running) == [event_payload(live)]
+    for status, final in (
+        ("complete", CompleteEvent(job_id="j")),
+        ("cancelled", CancelledEvent(job_id="j")),
+    ):
+        state = msgspec.structs.replace(running, status=status)
+        assert state_events(state)[-1] == event_payload(final), status
 
 
 def test_bus_events_become_the_seed_payloads() -> None:
@@ -121,6 +152,70 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
     day = 24 * 3600.0
     assert _fresh(record(timedelta(hours=20)), day)
     assert not _fresh(record(timedelta(hours=2)), day)
+
+
+def test_the_event_gate_keeps_progress_monotone_and_one_terminal_event() -> None:
+    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+    from convoscope_gateway.fanout import EventGate
+
+    gate = EventGate(capacity=2)
+    assert gate.admit(ProgressEvent(job_id="a", progress=45.5))
+    assert gate.admit(ProgressEvent(job_id="a", progress=60.0))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=45.5))  # a stale run, late
+    assert gate.admit(CompleteEvent(job_id="a"))
+    assert not gate.admit(CompleteEvent(job_id="a"))  # a second terminal event
+    assert not gate.admit(CancelledEvent(job_id="a"))
+    assert not gate.admit(ProgressEvent(job_id="a", progress=100.0))  # nothing after the end
+    assert gate.admit(ProgressEvent(job_id="b", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="c", progress=1.0))
+    assert gate.admit(ProgressEvent(job_id="a", progress=1.0))  # forgotten: capacity 2
+
+
+def test_catch_up_payloads_match_live_ones() -> None:
+    """A client that subscribes late must get the same payloads live subscribers got."""
+    from convoscope_common.messages import (
+        CancelledEvent,
+        CompleteEvent,
+        ErrorEvent,
+        ProgressEvent,
+    )
+
+    base = {"file_id": "f", "created_at": NOW, "updated_at": NOW}
+    cases = [
+        (
+            JobState(job_id="job_1", status="complete", progress=100.0, **base),
+            CompleteEvent(job_id="job_1"),
+        ),
+        (
+            JobState(
+                job_id="job_1",
+                status="failed",
+                error=ErrorInfo(code="job_timeout", message="too long", details="x"),
+                **base,
+            ),
+            ErrorEvent(job_id="job_1", error="too long", details="x"),
+        ),
+        (JobState(job_id="job_1", status="cancelled", **base), CancelledEvent(job_id="job_1")),
+        (
+            ExportState(
+                export_id="export_1", job_id="job_1", status="complete", created_at=NOW,
+                updated_at=NOW,
+            ),
+            CompleteEvent(job_id="export_1"),
+        ),
+    ]  # fmt: skip
+    for state, live in cases:
+        assert state_events(state)[-1] == event_payload(live), state
+    running = JobState(
+        job_id="job_1", status="processing", progress=40.0, current_step="s", message="m", **base
+    )
+    caught_up = state_events(running)[0]
+    live = event_payload(
+        ProgressEvent(job_id="job_1", progress=40.0, current_step="s", message="m")
+    )
+    assert caught_up[0] == live[0]
+    # The catch-up progress adds the job's status; everything else is the live payload.
+    assert {k: v for k, v in caught_up[1].items() if k != "status"} == live[1]
 
 
 def test_an_upload_record_of_an_older_corpus_schema_is_parsed_again() -> None:

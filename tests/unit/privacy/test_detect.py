@@ -165,3 +165,40 @@ def test_offsets_survive_characters_whose_lower_case_is_longer() -> None:
     # "İ".lower() is two characters; the config value must still be cut exactly.
     text = "İİİ note\npassword: Zq8r!x2Lm0\nmy name is Ada Lovelace"
     assert found(text) == [("secret", "Zq8r!x2Lm0"), ("person_name", "Ada Lovelace")]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://hooks.slack.com/services/T024BE7LD/B01ABCDEF12/Kx9pQ2mZr7TnV4bW8yH3cJ6s",
+         "slack_webhook"),
+        ("https:\\/\\/hooks.slack.com\\/services\\/T024BE7LD\\/B01ABCDEF12\\/Kx9pQ2mZr7TnV4bW8",
+         "slack_webhook"),
+        ("https://discord.com/api/webhooks/112233445566778899/Ab3dEfGhIjKlMnOpQrStUvWxYz01234",
+         "discord_webhook"),
+        ("https://contoso.webhook.office.com/webhookb2/1a2b3c4d@5e6f7a8b/IncomingWebhook/9c0d1e2f/3a4b",
+         "teams_webhook"),
+    ],
+)  # fmt: skip
+def test_webhook_urls_are_secrets_whole(url: str, kind: str) -> None:
+    text = f"post it to {url} please"
+    [detection] = detect(text)
+    assert (detection.kind, text[detection.start : detection.end]) == (kind, url)
+
+
+def test_query_string_token_is_the_value_only() -> None:
+    text = "GET https://api.example.com/v1/me?fields=id&access_token=EAAGm0PX4ZCpsBAKZB8j2h&page=2"
+    assert found(text) == [("secret", "EAAGm0PX4ZCpsBAKZB8j2h")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "docs: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        "https://www.youtube.com/watch?v=kJQP7kiw5Fk&t=95s",
+        "https://api.example.com/v1/data?api_key=YOUR_API_KEY&format=json",
+        "https://api.example.com/items?cursor=eyJpZCI6MTIzfQ&page_size=50",
+    ],
+)
+def test_url_look_alikes_are_not_secrets(text: str) -> None:
+    assert found(text) == []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from convoscope_analyzer.engine import ProgressUpdate
-from convoscope_analyzer.worker import PROGRESS_INTERVAL, ProgressPublisher
+from convoscope_analyzer.progress_publisher import PROGRESS_INTERVAL, ProgressPublisher
 from convoscope_common.messages import JobState, ProgressEvent
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

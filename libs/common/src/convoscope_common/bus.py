@@ -26,7 +26,9 @@ async def connect(url: str, name: str) -> NATS:
         log.info("nats_reconnected")
 
     return await nats.connect(
-        servers=[url],
+        # A comma-separated list names the servers of a cluster; nats-py learns the
+        # others from the one it reaches and reconnects to any of them.
+        servers=[part.strip() for part in url.split(",") if part.strip()],
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

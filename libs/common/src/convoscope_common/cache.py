@@ -69,19 +69,25 @@ def cache_key(
     return f"{_key_prefix(file_hash, owner)}{digest}"
 
 
-async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
-    """Whether any cached result of ``owner`` exists for the file."""
+async def owned_result_keys(stores: Stores, file_hash: str, owner: str | None = None) -> list[str]:
+    """The cache keys of ``owner``'s results for the file."""
     prefix = _key_prefix(file_hash, owner)
     try:
         # nats-py applies key filters as substrings, so check the prefix ourselves.
         keys = await stores.results.keys(filters=[prefix])
     except NoKeysError:
-        return False
+        return []
     # Without an owner, only unscoped keys (no owner segment) count.
-    return any(
-        key.startswith(prefix) and (owner is not None or "." not in key[len(prefix) :])
+    return [
+        key
         for key in keys
-    )
+        if key.startswith(prefix) and (owner is not None or "." not in key[len(prefix) :])
+    ]
+
+
+async def has_results(stores: Stores, file_hash: str, owner: str | None = None) -> bool:
+    """Whether any cached result of ``owner`` exists for the file."""
+    return bool(await owned_result_keys(stores, file_hash, owner))
 
 
 async def usable_index(stores: Stores, key: str) -> ResultIndex | None:

@@ -13,7 +13,11 @@ MB = 1024 * 1024
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Every setting a service reads; see README "Configuration"."""
 
+    # One URL, or several separated by commas (the servers of a NATS cluster).
     nats_url: str = "nats://127.0.0.1:4222"
+    # Copies JetStream keeps of every stream, bucket and object store: 1 for one
+    # server (`make run`), 3 for a 3-node cluster (compose.cluster.yaml).
+    nats_replicas: int = 1
     host: str = "127.0.0.1"
     port: int = 5000
     metrics_port: int = 0  # 0: no separate metrics server (the gateway serves /metrics itself)
@@ -23,6 +27,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cache_max_size: int = 1024 * MB
     upload_ttl: float = 24 * 3600.0
     export_ttl: float = 24 * 3600.0
+    # Jobs, their result references and cached results are kept this long (then expire).
+    result_ttl: float = 7 * 24 * 3600.0
+    # Size limit of the uploads, corpora and exports-data object stores (each); the
+    # results-data store is limited to twice CACHE_MAX_SIZE (LRU keeps it under one).
+    store_max_bytes: int = 10 * 1024 * MB
     cors_origins: tuple[str, ...] = ("http://localhost:3000",)
     api_keys: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600
@@ -85,4 +94,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 raise ConfigurationError(f"{key}: cannot use {env[key]!r}: {exc}") from None
     if "NATS_URL" in env and "nats_url" not in values:
         values["nats_url"] = env["NATS_URL"]
-    return msgspec.structs.replace(defaults, **values)
+    settings = msgspec.structs.replace(defaults, **values)
+    if settings.nats_replicas not in (1, 3, 5):
+        # JetStream clusters keep an odd number of copies so a majority can elect a leader.
+        raise ConfigurationError(
+            f"{_ENV_PREFIX}NATS_REPLICAS: cannot use {settings.nats_replicas}: use 1, 3 or 5"
+        )
+    return settings

@@ -175,7 +175,7 @@ def encode_corpus(corpus: Corpus) -> bytes:
     return _corpus_encoder.encode(corpus)
 
 
-def decode_corpus(data: bytes) -> Corpus:
+def decode_corpus(data: bytes | bytearray) -> Corpus:
     """Read a corpus written by :func:`encode_corpus`."""
     with collector.paused():
         return _corpus_decoder.decode(data)

@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from convoscope_common.launcher_status import ProcessStatus
-from convoscope_common.results import SENTIMENT_LABELS, AnalysisResults
+from convoscope_common.light import LightResults, ResultPage
+from convoscope_common.results import SENTIMENT_LABELS
 
 MESSAGES_VERSION = 1
 
@@ -164,6 +165,12 @@ class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempts: int = 0
+    # The run that holds the job (see lease.py); "" while nobody does.
+    run_id: str = ""
+    # Whether that run had its replica to itself (a crash is then charged to the job).
+    solo: bool = False
+    # Runs that stopped without settling the job while running alone.
+    crashes: int = 0
 
     def complete_from_cache(self, now: datetime) -> None:
         """Finish the job with results that were already cached."""
@@ -211,7 +218,7 @@ class ProgressEvent(msgspec.Struct, tag="progress", tag_field="event", kw_only=T
 class CompleteEvent(msgspec.Struct, tag="complete", tag_field="event", kw_only=True):
     job_id: str
     status: Literal["complete"] = "complete"
-    results_url: str = ""
+    results_url: str = ""  # filled in by the gateway's fan-out
 
 
 class ErrorEvent(msgspec.Struct, tag="error", tag_field="event", kw_only=True):
@@ -345,7 +352,7 @@ class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ExportFile(msgspec.Struct, kw_only=True):
     format: str
     filename: str
-    url: str
+    url: str = ""  # filled in by the gateway (workers publish ids, not URLs)
     size: int
     content_type: str = "application/octet-stream"
 
@@ -382,6 +389,10 @@ class ExportState(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None = None
+    attempts: int = 0
+    run_id: str = ""
+    solo: bool = False
+    crashes: int = 0
 
 
 # --- public API responses ----------------------------------------------------------
@@ -421,7 +432,10 @@ class AnalysisStatus(msgspec.Struct, kw_only=True):
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    results: AnalysisResults | None = None
+    # The light results document (summary level); per-conversation and per-message
+    # data is paged from the collections in ``pages`` (see docs/web.md).
+    results: LightResults | None = None
+    pages: dict[str, ResultPage] = {}
 
 
 class ExportResponse(msgspec.Struct, kw_only=True):
@@ -453,6 +467,17 @@ class AnalysisDeleted(msgspec.Struct, kw_only=True):
     previous_status: JobStatus
     results_deleted: bool
     exports_deleted: int
+
+
+class UploadDeleted(msgspec.Struct, kw_only=True):
+    """Answer of ``DELETE /api/upload/{file_id}``: what was removed."""
+
+    file_id: str
+    status: Literal["deleted"] = "deleted"
+    jobs_deleted: int
+    results_deleted: int
+    exports_deleted: int
+    bytes_deleted: int
 
 
 class DrilldownResponse(msgspec.Struct, kw_only=True):

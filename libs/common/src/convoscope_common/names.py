@@ -32,6 +32,8 @@ KV_JOBS = "jobs"
 KV_RESULTS = "results"
 KV_EXPORTS = "exports"
 KV_CANCELS = "cancels"
+# One key per job that uses a cached result: "<cache key>.<job_id>" (see ownership.py).
+KV_RESULT_REFS = "result-refs"
 
 # Object stores
 OBJ_UPLOADS = "uploads"
@@ -53,6 +55,11 @@ def export_subject() -> str:
 def event_subject(job_id: str, kind: str) -> str:
     """The subject a job's events of ``kind`` are published on."""
     return f"{PREFIX}.events.{job_id}.{kind}"
+
+
+def events_of(job_id: str) -> str:
+    """The subject filter for every event of one job (or export)."""
+    return f"{PREFIX}.events.{job_id}.*"
 
 
 def cancel_subject(job_id: str) -> str:

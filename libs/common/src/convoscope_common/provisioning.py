@@ -7,6 +7,8 @@ updating the existing stream.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError
 
@@ -16,15 +18,47 @@ from convoscope_common.logs import get_logger
 
 log = get_logger(__name__)
 
+KV_MAX_BYTES = 256 * 1024 * 1024  # each bucket: records are small, this is a backstop
+JOBS_STREAM_MAX_BYTES = 256 * 1024 * 1024
 
-def jobs_stream_config() -> api.StreamConfig:
-    """The work-queue stream that carries analysis and export jobs."""
+
+@dataclass(frozen=True)
+class Retention:
+    """How long and how much one bucket or object store keeps (None: no limit of that kind)."""
+
+    ttl: float | None
+    max_bytes: int
+
+
+def retention_plan(settings: Settings) -> dict[str, Retention]:
+    """Every bucket and object store with its retention; docs/operations.md lists it."""
+    return {
+        f"KV_{names.KV_FILES}": Retention(settings.upload_ttl, KV_MAX_BYTES),
+        f"KV_{names.KV_JOBS}": Retention(settings.result_ttl, KV_MAX_BYTES),
+        f"KV_{names.KV_RESULTS}": Retention(settings.result_ttl, KV_MAX_BYTES),
+        f"KV_{names.KV_RESULT_REFS}": Retention(settings.result_ttl, KV_MAX_BYTES),
+        f"KV_{names.KV_EXPORTS}": Retention(settings.export_ttl, KV_MAX_BYTES),
+        f"KV_{names.KV_CANCELS}": Retention(3600.0, KV_MAX_BYTES),
+        f"OBJ_{names.OBJ_UPLOADS}": Retention(settings.upload_ttl, settings.store_max_bytes),
+        f"OBJ_{names.OBJ_CORPORA}": Retention(settings.upload_ttl, settings.store_max_bytes),
+        f"OBJ_{names.OBJ_RESULTS}": Retention(settings.result_ttl, 2 * settings.cache_max_size),
+        f"OBJ_{names.OBJ_EXPORTS}": Retention(settings.export_ttl, settings.store_max_bytes),
+    }
+
+
+def jobs_stream_config(settings: Settings) -> api.StreamConfig:
+    """The work-queue stream that carries analysis and export jobs; a job nobody took
+    expires with its record, and a full stream refuses new jobs (the gateway says 507)."""
     return api.StreamConfig(
         name=names.JOBS_STREAM,
         subjects=[names.JOBS_SUBJECTS],
         retention=api.RetentionPolicy.WORK_QUEUE,
         storage=api.StorageType.FILE,
         max_msg_size=1024 * 1024,
+        max_age=settings.result_ttl,
+        max_bytes=JOBS_STREAM_MAX_BYTES,
+        discard=api.DiscardPolicy.NEW,
+        num_replicas=settings.nats_replicas,
     )
 
 
@@ -62,34 +96,57 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
         await js.update_stream(config)
 
 
-async def _ensure_kv(js: JetStreamContext, bucket: str, ttl: float | None, history: int) -> None:
+async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention, replicas: int) -> None:
     try:
         await js.create_key_value(
             api.KeyValueConfig(
-                bucket=bucket, ttl=ttl, history=history, storage=api.StorageType.FILE
+                bucket=bucket,
+                ttl=keep.ttl,
+                history=1,
+                max_bytes=keep.max_bytes,
+                storage=api.StorageType.FILE,
+                replicas=replicas,
             )
         )
     except BadRequestError:
-        # Exists with other settings (a changed TTL): keep its data, apply the TTL.
-        await _apply_max_age(js, f"KV_{bucket}", ttl)
+        # Exists with other settings (a changed TTL): keep its data, apply the limits.
+        await _apply_retention(js, f"KV_{bucket}", keep, replicas)
 
 
-async def _ensure_object_store(js: JetStreamContext, bucket: str, ttl: float | None) -> None:
+async def _ensure_object_store(
+    js: JetStreamContext, bucket: str, keep: Retention, replicas: int
+) -> None:
     try:
         await js.create_object_store(
-            bucket, config=api.ObjectStoreConfig(ttl=ttl, storage=api.StorageType.FILE)
+            bucket,
+            config=api.ObjectStoreConfig(
+                ttl=keep.ttl,
+                max_bytes=keep.max_bytes,
+                storage=api.StorageType.FILE,
+                replicas=replicas,
+            ),
         )
     except BadRequestError:
-        await _apply_max_age(js, f"OBJ_{bucket}", ttl)
+        await _apply_retention(js, f"OBJ_{bucket}", keep, replicas)
 
 
-async def _apply_max_age(js: JetStreamContext, stream: str, ttl: float | None) -> None:
+async def _apply_retention(
+    js: JetStreamContext, stream: str, keep: Retention, replicas: int
+) -> None:
     info = await js.stream_info(stream)
-    wanted = ttl or 0.0
-    if (info.config.max_age or 0.0) != wanted:
-        info.config.max_age = wanted
+    wanted_age = keep.ttl or 0.0
+    if (
+        (info.config.max_age or 0.0) != wanted_age
+        or info.config.max_bytes != keep.max_bytes
+        or (info.config.num_replicas or 1) != replicas
+    ):
+        info.config.max_age = wanted_age
+        info.config.max_bytes = keep.max_bytes
+        info.config.num_replicas = replicas
+        # A full store refuses writes instead of dropping the oldest chunks of an object.
+        info.config.discard = api.DiscardPolicy.NEW
         await js.update_stream(info.config)
-        log.info("stream_ttl_updated", stream=stream, ttl=wanted)
+        log.info("stream_retention_updated", stream=stream, ttl=wanted_age, bytes=keep.max_bytes)
 
 
 async def _ensure_consumer(js: JetStreamContext, config: api.ConsumerConfig) -> None:
@@ -106,16 +163,19 @@ async def _ensure_consumer(js: JetStreamContext, config: api.ConsumerConfig) -> 
 
 async def provision(js: JetStreamContext, settings: Settings) -> None:
     """Create (or find) every JetStream resource ConvoScope uses."""
-    await _ensure_stream(js, jobs_stream_config())
+    await _ensure_stream(js, jobs_stream_config(settings))
     for priority in names.JOB_PRIORITIES:
         await _ensure_consumer(js, analyzer_consumer_config(priority, settings))
     await _ensure_consumer(js, exporter_consumer_config(settings))
-    await _ensure_kv(js, names.KV_FILES, settings.upload_ttl, history=1)
-    await _ensure_kv(js, names.KV_JOBS, None, history=1)
-    await _ensure_kv(js, names.KV_RESULTS, None, history=1)
-    await _ensure_kv(js, names.KV_EXPORTS, settings.export_ttl, history=1)
-    await _ensure_kv(js, names.KV_CANCELS, 3600.0, history=1)
-    await _ensure_object_store(js, names.OBJ_UPLOADS, settings.upload_ttl)
-    await _ensure_object_store(js, names.OBJ_CORPORA, settings.upload_ttl)
-    await _ensure_object_store(js, names.OBJ_RESULTS, None)
-    await _ensure_object_store(js, names.OBJ_EXPORTS, settings.export_ttl)
+    plan = retention_plan(settings)
+    for bucket in (
+        names.KV_FILES,
+        names.KV_JOBS,
+        names.KV_RESULTS,
+        names.KV_RESULT_REFS,
+        names.KV_EXPORTS,
+        names.KV_CANCELS,
+    ):
+        await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
+    for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):
+        await _ensure_object_store(js, store, plan[f"OBJ_{store}"], settings.nats_replicas)

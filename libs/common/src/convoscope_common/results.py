@@ -19,8 +19,11 @@ import msgspec
 from convoscope_common import collector
 
 RESULTS_SCHEMA_VERSION = 1
-ENGINE_VERSION = "1.2.0"  # 1.2.0: complaints read from the conversation (signals); summary
-# counts voice, images, tools by name and MCP server, canvas documents
+# 1.2.0: complaints read from the conversation (signals); summary counts voice, images,
+# tools by name and MCP server, canvas documents. 1.3.0: secrets in URLs redacted, learned
+# topics named by distinctive terms with an example title, sentiment counts charted apart
+# from the mean.
+ENGINE_VERSION = "1.3.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
@@ -154,6 +157,9 @@ class Topic(_Result):
     # Conversations per month, "YYYY-MM" -> count.
     monthly: dict[str, int] = {}
     conversation_ids: list[str] = []
+    # Learned topics: the title of the conversation that leans most on the topic (redacted
+    # when privacy is on), to show what the topic is about.
+    example_title: str = ""
 
 
 class TopicScore(_Result):
@@ -384,6 +390,8 @@ class Chart(_Result):
     x: list[str] = []
     y: list[str] = []
     series: list[ChartSeries] = []
+    # What the values count, drawn as the value axis title; one quantity per chart.
+    value_label: str = ""
 
 
 # --- the whole result ----------------------------------------------------------
@@ -424,7 +432,7 @@ def encode_results(results: AnalysisResults) -> bytes:
     return _results_encoder.encode(results)
 
 
-def decode_results(data: bytes) -> AnalysisResults:
+def decode_results(data: bytes | bytearray) -> AnalysisResults:
     """Read results written by :func:`encode_results`."""
     with collector.paused():
         return _results_decoder.decode(data)

@@ -8,7 +8,13 @@ from typing import IO
 
 import msgspec
 from nats.js import JetStreamContext
-from nats.js.errors import InvalidKeyError, KeyNotFoundError, NotFoundError, ObjectNotFoundError
+from nats.js.errors import (
+    InvalidKeyError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NotFoundError,
+    ObjectNotFoundError,
+)
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
@@ -38,6 +44,7 @@ class Stores:
     results: KeyValue
     exports: KeyValue
     cancels: KeyValue
+    refs: KeyValue
     uploads: ObjectStore
     corpora: ObjectStore
     results_data: ObjectStore
@@ -52,6 +59,7 @@ class Stores:
             results=await js.key_value(names.KV_RESULTS),
             exports=await js.key_value(names.KV_EXPORTS),
             cancels=await js.key_value(names.KV_CANCELS),
+            refs=await js.key_value(names.KV_RESULT_REFS),
             uploads=await js.object_store(names.OBJ_UPLOADS),
             corpora=await js.object_store(names.OBJ_CORPORA),
             results_data=await js.object_store(names.OBJ_RESULTS),
@@ -81,6 +89,21 @@ class Stores:
     async def put_job(self, state: JobState) -> None:
         await self.jobs.put(state.job_id, encode(state))
 
+    async def job_entry(self, job_id: str) -> tuple[JobState, int] | None:
+        """The job's state and its KV revision (for a compare-and-set), or None."""
+        entry = await kv_entry(self.jobs, job_id)
+        if entry is None:
+            return None
+        try:
+            return job_state_decoder.decode(entry[0]), entry[1]
+        except msgspec.DecodeError:
+            return None
+
+    async def swap_job(self, state: JobState, revision: int) -> int | None:
+        """Write ``state`` only if the record is still at ``revision``; the new revision,
+        or None when someone else wrote (or deleted) it meanwhile."""
+        return await kv_swap(self.jobs, state.job_id, encode(state), revision)
+
     async def delete_job(self, job_id: str) -> None:
         with contextlib.suppress(KeyNotFoundError, NotFoundError):
             await self.jobs.delete(job_id)
@@ -99,6 +122,15 @@ class Stores:
     async def put_export(self, state: ExportState) -> None:
         await self.exports.put(state.export_id, encode(state))
 
+    async def export_entry(self, export_id: str) -> tuple[ExportState, int] | None:
+        """The export's state and its KV revision, or None."""
+        entry = await kv_entry(self.exports, export_id)
+        return None if entry is None else (export_state_decoder.decode(entry[0]), entry[1])
+
+    async def swap_export(self, state: ExportState, revision: int) -> int | None:
+        """Compare-and-set write of an export's state (see :meth:`swap_job`)."""
+        return await kv_swap(self.exports, state.export_id, encode(state), revision)
+
     async def is_cancelled(self, job_id: str) -> bool:
         return await _kv_get(self.cancels, job_id) is not None
 
@@ -107,7 +139,7 @@ class Stores:
 
     # --- objects ----------------------------------------------------------------
 
-    async def read_object(self, store: ObjectStore, name: str) -> bytes:
+    async def read_object(self, store: ObjectStore, name: str) -> bytearray:
         """The whole object (linear time, chunk deadlines), or :class:`ObjectMissingError`."""
         return await objects.read_object(store, name)
 
@@ -127,6 +159,25 @@ class Stores:
     async def delete_object(self, store: ObjectStore, name: str) -> None:
         with contextlib.suppress(ObjectNotFoundError, NotFoundError):
             await store.delete(name)
+
+
+async def kv_entry(kv: KeyValue, key: str) -> tuple[bytes, int] | None:
+    """A key's value and revision, or None when absent, deleted or not a valid key."""
+    try:
+        entry = await kv.get(key)
+    except (KeyNotFoundError, NotFoundError, InvalidKeyError):
+        return None
+    if not entry.value or entry.revision is None:
+        return None
+    return entry.value, entry.revision
+
+
+async def kv_swap(kv: KeyValue, key: str, value: bytes, revision: int) -> int | None:
+    """Compare-and-set: write only if ``key`` is still at ``revision`` (0: absent)."""
+    try:
+        return await kv.update(key, value, last=revision)
+    except KeyWrongLastSequenceError:
+        return None
 
 
 async def _kv_get(kv: KeyValue, key: str) -> bytes | None:

@@ -55,7 +55,7 @@ def _share_empty_lists(conversation: Conversation) -> None:
                 setattr(message, name, _SHARED_EMPTY)
 
 
-def load_corpus(data: bytes) -> Corpus:
+def load_corpus(data: bytes | bytearray) -> Corpus:
     """Decode what :func:`convoscope_common.corpus.encode_corpus` wrote, compactly.
 
     Raises ``msgspec.DecodeError`` / ``msgspec.ValidationError`` like ``decode_corpus``.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, analyze
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
+    Redactor,
     insights,
     redact_corpus,
     redact_corpus_in_place,
@@ -43,12 +44,14 @@ def run_pipeline(
     progress: Callable[[ProgressUpdate], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
     in_place: bool = False,
+    redactor: Redactor | None = None,
 ) -> PipelineOutput:
     """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
 
     ``in_place=True`` hands the corpus over: with privacy on it is redacted in place
     and becomes ``redacted_corpus`` (one copy of the messages in memory instead of two),
     so the caller must not use it as the original afterwards. Results are the same.
+    ``redactor`` replaces the default ``Redactor(privacy)`` for this one corpus.
     """
 
     def report(update: ProgressUpdate) -> None:
@@ -75,12 +78,12 @@ def run_pipeline(
     if in_place and options.enable_privacy:
         # The engine needs only the redacted corpus: no raw copy is kept alongside it.
         privacy_report = redact_corpus_in_place(
-            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
+            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress, redactor=redactor
         )
         redacted = corpus
     else:
         redacted, privacy_report = redact_corpus(
-            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress
+            corpus, privacy, checkpoint=checkpoint, progress=privacy_progress, redactor=redactor
         )
     if options.enable_privacy:
         report(

@@ -1,22 +1,38 @@
 """The whole export in one call: parse the filter, apply it, build the manifest, render.
 
 Pure: bytes in memory only. The NATS worker loads results + corpus, calls
-:func:`export_files`, and stores the files.
+:func:`prepare_export`, renders format by format and stores the files.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from convoscope_common.corpus import Corpus
+from convoscope_common.messages import ExportFilter
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.errors import UnsupportedExportFormatError
 from convoscope_exporter.filtering import apply_filter, parse_filter
-from convoscope_exporter.manifest import build_manifest
+from convoscope_exporter.manifest import ExportManifest, build_manifest
 from convoscope_exporter.render import SUPPORTED_FORMATS, RenderedFile, render_export
 
 
-def export_files(
+@dataclass(frozen=True)
+class PreparedExport:
+    """An export ready to render: filtered results and corpus, the manifest, the formats."""
+
+    formats: list[str]
+    results: AnalysisResults
+    corpus: Corpus
+    manifest: ExportManifest
+
+    def render(self, fmt: str) -> list[RenderedFile]:
+        """The files of one format."""
+        return render_export(fmt, self.results, self.corpus, manifest=self.manifest)
+
+
+def prepare_export(
     formats: list[str],
     results: AnalysisResults,
     corpus: Corpus,
@@ -24,16 +40,15 @@ def export_files(
     export_id: str,
     job_id: str,
     include_pii: bool,
-    raw_filter: dict[str, object] | None = None,
+    raw_filter: dict[str, object] | ExportFilter | None = None,
     file_hash: str = "",
     created_at: datetime | None = None,
-) -> list[RenderedFile]:
-    """Render every requested format of one export (files in the order of ``formats``).
+) -> PreparedExport:
+    """Check the request, build the manifest and apply the filter (nothing rendered yet).
 
     ``corpus`` must already be the redacted corpus unless ``include_pii`` was allowed.
     Raises :class:`~convoscope_exporter.errors.InvalidFilterError` or
-    :class:`~convoscope_exporter.errors.UnsupportedExportFormatError` before rendering
-    anything.
+    :class:`~convoscope_exporter.errors.UnsupportedExportFormatError`.
     """
     unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
     if unknown:
@@ -50,7 +65,33 @@ def export_files(
         created_at=created_at,
     )
     filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
-    files: list[RenderedFile] = []
-    for fmt in dict.fromkeys(formats):  # a format asked twice is rendered once
-        files.extend(render_export(fmt, filtered_results, filtered_corpus, manifest=manifest))
-    return files
+    # A format asked twice is rendered once.
+    return PreparedExport(list(dict.fromkeys(formats)), filtered_results, filtered_corpus, manifest)
+
+
+def export_files(
+    formats: list[str],
+    results: AnalysisResults,
+    corpus: Corpus,
+    *,
+    export_id: str,
+    job_id: str,
+    include_pii: bool,
+    raw_filter: dict[str, object] | ExportFilter | None = None,
+    file_hash: str = "",
+    created_at: datetime | None = None,
+) -> list[RenderedFile]:
+    """Render every requested format of one export (files in the order of ``formats``);
+    the worker does the same format by format (:func:`prepare_export`), to report progress."""
+    prepared = prepare_export(
+        formats,
+        results,
+        corpus,
+        export_id=export_id,
+        job_id=job_id,
+        include_pii=include_pii,
+        raw_filter=raw_filter,
+        file_hash=file_hash,
+        created_at=created_at,
+    )
+    return [file for fmt in prepared.formats for file in prepared.render(fmt)]

@@ -1,22 +1,25 @@
-"""The exporter worker: pulls export jobs, renders files, stores them in the object store.
+"""The exporter worker: the export-job handler the shared consumer runtime runs.
 
-It renders from cached results and the stored corpus; it never re-runs the analysis.
+It renders from cached results and the stored corpus; it never re-runs the
+analysis. Like an analysis, an export is owned by one run through a lease on its
+``exports`` record: a deleted export (its job was deleted) or one taken over by
+another run after a redelivery gets no further writes from this run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import msgspec
 import structlog
-from nats.aio.msg import Msg
-from nats.js.errors import FetchTimeoutError
 
 from convoscope_common import names
-from convoscope_common.clock import utcnow
+from convoscope_common.clock import new_id, utcnow
+from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
 from convoscope_common.corpus import decode_corpus
+from convoscope_common.faults import backoff, is_storage_full, is_transient
+from convoscope_common.lease import TERMINAL, Lease, LeaseLostError, claim, export_fencing, peek
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
     CompleteEvent,
@@ -33,10 +36,8 @@ from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.results import decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
-from convoscope_exporter.errors import InvalidFilterError
-from convoscope_exporter.filtering import apply_filter, parse_filter
-from convoscope_exporter.manifest import build_manifest
-from convoscope_exporter.render import render_export
+from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
+from convoscope_exporter.pipeline import prepare_export
 
 log = get_logger(__name__)
 
@@ -49,157 +50,161 @@ RENDER_SECONDS = Histogram(
 )
 
 
-class ExportDeletedError(Exception):
-    """The export's record disappeared while it rendered (its job was deleted)."""
+class ExporterStoppingError(Exception):
+    """This replica is stopping: the export goes back to the queue, uncharged."""
 
 
-class ExporterWorker:
+def _error(code: str, status: int, message: str, details: str | None = None) -> ErrorInfo:
+    return ErrorInfo(code=code, status=status, message=message, details=details)
+
+
+class ExporterHandler:
     """Renders one export at a time per replica (rendering is CPU-bound)."""
 
     def __init__(self, ctx: ServiceContext, stores: Stores) -> None:
         self.ctx = ctx
+        self.settings = ctx.settings
         self.stores = stores
+        self.fencing = export_fencing(stores)
         self.active = 0
-        # Object names written for the export in progress (one export at a time).
-        self._written: list[str] = []
+        self.interrupted = False
 
-    async def run(self) -> None:
-        sub = await self.ctx.js.pull_subscribe_bind(
-            durable=names.EXPORTER_DURABLE, stream=names.JOBS_STREAM
-        )
-        try:
-            while not self.ctx.stopping.is_set():
-                try:
-                    msgs = await sub.fetch(1, timeout=0.5)
-                except (FetchTimeoutError, TimeoutError):
-                    continue
-                for msg in msgs:
-                    await self._guarded(msg)
-        finally:
-            # A pull subscription left open makes the connection drain time out.
-            await sub.unsubscribe()
+    def decode(self, data: bytes) -> ExportJob:
+        return export_job_decoder.decode(data)
 
-    async def _guarded(self, msg: Msg) -> None:
-        """Process one message; an unexpected error (a store that did not answer) must not
-        end the service: retry later, and give up after ``max_attempts`` deliveries."""
-        try:
-            await self.process(msg)
-        except Exception as exc:
-            attempts = msg.metadata.num_delivered or 1
-            give_up = attempts >= self.ctx.settings.max_attempts
-            log.error("export_crashed", error=type(exc).__name__, attempts=attempts)
-            with contextlib.suppress(Exception):
-                await (msg.term() if give_up else msg.nak(delay=1))
+    def key(self, job: ExportJob) -> str:
+        return job.export_id
 
-    async def process(self, msg: Msg) -> None:
-        """Render every requested format, store the files, then acknowledge."""
-        try:
-            job = export_job_decoder.decode(msg.data)
-        except msgspec.DecodeError:
-            log.error("bad_export_job")
-            await msg.term()
-            return
+    def interrupt(self) -> None:
+        """Stop after the format being rendered (a renderer cannot be interrupted)."""
+        self.interrupted = True
+
+    async def handle(self, job: ExportJob, delivery: Delivery) -> Outcome:
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, export_id=job.export_id):
-            state = await self.stores.get_export(job.export_id)
-            if state is None or state.status in ("complete", "failed"):
-                await msg.ack()
-                return
+            current = await peek(self.fencing, job.export_id)
+            if current is None or current.status in TERMINAL:
+                return Ack()
+            got = await claim(self.fencing, job.export_id, new_id("run"), solo=delivery.alone)
+            if got is None:
+                return Ack()
             self.active += 1
-            self._written = []
-            keepalive = asyncio.create_task(self._keep_alive(msg))
-            started = time.perf_counter()
+            written: list[str] = []
             try:
-                state.status = "processing"
-                await self._save(state)
-                state.files = await self._render_all(job, state)
-                state.status = "complete"
-                state.progress = 100.0
-                await self._save(state)
-                await self._publish(
-                    job.export_id,
-                    "complete",
-                    CompleteEvent(job_id=job.export_id, results_url=f"/api/export/{job.export_id}"),
-                )
-                EXPORTS.labels(outcome="complete").inc()
-                RENDER_SECONDS.observe(time.perf_counter() - started)
-                log.info(
-                    "export_complete",
-                    files=len(state.files),
-                    seconds=round(time.perf_counter() - started, 3),
-                )
-            except ExportDeletedError:
-                # Its job was deleted meanwhile: remove what was written, keep nothing.
-                for name in self._written:
-                    await self.stores.delete_object(self.stores.exports_data, name)
-                log.info("export_dropped_after_delete")
-            except InvalidFilterError as exc:
-                await self._fail(
-                    state, ErrorInfo(code="invalid_filter", status=422, message=str(exc))
-                )
-            except ObjectMissingError:
-                await self._fail(
-                    state,
-                    ErrorInfo(
-                        code="results_expired",
-                        status=410,
-                        message="the results or the corpus of this job are no longer stored; "
-                        "run the analysis again",
-                    ),
-                )
-            except Exception as exc:
-                log.error("export_failed", error=type(exc).__name__)
-                await self._fail(
-                    state,
-                    ErrorInfo(
-                        code="export_failed",
-                        status=500,
-                        message="the export could not be rendered",
-                        details=type(exc).__name__,
-                    ),
-                )
+                return await self._run(job, got.lease, got.state, written, delivery.attempt)
+            except LeaseLostError as lost:
+                if lost.ended:  # deleted with its job: remove what this run wrote
+                    for name in written:
+                        await self.stores.delete_object(self.stores.exports_data, name)
+                log.info("export_run_stood_down", ended=lost.ended)
+                return Ack() if lost.ended else StandDown("another run holds the export")
             finally:
-                keepalive.cancel()
                 self.active -= 1
-            await msg.ack()
 
-    async def _render_all(self, job: ExportJob, state: ExportState) -> list[ExportFile]:
-        flt = parse_filter(job.options.filter)
+    async def _run(
+        self,
+        job: ExportJob,
+        lease: Lease[ExportState],
+        state: ExportState,
+        written: list[str],
+        attempt: int,
+    ) -> Outcome:
+        if state.crashes >= self.settings.max_attempts:
+            await self._fail(
+                lease,
+                state,
+                _error(
+                    "export_failed_repeatedly",
+                    500,
+                    f"the export stopped unexpectedly {state.crashes} times; it was given up",
+                ),
+            )
+            return Ack()
+        started = time.perf_counter()
+        try:
+            await self._save(lease, state)
+            state.files = await self._render_all(job, lease, state, written)
+            state.status = "complete"
+            state.progress = 100.0
+            await self._save(lease, state)
+        except LeaseLostError:
+            raise
+        except ExporterStoppingError:
+            await lease.release(state, "")
+            return Retry(delay=0, reason="shutdown")
+        except InvalidFilterError as exc:
+            await self._fail(lease, state, _error("invalid_filter", 422, str(exc)))
+            return Ack()
+        except UnsupportedExportFormatError as exc:
+            await self._fail(lease, state, _error(exc.code, 422, str(exc)))
+            return Ack()
+        except ObjectMissingError:
+            message = "the results or the corpus of this job are no longer stored; run it again"
+            await self._fail(lease, state, _error("results_expired", 410, message))
+            return Ack()
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("export_transient_error", error=type(exc).__name__)
+                await lease.release(state, "")
+                return Retry(delay=backoff(attempt), reason=type(exc).__name__)
+            if is_storage_full(exc):
+                error = _error("storage_full", 507, "the export store is full; try again later")
+            else:
+                log.error("export_failed", error=type(exc).__name__)
+                error = _error(
+                    "export_failed", 500, "the export could not be rendered", type(exc).__name__
+                )
+            await self._fail(lease, state, error)
+            return Ack()
+        await self._publish(
+            job.export_id,
+            "complete",
+            CompleteEvent(job_id=job.export_id),
+        )
+        EXPORTS.labels(outcome="complete").inc()
+        seconds = time.perf_counter() - started
+        RENDER_SECONDS.observe(seconds)
+        log.info("export_complete", files=len(state.files), seconds=round(seconds, 3))
+        return Ack()
+
+    async def _render_all(
+        self, job: ExportJob, lease: Lease[ExportState], state: ExportState, written: list[str]
+    ) -> list[ExportFile]:
         results = decode_results(
             await self.stores.read_object(self.stores.results_data, job.results_object)
         )
         store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
         corpus = decode_corpus(await self.stores.read_object(store, job.corpus_object))
-        manifest = build_manifest(
-            results=results,
+        prepared = prepare_export(
+            job.formats,
+            results,
+            corpus,
             export_id=job.export_id,
             job_id=job.job_id,
-            formats=job.formats,
             include_pii=job.options.include_pii,
-            flt=flt,
+            raw_filter=job.options.filter,
             file_hash=job.file_hash,
         )
-        results, corpus = apply_filter(results, corpus, flt)
+        del results, corpus
         files: list[ExportFile] = []
-        for i, fmt in enumerate(job.formats):
-            rendered = await asyncio.to_thread(
-                render_export, fmt, results, corpus, manifest=manifest
-            )
+        for i, fmt in enumerate(prepared.formats):
+            if self.interrupted:
+                raise ExporterStoppingError
+            rendered = await asyncio.to_thread(prepared.render, fmt)
             for item in rendered:
                 name = f"{job.export_id}/{item.filename}"
+                written.append(name)
                 await self.stores.write_object(self.stores.exports_data, name, item.data)
-                self._written.append(name)
                 files.append(
                     ExportFile(
                         format=fmt,
                         filename=item.filename,
                         size=len(item.data),
                         content_type=item.content_type,
-                        url=f"/api/export/{job.export_id}/file/{item.filename}",
                     )
                 )
                 FILES.labels(format=fmt).inc()
-            state.progress = round(100.0 * (i + 1) / len(job.formats), 1)
-            await self._save(state)
+            state.progress = round(100.0 * (i + 1) / len(prepared.formats), 1)
+            await self._save(lease, state)
             await self._publish(
                 job.export_id,
                 "progress",
@@ -207,31 +212,19 @@ class ExporterWorker:
                     job_id=job.export_id,
                     progress=state.progress,
                     current_step=f"Rendered {fmt}",
-                    message=f"Rendered {i + 1} of {len(job.formats)} formats",
+                    message=f"Rendered {i + 1} of {len(prepared.formats)} formats",
                 ),
             )
         return files
 
-    async def _keep_alive(self, msg: Msg) -> None:
-        while True:
-            await asyncio.sleep(max(0.5, self.ctx.settings.ack_wait / 3))
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
-
-    async def _save(self, state: ExportState) -> None:
-        """Write the export's state, unless the export was deleted with its job."""
-        if await self.stores.get_export(state.export_id) is None:
-            raise ExportDeletedError(state.export_id)
+    async def _save(self, lease: Lease[ExportState], state: ExportState) -> None:
         state.updated_at = utcnow()
-        await self.stores.put_export(state)
+        await lease.write(state)
 
-    async def _fail(self, state: ExportState, error: ErrorInfo) -> None:
+    async def _fail(self, lease: Lease[ExportState], state: ExportState, error: ErrorInfo) -> None:
         state.status = "failed"
         state.error = error
-        try:
-            await self._save(state)
-        except ExportDeletedError:
-            return  # nobody is left to tell
+        await self._save(lease, state)
         await self._publish(
             state.export_id,
             "error",
@@ -239,12 +232,41 @@ class ExporterWorker:
         )
         EXPORTS.labels(outcome="failed").inc()
 
+    async def give_up(self, job: ExportJob, reason: str) -> None:
+        """Fail the export once, after errors its run could not turn into a final state."""
+        got = await claim(self.fencing, job.export_id, new_id("run"), solo=False)
+        if got is None:
+            return
+        error = _error(
+            "store_unavailable", 503, "the export could not be stored: the store kept failing",
+            reason,
+        )  # fmt: skip
+        try:
+            await self._fail(got.lease, got.state, error)
+        except LeaseLostError:
+            pass
+
     async def _publish(self, export_id: str, kind: str, event: msgspec.Struct) -> None:
         await self.ctx.nc.publish(names.event_subject(export_id, kind), encode(event))
 
 
+def make_consumer(handler: ExporterHandler) -> JobConsumer[ExportJob]:
+    """The runtime around the handler: one export at a time."""
+    ctx = handler.ctx
+    return JobConsumer(
+        ctx.js,
+        names.JOBS_STREAM,
+        [names.EXPORTER_DURABLE],
+        handler,
+        slots=1,
+        stopping=ctx.stopping,
+        ack_wait=ctx.settings.ack_wait,
+        shutdown_grace=max(10.0, ctx.settings.ack_wait),
+    )
+
+
 async def run(ctx: ServiceContext) -> None:
     """The exporter service body."""
-    worker = ExporterWorker(ctx, await Stores.open(ctx.js))
-    ctx.active_jobs = lambda: worker.active
-    await worker.run()
+    handler = ExporterHandler(ctx, await Stores.open(ctx.js))
+    ctx.active_jobs = lambda: handler.active
+    await make_consumer(handler).run()

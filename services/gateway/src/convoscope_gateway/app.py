@@ -20,11 +20,13 @@ from convoscope_common.metrics import Counter, Gauge, Histogram
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from convoscope_gateway import openapi
+from convoscope_gateway import web as webapp
 from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
-from convoscope_gateway.cors import make_cors_middleware
+from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
-from convoscope_gateway.routes import analysis, export, health, upload
+from convoscope_gateway.loaded import LIGHT, LOADED, LightDocuments, LoadedAnalyses
+from convoscope_gateway.routes import analysis, browse, export, health, mine, upload
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
 
@@ -54,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     """Every REST route of the seed contract, plus health and metrics."""
     app.router.add_post("/api/upload", upload.post_upload)
     app.router.add_get("/api/upload/{file_id}", upload.get_upload)
+    app.router.add_delete("/api/upload/{file_id}", upload.delete_upload)
     app.router.add_post("/api/analysis", analysis.post_analysis)
     app.router.add_get("/api/analysis/{job_id}", analysis.get_analysis)
     app.router.add_delete("/api/analysis/{job_id}", analysis.delete_analysis)
@@ -64,6 +67,20 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/health", health.get_health)
     app.router.add_get("/metrics", health.get_metrics)
     app.router.add_get("/api/openapi.json", openapi.get_openapi)
+    # Paged browsing of an analysis and the caller's own uploads and analyses (web app).
+    app.router.add_get("/api/analysis/{job_id}/conversations", browse.get_conversations)
+    app.router.add_get(
+        "/api/analysis/{job_id}/conversations/{conversation_id}", browse.get_conversation
+    )
+    app.router.add_get("/api/analysis/{job_id}/messages", browse.get_messages)
+    app.router.add_get("/api/analysis/{job_id}/overview", browse.get_overview)
+    app.router.add_get("/api/analysis/{job_id}/failures", browse.get_failures)
+    app.router.add_get("/api/analysis/{job_id}/privacy", browse.get_privacy_findings)
+    app.router.add_get("/api/uploads", mine.get_uploads)
+    app.router.add_get("/api/analyses", mine.get_analyses)
+    # The web app (same origin, no CORS needed).
+    app.router.add_get("/", webapp.get_index)
+    app.router.add_get("/assets/{build}/{path:.+}", webapp.get_asset)
 
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -96,9 +113,13 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=1024 * 1024,  # JSON bodies; uploads stream with their own limit
     )
     app[SETTINGS] = settings
-    origins: list[str] | str = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+    app[LOADED] = LoadedAnalyses()
+    app[LIGHT] = LightDocuments()
     sio = socketio.AsyncServer(
-        async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
+        async_mode="aiohttp",
+        cors_allowed_origins=socket_origin_check(settings),
+        logger=False,
+        engineio_logger=False,
     )
     sio.attach(app)
     app[SIO] = sio

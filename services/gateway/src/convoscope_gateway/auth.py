@@ -1,6 +1,7 @@
 """Optional API keys and per-client rate limiting.
 
-With ``CONVOSCOPE_API_KEYS`` set, every route but ``/api/health`` needs a
+With ``CONVOSCOPE_API_KEYS`` set, every route but ``/api/health`` and the web
+app's page and assets (which ask the person for a key) needs a
 key (``X-API-Key`` or ``Authorization: Bearer``); files, jobs and exports are
 visible only to the key that created them. Owners are stored as a digest of
 the key, never the key itself.
@@ -18,6 +19,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from convoscope_common.config import Settings
 from convoscope_gateway.errors import RateLimitedError, UnauthorizedError
+from convoscope_gateway.web import is_web_path
 
 # The owner id of the request's API key (None when keys are not configured).
 OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
@@ -64,7 +66,11 @@ def make_auth_middleware(settings: Settings) -> Middleware:
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Socket.IO clients are checked in its connect handler (auth payload or header).
-        if request.path in PUBLIC_PATHS or request.path.startswith("/socket.io/"):
+        if (
+            request.path in PUBLIC_PATHS
+            or request.path.startswith("/socket.io/")
+            or is_web_path(request.path)
+        ):
             return await handler(request)
         request[OWNER] = check_key(settings, presented_key(request.headers))
         return await handler(request)
@@ -100,7 +106,11 @@ def make_rate_limit_middleware(settings: Settings) -> Middleware:
 
     @web.middleware
     async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if settings.rate_limit_per_minute <= 0 or request.path in PUBLIC_PATHS:
+        if (
+            settings.rate_limit_per_minute <= 0
+            or request.path in PUBLIC_PATHS
+            or is_web_path(request.path)
+        ):
             return await handler(request)
         key = presented_key(request.headers)
         client = owner_digest(key) if key else (request.remote or "unknown")

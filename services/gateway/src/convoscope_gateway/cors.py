@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
@@ -40,3 +43,22 @@ def make_cors_middleware(settings: Settings) -> Middleware:
         return response
 
     return cors_middleware
+
+
+def socket_origin_check(settings: Settings) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Socket.IO origins: the configured ones plus the gateway's own (the web app at ``/``).
+
+    A page served by the gateway talks to its own origin, which needs no CORS entry; the
+    host it was reached by comes from the request (or ``X-Forwarded-*`` behind a proxy).
+    """
+    configured = set(settings.cors_origins)
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin or "*" in configured or origin in configured:
+            return True
+        host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST", "")
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "http")
+        own = f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
+        return origin == own
+
+    return allowed

@@ -6,6 +6,7 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from convoscope_common.faults import is_storage_full, is_transient
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import ErrorBody, ErrorInfo
 
@@ -79,6 +80,10 @@ class ServiceUnavailableError(ApiError):
     status, code = 503, "service_unavailable"
 
 
+class InsufficientStorageError(ApiError):
+    status, code = 507, "storage_full"
+
+
 class UpstreamError(ApiError):
     """An error another service reported as data (ErrorInfo)."""
 
@@ -104,6 +109,7 @@ _REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
     504: "Gateway Timeout",
+    507: "Insufficient Storage",
 }
 
 
@@ -142,5 +148,21 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
         return json_error(exc.status, code, message, headers=headers)
     except Exception as exc:
+        if is_storage_full(exc):
+            log.warning("storage_full", route=request.path)
+            return json_error(
+                507,
+                "storage_full",
+                "the server's storage is full; delete old uploads or analyses, or ask the "
+                "operator to raise the storage limits",
+            )
+        if is_transient(exc):
+            log.warning("store_unavailable", route=request.path, error=type(exc).__name__)
+            return json_error(
+                503,
+                "service_unavailable",
+                "the message store did not answer; try again shortly",
+                headers={"Retry-After": "5"},
+            )
         log.error("unhandled_error", route=request.path, error=type(exc).__name__)
         return json_error(500, "internal_error", "an unexpected error occurred")

@@ -7,6 +7,7 @@ group, so each delivers every job's events to its own connected clients.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 import msgspec
@@ -25,6 +26,7 @@ from convoscope_common.messages import (
     job_event_decoder,
 )
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import result_url
 
 log = get_logger(__name__)
 
@@ -42,6 +44,7 @@ def event_payload(event: JobEvent) -> tuple[str, dict[str, Any]]:
         case ProgressEvent():
             return "progress", payload
         case CompleteEvent():
+            payload["results_url"] = result_url(event.job_id)
             return "complete", payload
         case ErrorEvent():
             return "error", payload
@@ -50,14 +53,48 @@ def event_payload(event: JobEvent) -> tuple[str, dict[str, Any]]:
     raise TypeError(type(event).__name__)  # pragma: no cover - the union is closed
 
 
+class EventGate:
+    """Drops events that would contradict what a job's subscribers already heard.
+
+    Workers write state before they publish and a run that lost its lease publishes
+    nothing, but a run paused between its write and its publish can still send a
+    stale progress event late; this gate keeps what clients see monotone: progress
+    never goes down and nothing follows a job's terminal event. It remembers the
+    last ``capacity`` jobs.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        # job id -> (highest progress sent, terminal event sent)
+        self._seen: OrderedDict[str, tuple[float, bool]] = OrderedDict()
+
+    def admit(self, event: JobEvent) -> bool:
+        """True when the event may go out (and remember it)."""
+        progress, ended = self._seen.pop(event.job_id, (0.0, False))
+        allowed = not ended
+        if isinstance(event, ProgressEvent):
+            allowed = allowed and event.progress >= progress
+            progress = max(progress, event.progress)
+        elif allowed:
+            ended = True
+        self._seen[event.job_id] = (progress, ended)
+        if len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+        return allowed
+
+
 async def start_fanout(gw: Gateway) -> list[Subscription]:
     """Subscribe to job events and service heartbeats."""
+    gate = EventGate()
 
     async def on_event(msg: Msg) -> None:
         try:
             event = job_event_decoder.decode(msg.data)
         except msgspec.DecodeError:
             log.warning("bad_event", subject=msg.subject)
+            return
+        if not gate.admit(event):
+            log.info("stale_event_dropped", job_id=event.job_id, subject=msg.subject)
             return
         name, payload = event_payload(event)
         await gw.sio.emit(name, payload, room=room(event.job_id))

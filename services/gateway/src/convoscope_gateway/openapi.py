@@ -30,12 +30,22 @@ from convoscope_common.messages import (
     ExportRequest,
     ExportResponse,
     HealthResponse,
+    UploadDeleted,
     UploadInfo,
     UploadResponse,
 )
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
 from convoscope_common.schemas import schema_components
 from convoscope_gateway import __version__
+from convoscope_gateway.browse_types import (
+    AnalysisPage,
+    ConversationDetail,
+    ConversationPage,
+    FailurePage,
+    MessagePage,
+    PrivacyFindingPage,
+    UploadPage,
+)
 
 SCHEMA_REF = "#/components/schemas/{name}"
 
@@ -43,6 +53,7 @@ SCHEMA_REF = "#/components/schemas/{name}"
 API_TYPES: tuple[type[msgspec.Struct], ...] = (
     UploadResponse,
     UploadInfo,
+    UploadDeleted,
     AnalysisRequest,
     AnalysisAccepted,
     AnalysisStatus,
@@ -52,6 +63,13 @@ API_TYPES: tuple[type[msgspec.Struct], ...] = (
     ExportResponse,
     HealthResponse,
     ErrorBody,
+    ConversationPage,
+    ConversationDetail,
+    MessagePage,
+    FailurePage,
+    PrivacyFindingPage,
+    UploadPage,
+    AnalysisPage,
 )
 
 # Error statuses the API documents, each answered with an ErrorBody.
@@ -69,6 +87,7 @@ ERROR_STATUSES: dict[int, str] = {
     429: "Too many requests; retry after the number of seconds in Retry-After.",
     500: "An unexpected error; the body never carries a stack trace.",
     503: "A service the gateway needs did not answer; retry shortly.",
+    507: "The server's storage is full; nothing was half-written.",
 }
 
 # The query filters of the drill-down, typed as the analyzer validates them
@@ -121,8 +140,16 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
     }
 
 
-def _query_param(name: str, type_: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": msgspec.json.schema(type_)}
+def _query_param(name: str, type_: Any, description: str = "") -> dict[str, Any]:
+    param: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": msgspec.json.schema(type_),
+    }
+    if description:
+        param["description"] = description
+    return param
 
 
 _OBJECT: dict[str, Any] = {"type": "object"}
@@ -146,6 +173,13 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 
 def _operations() -> tuple[Operation, ...]:
+    # Imported here: the browsing routes' table builds on this module's helpers.
+    from convoscope_gateway.openapi_browse import browse_operations, web_operations
+
+    return _core_operations() + browse_operations() + web_operations()
+
+
+def _core_operations() -> tuple[Operation, ...]:
     return (
         Operation(
             "post",
@@ -154,7 +188,7 @@ def _operations() -> tuple[Operation, ...]:
             "Upload a conversation export; returns its id, hash and metadata.",
             "upload",
             {200: ("Parsed (or already uploaded by this caller).", _json("UploadResponse"))},
-            (400, 404, 408, 413, 415, 422, 503, *_GUARDED),
+            (400, 404, 408, 413, 415, 422, 503, 507, *_GUARDED),
             request_body=_UPLOAD_BODY,
         ),
         Operation(
@@ -168,6 +202,17 @@ def _operations() -> tuple[Operation, ...]:
             parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
         ),
         Operation(
+            "delete",
+            "/api/upload/{file_id}",
+            "deleteUpload",
+            "Delete an upload and everything made from it: the raw bytes, the corpus, "
+            "every job, cached result and export; says how much was deleted.",
+            "upload",
+            {200: ("Deleted.", _json("UploadDeleted"))},
+            (404, 503, *_GUARDED),
+            parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
+        ),
+        Operation(
             "post",
             "/api/analysis",
             "startAnalysis",
@@ -177,14 +222,14 @@ def _operations() -> tuple[Operation, ...]:
                 201: ("Complete at once from the result cache.", _json("AnalysisAccepted")),
                 202: ("Queued; follow it over Socket.IO or by polling.", _json("AnalysisAccepted")),
             },
-            (400, 404, 413, 415, 422, *_GUARDED),
+            (400, 404, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("AnalysisRequest")},
         ),
         Operation(
             "get",
             "/api/analysis/{job_id}",
             "getAnalysis",
-            "Status and progress of a job, with the results once complete.",
+            "Status and progress of a job, with the light results document once complete.",
             "analysis",
             {200: ("The job.", _json("AnalysisStatus"))},
             (404, *_GUARDED),
@@ -194,7 +239,8 @@ def _operations() -> tuple[Operation, ...]:
             "delete",
             "/api/analysis/{job_id}",
             "deleteAnalysis",
-            "Cancel a running job and delete its cached results and exports.",
+            "Cancel a running job, or delete a finished one; its exports go, and its "
+            "cached results once no other job uses them.",
             "analysis",
             {200: ("Cancelled and/or deleted.", _json("AnalysisDeleted"))},
             (404, *_GUARDED),
@@ -223,7 +269,7 @@ def _operations() -> tuple[Operation, ...]:
                 200: ("The export is complete.", _json("ExportResponse")),
                 202: ("The export is still rendering; poll status_url.", _json("ExportResponse")),
             },
-            (400, 403, 404, 409, 410, 413, 415, 422, *_GUARDED),
+            (400, 403, 404, 409, 410, 413, 415, 422, 503, 507, *_GUARDED),
             request_body={"required": True, "content": _json("ExportRequest")},
         ),
         Operation(
@@ -364,6 +410,8 @@ def build_openapi(version: str) -> dict[str, Any]:
             {"name": "analysis"},
             {"name": "export"},
             {"name": "health"},
+            {"name": "browse"},
+            {"name": "web"},
         ],
         # Keys are optional: a server without CONVOSCOPE_API_KEYS accepts anonymous calls.
         "security": [{}, {"ApiKey": []}, {"Bearer": []}],

@@ -26,6 +26,7 @@ from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
 from convoscope_gateway.fanout import event_payload, room
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import is_export_id
 
 
 def _job_id(data: Any) -> str | None:
@@ -43,11 +44,10 @@ def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any
     so a late subscriber gets exactly the payloads live subscribers get.
     """
     if isinstance(state, ExportState):
-        key, results_url = state.export_id, f"/api/export/{state.export_id}"
-        step, message, insights = "", "", []
+        key, step, message, insights = state.export_id, "", "", []
     else:
-        key, results_url = state.job_id, f"/api/analysis/{state.job_id}"
-        step, message, insights = state.current_step, state.message, list(state.insights)
+        key, step, message = state.job_id, state.current_step, state.message
+        insights = list(state.insights)
     bus_events: list[JobEvent] = [
         ProgressEvent(
             job_id=key,
@@ -58,7 +58,7 @@ def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any
         )
     ]
     if state.status == "complete":
-        bus_events.append(CompleteEvent(job_id=key, results_url=results_url))
+        bus_events.append(CompleteEvent(job_id=key))
     elif state.status == "failed" and state.error is not None:
         bus_events.append(
             ErrorEvent(job_id=key, error=state.error.message, details=state.error.details)
@@ -69,8 +69,11 @@ def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any
 
 
 async def _read_state(gw: Gateway, job_id: str) -> JobState | ExportState | None:
-    # Exports report progress the same way, keyed by their export id.
-    return await gw.stores.get_job(job_id) or await gw.stores.get_export(job_id)
+    # Exports report progress the same way, keyed by their export id: one lookup, in
+    # the bucket the id belongs to.
+    if is_export_id(job_id):
+        return await gw.stores.get_export(job_id)
+    return await gw.stores.get_job(job_id)
 
 
 def register_socket_handlers(

@@ -47,7 +47,7 @@ class ParsedExport:
     metadata: FileMetadata
 
 
-def parse_export(data: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedExport:  # noqa: B008
+def parse_export(data: bytes | bytearray, *, limits: ParseLimits = ParseLimits()) -> ParsedExport:  # noqa: B008
     """Parse one upload (claude.ai or ChatGPT; JSON or ZIP) into a normalised corpus.
 
     Raises an :class:`IngestError` subclass for anything that is not a readable export.

@@ -29,30 +29,57 @@ LENGTH_BINS: tuple[tuple[str, int, int], ...] = (
 )
 
 
+def _period(labels: list[str]) -> str:
+    """ " 2024-01 to 2024-06" for a time axis, "" when it is empty."""
+    if not labels:
+        return ""
+    return f", {labels[0]}" if labels[0] == labels[-1] else f", {labels[0]} to {labels[-1]}"
+
+
 def topic_distribution(topics: Topics) -> Chart:
     """Conversations per topic (taxonomy topics with data, then learned topics)."""
     rows = [t for t in topics.taxonomy if t.conversations] + topics.learned
     return Chart(
         id="topic_distribution",
-        title="Topic distribution",
+        title="Conversations per topic",
         kind="bar",
         x=[t.label for t in rows],
         series=[ChartSeries(name="conversations", values=[float(t.conversations) for t in rows])],
+        value_label="conversations",
     )
 
 
 def sentiment_over_time(sentiment: Sentiment) -> Chart:
-    """Mean compound per month plus message counts per label."""
+    """Mean compound score of user messages per month (one quantity: −1 to 1)."""
     months = [p.period for p in sentiment.monthly]
-    series = [
-        ChartSeries(name="mean_compound", values=[p.mean_compound for p in sentiment.monthly])
-    ]
-    series += [
-        ChartSeries(name=label, values=[float(p.labels.get(label, 0)) for p in sentiment.monthly])
-        for label in SENTIMENT_LABELS
-    ]
     return Chart(
-        id="sentiment_over_time", title="Sentiment over time", kind="line", x=months, series=series
+        id="sentiment_over_time",
+        title=f"Mean sentiment of user messages per month{_period(months)}",
+        kind="line",
+        x=months,
+        series=[
+            ChartSeries(name="mean compound", values=[p.mean_compound for p in sentiment.monthly])
+        ],
+        value_label="mean VADER compound (-1 to 1)",
+    )
+
+
+def sentiment_labels_over_time(sentiment: Sentiment) -> Chart:
+    """User messages per sentiment label per month (counts, stacked), apart from the mean:
+    counts and a mean never share an axis."""
+    months = [p.period for p in sentiment.monthly]
+    return Chart(
+        id="sentiment_labels_over_time",
+        title=f"User messages per sentiment label per month{_period(months)}",
+        kind="stacked_bar",
+        x=months,
+        series=[
+            ChartSeries(
+                name=label, values=[float(p.labels.get(label, 0)) for p in sentiment.monthly]
+            )
+            for label in SENTIMENT_LABELS
+        ],
+        value_label="user messages",
     )
 
 
@@ -61,13 +88,14 @@ def failures_by_severity(quality: Quality) -> Chart:
     matrix = quality.failures.by_type_and_severity
     return Chart(
         id="failure_types_by_severity",
-        title="Assistant failures by type and severity",
+        title="Assistant failures per type, by severity",
         kind="stacked_bar",
         x=list(FAILURE_TYPES),
         series=[
             ChartSeries(name=s, values=[float(matrix.get(t, {}).get(s, 0)) for t in FAILURE_TYPES])
             for s in SEVERITIES
         ],
+        value_label="failures",
     )
 
 
@@ -75,7 +103,7 @@ def weekday_hour_heatmap(temporal: Temporal) -> Chart:
     """Messages per weekday (rows, Monday first) and hour (columns)."""
     return Chart(
         id="weekday_hour_heatmap",
-        title=f"Activity by weekday and hour ({temporal.timezone})",
+        title=f"Messages per weekday and hour ({temporal.timezone})",
         kind="heatmap",
         x=[f"{h:02d}" for h in range(24)],
         y=list(WEEKDAYS),
@@ -83,6 +111,7 @@ def weekday_hour_heatmap(temporal: Temporal) -> Chart:
             ChartSeries(name=WEEKDAYS[d], values=[float(v) for v in temporal.heatmap[d]])
             for d in range(7)
         ],
+        value_label="messages",
     )
 
 
@@ -90,7 +119,7 @@ def calendar_heatmap(temporal: Temporal) -> Chart:
     """Messages and conversations per active day."""
     return Chart(
         id="calendar_heatmap",
-        title="Activity calendar",
+        title=f"Messages per day{_period([d.date for d in temporal.calendar])}",
         kind="calendar",
         x=[d.date for d in temporal.calendar],
         series=[
@@ -99,6 +128,7 @@ def calendar_heatmap(temporal: Temporal) -> Chart:
                 name="conversations", values=[float(d.conversations) for d in temporal.calendar]
             ),
         ],
+        value_label="messages",
     )
 
 
@@ -107,10 +137,11 @@ def conversation_lengths(lengths: list[int]) -> Chart:
     counts = [sum(1 for n in lengths if lo <= n <= hi) for _, lo, hi in LENGTH_BINS]
     return Chart(
         id="conversation_length_distribution",
-        title="Conversation length (messages)",
+        title="Conversations by length (messages per conversation)",
         kind="histogram",
         x=[name for name, _, _ in LENGTH_BINS],
         series=[ChartSeries(name="conversations", values=[float(c) for c in counts])],
+        value_label="conversations",
     )
 
 
@@ -121,13 +152,14 @@ def message_length_over_time(temporal: Temporal) -> Chart:
     lookup = {(t.period, t.role): t.mean_words for t in temporal.length_trends}
     return Chart(
         id="message_length_over_time",
-        title="Message length over time by role",
+        title=f"Mean words per message per month, by role{_period(months)}",
         kind="line",
         x=months,
         series=[
             ChartSeries(name=role, values=[lookup.get((m, role), 0.0) for m in months])
             for role in roles
         ],
+        value_label="mean words per message",
     )
 
 
@@ -145,6 +177,7 @@ def build_charts(
         charts.append(topic_distribution(topics))
     if sentiment is not None:
         charts.append(sentiment_over_time(sentiment))
+        charts.append(sentiment_labels_over_time(sentiment))
     if quality is not None:
         charts.append(failures_by_severity(quality))
     if temporal is not None:

@@ -26,6 +26,7 @@ MIN_DOCS_FOR_LEARNED = 5
 MAX_LEARNED_TOPICS = 10
 MIN_LEARNED_SHARE = 0.3
 TOP_TERMS = 8
+LABEL_TERMS = 3
 NMF_ROUND = 30
 NMF_MAX_ROUNDS = 10
 
@@ -34,7 +35,10 @@ _PLACEHOLDER = re.compile(r"<[A-Z_]+>|\[[A-Z_]+\]")
 _CHAT_STOP_WORDS = frozenset(
     "thanks thank please like want need just know help make use does did don ll ve hi "
     "hello can could would should also really sure okay ok yes let actually maybe "
-    "something think way thing things going get got good great way using used one".split()
+    "something think way thing things going get got good great way using used one "
+    # Conversational verbs and adjectives that say nothing about a subject (topic names).
+    "tell happened turned come kind important step steps check small reasonable people ask "
+    "explain hold recent moving result results trying tried wondering mean means".split()
 )
 
 
@@ -93,6 +97,35 @@ def _fit_nmf(matrix: Any, k: int, pulse: Callable[[], None]) -> tuple[Any, Any]:
     return weights, components
 
 
+def distinctive_terms(components: Any, topic: int, terms: Any, n: int) -> list[str]:
+    """The ``n`` terms that best tell ``topic`` apart: weight in the topic times the share of
+    the term's weight that this topic holds (frequent-everywhere words rank low)."""
+    weights = components[topic]
+    exclusivity = weights / (components.sum(axis=0) + 1e-12)
+    score = weights * exclusivity
+    order = [int(i) for i in score.argsort()[::-1] if weights[i] > 0]
+    chosen: list[str] = []
+    stems: set[str] = set()
+    for i in order:
+        term = str(terms[i])
+        stem = term[:-1] if term.endswith("s") and len(term) > 3 else term
+        if stem in stems:  # "recipe" and "recipes" name one thing
+            continue
+        chosen.append(term)
+        stems.add(stem)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def topic_name(terms: list[str]) -> str:
+    """Terms joined as a reader would say them, lower case: "soil, compost and seedlings"."""
+    words = [t.lower() for t in terms[:LABEL_TERMS]]
+    if len(words) < 3:
+        return " and ".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _learned_topics(
     docs: list[_Document], pulse: Callable[[], None]
 ) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
@@ -138,7 +171,10 @@ def _learned_topics(
         if not members[topic]:
             continue
         topic_id = f"learned-{rank + 1}"
-        top = [str(terms[i]) for i in components[topic].argsort()[::-1][:TOP_TERMS]]
+        top = distinctive_terms(components, topic, terms, TOP_TERMS)
+        # The member that leans most on this topic; its (already redacted) title is the
+        # topic's example.
+        example_row = max(members[topic], key=lambda m: (m[1], -m[0]))[0]
         monthly: Counter[str] = Counter()
         ids = []
         for row, share in members[topic]:
@@ -152,9 +188,10 @@ def _learned_topics(
         topics.append(
             Topic(
                 id=topic_id,
-                label=", ".join(t.capitalize() for t in top[:3]),
+                label=topic_name(top),
                 kind="learned",
                 top_terms=top,
+                example_title=docs[example_row].conversation.conversation.title or "",
                 conversations=len(ids),
                 monthly=dict(sorted(monthly.items())),
                 conversation_ids=ids,

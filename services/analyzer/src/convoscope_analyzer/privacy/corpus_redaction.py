@@ -36,8 +36,8 @@ class _Tally:
 
 
 class _CorpusRedactor:
-    def __init__(self, config: PrivacyConfig) -> None:
-        self.redactor = Redactor(config)
+    def __init__(self, config: PrivacyConfig, redactor: Redactor | None = None) -> None:
+        self.redactor = redactor or Redactor(config)
         self.tally = _Tally()
 
     def text(self, value: str, conversation_id: str, message_id: str, field: str) -> str:
@@ -101,6 +101,7 @@ def redact_corpus(
     *,
     checkpoint: Callable[[], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    redactor: Redactor | None = None,
 ) -> tuple[Corpus, PrivacyReport]:
     """Return a NEW corpus with all free text redacted, and the privacy report.
 
@@ -108,9 +109,10 @@ def redact_corpus(
     and results, attachment names and extracted text, file names, citation titles
     and URLs. ``checkpoint()`` is called regularly (it may raise to cancel);
     ``progress(done, total)`` counts messages. The input corpus is not modified.
-    The report holds counts and ids, never a detected value.
+    The report holds counts and ids, never a detected value. ``redactor`` replaces the
+    default ``Redactor(config)`` (one fresh instance per corpus).
     """
-    worker = _CorpusRedactor(config)
+    worker = _CorpusRedactor(config, redactor)
     conversations: list[Conversation] = []
 
     def redact_conversation(conv: Conversation) -> int:
@@ -139,6 +141,7 @@ def redact_corpus_in_place(
     *,
     checkpoint: Callable[[], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    redactor: Redactor | None = None,
 ) -> PrivacyReport:
     """Redact ``corpus`` itself, exactly as :func:`redact_corpus` would, and return the report.
 
@@ -146,7 +149,7 @@ def redact_corpus_in_place(
     of every message exists, and each original value is freed once replaced. If
     ``checkpoint()`` raises, the corpus is left partly redacted.
     """
-    worker = _CorpusRedactor(config)
+    worker = _CorpusRedactor(config, redactor)
 
     def redact_conversation(conv: Conversation) -> int:
         cid = conv.id

@@ -24,9 +24,7 @@ class Redactor:
 
     def redact_text(self, text: str) -> tuple[str, list[Detection]]:
         """Return the redacted text and the detections (offsets into the ORIGINAL text)."""
-        detections = detect(
-            text, region=self.config.default_region, detect_names=self.config.detect_names
-        )
+        detections = self.detect(text)
         if not detections:
             return text, detections
         parts: list[str] = []
@@ -40,6 +38,13 @@ class Redactor:
             pos = d.end
         parts.append(text[pos:])
         return "".join(parts), detections
+
+    def detect(self, text: str) -> list[Detection]:
+        """The detections in ``text`` under this corpus's settings (a subclass may supply
+        detections computed elsewhere, e.g. in parallel, instead)."""
+        return detect(
+            text, region=self.config.default_region, detect_names=self.config.detect_names
+        )
 
     def _replacement(self, entity_type: str, value: str, operator: str) -> str:
         if operator == "mask":

@@ -30,6 +30,7 @@ from convoscope_analyzer.privacy.detectors.spoken_secrets import (
     find_spoken_passwords,
     may_hold_spoken_password,
 )
+from convoscope_analyzer.privacy.detectors.url_secrets import find_url_secrets
 
 _DIGITS = "0123456789"
 # Seven or more digits close together: the only texts that may hold a phone, card or SSN.
@@ -61,6 +62,8 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
         found += find_known_keys(text)  # every vendor key shape is 20+ token characters
     if has_secret_keyword(lowered):
         found += find_config_secrets(text, lowered)
+    if "://" in text or "hooks." in text or "webhook" in lowered or "discord" in lowered:
+        found += find_url_secrets(text)
     if may_hold_spoken_password(lowered):
         found += find_spoken_passwords(text, lowered)
     digits = sum(map(text.count, _DIGITS))

@@ -12,10 +12,17 @@ from datetime import date, timedelta
 
 from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.corpus import Corpus
-from convoscope_common.results import SEVERITIES, AnalysisResults, Chart, ChartSeries
+from convoscope_common.results import (
+    SENTIMENT_LABELS,
+    SEVERITIES,
+    AnalysisResults,
+    Chart,
+    ChartSeries,
+)
 
 TOPIC_DISTRIBUTION = "topic_distribution"
 SENTIMENT_OVER_TIME = "sentiment_over_time"
+SENTIMENT_LABELS_OVER_TIME = "sentiment_labels_over_time"
 FAILURES_BY_SEVERITY = "failures_by_severity"
 WEEKDAY_HOUR_HEATMAP = "weekday_hour_heatmap"
 CALENDAR_HEATMAP = "calendar_heatmap"
@@ -35,6 +42,13 @@ LENGTH_BINS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
+def period(labels: list[str]) -> str:
+    """ ", 2024-01 to 2024-06" for a time axis (what the title says the chart covers)."""
+    if not labels:
+        return ""
+    return f", {labels[0]}" if labels[0] == labels[-1] else f", {labels[0]} to {labels[-1]}"
+
+
 def topic_distribution(results: AnalysisResults, corpus: Corpus) -> Chart | None:
     """Conversations per topic, most frequent first."""
     if results.topics is None:
@@ -47,10 +61,11 @@ def topic_distribution(results: AnalysisResults, corpus: Corpus) -> Chart | None
         return None
     return Chart(
         id=TOPIC_DISTRIBUTION,
-        title="Topic distribution (conversations)",
+        title="Conversations per topic",
         kind="bar",
         x=[t.label for t in topics],
         series=[ChartSeries(name="conversations", values=[float(t.conversations) for t in topics])],
+        value_label="conversations",
     )
 
 
@@ -59,12 +74,33 @@ def sentiment_over_time(results: AnalysisResults, corpus: Corpus) -> Chart | Non
     if results.sentiment is None or not results.sentiment.monthly:
         return None
     periods = results.sentiment.monthly
+    months = [p.period for p in periods]
     return Chart(
         id=SENTIMENT_OVER_TIME,
-        title="Sentiment over time (mean compound)",
+        title=f"Mean sentiment of user messages per month{period(months)}",
         kind="line",
-        x=[p.period for p in periods],
+        x=months,
         series=[ChartSeries(name="mean compound", values=[p.mean_compound for p in periods])],
+        value_label="mean VADER compound (-1 to 1)",
+    )
+
+
+def sentiment_labels_over_time(results: AnalysisResults, corpus: Corpus) -> Chart | None:
+    """User messages per sentiment label per month (counts; the mean has its own chart)."""
+    if results.sentiment is None or not results.sentiment.monthly:
+        return None
+    periods = results.sentiment.monthly
+    months = [p.period for p in periods]
+    return Chart(
+        id=SENTIMENT_LABELS_OVER_TIME,
+        title=f"User messages per sentiment label per month{period(months)}",
+        kind="stacked_bar",
+        x=months,
+        series=[
+            ChartSeries(name=label, values=[float(p.labels.get(label, 0)) for p in periods])
+            for label in SENTIMENT_LABELS
+        ],
+        value_label="user messages",
     )
 
 
@@ -76,13 +112,14 @@ def failures_by_severity(results: AnalysisResults, corpus: Corpus) -> Chart | No
     types = sorted(grid, key=lambda t: (-sum(grid[t].values()), t))
     return Chart(
         id=FAILURES_BY_SEVERITY,
-        title="Failure types by severity",
+        title="Assistant failures per type, by severity",
         kind="stacked_bar",
         x=types,
         series=[
             ChartSeries(name=s, values=[float(grid[t].get(s, 0)) for t in types])
             for s in SEVERITIES
         ],
+        value_label="failures",
     )
 
 
@@ -104,11 +141,12 @@ def weekday_hour_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | No
         return None
     return Chart(
         id=WEEKDAY_HOUR_HEATMAP,
-        title="Activity by weekday and hour",
+        title=f"Messages per weekday and hour ({results.temporal.timezone})",
         kind="heatmap",
         x=[f"{h:02d}" for h in range(24)],
         y=list(WEEKDAYS),
         series=series,
+        value_label="messages",
     )
 
 
@@ -122,7 +160,7 @@ def calendar_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | None:
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return Chart(
         id=CALENDAR_HEATMAP,
-        title="Daily activity (messages)",
+        title=f"Messages per day{period([days[0].isoformat(), days[-1].isoformat()])}",
         kind="calendar",
         x=[d.isoformat() for d in days],
         series=[
@@ -130,6 +168,7 @@ def calendar_heatmap(results: AnalysisResults, corpus: Corpus) -> Chart | None:
                 name="messages", values=[float(per_day.get(d.isoformat(), 0)) for d in days]
             )
         ],
+        value_label="messages",
     )
 
 
@@ -148,10 +187,11 @@ def conversation_length(results: AnalysisResults, corpus: Corpus) -> Chart | Non
     last = max(i for i, c in enumerate(counts) if c) + 1
     return Chart(
         id=CONVERSATION_LENGTH,
-        title="Conversation length (messages)",
+        title="Conversations by length (messages per conversation)",
         kind="histogram",
         x=[b[0] for b in LENGTH_BINS[:last]],
         series=[ChartSeries(name="conversations", values=[float(c) for c in counts[:last]])],
+        value_label="conversations",
     )
 
 
@@ -165,18 +205,20 @@ def message_length_over_time(results: AnalysisResults, corpus: Corpus) -> Chart 
     by_key = {(t.period, t.role): t.mean_words for t in trends}
     return Chart(
         id=MESSAGE_LENGTH_OVER_TIME,
-        title="Message length over time (mean words)",
+        title=f"Mean words per message per month, by role{period(months)}",
         kind="line",
         x=months,
         series=[
             ChartSeries(name=r, values=[by_key.get((m, r), 0.0) for m in months]) for r in roles
         ],
+        value_label="mean words per message",
     )
 
 
 _DERIVERS: tuple[tuple[str, Callable[[AnalysisResults, Corpus], Chart | None]], ...] = (
     (TOPIC_DISTRIBUTION, topic_distribution),
     (SENTIMENT_OVER_TIME, sentiment_over_time),
+    (SENTIMENT_LABELS_OVER_TIME, sentiment_labels_over_time),
     (FAILURES_BY_SEVERITY, failures_by_severity),
     (WEEKDAY_HOUR_HEATMAP, weekday_hour_heatmap),
     (CALENDAR_HEATMAP, calendar_heatmap),

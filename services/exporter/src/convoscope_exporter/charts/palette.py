@@ -4,23 +4,41 @@ from __future__ import annotations
 
 import math
 
+# Okabe & Ito's palette: told apart with every common colour-vision deficiency.
 SERIES_COLOURS: tuple[str, ...] = (
-    "#2E86C1",
-    "#E67E22",
-    "#27AE60",
-    "#8E44AD",
-    "#C0392B",
-    "#16A085",
-    "#7F8C8D",
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#000000",  # black
 )
-SEVERITY_COLOURS: dict[str, str] = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
+# Fixed colours for the categories that recur across charts and formats, so the same
+# category is the same colour everywhere (severity: hot to cool; sentiment: green to red).
+CATEGORY_COLOURS: dict[str, str] = {
+    "high": "#D55E00",
+    "medium": "#E69F00",
+    "low": "#56B4E9",
+    "Very Positive": "#009E73",
+    "Positive": "#7FCDB5",
+    "Neutral": "#BBBBBB",
+    "Negative": "#F0A070",
+    "Very Negative": "#D55E00",
+    "user": "#0072B2",
+    "assistant": "#E69F00",
+    "system": "#CC79A7",
+    "tool": "#009E73",
+}
+SEVERITY_COLOURS: dict[str, str] = {k: CATEGORY_COLOURS[k] for k in ("high", "medium", "low")}
 _LOW = (235, 242, 250)
-_HIGH = (21, 67, 96)
+_HIGH = (8, 48, 107)
 
 
 def series_colour(name: str, index: int) -> str:
-    """The colour of a series: severities keep theirs, others cycle the palette."""
-    return SEVERITY_COLOURS.get(name, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+    """The colour of a series: known categories keep theirs in every chart, others take the
+    palette in order."""
+    return CATEGORY_COLOURS.get(name, SERIES_COLOURS[index % len(SERIES_COLOURS)])
 
 
 def scale_colour(value: float, maximum: float) -> str:

@@ -2,96 +2,133 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase import pdfmetrics
 
 from convoscope_common.results import Chart
-from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour, value_range
+from convoscope_exporter.charts.layout import Box, Dot, Label, Path, Rule, layout, number
+from convoscope_exporter.charts.palette import scale_colour
+from convoscope_exporter.fonts import BASE, font_set
 
-WIDTH = 460
+WIDTH = 500
 HEIGHT = 220
-_FONT = "Helvetica"
+_FONT = BASE
+_INK = colors.HexColor("#333333")
+_AXIS = colors.HexColor("#566573")
+_GRID = colors.HexColor("#E5E8E8")
 
 
-def _legend(drawing: Drawing, chart: Chart, x: float, y: float) -> None:
-    if len(chart.series) < 2:
-        return
-    legend = Legend()
-    legend.x, legend.y = x, y
-    legend.fontName = _FONT
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 8
-    legend.colorNamePairs = [
-        (colors.HexColor(series_colour(s.name, i)), s.name) for i, s in enumerate(chart.series)
-    ]
-    drawing.add(legend)
-
-
-def _short(labels: list[str], limit: int = 18) -> list[str]:
-    every = max(1, len(labels) // 18)
-    return [(label[:limit] if i % every == 0 else "") for i, label in enumerate(labels)]
-
-
-def _bar_drawing(chart: Chart, stacked: bool) -> Drawing:
-    drawing = Drawing(WIDTH, HEIGHT)
-    bars = VerticalBarChart()
-    bars.x, bars.y, bars.width, bars.height = 40, 60, WIDTH - 130, HEIGHT - 80
-    bars.data = [tuple(s.values) for s in chart.series]
-    totals = (
-        [sum(col) for col in zip(*bars.data, strict=True)]
-        if stacked
-        else [v for s in chart.series for v in s.values]
+def _label(label: Label, height: float) -> Group | String:
+    fonts = font_set()
+    font = fonts.label_font(label.text)
+    text = fonts.label_text(label.text)
+    if not label.angle:
+        return String(
+            label.x,
+            height - label.y,
+            text,
+            fontName=font,
+            fontSize=label.size,
+            textAnchor=label.anchor,
+            fillColor=_INK,
+        )
+    group = Group(
+        String(
+            0, 0, text, fontName=font, fontSize=label.size, textAnchor=label.anchor, fillColor=_INK
+        )
     )
-    bars.valueAxis.valueMin = 0
-    bars.valueAxis.valueMax = nice_max(max(totals, default=0.0))
-    bars.valueAxis.valueStep = bars.valueAxis.valueMax / 4
-    bars.valueAxis.labels.fontName = _FONT
-    bars.categoryAxis.categoryNames = _short(chart.x)
-    bars.categoryAxis.labels.angle = 35
-    bars.categoryAxis.labels.boxAnchor = "ne"
-    bars.categoryAxis.labels.fontName = _FONT
-    bars.categoryAxis.labels.fontSize = 7
-    if stacked:
-        bars.categoryAxis.style = "stacked"
-    for i, s in enumerate(chart.series):
-        bars.bars[i].fillColor = colors.HexColor(series_colour(s.name, i))
-        bars.bars[i].strokeColor = None
-    drawing.add(bars)
-    _legend(drawing, chart, WIDTH - 10, HEIGHT - 20)
+    group.transform = _rotated(label.x, height - label.y, label.angle)
+    return group
+
+
+def _rotated(x: float, y: float, degrees: float) -> tuple[float, ...]:
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return (c, s, -s, c, x, y)
+
+
+def _axis_drawing(chart: Chart) -> Drawing:
+    fonts = font_set()
+
+    def measure(text: str, size: float) -> float:
+        return float(pdfmetrics.stringWidth(text, fonts.label_font(text), size))
+
+    plot = layout(chart, WIDTH, measure)
+    h = plot.height
+    drawing = Drawing(plot.width, h)
+    for shape in plot.shapes:
+        if isinstance(shape, Box):
+            drawing.add(
+                Rect(
+                    shape.x,
+                    h - shape.y - shape.h,
+                    max(shape.w, 0),
+                    max(shape.h, 0),
+                    fillColor=colors.HexColor(shape.fill),
+                    strokeColor=None,
+                )
+            )
+        elif isinstance(shape, Dot):
+            drawing.add(
+                Circle(
+                    shape.cx,
+                    h - shape.cy,
+                    shape.r,
+                    fillColor=colors.HexColor(shape.fill),
+                    strokeColor=None,
+                )
+            )
+        elif isinstance(shape, Path):
+            points = [v for x, y in shape.points for v in (x, h - y)]
+            drawing.add(
+                PolyLine(points, strokeColor=colors.HexColor(shape.stroke), strokeWidth=1.5)
+            )
+        elif isinstance(shape, Rule):
+            drawing.add(
+                Line(
+                    shape.x1,
+                    h - shape.y1,
+                    shape.x2,
+                    h - shape.y2,
+                    strokeColor=_AXIS if shape.kind == "axis" else _GRID,
+                    strokeWidth=0.5,
+                )
+            )
+        else:
+            drawing.add(_label(shape, h))
+    for key in plot.legend:
+        drawing.add(
+            Rect(key.x, h - key.y, 8, 8, fillColor=colors.HexColor(key.colour), strokeColor=None)
+        )
+        drawing.add(_label(Label(key.x + 12, key.y, key.name), h))
     return drawing
 
 
-def _line_drawing(chart: Chart) -> Drawing:
-    drawing = Drawing(WIDTH, HEIGHT)
-    lines = HorizontalLineChart()
-    lines.x, lines.y, lines.width, lines.height = 40, 60, WIDTH - 130, HEIGHT - 80
-    lines.data = [tuple(s.values) for s in chart.series]
-    values = [v for s in chart.series for v in s.values]
-    lines.valueAxis.valueMin, lines.valueAxis.valueMax = value_range(values)
-    lines.valueAxis.valueStep = (lines.valueAxis.valueMax - lines.valueAxis.valueMin) / 4
-    lines.valueAxis.labels.fontName = _FONT
-    lines.categoryAxis.categoryNames = _short(chart.x)
-    lines.categoryAxis.labels.angle = 35
-    lines.categoryAxis.labels.boxAnchor = "ne"
-    lines.categoryAxis.labels.fontName = _FONT
-    lines.categoryAxis.labels.fontSize = 7
-    lines.joinedLines = 1
-    for i, s in enumerate(chart.series):
-        lines.lines[i].strokeColor = colors.HexColor(series_colour(s.name, i))
-        lines.lines[i].strokeWidth = 1.5
-    drawing.add(lines)
-    _legend(drawing, chart, WIDTH - 10, HEIGHT - 20)
-    return drawing
+_KEY_HEIGHT = 18
+
+
+def _scale_key(drawing: Drawing, right: float, y: float, maximum: float, unit: str) -> None:
+    """What the shades mean: five swatches from 0 to the maximum, right-aligned at ``right``."""
+    text = f"{number(maximum)} {unit}"
+    text_w = pdfmetrics.stringWidth(text, _FONT, 7)
+    x = right - text_w - 4 - 5 * 11
+    drawing.add(String(x - 4, y + 1, "0", fontName=_FONT, fontSize=7, textAnchor="end"))
+    for i in range(5):
+        drawing.add(
+            Rect(
+                x + i * 11, y, 10, 8, strokeColor=None,
+                fillColor=colors.HexColor(scale_colour(maximum * i / 4, maximum)),
+            )
+        )  # fmt: skip
+    drawing.add(String(x + 5 * 11 + 4, y + 1, text, fontName=_FONT, fontSize=7, fillColor=_INK))
 
 
 def _heatmap_drawing(chart: Chart) -> Drawing:
-    drawing = Drawing(WIDTH, HEIGHT)
+    # The rows keep their geometry; the key takes a band above them.
+    drawing = Drawing(WIDTH, HEIGHT + _KEY_HEIGHT)
     rows, cols = len(chart.series), len(chart.x)
     left, bottom = 60, 24
     cell_w = (WIDTH - left - 10) / max(cols, 1)
@@ -132,6 +169,7 @@ def _heatmap_drawing(chart: Chart) -> Drawing:
                     textAnchor="middle",
                 )
             )
+    _scale_key(drawing, WIDTH - 10, HEIGHT + 4, maximum, chart.value_label or "messages")
     return drawing
 
 
@@ -141,7 +179,7 @@ def _calendar_drawing(chart: Chart) -> Drawing:
     first_monday = days[0].toordinal() - days[0].weekday()
     weeks = (days[-1].toordinal() - first_monday) // 7 + 1
     cell = min(12.0, (WIDTH - 40) / max(weeks, 1))
-    height = 7 * cell + 30
+    height = 7 * cell + 30 + _KEY_HEIGHT  # the key takes a band below the days
     drawing = Drawing(WIDTH, height)
     maximum = max(values, default=0.0)
     for label, row in (("Mon", 0), ("Thu", 3), ("Sun", 6)):
@@ -178,17 +216,16 @@ def _calendar_drawing(chart: Chart) -> Drawing:
                 fillColor=colors.HexColor(scale_colour(v, maximum)),
             )
         )
+    # Under the days, ending where the last week ends (or far enough right to fit).
+    _scale_key(drawing, max(34 + weeks * cell, 170.0), 2, maximum, chart.value_label or "messages")
     return drawing
 
 
 def chart_drawing(chart: Chart) -> Drawing:
     """One chart as a reportlab Drawing sized for an A4 text column."""
-    if chart.kind in ("bar", "histogram", "pie"):
-        return _bar_drawing(chart, stacked=False)
-    if chart.kind == "stacked_bar":
-        return _bar_drawing(chart, stacked=True)
-    if chart.kind == "line":
-        return _line_drawing(chart)
+    font_set()  # registers the fonts the drawing names
     if chart.kind == "heatmap":
         return _heatmap_drawing(chart)
-    return _calendar_drawing(chart)
+    if chart.kind == "calendar":
+        return _calendar_drawing(chart)
+    return _axis_drawing(chart)

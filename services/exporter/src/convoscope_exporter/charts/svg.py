@@ -11,15 +11,29 @@ from datetime import date
 from html import escape
 
 from convoscope_common.results import Chart
-from convoscope_exporter.charts.palette import nice_max, scale_colour, series_colour, value_range
+from convoscope_exporter.charts.layout import (
+    TICK_SIZE,
+    Box,
+    Dot,
+    Label,
+    Path,
+    Plot,
+    Rule,
+    layout,
+    number,
+)
+from convoscope_exporter.charts.palette import scale_colour
 
 WIDTH = 720
 HEIGHT = 320
+# Axis charts are laid out this wide and scaled up by the browser (about 1.4x in the report's
+# column), so their 8-unit text reads at about 11 px.
+PLOT_WIDTH = 520
 _LEFT, _RIGHT, _TOP, _BOTTOM = 72, 16, 30, 70
 
 
 def _num(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return number(value)
 
 
 def _attr(text: str) -> str:
@@ -33,131 +47,73 @@ def _mark(tag: str, attrs: str, tip: str, series: str) -> str:
     )
 
 
-def _legend(chart: Chart) -> str:
-    # Heatmap rows and calendar cells are labelled in place; a legend would only repeat them.
-    if len(chart.series) < 2 or chart.kind in ("heatmap", "calendar"):
-        return ""
-    items = []
-    x = _LEFT
-    for i, s in enumerate(chart.series):
-        items.append(
-            f'<g class="legend-item" data-series="{_attr(s.name)}" tabindex="0" role="button" '
-            f'aria-pressed="true" transform="translate({x},16)">'
-            f'<rect width="12" height="12" y="-10" fill="{series_colour(s.name, i)}"/>'
-            f'<text x="16">{escape(s.name)}</text></g>'
+def _legend(plot: Plot) -> str:
+    return "".join(
+        f'<g class="legend-item" data-series="{_attr(k.name)}" tabindex="0" role="button" '
+        f'aria-pressed="true" transform="translate({k.x:.1f},{k.y:.1f})">'
+        f'<rect width="9" height="9" y="-8" fill="{k.colour}"/>'
+        f'<text x="13" font-size="{TICK_SIZE}">{escape(k.name)}</text></g>'
+        for k in plot.legend
+    )
+
+
+def _shape(shape: Box | Dot | Path | Rule | Label) -> str:
+    if isinstance(shape, Box):
+        return _mark(
+            "rect",
+            f'x="{shape.x:.1f}" y="{shape.y:.1f}" width="{max(shape.w, 0):.1f}" '
+            f'height="{max(shape.h, 0):.1f}" fill="{shape.fill}"',
+            shape.tip,
+            shape.series,
         )
-        x += 24 + 8 * len(s.name)
-    return "".join(items)
-
-
-def _axes(maximum: float) -> str:
-    plot_h = HEIGHT - _TOP - _BOTTOM
-    parts = [
-        f'<line class="axis" x1="{_LEFT}" y1="{_TOP + plot_h}" x2="{WIDTH - _RIGHT}" '
-        f'y2="{_TOP + plot_h}"/>'
-    ]
-    for i in range(5):
-        value = maximum * i / 4
-        y = _TOP + plot_h - plot_h * i / 4
-        parts.append(
-            f'<line class="grid" x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" '
-            f'y2="{y:.1f}"/><text class="tick" x="{_LEFT - 6}" y="{y + 4:.1f}" '
-            f'text-anchor="end">{_num(value)}</text>'
+    if isinstance(shape, Dot):
+        return _mark(
+            "circle",
+            f'cx="{shape.cx:.1f}" cy="{shape.cy:.1f}" r="{shape.r}" fill="{shape.fill}"',
+            shape.tip,
+            shape.series,
         )
-    return "".join(parts)
-
-
-def _x_labels(labels: list[str], step: float, x0: float) -> str:
-    every = max(1, len(labels) // 24)
-    parts = []
-    for i, label in enumerate(labels):
-        if i % every:
-            continue
-        x = x0 + step * i + step / 2
-        y = HEIGHT - _BOTTOM + 14
-        parts.append(
-            f'<text class="tick" x="{x:.1f}" y="{y}" text-anchor="end" '
-            f'transform="rotate(-35 {x:.1f} {y})">{escape(label[:24])}</text>'
+    if isinstance(shape, Path):
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in shape.points)
+        return (
+            f'<polyline class="line" data-series="{_attr(shape.series)}" points="{points}" '
+            f'fill="none" stroke="{shape.stroke}" stroke-width="1.5"/>'
         )
-    return "".join(parts)
-
-
-def _bars(chart: Chart, stacked: bool) -> str:
-    plot_w = WIDTH - _LEFT - _RIGHT
-    plot_h = HEIGHT - _TOP - _BOTTOM
-    n = len(chart.x)
-    totals = [sum(s.values[i] for s in chart.series) for i in range(n)]
-    per_series_max = max((v for s in chart.series for v in s.values), default=0.0)
-    maximum = nice_max(max(totals, default=0.0) if stacked else per_series_max)
-    step = plot_w / max(n, 1)
-    parts = [_axes(maximum)]
-    groups = 1 if stacked else len(chart.series)
-    bar_w = step * 0.8 / groups
-    for i, label in enumerate(chart.x):
-        base = 0.0
-        for k, s in enumerate(chart.series):
-            value = s.values[i]
-            h = plot_h * value / maximum
-            x = _LEFT + step * i + step * 0.1 + (0 if stacked else k * bar_w)
-            y = _TOP + plot_h - h - (plot_h * base / maximum if stacked else 0)
-            tip = f"{label} - {s.name}: {_num(value)}"
-            parts.append(
-                _mark(
-                    "rect",
-                    f'x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-                    f'height="{h:.1f}" fill="{series_colour(s.name, k)}"',
-                    tip,
-                    s.name,
-                )
-            )
-            if stacked:
-                base += value
-    parts.append(_x_labels(chart.x, step, _LEFT))
-    return "".join(parts)
-
-
-def _lines(chart: Chart) -> str:
-    plot_w = WIDTH - _LEFT - _RIGHT
-    plot_h = HEIGHT - _TOP - _BOTTOM
-    values = [v for s in chart.series for v in s.values]
-    bottom, top = value_range(values)
-    span = top - bottom
-    n = len(chart.x)
-    step = plot_w / max(n, 1)
-
-    def y_of(v: float) -> float:
-        return _TOP + plot_h - plot_h * (v - bottom) / span
-
-    parts = []
-    for i in range(5):
-        v = bottom + span * i / 4
-        parts.append(
-            f'<line class="grid" x1="{_LEFT}" y1="{y_of(v):.1f}" x2="{WIDTH - _RIGHT}" '
-            f'y2="{y_of(v):.1f}"/><text class="tick" x="{_LEFT - 6}" '
-            f'y="{y_of(v) + 4:.1f}" text-anchor="end">{_num(round(v, 3))}</text>'
+    if isinstance(shape, Rule):
+        return (
+            f'<line class="{shape.kind}" x1="{shape.x1:.1f}" y1="{shape.y1:.1f}" '
+            f'x2="{shape.x2:.1f}" y2="{shape.y2:.1f}"/>'
         )
-    for k, s in enumerate(chart.series):
-        colour = series_colour(s.name, k)
-        points = " ".join(
-            f"{_LEFT + step * i + step / 2:.1f},{y_of(v):.1f}" for i, v in enumerate(s.values)
-        )
-        parts.append(
-            f'<polyline class="line" data-series="{_attr(s.name)}" points="{points}" '
-            f'fill="none" stroke="{colour}" stroke-width="2"/>'
-        )
-        for i, v in enumerate(s.values):
-            tip = f"{chart.x[i]} - {s.name}: {_num(round(v, 3))}"
-            parts.append(
-                _mark(
-                    "circle",
-                    f'cx="{_LEFT + step * i + step / 2:.1f}" '
-                    f'cy="{y_of(v):.1f}" r="4" fill="{colour}"',
-                    tip,
-                    s.name,
-                )
-            )
-    parts.append(_x_labels(chart.x, step, _LEFT))
-    return "".join(parts)
+    rotate = (
+        f' transform="rotate({-shape.angle:g} {shape.x:.1f} {shape.y:.1f})"' if shape.angle else ""
+    )
+    # A shortened label keeps its whole text as a tooltip (<title>), readable on hover.
+    title = f"<title>{escape(shape.full)}</title>" if shape.full else ""
+    return (
+        f'<text class="lbl" x="{shape.x:.1f}" y="{shape.y:.1f}" font-size="{shape.size:g}" '
+        f'text-anchor="{shape.anchor}"{rotate}>{title}{escape(shape.text)}</text>'
+    )
+
+
+def _axis_chart(chart: Chart) -> tuple[str, float, float]:
+    plot = layout(chart, PLOT_WIDTH)
+    return "".join(_shape(s) for s in plot.shapes) + _legend(plot), plot.width, plot.height
+
+
+def _scale_key(right: float, baseline: float, maximum: float, unit: str) -> str:
+    """What the shades mean: five swatches from 0 to the maximum, ending at ``right``."""
+    text = f"{number(maximum)} {unit}"
+    x = right - 7 * len(text) - 6 - 5 * 15
+    swatches = "".join(
+        f'<rect x="{x + i * 15:.1f}" y="{baseline - 9:.1f}" width="14" height="10" '
+        f'fill="{scale_colour(maximum * i / 4, maximum)}"/>'
+        for i in range(5)
+    )
+    return (
+        f'<g class="scale-key"><text class="tick" x="{x - 4:.1f}" y="{baseline:.1f}" '
+        f'text-anchor="end">0</text>{swatches}<text class="tick" x="{x + 5 * 15 + 4:.1f}" '
+        f'y="{baseline:.1f}">{escape(text)}</text></g>'
+    )
 
 
 def _heatmap(chart: Chart) -> str:
@@ -192,13 +148,14 @@ def _heatmap(chart: Chart) -> str:
                 f'y="{_TOP + rows * cell_h + 14:.1f}" text-anchor="middle">'
                 f"{escape(label)}</text>"
             )
+    parts.append(_scale_key(WIDTH - _RIGHT, 12, maximum, chart.value_label or "messages"))
     return "".join(parts)
 
 
 def _calendar_height(chart: Chart) -> int:
     days = [date.fromisoformat(d) for d in chart.x]
     weeks = (days[-1].toordinal() - days[0].toordinal() + days[0].weekday()) // 7 + 1
-    return int(30 + 7 * min(14.0, (WIDTH - 60) / max(weeks, 1)) + 10)
+    return int(30 + 7 * min(14.0, (WIDTH - 60) / max(weeks, 1)) + 10 + 20)  # + the key
 
 
 def _calendar(chart: Chart) -> str:
@@ -236,24 +193,22 @@ def _calendar(chart: Chart) -> str:
                 "messages",
             )
         )
+    bottom = _calendar_height(chart) - 8
+    right = max(46 + weeks * cell, 240.0)  # under the days, ending with the last week
+    parts.append(_scale_key(right, bottom, maximum, chart.value_label or "messages"))
     return "".join(parts)
 
 
 def chart_svg(chart: Chart) -> str:
     """One chart as a standalone ``<svg>`` element (no external references)."""
-    if chart.kind in ("bar", "histogram", "pie"):
-        body = _bars(chart, stacked=False)
-    elif chart.kind == "stacked_bar":
-        body = _bars(chart, stacked=True)
-    elif chart.kind == "line":
-        body = _lines(chart)
-    elif chart.kind == "heatmap":
-        body = _heatmap(chart)
+    if chart.kind in ("heatmap", "calendar"):
+        body = _heatmap(chart) if chart.kind == "heatmap" else _calendar(chart)
+        width: float = WIDTH
+        height: float = HEIGHT if chart.kind == "heatmap" else _calendar_height(chart)
     else:
-        body = _calendar(chart)
-    height = _calendar_height(chart) if chart.kind == "calendar" else HEIGHT
+        body, width, height = _axis_chart(chart)
     return (
-        f'<svg class="chart" data-chart="{_attr(chart.id)}" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg class="chart" data-chart="{_attr(chart.id)}" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'role="img" aria-label="{_attr(chart.title)}" xmlns="http://www.w3.org/2000/svg">'
-        f"{body}{_legend(chart)}</svg>"
+        f"{body}</svg>"
     )

@@ -15,6 +15,15 @@ from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionar
 
 # Fixed timestamp inside the zip so identical exports are byte-identical.
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a
+# formula (=HYPERLINK(...), +cmd|..., @SUM(...)); a leading apostrophe makes it text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` made inert for spreadsheets: prefixed with ``'`` when it would start a
+    formula (OWASP's rule; numbers are written as numbers and never prefixed)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def _csv_value(value: Cell) -> str | int | float:
@@ -24,6 +33,8 @@ def _csv_value(value: Cell) -> str | int | float:
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 

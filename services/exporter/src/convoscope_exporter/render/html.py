@@ -30,8 +30,11 @@ from convoscope_exporter.tables import (
     topics_table,
 )
 
+# Long free-text columns: one line each, cut with an ellipsis, the whole text on hover.
+CLIPPED_COLUMNS = frozenset({"title", "label", "top_terms", "example_title"})
 
-def _cell(value: Cell, numeric: bool) -> str:
+
+def _cell(value: Cell, numeric: bool, clip: bool = False) -> str:
     if value is None:
         return '<td class="num"></td>' if numeric else "<td></td>"
     if isinstance(value, datetime | date):
@@ -45,6 +48,10 @@ def _cell(value: Cell, numeric: bool) -> str:
         return f'<td class="num" data-value="{value!r}">{escape(format_number(value))}</td>'
     if isinstance(value, bool):
         return f"<td>{'yes' if value else 'no'}</td>"
+    if clip:
+        text = escape(str(value), quote=True)
+        # dir=auto: an Arabic or Hebrew title is laid out right to left in its cell.
+        return f'<td class="clip" dir="auto" title="{text}">{text}</td>'
     return f"<td>{escape(str(value))}</td>"
 
 
@@ -56,13 +63,16 @@ def table_html(table: Table, max_rows: int = HTML_MAX_TABLE_ROWS) -> str:
     """A sortable, filterable HTML table (the page script adds the behaviour); at most
     ``max_rows`` rows, with a note when rows were left out."""
     numeric = [c.kind in ("integer", "number") for c in table.columns]
+    clipped = [c.name in CLIPPED_COLUMNS for c in table.columns]
     head = "".join(
         f'<th scope="col" data-type="{"number" if n else "text"}" title="{escape(c.description)}">'
         f"{escape(c.name)}</th>"
         for c, n in zip(table.columns, numeric, strict=True)
     )
     body = "".join(
-        "<tr>" + "".join(_cell(v, n) for v, n in zip(row, numeric, strict=True)) + "</tr>"
+        "<tr>"
+        + "".join(_cell(v, n, c) for v, n, c in zip(row, numeric, clipped, strict=True))
+        + "</tr>"
         for row in table.rows[:max_rows]
     )
     tid = f"table-{table.name}"

@@ -10,15 +10,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 CSS = """
-:root{--fg:#1c2833;--muted:#5d6d7e;--line:#d5dbdb;--accent:#2e86c1;--bg:#fff;--soft:#f4f6f7}
+:root{--fg:#1c2833;--muted:#5d6d7e;--line:#d5dbdb;--accent:#0072b2;--bg:#fff;--soft:#f4f6f7;
+--font:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Helvetica Neue",Arial,
+"Noto Sans CJK SC","Noto Sans CJK JP","Noto Sans CJK KR","PingFang SC","Hiragino Sans",
+"Microsoft YaHei","Yu Gothic","Malgun Gothic","Noto Sans Arabic","Segoe UI Historic",
+"Droid Sans Fallback",sans-serif,"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",
+"Noto Emoji"}
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);
-background:var(--bg)}
+body{margin:0;font:15px/1.5 var(--font);color:var(--fg);background:var(--bg)}
 header{background:#154360;color:#fff;padding:20px 32px}
 header h1{margin:0 0 4px;font-size:24px}
 header p{margin:0;opacity:.85}
 nav{position:sticky;top:0;background:var(--soft);border-bottom:1px solid var(--line);
-padding:8px 32px;z-index:2}
+padding:8px 32px;z-index:2;overflow-x:auto;white-space:nowrap}
 nav a{margin-right:16px;color:var(--accent);text-decoration:none}
 main{padding:8px 32px 48px;max-width:1200px}
 section{margin-top:28px}
@@ -33,7 +37,8 @@ svg.chart{width:100%;max-width:760px;height:auto;background:#fff;border:1px soli
 border-radius:6px}
 svg .axis{stroke:#566573}
 svg .grid{stroke:#eaeded}
-svg .tick,svg .legend-item text{font-size:11px;fill:#566573}
+svg .tick{font-size:11px;fill:#566573}
+svg .lbl,svg .legend-item text{fill:#444}
 svg .mark:hover{stroke:#000;stroke-width:1}
 svg .legend-item{cursor:pointer}
 svg .legend-item.off{opacity:.35}
@@ -50,7 +55,11 @@ th{background:var(--soft);position:sticky;top:0;cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \\25B2"}
 th[aria-sort=descending]::after{content:" \\25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.manifest td{overflow-wrap:anywhere}
+td.clip{max-width:22em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .note{color:var(--muted);font-size:13px}
+@media (max-width:640px){header,nav,main{padding-left:12px;padding-right:12px}
+.table-tools input{min-width:0;width:100%}.cards{grid-template-columns:1fr 1fr}}
 @media print{nav,.table-tools{display:none}.table-wrap{max-height:none;overflow:visible}}
 """
 

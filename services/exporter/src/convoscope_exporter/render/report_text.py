@@ -7,7 +7,7 @@ from convoscope_common.results import AnalysisResults
 # The report sections (key in results, heading, chart ids), shared by PDF and HTML.
 REPORT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("topics", "Topics", ("topic_distribution",)),
-    ("sentiment", "Sentiment", ("sentiment_over_time",)),
+    ("sentiment", "Sentiment", ("sentiment_over_time", "sentiment_labels_over_time")),
     ("quality", "Quality and failures", ("failures_by_severity",)),
     (
         "temporal",
@@ -122,7 +122,9 @@ def section_notes(results: AnalysisResults) -> dict[str, list[str]]:
         notes["temporal"].append(
             f"{t.sessions.count} sessions; longest streak {t.streaks.longest_days} day(s)."
         )
-    if results.privacy is not None:
+    if results.privacy is None:
+        notes["privacy"].append("PII detection was off for this analysis (enable_privacy).")
+    else:
         p = results.privacy
         if not p.enabled:
             notes["privacy"].append("PII detection was disabled for this analysis.")

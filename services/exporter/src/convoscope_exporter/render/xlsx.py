@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import SEVERITIES, AnalysisResults
+from convoscope_exporter.charts.palette import SERIES_COLOURS, SEVERITY_COLOURS
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.tables import Table, build_tables, data_dictionary
@@ -27,7 +28,6 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
 PIVOT_SHEET = "failures_by_severity"
-_SEVERITY_COLOURS = {"high": "#C0392B", "medium": "#E67E22", "low": "#F1C40F"}
 
 
 class _Formats:
@@ -85,10 +85,10 @@ def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
             "name": "Conversations",
             "categories": ["topics", 1, 1, rows, 1],
             "values": ["topics", 1, 3, rows, 3],
-            "fill": {"color": "#2E86C1"},
+            "fill": {"color": SERIES_COLOURS[0]},
         }
     )
-    chart.set_title({"name": "Topic distribution"})
+    chart.set_title({"name": "Conversations per topic"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"reverse": True})
     sheet.insert_chart(1, 8, chart)
@@ -122,11 +122,11 @@ def _failure_chart(
                 "name": [PIVOT_SHEET, 0, i],
                 "categories": [PIVOT_SHEET, 1, 0, len(types), 0],
                 "values": [PIVOT_SHEET, 1, i, len(types), i],
-                "fill": {"color": _SEVERITY_COLOURS[severity]},
+                "fill": {"color": SEVERITY_COLOURS[severity]},
             }
         )
-    chart.set_title({"name": "Failures by type and severity"})
-    chart.set_y_axis({"name": "Failures"})
+    chart.set_title({"name": "Assistant failures per type, by severity"})
+    chart.set_y_axis({"name": "failures"})
     sheet.insert_chart(1, 6, chart)
 
 
@@ -138,9 +138,11 @@ def _monthly_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
             "categories": ["monthly_activity", 1, 0, rows, 0],
             "values": ["monthly_activity", 1, 1, rows, 1],
             "marker": {"type": "circle"},
+            "line": {"color": SERIES_COLOURS[0]},
         }
     )
-    chart.set_title({"name": "Activity per month"})
+    chart.set_title({"name": "Messages per month"})
+    chart.set_y_axis({"name": "messages"})
     chart.set_legend({"none": True})
     sheet.insert_chart(1, 5, chart)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from typing import Literal
 
@@ -13,12 +14,11 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from convoscope_common import names
 from convoscope_common.cache import (
     cache_key,
-    delete_results,
-    load_results,
     privacy_fingerprint,
     usable_index,
 )
 from convoscope_common.clock import new_id, utcnow
+from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.messages import (
     AnalysisAccepted,
     AnalysisDeleted,
@@ -35,6 +35,13 @@ from convoscope_common.messages import (
     encode,
 )
 from convoscope_common.metrics import Counter
+from convoscope_common.ownership import (
+    add_ref,
+    delete_exports_of,
+    drop_ref,
+    release_results,
+    remove_job,
+)
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
@@ -46,8 +53,8 @@ from convoscope_gateway.errors import (
 )
 from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
-from convoscope_gateway.routes.export import delete_exports_of
-from convoscope_gateway.state import GATEWAY
+from convoscope_gateway.loaded import light_document
+from convoscope_gateway.state import GATEWAY, Gateway
 
 CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups", ["result"])
 JOBS_SUBMITTED = Counter("convoscope_jobs_submitted_total", "Analysis jobs submitted")
@@ -90,29 +97,38 @@ async def post_analysis(request: web.Request) -> web.Response:
         created_at=now,
         updated_at=now,
     )
-    if await usable_index(gw.stores, key) is not None:
-        CACHE_LOOKUPS.labels(result="hit").inc()
-        state.complete_from_cache(now)
+    # The job holds a reference to its (future) result before anyone can see it, so
+    # deleting another job of the same file and options never takes its results.
+    await add_ref(gw.stores, key, job_id)
+    try:
+        if await usable_index(gw.stores, key) is not None:
+            CACHE_LOOKUPS.labels(result="hit").inc()
+            state.complete_from_cache(now)
+            await gw.stores.put_job(state)
+            return json_response(
+                AnalysisAccepted(job_id=job_id, status="complete", estimated_duration=0.0),
+                status=201,
+            )
+        CACHE_LOOKUPS.labels(result="miss").inc()
+        state.message = "Waiting for an analyzer"
         await gw.stores.put_job(state)
-        return json_response(
-            AnalysisAccepted(job_id=job_id, status="complete", estimated_duration=0.0), status=201
+        job = AnalyzeJob(
+            job_id=job_id,
+            file_id=record.file_id,
+            file_hash=record.file_hash,
+            corpus_object=record.corpus_object,
+            options=body.options,
+            cache_key=key,
+            owner=owner,
+            submitted_at=now,
         )
-    CACHE_LOOKUPS.labels(result="miss").inc()
-    state.message = "Waiting for an analyzer"
-    await gw.stores.put_job(state)
-    job = AnalyzeJob(
-        job_id=job_id,
-        file_id=record.file_id,
-        file_hash=record.file_hash,
-        corpus_object=record.corpus_object,
-        options=body.options,
-        cache_key=key,
-        owner=owner,
-        submitted_at=now,
-    )
-    await gw.js.publish(
-        names.analyze_subject(body.options.priority), encode(job), stream=names.JOBS_STREAM
-    )
+        await gw.js.publish(
+            names.analyze_subject(body.options.priority), encode(job), stream=names.JOBS_STREAM
+        )
+    except Exception:
+        # Never a half-written job: a record without a queued message would stay pending.
+        await _forget_job(gw, job_id, key)
+        raise
     JOBS_SUBMITTED.inc()
     estimate = await estimate_seconds(gw, record.metadata.messages)
     return json_response(
@@ -124,11 +140,9 @@ async def get_analysis(request: web.Request) -> web.Response:
     """Status, progress and, once complete, the results."""
     gw = request.app[GATEWAY]
     state = await job_for(request, gw)
-    results = None
+    results = pages = None
     if state.status == "complete":
-        results = await load_results(gw.stores, state.cache_key)
-        if results is None:
-            raise NotFoundError("the results of this job are no longer cached; run it again")
+        results, pages = await light_document(request, gw, state)
     return json_response(
         AnalysisStatus(
             job_id=state.job_id,
@@ -143,12 +157,23 @@ async def get_analysis(request: web.Request) -> web.Response:
             started_at=state.started_at,
             finished_at=state.finished_at,
             results=results,
+            pages=pages or {},
         )
     )
 
 
+async def _forget_job(gw: Gateway, job_id: str, key: str) -> None:
+    # Best effort: the store that failed may fail again (the records expire anyway).
+    with contextlib.suppress(Exception):
+        await gw.stores.delete_job(job_id)
+    with contextlib.suppress(Exception):
+        await drop_ref(gw.stores, key, job_id)
+
+
 async def delete_analysis(request: web.Request) -> web.Response:
-    """Cancel a running job (the worker stops at its next checkpoint) and drop its results."""
+    """Cancel a running job (the worker stops at its next checkpoint) or delete a finished
+    one; either way the job's reference to its results goes, and the results with the
+    last reference, and its exports."""
     gw = request.app[GATEWAY]
     state = await job_for(request, gw)
     await gw.stores.mark_cancelled(state.job_id)
@@ -156,27 +181,29 @@ async def delete_analysis(request: web.Request) -> web.Response:
         names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
     )
     was = state.status
-    status: Literal["cancelled", "deleted"]
-    if state.status in ("pending", "processing"):
+    status: Literal["cancelled", "deleted"] = "deleted"
+    if state.status in ("pending", "processing") and await cancel_unfinished(
+        job_fencing(gw.stores), state.job_id, utcnow()
+    ):
+        # This request made the transition, so it alone announces it; a worker that
+        # still runs the job loses its lease and announces nothing.
         status = "cancelled"
-        state.cancel(utcnow())
-        await gw.stores.put_job(state)
-        # A queued job has no worker to announce it; a running one may announce it again.
         await gw.nc.publish(
             names.event_subject(state.job_id, "cancelled"),
             encode(CancelledEvent(job_id=state.job_id)),
         )
+        freed = await release_results(gw.stores, state.cache_key, state.job_id)
+        exports, _size = await delete_exports_of(gw.stores, state.job_id)
+        results_deleted = freed > 0
     else:
-        status = "deleted"
-        await gw.stores.delete_job(state.job_id)
-    deleted = await delete_results(gw.stores, state.cache_key)
-    exports = await delete_exports_of(gw, state.job_id)
+        removed = await remove_job(gw.stores, state)
+        results_deleted, exports = removed.results > 0, removed.exports
     return json_response(
         AnalysisDeleted(
             job_id=state.job_id,
             status=status,
             previous_status=was,
-            results_deleted=deleted,
+            results_deleted=results_deleted,
             exports_deleted=exports,
         )
     )

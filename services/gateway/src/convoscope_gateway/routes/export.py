@@ -7,12 +7,13 @@ import contextlib
 from datetime import timedelta
 
 from aiohttp import web
-from nats.js.errors import NoKeysError
 
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
+from convoscope_common.faults import is_storage_full
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
+    ErrorInfo,
     ExportJob,
     ExportRequest,
     ExportResponse,
@@ -33,6 +34,7 @@ from convoscope_gateway.errors import (
 )
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.state import GATEWAY, Gateway
+from convoscope_gateway.urls import export_url, with_urls
 
 log = get_logger(__name__)
 
@@ -44,8 +46,8 @@ def _response(state: ExportState) -> ExportResponse:
     return ExportResponse(
         export_id=state.export_id,
         status=state.status,
-        files=state.files,
-        status_url=f"/api/export/{state.export_id}",
+        files=with_urls(state.export_id, state.files),
+        status_url=export_url(state.export_id),
     )
 
 
@@ -100,10 +102,11 @@ async def post_export(request: web.Request) -> web.Response:
     async def on_event(_msg: object) -> None:
         done.set()
 
-    sub = await gw.nc.subscribe(f"{names.PREFIX}.events.{export_id}.*", cb=on_event)
+    sub = await gw.nc.subscribe(names.events_of(export_id), cb=on_event)
     try:
-        await gw.js.publish(
-            names.export_subject(),
+        await _queue_export(
+            gw,
+            state,
             encode(
                 ExportJob(
                     export_id=export_id,
@@ -119,7 +122,6 @@ async def post_export(request: web.Request) -> web.Response:
                     submitted_at=now,
                 )
             ),
-            stream=names.JOBS_STREAM,
         )
         for fmt in body.formats:
             EXPORTS.labels(format=fmt).inc()
@@ -131,6 +133,25 @@ async def post_export(request: web.Request) -> web.Response:
     if state.status == "failed" and state.error is not None:
         raise UpstreamError(state.error)
     return json_response(_response(state), status=200 if state.status == "complete" else 202)
+
+
+async def _queue_export(gw: Gateway, state: ExportState, job: bytes) -> None:
+    """Publish the export job; when that fails, the export is failed (never left pending)."""
+    try:
+        await gw.js.publish(names.export_subject(), job, stream=names.JOBS_STREAM)
+    except Exception as exc:
+        full = is_storage_full(exc)
+        state.status = "failed"
+        state.error = ErrorInfo(
+            code="storage_full" if full else "queue_unavailable",
+            status=507 if full else 503,
+            message="the export could not be queued; try again later",
+            details=type(exc).__name__,
+        )
+        state.updated_at = utcnow()
+        with contextlib.suppress(Exception):  # the store that failed may fail again
+            await gw.stores.put_export(state)
+        raise
 
 
 async def get_export(request: web.Request) -> web.Response:
@@ -167,24 +188,3 @@ async def get_export_file(request: web.Request) -> web.StreamResponse:
         await response.write(chunk)
     await response.write_eof()
     return response
-
-
-async def delete_exports_of(gw: Gateway, job_id: str) -> int:
-    """Delete every export (state and files) made from ``job_id``; returns how many."""
-    try:
-        keys = await gw.stores.exports.keys()
-    except NoKeysError:
-        return 0
-    deleted = 0
-    for key in keys:
-        state = await gw.stores.get_export(key)
-        if state is None or state.job_id != job_id:
-            continue
-        for file in state.files:
-            await gw.stores.delete_object(
-                gw.stores.exports_data, f"{state.export_id}/{file.filename}"
-            )
-        with contextlib.suppress(Exception):
-            await gw.stores.exports.delete(key)
-        deleted += 1
-    return deleted

@@ -1,4 +1,4 @@
-"""``POST /api/upload`` and ``GET /api/upload/{file_id}``."""
+"""``POST /api/upload``, ``GET`` and ``DELETE /api/upload/{file_id}``."""
 
 from __future__ import annotations
 
@@ -15,16 +15,22 @@ from convoscope_common import names
 from convoscope_common.cache import has_results
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
+from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.messages import (
+    CancelledEvent,
+    CancelRequest,
     FileRecord,
+    JobState,
     ParseFailed,
     ParseRequest,
+    UploadDeleted,
     UploadInfo,
     UploadResponse,
     encode,
     parse_reply_decoder,
 )
 from convoscope_common.metrics import Counter
+from convoscope_common.ownership import delete_upload as remove_upload
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
     NotFoundError,
@@ -158,5 +164,37 @@ async def get_upload(request: web.Request) -> web.Response:
             cached_results=await has_results(gw.stores, record.file_hash, record.owner),
             created_at=record.created_at,
             expires_at=record.expires_at,
+        )
+    )
+
+
+async def delete_upload(request: web.Request) -> web.Response:
+    """Delete an upload and everything made from it ("delete my data" in one call)."""
+    gw = request.app[GATEWAY]
+    file_id = request.match_info["file_id"]
+    record = await gw.stores.get_file(file_id)
+    if record is None or record.owner != owner_of(request):
+        raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
+
+    async def stop_job(state: JobState) -> None:
+        # Running analyses stop at their next checkpoint and find their record gone.
+        await gw.stores.mark_cancelled(state.job_id)
+        await gw.nc.publish(
+            names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
+        )
+        if await cancel_unfinished(job_fencing(gw.stores), state.job_id, utcnow()):
+            await gw.nc.publish(
+                names.event_subject(state.job_id, "cancelled"),
+                encode(CancelledEvent(job_id=state.job_id)),
+            )
+
+    removed = await remove_upload(gw.stores, record, stop_job)
+    return json_response(
+        UploadDeleted(
+            file_id=file_id,
+            jobs_deleted=removed.jobs,
+            results_deleted=removed.results,
+            exports_deleted=removed.exports,
+            bytes_deleted=removed.bytes,
         )
     )

@@ -1,0 +1,352 @@
+"""One run of one analysis job, holding the job's lease: load, analyse, store, finish.
+
+Every state write goes through the lease (compare-and-set), and every event is
+published only after its state write succeeded, so a run that lost its lease
+(the job was taken over after a redelivery, cancelled or deleted) neither writes
+nor announces anything. The run ends in an :data:`Outcome` for the consumer runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import msgspec
+import structlog
+
+from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
+from convoscope_analyzer.progress_publisher import ProgressPublisher
+from convoscope_analyzer.running import (
+    JobCancelledError,
+    JobTimedOutError,
+    RunningJob,
+    RunSupersededError,
+    WorkerShutdownError,
+)
+from convoscope_common import names
+from convoscope_common.cache import evict_lru, usable_index
+from convoscope_common.clock import utcnow
+from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
+from convoscope_common.corpus import encode_corpus
+from convoscope_common.faults import backoff, is_storage_full, is_transient
+from convoscope_common.lease import Lease, LeaseLostError
+from convoscope_common.logs import get_logger
+from convoscope_common.messages import (
+    AnalyzeJob,
+    CancelledEvent,
+    CompleteEvent,
+    ErrorEvent,
+    ErrorInfo,
+    JobState,
+    ProgressEvent,
+    ResultIndex,
+    encode,
+)
+from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.ownership import release_results
+from convoscope_common.results import ENGINE_VERSION, encode_results
+from convoscope_common.storage import ObjectMissingError
+from convoscope_common.throughput import record_throughput
+
+if TYPE_CHECKING:
+    from convoscope_analyzer.worker import AnalyzerHandler
+
+log = get_logger(__name__)
+
+JOBS = Counter("convoscope_analyzer_jobs_total", "Analysis jobs by outcome", ["outcome"])
+DURATION = Histogram(
+    "convoscope_analysis_duration_seconds",
+    "Wall time of one analysis",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
+)
+MESSAGES = Counter("convoscope_analyzer_messages_total", "Messages analysed")
+SUPERSEDED = Counter(
+    "convoscope_analyzer_runs_superseded_total", "Runs that lost their lease and stood down"
+)
+
+
+def failure(code: str, status: int, message: str, details: str | None = None) -> ErrorInfo:
+    return ErrorInfo(code=code, status=status, message=message, details=details)
+
+
+class JobRun:
+    """A claimed job: ``execute`` runs it to an outcome."""
+
+    def __init__(
+        self,
+        handler: AnalyzerHandler,
+        job: AnalyzeJob,
+        lease: Lease[JobState],
+        state: JobState,
+        delivery: Delivery | None = None,
+    ) -> None:
+        self.handler = handler
+        self.job = job
+        self.lease = lease
+        self.state = state
+        self.delivery = delivery
+        self.settings = handler.settings
+        self.stores = handler.stores
+        self.running = RunningJob(job, deadline=time.monotonic() + self.settings.job_timeout)
+        # A lost lease stops the engine at its next checkpoint.
+        lease.on_lost = lambda _error: self.running.request_stop(RunSupersededError)
+        self.stored = False
+
+    async def execute(self) -> Outcome:
+        """Run the job to a final state (or give it back), then say how to settle."""
+        state = self.state
+        try:
+            if state.crashes >= self.settings.max_attempts:
+                await self.finish_failed(
+                    failure(
+                        "job_failed_repeatedly",
+                        500,
+                        f"the analysis stopped unexpectedly {state.crashes} times; it was given up",
+                    )
+                )
+                return Ack()
+            if await self.stores.is_cancelled(self.job.job_id):
+                await self.finish_cancelled()
+                return Ack()
+            return await self._analyse()
+        except LeaseLostError as lost:
+            return await self._stand_down(lost)
+
+    async def _stand_down(self, lost: LeaseLostError) -> Outcome:
+        if lost.ended and lost.status in ("cancelled", None):
+            # The user cancelled or deleted the job; whoever did announced it.
+            JOBS.labels(outcome="cancelled").inc()
+        else:
+            SUPERSEDED.inc()
+        if self.stored and lost.ended:
+            # Cancelled or deleted while the results were stored: they must go.
+            await release_results(self.stores, self.job.cache_key, self.job.job_id)
+        log.info("run_stood_down", ended=lost.ended)
+        # An ended job can be acknowledged; one that another run holds is left to it.
+        return Ack() if lost.ended else StandDown("another run holds the job")
+
+    async def _analyse(self) -> Outcome:
+        state, job = self.state, self.job
+        started = time.perf_counter()
+        state.started_at = state.started_at or utcnow()
+        state.current_step = "Loading data"
+        state.message = "Reading the normalised conversations"
+        state.updated_at = utcnow()
+        publisher = ProgressPublisher(self, state)
+        self.handler.running[job.job_id] = self.running
+        try:
+            await self.publish_progress(state, self._progress_event())
+            if await usable_index(self.stores, job.cache_key) is not None:
+                state.complete_from_cache(utcnow())
+                await self._announce_complete()
+                JOBS.labels(outcome="cache_hit").inc()
+                return Ack()
+            n_messages = await self._run_pipeline(publisher)
+            await publisher.drain()
+            state.progress = 100.0
+            state.status = "complete"
+            state.current_step = "Complete"
+            state.message = "Analysis complete"
+            state.finished_at = state.updated_at = utcnow()
+            await self._announce_complete()
+            elapsed = time.perf_counter() - started
+            DURATION.observe(elapsed)
+            JOBS.labels(outcome="complete").inc()
+            log.info("job_complete", seconds=round(elapsed, 3))
+            await self._after_complete(n_messages, elapsed)
+            return Ack()
+        except BaseException as exc:
+            await publisher.drain()
+            if isinstance(exc, Exception):
+                return await self._on_error(exc)
+            raise
+        finally:
+            self.handler.running.pop(job.job_id, None)
+
+    async def _run_pipeline(self, publisher: ProgressPublisher) -> int:
+        job = self.job
+        # The msgpack bytes are freed as soon as they are decoded.
+        corpus = load_corpus(await self.stores.read_object(self.stores.corpora, job.corpus_object))
+        n_messages = sum(len(c.messages) for c in corpus.conversations)
+        MESSAGES.inc(n_messages)
+        # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
+        output = await asyncio.to_thread(
+            run_pipeline,
+            corpus,
+            job.options,
+            self.handler.privacy,
+            taxonomy=self.handler.taxonomy,
+            progress=publisher,
+            checkpoint=self.running.checkpoint,
+            in_place=True,
+        )
+        del corpus
+        self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
+        if await self.stores.is_cancelled(job.job_id):
+            raise JobCancelledError
+        output.results.generated_at = utcnow()
+        # The coroutine gets the only reference, so it can free the results early.
+        storing = self._store_results(output)
+        del output
+        await storing
+        return n_messages
+
+    async def _on_error(self, exc: Exception) -> Outcome:
+        """The one mapping from what stopped a run to its final state and outcome."""
+        if isinstance(exc, LeaseLostError):
+            return await self._stand_down(exc)
+        if isinstance(exc, RunSupersededError):
+            assert self.lease.lost is not None
+            return await self._stand_down(self.lease.lost)
+        if isinstance(exc, JobCancelledError):
+            await self.finish_cancelled()
+        elif isinstance(exc, WorkerShutdownError):
+            log.info("job_requeued_on_shutdown")
+            await self.lease.release(self.state, "Waiting for an analyzer (requeued)")
+            return Retry(delay=0, reason="shutdown")
+        elif isinstance(exc, JobTimedOutError):
+            await self.finish_failed(
+                failure(
+                    "job_timeout",
+                    504,
+                    f"the analysis took longer than the {self.settings.job_timeout:g} s "
+                    "limit (JOB_TIMEOUT) and was stopped",
+                )
+            )
+        elif isinstance(exc, ObjectMissingError):
+            await self.finish_failed(
+                failure(
+                    "upload_expired",
+                    410,
+                    "the uploaded file has expired or was deleted; upload it again",
+                )
+            )
+        elif is_storage_full(exc):
+            await self.finish_failed(
+                failure(
+                    "storage_full",
+                    507,
+                    "the result store is full; delete old analyses or ask the operator "
+                    "to raise the storage limits",
+                )
+            )
+        elif is_transient(exc):
+            log.warning("job_transient_error", error=type(exc).__name__)
+            # Give the job back unharmed; the store may not take even that write.
+            try:
+                await self.lease.release(self.state, "Waiting for an analyzer (retrying)")
+            except LeaseLostError as lost:
+                return await self._stand_down(lost)
+            except Exception:
+                raise exc from None
+            attempt = self.delivery.attempt if self.delivery is not None else 1
+            return Retry(delay=backoff(attempt), reason=type(exc).__name__)
+        else:
+            log.error("job_failed", error=type(exc).__name__)
+            await self.finish_failed(
+                failure(
+                    "analysis_failed",
+                    500,
+                    "the analysis failed because of an internal error",
+                    type(exc).__name__,
+                )
+            )
+        return Ack()
+
+    async def _after_complete(self, messages: int, seconds: float) -> None:
+        """Bookkeeping that must never turn a finished job into a failed one."""
+        try:
+            await record_throughput(self.stores, messages, seconds)
+            await evict_lru(self.stores, self.settings.cache_max_size, keep=self.job.cache_key)
+        except Exception as exc:
+            log.warning("post_job_bookkeeping_failed", error=type(exc).__name__)
+
+    async def _store_results(self, output: PipelineOutput) -> None:
+        """Write the results and the redacted corpus, then their index.
+
+        Peak memory: one encoded blob at a time. Objects written before a crash and
+        never indexed expire with the ``results-data`` store's TTL.
+        """
+        job = self.job
+        results_name = job.cache_key
+        corpus_name = f"{job.cache_key}.corpus"
+        blob = encode_results(output.results)
+        corpus = output.redacted_corpus
+        del output
+        size = len(blob)
+        self.stored = True
+        await self.stores.write_object(self.stores.results_data, results_name, blob)
+        blob = encode_corpus(corpus)
+        del corpus
+        size += len(blob)
+        await self.stores.write_object(self.stores.results_data, corpus_name, blob)
+        del blob
+        now = utcnow()
+        await self.stores.put_result_index(
+            ResultIndex(
+                cache_key=job.cache_key,
+                results_object=results_name,
+                size=size,
+                file_hash=job.file_hash,
+                engine_version=ENGINE_VERSION,
+                created_at=now,
+                last_access=now,
+                redacted_corpus_object=corpus_name,
+            )
+        )
+
+    # --- state and events (fenced) -----------------------------------------------------
+
+    def _progress_event(self, progress: float | None = None) -> ProgressEvent:
+        state = self.state
+        return ProgressEvent(
+            job_id=state.job_id,
+            progress=state.progress if progress is None else progress,
+            current_step=state.current_step,
+            message=state.message,
+            insights=list(state.insights),
+        )
+
+    async def publish_progress(self, state: JobState, event: ProgressEvent) -> None:
+        """Write a progress snapshot through the lease, then publish it."""
+        await self.lease.write(state)
+        await self._publish("progress", event)
+
+    async def _publish(self, kind: str, event: msgspec.Struct) -> None:
+        subject = names.event_subject(self.job.job_id, kind)
+        await self.handler.ctx.nc.publish(subject, encode(event))
+
+    async def _announce_complete(self) -> None:
+        """Write the final state, then tell subscribers: 100 % progress, then complete."""
+        await self.lease.write(self.state)
+        await self._publish("progress", self._progress_event(100.0))
+        await self._publish(
+            "complete",
+            CompleteEvent(job_id=self.job.job_id),
+        )
+
+    async def finish_cancelled(self) -> None:
+        self.state.cancel(utcnow())
+        await self.lease.write(self.state)
+        await self._publish("cancelled", CancelledEvent(job_id=self.job.job_id))
+        if self.stored:
+            await release_results(self.stores, self.job.cache_key, self.job.job_id)
+        JOBS.labels(outcome="cancelled").inc()
+        log.info("job_cancelled")
+
+    async def finish_failed(self, error: ErrorInfo) -> None:
+        state = self.state
+        state.status = "failed"
+        state.error = error
+        state.current_step = "Failed"
+        state.message = error.message
+        state.finished_at = state.updated_at = utcnow()
+        await self.lease.write(state)
+        await self._publish(
+            "error", ErrorEvent(job_id=state.job_id, error=error.message, details=error.details)
+        )
+        JOBS.labels(outcome="failed").inc()
+        with structlog.contextvars.bound_contextvars(code=error.code):
+            log.warning("job_failed_final")

@@ -1,0 +1,80 @@
+"""Tidy tables built from results + corpus: the shared model behind CSV, XLSX and reports.
+
+One row per observation (message, conversation, conversation x topic, failure...), one
+column per variable, typed so each writer can store real numbers and dates. Every column
+is declared once (:class:`Column`: name, type, description, getter); rows, headers and
+the data dictionary all come from those declarations.
+"""
+
+from __future__ import annotations
+
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import AnalysisResults
+from convoscope_exporter.tables.corpus_tables import (
+    conversations_table,
+    messages_table,
+    summary_metrics,
+    summary_table,
+)
+from convoscope_exporter.tables.model import (
+    Cell,
+    Column,
+    ColumnKind,
+    Table,
+    data_dictionary,
+    table_of,
+)
+from convoscope_exporter.tables.result_tables import (
+    RESULT_TABLES,
+    conversation_topics_table,
+    failure_types_table,
+    failures_table,
+    heatmap_table,
+    length_trends_table,
+    monthly_activity_table,
+    privacy_findings_table,
+    privacy_table,
+    quality_table,
+    sentiment_monthly_table,
+    sentiment_table,
+    temporal_table,
+    topics_table,
+)
+
+
+def build_tables(results: AnalysisResults, corpus: Corpus) -> list[Table]:
+    """Every tidy table of an export, in output order (without the data dictionary)."""
+    return [
+        summary_table(results),
+        conversations_table(results, corpus),
+        messages_table(results, corpus),
+        *(build(results) for build in RESULT_TABLES),
+    ]
+
+
+__all__ = [
+    "Cell",
+    "Column",
+    "ColumnKind",
+    "Table",
+    "build_tables",
+    "conversation_topics_table",
+    "conversations_table",
+    "data_dictionary",
+    "failure_types_table",
+    "failures_table",
+    "heatmap_table",
+    "length_trends_table",
+    "messages_table",
+    "monthly_activity_table",
+    "privacy_findings_table",
+    "privacy_table",
+    "quality_table",
+    "sentiment_monthly_table",
+    "sentiment_table",
+    "summary_metrics",
+    "summary_table",
+    "table_of",
+    "temporal_table",
+    "topics_table",
+]

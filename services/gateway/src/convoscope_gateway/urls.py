@@ -1,0 +1,43 @@
+"""The gateway's URLs: workers publish ids, the gateway turns them into links.
+
+The gateway mints both kinds of id (``job_…`` for analyses, ``export_…`` for
+exports, :func:`convoscope_common.clock.new_id`), so it can tell them apart.
+"""
+
+from __future__ import annotations
+
+from convoscope_common.messages import ExportFile
+
+
+def analysis_url(job_id: str) -> str:
+    """Status and results of an analysis job."""
+    return f"/api/analysis/{job_id}"
+
+
+def export_url(export_id: str) -> str:
+    """Status and files of an export."""
+    return f"/api/export/{export_id}"
+
+
+def export_file_url(export_id: str, filename: str) -> str:
+    """Download of one file of an export."""
+    return f"/api/export/{export_id}/file/{filename}"
+
+
+def is_export_id(job_or_export_id: str) -> bool:
+    """True for an export id, False for an analysis job id."""
+    return job_or_export_id.startswith("export_")
+
+
+def result_url(job_or_export_id: str) -> str:
+    """Where the result of a job announced by ``complete`` can be read."""
+    if is_export_id(job_or_export_id):
+        return export_url(job_or_export_id)
+    return analysis_url(job_or_export_id)
+
+
+def with_urls(export_id: str, files: list[ExportFile]) -> list[ExportFile]:
+    """The export's files with their download links."""
+    for file in files:
+        file.url = export_file_url(export_id, file.filename)
+    return files

@@ -1,0 +1,180 @@
+"""What counts as an attempt, and transient store errors, with the real analyzer handler on a
+real nats-server (issue 11 point 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.errors import ServiceUnavailableError
+
+import convoscope_analyzer.job_run as job_run
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
+from convoscope_common.cache import cache_key
+from convoscope_common.config import Settings
+from convoscope_common.consumer import JobConsumer
+from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.lease import claim, job_fencing
+from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.provisioning import provision
+from convoscope_common.storage import Stores
+from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def _corpus() -> Corpus:
+    turns = [("user", "How do I sort a list in Python?"), ("assistant", "Use sorted(items).")]
+    messages = [
+        Message(id=f"m{i}", role=role, text=text, created_at=T0 + timedelta(minutes=i))
+        for i, (role, text) in enumerate(turns)
+    ]
+    return Corpus(conversations=[Conversation(id="c1", created_at=T0, messages=messages)])
+
+
+async def _setup(
+    js: JetStreamContext, nc: NATS
+) -> tuple[Stores, AnalyzeJob, JobConsumer[Any], AnalyzerHandler]:
+    settings = Settings()
+    await provision(js, settings)
+    stores = await Stores.open(js)
+    await stores.corpora.put("corpus", encode_corpus(_corpus()))
+    options = AnalysisOptions()
+    key = cache_key("sha256:00", options)
+    now = datetime.now(UTC)
+    await stores.put_job(
+        JobState(job_id="job_1", file_id="f", cache_key=key, created_at=now, updated_at=now)
+    )
+    job = AnalyzeJob(
+        job_id="job_1", file_id="f", file_hash="sha256:00", corpus_object="corpus",
+        options=options, cache_key=key, submitted_at=now,
+    )  # fmt: skip
+    handler = AnalyzerHandler(cast(Any, FakeCtx(settings, nc=nc, js=js)), stores, PrivacyConfig())
+    return stores, job, make_consumer(handler), handler
+
+
+async def test_shutdowns_are_not_attempts_a_long_job_survives_rolling_restarts(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a nak on shutdown counted as a delivery, so three rolling restarts failed
+    a long job ("stopped unexpectedly")."""
+    stores, job, consumer, handler = await _setup(js, nc)
+    real_pipeline = job_run.run_pipeline
+    started = threading.Event()
+    restarts = {"left": 4}
+
+    def long_pipeline(*args: Any, **kwargs: Any) -> Any:
+        if restarts["left"] > 0:
+            restarts["left"] -= 1
+            started.set()
+            while True:  # a long analysis: stops only at a checkpoint
+                kwargs["checkpoint"]()
+                time.sleep(0.01)
+        return real_pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(job_run, "run_pipeline", long_pipeline)
+    for delivery in range(1, 6):
+        msg = FakeMsg(encode(job), FakeMetadata(num_delivered=delivery))
+        task = asyncio.create_task(consumer.process(cast(Any, msg)))
+        if delivery <= 4:
+            await asyncio.to_thread(started.wait, 30)
+            started.clear()
+            handler.interrupt()  # the replica is being restarted
+        await asyncio.wait_for(task, 60)
+        state = await stores.get_job("job_1")
+        assert state is not None
+        if delivery <= 4:
+            assert msg.settled == ["nak"], delivery
+            assert state.status == "pending" and state.run_id == "" and state.crashes == 0
+    assert msg.settled == ["ack"]
+    assert state.status == "complete", state.error
+
+
+async def test_a_transient_store_error_is_retried_not_a_failed_job(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a store error while loading or storing marked the job `failed` for good."""
+    stores, job, consumer, _handler = await _setup(js, nc)
+    real_read = stores.read_object
+    failures = {"left": 1}
+
+    async def flaky_read(store: Any, name: str) -> bytes:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise ServiceUnavailableError(
+                code=503, description="JetStream system temporarily unavailable"
+            )
+        return await real_read(store, name)
+
+    monkeypatch.setattr(stores, "read_object", flaky_read)
+    first = FakeMsg(encode(job))
+    await consumer.process(cast(Any, first))
+    assert first.settled == ["nak"]
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "pending" and state.crashes == 0
+    second = FakeMsg(encode(job), FakeMetadata(num_delivered=2))
+    await consumer.process(cast(Any, second))
+    assert second.settled == ["ack"]
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "complete"
+
+
+async def test_a_neighbours_crash_is_not_charged_and_the_job_reruns_alone(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """Before: a job that shared a replica with one that OOM-killed it was failed after
+    three kills."""
+    stores, job, consumer, _handler = await _setup(js, nc)
+    fencing = job_fencing(stores)
+    for i in range(Settings().max_attempts + 1):  # killed with a neighbour, every time
+        assert await claim(fencing, "job_1", f"run_{i}", solo=False) is not None
+    msg = FakeMsg(encode(job), FakeMetadata(num_delivered=5))
+    held = consumer.slots
+    assert await held.acquire()  # a neighbour runs in this replica
+    task = asyncio.create_task(consumer.process(cast(Any, msg)))
+    await asyncio.sleep(0.3)
+    assert not task.done()  # the suspect waits to run alone
+    await held.release()
+    await asyncio.wait_for(task, 60)
+    assert msg.settled == ["ack"]
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "complete" and state.crashes == 0
+    assert state.solo
+
+
+async def test_a_redelivered_copy_of_a_job_running_here_joins_it(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the copy ran the job a second time, at once (two `complete` events)."""
+    stores, job, consumer, _handler = await _setup(js, nc)
+    real_pipeline = job_run.run_pipeline
+    started, go_on = threading.Event(), threading.Event()
+    runs = []
+
+    def slow_pipeline(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        started.set()
+        go_on.wait(30)
+        return real_pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(job_run, "run_pipeline", slow_pipeline)
+    first = FakeMsg(encode(job))
+    task = asyncio.create_task(consumer.process(cast(Any, first)))
+    await asyncio.to_thread(started.wait, 30)
+    copy = FakeMsg(encode(job), FakeMetadata(num_delivered=2))  # ack_wait passed meanwhile
+    await asyncio.wait_for(consumer.process(cast(Any, copy)), 10)
+    go_on.set()
+    await asyncio.wait_for(task, 60)
+    assert len(runs) == 1
+    assert first.settled == [] and copy.settled == ["ack"]  # settled on the newest handle
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "complete"
