@@ -35,9 +35,10 @@ RUN groupadd --system --gid 10001 convoscope \
     && useradd --system --uid 10001 --gid convoscope --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin convoscope
 
-# A CJK TrueType font for the PDF reports (the Noto fonts for other scripts come with pip).
+# CJK TrueType fonts for the PDF reports: Droid for Han and kana, WenQuanYi Zen Hei also
+# for Hangul (the Noto fonts for other scripts come with pip).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && apt-get install -y --no-install-recommends fonts-droid-fallback fonts-wqy-zenhei \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /opt/convoscope /opt/convoscope

@@ -253,3 +253,35 @@ async def test_drilldown_traces_aggregates_to_ids(http: aiohttp.ClientSession) -
         f"/api/analysis/{job['job_id']}/drilldown", params={"nonsense": "1"}
     ) as resp:
         assert resp.status == 422
+
+
+async def test_drilldown_pages_its_ids(http: aiohttp.ClientSession) -> None:
+    """Without a filter a drill-down names every message: it comes in pages (a reply
+    over NATS's 1 MiB payload limit once made the gateway wait 30 s for a 503)."""
+    _, uploaded = await upload(http, (DATA / "chatgpt_sample.json").read_bytes(), "p.json")
+    job = await start_analysis(http, uploaded["file_id"], enable_privacy=False)
+    await poll_job(http, job["job_id"], finished)
+    url = f"/api/analysis/{job['job_id']}/drilldown"
+    async with http.get(url) as resp:
+        whole = await resp.json()
+    assert whole["next_cursor"] is None and len(whole["message_ids"]) == whole["messages"] > 2
+    seen_messages: list[str] = []
+    seen_conversations: list[str] = []
+    params: dict[str, str] = {"limit": "2"}
+    while True:
+        async with http.get(url, params=params) as resp:
+            assert resp.status == 200, await resp.text()
+            page = await resp.json()
+        assert len(page["message_ids"]) <= 2 and page["messages"] == whole["messages"]
+        seen_messages += page["message_ids"]
+        seen_conversations += page["conversation_ids"]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": "2", "cursor": page["next_cursor"]}
+    assert seen_messages == whole["message_ids"]
+    assert seen_conversations == whole["conversation_ids"]
+    # A cursor belongs to its query; limits are bounded.
+    async with http.get(url, params={"role": "user", "cursor": params["cursor"]}) as resp:
+        assert resp.status == 422
+    async with http.get(url, params={"limit": "100000"}) as resp:
+        assert resp.status == 422

@@ -34,6 +34,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus_in_place,
 )
 from convoscope_common.corpus import Corpus
+from convoscope_exporter.parallel import can_fork
 
 # Several chunks per worker, so a slow chunk does not leave the others idle at the end.
 _CHUNKS_PER_WORKER = 4
@@ -137,8 +138,7 @@ def detect_in_parallel(
     return ReplayRedactor(config, ordered)
 
 
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+_can_fork = can_fork  # one definition: the exporter's, shared with parallel rendering
 
 
 def _record_chunk(start: int, end: int) -> Recorded:

@@ -17,6 +17,14 @@ from convoscope_stack.stack import Stack, StackError
 from convoscope_stack.supervision import PolicyError, policy_from_env
 
 
+def _cores() -> int:
+    """Cores this process may run on: one analyzer each, so concurrent jobs use them all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start nats-server and every service, print the URL, stop all on a signal."""
     parser = argparse.ArgumentParser(prog="convoscope-stack", description=__doc__)
@@ -29,8 +37,18 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("NATS_URL"),
         help="use this NATS server instead of starting one",
     )
-    parser.add_argument("--analyzers", type=int, default=1, help="analyzer replicas")
+    parser.add_argument(
+        "--analyzers",
+        type=int,
+        default=None,
+        help="analyzer processes (default: CONVOSCOPE_ANALYZERS, else one per core)",
+    )
     args = parser.parse_args(argv)
+    try:
+        analyzers = args.analyzers or int(os.environ.get("CONVOSCOPE_ANALYZERS") or _cores())
+    except ValueError:
+        print("convoscope: invalid configuration: CONVOSCOPE_ANALYZERS", file=sys.stderr)
+        return 2
     try:
         policy = policy_from_env(os.environ)
     except PolicyError as exc:
@@ -52,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         nats_url=args.nats_url,
         nats_port=args.nats_port,
-        analyzer_replicas=args.analyzers,
+        analyzer_replicas=max(1, analyzers),
         policy=policy,
     )
     try:

@@ -29,6 +29,7 @@ SCRIPTS = {
     "russian": "Рецепт борща для всей семьи",
     "greek": "Ελληνική φιλοσοφία και λογική",
     "emoji": "Birthday party ideas 🎉🚀",
+    "korean": "한국어 문법 공부하기",
 }
 
 

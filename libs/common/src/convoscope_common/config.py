@@ -23,6 +23,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     metrics_port: int = 0  # 0: no separate metrics server (the gateway serves /metrics itself)
     max_upload_bytes: int = 100 * MB
     max_concurrent_jobs: int = 2
+    # Processes that render the formats of one export at once (0: one per core).
+    export_processes: int = 0
     job_timeout: float = 600.0
     cache_max_size: int = 1024 * MB
     upload_ttl: float = 24 * 3600.0

@@ -242,6 +242,9 @@ class DrilldownRequest(msgspec.Struct, kw_only=True):
     cache_key: str
     # Query-string filters as sent (the analyzer validates them).
     query: dict[str, str] = {}
+    # The page of ids to return: replies stay far below NATS's 1 MiB payload limit.
+    offset: int = 0
+    limit: int = 1000
 
 
 class DrilldownIds(msgspec.Struct, kw_only=True):
@@ -251,6 +254,8 @@ class DrilldownIds(msgspec.Struct, kw_only=True):
     message_ids: list[str] = []
     conversations: int = 0
     messages: int = 0
+    # True when either list goes on past this page.
+    more: bool = False
 
 
 class DrilldownOk(msgspec.Struct, tag="ok", tag_field="kind", kw_only=True):
@@ -487,8 +492,12 @@ class DrilldownResponse(msgspec.Struct, kw_only=True):
     query: dict[str, str] = {}
     conversation_ids: list[str] = []
     message_ids: list[str] = []
+    # Totals of the whole answer; the lists hold one page of at most ``limit`` ids each.
     conversations: int = 0
     messages: int = 0
+    limit: int = 1000
+    # Pass as ``cursor`` for the next page of both lists; None on the last page.
+    next_cursor: str | None = None
 
 
 class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):

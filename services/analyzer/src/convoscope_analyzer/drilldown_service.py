@@ -57,12 +57,14 @@ async def answer_drilldown(stores: Stores, payload: bytes) -> DrilldownReply:
         return DrilldownFailed(
             error=ErrorInfo(code="validation_error", status=422, message=str(exc))
         )
+    start, end = max(request.offset, 0), max(request.offset, 0) + max(request.limit, 1)
     return DrilldownOk(
         ids=DrilldownIds(
-            conversation_ids=found.conversation_ids,
-            message_ids=found.message_ids,
+            conversation_ids=found.conversation_ids[start:end],
+            message_ids=found.message_ids[start:end],
             conversations=found.conversations,
             messages=found.messages,
+            more=end < max(len(found.conversation_ids), len(found.message_ids)),
         )
     )
 

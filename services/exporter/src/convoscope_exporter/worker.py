@@ -37,7 +37,9 @@ from convoscope_common.results import decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
+from convoscope_exporter.parallel import available_cores, render_formats
 from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.render import RenderedFile
 
 log = get_logger(__name__)
 
@@ -185,11 +187,23 @@ class ExporterHandler:
             file_hash=job.file_hash,
         )
         del results, corpus
+        # Formats render in parallel (one forked process each, up to the configured
+        # number); each one is stored and announced as soon as it is ready.
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Queue[tuple[str, list[RenderedFile]]] = asyncio.Queue()
+
+        def on_rendered(fmt: str, rendered: list[RenderedFile], _done: int, _total: int) -> None:
+            loop.call_soon_threadsafe(ready.put_nowait, (fmt, rendered))
+
+        processes = self.ctx.settings.export_processes or available_cores()
+        rendering = asyncio.ensure_future(
+            asyncio.to_thread(render_formats, prepared, processes, on_rendered)
+        )
         files: list[ExportFile] = []
-        for i, fmt in enumerate(prepared.formats):
+        for i in range(len(prepared.formats)):
             if self.interrupted:
                 raise ExporterStoppingError
-            rendered = await asyncio.to_thread(prepared.render, fmt)
+            fmt, rendered = await _next_ready(ready, rendering)
             for item in rendered:
                 name = f"{job.export_id}/{item.filename}"
                 written.append(name)
@@ -215,7 +229,10 @@ class ExporterHandler:
                     message=f"Rendered {i + 1} of {len(prepared.formats)} formats",
                 ),
             )
-        return files
+        await rendering
+        # Files in the order the formats were asked for, whatever order they finished in.
+        order = {fmt: n for n, fmt in enumerate(prepared.formats)}
+        return sorted(files, key=lambda f: order[f.format])
 
     async def _save(self, lease: Lease[ExportState], state: ExportState) -> None:
         state.updated_at = utcnow()
@@ -270,3 +287,16 @@ async def run(ctx: ServiceContext) -> None:
     handler = ExporterHandler(ctx, await Stores.open(ctx.js))
     ctx.active_jobs = lambda: handler.active
     await make_consumer(handler).run()
+
+
+async def _next_ready(
+    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[object]
+) -> tuple[str, list[RenderedFile]]:
+    """The next rendered format; a rendering error is raised instead of waiting forever."""
+    getting = asyncio.ensure_future(ready.get())
+    await asyncio.wait({getting, rendering}, return_when=asyncio.FIRST_COMPLETED)
+    if getting.done():
+        return getting.result()
+    getting.cancel()
+    rendering.result()  # raises what the rendering raised
+    return await ready.get()  # finished cleanly: its last format is queued

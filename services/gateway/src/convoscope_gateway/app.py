@@ -20,13 +20,11 @@ from convoscope_common.metrics import Counter, Gauge, Histogram
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from convoscope_gateway import openapi
-from convoscope_gateway import web as webapp
 from convoscope_gateway.auth import make_auth_middleware, make_rate_limit_middleware
 from convoscope_gateway.cors import make_cors_middleware, socket_origin_check
 from convoscope_gateway.errors import error_middleware
 from convoscope_gateway.fanout import start_fanout
 from convoscope_gateway.loaded import LIGHT, LOADED, LightDocuments, LoadedAnalyses
-from convoscope_gateway.routes import analysis, browse, export, health, mine, upload
 from convoscope_gateway.socket_events import register_socket_handlers
 from convoscope_gateway.state import GATEWAY, SETTINGS, SIO, Gateway
 
@@ -53,34 +51,10 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 def setup_routes(app: web.Application) -> None:
-    """Every REST route of the seed contract, plus health and metrics."""
-    app.router.add_post("/api/upload", upload.post_upload)
-    app.router.add_get("/api/upload/{file_id}", upload.get_upload)
-    app.router.add_delete("/api/upload/{file_id}", upload.delete_upload)
-    app.router.add_post("/api/analysis", analysis.post_analysis)
-    app.router.add_get("/api/analysis/{job_id}", analysis.get_analysis)
-    app.router.add_delete("/api/analysis/{job_id}", analysis.delete_analysis)
-    app.router.add_get("/api/analysis/{job_id}/drilldown", analysis.get_drilldown)
-    app.router.add_post("/api/export", export.post_export)
-    app.router.add_get("/api/export/{export_id}", export.get_export)
-    app.router.add_get("/api/export/{export_id}/file/{filename}", export.get_export_file)
-    app.router.add_get("/api/health", health.get_health)
-    app.router.add_get("/metrics", health.get_metrics)
-    app.router.add_get("/api/openapi.json", openapi.get_openapi)
-    # Paged browsing of an analysis and the caller's own uploads and analyses (web app).
-    app.router.add_get("/api/analysis/{job_id}/conversations", browse.get_conversations)
-    app.router.add_get(
-        "/api/analysis/{job_id}/conversations/{conversation_id}", browse.get_conversation
-    )
-    app.router.add_get("/api/analysis/{job_id}/messages", browse.get_messages)
-    app.router.add_get("/api/analysis/{job_id}/overview", browse.get_overview)
-    app.router.add_get("/api/analysis/{job_id}/failures", browse.get_failures)
-    app.router.add_get("/api/analysis/{job_id}/privacy", browse.get_privacy_findings)
-    app.router.add_get("/api/uploads", mine.get_uploads)
-    app.router.add_get("/api/analyses", mine.get_analyses)
-    # The web app (same origin, no CORS needed).
-    app.router.add_get("/", webapp.get_index)
-    app.router.add_get("/assets/{build}/{path:.+}", webapp.get_asset)
+    """Every route of the API and the web app, from the one table the OpenAPI
+    document is also built from."""
+    for op in openapi.operations():
+        app.router.add_route(op.method.upper(), op.router_path, op.handler)
 
 
 async def _nats_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from convoscope_common.messages import (
     AnalysisAccepted,
@@ -112,7 +113,11 @@ _GUARDED = (401, 429, 500)
 
 @dataclass(frozen=True)
 class Operation:
-    """One method on one path: what it takes and every status it can answer."""
+    """One method on one path: its handler, what it takes and every status it can answer.
+
+    The one table of the API: the aiohttp router is built from it (``app.setup_routes``)
+    and so is the OpenAPI document, so neither can list a route the other lacks.
+    """
 
     method: str
     path: str
@@ -124,6 +129,14 @@ class Operation:
     parameters: tuple[dict[str, Any], ...] = ()
     request_body: dict[str, Any] | None = None
     public: bool = False  # no API key, no rate limit
+    handler: Handler = field(kw_only=True)
+    # The router's pattern when it differs from the documented path (a regex segment).
+    route: str | None = field(default=None, kw_only=True)
+
+    @property
+    def router_path(self) -> str:
+        """The path as the aiohttp router matches it."""
+        return self.route or self.path
 
 
 def _json(name: str) -> dict[str, Any]:
@@ -152,194 +165,15 @@ def _query_param(name: str, type_: Any, description: str = "") -> dict[str, Any]
     return param
 
 
-_OBJECT: dict[str, Any] = {"type": "object"}
 _JOB_ID = _path_param("job_id", "The id returned by POST /api/analysis.")
-_EXPORT_ID = _path_param("export_id", "The id returned by POST /api/export.")
-
-_UPLOAD_BODY: dict[str, Any] = {
-    "required": True,
-    "description": "The export (Claude JSON or ZIP, legacy wrapper, ChatGPT) in the field `file`.",
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}},
-            },
-            "encoding": {"file": {"contentType": "application/json, application/zip"}},
-        }
-    },
-}
 
 
 def _operations() -> tuple[Operation, ...]:
-    # Imported here: the browsing routes' table builds on this module's helpers.
+    # Imported here: the operation tables build on this module's helpers.
     from convoscope_gateway.openapi_browse import browse_operations, web_operations
+    from convoscope_gateway.openapi_core import core_operations
 
-    return _core_operations() + browse_operations() + web_operations()
-
-
-def _core_operations() -> tuple[Operation, ...]:
-    return (
-        Operation(
-            "post",
-            "/api/upload",
-            "uploadExport",
-            "Upload a conversation export; returns its id, hash and metadata.",
-            "upload",
-            {200: ("Parsed (or already uploaded by this caller).", _json("UploadResponse"))},
-            (400, 404, 408, 413, 415, 422, 503, 507, *_GUARDED),
-            request_body=_UPLOAD_BODY,
-        ),
-        Operation(
-            "get",
-            "/api/upload/{file_id}",
-            "getUpload",
-            "Metadata of an upload and whether cached results exist for it.",
-            "upload",
-            {200: ("The upload.", _json("UploadInfo"))},
-            (404, *_GUARDED),
-            parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
-        ),
-        Operation(
-            "delete",
-            "/api/upload/{file_id}",
-            "deleteUpload",
-            "Delete an upload and everything made from it: the raw bytes, the corpus, "
-            "every job, cached result and export; says how much was deleted.",
-            "upload",
-            {200: ("Deleted.", _json("UploadDeleted"))},
-            (404, 503, *_GUARDED),
-            parameters=(_path_param("file_id", "The id returned by POST /api/upload."),),
-        ),
-        Operation(
-            "post",
-            "/api/analysis",
-            "startAnalysis",
-            "Start an analysis job (complete at once when the result is cached).",
-            "analysis",
-            {
-                201: ("Complete at once from the result cache.", _json("AnalysisAccepted")),
-                202: ("Queued; follow it over Socket.IO or by polling.", _json("AnalysisAccepted")),
-            },
-            (400, 404, 413, 415, 422, 503, 507, *_GUARDED),
-            request_body={"required": True, "content": _json("AnalysisRequest")},
-        ),
-        Operation(
-            "get",
-            "/api/analysis/{job_id}",
-            "getAnalysis",
-            "Status and progress of a job, with the light results document once complete.",
-            "analysis",
-            {200: ("The job.", _json("AnalysisStatus"))},
-            (404, *_GUARDED),
-            parameters=(_JOB_ID,),
-        ),
-        Operation(
-            "delete",
-            "/api/analysis/{job_id}",
-            "deleteAnalysis",
-            "Cancel a running job, or delete a finished one; its exports go, and its "
-            "cached results once no other job uses them.",
-            "analysis",
-            {200: ("Cancelled and/or deleted.", _json("AnalysisDeleted"))},
-            (404, *_GUARDED),
-            parameters=(_JOB_ID,),
-        ),
-        Operation(
-            "get",
-            "/api/analysis/{job_id}/drilldown",
-            "drilldownAnalysis",
-            "The conversation and message ids behind an aggregate (filters combine with AND).",
-            "analysis",
-            {200: ("The matching ids.", _json("DrilldownResponse"))},
-            (400, 404, 409, 422, 503, *_GUARDED),
-            parameters=(
-                _JOB_ID,
-                *(_query_param(name, type_) for name, type_ in DRILLDOWN_FILTERS.items()),
-            ),
-        ),
-        Operation(
-            "post",
-            "/api/export",
-            "startExport",
-            "Render exports of a complete analysis (answers 202 if not done within seconds).",
-            "export",
-            {
-                200: ("The export is complete.", _json("ExportResponse")),
-                202: ("The export is still rendering; poll status_url.", _json("ExportResponse")),
-            },
-            (400, 403, 404, 409, 410, 413, 415, 422, 503, 507, *_GUARDED),
-            request_body={"required": True, "content": _json("ExportRequest")},
-        ),
-        Operation(
-            "get",
-            "/api/export/{export_id}",
-            "getExport",
-            "The state of an export and its files once complete.",
-            "export",
-            {200: ("The export.", _json("ExportResponse"))},
-            (404, *_GUARDED),
-            parameters=(_EXPORT_ID,),
-        ),
-        Operation(
-            "get",
-            "/api/export/{export_id}/file/{filename}",
-            "downloadExportFile",
-            "Download one file of a complete export.",
-            "export",
-            {
-                200: (
-                    "The file, as an attachment, with the content type of its format.",
-                    {
-                        media: {}  # no schema: the bytes of the file, not a JSON document
-                        for media in (
-                            "text/csv",
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            "application/pdf",
-                            "text/html",
-                            "application/json",
-                            "application/zip",
-                            "application/octet-stream",
-                        )
-                    },
-                )
-            },
-            (404, 410, *_GUARDED),
-            parameters=(_EXPORT_ID, _path_param("filename", "A filename listed by the export.")),
-        ),
-        Operation(
-            "get",
-            "/api/health",
-            "getHealth",
-            "Liveness, version, uptime, active jobs, cache size and the services seen.",
-            "health",
-            {
-                200: ("Healthy or degraded.", _json("HealthResponse")),
-                503: ("Unhealthy: the gateway has lost NATS.", _json("HealthResponse")),
-            },
-            (500,),
-            public=True,
-        ),
-        Operation(
-            "get",
-            "/metrics",
-            "getMetrics",
-            "Prometheus metrics of this gateway.",
-            "health",
-            {200: ("Prometheus text exposition.", {"text/plain": {"schema": {"type": "string"}}})},
-            _GUARDED,
-        ),
-        Operation(
-            "get",
-            "/api/openapi.json",
-            "getOpenApi",
-            "This document.",
-            "health",
-            {200: ("The OpenAPI 3.1 document.", {"application/json": {"schema": _OBJECT}})},
-            _GUARDED,
-        ),
-    )
+    return core_operations() + browse_operations() + web_operations()
 
 
 def _error_responses() -> dict[str, Any]:
@@ -430,6 +264,11 @@ def build_openapi(version: str) -> dict[str, Any]:
 def route_table() -> set[tuple[str, str]]:
     """Every (METHOD, path) the document describes."""
     return {(op.method.upper(), op.path) for op in _operations()}
+
+
+def operations() -> tuple[Operation, ...]:
+    """Every operation of the API, with its handler (the router's table)."""
+    return _operations()
 
 
 @functools.cache

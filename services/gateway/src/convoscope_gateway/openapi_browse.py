@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from aiohttp.typedefs import Handler
 
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
+from convoscope_gateway import web as webapp
 from convoscope_gateway.openapi import (
     _GUARDED,
     _JOB_ID,
@@ -16,6 +18,7 @@ from convoscope_gateway.openapi import (
     _path_param,
     _query_param,
 )
+from convoscope_gateway.routes import browse, mine
 
 # The filters of the browsing routes (convoscope_gateway.browse_filters); repeatable
 # parameters mean "any of".
@@ -56,6 +59,7 @@ def _browse(
     operation_id: str,
     summary: str,
     schema: str,
+    handler: Handler,
     filters: bool = True,
     paged: bool = True,
 ) -> Operation:
@@ -73,6 +77,7 @@ def _browse(
         {200: ("One page.", _json(schema))},
         (403, 404, 409, 410, 422, *_GUARDED),
         parameters=tuple(params),
+        handler=handler,
     )
 
 
@@ -88,6 +93,7 @@ def web_operations() -> tuple[Operation, ...]:
             {200: ("The page.", html)},
             (500,),
             public=True,
+            handler=webapp.get_index,
         ),
         Operation(
             "get",
@@ -102,6 +108,8 @@ def web_operations() -> tuple[Operation, ...]:
                 _path_param("path", "The asset's path."),
             ),
             public=True,
+            handler=webapp.get_asset,
+            route="/assets/{build}/{path:.+}",
         ),
     )
 
@@ -114,12 +122,14 @@ def browse_operations() -> tuple[Operation, ...]:
             "listConversations",
             "Conversations of a complete analysis with their markers, newest first.",
             "ConversationPage",
+            browse.get_conversations,
         ),
         _browse(
             f"{base}/conversations/{{conversation_id}}",
             "getConversation",
             "One conversation: its results, failures and a page of its redacted messages.",
             "ConversationDetail",
+            browse.get_conversation,
             filters=False,
         ),
         _browse(
@@ -128,6 +138,7 @@ def browse_operations() -> tuple[Operation, ...]:
             "The light results document recomputed for the filter (conversation criteria pick "
             "conversations, dates and roles pick their messages).",
             "LightResults",
+            browse.get_overview,
             paged=False,
         ),
         _browse(
@@ -135,6 +146,7 @@ def browse_operations() -> tuple[Operation, ...]:
             "listMessages",
             "Messages (redacted text, sentiment, failure ids) in message-index order.",
             "MessagePage",
+            browse.get_messages,
         ),
         _browse(
             f"{base}/failures",
@@ -142,6 +154,7 @@ def browse_operations() -> tuple[Operation, ...]:
             "Failure findings with redacted evidence (filters: failure_type, severity, "
             "conversation_id).",
             "FailurePage",
+            browse.get_failures,
         ),
         Operation(
             "get",
@@ -158,6 +171,7 @@ def browse_operations() -> tuple[Operation, ...]:
                 _query_param("entity_type", str, "An entity type (repeatable)."),
                 _query_param("conversation_id", str, "A conversation id (repeatable)."),
             ),
+            handler=browse.get_privacy_findings,
         ),
         Operation(
             "get",
@@ -168,6 +182,7 @@ def browse_operations() -> tuple[Operation, ...]:
             {200: ("One page.", _json("UploadPage"))},
             (422, *_GUARDED),
             parameters=_PAGING,
+            handler=mine.get_uploads,
         ),
         Operation(
             "get",
@@ -178,5 +193,6 @@ def browse_operations() -> tuple[Operation, ...]:
             {200: ("One page.", _json("AnalysisPage"))},
             (422, *_GUARDED),
             parameters=(*_PAGING, _query_param("file_id", str, "Only analyses of this upload.")),
+            handler=mine.get_analyses,
         ),
     )

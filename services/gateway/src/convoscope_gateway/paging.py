@@ -47,6 +47,7 @@ def page_request(
     query: Mapping[str, str] | Sequence[tuple[str, str]],
     extra: str = "",
     default_limit: int = DEFAULT_LIMIT,
+    max_limit: int = MAX_LIMIT,
 ) -> PageRequest:
     """Read ``cursor`` and ``limit`` from a query string (422 when they are unusable)."""
     params = dict(query.items() if isinstance(query, Mapping) else query)
@@ -58,8 +59,8 @@ def page_request(
             limit = int(raw_limit)
         except ValueError:
             raise ValidationError(f"limit must be a whole number, not {raw_limit!r}") from None
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}")
+        if not 1 <= limit <= max_limit:
+            raise ValidationError(f"limit must be between 1 and {max_limit}")
     offset = 0
     cursor = params.get("cursor")
     if cursor:

@@ -46,6 +46,17 @@ def headline_cards(results: AnalysisResults) -> list[tuple[str, str]]:
         ("Tool uses", format_number(s.tool_uses)),
         ("Tool errors", format_number(s.tool_errors)),
     ]
+    # What people do besides typing, shown when the export has any of it.
+    for label, value in (
+        ("Voice turns", s.voice_turns),
+        ("Images generated", s.images_generated),
+        ("Images uploaded", s.images_uploaded),
+        ("Thinking blocks", s.thinking_blocks),
+        ("Canvas documents", s.canvas_documents),
+        ("MCP servers used", len(s.tool_calls_by_mcp_server)),
+    ):
+        if value:
+            cards.append((label, format_number(value)))
     if len(s.date_range) == 2:
         cards.append(("Period", f"{s.date_range[0]} to {s.date_range[1]}"))
     if results.quality is not None:

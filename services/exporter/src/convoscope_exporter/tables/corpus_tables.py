@@ -38,6 +38,10 @@ _SUMMARY_METRICS: list[tuple[str, str]] = [
     ("attachments", "Attachments with extracted text"),
     ("files", "Binary uploads (names only)"),
     ("citations", "Citations"),
+    ("voice_turns", "Voice turns (spoken, transcribed)"),
+    ("images_generated", "Images the assistant generated"),
+    ("images_uploaded", "Images the user uploaded"),
+    ("canvas_documents", "Documents created beside the chat (canvases, artifacts)"),
     ("abandoned_branches", "Branch points where the user regenerated or edited"),
     ("abandoned_messages", "Messages on abandoned branches"),
     ("hidden_messages", "Messages not shown in the conversation"),
@@ -50,6 +54,8 @@ _SUMMARY_DICTS: list[tuple[str, str]] = [
     # The engine counts assistant messages per model (a message's own model, else its
     # conversation's), not conversations.
     ("models", "Assistant messages per model"),
+    ("tool_calls_by_tool", "Tool calls per tool"),
+    ("tool_calls_by_mcp_server", "Tool calls per MCP server (connector)"),
 ]
 
 Metric = tuple[str, int | float | str, str]

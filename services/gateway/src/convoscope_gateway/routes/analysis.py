@@ -6,7 +6,6 @@ import contextlib
 import zoneinfo
 from typing import Literal
 
-import msgspec
 from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -54,10 +53,15 @@ from convoscope_gateway.errors import (
 from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.loaded import light_document
+from convoscope_gateway.paging import PAGING_PARAMS, encode_cursor, page_request
 from convoscope_gateway.state import GATEWAY, Gateway
 
 CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups", ["result"])
 JOBS_SUBMITTED = Counter("convoscope_jobs_submitted_total", "Analysis jobs submitted")
+
+# Ids per page of a drill-down: 10,000 ids stay far below NATS's 1 MiB payload limit.
+DRILLDOWN_LIMIT = 1000
+DRILLDOWN_MAX_LIMIT = 10_000
 
 
 def _valid_timezone(name: str) -> bool:
@@ -215,11 +219,21 @@ async def get_drilldown(request: web.Request) -> web.Response:
     state = await job_for(request, gw)
     if state.status != "complete":
         raise ConflictError(f"the analysis is {state.status}; drill down once it is complete")
-    query = {key: value for key, value in request.query.items()}
+    page = page_request(
+        request.query,
+        extra=f"drilldown:{state.job_id}",
+        default_limit=DRILLDOWN_LIMIT,
+        max_limit=DRILLDOWN_MAX_LIMIT,
+    )
+    query = {k: v for k, v in request.query.items() if k not in PAGING_PARAMS}
     try:
         raw = await gw.nc.request(
             names.ANALYZER_DRILLDOWN,
-            encode(DrilldownRequest(cache_key=state.cache_key, query=query)),
+            encode(
+                DrilldownRequest(
+                    cache_key=state.cache_key, query=query, offset=page.offset, limit=page.limit
+                )
+            ),
             timeout=30,
         )
     except NoRespondersError:
@@ -229,6 +243,16 @@ async def get_drilldown(request: web.Request) -> web.Response:
     reply = drilldown_reply_decoder.decode(raw.data)
     if isinstance(reply, DrilldownFailed):
         raise UpstreamError(reply.error)
+    ids = reply.ids
     return json_response(
-        DrilldownResponse(job_id=state.job_id, query=query, **msgspec.structs.asdict(reply.ids))
+        DrilldownResponse(
+            job_id=state.job_id,
+            query=query,
+            conversation_ids=ids.conversation_ids,
+            message_ids=ids.message_ids,
+            conversations=ids.conversations,
+            messages=ids.messages,
+            limit=page.limit,
+            next_cursor=encode_cursor(page.offset + page.limit, page.scope) if ids.more else None,
+        )
     )

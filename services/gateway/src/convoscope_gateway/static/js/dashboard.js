@@ -50,6 +50,14 @@ function summaryCards(r) {
     cards.push(card(num(t.sessions.count), `sessions, median ${Math.round(t.sessions.median_minutes)} min`));
   }
   cards.push(card(num(s.tool_uses), `tool calls, ${num(s.tool_errors)} failed`));
+  // What people do besides typing, when the export has any of it.
+  for (const [value, label] of [
+    [s.voice_turns, 'voice turns'],
+    [s.images_generated, 'images generated'],
+    [s.images_uploaded, 'images uploaded'],
+    [s.canvas_documents, 'canvas documents'],
+    [Object.keys(s.tool_calls_by_mcp_server || {}).length, 'MCP servers used'],
+  ]) if (value) cards.push(card(num(value), label));
   if (r.privacy) cards.push(card(num(r.privacy.total), r.privacy.enabled ? 'personal data items redacted' : 'personal data items (redaction off)'));
   return h('div', { class: 'cards', role: 'list', 'aria-label': 'Summary' }, cards.map((c) => { c.setAttribute('role', 'listitem'); return c; }));
 }

@@ -1,0 +1,85 @@
+"""Render the formats of one export in parallel, one forked process per format.
+
+The formats are independent renderings of the same prepared export, so rendering them
+in separate processes changes nothing in their bytes (tests compare them with
+:func:`convoscope_exporter.pipeline.export_files`). Workers are forked: they inherit
+the filtered results and corpus instead of receiving a copy through a pipe. Where
+``fork`` is not available (macOS, Windows), or one process is asked for, the formats
+are rendered one after the other in the caller's thread. Used by the exporter service
+and by the command line.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from convoscope_exporter.pipeline import PreparedExport
+from convoscope_exporter.render import RenderedFile
+
+# Slowest first (measured on a generated 20 MB export), so the long one starts at once.
+_COST_ORDER = ("xlsx", "csv", "html", "pdf", "json")
+
+# What forked workers render from: set in the parent just before the pool forks.
+_SHARED: PreparedExport | None = None
+
+OnRendered = Callable[[str, list[RenderedFile], int, int], None]
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """True where worker processes can inherit memory (Linux)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def render_formats(
+    prepared: PreparedExport, processes: int, on_rendered: OnRendered | None = None
+) -> dict[str, list[RenderedFile]]:
+    """Every format of ``prepared``, by up to ``processes`` processes.
+
+    ``on_rendered(fmt, files, done, total)`` is called in this thread as each format
+    finishes (in completion order); the result maps each format to its files.
+    """
+    wanted = prepared.formats
+    workers = min(processes, len(wanted))
+    by_format: dict[str, list[RenderedFile]] = {}
+    if workers <= 1 or not can_fork():
+        for fmt in wanted:
+            by_format[fmt] = prepared.render(fmt)
+            if on_rendered is not None:
+                on_rendered(fmt, by_format[fmt], len(by_format), len(wanted))
+        return by_format
+    global _SHARED
+    order = sorted(wanted, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else 0)
+    # Buffered output would otherwise be written once more by every child.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _SHARED = prepared
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_render_shared, fmt): fmt for fmt in order}
+            for future in as_completed(futures):
+                fmt = futures[future]
+                by_format[fmt] = future.result()
+                if on_rendered is not None:
+                    on_rendered(fmt, by_format[fmt], len(by_format), len(wanted))
+    finally:
+        _SHARED = None
+    return by_format
+
+
+def _render_shared(fmt: str) -> list[RenderedFile]:
+    """Runs in a forked worker: render one format from the inherited inputs."""
+    assert _SHARED is not None, "render workers must be forked from render_formats"
+    return _SHARED.render(fmt)
