@@ -14,6 +14,8 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
+from convoscope_common.aggregates.prepared import prepare_corpus
+from convoscope_common.aggregates.summary import summarize
 from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult
 from convoscope_common.results import (
     AnalysisResults,
@@ -32,18 +34,10 @@ from convoscope_common.results import (
     Topics,
     TopicScore,
 )
-from convoscope_exporter.filtering import (
-    ExportFilter,
-    apply_filter,
-    parse_filter,
-    recompute_summary,
-    restrict_failures,
-    restrict_sentiment,
-    restrict_temporal,
-)
+from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 from convoscope_exporter.manifest import build_manifest
 from convoscope_exporter.render import SUPPORTED_FORMATS, render_export
-from convoscope_exporter.timeutil import zone
+from convoscope_exporter.restrict import restrict_failures, restrict_sentiment, restrict_temporal
 
 WORDS = "the data model query python export chart report user assistant table".split()
 TOPICS = ["programming", "writing", "travel", "cooking", "science", "finance"]
@@ -81,7 +75,7 @@ def synthetic(conversations: int, per_conversation: int, seed: int = 7):
             )
         )
     corpus = Corpus(conversations=convs)
-    tz = zone("UTC")
+    prepared = prepare_corpus(corpus, UTC)
     assignments, members = [], {t: [] for t in TOPICS}
     for conv in convs:
         chosen = rng.sample(TOPICS, 2)
@@ -128,8 +122,7 @@ def synthetic(conversations: int, per_conversation: int, seed: int = 7):
                 for conv in convs
             ],
         ),
-        corpus,
-        tz,
+        prepared,
     )
     findings = [
         Failure(
@@ -158,7 +151,7 @@ def synthetic(conversations: int, per_conversation: int, seed: int = 7):
             )
             for conv in convs
         ],
-        failures=restrict_failures(FailureSummary(findings=findings), corpus),
+        failures=restrict_failures(FailureSummary(findings=findings), prepared),
     )
     privacy = PrivacyReport(
         findings=[
@@ -169,11 +162,11 @@ def synthetic(conversations: int, per_conversation: int, seed: int = 7):
         ]
     )
     results = AnalysisResults(
-        summary=recompute_summary(corpus, tz),
+        summary=summarize(prepared),
         topics=topics,
         sentiment=sentiment,
         quality=quality,
-        temporal=restrict_temporal(Temporal(), corpus, topics, sentiment, tz),
+        temporal=restrict_temporal(Temporal(), prepared, topics, sentiment),
         privacy=privacy,
     )
     return results, corpus

@@ -1,5 +1,9 @@
 """A cancel that arrives after the analysis's last checkpoint, on a real nats-server:
-the results must not stay cached, and subscribers must not hear `complete`."""
+the results must not stay cached, and subscribers must not hear `complete`.
+
+The cancel is the gateway's real ``DELETE /api/analysis/{job_id}`` route (in-process,
+on the same server), not a copy of what it does.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-import convoscope_analyzer.job_run as worker_module
+import convoscope_analyzer.pipeline as pipeline_module
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
-from convoscope_common.ownership import add_ref, release_results
+from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
+from convoscope_gateway.app import create_app
 from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
@@ -41,7 +46,7 @@ def _corpus() -> Corpus:
 
 
 async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_complete(
-    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+    js: JetStreamContext, nc: NATS, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await provision(js, Settings())
     stores = await Stores.open(js)
@@ -58,16 +63,17 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
         options=options, cache_key=key, submitted_at=now,
     )  # fmt: skip
 
-    # The pipeline has passed its last checkpoint and waits for the test to cancel the job.
-    pipeline_done = threading.Event()
-    real_pipeline = worker_module.run_pipeline
+    # The engine has passed its last checkpoint (nothing after it in the pipeline checks
+    # again) and waits for the test to cancel the job.
+    engine_done = threading.Event()
+    real_analyze = pipeline_module.analyze
 
-    def pipeline_then_wait(*args: Any, **kwargs: Any) -> Any:
-        output = real_pipeline(*args, **kwargs)
-        pipeline_done.wait(timeout=30)
-        return output
+    def analyze_then_wait(*args: Any, **kwargs: Any) -> Any:
+        results = real_analyze(*args, **kwargs)
+        engine_done.wait(timeout=30)
+        return results
 
-    monkeypatch.setattr(worker_module, "run_pipeline", pipeline_then_wait)
+    monkeypatch.setattr(pipeline_module, "analyze", analyze_then_wait)
     heard: list[str] = []
 
     async def on_event(msg: Any) -> None:
@@ -85,11 +91,12 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
             break
         await asyncio.sleep(0.05)
 
-    # What DELETE /api/analysis/{job_id} does to a processing job (the same functions).
-    await stores.mark_cancelled("job_race")
-    assert await cancel_unfinished(job_fencing(stores), "job_race", datetime.now(UTC))
-    await release_results(stores, key, "job_race")
-    pipeline_done.set()
+    async with TestClient(TestServer(create_app(Settings(nats_url=nats_url)))) as gateway:
+        resp = await gateway.delete("/api/analysis/job_race")
+        assert resp.status == 200, await resp.text()
+        answer = await resp.json()
+    assert answer["status"] == "cancelled" and answer["previous_status"] == "processing"
+    engine_done.set()
     await asyncio.wait_for(task, 30)
     await nc.flush()
     await asyncio.sleep(0.1)

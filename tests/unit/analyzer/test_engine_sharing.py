@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
-from convoscope_analyzer.engine.summary import message_index
+from convoscope_common.aggregates.summary import message_index
 from convoscope_common.corpus import Conversation, Corpus, Message
 
 

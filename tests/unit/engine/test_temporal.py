@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from convoscope_analyzer.engine import EngineOptions, InvalidTimezoneError, analyze
-from convoscope_analyzer.engine.changepoints import mean_shifts
+from convoscope_common.aggregates.changepoints import mean_shifts
 from convoscope_common.corpus import Conversation, Corpus, Message
 
 

@@ -61,7 +61,9 @@ def test_manifest_records_filter_and_recomputation(results):
     )
     assert manifest.filter_applied
     assert "summary" in manifest.recomputed_aggregates
-    assert "temporal.streaks" in manifest.whole_corpus_aggregates
+    # Streaks are recounted from the kept messages; per-conversation qualities are not.
+    assert "temporal.streaks" in manifest.recomputed_aggregates
+    assert any(a.startswith("quality.conversations") for a in manifest.whole_corpus_aggregates)
     assert manifest.options.include_pii is True
     assert manifest.created_at.tzinfo is not None
     decoded = msgspec.json.decode(msgspec.json.encode(manifest), type=ExportManifest)

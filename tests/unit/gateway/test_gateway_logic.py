@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from convoscope_common.config import Settings
@@ -76,9 +77,39 @@ def test_late_joiner_gets_progress_then_the_final_event() -> None:
         {"job_id": "j", "error": "too long", "details": None},
     )
     export = ExportState(
-        export_id="e", job_id="j", status="complete", created_at=NOW, updated_at=NOW
+        export_id="export_e", job_id="j", status="complete", created_at=NOW, updated_at=NOW
     )
-    assert state_events(export)[-1][1]["results_url"] == "/api/export/e"
+    assert state_events(export)[-1][1]["results_url"] == "/api/export/export_e"
+
+
+def test_catch_up_payloads_are_the_live_ones() -> None:
+    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+
+    running = JobState(
+        job_id="j",
+        file_id="f",
+        status="processing",
+        progress=40.0,
+        current_step="Analyzing sentiment",
+        message="Scored 10 messages",
+        insights=["Found 3 topics"],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    live = ProgressEvent(
+        job_id="j",
+        progress=40.0,
+        current_step="Analyzing sentiment",
+        message="Scored 10 messages",
+        insights=["Found 3 topics"],
+    )
+    assert state_events(running) == [event_payload(live)]
+    for status, final in (
+        ("complete", CompleteEvent(job_id="j")),
+        ("cancelled", CancelledEvent(job_id="j")),
+    ):
+        state = msgspec.structs.replace(running, status=status)
+        assert state_events(state)[-1] == event_payload(final), status
 
 
 def test_bus_events_become_the_seed_payloads() -> None:

@@ -4,6 +4,8 @@ Pure rendering core (no NATS, no asyncio, no file I/O):
 
 * :mod:`.filtering` - ``ExportFilter``, ``parse_filter``, ``apply_filter`` (which
   aggregates are recomputed is documented there);
+* :mod:`.restrict` - each results section limited to a filtered corpus, its totals
+  recomputed by the shared aggregates (:mod:`convoscope_common.aggregates`);
 * :mod:`.manifest` - ``ExportManifest`` and ``build_manifest``;
 * :mod:`.tables` - the tidy tables behind CSV and XLSX, and the data dictionary;
 * :mod:`.charts` - chart data from results, drawn as inline SVG or reportlab graphics;

@@ -13,14 +13,22 @@ from typing import Any
 import socketio
 
 from convoscope_common.config import Settings
-from convoscope_common.messages import ExportState, JobState
+from convoscope_common.messages import (
+    CancelledEvent,
+    CompleteEvent,
+    ErrorEvent,
+    ExportState,
+    JobEvent,
+    JobState,
+    ProgressEvent,
+)
 from convoscope_common.metrics import Gauge
 from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
-from convoscope_gateway.fanout import room
+from convoscope_gateway.fanout import event_payload, room
 from convoscope_gateway.limits import TokenBucket
 from convoscope_gateway.state import Gateway
-from convoscope_gateway.urls import analysis_url, export_url, is_export_id
+from convoscope_gateway.urls import is_export_id
 
 
 def _job_id(data: Any) -> str | None:
@@ -32,33 +40,34 @@ def _job_id(data: Any) -> str | None:
 
 
 def state_events(state: JobState | ExportState) -> list[tuple[str, dict[str, Any]]]:
-    """The events that bring a client up to date with a job's (or an export's) state."""
+    """The events that bring a client up to date with a job's (or an export's) state.
+
+    Built from the bus's own event types through the fan-out's :func:`event_payload`,
+    so a late subscriber gets exactly the payloads live subscribers get.
+    """
     if isinstance(state, ExportState):
-        key, results_url = state.export_id, export_url(state.export_id)
-        step, message, insights = "", "", []
+        key, step, message, insights = state.export_id, "", "", []
     else:
-        key, results_url = state.job_id, analysis_url(state.job_id)
-        step, message, insights = state.current_step, state.message, list(state.insights)
-    progress = {
-        "job_id": key,
-        "progress": state.progress,
-        "current_step": step,
-        "message": message,
-        "insights": insights,
-        "status": state.status,
-    }
-    events: list[tuple[str, dict[str, Any]]] = [("progress", progress)]
-    if state.status == "complete":
-        events.append(
-            ("complete", {"job_id": key, "status": "complete", "results_url": results_url})
+        key, step, message = state.job_id, state.current_step, state.message
+        insights = list(state.insights)
+    bus_events: list[JobEvent] = [
+        ProgressEvent(
+            job_id=key,
+            progress=state.progress,
+            current_step=step,
+            message=message,
+            insights=insights,
         )
+    ]
+    if state.status == "complete":
+        bus_events.append(CompleteEvent(job_id=key))
     elif state.status == "failed" and state.error is not None:
-        events.append(
-            ("error", {"job_id": key, "error": state.error.message, "details": state.error.details})
+        bus_events.append(
+            ErrorEvent(job_id=key, error=state.error.message, details=state.error.details)
         )
     elif state.status == "cancelled":
-        events.append(("cancelled", {"job_id": key, "status": "cancelled"}))
-    return events
+        bus_events.append(CancelledEvent(job_id=key))
+    return [event_payload(event) for event in bus_events]
 
 
 async def _read_state(gw: Gateway, job_id: str) -> JobState | ExportState | None:

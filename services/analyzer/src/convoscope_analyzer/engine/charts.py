@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convoscope_analyzer.engine.temporal import WEEKDAYS
+from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.results import (
     FAILURE_TYPES,
     SENTIMENT_LABELS,

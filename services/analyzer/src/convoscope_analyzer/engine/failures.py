@@ -15,8 +15,6 @@ of the cue file and the message it was read in. Cue lists live in ``data/cues/``
 
 from __future__ import annotations
 
-from collections import Counter
-
 from convoscope_analyzer.engine.complaints import (
     COMPLAINT_WINDOW,
     STRONG,
@@ -28,9 +26,9 @@ from convoscope_analyzer.engine.complaints import (
 from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_common.aggregates.sections import failure_summary
 from convoscope_common.corpus import Message
 from convoscope_common.results import (
-    FAILURE_TYPES,
     SEVERITIES,
     Failure,
     FailureEvidence,
@@ -272,19 +270,4 @@ def analyze_failures(
         tracker.tick(len(item.messages))
         assistant_messages += sum(1 for pm in item.messages if pm.message.role == "assistant")
         findings.extend(detect_conversation_failures(item))
-    with_failure = len({(f.conversation_id, f.message_id) for f in findings})
-    by_type = Counter(f.type for f in findings)
-    by_severity = Counter(f.severity for f in findings)
-    matrix = {t: {s: 0 for s in SEVERITIES} for t in FAILURE_TYPES}
-    for finding in findings:
-        matrix[finding.type][finding.severity] += 1
-    return FailureSummary(
-        total=len(findings),
-        assistant_messages=assistant_messages,
-        assistant_messages_with_failure=with_failure,
-        failure_rate=round(with_failure / assistant_messages, 4) if assistant_messages else 0.0,
-        by_type={t: by_type.get(t, 0) for t in FAILURE_TYPES},
-        by_severity={s: by_severity.get(s, 0) for s in SEVERITIES},
-        by_type_and_severity=matrix,
-        findings=findings,
-    )
+    return failure_summary(findings, assistant_messages)

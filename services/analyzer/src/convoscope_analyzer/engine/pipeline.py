@@ -15,11 +15,11 @@ from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.quality import analyze_quality
 from convoscope_analyzer.engine.sentiment import analyze_sentiment, default_model
-from convoscope_analyzer.engine.summary import message_index, summarize
 from convoscope_analyzer.engine.taxonomy import default_taxonomy, taxonomy_languages
 from convoscope_analyzer.engine.temporal import analyze_temporal
 from convoscope_analyzer.engine.topics import analyze_topics
 from convoscope_analyzer.engine.topics import warm_up as _warm_up_topics
+from convoscope_common.aggregates.summary import message_index, summarize
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults
 

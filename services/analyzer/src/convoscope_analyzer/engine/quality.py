@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from convoscope_analyzer.engine.cues import cues_for
 from convoscope_analyzer.engine.failures import is_refusal
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import code_blocks, is_question
+from convoscope_common.aggregates.sections import quality_summary
 from convoscope_common.results import (
     ConversationQuality,
     Failure,
@@ -146,20 +145,4 @@ def analyze_quality(
         tracker.tick(len(item.messages))
         if item.messages:
             results.append(assess_conversation(item, by_conversation.get(item.id, []), by_message))
-    completion = Counter(q.task_completion for q in results)
-    effectiveness = [
-        q.response_effectiveness for q in results if q.response_effectiveness is not None
-    ]
-    return Quality(
-        conversations=results,
-        task_completion={
-            k: completion.get(k, 0) for k in ("completed", "in_progress", "abandoned", "blocked")
-        },
-        mean_collaboration_score=(
-            round(sum(q.collaboration_score for q in results) / len(results), 4) if results else 0.0
-        ),
-        mean_response_effectiveness=(
-            round(sum(effectiveness) / len(effectiveness), 4) if effectiveness else None
-        ),
-        failures=failures,
-    )
+    return quality_summary(results, failures)

@@ -11,7 +11,7 @@ change the polarity label.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from functools import lru_cache
 from typing import Protocol
 
@@ -20,13 +20,16 @@ from convoscope_analyzer.engine.cues import CueBook, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
-from convoscope_common.results import (
-    ConversationSentiment,
-    MessageSentiment,
-    Sentiment,
-    SentimentLabel,
-    SentimentPeriod,
+from convoscope_common.aggregates.localtime import month_key
+from convoscope_common.aggregates.sections import (
+    NEUTRAL_THRESHOLD,
+    VERY_THRESHOLD,
+    label_for,
+    sentiment_totals,
 )
+from convoscope_common.results import MessageSentiment, Sentiment
+
+__all__ = ["NEUTRAL_THRESHOLD", "VERY_THRESHOLD", "analyze_sentiment", "detect_flags", "label_for"]
 
 # Lines of a pasted stack trace or log (indented frames, "File ...", "at ...", timestamps).
 _TRACE_LINE = re.compile(
@@ -35,9 +38,6 @@ _TRACE_LINE = re.compile(
     re.MULTILINE,
 )
 
-# VADER's own neutral band is +-0.05; +-0.5 separates the "very" labels.
-VERY_THRESHOLD = 0.5
-NEUTRAL_THRESHOLD = 0.05
 # A message with a frustration cue scores at most this: Negative, never Very Negative.
 FRUSTRATED_COMPOUND = -0.3
 
@@ -140,19 +140,6 @@ def default_model() -> VaderModel:
     return VaderModel(book.neutral_terms, book)
 
 
-def label_for(compound: float) -> SentimentLabel:
-    """The seed's label for a VADER compound score."""
-    if compound >= VERY_THRESHOLD:
-        return "Very Positive"
-    if compound >= NEUTRAL_THRESHOLD:
-        return "Positive"
-    if compound > -NEUTRAL_THRESHOLD:
-        return "Neutral"
-    if compound > -VERY_THRESHOLD:
-        return "Negative"
-    return "Very Negative"
-
-
 def detect_flags(text: str) -> tuple[bool, bool, bool]:
     """(urgent, questioning, collaborative) for one message."""
     urgent = bool(_URGENT.search(text)) or "!!" in text
@@ -170,14 +157,9 @@ def analyze_sentiment(
     """Score every non-empty user message; per conversation compare first and last."""
     model = model or default_model()
     by_message: list[MessageSentiment] = []
-    by_conversation: list[ConversationSentiment] = []
-    labels: Counter[str] = Counter()
+    months: list[str | None] = []
     not_scored: Counter[str] = Counter()
-    flags: Counter[str] = Counter()
-    monthly_scores: dict[str, list[float]] = defaultdict(list)
-    monthly_labels: dict[str, Counter[str]] = defaultdict(Counter)
     for item in conversations:
-        scores: list[float] = []
         for pm in item.messages:
             tracker.tick()
             message = pm.message
@@ -187,70 +169,33 @@ def analyze_sentiment(
                 not_scored[pm.language] += 1
                 continue
             compound = round(model.compound(message.text), 4)
-            label = label_for(compound)
             urgent, questioning, collaborative = detect_flags(message.text)
             by_message.append(
                 MessageSentiment(
                     conversation_id=item.id,
                     message_id=message.id,
                     compound=compound,
-                    label=label,
+                    label=label_for(compound),
                     urgent=urgent,
                     questioning=questioning,
                     collaborative=collaborative,
                     language=pm.language,
                 )
             )
-            scores.append(compound)
-            labels[label] += 1
-            flags["urgent"] += urgent
-            flags["questioning"] += questioning
-            flags["collaborative"] += collaborative
-            if pm.local is not None:
-                month = f"{pm.local.year:04d}-{pm.local.month:02d}"
-                monthly_scores[month].append(compound)
-                monthly_labels[month][label] += 1
-        if scores:
-            mean = sum(scores) / len(scores)
-            by_conversation.append(
-                ConversationSentiment(
-                    conversation_id=item.id,
-                    start=scores[0],
-                    end=scores[-1],
-                    delta=round(scores[-1] - scores[0], 4),
-                    label=label_for(mean),
-                )
-            )
-    all_scores = [m.compound for m in by_message]
+            months.append(month_key(pm.local) if pm.local is not None else None)
+    totals = sentiment_totals(by_message, months)
     unscored = sum(not_scored.values())
     return Sentiment(
         model=model.name,
-        messages=len(by_message),
+        messages=totals.messages,
         languages=list(model.languages),
         not_scored=unscored,
         not_scored_by_language=dict(not_scored.most_common()),
         coverage=round(len(by_message) / (len(by_message) + unscored), 4) if unscored else 1.0,
-        mean_compound=round(sum(all_scores) / len(all_scores), 4) if all_scores else 0.0,
-        labels={label: labels.get(label, 0) for label in _LABEL_ORDER},
-        flags={name: flags.get(name, 0) for name in ("urgent", "questioning", "collaborative")},
-        monthly=[
-            SentimentPeriod(
-                period=month,
-                mean_compound=round(sum(values) / len(values), 4),
-                messages=len(values),
-                labels=dict(monthly_labels[month]),
-            )
-            for month, values in sorted(monthly_scores.items())
-        ],
+        mean_compound=totals.mean_compound,
+        labels=totals.labels,
+        flags=totals.flags,
+        monthly=totals.monthly,
         by_message=by_message,
-        by_conversation=by_conversation,
+        by_conversation=totals.by_conversation,
     )
-
-
-_LABEL_ORDER: tuple[SentimentLabel, ...] = (
-    "Very Positive",
-    "Positive",
-    "Neutral",
-    "Negative",
-    "Very Negative",
-)

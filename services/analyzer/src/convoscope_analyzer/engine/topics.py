@@ -20,6 +20,7 @@ from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.engine.words import CJK, stop_words, words
+from convoscope_common.aggregates.sections import topic_monthly, topic_share
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
 # A category is assigned when its keyword hits reach this many, or it is the top one.
@@ -276,7 +277,6 @@ def analyze_topics(
             for cid, scores in taxonomy_scores.items()
             if any(s.topic_id == category.id for s in scores)
         ]
-        monthly = Counter(months[cid] for cid in ids if months[cid])
         taxonomy_topics.append(
             Topic(
                 id=category.id,
@@ -284,13 +284,13 @@ def analyze_topics(
                 kind="taxonomy",
                 top_terms=list(category.keywords[:TOP_TERMS]),
                 conversations=len(ids),
-                share=round(len(ids) / analysed, 4) if analysed else 0.0,
-                monthly=dict(sorted(monthly.items())),
+                share=topic_share(len(ids), analysed),
+                monthly=topic_monthly(ids, months),
                 conversation_ids=ids,
             )
         )
     for topic in learned:
-        topic.share = round(topic.conversations / analysed, 4) if analysed else 0.0
+        topic.share = topic_share(topic.conversations, analysed)
     assignments = [
         ConversationTopics(
             conversation_id=d.conversation.id,

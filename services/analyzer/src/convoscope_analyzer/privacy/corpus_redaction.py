@@ -10,6 +10,7 @@ import msgspec
 from convoscope_analyzer.privacy.config import PrivacyConfig
 from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
 from convoscope_analyzer.privacy.redactor import Redactor
+from convoscope_common.aggregates.sections import privacy_totals
 from convoscope_common.corpus import (
     Attachment,
     Citation,
@@ -30,10 +31,8 @@ class _Tally:
     """Counts detections of one corpus; holds ids and types only, never values."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        # The report's totals are counted from these (see privacy_totals).
         self.findings: Counter[_FindingKey] = Counter()
-        self.messages: set[tuple[str, str]] = set()
-        self.conversations: set[str] = set()
 
 
 class _CorpusRedactor:
@@ -45,15 +44,9 @@ class _CorpusRedactor:
         if not value:
             return value
         redacted, detections = self.redactor.redact_text(value)
-        if detections:
-            tally = self.tally
-            for d in detections:
-                tally.counts[d.entity_type] += 1
-                tally.findings[(conversation_id, message_id, d.entity_type, field)] += 1
-            if conversation_id:  # project names belong to no conversation
-                tally.conversations.add(conversation_id)
-            if message_id:
-                tally.messages.add((conversation_id, message_id))
+        findings = self.tally.findings
+        for d in detections:
+            findings[(conversation_id, message_id, d.entity_type, field)] += 1
         return redacted
 
     def optional(self, value: str | None, cid: str, mid: str, field: str) -> str | None:
@@ -210,12 +203,14 @@ def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
         )
         for (cid, mid, entity_type, field), count in tally.findings.items()
     ]
+    # Counted from the findings by the shared aggregate, as a filtered export recounts them.
+    totals = privacy_totals(findings)
     return PrivacyReport(
         enabled=True,
-        total=sum(tally.counts.values()),
-        counts=dict(sorted(tally.counts.items())),
-        messages_affected=len(tally.messages),
-        conversations_affected=len(tally.conversations),
+        total=totals.total,
+        counts=totals.counts,
+        messages_affected=totals.messages_affected,
+        conversations_affected=totals.conversations_affected,
         operators=config.effective_operators(),
         best_effort_types=list(BEST_EFFORT_TYPES),
         findings=findings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import (
     SENTIMENT_LABELS,
@@ -18,7 +19,6 @@ from convoscope_common.results import (
     Chart,
     ChartSeries,
 )
-from convoscope_exporter.timeutil import WEEKDAYS
 
 TOPIC_DISTRIBUTION = "topic_distribution"
 SENTIMENT_OVER_TIME = "sentiment_over_time"

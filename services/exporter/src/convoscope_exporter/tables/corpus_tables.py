@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from convoscope_common.aggregates.localtime import to_local, zone_or_utc
+from convoscope_common.aggregates.prepared import word_count
 from convoscope_common.corpus import Conversation, Corpus, Message
 from convoscope_common.results import (
     AnalysisResults,
@@ -16,9 +18,7 @@ from convoscope_common.results import (
     ConversationSentiment,
     MessageSentiment,
 )
-from convoscope_exporter.filtering import word_count
 from convoscope_exporter.tables.model import Cell, Column, Table, table_of
-from convoscope_exporter.timeutil import to_local, zone
 
 # --- summary ------------------------------------------------------------------------------
 
@@ -202,7 +202,7 @@ CONVERSATION_COLUMNS: tuple[Column[ConversationRow], ...] = (
 
 def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
     """One row per conversation, with its quality, sentiment, topic and failure figures."""
-    tz = zone(results.options.timezone)
+    tz = zone_or_utc(results.options.timezone)
     quality = {
         q.conversation_id: q for q in (results.quality.conversations if results.quality else [])
     }
@@ -297,7 +297,7 @@ MESSAGE_COLUMNS: tuple[Column[MessageRow], ...] = (
 
 def messages_table(results: AnalysisResults, corpus: Corpus) -> Table:
     """One row per visible message, including its (possibly redacted) text."""
-    tz = zone(results.options.timezone)
+    tz = zone_or_utc(results.options.timezone)
     sentiment = {
         s.message_id: s for s in (results.sentiment.by_message if results.sentiment else [])
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from convoscope_common.aggregates.localtime import WEEKDAYS
 from convoscope_common.results import (
     SEVERITIES,
     AnalysisResults,
@@ -18,7 +19,6 @@ from convoscope_common.results import (
     Topic,
 )
 from convoscope_exporter.tables.model import Cell, Column, Table, table_of
-from convoscope_exporter.timeutil import WEEKDAYS
 
 # --- topics ---------------------------------------------------------------------------
 
