@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 # Helpers that are imported by benchmarks, not benchmarks themselves.
 NOT_BENCHMARKS = {"run_all.py", "generate_export.py", "synthetic_corpus.py", "fresh_process.py"}
 # Drive a stack that is already running; run only when named.
-NEEDS_A_RUNNING_STACK = {"bench_e2e.py"}
+NEEDS_A_RUNNING_STACK = {"bench_e2e.py", "bench_dashboard.py"}
 
 
 def main(argv: list[str]) -> int:
