@@ -10,9 +10,10 @@ whether filtered or not.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date
 from statistics import mean, median
 
+from convoscope_common.aggregates.temporal import sessions_of, streaks_of
 from convoscope_common.light import (
     LightFailures,
     LightPrivacy,
@@ -27,7 +28,6 @@ from convoscope_common.results import (
     CalendarDay,
     SentimentPeriod,
     SessionStats,
-    Streaks,
     Summary,
     Temporal,
 )
@@ -220,48 +220,11 @@ def _quality(
     )
 
 
-def _streaks(days: list[date]) -> Streaks:
-    if not days:
-        return Streaks()
-    runs: list[tuple[date, date]] = []
-    start = prev = days[0]
-    for day in days[1:]:
-        if day - prev != timedelta(days=1):
-            runs.append((start, prev))
-            start = day
-        prev = day
-    runs.append((start, prev))
-    longest = max(runs, key=lambda r: ((r[1] - r[0]).days, -r[0].toordinal()))
-    return Streaks(
-        longest_days=(longest[1] - longest[0]).days + 1,
-        longest_start=longest[0].isoformat(),
-        longest_end=longest[1].isoformat(),
-        current_days=(runs[-1][1] - runs[-1][0]).days + 1,
-        current_start=runs[-1][0].isoformat(),
-    )
-
-
 def _sessions(index: BrowseIndex, keys: list[MsgKey], gap_minutes: int) -> SessionStats:
     times = sorted(
         m.created_at.timestamp() for k in keys if (m := index.message.get(k)) and m.created_at
     )
-    if not times:
-        return SessionStats(gap_minutes=gap_minutes)
-    durations: list[float] = []
-    start = prev = times[0]
-    for t in times[1:]:
-        if t - prev > gap_minutes * 60:
-            durations.append((prev - start) / 60)
-            start = t
-        prev = t
-    durations.append((prev - start) / 60)
-    return SessionStats(
-        count=len(durations),
-        gap_minutes=gap_minutes,
-        mean_minutes=round(mean(durations), 2),
-        median_minutes=round(float(median(durations)), 2),
-        longest_minutes=round(max(durations), 2),
-    )
+    return sessions_of(times, gap_minutes)
 
 
 def _temporal(index: BrowseIndex, keys: list[MsgKey]) -> Temporal | None:
@@ -297,7 +260,7 @@ def _temporal(index: BrowseIndex, keys: list[MsgKey]) -> Temporal | None:
         peak_hours=[h for h, n in hours.most_common(3) if n],
         busiest_weekdays=[WEEKDAYS[d] for d, n in weekdays.most_common(3) if n],
         sessions=_sessions(index, keys, full.sessions.gap_minutes),
-        streaks=_streaks([date.fromisoformat(d) for d in days]),
+        streaks=streaks_of([date.fromisoformat(d) for d in days]),
     )
 
 

@@ -24,7 +24,7 @@ from convoscope_common.results import (
 TOP_N = 3
 
 
-def _streaks(days: list[date]) -> Streaks:
+def streaks_of(days: list[date]) -> Streaks:
     """Longest run of consecutive active days, and the run ending on the last active day."""
     if not days:
         return Streaks()
@@ -47,7 +47,7 @@ def _streaks(days: list[date]) -> Streaks:
     )
 
 
-def _sessions(times: list[float], gap_minutes: int) -> SessionStats:
+def sessions_of(times: list[float], gap_minutes: int) -> SessionStats:
     """Split the sorted timestamps (epoch seconds) wherever the gap exceeds ``gap_minutes``."""
     if not times:
         return SessionStats(gap_minutes=gap_minutes)
@@ -166,8 +166,8 @@ def temporal(
     days = sorted(daily)
     hours = [sum(heatmap[d][h] for d in range(7)) for h in range(24)]
     weekday_totals = [sum(row) for row in heatmap]
-    sessions = _sessions(times, session_gap_minutes)
-    streaks = _streaks(days)
+    sessions = sessions_of(times, session_gap_minutes)
+    streaks = streaks_of(days)
     return Temporal(
         timezone=timezone,
         date_range=[days[0].isoformat(), days[-1].isoformat()] if days else [],
