@@ -8,7 +8,6 @@ results equal the service's for the same input, options and engine version. No N
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,18 +48,13 @@ class RunOutcome:
 
 def job_config(settings: Settings) -> tuple[PrivacyConfig, Taxonomy | None]:
     """The redaction settings and the taxonomy, read exactly as the analyzer reads them."""
-    from convoscope_analyzer.engine import TaxonomyError, load_taxonomy
-    from convoscope_analyzer.privacy import PrivacyConfigError, privacy_config_from_env
+    from convoscope_analyzer.job_config import load_job_config
+    from convoscope_common.config import ConfigurationError
 
     try:
-        privacy = privacy_config_from_env(os.environ)
-        taxonomy = None
-        if settings.topic_taxonomy:
-            mode = "replace" if settings.topic_taxonomy_mode == "replace" else "extend"
-            taxonomy = load_taxonomy(settings.topic_taxonomy, mode)
-    except (PrivacyConfigError, TaxonomyError) as exc:
+        return load_job_config(settings)
+    except ConfigurationError as exc:
         raise UsageError(str(exc)) from None
-    return privacy, taxonomy
 
 
 def read_export(path: Path) -> bytes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from convoscope_analyzer.worker import load_job_config, run
+from convoscope_analyzer.job_config import load_job_config
+from convoscope_analyzer.worker import run
 from convoscope_common.runtime import run_service
 
 

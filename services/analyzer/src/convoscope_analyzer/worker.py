@@ -10,20 +10,19 @@ stopped elsewhere takes the job over, and the old run's writes are refused.
 from __future__ import annotations
 
 import asyncio
-import os
 
 import msgspec
 import structlog
 from nats.aio.msg import Msg
 
 from convoscope_analyzer.drilldown_service import make_handler
-from convoscope_analyzer.engine import Taxonomy, TaxonomyError, load_taxonomy, warm_up
+from convoscope_analyzer.engine import Taxonomy, warm_up
+from convoscope_analyzer.job_config import load_job_config
 from convoscope_analyzer.job_run import JobRun, failure
-from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
+from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import JobCancelledError, RunningJob, WorkerShutdownError
 from convoscope_common import names
 from convoscope_common.clock import new_id
-from convoscope_common.config import ConfigurationError, Settings
 from convoscope_common.consumer import (
     Ack,
     Delivery,
@@ -127,19 +126,6 @@ class AnalyzerHandler:
         if running is not None:
             log.info("job_cancel_requested", job_id=req.job_id)
             running.request_stop(JobCancelledError)
-
-
-def load_job_config(settings: Settings) -> tuple[PrivacyConfig, Taxonomy | None]:
-    """The redaction settings and topic taxonomy, or :class:`ConfigurationError`."""
-    try:
-        privacy = privacy_config_from_env(os.environ)
-        taxonomy = None
-        if settings.topic_taxonomy:
-            mode = "replace" if settings.topic_taxonomy_mode == "replace" else "extend"
-            taxonomy = load_taxonomy(settings.topic_taxonomy, mode)
-    except (PrivacyConfigError, TaxonomyError) as exc:
-        raise ConfigurationError(str(exc)) from None
-    return privacy, taxonomy
 
 
 def make_consumer(handler: AnalyzerHandler) -> JobConsumer[AnalyzeJob]:
