@@ -46,7 +46,7 @@ CHROMIUM_FLAGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000  # generous: a shared 2-core CI machine can be busy
 
 
 def chromium_path() -> str:

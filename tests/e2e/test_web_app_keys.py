@@ -25,6 +25,8 @@ def test_the_page_asks_for_a_key_and_keeps_it_out_of_urls(browser: Any, stack: S
     axe_scan(page, "key dialog")
     page.locator("#key-input").fill(KEY)
     page.get_by_role("button", name="Use key").click()
+    # Stored once the page has taken the key (its handler may await the API first).
+    page.wait_for_function(f"() => sessionStorage.getItem('convoscope.apiKey') === '{KEY}'")
     assert page.evaluate("() => sessionStorage.getItem('convoscope.apiKey')") == KEY
     page.set_input_files("#file-input", str(DATA / "claude_sample.json"))
     page.locator("#found-title").wait_for()
