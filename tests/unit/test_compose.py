@@ -369,11 +369,14 @@ def test_cluster_override_passes_the_compose_cli_validation() -> None:
     for node in nodes:
         command = " ".join(merged[node]["command"])
         assert "--cluster_name convoscope" in command and "-js" in command, node
+        # Every node keeps compose.yaml's NATS users and permissions.
+        assert "-c /etc/nats/nats.conf" in command, node
+        assert len(merged[node].get("secrets", [])) == 5, node
         routes = command.split("--routes ")[1].split()[0].split(",")
         assert sorted(r.split("//")[1].split(":")[0] for r in routes) == sorted(
             n for n in nodes if n != node
         )
-    for name in ["gateway", "ingest", "analyzer", "exporter"]:
+    for name in ["provision", "gateway", "ingest", "analyzer", "exporter"]:
         env = merged[name]["environment"]
         assert env["CONVOSCOPE_NATS_REPLICAS"] == "3", name
         assert sorted(env["CONVOSCOPE_NATS_URL"].split(",")) == sorted(
