@@ -38,11 +38,11 @@ FLAGS = [
 ]
 
 
-async def _analyse(url: str, path: Path) -> tuple[str, int]:
+async def _analyse(url: str, data: bytes, filename: str) -> tuple[str, int]:
     timeout = aiohttp.ClientTimeout(total=None, sock_read=3600)
     async with aiohttp.ClientSession(url, timeout=timeout) as http:
         form = aiohttp.FormData()
-        form.add_field("file", path.read_bytes(), filename=path.name)
+        form.add_field("file", data, filename=filename)
         async with http.post("/api/upload", data=form) as resp:
             uploaded: dict[str, Any] = await resp.json()
             if resp.status != 200:
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     messages = 0
     if args.file:
-        job_id, messages = asyncio.run(_analyse(args.url, args.file))
+        job_id, messages = asyncio.run(_analyse(args.url, args.file.read_bytes(), args.file.name))
     elif args.job:
         job_id = args.job
     else:
