@@ -1,7 +1,7 @@
 """The whole export in one call: parse the filter, apply it, build the manifest, render.
 
 Pure: bytes in memory only. The NATS worker loads results + corpus, calls
-:func:`prepare_export`, renders format by format and stores the files.
+:func:`prepare_export`, renders the formats (in parallel processes) and stores the files.
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ def export_files(
     file_hash: str = "",
     created_at: datetime | None = None,
 ) -> list[RenderedFile]:
-    """Render every requested format of one export (files in the order of ``formats``);
-    the worker does the same format by format (:func:`prepare_export`), to report progress."""
+    """Render every requested format of one export (files in the order of ``formats``),
+    one after the other. The worker and the command line render the same prepared export
+    in parallel (:func:`convoscope_exporter.parallel.render_formats`)."""
     prepared = prepare_export(
         formats,
         results,
