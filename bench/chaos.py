@@ -179,8 +179,12 @@ async def _poll_all(http: aiohttp.ClientSession, jobs: list[str]) -> dict[str, d
         while True:
             async with http.get(f"/api/analysis/{job_id}") as resp:
                 body = await resp.json()
-                if resp.status not in (429, 503):
+                if resp.status == 200:
                     states[job_id] = body
+                    break
+                if resp.status not in (429, 503):
+                    # A job the API no longer answers for (e.g. 404) counts as lost.
+                    states[job_id] = {"status": f"http {resp.status}", "error": body}
                     break
                 # Told to wait (a NATS leader election, a rate limit): wait as told.
                 await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))

@@ -23,6 +23,7 @@ from convoscope_common.consumer import JobConsumer
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
 from convoscope_common.lease import claim, job_fencing
 from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.ownership import add_ref, refs_of
 from convoscope_common.provisioning import provision
 from convoscope_common.storage import Stores
 from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
@@ -178,3 +179,38 @@ async def test_a_redelivered_copy_of_a_job_running_here_joins_it(
     assert first.settled == [] and copy.settled == ["ack"]  # settled on the newest handle
     state = await stores.get_job("job_1")
     assert state is not None and state.status == "complete"
+
+
+async def test_a_stale_run_that_stored_results_leaves_them_to_the_run_that_completed(
+    js: JetStreamContext, nc: NATS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the chaos suite: a run paused after storing its results came back to a
+    job another run had completed, released "its" results — the same names — and the
+    complete job answered 404 "no longer cached"."""
+    stores, job, consumer, handler = await _setup(js, nc)
+    real_store = job_run.JobRun._store_results
+    stored_once = asyncio.Event()
+    other_run_done = asyncio.Event()
+
+    async def store_then_pause(self: job_run.JobRun, output: Any) -> None:
+        await real_store(self, output)
+        if not stored_once.is_set():  # the first run pauses past ack_wait here
+            stored_once.set()
+            await other_run_done.wait()
+
+    await add_ref(stores, job.cache_key, "job_1")  # as the gateway does on submit
+    monkeypatch.setattr(job_run.JobRun, "_store_results", store_then_pause)
+    stale = FakeMsg(encode(job))
+    stale_task = asyncio.create_task(consumer.process(cast(Any, stale)))
+    await asyncio.wait_for(stored_once.wait(), 30)
+    # The other replica gets the redelivered copy.
+    other = make_consumer(AnalyzerHandler(handler.ctx, stores, PrivacyConfig()))
+    redelivered = FakeMsg(encode(job), FakeMetadata(num_delivered=2))
+    await asyncio.wait_for(other.process(cast(Any, redelivered)), 30)
+    state = await stores.get_job("job_1")
+    assert state is not None and state.status == "complete"
+    other_run_done.set()
+    await asyncio.wait_for(stale_task, 30)
+    assert stale.settled == ["ack"]  # the job ended: nothing left to redo
+    assert await stores.get_result_index(job.cache_key) is not None
+    assert await refs_of(stores, job.cache_key) == ["job_1"]

@@ -120,8 +120,10 @@ class JobRun:
             JOBS.labels(outcome="cancelled").inc()
         else:
             SUPERSEDED.inc()
-        if self.stored and lost.ended:
-            # Cancelled or deleted while the results were stored: they must go.
+        if self.stored and lost.ended and lost.status in ("cancelled", None):
+            # Cancelled or deleted while the results were stored: they must go. A job
+            # another run completed keeps them: that run wrote the same names and the
+            # job's reference (a stale run that released them left it answering 404).
             await release_results(self.stores, self.job.cache_key, self.job.job_id)
         log.info("run_stood_down", ended=lost.ended)
         # An ended job can be acknowledged; one that another run holds is left to it.
