@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from statistics import mean, median
 
+import msgspec
+
 from convoscope_common.aggregates.changepoints import mean_shifts
 from convoscope_common.aggregates.localtime import WEEKDAYS, month_key, week_key
 from convoscope_common.aggregates.prepared import PreparedConversation
@@ -115,9 +117,15 @@ def topic_evolution(
     conversations: list[PreparedConversation], assignments: list[ConversationTopics] | None
 ) -> dict[str, dict[str, int]]:
     """Month -> topic id -> conversations assigned to it (by the conversation's month)."""
+    return evolution_by_month({c.id: c.month for c in conversations}, assignments)
+
+
+def evolution_by_month(
+    months: Mapping[str, str | None], assignments: list[ConversationTopics] | None
+) -> dict[str, dict[str, int]]:
+    """Month -> topic id -> conversations, ``months`` mapping conversation id -> month."""
     if not assignments:
         return {}
-    months = {c.id: c.month for c in conversations}
     evolution: dict[str, Counter[str]] = defaultdict(Counter)
     for assignment in assignments:
         month = months.get(assignment.conversation_id)
@@ -125,6 +133,83 @@ def topic_evolution(
             for score in assignment.topics:
                 evolution[month][score.topic_id] += 1
     return {m: dict(sorted(c.items())) for m, c in sorted(evolution.items())}
+
+
+class TemporalCounts(msgspec.Struct, kw_only=True):
+    """What :func:`temporal` counts over some conversations, before the derived figures.
+
+    Counts of disjoint runs of conversations merge with :func:`merge_temporal_counts`
+    (a conversation lies in one run only, so conversations per day add up).
+    """
+
+    daily: dict[str, int] = {}  # "YYYY-MM-DD" -> messages
+    weekly: dict[str, int] = {}
+    monthly: dict[str, int] = {}
+    heatmap: list[list[int]] = msgspec.field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+    day_conversations: dict[str, int] = {}  # "YYYY-MM-DD" -> conversations active that day
+    # month -> role -> [sum of words, messages] (a mean of integers is exact from these)
+    lengths: dict[str, dict[str, list[int]]] = {}
+    times: list[float] = []  # epoch seconds of every timed message (unsorted)
+
+
+def count_temporal(
+    conversations: list[PreparedConversation], tick: Callable[[int], None] | None = None
+) -> TemporalCounts:
+    """The counts behind :func:`temporal`; ``tick`` gets each conversation's message count."""
+    counts = TemporalCounts()
+    daily = counts.daily
+    weekly = counts.weekly
+    monthly = counts.monthly
+    heatmap = counts.heatmap
+    lengths = counts.lengths
+    times = counts.times
+    for item in conversations:
+        if tick is not None:
+            tick(len(item.messages))
+        days: set[str] = set()
+        for pm in item.messages:
+            local = pm.local
+            if local is None:
+                continue
+            day = local.date().isoformat()
+            daily[day] = daily.get(day, 0) + 1
+            week = week_key(local)
+            weekly[week] = weekly.get(week, 0) + 1
+            month = month_key(local)
+            monthly[month] = monthly.get(month, 0) + 1
+            heatmap[local.weekday()][local.hour] += 1
+            days.add(day)
+            pair = lengths.setdefault(month, {}).setdefault(pm.message.role, [0, 0])
+            pair[0] += pm.words
+            pair[1] += 1
+            times.append(local.timestamp())
+        for day in days:
+            counts.day_conversations[day] = counts.day_conversations.get(day, 0) + 1
+    return counts
+
+
+def merge_temporal_counts(parts: list[TemporalCounts]) -> TemporalCounts:
+    """The counts of disjoint runs of conversations as one."""
+    merged = TemporalCounts()
+    for part in parts:
+        for into, add in (
+            (merged.daily, part.daily),
+            (merged.weekly, part.weekly),
+            (merged.monthly, part.monthly),
+            (merged.day_conversations, part.day_conversations),
+        ):
+            for key, n in add.items():
+                into[key] = into.get(key, 0) + n
+        for d in range(7):
+            for h in range(24):
+                merged.heatmap[d][h] += part.heatmap[d][h]
+        for month, roles in part.lengths.items():
+            for role, (words, n) in roles.items():
+                pair = merged.lengths.setdefault(month, {}).setdefault(role, [0, 0])
+                pair[0] += words
+                pair[1] += n
+        merged.times.extend(part.times)
+    return merged
 
 
 def temporal(
@@ -140,44 +225,49 @@ def temporal(
 
     ``tick`` is called with each conversation's message count (progress, checkpoints).
     """
-    daily: Counter[date] = Counter()
-    weekly: Counter[str] = Counter()
-    monthly: Counter[str] = Counter()
-    heatmap = [[0] * 24 for _ in range(7)]
-    day_conversations: dict[date, set[str]] = defaultdict(set)
-    lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
-    times: list[float] = []
-    for item in conversations:
-        if tick is not None:
-            tick(len(item.messages))
-        for pm in item.messages:
-            local = pm.local
-            if local is None:
-                continue
-            day = local.date()
-            daily[day] += 1
-            weekly[week_key(local)] += 1
-            monthly[month_key(local)] += 1
-            heatmap[local.weekday()][local.hour] += 1
-            day_conversations[day].add(item.id)
-            lengths[(month_key(local), pm.message.role)].append(pm.words)
-            times.append(local.timestamp())
-    times.sort()
+    return temporal_from_counts(
+        count_temporal(conversations, tick),
+        timezone,
+        evolution=topic_evolution(conversations, assignments),
+        sentiment_monthly=sentiment_monthly,
+        session_gap_minutes=session_gap_minutes,
+    )
+
+
+def temporal_from_counts(
+    counts: TemporalCounts,
+    timezone: str,
+    *,
+    evolution: dict[str, dict[str, int]],
+    sentiment_monthly: Mapping[str, float] | None = None,
+    session_gap_minutes: int = 30,
+) -> Temporal:
+    """The temporal section from (merged) :func:`count_temporal` counts."""
+    daily: Counter[date] = Counter({date.fromisoformat(day): n for day, n in counts.daily.items()})
+    heatmap = [list(row) for row in counts.heatmap]
+    times = sorted(counts.times)
     days = sorted(daily)
     hours = [sum(heatmap[d][h] for d in range(7)) for h in range(24)]
     weekday_totals = [sum(row) for row in heatmap]
     sessions = sessions_of(times, session_gap_minutes)
     streaks = streaks_of(days)
+    trends = [
+        (month, role, words, n)
+        for month, roles in counts.lengths.items()
+        for role, (words, n) in roles.items()
+    ]
     return Temporal(
         timezone=timezone,
         date_range=[days[0].isoformat(), days[-1].isoformat()] if days else [],
         daily={d.isoformat(): daily[d] for d in days},
-        weekly=dict(sorted(weekly.items())),
-        monthly=dict(sorted(monthly.items())),
+        weekly=dict(sorted(counts.weekly.items())),
+        monthly=dict(sorted(counts.monthly.items())),
         heatmap=heatmap,
         calendar=[
             CalendarDay(
-                date=d.isoformat(), messages=daily[d], conversations=len(day_conversations[d])
+                date=d.isoformat(),
+                messages=daily[d],
+                conversations=counts.day_conversations.get(d.isoformat(), 0),
             )
             for d in days
         ],
@@ -189,13 +279,12 @@ def temporal(
         ][:TOP_N],
         sessions=sessions,
         streaks=streaks,
-        topic_evolution=topic_evolution(conversations, assignments),
+        topic_evolution=evolution,
         sentiment_evolution=dict(sorted((sentiment_monthly or {}).items())),
         length_trends=[
-            LengthTrend(
-                period=month, role=role, mean_words=round(mean(values), 2), messages=len(values)
-            )
-            for (month, role), values in sorted(lengths.items())
+            # The mean of integers as statistics.mean gives it: the exact quotient, rounded.
+            LengthTrend(period=month, role=role, mean_words=round(words / n, 2), messages=n)
+            for month, role, words, n in sorted(trends)
         ],
         change_points=_change_points(daily),
         engagement_score=_engagement(

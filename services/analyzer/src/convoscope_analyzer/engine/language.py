@@ -148,12 +148,23 @@ class LanguageStats:
     detected: int = 0  # from their own text
     inherited: int = 0  # too short or unsure: the conversation's (or corpus's) language
     unknown: int = 0  # no language at all (no readable text anywhere)
+    # The language given to conversations with no readable text (the corpus's, or the
+    # caller's ``fallback``).
+    fallback: str = UNKNOWN
 
 
 def assign_languages(
-    conversations: list[PreparedConversation], tick: Callable[[], None] | None = None
+    conversations: list[PreparedConversation],
+    tick: Callable[[], None] | None = None,
+    *,
+    fallback: str | None = None,
 ) -> LanguageStats:
-    """Set ``language`` on every prepared message and conversation (in place)."""
+    """Set ``language`` on every prepared message and conversation (in place).
+
+    A conversation with no readable text takes ``fallback``, by default the dominant
+    language of these conversations (a shard of a corpus passes its plan's, so that
+    the answer does not depend on how the corpus was split).
+    """
     stats = LanguageStats()
     own: dict[int, Detection] = {}  # id(prepared message) -> its own detection
     for item in conversations:
@@ -178,7 +189,12 @@ def assign_languages(
                     if dominant(found) != UNKNOWN:
                         break
         item.language = dominant(found)
-    corpus = dominant([item.language for item in conversations if item.language])
+    corpus = (
+        fallback
+        if fallback is not None
+        else dominant([item.language for item in conversations if item.language])
+    )
+    stats.fallback = corpus
     for item in conversations:
         if item.language == UNKNOWN:
             item.language = corpus

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import msgspec
+
 from convoscope_analyzer.engine.cues import cue_languages
 from convoscope_analyzer.engine.language import DETECTOR, SUPPORTED, LanguageStats
 from convoscope_analyzer.engine.prepared import PreparedConversation
@@ -38,16 +40,27 @@ def _coverage(
     )
 
 
-def summarize_languages(
-    conversations: list[PreparedConversation],
-    stats: LanguageStats,
-    sentiment: Sentiment | None,
-    taxonomy_languages: tuple[str, ...],
-) -> Languages:
-    """Counts per language and what each analysis covered."""
-    messages = user_languages(conversations)
-    by_conversation = []
-    per_conversation: Counter[str] = Counter()
+class LanguageRows(msgspec.Struct, kw_only=True):
+    """What the languages section counts over a run of conversations."""
+
+    messages: dict[str, int] = {}  # user messages per language, first-seen order
+    conversations: dict[str, int] = {}  # conversations per dominant language, first-seen
+    by_conversation: list[ConversationLanguage] = []
+    detected: int = 0
+    inherited: int = 0
+    unknown: int = 0
+
+
+def count_languages(
+    conversations: list[PreparedConversation], stats: LanguageStats
+) -> LanguageRows:
+    """The per-language counts and per-conversation rows of these conversations."""
+    rows = LanguageRows(
+        messages=dict(user_languages(conversations)),
+        detected=stats.detected,
+        inherited=stats.inherited,
+        unknown=stats.unknown,
+    )
     for item in conversations:
         if item.language is None:
             continue
@@ -58,13 +71,25 @@ def summarize_languages(
         ]
         if not users:
             continue
-        per_conversation[item.language] += 1
+        rows.conversations[item.language] = rows.conversations.get(item.language, 0) + 1
         share = sum(1 for lang in users if lang == item.language) / len(users)
-        by_conversation.append(
+        rows.by_conversation.append(
             ConversationLanguage(
                 conversation_id=item.id, language=item.language, share=round(share, 4)
             )
         )
+    return rows
+
+
+def languages_from_rows(
+    parts: list[LanguageRows], sentiment: Sentiment | None, taxonomy_languages: tuple[str, ...]
+) -> Languages:
+    """The languages section from the rows of consecutive runs of conversations."""
+    messages: Counter[str] = Counter()
+    per_conversation: Counter[str] = Counter()
+    for part in parts:
+        messages.update(part.messages)  # first-seen order breaks ties, as in one run
+        per_conversation.update(part.conversations)
     coverage = [
         _coverage("failure_cues", cue_languages(), messages),
         _coverage("taxonomy", taxonomy_languages, messages),
@@ -84,9 +109,21 @@ def summarize_languages(
         supported=list(SUPPORTED),
         messages=dict(messages.most_common()),
         conversations=dict(per_conversation.most_common()),
-        detected_messages=stats.detected,
-        inherited_messages=stats.inherited,
-        unknown_messages=stats.unknown,
+        detected_messages=sum(p.detected for p in parts),
+        inherited_messages=sum(p.inherited for p in parts),
+        unknown_messages=sum(p.unknown for p in parts),
         coverage=coverage,
-        by_conversation=by_conversation,
+        by_conversation=[row for part in parts for row in part.by_conversation],
+    )
+
+
+def summarize_languages(
+    conversations: list[PreparedConversation],
+    stats: LanguageStats,
+    sentiment: Sentiment | None,
+    taxonomy_languages: tuple[str, ...],
+) -> Languages:
+    """Counts per language and what each analysis covered."""
+    return languages_from_rows(
+        [count_languages(conversations, stats)], sentiment, taxonomy_languages
     )

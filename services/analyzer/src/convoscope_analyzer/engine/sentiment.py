@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Protocol
 
+import msgspec
+
 from convoscope_analyzer.engine.complaints import frustration_cue
 from convoscope_analyzer.engine.cues import CueBook, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
@@ -149,16 +151,25 @@ def detect_flags(text: str) -> tuple[bool, bool, bool]:
     return urgent, questioning, collaborative
 
 
-def analyze_sentiment(
+class SentimentRows(msgspec.Struct, kw_only=True):
+    """The scored user messages of a run of conversations, before the totals."""
+
+    by_message: list[MessageSentiment] = []
+    months: list[str | None] = []  # month of each scored message
+    not_scored: dict[str, int] = {}  # language -> messages, in first-seen order
+
+
+def score_messages(
     conversations: list[PreparedConversation],
     tracker: ProgressTracker,
     model: SentimentModel | None = None,
-) -> Sentiment:
-    """Score every non-empty user message; per conversation compare first and last."""
+) -> SentimentRows:
+    """Score every non-empty user message in a language the model reads."""
     model = model or default_model()
-    by_message: list[MessageSentiment] = []
-    months: list[str | None] = []
-    not_scored: Counter[str] = Counter()
+    rows = SentimentRows()
+    by_message = rows.by_message
+    months = rows.months
+    not_scored = rows.not_scored
     for item in conversations:
         for pm in item.messages:
             tracker.tick()
@@ -166,7 +177,7 @@ def analyze_sentiment(
             if message.role != "user" or not message.text.strip():
                 continue
             if pm.language is not None and pm.language not in model.languages:
-                not_scored[pm.language] += 1
+                not_scored[pm.language] = not_scored.get(pm.language, 0) + 1
                 continue
             compound = round(model.compound(message.text), 4)
             urgent, questioning, collaborative = detect_flags(message.text)
@@ -183,6 +194,19 @@ def analyze_sentiment(
                 )
             )
             months.append(month_key(pm.local) if pm.local is not None else None)
+    return rows
+
+
+def sentiment_from_rows(
+    parts: list[SentimentRows], model: SentimentModel | None = None
+) -> Sentiment:
+    """The sentiment section from the rows of consecutive runs of conversations."""
+    model = model or default_model()
+    by_message = [s for part in parts for s in part.by_message]
+    months = [m for part in parts for m in part.months]
+    not_scored: Counter[str] = Counter()
+    for part in parts:
+        not_scored.update(part.not_scored)  # keeps first-seen order for equal counts
     totals = sentiment_totals(by_message, months)
     unscored = sum(not_scored.values())
     return Sentiment(
@@ -199,3 +223,13 @@ def analyze_sentiment(
         by_message=by_message,
         by_conversation=totals.by_conversation,
     )
+
+
+def analyze_sentiment(
+    conversations: list[PreparedConversation],
+    tracker: ProgressTracker,
+    model: SentimentModel | None = None,
+) -> Sentiment:
+    """Score every non-empty user message; per conversation compare first and last."""
+    model = model or default_model()
+    return sentiment_from_rows([score_messages(conversations, tracker, model)], model)

@@ -1,0 +1,311 @@
+"""Learned topics: TF-IDF + NMF fitted once on a bounded sample, applied to every document.
+
+The model of each language is fitted on at most ``SAMPLE_DOCUMENTS`` conversations,
+spread evenly over the corpus; every conversation is then read with that fixed model,
+one document at a time (its non-negative least-squares weights against the topics), so
+a document's topics do not depend on which other documents are read with it. That is
+what lets a corpus be analysed in shards: each shard transforms its own conversations
+into :class:`LearnedRow` rows, and :func:`learned_topics` numbers and names the topics
+from the rows of all shards, with the same answer as one process reading them all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from convoscope_analyzer.engine.words import CJK, stop_words, words
+from convoscope_common.results import Topic, TopicScore
+
+# Fewer non-empty conversations than this (in the sample): no learned topics.
+MIN_DOCS_FOR_LEARNED = 5
+MAX_LEARNED_TOPICS = 10
+MIN_LEARNED_SHARE = 0.3
+TOP_TERMS = 8
+LABEL_TERMS = 3
+NMF_ROUND = 30
+NMF_MAX_ROUNDS = 10
+# Conversations the topic model is fitted on at most (the fit is the costly part).
+SAMPLE_DOCUMENTS = 3000
+
+# Redaction placeholders ("<EMAIL_ADDRESS>", "[PERSON]") are not topic words.
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>|\[[A-Z_]+\]")
+_CHAT_STOP_WORDS = frozenset(
+    "thanks thank please like want need just know help make use does did don ll ve hi "
+    "hello can could would should also really sure okay ok yes let actually maybe "
+    "something think way thing things going get got good great way using used one "
+    # Conversational verbs and adjectives that say nothing about a subject (topic names).
+    "tell happened turned come kind important step steps check small reasonable people ask "
+    "explain hold recent moving result results trying tried wondering mean means".split()
+)
+
+
+def sample_positions(count: int, limit: int = SAMPLE_DOCUMENTS) -> list[int]:
+    """``limit`` positions spread evenly over ``count`` items (all of them when fewer)."""
+    if count <= limit:
+        return list(range(count))
+    return [i * count // limit for i in range(limit)]
+
+
+class _Analyzer:
+    """Words of one language for TF-IDF (a class, so a fitted model can be pickled)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.stop = stop_words(language) | stop_words(None) | _CHAT_STOP_WORDS
+        self.min_length = 2 if language in CJK or language == "ko" else 3
+
+    def __call__(self, text: str) -> list[str]:
+        found = words(text, self.language)
+        return [w for w in found if len(w) >= self.min_length and w not in self.stop]
+
+
+def _vectorizer(language: str | None, n_docs: int) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    common = {
+        "max_df": 0.7,
+        "min_df": 2 if n_docs >= 10 else 1,
+        "max_features": 5000,
+        "sublinear_tf": True,
+    }
+    if language is None or language == "en":
+        return TfidfVectorizer(
+            stop_words=sorted(stop_words(None) | _CHAT_STOP_WORDS),
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b",
+            **common,
+        )
+    # English words in other languages' chats are mostly code and product names; keep
+    # them but drop English stop words too.
+    return TfidfVectorizer(analyzer=_Analyzer(language), **common)
+
+
+def _fit_nmf(matrix: Any, k: int, pulse: Callable[[], None]) -> Any:
+    """NMF in rounds of ``NMF_ROUND`` iterations (warm-started), so a large fit can
+    report progress and be cancelled between rounds. Returns the topics (H)."""
+    from sklearn.decomposition import NMF
+
+    nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=NMF_ROUND)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: we iterate on purpose
+        weights = nmf.fit_transform(matrix)
+        components = nmf.components_
+        for _ in range(NMF_MAX_ROUNDS - 1):
+            if nmf.n_iter_ < NMF_ROUND:
+                break  # converged
+            pulse()
+            nmf = NMF(n_components=k, init="custom", random_state=0, max_iter=NMF_ROUND)
+            weights = nmf.fit_transform(matrix, W=weights, H=components)
+            components = nmf.components_
+    return components
+
+
+def distinctive_terms(components: Any, topic: int, terms: Any, n: int) -> list[str]:
+    """The ``n`` terms that best tell ``topic`` apart: weight in the topic times the share of
+    the term's weight that this topic holds (frequent-everywhere words rank low)."""
+    weights = components[topic]
+    exclusivity = weights / (components.sum(axis=0) + 1e-12)
+    score = weights * exclusivity
+    order = [int(i) for i in score.argsort()[::-1] if weights[i] > 0]
+    chosen: list[str] = []
+    stems: set[str] = set()
+    for i in order:
+        term = str(terms[i])
+        stem = term[:-1] if term.endswith("s") and len(term) > 3 else term
+        if stem in stems:  # "recipe" and "recipes" name one thing
+            continue
+        chosen.append(term)
+        stems.add(stem)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def topic_name(terms: list[str]) -> str:
+    """Terms joined as a reader would say them, lower case: "soil, compost and seedlings"."""
+    names = [t.lower() for t in terms[:LABEL_TERMS]]
+    if len(names) < 3:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass
+class LanguageModel:
+    """The fitted topics of one language."""
+
+    language: str | None
+    vectorizer: Any  # a fitted TfidfVectorizer
+    factor: Any  # R, upper triangular, with R^T R = H H^T (k x k)
+    components: Any  # H (k x terms)
+    top_terms: list[list[str]]  # per topic
+
+
+@dataclass
+class LearnedModel:
+    """Topic models per language, in the order their topics are numbered."""
+
+    models: list[LanguageModel]
+
+    def index_of(self, language: str | None) -> int | None:
+        """The model for conversations of ``language``, if one was fitted."""
+        for i, model in enumerate(self.models):
+            if model.language == language:
+                return i
+        return None
+
+
+def fit_learned(
+    documents: list[tuple[str | None, str]], pulse: Callable[[], None] | None = None
+) -> LearnedModel:
+    """Fit a topic model per language on sample ``documents`` ((language, text) pairs).
+
+    Languages are taken largest first (first seen wins a tie); a language with too few
+    documents or too small a vocabulary gets none.
+    """
+    tick = pulse or (lambda: None)
+    groups: dict[str | None, list[str]] = {}
+    for language, text in documents:
+        groups.setdefault(language, []).append(text)
+    models = []
+    for language, texts in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        model = _fit_language(language, texts, tick)
+        if model is not None:
+            models.append(model)
+    return LearnedModel(models=models)
+
+
+def _fit_language(
+    language: str | None, texts: list[str], pulse: Callable[[], None]
+) -> LanguageModel | None:
+    import numpy as np
+    from scipy.linalg import cholesky
+
+    if len(texts) < MIN_DOCS_FOR_LEARNED:
+        return None
+    vectorizer = _vectorizer(language, len(texts))
+    try:
+        matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", t) for t in texts)
+    except ValueError:  # empty vocabulary
+        return None
+    n_docs, n_terms = matrix.shape
+    k = min(MAX_LEARNED_TOPICS, max(2, round(math.sqrt(n_docs / 2))), n_docs - 1, n_terms)
+    if k < 2:
+        return None
+    pulse()
+    components = _fit_nmf(matrix, k, pulse)
+    gram = components @ components.T
+    # A tiny ridge keeps the factor defined when NMF leaves a topic empty.
+    ridge = 1e-10 * max(float(np.trace(gram)) / k, 1e-12)
+    factor = cholesky(gram + ridge * np.eye(k), lower=False)
+    terms = vectorizer.get_feature_names_out()
+    top = [distinctive_terms(components, t, terms, TOP_TERMS) for t in range(k)]
+    return LanguageModel(
+        language=language,
+        vectorizer=vectorizer,
+        factor=factor,
+        components=components,
+        top_terms=top,
+    )
+
+
+class LearnedRow(msgspec.Struct, array_like=True):
+    """One conversation's learned topics: (topic number in its model, share) pairs."""
+
+    position: int  # the conversation's index in the corpus
+    conversation_id: str
+    month: str | None
+    title: str
+    model: int
+    topics: list[tuple[int, float]]
+
+
+def transform(
+    model: LearnedModel, index: int, documents: Iterable[tuple[int, str, str | None, str, str]]
+) -> list[LearnedRow]:
+    """Rows of the documents ((position, id, month, title, text)) read with model ``index``.
+
+    Each document's weights solve min ||x - w H|| with w >= 0 on its own (through the
+    k x k factor), so they do not depend on the other documents of the batch.
+    """
+    import numpy as np
+    from scipy.linalg import solve_triangular
+    from scipy.optimize import nnls
+
+    docs = list(documents)
+    if not docs:
+        return []
+    language_model = model.models[index]
+    matrix = language_model.vectorizer.transform(_PLACEHOLDER.sub(" ", d[4]) for d in docs)
+    projected = matrix @ np.ascontiguousarray(language_model.components.T)
+    factor = language_model.factor
+    rows: list[LearnedRow] = []
+    for (position, cid, month, title, _), b in zip(docs, projected, strict=True):
+        if not b.any():
+            continue
+        c = solve_triangular(factor, b, trans="T")
+        weights, _residual = nnls(factor, c)
+        total = float(weights.sum())
+        if total <= 0:
+            continue
+        best = int(weights.argmax())
+        topics = []
+        for topic in range(len(weights)):
+            share = float(weights[topic]) / total
+            if topic == best or share >= MIN_LEARNED_SHARE:
+                topics.append((topic, share))
+        rows.append(LearnedRow(position, cid, month, title, index, topics))
+    return rows
+
+
+def learned_topics(
+    model: LearnedModel, rows: list[LearnedRow]
+) -> tuple[list[Topic], dict[str, list[TopicScore]]]:
+    """The learned topics (numbered across languages, the largest first within each) and
+    each conversation's scores, from the rows of every shard in corpus order."""
+    topics: list[Topic] = []
+    assignments: dict[str, list[TopicScore]] = {}
+    for index, language_model in enumerate(model.models):
+        k = len(language_model.top_terms)
+        members: list[list[tuple[LearnedRow, float]]] = [[] for _ in range(k)]
+        for row in rows:
+            if row.model == index:
+                for topic, share in row.topics:
+                    members[topic].append((row, share))
+        order = sorted(range(k), key=lambda t: (-len(members[t]), t))
+        for topic in order:
+            if not members[topic]:
+                continue
+            topic_id = f"learned-{len(topics) + 1}"
+            top = language_model.top_terms[topic]
+            # The member that leans most on this topic names it by its (redacted) title.
+            example = max(members[topic], key=lambda m: (m[1], -m[0].position))[0]
+            monthly: Counter[str] = Counter()
+            ids = []
+            for row, share in members[topic]:
+                ids.append(row.conversation_id)
+                if row.month:
+                    monthly[row.month] += 1
+                assignments.setdefault(row.conversation_id, []).append(
+                    TopicScore(topic_id=topic_id, score=round(share, 4))
+                )
+            topics.append(
+                Topic(
+                    id=topic_id,
+                    label=topic_name(top),
+                    kind="learned",
+                    language=language_model.language,
+                    top_terms=top,
+                    example_title=example.title,
+                    conversations=len(ids),
+                    monthly=dict(sorted(monthly.items())),
+                    conversation_ids=ids,
+                )
+            )
+    return topics, assignments
