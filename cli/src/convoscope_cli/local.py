@@ -91,8 +91,7 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
     # was accepted: a rejected file is answered at once.
     from convoscope_analyzer.corpus_loading import load_corpus
     from convoscope_analyzer.engine import ProgressUpdate
-    from convoscope_analyzer.pipeline import run_pipeline
-    from convoscope_cli.detection import detect_in_parallel
+    from convoscope_cli.pool import analyze_on_cores
     from convoscope_cli.render import render_reports
 
     privacy, taxonomy = job_config(settings)
@@ -120,29 +119,18 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
         shown = max(shown, min(fraction, _ANALYSED))
         reporter.update(shown, update.step, update.message, update.new_insights)
 
-    def on_detected(done: int, total: int) -> None:
-        # Detection is most of the pipeline's privacy share (0.2 of its 0..0.95).
-        on_progress(
-            ProgressUpdate(
-                fraction=0.18 * done / total,
-                step="Detecting personal data",
-                message=f"Scanned {done:,} of {total:,} messages on {request.jobs} cores",
-            )
-        )
-
     options = AnalysisOptions(timezone=request.timezone)
     try:
-        # Detection on every core; the redaction itself then runs here, in order.
-        redactor = detect_in_parallel(corpus, privacy, request.jobs, progress=on_detected)
+        # Detection and analysis in shards on every core; redaction, plan and merge here.
         # Without --no-redact the original corpus is never needed again: redact in place.
-        output = run_pipeline(
+        output = analyze_on_cores(
             corpus,
             options,
             privacy,
+            jobs=request.jobs,
             taxonomy=taxonomy,
-            progress=on_progress,
             in_place=not request.include_pii,
-            redactor=redactor,
+            progress=on_progress,
         )
     except Exception as exc:
         raise AnalysisFailedError(

@@ -14,21 +14,22 @@ Stages, each over contiguous conversation ranges balanced by message count:
 5. **merge** (once, cheap): :func:`~.engine.merge.merge_partials`.
 
 How the per-shard stages run is the caller's: ``map_detect`` and ``map_analyze`` take
-the ranges and return one result per range, in order (default: here, one after another).
+the ranges and yield (range index, result) as shards finish (default: here, in turn).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, Taxonomy
 from convoscope_analyzer.engine.merge import merge_partials
+from convoscope_analyzer.engine.options import ProgressUpdate
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
-from convoscope_analyzer.engine.pipeline import STEP_WEIGHTS
+from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
 from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.sharding import corpus_shards
@@ -40,6 +41,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus,
     redact_corpus_in_place,
 )
+from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_common.corpus import Corpus
 from convoscope_common.messages import AnalysisOptions
 from convoscope_common.results import AnalysisOptionsUsed, PrivacyReport
@@ -106,6 +108,33 @@ def record_detections(
 
 
 Ranges = list[tuple[int, int]]
+# Each mapper yields (range index, result) as the shards finish, in any order.
+DetectMapper = Callable[[Corpus, PrivacyConfig, Ranges], Iterable[tuple[int, list[Recorded]]]]
+AnalyzeMapper = Callable[
+    [Corpus, Ranges, AnalysisPlan, EngineOptions], Iterable[tuple[int, ShardPartial]]
+]
+
+# Overall progress at the end of each stage (the engine's share ends at 0.95, as in
+# run_pipeline).
+_DETECTED = 0.18
+_REDACTED = 0.2
+_PLANNED = 0.24
+_ANALYSED = 0.93
+_MERGED = 0.95
+
+
+def _here_detect(
+    corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+) -> Iterator[tuple[int, list[Recorded]]]:
+    for i, (a, b) in enumerate(ranges):
+        yield i, record_detections(corpus, privacy, a, b)
+
+
+def _here_analyze(
+    corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+) -> Iterator[tuple[int, ShardPartial]]:
+    for i, (a, b) in enumerate(ranges):
+        yield i, analyze_range(corpus, a, b, plan, options)
 
 
 def run_sharded(
@@ -116,27 +145,48 @@ def run_sharded(
     shards: int,
     taxonomy: Taxonomy | None = None,
     in_place: bool = False,
-    map_detect: Callable[[Ranges], list[list[Recorded]]] | None = None,
-    map_analyze: Callable[[Corpus, Ranges, AnalysisPlan, EngineOptions], list[ShardPartial]]
-    | None = None,
+    map_detect: DetectMapper = _here_detect,
+    map_analyze: AnalyzeMapper = _here_analyze,
+    progress: Callable[[ProgressUpdate], None] | None = None,
     now: datetime | None = None,
 ) -> PipelineOutput:
     """Redact and analyse ``corpus`` in ``shards`` shards; the same output as
     :func:`~.pipeline.run_pipeline` for the same input and options.
 
-    ``in_place`` hands the corpus over as in ``run_pipeline``.
+    ``in_place`` hands the corpus over as in ``run_pipeline``. ``progress`` gets
+    monotonic updates as shards finish (0..0.95, as ``run_pipeline`` reports).
     """
+
+    def report(fraction: float, step: str, message: str, found: list[str] | None = None) -> None:
+        if progress is not None:
+            progress(
+                ProgressUpdate(
+                    fraction=round(fraction, 4),
+                    step=step,
+                    message=message,
+                    new_insights=found or [],
+                )
+            )
+
     ranges = corpus_shards(corpus, shards)
-    if map_detect is None:
-        recorded = [record_detections(corpus, privacy, a, b) for a, b in ranges]
-    else:
-        recorded = map_detect(ranges)
-    redactor = ReplayRedactor(privacy, (r for part in recorded for r in part))
+    total = sum(len(c.messages) for c in corpus.conversations)
+    sizes = [sum(len(c.messages) for c in corpus.conversations[a:b]) for a, b in ranges]
+    recorded: dict[int, list[Recorded]] = {}
+    done = 0
+    report(0.0, _STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
+    for index, part in map_detect(corpus, privacy, ranges):
+        recorded[index] = part
+        done += sizes[index]
+        report(_DETECTED * done / (total or 1), _STEP_DETECT, f"Scanned {done:,} of {total:,}")
+    redactor = ReplayRedactor(privacy, (r for i in range(len(ranges)) for r in recorded[i]))
     if in_place and options.enable_privacy:
-        report = redact_corpus_in_place(corpus, privacy, redactor=redactor)
+        report_ = redact_corpus_in_place(corpus, privacy, redactor=redactor)
         redacted = corpus
     else:
-        redacted, report = redact_corpus(corpus, privacy, redactor=redactor)
+        redacted, report_ = redact_corpus(corpus, privacy, redactor=redactor)
+    del recorded, redactor
+    if options.enable_privacy:
+        report(_REDACTED, _STEP_DETECT, "Personal data redacted", privacy_insights(report_))
     analysed = redacted if options.enable_privacy else corpus
     engine_options = EngineOptions(
         enable_quality=options.enable_quality,
@@ -146,13 +196,18 @@ def run_sharded(
         taxonomy=taxonomy,
     )
     plan = make_plan(analysed)
-    if map_analyze is None:
-        partials = [analyze_range(analysed, a, b, plan, engine_options) for a, b in ranges]
-    else:
-        partials = map_analyze(analysed, ranges, plan, engine_options)
+    report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")
+    partials: list[ShardPartial] = []
+    done = 0
+    for index, partial in map_analyze(analysed, ranges, plan, engine_options):
+        partials.append(partial)
+        done += sizes[index]
+        fraction = _PLANNED + (_ANALYSED - _PLANNED) * done / (total or 1)
+        report(fraction, _STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
     results = merge_partials(
         partials, plan, engine_options, conversations=len(analysed.conversations), now=now
     )
+    report(_MERGED, STEP_CHARTS, f"Merged {len(partials)} shards", insights(results))
     results.options = AnalysisOptionsUsed(
         enable_privacy=options.enable_privacy,
         enable_quality=options.enable_quality,
@@ -160,8 +215,12 @@ def run_sharded(
         enable_visualizations=options.enable_visualizations,
         timezone=options.timezone,
     )
-    results.privacy = report if options.enable_privacy else PrivacyReport(enabled=False)
+    results.privacy = report_ if options.enable_privacy else PrivacyReport(enabled=False)
     return PipelineOutput(results=results, redacted_corpus=redacted)
+
+
+_STEP_DETECT = "Detecting personal data"
+_STEP_ANALYSE = "Analysing shards"
 
 
 def analyze_range(

@@ -1,0 +1,125 @@
+"""The sharded analysis on every core: the per-shard stages in forked worker processes.
+
+:func:`convoscope_analyzer.sharded.run_sharded` splits the corpus into conversation
+ranges; here each range's detection and analysis run in a process pool. Workers are
+forked, so they read the corpus (and the plan) they inherit instead of receiving a copy
+through a pipe; a shard's partial comes back as msgpack. The redaction, the plan and the
+merge run in this process, so the results equal one process's (a test compares them).
+Where ``fork`` is not available, or one process is asked for, the stages run here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import msgspec
+
+from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy
+from convoscope_analyzer.engine.partial import ShardPartial
+from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.pipeline import PipelineOutput
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.sharded import (
+    Ranges,
+    Recorded,
+    analyze_range,
+    record_detections,
+    run_sharded,
+)
+from convoscope_common.corpus import Corpus
+from convoscope_common.messages import AnalysisOptions
+from convoscope_exporter.parallel import can_fork
+
+# Several shards per worker, so a slow shard does not leave the others idle at the end.
+SHARDS_PER_WORKER = 4
+# Below this many messages the pool costs more than it saves: one shard, here.
+MIN_MESSAGES = 2_000
+
+# What forked workers read: set in the parent just before each pool forks.
+_SHARED: dict[str, object] = {}
+
+_recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
+_partial_decoder = msgspec.msgpack.Decoder(ShardPartial)
+
+
+def _detect_worker(start: int, end: int) -> bytes:
+    corpus = _SHARED["corpus"]
+    privacy = _SHARED["privacy"]
+    assert isinstance(corpus, Corpus) and isinstance(privacy, PrivacyConfig)
+    return msgspec.msgpack.encode(record_detections(corpus, privacy, start, end))
+
+
+def _analyze_worker(start: int, end: int) -> bytes:
+    corpus = _SHARED["corpus"]
+    plan = _SHARED["plan"]
+    options = _SHARED["options"]
+    assert isinstance(corpus, Corpus) and isinstance(plan, AnalysisPlan)
+    assert isinstance(options, EngineOptions)
+    return msgspec.msgpack.encode(analyze_range(corpus, start, end, plan, options))
+
+
+def _in_pool(
+    workers: int, ranges: Ranges, task: Callable[[int, int], bytes], shared: dict[str, object]
+) -> Iterator[tuple[int, bytes]]:
+    """(index, result) of ``task`` over every range, as the forked workers finish them."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _SHARED.update(shared)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(task, a, b): i for i, (a, b) in enumerate(ranges)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    finally:
+        _SHARED.clear()
+
+
+def analyze_on_cores(
+    corpus: Corpus,
+    options: AnalysisOptions,
+    privacy: PrivacyConfig,
+    *,
+    jobs: int,
+    taxonomy: Taxonomy | None = None,
+    in_place: bool = False,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+) -> PipelineOutput:
+    """Redact and analyse ``corpus`` with up to ``jobs`` worker processes; the same output
+    as :func:`convoscope_analyzer.pipeline.run_pipeline`."""
+    total = sum(len(c.messages) for c in corpus.conversations)
+    parallel = jobs > 1 and total >= MIN_MESSAGES and can_fork()
+    if not parallel:
+        return run_sharded(
+            corpus, options, privacy, shards=1, taxonomy=taxonomy, in_place=in_place,
+            progress=progress,
+        )  # fmt: skip
+
+    def map_detect(
+        corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        shared = {"corpus": corpus, "privacy": privacy}
+        for index, data in _in_pool(jobs, ranges, _detect_worker, shared):
+            yield index, _recorded_decoder.decode(data)
+
+    def map_analyze(
+        corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+    ) -> Iterator[tuple[int, ShardPartial]]:
+        shared = {"corpus": corpus, "plan": plan, "options": options}
+        for index, data in _in_pool(jobs, ranges, _analyze_worker, shared):
+            yield index, _partial_decoder.decode(data)
+
+    return run_sharded(
+        corpus,
+        options,
+        privacy,
+        shards=jobs * SHARDS_PER_WORKER,
+        taxonomy=taxonomy,
+        in_place=in_place,
+        map_detect=map_detect,
+        map_analyze=map_analyze,
+        progress=progress,
+    )
