@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import msgspec
 
-from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy
+from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, warm_up
 from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.pipeline import PipelineOutput
@@ -97,6 +97,10 @@ def analyze_on_cores(
             corpus, options, privacy, shards=1, taxonomy=taxonomy, in_place=in_place,
             progress=progress,
         )  # fmt: skip
+
+    # Models the workers use (language identifier, VADER, cue books, scikit-learn) are
+    # loaded once here and inherited, not loaded again in every forked worker.
+    warm_up()
 
     def map_detect(
         corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
