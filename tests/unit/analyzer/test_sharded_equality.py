@@ -11,6 +11,7 @@ import pytest
 from convoscope_analyzer.engine.merge import ShardsIncompleteError, merge_partials
 from convoscope_analyzer.engine.options import EngineOptions
 from convoscope_analyzer.engine.plan import make_plan
+from convoscope_analyzer.engine.plan_codec import decode_plan, encode_plan
 from convoscope_analyzer.engine.sharding import corpus_shards, shard_bounds
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -153,3 +154,14 @@ def test_shards_are_contiguous_balanced_and_cover_everything(sizes: list[int], s
     assert position == len(sizes)
     if sizes and shards > 1 and len(sizes) >= shards and max(sizes) == min(sizes):
         assert len(bounds) == shards
+
+
+@pytest.mark.parametrize("name", ["generated-claude", "multilingual_conversations.json"])
+def test_a_plan_sent_as_msgpack_reads_every_conversation_alike(name: str) -> None:
+    corpus = decode_corpus(_corpus_bytes(name))
+    plan = make_plan(corpus)
+    received = decode_plan(encode_plan(plan))
+    n = len(corpus.conversations)
+    here = analyze_range(corpus, 0, n, plan, EngineOptions())
+    there = analyze_range(corpus, 0, n, received, EngineOptions())
+    assert msgspec.msgpack.encode(here) == msgspec.msgpack.encode(there)
