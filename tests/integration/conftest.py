@@ -18,6 +18,7 @@ _BUCKETS = [
     names.KV_RESULT_REFS,
     names.KV_EXPORTS,
     names.KV_CANCELS,
+    names.KV_SHARDS,
 ]
 _STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
 

@@ -49,6 +49,7 @@ _ALL_KV = (
     names.KV_RESULT_REFS,
     names.KV_EXPORTS,
     names.KV_CANCELS,
+    names.KV_SHARDS,
 )
 _ALL_OBJ = (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS)
 
@@ -82,13 +83,23 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
     ),
     # The analyzer never sees raw uploads or export files.
     "analyzer": ServiceAccess(
-        kv_read=(names.KV_JOBS, names.KV_RESULTS, names.KV_CANCELS, names.KV_FILES),
+        kv_read=(
+            names.KV_JOBS,
+            names.KV_RESULTS,
+            names.KV_CANCELS,
+            names.KV_FILES,
+            names.KV_SHARDS,
+        ),
         # result_refs: a run cancelled while storing releases the results it made.
-        kv_write=(names.KV_JOBS, names.KV_RESULTS, names.KV_RESULT_REFS),
+        kv_write=(names.KV_JOBS, names.KV_RESULTS, names.KV_RESULT_REFS, names.KV_SHARDS),
         obj_read=(names.OBJ_CORPORA, names.OBJ_RESULTS),
         obj_write=(names.OBJ_RESULTS,),
-        consumers=tuple(f"{names.ANALYZER_DURABLE}-{p}" for p in names.JOB_PRIORITIES),
-        publish=(names.EVENTS_ALL, names.heartbeat_subject("analyzer")),
+        consumers=(
+            names.SHARD_DURABLE,
+            *(f"{names.ANALYZER_DURABLE}-{p}" for p in names.JOB_PRIORITIES),
+        ),
+        # Shards of a large job are published by the replica that runs the job.
+        publish=(names.EVENTS_ALL, names.heartbeat_subject("analyzer"), names.JOBS_SHARD),
         subscribe=(names.CANCEL_ALL,),
         queue_groups=((names.ANALYZER_DRILLDOWN, names.ANALYZER_QUEUE),),
         replies=True,

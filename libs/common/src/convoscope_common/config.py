@@ -62,6 +62,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     ack_wait: float = 30.0
     export_wait: float = 5.0  # seconds POST /api/export waits before answering 202
     max_attempts: int = 3
+    # A job of at least this many messages is analysed in shards over the bus, taken by
+    # any analyzer replica (0: never); ``analysis_shards`` shards (0: none).
+    shard_min_messages: int = 40_000
+    analysis_shards: int = 8
     heartbeat_interval: float = 5.0
     # Path of the local launcher's status record (set by `make run`; empty under compose).
     launcher_status: str = ""

@@ -19,6 +19,9 @@ JOBS_EXPORT = f"{PREFIX}.jobs.export"
 JOB_PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
 JOBS_SUBJECTS = f"{PREFIX}.jobs.>"
 ANALYZER_DURABLE = "analyzer"
+# Shards of one large analysis: any analyzer replica takes them, before new jobs.
+JOBS_SHARD = f"{PREFIX}.jobs.shard"
+SHARD_DURABLE = "analyzer-shard"
 EXPORTER_DURABLE = "exporter"
 
 # Fan-out events: convoscope.events.<job_id>.<kind>
@@ -34,6 +37,8 @@ KV_EXPORTS = "exports"
 KV_CANCELS = "cancels"
 # One key per job that uses a cached result: "<cache key>.<job_id>" (see ownership.py).
 KV_RESULT_REFS = "result-refs"
+# One fenced record per shard of a sharded analysis: "<job_id>.<stage>.<index>".
+KV_SHARDS = "shards"
 
 # Object stores
 OBJ_UPLOADS = "uploads"

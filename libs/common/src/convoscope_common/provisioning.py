@@ -41,6 +41,7 @@ def retention_plan(settings: Settings) -> dict[str, Retention]:
         f"KV_{names.KV_RESULT_REFS}": Retention(settings.result_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_EXPORTS}": Retention(settings.export_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_CANCELS}": Retention(3600.0, KV_MAX_BYTES),
+        f"KV_{names.KV_SHARDS}": Retention(settings.result_ttl, KV_MAX_BYTES),
         f"OBJ_{names.OBJ_UPLOADS}": Retention(settings.upload_ttl, settings.store_max_bytes),
         f"OBJ_{names.OBJ_CORPORA}": Retention(settings.upload_ttl, settings.store_max_bytes),
         f"OBJ_{names.OBJ_RESULTS}": Retention(settings.result_ttl, 2 * settings.cache_max_size),
@@ -73,6 +74,19 @@ def analyzer_consumer_config(priority: str, settings: Settings) -> api.ConsumerC
         ack_policy=api.AckPolicy.EXPLICIT,
         ack_wait=settings.ack_wait,
         max_deliver=-1,  # the worker itself turns repeated failures into a failed job
+        max_ack_pending=1000,
+    )
+
+
+def shard_consumer_config(settings: Settings) -> api.ConsumerConfig:
+    """The durable pull consumer of analysis shards (taken by any analyzer replica)."""
+    return api.ConsumerConfig(
+        durable_name=names.SHARD_DURABLE,
+        name=names.SHARD_DURABLE,
+        filter_subject=names.JOBS_SHARD,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        ack_wait=settings.ack_wait,
+        max_deliver=-1,  # the shard's record counts the runs that stopped (lease.claim)
         max_ack_pending=1000,
     )
 
@@ -168,6 +182,7 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
     await _ensure_stream(js, jobs_stream_config(settings))
     for priority in names.JOB_PRIORITIES:
         await _ensure_consumer(js, analyzer_consumer_config(priority, settings))
+    await _ensure_consumer(js, shard_consumer_config(settings))
     await _ensure_consumer(js, exporter_consumer_config(settings))
     plan = retention_plan(settings)
     for bucket in (
@@ -177,6 +192,7 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
         names.KV_RESULT_REFS,
         names.KV_EXPORTS,
         names.KV_CANCELS,
+        names.KV_SHARDS,
     ):
         await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
     for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):

@@ -17,6 +17,7 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
+from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.running import (
     JobCancelledError,
@@ -25,11 +26,13 @@ from convoscope_analyzer.running import (
     RunSupersededError,
     WorkerShutdownError,
 )
+from convoscope_analyzer.shard_bus import BusShards
+from convoscope_analyzer.sharded import run_sharded
 from convoscope_common import names
 from convoscope_common.cache import evict_lru, usable_index
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
-from convoscope_common.corpus import encode_corpus
+from convoscope_common.corpus import Corpus, encode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.logs import get_logger
@@ -173,18 +176,23 @@ class JobRun:
         corpus = load_corpus(await self.stores.read_object(self.stores.corpora, job.corpus_object))
         n_messages = sum(len(c.messages) for c in corpus.conversations)
         MESSAGES.inc(n_messages)
-        # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-        output = await asyncio.to_thread(
-            run_pipeline,
-            corpus,
-            job.options,
-            # Each owner's pseudonyms under its own key, derived from the deployment secret.
-            self.handler.privacy.for_owner(job.owner),
-            taxonomy=self.handler.taxonomy,
-            progress=publisher,
-            checkpoint=self.running.checkpoint,
-            in_place=True,
-        )
+        # Each owner's pseudonyms under its own key, derived from the deployment secret.
+        privacy = self.handler.privacy.for_owner(job.owner)
+        shards = self._shards_for(n_messages)
+        if shards > 1:
+            output = await self._run_sharded(corpus, privacy, shards, publisher)
+        else:
+            # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
+            output = await asyncio.to_thread(
+                run_pipeline,
+                corpus,
+                job.options,
+                privacy,
+                taxonomy=self.handler.taxonomy,
+                progress=publisher,
+                checkpoint=self.running.checkpoint,
+                in_place=True,
+            )
         del corpus
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
         if await self.stores.is_cancelled(job.job_id):
@@ -195,6 +203,39 @@ class JobRun:
         del output
         await storing
         return n_messages
+
+    def _shards_for(self, n_messages: int) -> int:
+        """How many shards over the bus this job is split into (1: none)."""
+        settings = self.settings
+        if self.handler.shard_records is None or settings.analysis_shards <= 1:
+            return 1
+        if not settings.shard_min_messages or n_messages < settings.shard_min_messages:
+            return 1
+        return settings.analysis_shards
+
+    async def _run_sharded(
+        self, corpus: Corpus, privacy: PrivacyConfig, shards: int, publisher: ProgressPublisher
+    ) -> PipelineOutput:
+        """The pipeline with its costly stages in shards any analyzer replica takes."""
+        records = self.handler.shard_records
+        assert records is not None
+        bus = BusShards(self, records, asyncio.get_running_loop(), self.running.checkpoint)
+        log.info("job_sharded", shards=shards)
+        try:
+            return await asyncio.to_thread(
+                run_sharded,
+                corpus,
+                self.job.options,
+                privacy,
+                shards=shards,
+                taxonomy=self.handler.taxonomy,
+                in_place=True,
+                map_detect=bus.map_detect,
+                map_analyze=bus.map_analyze,
+                progress=publisher,
+            )
+        finally:
+            await bus.cleanup(shards)
 
     async def _on_error(self, exc: Exception) -> Outcome:
         """The one mapping from what stopped a run to its final state and outcome."""

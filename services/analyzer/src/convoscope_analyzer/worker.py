@@ -21,6 +21,8 @@ from convoscope_analyzer.job_config import load_job_config
 from convoscope_analyzer.job_run import JobRun, failure
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import JobCancelledError, RunningJob, WorkerShutdownError
+from convoscope_analyzer.shard_store import ShardRecords
+from convoscope_analyzer.shard_worker import ShardHandler, make_shard_consumer
 from convoscope_common import names
 from convoscope_common.clock import new_id
 from convoscope_common.consumer import (
@@ -59,8 +61,11 @@ class AnalyzerHandler:
         stores: Stores,
         privacy: PrivacyConfig,
         taxonomy: Taxonomy | None = None,
+        shard_records: ShardRecords | None = None,
     ) -> None:
         self.ctx = ctx
+        # None: this replica never splits a job into shards over the bus.
+        self.shard_records = shard_records
         self.settings = ctx.settings
         self.stores = stores
         self.privacy = privacy
@@ -148,14 +153,18 @@ async def run(ctx: ServiceContext) -> None:
     stores = await Stores.open(ctx.js)
     # Load scikit-learn and the VADER lexicon before the first job, not during it.
     await asyncio.to_thread(warm_up)
-    handler = AnalyzerHandler(ctx, stores, privacy, taxonomy)
+    records = await ShardRecords.open(ctx.js)
+    handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
+    shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy)
     ctx.active_jobs = lambda: len(handler.running)
     drill = await ctx.nc.subscribe(
         names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)
     )
     cancels = await ctx.nc.subscribe(names.CANCEL_ALL, cb=handler.on_cancel)
     try:
-        await make_consumer(handler).run()
+        # Shards have their own slot: a replica coordinating a sharded job (waiting,
+        # not computing) still computes shards, its own job's included.
+        await asyncio.gather(make_consumer(handler).run(), make_shard_consumer(shard_handler).run())
     finally:
         await cancels.unsubscribe()
         await drill.unsubscribe()

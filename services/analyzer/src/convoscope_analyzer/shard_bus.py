@@ -1,0 +1,187 @@
+"""A large job's shards over the bus: the coordinating run's side of ``run_sharded``.
+
+The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
+thread with the two mappers of :class:`BusShards`: each stage writes one object per
+conversation range, creates the range's fenced record and publishes a
+:class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer replica (this one
+included, in its shard slot) computes it; the run collects the outputs as their records
+turn ``complete`` and hands them to ``run_sharded``, which redacts, plans and merges
+exactly as one process does. The job's own lease, progress and terminal event stay with
+this run, so subscribers see one monotone progress and one ending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from convoscope_analyzer.engine import EngineOptions
+from convoscope_analyzer.engine.partial import ShardPartial
+from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.plan_codec import encode_plan
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.shard_store import ShardRecords
+from convoscope_analyzer.sharded import Ranges, Recorded
+from convoscope_common import names
+from convoscope_common.clock import utcnow
+from convoscope_common.corpus import Corpus, encode_corpus
+from convoscope_common.logs import get_logger
+from convoscope_common.messages import JobState, encode
+from convoscope_common.shard_jobs import (
+    ShardStage,
+    ShardTask,
+    job_object,
+    shard_key,
+    shard_object,
+)
+
+if TYPE_CHECKING:
+    from convoscope_analyzer.job_run import JobRun
+
+log = get_logger(__name__)
+
+POLL_INTERVAL = 0.2  # seconds between looks at the pending shards' records
+
+_recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
+_partial_decoder = msgspec.msgpack.Decoder(ShardPartial)
+
+
+class ShardFailedError(Exception):
+    """A shard ended failed (or its record vanished): the job cannot be merged."""
+
+
+class BusShards:
+    """The mappers ``run_sharded`` calls from the job's thread, backed by the bus."""
+
+    def __init__(
+        self,
+        run: JobRun,
+        records: ShardRecords,
+        loop: asyncio.AbstractEventLoop,
+        checkpoint: Callable[[], None],
+    ) -> None:
+        self.run = run
+        self.records = records
+        self.loop = loop
+        self.checkpoint = checkpoint
+        self.created: list[tuple[str, int]] = []  # (stage, index) of every record made
+
+    def map_detect(
+        self, corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        for index, data in self._stage("detect", corpus, ranges, b""):
+            yield index, _recorded_decoder.decode(data)
+
+    def map_analyze(
+        self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+    ) -> Iterator[tuple[int, ShardPartial]]:
+        for index, data in self._stage("analyze", corpus, ranges, encode_plan(plan)):
+            yield index, _partial_decoder.decode(data)
+
+    def _stage(
+        self, stage: ShardStage, corpus: Corpus, ranges: Ranges, plan: bytes
+    ) -> Iterator[tuple[int, bytes]]:
+        """(index, output) of every range as the shards finish (runs in the job's thread)."""
+        slices = [
+            encode_corpus(
+                msgspec.structs.replace(
+                    corpus, conversations=corpus.conversations[a:b], projects=[]
+                )
+            )
+            for a, b in ranges
+        ]
+        done: queue.Queue[tuple[int, bytes]] = queue.Queue()
+        future = asyncio.run_coroutine_threadsafe(
+            self._run_stage(stage, slices, ranges, plan, done), self.loop
+        )
+        del slices
+        got = 0
+        try:
+            while got < len(ranges):
+                self.checkpoint()  # cancel, timeout, lost lease: stop waiting
+                try:
+                    item = done.get(timeout=POLL_INTERVAL)
+                except queue.Empty:
+                    if future.done():
+                        future.result()  # the waiter's error, if it failed
+                    continue
+                got += 1
+                yield item
+        finally:
+            future.cancel()
+
+    async def _run_stage(
+        self,
+        stage: ShardStage,
+        slices: list[bytes],
+        ranges: Ranges,
+        plan: bytes,
+        done: queue.Queue[tuple[int, bytes]],
+    ) -> None:
+        job = self.run.job
+        stores = self.run.stores
+        plan_name = job_object(job.job_id, "plan") if plan else ""
+        if plan:
+            await stores.write_object(stores.results_data, plan_name, plan)
+        js = self.run.handler.ctx.js
+        for index, ((start, end), blob) in enumerate(zip(ranges, slices, strict=True)):
+            name = job_object(job.job_id, f"{stage}-in/{index}")
+            await stores.write_object(stores.results_data, name, blob)
+            key = shard_key(job.job_id, stage, index)
+            now = utcnow()
+            # A record left by an earlier run of this job is kept: its output is the same.
+            if await self.records.create(
+                JobState(
+                    job_id=key,
+                    file_id=job.file_id,
+                    owner=job.owner,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ):
+                self.created.append((stage, index))
+            task = ShardTask(
+                job_id=job.job_id, stage=stage, index=index, start=start, end=end,
+                corpus_object=name, plan_object=plan_name, owner=job.owner, options=job.options,
+            )  # fmt: skip
+            await js.publish(names.JOBS_SHARD, encode(task))
+        slices.clear()
+        pending = set(range(len(ranges)))
+        while pending:
+            for index in sorted(pending):
+                state = await self.records.get(shard_key(job.job_id, stage, index))
+                if state is None:
+                    raise ShardFailedError(f"{stage} shard {index} vanished")
+                if state.status == "complete":
+                    data = await stores.read_object(
+                        stores.results_data, shard_object(job.job_id, stage, index)
+                    )
+                    done.put((index, bytes(data)))
+                    pending.discard(index)
+                elif state.status in ("failed", "cancelled"):
+                    code = state.error.code if state.error is not None else state.status
+                    raise ShardFailedError(f"{stage} shard {index}: {code}")
+            if pending:
+                await asyncio.sleep(POLL_INTERVAL)
+
+    async def cleanup(self, shards: int) -> None:
+        """Remove the shards' records and objects (best effort: both expire anyway)."""
+        stores = self.run.stores
+        job_id = self.run.job.job_id
+        names_: list[str] = [job_object(job_id, "plan")]
+        for stage in ("detect", "analyze"):
+            for index in range(shards):
+                names_ += [
+                    job_object(job_id, f"{stage}-in/{index}"),
+                    shard_object(job_id, stage, index),
+                ]
+                with contextlib.suppress(Exception):
+                    await self.records.delete(shard_key(job_id, stage, index))
+        for name in names_:
+            with contextlib.suppress(Exception):
+                await stores.delete_object(stores.results_data, name)

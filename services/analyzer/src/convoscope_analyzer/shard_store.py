@@ -1,0 +1,49 @@
+"""The ``shards`` bucket: one fenced record per shard (a :class:`JobState` under its key).
+
+The records go through ``lease.py`` exactly like jobs: a run claims a shard with a
+compare-and-set, writes its end through its lease, and a run that stopped without
+settling is taken over (and counted in ``crashes``) by the next delivery.
+"""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
+
+from convoscope_common import names
+from convoscope_common.lease import Fencing
+from convoscope_common.messages import JobState, encode, job_state_decoder
+from convoscope_common.storage import kv_entry, kv_swap
+
+
+class ShardRecords:
+    """Reads and compare-and-sets of shard records."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self.kv = kv
+        self.fencing: Fencing[JobState] = Fencing(self.entry, self.swap)
+
+    @classmethod
+    async def open(cls, js: JetStreamContext) -> ShardRecords:
+        """The bucket's handle (provisioning created it)."""
+        return cls(await js.key_value(names.KV_SHARDS))
+
+    async def entry(self, key: str) -> tuple[JobState, int] | None:
+        found = await kv_entry(self.kv, key)
+        if found is None:
+            return None
+        return job_state_decoder.decode(found[0]), found[1]
+
+    async def swap(self, state: JobState, revision: int) -> int | None:
+        return await kv_swap(self.kv, state.job_id, encode(state), revision)
+
+    async def create(self, state: JobState) -> bool:
+        """Write a new record; False when one is there already (a coordinator run again)."""
+        return await kv_swap(self.kv, state.job_id, encode(state), 0) is not None
+
+    async def get(self, key: str) -> JobState | None:
+        found = await self.entry(key)
+        return None if found is None else found[0]
+
+    async def delete(self, key: str) -> None:
+        await self.kv.delete(key)

@@ -1,0 +1,180 @@
+"""Taking shards of large analyses from the bus: any analyzer replica runs any shard.
+
+A shard runs under its record's lease, like a job: claimed by compare-and-set, its
+output object written, then its record set ``complete`` through the lease, then the
+message acknowledged. A replica killed mid-shard leaves the message unacknowledged; it
+comes back after ``ack_wait`` and the next run takes the record over and computes the
+shard again, writing the same object name, so the merge counts it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+import structlog
+
+from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.engine import EngineOptions
+from convoscope_analyzer.engine.partial import analyze_shard
+from convoscope_analyzer.engine.plan_codec import decode_plan
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.running import WorkerShutdownError
+from convoscope_analyzer.shard_store import ShardRecords
+from convoscope_analyzer.sharded import record_detections
+from convoscope_common import names
+from convoscope_common.clock import new_id, utcnow
+from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
+from convoscope_common.faults import backoff, is_transient
+from convoscope_common.lease import TERMINAL, LeaseLostError, claim, left_unsettled, peek
+from convoscope_common.logs import get_logger
+from convoscope_common.messages import ErrorInfo, JobState
+from convoscope_common.metrics import Counter
+from convoscope_common.runtime import ServiceContext
+from convoscope_common.shard_jobs import ShardTask, shard_key, shard_object, shard_task_decoder
+from convoscope_common.storage import Stores
+
+log = get_logger(__name__)
+
+SHARDS = Counter("convoscope_analyzer_shards_total", "Analysis shards by outcome", ["outcome"])
+
+
+class ShardStopped(Exception):
+    """The replica is shutting down: give the shard back."""
+
+
+class ShardHandler:
+    """Turns one shard message into an outcome (see :class:`JobConsumer`)."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        stores: Stores,
+        records: ShardRecords,
+        privacy: PrivacyConfig,
+        taxonomy: object | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.stores = stores
+        self.records = records
+        self.privacy = privacy
+        self.taxonomy = taxonomy
+        self.stopping = False
+
+    def decode(self, data: bytes) -> ShardTask:
+        return shard_task_decoder.decode(data)
+
+    def key(self, task: ShardTask) -> str:
+        return shard_key(task.job_id, task.stage, task.index)
+
+    def interrupt(self) -> None:
+        self.stopping = True
+
+    async def give_up(self, task: ShardTask, reason: str) -> None:
+        """The store kept failing: fail the shard (its job then fails)."""
+        got = await claim(self.records.fencing, self.key(task), new_id("run"), solo=False)
+        if got is None:
+            return
+        try:
+            await self._fail(got.state, got.lease, "store_unavailable", reason)
+        except LeaseLostError:
+            pass
+
+    async def handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
+        key = self.key(task)
+        with structlog.contextvars.bound_contextvars(job_id=task.job_id, shard=key):
+            current = await peek(self.records.fencing, key)
+            if current is None or current.status in TERMINAL:
+                return Ack()  # done before a lost ack, or the job was cleaned up
+            if left_unsettled(current) and not await delivery.run_alone():
+                return Retry(delay=0, reason="shutdown")
+            got = await claim(self.records.fencing, key, new_id("run"), solo=delivery.alone)
+            if got is None:
+                return Ack()
+            state, lease = got.state, got.lease
+            if got.took_over:
+                log.info("shard_taken_over", crashes=state.crashes)
+            try:
+                if state.crashes >= self.settings.max_attempts:
+                    await self._fail(state, lease, "shard_failed_repeatedly", "")
+                    return Ack()
+                blob = await self.stores.read_object(self.stores.results_data, task.corpus_object)
+                plan = b""
+                if task.stage == "analyze":
+                    plan = await self.stores.read_object(self.stores.results_data, task.plan_object)
+                data = await asyncio.to_thread(self._compute, task, blob, plan)
+                del blob
+                if self.stopping:
+                    raise ShardStopped
+                await self.stores.write_object(
+                    self.stores.results_data,
+                    shard_object(task.job_id, task.stage, task.index),
+                    data,
+                )
+                state.status = "complete"
+                state.progress = 100.0
+                state.finished_at = state.updated_at = utcnow()
+                await lease.write(state)
+                SHARDS.labels(outcome="complete").inc()
+                return Ack()
+            except LeaseLostError as lost:
+                return Ack() if lost.ended else StandDown("another run holds the shard")
+            except (ShardStopped, WorkerShutdownError):
+                await lease.release(state, "requeued")
+                return Retry(delay=0, reason="shutdown")
+            except Exception as exc:
+                if is_transient(exc):
+                    await lease.release(state, "retrying")
+                    return Retry(delay=backoff(delivery.attempt), reason=type(exc).__name__)
+                log.error("shard_failed", error=type(exc).__name__)
+                await self._fail(state, lease, "analysis_failed", type(exc).__name__)
+                return Ack()
+
+    async def _fail(self, state: JobState, lease: object, code: str, details: str) -> None:
+        state.status = "failed"
+        state.error = ErrorInfo(code=code, status=500, message="a shard failed", details=details)
+        state.finished_at = state.updated_at = utcnow()
+        await lease.write(state)  # type: ignore[attr-defined]
+        SHARDS.labels(outcome="failed").inc()
+
+    def _compute(self, task: ShardTask, blob: bytearray, plan_blob: bytes | bytearray) -> bytes:
+        """The shard's output (runs in a thread): detections or a partial, as msgpack."""
+        corpus = load_corpus(blob)
+        if task.stage == "detect":
+            privacy = self.privacy.for_owner(task.owner)
+            return msgspec.msgpack.encode(
+                record_detections(corpus, privacy, 0, len(corpus.conversations))
+            )
+        options = EngineOptions(
+            enable_quality=task.options.enable_quality,
+            enable_temporal=task.options.enable_temporal,
+            enable_visualizations=task.options.enable_visualizations,
+            timezone=task.options.timezone,
+            taxonomy=self.taxonomy,  # type: ignore[arg-type]
+        )
+        tracker = ProgressTracker({}, None, self._checkpoint)
+        partial = analyze_shard(
+            corpus, corpus.conversations, task.start, decode_plan(plan_blob), options, tracker
+        )
+        return msgspec.msgpack.encode(partial)
+
+    def _checkpoint(self) -> None:
+        if self.stopping:
+            raise ShardStopped
+
+
+def make_shard_consumer(handler: ShardHandler) -> JobConsumer[ShardTask]:
+    """The runtime around the shard handler: its own slot, so a replica whose other slot
+    coordinates a sharded job still takes shards."""
+    ctx = handler.ctx
+    return JobConsumer(
+        ctx.js,
+        names.JOBS_STREAM,
+        [names.SHARD_DURABLE],
+        handler,
+        slots=1,
+        stopping=ctx.stopping,
+        ack_wait=ctx.settings.ack_wait,
+    )

@@ -1,0 +1,201 @@
+"""Shards over the bus, on a real nats-server: a large job split across two analyzer
+replicas gives exactly the one-process results; a shard whose run is abandoned after
+claiming it is redone by another run and counted once; progress stays monotone and the
+job ends once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import msgspec
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.shard_store import ShardRecords
+from convoscope_analyzer.shard_worker import ShardHandler, make_shard_consumer
+from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
+from convoscope_common import names
+from convoscope_common.cache import cache_key
+from convoscope_common.config import Settings
+from convoscope_common.consumer import Delivery, Outcome, StandDown
+from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.lease import claim
+from convoscope_common.messages import (
+    AnalysisOptions,
+    AnalyzeJob,
+    JobState,
+    ProgressEvent,
+    encode,
+    job_event_decoder,
+)
+from convoscope_common.ownership import add_ref
+from convoscope_common.provisioning import provision
+from convoscope_common.results import AnalysisResults, decode_results
+from convoscope_common.shard_jobs import ShardTask, shard_key
+from convoscope_common.storage import Stores
+from convoscope_ingest.parsing import parse_export
+from tests.e2e.helpers import load_generator
+from tests.worker_fakes import FakeCtx
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = Settings(shard_min_messages=500, analysis_shards=4, ack_wait=2.0)
+SECTIONS = [f for f in AnalysisResults.__struct_fields__ if f != "generated_at"]
+
+
+class _Replica:
+    """One analyzer replica: its job consumer and its shard consumer."""
+
+    def __init__(self, name: str, js: JetStreamContext, nc: NATS, stores: Stores,
+                 records: ShardRecords, computed: Counter[tuple[str, str]],
+                 abandon: set[str] | None = None) -> None:  # fmt: skip
+        ctx = cast(Any, FakeCtx(SETTINGS, js=js, nc=nc))
+        self.ctx = ctx
+        self.jobs = AnalyzerHandler(ctx, stores, PrivacyConfig(), None, records)
+        shards = _CountingShards(ctx, stores, records, PrivacyConfig())
+        shards.replica, shards.computed, shards.abandon = name, computed, abandon or set()
+        self.tasks = [
+            asyncio.create_task(make_consumer(self.jobs).run()),
+            asyncio.create_task(make_shard_consumer(shards).run()),
+        ]
+
+    async def stop(self) -> None:
+        self.ctx.stopping.set()
+        await asyncio.wait_for(asyncio.gather(*self.tasks), 30)
+
+
+class _CountingShards(ShardHandler):
+    replica = ""
+    computed: Counter[tuple[str, str]]
+    abandon: set[str]
+
+    async def handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
+        key = self.key(task)
+        if key in self.abandon:
+            # A run that claimed the shard and died: the record says "processing" under
+            # its run id, and the message is never acknowledged.
+            self.abandon.discard(key)
+            await claim(self.records.fencing, key, "run_killed", solo=True)
+            return StandDown("killed")
+        return await super().handle(task, delivery)
+
+    def _compute(self, task: ShardTask, blob: bytearray, plan: bytes | bytearray) -> bytes:
+        self.computed[(self.replica, self.key(task))] += 1
+        data = super()._compute(task, blob, plan)
+        import time
+
+        time.sleep(0.3)  # long enough that the other replica takes shards too
+        return data
+
+
+async def _submit(js: JetStreamContext, stores: Stores, job_id: str) -> tuple[bytes, AnalyzeJob]:
+    export = load_generator().generate_claude_export(120, seed=11)
+    blob = encode_corpus(parse_export(export).corpus)
+    await stores.write_object(stores.corpora, f"corpus-{job_id}", blob)
+    options = AnalysisOptions()
+    key = cache_key(f"sha256:{job_id}", options)
+    now = datetime.now(UTC)
+    await stores.put_job(
+        JobState(job_id=job_id, file_id="f", cache_key=key, created_at=now, updated_at=now)
+    )
+    await add_ref(stores, key, job_id)
+    job = AnalyzeJob(
+        job_id=job_id, file_id="f", file_hash=f"sha256:{job_id}", corpus_object=f"corpus-{job_id}",
+        options=options, cache_key=key, submitted_at=now,
+    )  # fmt: skip
+    return blob, job
+
+
+async def _run(js: JetStreamContext, nc: NATS, job_id: str, abandon: set[str]) -> dict[str, Any]:
+    await provision(js, SETTINGS)
+    stores = await Stores.open(js)
+    records = await ShardRecords.open(js)
+    blob, job = await _submit(js, stores, job_id)
+    progress: list[float] = []
+    endings: list[str] = []
+
+    async def on_event(msg: Any) -> None:
+        kind = msg.subject.rsplit(".", 1)[-1]
+        if kind == "progress":
+            event = job_event_decoder.decode(msg.data)
+            assert isinstance(event, ProgressEvent)
+            progress.append(event.progress)
+        else:
+            endings.append(kind)
+
+    sub = await nc.subscribe(names.events_of(job_id), cb=on_event)
+    computed: Counter[tuple[str, str]] = Counter()
+    replicas = [
+        _Replica("a", js, nc, stores, records, computed, abandon),
+        _Replica("b", js, nc, stores, records, computed),
+    ]
+    await js.publish(names.analyze_subject("normal"), encode(job))
+    try:
+        for _ in range(600):
+            state = await stores.get_job(job_id)
+            if state is not None and state.status in ("complete", "failed", "cancelled"):
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)  # the last events arrive
+    finally:
+        for replica in replicas:
+            await replica.stop()
+        await sub.unsubscribe()
+    assert state is not None and state.status == "complete", state
+    index = await stores.get_result_index(job.cache_key)
+    assert index is not None
+    results = decode_results(await stores.read_object(stores.results_data, index.results_object))
+    expected = run_pipeline(decode_corpus(blob), AnalysisOptions(), PrivacyConfig()).results
+    for name in SECTIONS:
+        got = msgspec.msgpack.encode(getattr(results, name))
+        assert got == msgspec.msgpack.encode(getattr(expected, name)), name
+    leftovers = [
+        await records.get(shard_key(job_id, stage, i)) for stage in ("detect", "analyze")
+        for i in range(SETTINGS.analysis_shards)
+    ]  # fmt: skip
+    return {
+        "progress": progress,
+        "endings": endings,
+        "computed": computed,
+        "leftovers": leftovers,
+    }
+
+
+async def test_a_large_job_is_split_across_two_analyzers_with_identical_results(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    run = await _run(js, nc, "job_sharded", abandon=set())
+    computed: Counter[tuple[str, str]] = run["computed"]
+    # Every shard of both stages computed exactly once, by either replica; both took some.
+    per_shard = Counter(key for (_, key) in computed.elements())
+    assert sorted(per_shard) == sorted(
+        shard_key("job_sharded", stage, i)
+        for stage in ("detect", "analyze")
+        for i in range(SETTINGS.analysis_shards)
+    )
+    assert set(per_shard.values()) == {1}
+    assert {replica for replica, _ in computed} == {"a", "b"}
+    assert run["progress"] == sorted(run["progress"]) and run["progress"][-1] == 100.0
+    assert run["endings"] == ["complete"]
+    assert run["leftovers"] == [None] * (2 * SETTINGS.analysis_shards)
+
+
+async def test_an_abandoned_shard_is_redone_once_and_counted_once(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    killed = shard_key("job_killed", "analyze", 1)
+    abandon = {killed}
+    run = await _run(js, nc, "job_killed", abandon=abandon)
+    assert not abandon  # the first delivery was claimed and abandoned
+    per_shard = Counter(key for (_, key) in run["computed"].elements())
+    # The killed run computed nothing; the redelivery took the record over and ran it once.
+    assert per_shard[killed] == 1
+    assert set(per_shard.values()) == {1}
+    assert run["progress"] == sorted(run["progress"])
+    assert run["endings"] == ["complete"]
