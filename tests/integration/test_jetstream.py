@@ -28,7 +28,13 @@ async def test_provisioning_is_idempotent_and_applies_changed_settings(
     stream = await js.stream_info(names.JOBS_STREAM)
     assert stream.config.retention == "workqueue"
     consumers = {c.name for c in await js.consumers_info(names.JOBS_STREAM)}
-    assert consumers == {"analyzer-high", "analyzer-normal", "analyzer-low", "exporter"}
+    assert consumers == {
+        "analyzer-high",
+        "analyzer-normal",
+        "analyzer-low",
+        "analyzer-shard",
+        "exporter",
+    }
     await provision(js, Settings(upload_ttl=7200.0, ack_wait=12.0))
     uploads = await js.stream_info("OBJ_uploads")
     assert uploads.config.max_age == 7200.0

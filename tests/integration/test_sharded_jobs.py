@@ -59,7 +59,9 @@ class _Replica:
         self.ctx = ctx
         self.jobs = AnalyzerHandler(ctx, stores, PrivacyConfig(), None, records)
         shards = _CountingShards(ctx, stores, records, PrivacyConfig())
-        shards.replica, shards.computed, shards.abandon = name, computed, abandon or set()
+        # One set shared by both replicas: whichever takes the shard first abandons it.
+        shards.replica, shards.computed = name, computed
+        shards.abandon = abandon if abandon is not None else set()
         self.tasks = [
             asyncio.create_task(make_consumer(self.jobs).run()),
             asyncio.create_task(make_shard_consumer(shards).run()),
@@ -133,7 +135,7 @@ async def _run(js: JetStreamContext, nc: NATS, job_id: str, abandon: set[str]) -
     computed: Counter[tuple[str, str]] = Counter()
     replicas = [
         _Replica("a", js, nc, stores, records, computed, abandon),
-        _Replica("b", js, nc, stores, records, computed),
+        _Replica("b", js, nc, stores, records, computed, abandon),
     ]
     await js.publish(names.analyze_subject("normal"), encode(job))
     try:
