@@ -115,6 +115,15 @@ class Stores:
     async def put_result_index(self, index: ResultIndex) -> None:
         await self.results.put(index.cache_key, encode(index))
 
+    async def result_index_entry(self, cache_key: str) -> tuple[ResultIndex, int] | None:
+        """The cache entry and its KV revision (for a compare-and-set), or None."""
+        entry = await kv_entry(self.results, cache_key)
+        return None if entry is None else (result_index_decoder.decode(entry[0]), entry[1])
+
+    async def swap_result_index(self, index: ResultIndex, revision: int) -> int | None:
+        """Compare-and-set write of a cache entry: None when it changed or went meanwhile."""
+        return await kv_swap(self.results, index.cache_key, encode(index), revision)
+
     async def get_export(self, export_id: str) -> ExportState | None:
         raw = await _kv_get(self.exports, export_id)
         return None if raw is None else export_state_decoder.decode(raw)

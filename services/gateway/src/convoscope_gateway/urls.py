@@ -6,12 +6,30 @@ exports, :func:`convoscope_common.clock.new_id`), so it can tell them apart.
 
 from __future__ import annotations
 
+from convoscope_common.light import ResultPage
 from convoscope_common.messages import ExportFile
+
+# The browsing route of each paginated collection of an analysis, under its URL.
+_PAGE_PATHS = {
+    "conversations": "conversations",
+    "messages": "messages",
+    "failures": "failures",
+    "privacy_findings": "privacy",
+}
 
 
 def analysis_url(job_id: str) -> str:
     """Status and results of an analysis job."""
     return f"/api/analysis/{job_id}"
+
+
+def result_pages(job_id: str, totals: dict[str, int]) -> dict[str, ResultPage]:
+    """The paginated collections of an analysis (``light.page_totals``) with their links."""
+    base = analysis_url(job_id)
+    return {
+        name: ResultPage(url=f"{base}/{_PAGE_PATHS[name]}", total=total)
+        for name, total in totals.items()
+    }
 
 
 def export_url(export_id: str) -> str:
