@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import msgspec
 import structlog
@@ -290,7 +291,7 @@ async def run(ctx: ServiceContext) -> None:
 
 
 async def _next_ready(
-    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[object]
+    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[Any]
 ) -> tuple[str, list[RenderedFile]]:
     """The next rendered format; a rendering error is raised instead of waiting forever."""
     getting = asyncio.ensure_future(ready.get())
