@@ -22,14 +22,10 @@ from convoscope_common.cache import USE_RECORD_INTERVAL, cache_key, delete_resul
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.messages import (
-    AnalysisOptions,
-    FileMetadata,
-    FileRecord,
-    JobState,
-    ResultIndex,
-)
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import FileRecord, JobState, ResultIndex
 from convoscope_common.results import encode_results
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway.app import create_app
 from convoscope_gateway.auth import owner_digest
 from convoscope_gateway.state import GATEWAY

@@ -19,8 +19,8 @@ from convoscope_common.cache import (
     record_use,
 )
 from convoscope_common.config import Settings
-from convoscope_common.messages import ResultIndex
 from convoscope_common.provisioning import provision
+from convoscope_common.records import ResultIndex
 from convoscope_common.results import AnalysisResults, Summary, encode_results
 from convoscope_common.storage import Stores
 from convoscope_common.throughput import read_throughput, record_throughput

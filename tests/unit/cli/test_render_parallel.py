@@ -9,7 +9,7 @@ import pytest
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_cli.render import can_fork, render_reports
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
 from convoscope_ingest.parsing import parse_export
 from tests.unit.cli.helpers import DATA, comparable, render_one_by_one

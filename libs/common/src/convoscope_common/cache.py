@@ -21,7 +21,8 @@ from nats.js.kv import KeyValue
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import AnalysisOptions, ResultIndex, result_index_decoder
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
 from convoscope_common.storage import ObjectMissingError, Stores
 

@@ -19,20 +19,20 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from convoscope_common import names, objects
-from convoscope_common.messages import (
+
+# Re-exported: callers catch it from here.
+from convoscope_common.objects import ObjectMissingError as ObjectMissingError
+from convoscope_common.records import (
     ExportState,
     FileRecord,
     JobState,
     ResultIndex,
-    encode,
     export_state_decoder,
     file_record_decoder,
     job_state_decoder,
     result_index_decoder,
 )
-
-# Re-exported: callers catch it from here.
-from convoscope_common.objects import ObjectMissingError as ObjectMissingError
+from convoscope_common.wire import encode
 
 
 @dataclass

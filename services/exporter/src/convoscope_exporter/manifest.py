@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
-from convoscope_common.messages import ExportFilter
+from convoscope_common.options import ExportFilter
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.filtering import NOT_RECOMPUTED, RECOMPUTED
 

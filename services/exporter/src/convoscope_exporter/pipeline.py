@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from convoscope_common.corpus import Corpus
-from convoscope_common.messages import ExportFilter
+from convoscope_common.options import ExportFilter
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.errors import UnsupportedExportFormatError
 from convoscope_exporter.filtering import apply_filter, parse_filter

@@ -22,8 +22,8 @@ from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus
 from convoscope_common.light import LightResults, ResultPage, light_results, page_totals
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import JobState, ResultIndex
 from convoscope_common.metrics import Counter
+from convoscope_common.records import JobState, ResultIndex
 from convoscope_common.storage import ObjectMissingError
 from convoscope_gateway.browse_index import BrowseIndex, build_index
 from convoscope_gateway.errors import (

@@ -6,8 +6,9 @@ exports, :func:`convoscope_common.clock.new_id`), so it can tell them apart.
 
 from __future__ import annotations
 
+from convoscope_common.api import ExportFile
 from convoscope_common.light import ResultPage
-from convoscope_common.messages import ExportFile
+from convoscope_common.records import ExportedFile
 
 # The browsing route of each paginated collection of an analysis, under its URL.
 _PAGE_PATHS = {
@@ -54,8 +55,15 @@ def result_url(job_or_export_id: str) -> str:
     return analysis_url(job_or_export_id)
 
 
-def with_urls(export_id: str, files: list[ExportFile]) -> list[ExportFile]:
-    """The export's files with their download links."""
-    for file in files:
-        file.url = export_file_url(export_id, file.filename)
-    return files
+def with_urls(export_id: str, files: list[ExportedFile]) -> list[ExportFile]:
+    """The export's stored files with their download links."""
+    return [
+        ExportFile(
+            format=file.format,
+            filename=file.filename,
+            url=export_file_url(export_id, file.filename),
+            size=file.size,
+            content_type=file.content_type,
+        )
+        for file in files
+    ]

@@ -14,7 +14,7 @@ import msgspec
 
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, Source
-from convoscope_common.messages import FileMetadata, ParseHealthSummary
+from convoscope_common.wire import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
 from convoscope_ingest.documents import ConversationDocument, item_source, read_document
 from convoscope_ingest.errors import (

@@ -21,7 +21,10 @@ from nats.aio.msg import Msg
 from convoscope_common import names
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, encode_corpus
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.runtime import ServiceContext
+from convoscope_common.storage import ObjectMissingError, Stores
+from convoscope_common.wire import (
     ErrorInfo,
     ParseFailed,
     ParseOk,
@@ -30,9 +33,6 @@ from convoscope_common.messages import (
     encode,
     parse_request_decoder,
 )
-from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.runtime import ServiceContext
-from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_ingest.errors import (
     IngestError,
     IngestInternalError,
