@@ -42,7 +42,7 @@ from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_cli.pool import analyze_on_cores
 from convoscope_common.corpus import decode_corpus, encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_ingest.parsing import ParseLimits, parse_export
 
 path, mode = sys.argv[1], sys.argv[2]

@@ -26,19 +26,14 @@ from convoscope_common.config import Settings
 from convoscope_common.consumer import Delivery, Outcome, StandDown
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.lease import claim
-from convoscope_common.messages import (
-    AnalysisOptions,
-    AnalyzeJob,
-    JobState,
-    ProgressEvent,
-    encode,
-    job_event_decoder,
-)
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
+from convoscope_common.records import JobState
 from convoscope_common.results import AnalysisResults, decode_results
 from convoscope_common.shard_jobs import ShardTask, shard_key
 from convoscope_common.storage import Stores
+from convoscope_common.wire import AnalyzeJob, ProgressEvent, encode, job_event_decoder
 from convoscope_ingest.parsing import parse_export
 from tests.e2e.helpers import load_generator
 from tests.worker_fakes import FakeCtx

@@ -30,7 +30,7 @@ from convoscope_analyzer.sharded import (
     run_sharded,
 )
 from convoscope_common.corpus import Corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_exporter.parallel import can_fork
 
 # Several shards per worker, so a slow shard does not leave the others idle at the end.
@@ -105,14 +105,14 @@ def analyze_on_cores(
     def map_detect(
         corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
-        shared = {"corpus": corpus, "privacy": privacy}
+        shared: dict[str, object] = {"corpus": corpus, "privacy": privacy}
         for index, data in _in_pool(jobs, ranges, _detect_worker, shared):
             yield index, _recorded_decoder.decode(data)
 
     def map_analyze(
         corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
-        shared = {"corpus": corpus, "plan": plan, "options": options}
+        shared: dict[str, object] = {"corpus": corpus, "plan": plan, "options": options}
         for index, data in _in_pool(jobs, ranges, _analyze_worker, shared):
             yield index, _partial_decoder.decode(data)
 

@@ -22,7 +22,7 @@ from convoscope_analyzer.sharded import (
     run_sharded,
 )
 from convoscope_common.corpus import decode_corpus, encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults
 from convoscope_ingest.parsing import parse_export
 from tests.e2e.helpers import load_generator

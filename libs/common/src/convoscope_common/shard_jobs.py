@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 
 ShardStage = Literal["detect", "analyze"]
 

@@ -31,7 +31,7 @@ from convoscope_common import names
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import Corpus, encode_corpus
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import JobState, encode
+from convoscope_common.records import JobState
 from convoscope_common.shard_jobs import (
     ShardStage,
     ShardTask,
@@ -39,6 +39,7 @@ from convoscope_common.shard_jobs import (
     shard_key,
     shard_object,
 )
+from convoscope_common.wire import encode
 
 if TYPE_CHECKING:
     from convoscope_analyzer.job_run import JobRun

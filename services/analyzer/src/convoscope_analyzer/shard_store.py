@@ -12,8 +12,9 @@ from nats.js.kv import KeyValue
 
 from convoscope_common import names
 from convoscope_common.lease import Fencing
-from convoscope_common.messages import JobState, encode, job_state_decoder
+from convoscope_common.records import JobState, job_state_decoder
 from convoscope_common.storage import kv_entry, kv_swap
+from convoscope_common.wire import encode
 
 
 class ShardRecords:

@@ -27,13 +27,14 @@ from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
 from convoscope_common.faults import backoff, is_transient
-from convoscope_common.lease import TERMINAL, LeaseLostError, claim, left_unsettled, peek
+from convoscope_common.lease import LeaseLostError, claim, left_unsettled, peek
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import ErrorInfo, JobState
 from convoscope_common.metrics import Counter
+from convoscope_common.records import TERMINAL_STATUSES, JobState
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.shard_jobs import ShardTask, shard_key, shard_object, shard_task_decoder
 from convoscope_common.storage import Stores
+from convoscope_common.wire import ErrorInfo
 
 log = get_logger(__name__)
 
@@ -86,7 +87,7 @@ class ShardHandler:
         key = self.key(task)
         with structlog.contextvars.bound_contextvars(job_id=task.job_id, shard=key):
             current = await peek(self.records.fencing, key)
-            if current is None or current.status in TERMINAL:
+            if current is None or current.status in TERMINAL_STATUSES:
                 return Ack()  # done before a lost ack, or the job was cleaned up
             if left_unsettled(current) and not await delivery.run_alone():
                 return Retry(delay=0, reason="shutdown")
@@ -101,7 +102,7 @@ class ShardHandler:
                     await self._fail(state, lease, "shard_failed_repeatedly", "")
                     return Ack()
                 blob = await self.stores.read_object(self.stores.results_data, task.corpus_object)
-                plan = b""
+                plan: bytes | bytearray = b""
                 if task.stage == "analyze":
                     plan = await self.stores.read_object(self.stores.results_data, task.plan_object)
                 data = await asyncio.to_thread(self._compute, task, blob, plan)

@@ -43,8 +43,8 @@ from convoscope_analyzer.privacy import (
 )
 from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_common.corpus import Corpus
-from convoscope_common.messages import AnalysisOptions
-from convoscope_common.results import AnalysisOptionsUsed, PrivacyReport
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.results import PrivacyReport
 
 
 class Recorded(msgspec.Struct, array_like=True):
@@ -208,12 +208,9 @@ def run_sharded(
         partials, plan, engine_options, conversations=len(analysed.conversations), now=now
     )
     report(_MERGED, STEP_CHARTS, f"Merged {len(partials)} shards", insights(results))
-    results.options = AnalysisOptionsUsed(
-        enable_privacy=options.enable_privacy,
-        enable_quality=options.enable_quality,
-        enable_temporal=options.enable_temporal,
-        enable_visualizations=options.enable_visualizations,
-        timezone=options.timezone,
+    # The engine built the options used; enable_privacy is this pipeline's to set.
+    results.options = msgspec.structs.replace(
+        results.options, enable_privacy=options.enable_privacy
     )
     results.privacy = report_ if options.enable_privacy else PrivacyReport(enabled=False)
     return PipelineOutput(results=results, redacted_corpus=redacted)

@@ -8,9 +8,9 @@ from statistics import mean, median
 import msgspec
 
 from convoscope_common.aggregates.prepared import PreparedConversation
+from convoscope_common.corpus import ROLES
 from convoscope_common.results import MessageRecord, Summary
 
-ROLES: tuple[str, ...] = ("user", "assistant")
 # Tool and server names come from the export: the largest groups are listed, the rest summed.
 MAX_TOOL_KEYS = 50
 OTHER = "(other)"
