@@ -19,6 +19,7 @@ from nats.js.kv import KeyValue
 
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
+from convoscope_common.light import light_object_name
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import AnalysisOptions, ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
@@ -146,6 +147,7 @@ async def delete_results(stores: Stores, key: str) -> bool:
     if index is None:
         return False
     await stores.delete_object(stores.results_data, index.results_object)
+    await stores.delete_object(stores.results_data, light_object_name(index.results_object))
     if index.redacted_corpus_object:
         await stores.delete_object(stores.results_data, index.redacted_corpus_object)
     try:

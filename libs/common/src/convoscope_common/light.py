@@ -20,6 +20,7 @@ from convoscope_common.results import (
     AnalysisOptionsUsed,
     AnalysisResults,
     Chart,
+    LanguageCoverage,
     SentimentPeriod,
     Summary,
     Temporal,
@@ -59,6 +60,21 @@ class LightSentiment(_Light, kw_only=True):
     monthly: list[SentimentPeriod] = []
     # Conversations by the label of their sentiment (start to end).
     conversation_labels: dict[str, int] = {}
+    # Coverage (issue 19): languages the model reads; user messages in others, not scored.
+    languages: list[str] = []
+    not_scored: int = 0
+    not_scored_by_language: dict[str, int] = {}
+    coverage: float = 1.0
+
+
+class LightLanguages(_Light, kw_only=True):
+    """User messages and conversations per language, and what each analysis read."""
+
+    detector: str = ""
+    supported: list[str] = []
+    messages: dict[str, int] = {}
+    conversations: dict[str, int] = {}
+    coverage: list[LanguageCoverage] = []
 
 
 class LightFailures(_Light, kw_only=True):
@@ -105,6 +121,7 @@ class LightResults(_Light, kw_only=True):
     temporal: Temporal | None = None
     privacy: LightPrivacy | None = None
     charts: list[Chart] = []
+    languages: LightLanguages | None = None
 
 
 class ResultPage(_Light, kw_only=True):
@@ -155,6 +172,10 @@ def light_results(results: AnalysisResults) -> LightResults:
             flags=s.flags,
             monthly=s.monthly,
             conversation_labels=labels,
+            languages=s.languages,
+            not_scored=s.not_scored,
+            not_scored_by_language=s.not_scored_by_language,
+            coverage=s.coverage,
         )
     quality = None
     if results.quality is not None:
@@ -204,6 +225,21 @@ def light_results(results: AnalysisResults) -> LightResults:
         temporal=results.temporal,
         privacy=privacy,
         charts=results.charts,
+        languages=light_languages(results),
+    )
+
+
+def light_languages(results: AnalysisResults) -> LightLanguages | None:
+    """The languages section without its per-conversation list."""
+    section = results.languages
+    if section is None:
+        return None
+    return LightLanguages(
+        detector=section.detector,
+        supported=section.supported,
+        messages=section.messages,
+        conversations=section.conversations,
+        coverage=section.coverage,
     )
 
 
@@ -220,3 +256,32 @@ def result_pages(job_id: str, results: AnalysisResults) -> dict[str, ResultPage]
         "failures": ResultPage(url=f"{base}/failures", total=len(findings)),
         "privacy_findings": ResultPage(url=f"{base}/privacy", total=len(privacy)),
     }
+
+
+class LightBundle(_Light, kw_only=True):
+    """What the analyzer stores beside the results: the light document and its pages
+    (page URLs hold ``{job_id}``), so the first dashboard after a job needs no decoding
+    of the whole results (seconds for a large export)."""
+
+    results: LightResults
+    pages: dict[str, ResultPage] = {}
+
+
+def light_object_name(results_object: str) -> str:
+    """The object the light bundle of ``results_object`` is stored under."""
+    return f"{results_object}.light"
+
+
+def encode_light_bundle(results: AnalysisResults) -> bytes:
+    """The light bundle of ``results`` as msgpack."""
+    return msgspec.msgpack.encode(
+        LightBundle(results=light_results(results), pages=result_pages("{job_id}", results))
+    )
+
+
+_BUNDLE = msgspec.msgpack.Decoder(LightBundle)
+
+
+def decode_light_bundle(data: bytes | bytearray | memoryview) -> LightBundle:
+    """The light bundle from :func:`encode_light_bundle`'s bytes."""
+    return _BUNDLE.decode(data)

@@ -32,6 +32,7 @@ from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
 from convoscope_common.corpus import encode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
+from convoscope_common.light import encode_light_bundle, light_object_name
 from convoscope_common.logs import get_logger
 from convoscope_common.messages import (
     AnalyzeJob,
@@ -275,12 +276,19 @@ class JobRun:
         job = self.job
         results_name = job.cache_key
         corpus_name = f"{job.cache_key}.corpus"
+        # The light document beside the results: the gateway serves the first dashboard
+        # from it instead of decoding the whole results (seconds on a large export).
+        light = encode_light_bundle(output.results)
         blob = encode_results(output.results)
         corpus = output.redacted_corpus
         del output
-        size = len(blob)
+        size = len(blob) + len(light)
         self.stored = True
         await self.stores.write_object(self.stores.results_data, results_name, blob)
+        await self.stores.write_object(
+            self.stores.results_data, light_object_name(results_name), light
+        )
+        del light
         blob = encode_corpus(corpus)
         del corpus
         size += len(blob)

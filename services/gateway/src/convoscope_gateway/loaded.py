@@ -18,9 +18,16 @@ from aiohttp import web
 from convoscope_common.cache import load_results
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus
-from convoscope_common.light import LightResults, ResultPage, light_results, result_pages
+from convoscope_common.light import (
+    LightResults,
+    ResultPage,
+    decode_light_bundle,
+    light_object_name,
+    light_results,
+    result_pages,
+)
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import JobState
+from convoscope_common.messages import JobState, ResultIndex
 from convoscope_common.metrics import Counter
 from convoscope_common.storage import ObjectMissingError
 from convoscope_gateway.browse_index import BrowseIndex, build_index
@@ -94,10 +101,7 @@ async def light_document(
         await gw.stores.put_result_index(entry)
         light, pages = found
     else:
-        full = await load_results(gw.stores, state.cache_key)
-        if full is None:
-            raise NotFoundError("the results of this job are no longer cached; run it again")
-        light, pages = light_results(full), result_pages("{job_id}", full)
+        light, pages = await _load_light(gw, state, entry)
         for old in [k for k in docs if k[0] == key[0]]:
             del docs[old]
         docs[key] = (light, pages)
@@ -107,6 +111,28 @@ async def light_document(
         name: ResultPage(url=page.url.replace("{job_id}", state.job_id), total=page.total)
         for name, page in pages.items()
     }
+
+
+async def _load_light(
+    gw: Gateway, state: JobState, entry: ResultIndex
+) -> tuple[LightResults, dict[str, ResultPage]]:
+    """The light bundle the analyzer stored beside the results; results stored before
+    there was one are decoded whole (seconds for a large export) and made light here."""
+    try:
+        data = await gw.stores.read_object(
+            gw.stores.results_data, light_object_name(entry.results_object)
+        )
+    except ObjectMissingError:
+        data = None
+    if data is not None:
+        entry.last_access = utcnow()  # the cache's LRU eviction sees the use
+        await gw.stores.put_result_index(entry)
+        bundle = decode_light_bundle(data)
+        return bundle.results, bundle.pages
+    full = await load_results(gw.stores, state.cache_key)
+    if full is None:
+        raise NotFoundError("the results of this job are no longer cached; run it again")
+    return light_results(full), result_pages("{job_id}", full)
 
 
 def wants_pii(request: web.Request, gw: Gateway) -> bool:

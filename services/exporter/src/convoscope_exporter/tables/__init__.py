@@ -16,6 +16,7 @@ from convoscope_exporter.tables.corpus_tables import (
     summary_metrics,
     summary_table,
 )
+from convoscope_exporter.tables.language_tables import languages_table
 from convoscope_exporter.tables.model import (
     Cell,
     Column,
@@ -64,6 +65,7 @@ __all__ = [
     "failure_types_table",
     "failures_table",
     "heatmap_table",
+    "languages_table",
     "length_trends_table",
     "messages_table",
     "monthly_activity_table",

@@ -171,7 +171,8 @@ async def get_analysis(request: web.Request) -> web.Response:
             finished_at=state.finished_at,
             results=results,
             pages=pages or {},
-        )
+        ),
+        request=request,
     )
 
 
