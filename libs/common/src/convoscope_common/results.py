@@ -24,7 +24,9 @@ RESULTS_SCHEMA_VERSION = 1
 # topics named by distinctive terms with an example title, sentiment counts charted apart
 # from the mean. 1.4.0: language per message; sentiment and cues only in the languages
 # they read (others not scored / language-independent signals only); topics per language.
-ENGINE_VERSION = "1.4.0"
+# 1.5.0: names and street addresses in Cyrillic, Chinese, Japanese, Korean and Arabic
+# script redacted.
+ENGINE_VERSION = "1.5.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[str, ...] = (
