@@ -24,11 +24,12 @@ from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.light import light_object_name
-from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
+from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
+from convoscope_common.wire import AnalyzeJob, encode
 from convoscope_gateway.app import create_app
 from tests.worker_fakes import FakeCtx, FakeMsg
 
@@ -108,5 +109,5 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
     assert final is not None and final.status == "cancelled"
     assert await stores.get_result_index(key) is None
     assert not await stores.object_exists(stores.results_data, key)
-    assert not await stores.object_exists(stores.results_data, light_object_name(key))
+    assert not await stores.object_exists(stores.results_data, names.light_object(key))
     assert "complete" not in heard, heard

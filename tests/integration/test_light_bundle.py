@@ -15,19 +15,16 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_common import names
 from convoscope_common.cache import cache_key, delete_results
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.light import encode_light_bundle, light_object_name
-from convoscope_common.messages import (
-    AnalysisOptions,
-    FileMetadata,
-    FileRecord,
-    JobState,
-    ResultIndex,
-)
+from convoscope_common.light import encode_light_bundle
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import FileRecord, JobState, ResultIndex
 from convoscope_common.results import encode_results
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway.app import create_app
 from convoscope_gateway.state import GATEWAY
 
@@ -80,7 +77,7 @@ async def _store(client: TestClient, job_id: str, *, with_bundle: bool) -> JobSt
     output = run_pipeline(_corpus(), options, PrivacyConfig())
     await stores.results_data.put(key, encode_results(output.results))
     if with_bundle:
-        await stores.results_data.put(light_object_name(key), encode_light_bundle(output.results))
+        await stores.results_data.put(names.light_object(key), encode_light_bundle(output.results))
     await stores.results_data.put(f"{key}.corpus", encode_corpus(output.redacted_corpus))
     now = utcnow()
     await stores.put_result_index(
@@ -140,9 +137,11 @@ async def test_the_stored_bundle_serves_the_same_document_as_the_full_results(
         for name, page in other["pages"].items()
     }
     # Deleting the results deletes the bundle too.
-    assert await stores.object_exists(stores.results_data, light_object_name(bundled.cache_key))
+    assert await stores.object_exists(stores.results_data, names.light_object(bundled.cache_key))
     await delete_results(stores, bundled.cache_key)
-    assert not await stores.object_exists(stores.results_data, light_object_name(bundled.cache_key))
+    assert not await stores.object_exists(
+        stores.results_data, names.light_object(bundled.cache_key)
+    )
 
 
 async def test_language_coverage_in_the_light_document_and_under_a_filter(

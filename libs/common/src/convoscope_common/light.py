@@ -15,12 +15,12 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common.result_languages import LanguageCoverage
 from convoscope_common.results import (
     RESULTS_SCHEMA_VERSION,
     AnalysisOptionsUsed,
     AnalysisResults,
     Chart,
-    LanguageCoverage,
     SentimentPeriod,
     Summary,
     Temporal,
@@ -243,39 +243,32 @@ def light_languages(results: AnalysisResults) -> LightLanguages | None:
     )
 
 
-def result_pages(job_id: str, results: AnalysisResults) -> dict[str, ResultPage]:
-    """The paginated collections behind ``results`` with their sizes."""
-    base = f"/api/analysis/{job_id}"
+def page_totals(results: AnalysisResults) -> dict[str, int]:
+    """How many items each paginated collection behind ``results`` holds (the gateway
+    names their URLs)."""
     findings = results.quality.failures.findings if results.quality else []
     privacy = results.privacy.findings if results.privacy else []
     return {
-        "conversations": ResultPage(
-            url=f"{base}/conversations", total=results.summary.conversations
-        ),
-        "messages": ResultPage(url=f"{base}/messages", total=len(results.message_index)),
-        "failures": ResultPage(url=f"{base}/failures", total=len(findings)),
-        "privacy_findings": ResultPage(url=f"{base}/privacy", total=len(privacy)),
+        "conversations": results.summary.conversations,
+        "messages": len(results.message_index),
+        "failures": len(findings),
+        "privacy_findings": len(privacy),
     }
 
 
 class LightBundle(_Light, kw_only=True):
-    """What the analyzer stores beside the results: the light document and its pages
-    (page URLs hold ``{job_id}``), so the first dashboard after a job needs no decoding
-    of the whole results (seconds for a large export)."""
+    """What the analyzer stores beside the results: the light document and the page
+    totals, so the first dashboard after a job needs no decoding of the whole results
+    (seconds for a large export)."""
 
     results: LightResults
-    pages: dict[str, ResultPage] = {}
-
-
-def light_object_name(results_object: str) -> str:
-    """The object the light bundle of ``results_object`` is stored under."""
-    return f"{results_object}.light"
+    totals: dict[str, int] = {}
 
 
 def encode_light_bundle(results: AnalysisResults) -> bytes:
     """The light bundle of ``results`` as msgpack."""
     return msgspec.msgpack.encode(
-        LightBundle(results=light_results(results), pages=result_pages("{job_id}", results))
+        LightBundle(results=light_results(results), totals=page_totals(results))
     )
 
 

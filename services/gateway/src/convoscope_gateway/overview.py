@@ -25,9 +25,9 @@ from convoscope_common.light import (
     LightTopics,
     collaboration_band,
 )
+from convoscope_common.result_languages import LanguageCoverage
 from convoscope_common.results import (
     CalendarDay,
-    LanguageCoverage,
     SentimentPeriod,
     SessionStats,
     Summary,

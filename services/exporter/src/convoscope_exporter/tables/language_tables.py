@@ -8,7 +8,8 @@ analysis, whether it read that language ("scored" / "cue file" / "keywords") or 
 
 from __future__ import annotations
 
-from convoscope_common.results import AnalysisResults, LanguageCoverage
+from convoscope_common.result_languages import LanguageCoverage
+from convoscope_common.results import AnalysisResults
 from convoscope_exporter.tables.model import Column, Table, table_of
 
 # (language, user messages, conversations, sentiment, failure cues, taxonomy)
