@@ -54,6 +54,11 @@ class ParseHealthSummary(msgspec.Struct, kw_only=True, omit_defaults=False):
     files_read_omitted: int = 0
     shapes: dict[str, int] = {}
     notes: dict[str, int] = {}
+    # Collections only (see ParseHealth): exports merged, duplicate conversations
+    # counted once, and how many of those differed between exports.
+    members: int = 0
+    duplicates_merged: int = 0
+    duplicates_changed: int = 0
 
 
 class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -81,6 +86,9 @@ class FileRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     owner: str | None = None
     created_at: datetime
     expires_at: datetime | None = None
+    # Set on the record of a collection's merged corpus (not an upload of its own):
+    # upload lists skip it, and it is deleted with the collection.
+    collection_id: str | None = None
 
 
 class ParseRequest(msgspec.Struct, kw_only=True):
