@@ -126,7 +126,8 @@ TAXES_JAN = [
         "2026-01-12T09:01:00",
     ),
 ]
-TAXES_MAR = TAXES_JAN + [
+TAXES_MAR = [
+    *TAXES_JAN,
     (
         "human",
         "Thanks, that worked perfectly! Does the brontavel deduction apply too?",
