@@ -37,7 +37,8 @@ async def _files_of(gw: Gateway, owner: str | None) -> list[FileRecord]:
     records = []
     for key in keys:
         record = await gw.stores.get_file(key)
-        if record is not None and record.owner == owner:
+        # A collection's merged corpus is listed with the collection, not as an upload.
+        if record is not None and record.owner == owner and record.collection_id is None:
             records.append(record)
     return sorted(records, key=lambda r: (r.created_at, r.file_id), reverse=True)
 
