@@ -18,6 +18,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus_in_place,
 )
 from convoscope_common import collector
+from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.messages import AnalysisOptions
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, PrivacyReport
@@ -45,6 +46,7 @@ def run_pipeline(
     checkpoint: Callable[[], None] | None = None,
     in_place: bool = False,
     redactor: Redactor | None = None,
+    prices: PriceTable | None = None,
 ) -> PipelineOutput:
     """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
 
@@ -112,6 +114,7 @@ def run_pipeline(
         enable_visualizations=options.enable_visualizations,
         timezone=options.timezone,
         taxonomy=taxonomy,
+        prices=prices,
     )
     with collector.long_lived_frozen():
         results = analyze(
