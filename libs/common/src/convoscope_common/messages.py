@@ -352,6 +352,10 @@ def export_filter_problem(flt: ExportFilter) -> str | None:
 class ExportOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     include_pii: bool = False
     filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
+    # A share-safe report (html and/or pdf only): counts and measures, no message text,
+    # no titles; every count below ``min_cell_count`` shows as "< k".
+    share_safe: bool = False
+    min_cell_count: Annotated[int, msgspec.Meta(ge=2, le=1000)] = 5
 
 
 class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
