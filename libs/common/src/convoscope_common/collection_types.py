@@ -121,6 +121,9 @@ class CollectionInfo(msgspec.Struct, kw_only=True):
     name: str
     uploads: list[CollectionMember] = []
     analyses: int = 0
+    # The merged corpus of the latest analysis: counts and the parse-health report,
+    # which says how many duplicate conversations were merged (None before any).
+    merged: FileMetadata | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -91,13 +91,16 @@ async def _info(gw: Gateway, record: CollectionRecord) -> CollectionInfo:
             )
         )
     analyses = 0
-    for merged in record.merged_file_ids:
-        analyses += len(await jobs_of_file(gw.stores, merged, record.owner))
+    latest = None
+    for merged_id in record.merged_file_ids:
+        analyses += len(await jobs_of_file(gw.stores, merged_id, record.owner))
+        latest = await gw.stores.get_file(merged_id) or latest
     return CollectionInfo(
         collection_id=record.collection_id,
         name=record.name,
         uploads=members,
         analyses=analyses,
+        merged=latest.metadata if latest is not None else None,
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
@@ -255,8 +258,9 @@ async def _merge(gw: Gateway, record: CollectionRecord, members: list[FileRecord
         collection_id=record.collection_id,
     )
     await gw.stores.put_file(merged)
-    if merged.file_id not in record.merged_file_ids:
-        record.merged_file_ids.append(merged.file_id)
+    # The latest merge last (CollectionInfo.merged shows it).
+    record.merged_file_ids = [f for f in record.merged_file_ids if f != merged.file_id]
+    record.merged_file_ids.append(merged.file_id)
     record.updated_at = now
     await gw.stores.put_collection(record)
     return merged
