@@ -4,6 +4,7 @@ model, exported share-safe, and deleted with a member upload."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 from html import unescape
@@ -26,6 +27,11 @@ async def _uploads(http: aiohttp.ClientSession) -> list[str]:
         assert status == 200, body
         ids.append(body["file_id"])
     return ids
+
+
+def _pdf_text(path: Path) -> str:
+    run = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return run.stdout
 
 
 async def _json(resp: aiohttp.ClientResponse, status: int) -> Any:
@@ -92,11 +98,7 @@ async def test_a_collection_is_analysed_compared_exported_and_deleted(
         if file["format"] == "pdf":
             path = tmp_path / "share.pdf"
             path.write_bytes(data)
-            texts.append(
-                subprocess.run(
-                    ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-                ).stdout
-            )
+            texts.append(await asyncio.to_thread(_pdf_text, path))
         else:
             texts.append(unescape(re.sub(r"<[^>]+>", " ", data.decode())))
     for text in texts:
