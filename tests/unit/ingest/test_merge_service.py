@@ -12,8 +12,8 @@ import pytest
 from convoscope_common.collection_types import MergeMember, MergeOk, MergeRequest
 from convoscope_common.config import Settings
 from convoscope_common.corpus import decode_corpus, encode_corpus
-from convoscope_common.messages import ParseFailed, encode
 from convoscope_common.storage import ObjectMissingError
+from convoscope_common.wire import ParseFailed, encode
 from convoscope_ingest.merge_service import MergeHandler, merged_hash, merged_object_name
 from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService

@@ -16,8 +16,8 @@ from nats.js.errors import NoKeysError
 from convoscope_common.clock import utcnow
 from convoscope_common.collection_types import CollectionRecord
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import JobState
 from convoscope_common.ownership import Removed, delete_upload
+from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
 
 log = get_logger(__name__)

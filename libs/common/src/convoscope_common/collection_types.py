@@ -14,12 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from convoscope_common.messages import (
-    MESSAGES_VERSION,
-    AnalysisOptions,
-    FileMetadata,
-    ParseFailed,
-)
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.wire import MESSAGES_VERSION, FileMetadata, ParseFailed
 
 MAX_COLLECTION_MEMBERS = 100
 _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

@@ -21,15 +21,7 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from convoscope_common.collection_types import (
-    CollectionAnalysisRequest,
-    CollectionCreate,
-    CollectionDeleted,
-    CollectionInfo,
-    CollectionList,
-    CollectionUploads,
-)
-from convoscope_common.messages import (
+from convoscope_common.api import (
     AnalysisAccepted,
     AnalysisDeleted,
     AnalysisRequest,
@@ -43,6 +35,14 @@ from convoscope_common.messages import (
     UploadDeleted,
     UploadInfo,
     UploadResponse,
+)
+from convoscope_common.collection_types import (
+    CollectionAnalysisRequest,
+    CollectionCreate,
+    CollectionDeleted,
+    CollectionInfo,
+    CollectionList,
+    CollectionUploads,
 )
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
 from convoscope_common.schemas import schema_components

@@ -26,9 +26,9 @@ from convoscope_common.collection_types import (
 )
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, Corpus, decode_corpus, encode_corpus
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import ErrorInfo, ParseFailed, encode
 from convoscope_common.metrics import Counter
 from convoscope_common.storage import ObjectMissingError
+from convoscope_common.wire import ErrorInfo, ParseFailed, encode
 from convoscope_ingest.errors import (
     IngestError,
     IngestInternalError,

@@ -37,8 +37,9 @@ from convoscope_common.collection_types import (
     merge_reply_decoder,
 )
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import FileRecord, ParseFailed, encode
 from convoscope_common.ownership import jobs_of_file
+from convoscope_common.records import FileRecord
+from convoscope_common.wire import ParseFailed, encode
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
     GoneError,
