@@ -18,6 +18,8 @@ from convoscope_common.options import AnalysisOptions
 from convoscope_common.wire import MESSAGES_VERSION, FileMetadata, ParseFailed
 
 MAX_COLLECTION_MEMBERS = 100
+# Collections one owner may hold at once (each is a small KV record; they expire).
+MAX_COLLECTIONS_PER_OWNER = 100
 _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _FileId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 

@@ -21,7 +21,7 @@ def collection_operations() -> tuple[Operation, ...]:
             "exports in any mix).",
             "collections",
             {201: ("Created.", _json("CollectionInfo"))},
-            (400, 404, 413, 415, 422, *_GUARDED),
+            (400, 404, 409, 413, 415, 422, *_GUARDED),
             request_body={"required": True, "content": _json("CollectionCreate")},
             handler=collections.post_collection,
         ),

@@ -24,6 +24,7 @@ from convoscope_common.collection_ownership import (
 )
 from convoscope_common.collection_types import (
     MAX_COLLECTION_MEMBERS,
+    MAX_COLLECTIONS_PER_OWNER,
     CollectionAnalysisRequest,
     CollectionCreate,
     CollectionDeleted,
@@ -42,6 +43,7 @@ from convoscope_common.records import FileRecord
 from convoscope_common.wire import ParseFailed, encode
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
+    ConflictError,
     GoneError,
     NotFoundError,
     ServiceUnavailableError,
@@ -115,6 +117,10 @@ async def post_collection(request: web.Request) -> web.Response:
     file_ids = list(dict.fromkeys(body.file_ids))
     for file_id in file_ids:
         await _member(gw, file_id, owner)
+    if len(await collections_of(gw.stores, owner)) >= MAX_COLLECTIONS_PER_OWNER:
+        raise ConflictError(
+            f"this key already holds {MAX_COLLECTIONS_PER_OWNER} collections; delete one first"
+        )
     now = utcnow()
     record = CollectionRecord(
         collection_id=new_id("col"),
