@@ -23,6 +23,7 @@ from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
 from convoscope_common.options import AnalysisOptions
+from convoscope_common.pricing import price_fingerprint
 from convoscope_common.records import ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
 from convoscope_common.storage import ObjectMissingError, Stores
@@ -58,6 +59,8 @@ def privacy_fingerprint(settings: Settings) -> str:
             "region": settings.privacy_default_region,
             # Pseudonym keys are derived per owner: results made under the shared key differ.
             "pseudonyms": "per-owner",
+            # The usage estimate's cost depends on the configured prices.
+            "prices": price_fingerprint(settings),
         }
     )
     return hashlib.sha256(material).hexdigest()[:16]

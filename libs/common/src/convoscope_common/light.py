@@ -15,6 +15,7 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common.comparison_types import Comparison, Usage
 from convoscope_common.result_languages import LanguageCoverage
 from convoscope_common.results import (
     RESULTS_SCHEMA_VERSION,
@@ -121,6 +122,9 @@ class LightResults(_Light, kw_only=True):
     temporal: Temporal | None = None
     privacy: LightPrivacy | None = None
     charts: list[Chart] = []
+    # Vendors and models side by side, and the usage estimate (both summary-sized).
+    comparison: Comparison | None = None
+    usage: Usage | None = None
     languages: LightLanguages | None = None
 
 
@@ -225,6 +229,8 @@ def light_results(results: AnalysisResults) -> LightResults:
         temporal=results.temporal,
         privacy=privacy,
         charts=results.charts,
+        comparison=results.comparison,
+        usage=results.usage,
         languages=light_languages(results),
     )
 

@@ -181,6 +181,7 @@ class JobRun:
             # Each owner's pseudonyms under its own key, derived from the deployment secret.
             self.handler.privacy.for_owner(job.owner),
             taxonomy=self.handler.taxonomy,
+            prices=self.handler.prices,
             progress=publisher,
             checkpoint=self.running.checkpoint,
             in_place=True,

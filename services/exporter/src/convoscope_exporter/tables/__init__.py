@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
+from convoscope_exporter.tables.comparison_tables import comparison_table, usage_table
 from convoscope_exporter.tables.corpus_tables import (
     conversations_table,
     messages_table,
@@ -50,6 +51,8 @@ def build_tables(results: AnalysisResults, corpus: Corpus) -> list[Table]:
         conversations_table(results, corpus),
         messages_table(results, corpus),
         *(build(results) for build in RESULT_TABLES),
+        comparison_table(results),
+        usage_table(results),
     ]
 
 
@@ -59,6 +62,7 @@ __all__ = [
     "ColumnKind",
     "Table",
     "build_tables",
+    "comparison_table",
     "conversation_topics_table",
     "conversations_table",
     "data_dictionary",
@@ -79,4 +83,5 @@ __all__ = [
     "table_of",
     "temporal_table",
     "topics_table",
+    "usage_table",
 ]

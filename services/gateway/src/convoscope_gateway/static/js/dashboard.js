@@ -3,6 +3,7 @@ import {
   SENTIMENT_COLORS, SENTIMENT_ORDER, SEVERITY_COLORS, PALETTE, WEEKDAYS,
   barChart, calendarChart, chartCard, disposeCharts, heatmapChart, lineChart, stackedBars,
 } from './charts.js';
+import { compareCards } from './compare.js';
 import { h, languageName, mount, num, pct } from './dom.js';
 import { go } from './state.js';
 
@@ -263,6 +264,7 @@ export function renderDashboard(el, status) {
     section('When?', groups.when),
     section('What about?', groups.what),
     section('How did it go?', groups.how),
+    section('Assistants and models', compareCards(r, onDrill)),
     section('Privacy', groups.privacy));
   // Charts are drawn as they come near the viewport: the first screen is usable at
   // once, however many charts lie below it. The chart library is requested by the first
