@@ -29,6 +29,7 @@ from convoscope_analyzer.sharded import (
     record_detections,
     run_sharded,
 )
+from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_exporter.parallel import can_fork
@@ -85,6 +86,7 @@ def analyze_on_cores(
     *,
     jobs: int,
     taxonomy: Taxonomy | None = None,
+    prices: PriceTable | None = None,
     in_place: bool = False,
     progress: Callable[[ProgressUpdate], None] | None = None,
 ) -> PipelineOutput:
@@ -94,8 +96,8 @@ def analyze_on_cores(
     parallel = jobs > 1 and total >= MIN_MESSAGES and can_fork()
     if not parallel:
         return run_sharded(
-            corpus, options, privacy, shards=1, taxonomy=taxonomy, in_place=in_place,
-            progress=progress,
+            corpus, options, privacy, shards=1, taxonomy=taxonomy, prices=prices,
+            in_place=in_place, progress=progress,
         )  # fmt: skip
 
     # Models the workers use (language identifier, VADER, cue books, scikit-learn) are
@@ -122,6 +124,7 @@ def analyze_on_cores(
         privacy,
         shards=jobs * SHARDS_PER_WORKER,
         taxonomy=taxonomy,
+        prices=prices,
         in_place=in_place,
         map_detect=map_detect,
         map_analyze=map_analyze,

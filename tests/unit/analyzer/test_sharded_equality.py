@@ -21,6 +21,7 @@ from convoscope_analyzer.sharded import (
     record_detections,
     run_sharded,
 )
+from convoscope_common.comparison_types import PriceEntry, PriceTable
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults
@@ -83,15 +84,21 @@ def test_every_section_equals_one_process(
     assert encode_corpus(output.redacted_corpus) == expected_corpus
 
 
-def test_options_off_and_a_timezone_with_pseudonyms() -> None:
+def test_options_off_a_timezone_pseudonyms_and_prices() -> None:
     data = _corpus_bytes("generated-claude")
     options = AnalysisOptions(
         enable_quality=False, enable_visualizations=False, timezone="America/Sao_Paulo"
     )
     config = PrivacyConfig(operators={"phone": "mask", "email": "pseudonym"}, secret="s3cret")
-    one = run_pipeline(decode_corpus(data), options, config)
+    prices = PriceTable(
+        prices={"claude": PriceEntry(input=3.0, output=15.0), "x": PriceEntry(input=1.0)}
+    )
+    one = run_pipeline(decode_corpus(data), options, config, prices=prices)
+    assert one.results.usage is not None and one.results.usage.total.estimated_cost
     for shards in (2, 5):
-        sharded = run_sharded(decode_corpus(data), options, config, shards=shards, in_place=True)
+        sharded = run_sharded(
+            decode_corpus(data), options, config, shards=shards, in_place=True, prices=prices
+        )
         assert _sections(sharded.results) == _sections(one.results)
         assert encode_corpus(sharded.redacted_corpus) == encode_corpus(one.redacted_corpus)
 

@@ -17,6 +17,7 @@ from typing import Literal, get_args
 import msgspec
 
 from convoscope_common import collector
+from convoscope_common.comparison_types import Comparison, Usage
 from convoscope_common.result_languages import Languages
 
 RESULTS_SCHEMA_VERSION = 1
@@ -25,9 +26,12 @@ RESULTS_SCHEMA_VERSION = 1
 # topics named by distinctive terms with an example title, sentiment counts charted apart
 # from the mean. 1.4.0: language per message; sentiment and cues only in the languages
 # they read (others not scored / language-independent signals only); topics per language.
-# 1.5.0: learned topics fitted on a bounded sample and read one conversation at a time;
+# 1.5.0: comparison by vendor and model, usage estimate (tokens, optional cost).
+# 1.6.0: names and street addresses in Cyrillic, Chinese, Japanese, Korean and Arabic
+# script redacted.
+# 1.7.0: learned topics fitted on a bounded sample and read one conversation at a time;
 # conversations without readable text take the sample's language (shardable analysis).
-ENGINE_VERSION = "1.5.0"
+ENGINE_VERSION = "1.7.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = get_args(SentimentLabel)
@@ -419,6 +423,9 @@ class AnalysisResults(_Result):
     temporal: Temporal | None = None
     privacy: PrivacyReport | None = None
     charts: list[Chart] = []
+    # Vendors and models compared, and the estimated usage (tokens, optional cost).
+    comparison: Comparison | None = None
+    usage: Usage | None = None
     # Per-message index behind every count (drill-down by date, weekday, hour, role).
     message_index: list[MessageRecord] = []
 

@@ -25,6 +25,7 @@ from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import record_detections
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
+from convoscope_common.comparison_types import PriceTable
 from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
 from convoscope_common.faults import backoff, is_transient
 from convoscope_common.lease import LeaseLostError, claim, left_unsettled, peek
@@ -55,8 +56,10 @@ class ShardHandler:
         records: ShardRecords,
         privacy: PrivacyConfig,
         taxonomy: object | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         self.ctx = ctx
+        self.prices = prices
         self.settings = ctx.settings
         self.stores = stores
         self.records = records
@@ -154,6 +157,7 @@ class ShardHandler:
             enable_visualizations=task.options.enable_visualizations,
             timezone=task.options.timezone,
             taxonomy=self.taxonomy,  # type: ignore[arg-type]
+            prices=self.prices,
         )
         tracker = ProgressTracker({}, None, self._checkpoint)
         partial = analyze_shard(

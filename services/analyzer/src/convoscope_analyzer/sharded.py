@@ -42,6 +42,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus_in_place,
 )
 from convoscope_analyzer.privacy import insights as privacy_insights
+from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import PrivacyReport
@@ -144,6 +145,7 @@ def run_sharded(
     *,
     shards: int,
     taxonomy: Taxonomy | None = None,
+    prices: PriceTable | None = None,
     in_place: bool = False,
     map_detect: DetectMapper = _here_detect,
     map_analyze: AnalyzeMapper = _here_analyze,
@@ -194,6 +196,7 @@ def run_sharded(
         enable_visualizations=options.enable_visualizations,
         timezone=options.timezone,
         taxonomy=taxonomy,
+        prices=prices,
     )
     plan = make_plan(analysed)
     report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")

@@ -41,6 +41,7 @@ from convoscope_common.lease import (
 )
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge
+from convoscope_common.pricing import load_price_table
 from convoscope_common.records import TERMINAL_STATUSES
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import Stores
@@ -70,6 +71,7 @@ class AnalyzerHandler:
         self.stores = stores
         self.privacy = privacy
         self.taxonomy = taxonomy
+        self.prices = load_price_table(ctx.settings)
         self.fencing = job_fencing(stores)
         self.running: dict[str, RunningJob] = {}
 
@@ -155,7 +157,7 @@ async def run(ctx: ServiceContext) -> None:
     await asyncio.to_thread(warm_up)
     records = await ShardRecords.open(ctx.js)
     handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
-    shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy)
+    shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy, handler.prices)
     ctx.active_jobs = lambda: len(handler.running)
     drill = await ctx.nc.subscribe(
         names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)

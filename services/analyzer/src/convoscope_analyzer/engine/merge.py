@@ -18,6 +18,7 @@ from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.sentiment import sentiment_from_rows
 from convoscope_analyzer.engine.taxonomy import default_taxonomy, taxonomy_languages
 from convoscope_analyzer.engine.topics import topics_from_rows
+from convoscope_common.aggregates.comparison import comparison_from_tallies, merge_tallies
 from convoscope_common.aggregates.sections import failure_summary, quality_summary
 from convoscope_common.aggregates.summary import merge_summary_counts, summary_from_counts
 from convoscope_common.aggregates.temporal import (
@@ -25,6 +26,7 @@ from convoscope_common.aggregates.temporal import (
     merge_temporal_counts,
     temporal_from_counts,
 )
+from convoscope_common.aggregates.usage import merge_usage, usage_from_cells
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, Quality, Temporal
 
 
@@ -91,6 +93,12 @@ def merge_partials(
         charts = build_charts(
             summary, counts.per_conversation, topics, sentiment, quality, temporal
         )
+    comparison = comparison_from_tallies(
+        merge_tallies([p.comparison for p in parts]),
+        options.enable_quality,
+        temporal.change_points if temporal is not None else None,
+    )
+    usage = usage_from_cells(merge_usage([p.usage for p in parts]), options.prices)
     languages = languages_from_rows(
         [p.languages for p in parts], sentiment, taxonomy_languages(taxonomy)
     )
@@ -110,5 +118,7 @@ def merge_partials(
         quality=quality,
         temporal=temporal,
         charts=charts,
+        comparison=comparison,
+        usage=usage,
         message_index=[r for p in parts for r in p.message_index],
     )

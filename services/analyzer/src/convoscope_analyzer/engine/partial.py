@@ -23,8 +23,11 @@ from convoscope_analyzer.engine.quality import analyze_quality
 from convoscope_analyzer.engine.sentiment import SentimentRows, score_messages
 from convoscope_analyzer.engine.taxonomy import default_taxonomy
 from convoscope_analyzer.engine.topics import TopicRows, topic_rows
+from convoscope_common.aggregates.comparison import ComparisonTally, tally_comparison
 from convoscope_common.aggregates.summary import SummaryCounts, count_summary, message_index
 from convoscope_common.aggregates.temporal import TemporalCounts, count_temporal
+from convoscope_common.aggregates.usage import tally_usage
+from convoscope_common.comparison_types import UsageCell
 from convoscope_common.corpus import Conversation, Corpus
 from convoscope_common.results import ConversationQuality, Failure, MessageRecord
 
@@ -52,6 +55,8 @@ class ShardPartial(msgspec.Struct, kw_only=True):
     failures: list[Failure] = []
     quality: list[ConversationQuality] | None = None
     temporal: TemporalCounts | None = None
+    comparison: dict[str, ComparisonTally] = {}
+    usage: dict[str, UsageCell] = {}
     message_index: list[MessageRecord] = []
 
 
@@ -118,6 +123,13 @@ def analyze_shard(
         tracker.start_step(STEP_TEMPORAL, total_messages)
         partial.temporal = count_temporal(prepared, tracker.tick)
         tracker.end_step()
+    partial.comparison = tally_comparison(
+        prepared,
+        sentiment.by_message,
+        partial.failures if options.enable_quality else None,
+        partial.quality,
+    )
+    partial.usage = tally_usage(prepared)
     # Built last, in the memory the steps' temporary structures left free.
     partial.message_index = message_index(prepared)
     return partial
