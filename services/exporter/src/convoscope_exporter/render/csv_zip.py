@@ -38,13 +38,27 @@ def _csv_value(value: Cell) -> str | int | float:
     return value
 
 
+def _csv_column(values: tuple[Cell, ...]) -> list[str | int | float]:
+    """One column's cells as :func:`_csv_value` makes them. Numbers and text that
+    cannot start a formula are written as they are; the comprehension tests the type
+    inline instead of calling a function for each of the table's cells."""
+    return [
+        v
+        if (t := type(v)) is int or t is float or (t is str and not v.startswith(FORMULA_TRIGGERS))  # type: ignore[union-attr]
+        else _csv_value(v)
+        for v in values
+    ]
+
+
 def table_csv(table: Table) -> bytes:
     """One table as UTF-8 CSV (header row first; RFC 4180 quoting; ISO 8601 dates)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
+    # Column by column (a transpose and one comprehension per column), then the rows
+    # back in one C loop: the same cells as converting row by row, a few times faster.
+    columns = [_csv_column(column) for column in zip(*table.rows, strict=True)]
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue().encode("utf-8")
 
 
