@@ -60,7 +60,7 @@ def _tables() -> list[Table]:
     width = 7
     rows = [
         [values[(r * 5 + c * 3) % len(values)] for c in range(width)]
-        for r in range(len(values) * 3)
+        for r in range(len(values) * 12)  # past the 200 rows that set widths
     ]
     rows.insert(4, [None] * width)  # a row without cells
     rows.append([None] * width)  # ... also the last one

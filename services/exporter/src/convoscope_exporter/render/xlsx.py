@@ -29,6 +29,7 @@ from convoscope_exporter.text_limits import truncate
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
+_WIDTH_SAMPLE = 200  # rows whose text sets the column widths
 PIVOT_SHEET = "failures_by_severity"
 
 
@@ -61,14 +62,15 @@ def _write_table(
         nonlocal cut_cells
         text, was_cut = truncate(str(value), EXCEL_MAX_CELL_CHARS)
         cut_cells += was_cut
-        if r <= 200:  # width from a sample: measuring every row costs time
+        if r <= _WIDTH_SAMPLE:  # width from a sample: measuring every row costs time
             widths[col] = max(widths[col], min(len(text), _MAX_COLUMN_WIDTH))
         return text
 
     if fast and fast_rows_supported(sheet):
         # The same XML as _write_cells, without XlsxWriter's per-cell cost.
+        formats = (fmt.number, fmt.datetime, fmt.date)
         datetime_cols, date_cols = write_rows(
-            sheet, rows, 1, (fmt.number, fmt.datetime, fmt.date), text_of
+            sheet, rows, 1, formats, text_of, plain_text=(_WIDTH_SAMPLE, EXCEL_MAX_CELL_CHARS)
         )
         for col in datetime_cols:
             widths[col] = max(widths[col], 20)
