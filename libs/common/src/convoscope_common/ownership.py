@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from nats.js.errors import NoKeysError
 
+from convoscope_common import names
 from convoscope_common.cache import delete_results, filtered_keys, owned_result_keys
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import ExportState, FileRecord, JobState
+from convoscope_common.records import ExportState, FileRecord, JobState
 from convoscope_common.storage import Stores
 
 log = get_logger(__name__)
@@ -75,7 +76,9 @@ async def delete_exports_of(stores: Stores, job_id: str) -> tuple[int, int]:
         if state is None or state.job_id != job_id:
             continue
         for file in state.files:
-            await stores.delete_object(stores.exports_data, f"{state.export_id}/{file.filename}")
+            await stores.delete_object(
+                stores.exports_data, names.export_object(state.export_id, file.filename)
+            )
             size += file.size
         with contextlib.suppress(Exception):
             await stores.exports.delete(key)

@@ -12,6 +12,13 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names
+from convoscope_common.api import (
+    AnalysisAccepted,
+    AnalysisDeleted,
+    AnalysisRequest,
+    AnalysisStatus,
+    DrilldownResponse,
+)
 from convoscope_common.cache import (
     cache_key,
     privacy_fingerprint,
@@ -19,21 +26,6 @@ from convoscope_common.cache import (
 )
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.lease import cancel_unfinished, job_fencing
-from convoscope_common.messages import (
-    AnalysisAccepted,
-    AnalysisDeleted,
-    AnalysisRequest,
-    AnalysisStatus,
-    AnalyzeJob,
-    CancelledEvent,
-    CancelRequest,
-    DrilldownFailed,
-    DrilldownRequest,
-    DrilldownResponse,
-    JobState,
-    drilldown_reply_decoder,
-    encode,
-)
 from convoscope_common.metrics import Counter
 from convoscope_common.ownership import (
     add_ref,
@@ -42,7 +34,17 @@ from convoscope_common.ownership import (
     release_results,
     remove_job,
 )
+from convoscope_common.records import JobState
 from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
+from convoscope_common.wire import (
+    AnalyzeJob,
+    CancelledEvent,
+    CancelRequest,
+    DrilldownFailed,
+    DrilldownRequest,
+    drilldown_reply_decoder,
+    encode,
+)
 from convoscope_gateway import quotas
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of
