@@ -51,7 +51,7 @@ from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import privacy_config_from_env
 from convoscope_common.corpus import encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import encode_results
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.parsing import parse_export

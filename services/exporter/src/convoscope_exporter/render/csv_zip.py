@@ -6,7 +6,7 @@ import csv
 import io
 import zipfile
 from datetime import date, datetime
-from typing import IO
+from typing import IO, cast
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
@@ -44,12 +44,15 @@ def _csv_column(values: tuple[Cell, ...]) -> list[str | int | float]:
     """One column's cells as :func:`_csv_value` makes them. Numbers and text that
     cannot start a formula are written as they are; the comprehension tests the type
     inline instead of calling a function for each of the table's cells."""
-    return [
+    converted = [
         v
-        if (t := type(v)) is int or t is float or (t is str and not v.startswith(FORMULA_TRIGGERS))  # type: ignore[union-attr]
+        if (t := type(v)) is int
+        or t is float
+        or (t is str and not cast(str, v).startswith(FORMULA_TRIGGERS))
         else _csv_value(v)
         for v in values
     ]
+    return cast(list[str | int | float], converted)  # the tests above narrow
 
 
 def write_table_csv(table: Table, out: IO[str]) -> None:

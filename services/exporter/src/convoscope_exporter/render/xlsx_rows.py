@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import cast
 
 from xlsxwriter.format import Format
 from xlsxwriter.utility import (
@@ -133,7 +134,9 @@ def write_rows(
                 first_written = r
             kind = type(value)
             if kind is str:
-                text = value if r > after_row and len(value) <= max_len else text_of(r, col, value)
+                text = cast(str, value)  # the test above narrows; mypy does not see it
+                if r <= after_row or len(text) > max_len:
+                    text = text_of(r, col, value)
                 if (
                     len(text) > half
                     or special(text)
@@ -146,8 +149,8 @@ def write_rows(
                         f'<c r="{letters[col]}{number}" t="inlineStr"><is><t>{text}</t></is></c>'
                     )
             elif kind is float:
-                if not isfinite(value):
-                    _number_cell("", value, "")  # raises as XlsxWriter does
+                if not isfinite(cast(float, value)):
+                    _number_cell("", cast(float, value), "")  # raises as XlsxWriter does
                 number_style = number_style or style(number_fmt)
                 append(f'<c r="{letters[col]}{number}"{number_style}><v>{value:.16G}</v></c>')
             elif kind is int:
