@@ -174,7 +174,8 @@ async def delete_upload(
     if record.corpus_object not in shared:
         removed.bytes += await _object_size(stores, "corpora", record.corpus_object)
         await stores.delete_object(stores.corpora, record.corpus_object)
-    if record.upload_object not in shared:
+    # A collection's merged corpus has no raw bytes of its own (upload_object "").
+    if record.upload_object and record.upload_object not in shared:
         removed.bytes += await _object_size(stores, "uploads", record.upload_object)
         await stores.delete_object(stores.uploads, record.upload_object)
     with contextlib.suppress(Exception):

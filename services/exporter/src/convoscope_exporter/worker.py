@@ -184,6 +184,7 @@ class ExporterHandler:
             job_id=job.job_id,
             include_pii=job.options.include_pii,
             raw_filter=job.options.filter,
+            share_safe_k=job.options.min_cell_count if job.options.share_safe else None,
             file_hash=job.file_hash,
         )
         del results, corpus
