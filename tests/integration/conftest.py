@@ -16,6 +16,7 @@ _BUCKETS = [
     names.KV_JOBS,
     names.KV_RESULTS,
     names.KV_RESULT_REFS,
+    names.KV_OWNER_INDEX,
     names.KV_EXPORTS,
     names.KV_CANCELS,
 ]

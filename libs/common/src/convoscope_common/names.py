@@ -34,6 +34,8 @@ KV_EXPORTS = "exports"
 KV_CANCELS = "cancels"
 # One key per job that uses a cached result: "<cache key>.<job_id>" (see ownership.py).
 KV_RESULT_REFS = "result-refs"
+# Index records ("file.<file_id>.<job_id>", ...) so no request lists a bucket (owner_index.py).
+KV_OWNER_INDEX = "owner-index"
 
 # Object stores
 OBJ_UPLOADS = "uploads"

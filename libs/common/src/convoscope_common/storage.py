@@ -45,6 +45,7 @@ class Stores:
     exports: KeyValue
     cancels: KeyValue
     refs: KeyValue
+    index: KeyValue
     uploads: ObjectStore
     corpora: ObjectStore
     results_data: ObjectStore
@@ -60,6 +61,7 @@ class Stores:
             exports=await js.key_value(names.KV_EXPORTS),
             cancels=await js.key_value(names.KV_CANCELS),
             refs=await js.key_value(names.KV_RESULT_REFS),
+            index=await js.key_value(names.KV_OWNER_INDEX),
             uploads=await js.object_store(names.OBJ_UPLOADS),
             corpora=await js.object_store(names.OBJ_CORPORA),
             results_data=await js.object_store(names.OBJ_RESULTS),

@@ -26,7 +26,7 @@ from convoscope_analyzer.running import (
     WorkerShutdownError,
 )
 from convoscope_common import names
-from convoscope_common.cache import evict_lru, usable_index
+from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
 from convoscope_common.corpus import encode_corpus
@@ -45,7 +45,7 @@ from convoscope_common.messages import (
     encode,
 )
 from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.ownership import release_results
+from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.results import ENGINE_VERSION, encode_results
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import record_throughput
@@ -140,7 +140,8 @@ class JobRun:
         self.handler.running[job.job_id] = self.running
         try:
             await self.publish_progress(state, self._progress_event())
-            if await usable_index(self.stores, job.cache_key) is not None:
+            # The gateway referenced the result for this job before queueing it.
+            if await cached_for_referenced(self.stores, job.cache_key) is not None:
                 state.complete_from_cache(utcnow())
                 await self._announce_complete()
                 JOBS.labels(outcome="cache_hit").inc()
