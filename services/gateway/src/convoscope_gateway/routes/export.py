@@ -48,6 +48,7 @@ def _response(state: ExportState) -> ExportResponse:
         status=state.status,
         files=with_urls(state.export_id, state.files),
         status_url=export_url(state.export_id),
+        error=state.error,
     )
 
 
