@@ -177,15 +177,20 @@ class Sizes:
     concurrent: int
     conversations: int
     analyzer_conversations: int  # long enough jobs for a fault to hit one
+    pace: float  # seconds between a fault and the next step (NATS down time, restart gap)
+    store_bytes: int  # full-store: the store limit
+    store_conversations: int  # full-store: conversations per upload
 
 
 FULL = Sizes(
     jobs=20, kills=6, pauses=5, restarts=5, rolling_jobs=20, gateway_kills=2,
     gateway_jobs=12, concurrent=50, conversations=300, analyzer_conversations=300,
+    pace=2.0, store_bytes=4 * 1024 * 1024, store_conversations=120,
 )  # fmt: skip
 SHORT = Sizes(
-    jobs=8, kills=2, pauses=2, restarts=5, rolling_jobs=6, gateway_kills=1,
-    gateway_jobs=4, concurrent=50, conversations=40, analyzer_conversations=300,
+    jobs=6, kills=1, pauses=1, restarts=5, rolling_jobs=5, gateway_kills=1,
+    gateway_jobs=4, concurrent=50, conversations=20, analyzer_conversations=300,
+    pace=1.0, store_bytes=2 * 1024 * 1024, store_conversations=60,
 )  # fmt: skip
 SCENARIOS = ("analyzers", "nats", "rolling", "gateway", "concurrent", "full-store")
 
@@ -206,13 +211,15 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Rep
             f"{sizes.pauses} SIGSTOPs past ack_wait"
         )
     elif name == "nats":
-        report = await chaos_scenarios.nats_restarts(sizes.restarts, conversations=n, seed=seed)
+        report = await chaos_scenarios.nats_restarts(
+            sizes.restarts, conversations=n, seed=seed, down=sizes.pace
+        )
         title = (
             f"nats: {sizes.restarts} nats-server SIGKILLs with an analysis and an export in flight"
         )
     elif name == "rolling":
         report = await chaos_scenarios.rolling_restart(
-            1, sizes.rolling_jobs, conversations=n, seed=seed
+            1, sizes.rolling_jobs, conversations=n, seed=seed, gap=sizes.pace
         )
         title = "rolling: every service restarted (SIGTERM) in turn during a stream of jobs"
     elif name == "gateway":
@@ -224,8 +231,13 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Rep
         report = await chaos_scenarios.concurrent(sizes.concurrent, conversations=n, seed=seed)
         title = f"concurrent: {sizes.concurrent} analyses at once on 2 analyzers"
     elif name == "full-store":
-        report = await chaos_scenarios.full_store(seed=seed)
-        title = "full-store: 4 MiB store limit filled by uploads and exports, then freed"
+        report = await chaos_scenarios.full_store(
+            sizes.store_bytes, conversations=sizes.store_conversations, seed=seed
+        )
+        title = (
+            f"full-store: {sizes.store_bytes / 2**20:g} MiB store limit filled by uploads "
+            "and exports, then freed"
+        )
     else:
         raise ValueError(f"unknown scenario {name!r}; one of {', '.join(SCENARIOS)}")
     return title, report

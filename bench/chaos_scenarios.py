@@ -164,7 +164,12 @@ async def _restart(run: Run, name: str) -> None:
 
 
 async def rolling_restart(
-    rounds: int = 1, jobs: int = 20, *, conversations: int = 300, seed: int = 7
+    rounds: int = 1,
+    jobs: int = 20,
+    *,
+    conversations: int = 300,
+    seed: int = 7,
+    gap: float = 1.5,
 ) -> Report:
     """Restart every service in turn, ``rounds`` times, while uploads, analyses and
     exports keep arriving; nothing is lost, every request is answered."""
@@ -177,7 +182,7 @@ async def rolling_restart(
         async def restarter() -> None:
             for _ in range(rounds):
                 for name in order:
-                    await asyncio.sleep(1.5)
+                    await asyncio.sleep(gap)
                     await _restart(run, name)
             stop.set()
 
