@@ -83,7 +83,7 @@ from convoscope_analyzer.engine import warm_up
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import privacy_config_from_env
 from convoscope_common.corpus import encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import encode_results
 privacy = privacy_config_from_env(os.environ)
 t0 = time.perf_counter()

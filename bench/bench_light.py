@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from convoscope_analyzer.privacy import PrivacyConfig
     from convoscope_common.corpus import decode_corpus, encode_corpus
     from convoscope_common.light import light_results
-    from convoscope_common.messages import AnalysisOptions
+    from convoscope_common.options import AnalysisOptions
     from convoscope_common.results import decode_results, encode_results
     from convoscope_gateway.browse_filters import matching_conversations, parse_query
     from convoscope_gateway.browse_index import build_index, conversation_messages, message_detail

@@ -22,10 +22,12 @@ from convoscope_common.config import Settings
 from convoscope_common.consumer import JobConsumer
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
 from convoscope_common.lease import claim, job_fencing
-from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref, refs_of
 from convoscope_common.provisioning import provision
+from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
+from convoscope_common.wire import AnalyzeJob, encode
 from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
 
 pytestmark = pytest.mark.integration

@@ -24,10 +24,12 @@ from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.messages import AnalysisOptions, AnalyzeJob, JobState, encode
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
+from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
+from convoscope_common.wire import AnalyzeJob, encode
 from convoscope_gateway.app import create_app
 from tests.worker_fakes import FakeCtx, FakeMsg
 

@@ -10,25 +10,23 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgspec
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common import owner_index
-from convoscope_common.cache import cache_key, delete_results
+from convoscope_common.cache import USE_RECORD_INTERVAL, cache_key, delete_results
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.messages import (
-    AnalysisOptions,
-    FileMetadata,
-    FileRecord,
-    JobState,
-    ResultIndex,
-)
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import FileRecord, JobState, ResultIndex
 from convoscope_common.results import encode_results
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway.app import create_app
 from convoscope_gateway.auth import owner_digest
 from convoscope_gateway.state import GATEWAY
@@ -394,6 +392,45 @@ async def test_a_filtered_overview_counts_only_what_the_filter_selects(
     assert (
         nothing["summary"]["conversations"] == 0 and nothing["temporal"]["heatmap"][0] == [0] * 24
     )
+
+
+async def test_reads_look_the_cache_up_once_and_record_their_use_at_most_once_per_interval(
+    client: TestClient, job: JobState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stores = client.app[GATEWAY].stores
+    base = f"/api/analysis/{job.job_id}"
+    lookups: list[str] = []
+    real_get = stores.results.get
+
+    async def counted_get(key: str, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(key)
+        return await real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(stores.results, "get", counted_get)
+
+    async def revision() -> int:
+        entry = await stores.result_index_entry(job.cache_key)
+        assert entry is not None
+        return entry[1]
+
+    first = await revision()
+    lookups.clear()
+    for path in (base, base, f"{base}/conversations", f"{base}/conversations"):
+        assert (await client.get(path)).status == 200, path
+    assert lookups == [job.cache_key] * 4  # one cache lookup per request
+    assert await revision() == first  # used just now: no KV write per GET
+
+    # An entry last used longer ago than the interval is written once, then not again.
+    entry = await stores.result_index_entry(job.cache_key)
+    assert entry is not None
+    long_ago = utcnow() - USE_RECORD_INTERVAL - timedelta(minutes=1)
+    await stores.put_result_index(msgspec.structs.replace(entry[0], last_access=long_ago))
+    stale = await revision()
+    for path in (base, f"{base}/conversations", base):
+        assert (await client.get(path)).status == 200, path
+    assert await revision() == stale + 1
+    used = await stores.result_index_entry(job.cache_key)
+    assert used is not None and utcnow() - used[0].last_access < timedelta(minutes=1)
 
 
 async def test_evicted_results_are_never_served_from_the_gateways_memory(

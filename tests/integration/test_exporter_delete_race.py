@@ -12,10 +12,12 @@ from nats.js import JetStreamContext
 import convoscope_exporter.worker as exporter_worker
 from convoscope_common.config import Settings
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.messages import ExportJob, ExportOptions, ExportState, encode
+from convoscope_common.options import ExportOptions
 from convoscope_common.provisioning import provision
+from convoscope_common.records import ExportState
 from convoscope_common.results import AnalysisResults, encode_results
 from convoscope_common.storage import Stores
+from convoscope_common.wire import ExportJob, encode
 from convoscope_exporter.pipeline import PreparedExport
 from tests.worker_fakes import FakeCtx, FakeMsg
 

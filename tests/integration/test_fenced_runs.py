@@ -20,9 +20,11 @@ from convoscope_common.lease import (
     export_fencing,
     job_fencing,
 )
-from convoscope_common.messages import ExportJob, ExportOptions, ExportState, JobState, encode
+from convoscope_common.options import ExportOptions
 from convoscope_common.provisioning import provision
+from convoscope_common.records import ExportState, JobState
 from convoscope_common.storage import Stores
+from convoscope_common.wire import ExportJob, encode
 from convoscope_exporter.worker import ExporterHandler
 from convoscope_exporter.worker import make_consumer as exporter_consumer
 from tests.worker_fakes import FakeCtx, FakeMsg

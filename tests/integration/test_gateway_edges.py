@@ -15,10 +15,11 @@ from nats.js import JetStreamContext
 from convoscope_common import names
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
-from convoscope_common.messages import FileMetadata, FileRecord, ResultIndex
+from convoscope_common.records import FileRecord, ResultIndex
 from convoscope_common.results import ENGINE_VERSION
 from convoscope_common.storage import Stores
 from convoscope_common.throughput import THROUGHPUT_KEY, record_throughput
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway.app import create_app
 from convoscope_gateway.auth import owner_digest
 from convoscope_gateway.routes.upload import file_id_for

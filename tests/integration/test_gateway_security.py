@@ -15,9 +15,10 @@ from nats.js import JetStreamContext
 
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
-from convoscope_common.messages import ExportFile, ExportState, FileMetadata, FileRecord
 from convoscope_common.provisioning import provision
+from convoscope_common.records import ExportedFile, ExportState, FileRecord
 from convoscope_common.storage import Stores
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway import quotas
 from convoscope_gateway.app import create_app
 from convoscope_gateway.errors import QuotaExceededError
@@ -186,10 +187,9 @@ async def test_every_response_carries_the_security_headers(
             job_id="job_1",
             status="complete",
             files=[
-                ExportFile(
+                ExportedFile(
                     format="html",
                     filename="report.html",
-                    url="/api/export/exp_1/file/report.html",
                     size=13,
                     content_type="text/html; charset=utf-8",
                 )

@@ -9,10 +9,18 @@ import pytest
 from nats.js import JetStreamContext
 
 from convoscope_common import names
-from convoscope_common.cache import cache_size, evict_lru, has_results, load_results
+from convoscope_common.cache import (
+    USE_RECORD_INTERVAL,
+    cache_size,
+    delete_results,
+    evict_lru,
+    has_results,
+    load_results,
+    record_use,
+)
 from convoscope_common.config import Settings
-from convoscope_common.messages import ResultIndex
 from convoscope_common.provisioning import provision
+from convoscope_common.records import ResultIndex
 from convoscope_common.results import AnalysisResults, Summary, encode_results
 from convoscope_common.storage import Stores
 from convoscope_common.throughput import read_throughput, record_throughput
@@ -110,6 +118,29 @@ async def test_cache_evicts_least_recently_used_until_it_fits(js: JetStreamConte
     assert not await stores.object_exists(stores.results_data, "cccc.1")
     assert await has_results(stores, "sha256:bbbb")
     assert not await has_results(stores, "sha256:aaaa")
+
+
+async def test_a_recorded_use_never_brings_back_a_deleted_entry(js: JetStreamContext) -> None:
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    now = datetime.now(UTC)
+    await _cache_entry(stores, "dddd.1", 100, now - timedelta(hours=1))
+    entry = await stores.result_index_entry("dddd.1")
+    assert entry is not None
+    # Used within the interval: nothing to write.
+    soon = entry[0].last_access + timedelta(seconds=1)
+    assert not await record_use(stores, entry[0], entry[1], soon)
+    # Evicted between the read and the recorded use: the entry stays gone.
+    await delete_results(stores, "dddd.1")
+    assert not await record_use(stores, entry[0], entry[1], now)
+    assert await stores.get_result_index("dddd.1") is None
+    # Rewritten meanwhile (a re-run): the newer entry is kept as it is.
+    await _cache_entry(stores, "dddd.1", 100, now - timedelta(hours=2))
+    newer = await stores.result_index_entry("dddd.1")
+    assert newer is not None
+    assert not await record_use(stores, entry[0], entry[1], now)
+    assert await stores.result_index_entry("dddd.1") == newer
+    assert await record_use(stores, newer[0], newer[1], now + USE_RECORD_INTERVAL)
 
 
 async def test_measured_throughput_replaces_the_prior(js: JetStreamContext) -> None:

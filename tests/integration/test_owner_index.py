@@ -18,14 +18,10 @@ from nats.js import JetStreamContext
 
 from convoscope_common import owner_index, ownership
 from convoscope_common.clock import new_id, utcnow
-from convoscope_common.messages import (
-    AnalysisOptions,
-    ExportState,
-    FileMetadata,
-    FileRecord,
-    JobState,
-)
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import ExportState, FileRecord, JobState
 from convoscope_common.storage import Stores
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway.state import GATEWAY
 
 from .test_job_ownership import System, _analyse, _keys, _system, _upload

@@ -15,18 +15,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from convoscope_common.config import Settings
-from convoscope_common.messages import (
+from convoscope_common.api import (
     AnalysisDeleted,
     AnalysisStatus,
     DrilldownResponse,
     ErrorBody,
     ExportFile,
     ExportResponse,
-    FileMetadata,
     HealthResponse,
     UploadInfo,
 )
+from convoscope_common.config import Settings
+from convoscope_common.wire import FileMetadata
 from convoscope_gateway import __version__
 from convoscope_gateway.app import create_app
 from convoscope_gateway.openapi import (

@@ -11,7 +11,7 @@ from convoscope_cli.errors import (
     ServerError,
     UsageError,
 )
-from convoscope_common.messages import ErrorBody
+from convoscope_common.api import ErrorBody
 
 # Answers of POST /api/upload that mean "this export was refused".
 _REJECTED = {400, 408, 413, 415, 422}

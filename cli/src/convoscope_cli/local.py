@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.corpus import encode_corpus
-from convoscope_common.messages import AnalysisOptions, FileMetadata
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, decode_results, encode_results
+from convoscope_common.wire import FileMetadata
 from convoscope_exporter.errors import InvalidFilterError
 from convoscope_ingest.errors import IngestError
 from convoscope_ingest.parsing import ParseLimits, parse_export

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 
 from convoscope_cli.errors import UsageError
-from convoscope_common.messages import ExportFilter, export_filter_problem
+from convoscope_common.options import ExportFilter, export_filter_problem
 
 FORMATS: tuple[str, ...] = ("html", "xlsx", "pdf", "csv", "json")
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "xlsx", "pdf", "csv", "json")

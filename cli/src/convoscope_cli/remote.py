@@ -20,18 +20,13 @@ from convoscope_cli.http_errors import api_error
 from convoscope_cli.local import RunOutcome, read_export, write_files
 from convoscope_cli.options import AnalyzeRequest
 from convoscope_cli.progress import Reporter
-from convoscope_common.messages import (
-    AnalysisAccepted,
-    AnalysisStatus,
-    ExportResponse,
-    UploadResponse,
-)
+from convoscope_common.api import AnalysisAccepted, AnalysisStatus, ExportResponse, UploadResponse
+from convoscope_common.records import TERMINAL_STATUSES
 
 _UPLOADED = 0.05
 _ANALYSED = 0.85
 _POLL_SECONDS = 5.0
 _EXPORT_POLL_SECONDS = 0.3
-_FINAL = ("complete", "failed", "cancelled")
 # Generous: a large export takes minutes to analyse; the server has its own job timeout.
 _TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10, sock_read=900)
 
@@ -82,7 +77,7 @@ class _Remote:
             "analysis",
             json={"file_id": upload.file_id, "options": {"timezone": self.request.timezone}},
         )
-        if accepted.status not in _FINAL:
+        if accepted.status not in TERMINAL_STATUSES:
             await self._follow(http, accepted.job_id)
         status = await self._call(
             http, "GET", f"api/analysis/{accepted.job_id}", AnalysisStatus, "analysis"
@@ -152,7 +147,7 @@ class _Remote:
                 wait_timeout=10,
             )
             ack = await sio.call("subscribe", {"job_id": job_id}, timeout=10)
-            if isinstance(ack, dict) and ack.get("status") in _FINAL:
+            if isinstance(ack, dict) and ack.get("status") in TERMINAL_STATUSES:
                 done.set()
         except (socketio.exceptions.SocketIOError, TimeoutError):
             pass  # no live events: the poll below still sees the end
@@ -164,7 +159,7 @@ class _Remote:
                     status = await self._call(
                         http, "GET", f"api/analysis/{job_id}", AnalysisStatus, "analysis"
                     )
-                    if status.status in _FINAL:
+                    if status.status in TERMINAL_STATUSES:
                         done.set()
         finally:
             with contextlib.suppress(Exception):

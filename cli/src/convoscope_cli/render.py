@@ -32,7 +32,7 @@ def render_reports(
     jobs: int = 1,
     on_rendered: Callable[[str, int, int], None] | None = None,
 ) -> list[RenderedFile]:
-    """What ``export_files`` returns for the same arguments: the exporter's own
+    """The files of every format, in the order of ``formats``: the exporter's own
     ``prepare_export``, then each format rendered by one of up to ``jobs`` processes.
     ``on_rendered(fmt, done, total)`` is called as each format finishes.
 

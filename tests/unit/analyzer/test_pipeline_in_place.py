@@ -9,7 +9,7 @@ import pytest
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import encode_results
 
 TEXTS = [

@@ -67,3 +67,12 @@ def comparable(fmt: str, data: bytes) -> object:
     if fmt == "pdf":
         return pdf_stable(data)
     return data
+
+
+def render_one_by_one(formats: list[str], *args: Any, **kwargs: Any) -> list[Any]:
+    """The exporter's files rendered format after format in this process (the yardstick
+    for parallel rendering): ``prepare_export``'s arguments."""
+    from convoscope_exporter.pipeline import prepare_export
+
+    prepared = prepare_export(formats, *args, **kwargs)
+    return [file for fmt in prepared.formats for file in prepared.render(fmt)]

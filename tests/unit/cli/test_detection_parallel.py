@@ -9,7 +9,7 @@ from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_cli import detection
 from convoscope_cli.detection import ReplayRedactor, chunk_bounds, detect_in_parallel
 from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import encode_results
 from convoscope_ingest.parsing import parse_export
 from tests.e2e.helpers import load_generator

@@ -9,11 +9,10 @@ import pytest
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_cli.render import can_fork, render_reports
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
-from convoscope_exporter.pipeline import export_files
 from convoscope_ingest.parsing import parse_export
-from tests.unit.cli.helpers import DATA, comparable
+from tests.unit.cli.helpers import DATA, comparable, render_one_by_one
 
 FORMATS = ["html", "xlsx", "pdf", "csv", "json"]
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -38,7 +37,7 @@ def test_parallel_rendering_equals_the_exporter(
         file_hash="sha256:abc",
         created_at=CREATED,
     )
-    expected = export_files(FORMATS, analysed.results, analysed.redacted_corpus, **kwargs)  # type: ignore[arg-type]
+    expected = render_one_by_one(FORMATS, analysed.results, analysed.redacted_corpus, **kwargs)  # type: ignore[arg-type]
     seen: list[tuple[str, int, int]] = []
     got = render_reports(
         FORMATS,
@@ -67,7 +66,7 @@ def test_one_job_renders_in_this_process(analysed: PipelineOutput) -> None:
         created_at=CREATED,
         jobs=1,
     )
-    expected = export_files(
+    expected = render_one_by_one(
         ["json", "csv"],
         analysed.results,
         analysed.redacted_corpus,

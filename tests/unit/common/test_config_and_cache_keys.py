@@ -8,8 +8,8 @@ import pytest
 from convoscope_common.cache import cache_key
 from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.corpus import Conversation, Corpus, Message, decode_corpus, encode_corpus
-from convoscope_common.messages import (
-    AnalysisOptions,
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.wire import (
     CompleteEvent,
     ParseFailed,
     ParseOk,

@@ -12,7 +12,7 @@ from convoscope_analyzer.privacy.errors import PrivacyConfigError
 from convoscope_analyzer.privacy.redactor import Redactor
 from convoscope_common.cache import cache_key
 from convoscope_common.config import ConfigurationError, load_settings
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
 
 SECRET = "a-deployment-secret-of-some-length"

@@ -62,6 +62,20 @@ def test_a_file_without_language_is_refused() -> None:
         build_cue_book([("yy.toml", "[refusal]\ncues = []\n")], None)
 
 
+@pytest.mark.parametrize(
+    ("type_", "severity", "unknown"),
+    [("hallucination", "fatal", "'fatal'"), ("rudeness", "high", "'rudeness'")],
+)
+def test_a_complaint_of_an_unknown_type_or_severity_is_refused(
+    type_: str, severity: str, unknown: str
+) -> None:
+    text = (
+        f'language = "zz"\n[complaint.{type_}]\nseverity = "{severity}"\ncues = ["made that up"]\n'
+    )
+    with pytest.raises(CueFileError, match=f"zz.toml: complaint.{type_}: unknown {unknown}"):
+        build_cue_book([("zz.toml", text)], None)
+
+
 def test_languages_can_be_selected() -> None:
     book = default_cues(("fr",))
     assert set(book.languages) == {"*", "fr"}

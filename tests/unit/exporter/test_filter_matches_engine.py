@@ -19,7 +19,7 @@ from convoscope_analyzer.engine.pipeline import analyze
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult, ToolUse
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, Temporal
 from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 

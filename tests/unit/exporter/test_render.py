@@ -16,11 +16,12 @@ import pytest
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
 from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 from convoscope_exporter.manifest import ExportManifest, build_manifest, manifest_rows
-from convoscope_exporter.pipeline import export_files
+from convoscope_exporter.pipeline import prepare_export
 from convoscope_exporter.render import SUPPORTED_FORMATS, render_export
 from convoscope_exporter.render.files import safe_stem
 from convoscope_exporter.render.html import table_html
 from convoscope_exporter.tables import conversations_table
+from tests.unit.cli.helpers import render_one_by_one
 
 
 def test_unknown_format_is_a_typed_error(results, corpus, manifest):
@@ -83,9 +84,11 @@ def test_manifest_records_filter_and_recomputation(results):
 
 def test_pipeline_rejects_bad_requests_before_rendering(results, corpus):
     with pytest.raises(UnsupportedExportFormatError):
-        export_files(["csv", "doc"], results, corpus, export_id="e", job_id="j", include_pii=False)
+        prepare_export(
+            ["csv", "doc"], results, corpus, export_id="e", job_id="j", include_pii=False
+        )
     with pytest.raises(InvalidFilterError):
-        export_files(
+        prepare_export(
             ["csv"],
             results,
             corpus,
@@ -98,7 +101,7 @@ def test_pipeline_rejects_bad_requests_before_rendering(results, corpus):
 
 def test_filter_applies_consistently_to_every_format(results, corpus):
     """One filter, five formats: every file reports the same filtered counts."""
-    files = export_files(
+    files = render_one_by_one(
         list(SUPPORTED_FORMATS),
         results,
         corpus,

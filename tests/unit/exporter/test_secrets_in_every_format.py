@@ -17,7 +17,7 @@ import pytest
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import Attachment, Conversation, Corpus, Message, ToolUse
-from convoscope_common.messages import AnalysisOptions
+from convoscope_common.options import AnalysisOptions
 from convoscope_exporter.filtering import ExportFilter
 from convoscope_exporter.manifest import build_manifest
 from convoscope_exporter.render import SUPPORTED_FORMATS, render_export

@@ -8,7 +8,8 @@ import msgspec
 import pytest
 
 from convoscope_common.config import Settings
-from convoscope_common.messages import ErrorInfo, ExportState, JobState
+from convoscope_common.records import ExportState, JobState
+from convoscope_common.wire import ErrorInfo
 from convoscope_gateway.auth import TokenBucket, check_key, owner_digest, presented_key
 from convoscope_gateway.errors import UnauthorizedError
 from convoscope_gateway.fanout import event_payload
@@ -83,7 +84,7 @@ def test_late_joiner_gets_progress_then_the_final_event() -> None:
 
 
 def test_catch_up_payloads_are_the_live_ones() -> None:
-    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+    from convoscope_common.wire import CancelledEvent, CompleteEvent, ProgressEvent
 
     running = JobState(
         job_id="j",
@@ -113,7 +114,7 @@ def test_catch_up_payloads_are_the_live_ones() -> None:
 
 
 def test_bus_events_become_the_seed_payloads() -> None:
-    from convoscope_common.messages import ProgressEvent
+    from convoscope_common.wire import ProgressEvent
 
     name, payload = event_payload(
         ProgressEvent(
@@ -134,7 +135,8 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
     from datetime import timedelta
 
     from convoscope_common.clock import utcnow
-    from convoscope_common.messages import FileMetadata, FileRecord
+    from convoscope_common.records import FileRecord
+    from convoscope_common.wire import FileMetadata
     from convoscope_gateway.routes.upload import _fresh
 
     def record(expires_in: timedelta) -> FileRecord:
@@ -155,7 +157,7 @@ def test_an_old_upload_record_is_not_reused_for_a_reupload() -> None:
 
 
 def test_the_event_gate_keeps_progress_monotone_and_one_terminal_event() -> None:
-    from convoscope_common.messages import CancelledEvent, CompleteEvent, ProgressEvent
+    from convoscope_common.wire import CancelledEvent, CompleteEvent, ProgressEvent
     from convoscope_gateway.fanout import EventGate
 
     gate = EventGate(capacity=2)
@@ -173,12 +175,7 @@ def test_the_event_gate_keeps_progress_monotone_and_one_terminal_event() -> None
 
 def test_catch_up_payloads_match_live_ones() -> None:
     """A client that subscribes late must get the same payloads live subscribers got."""
-    from convoscope_common.messages import (
-        CancelledEvent,
-        CompleteEvent,
-        ErrorEvent,
-        ProgressEvent,
-    )
+    from convoscope_common.wire import CancelledEvent, CompleteEvent, ErrorEvent, ProgressEvent
 
     base = {"file_id": "f", "created_at": NOW, "updated_at": NOW}
     cases = [
@@ -221,7 +218,8 @@ def test_catch_up_payloads_match_live_ones() -> None:
 def test_an_upload_record_of_an_older_corpus_schema_is_parsed_again() -> None:
     from convoscope_common.clock import utcnow
     from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
-    from convoscope_common.messages import FileMetadata, FileRecord
+    from convoscope_common.records import FileRecord
+    from convoscope_common.wire import FileMetadata
     from convoscope_gateway.routes.upload import _current
 
     def record(version: int) -> FileRecord:

@@ -9,8 +9,8 @@ from typing import Any, cast
 import pytest
 
 from convoscope_common.config import Settings
-from convoscope_common.messages import JobState
 from convoscope_common.metrics import Gauge
+from convoscope_common.records import JobState
 from convoscope_gateway.auth import owner_digest
 from convoscope_gateway.fanout import room
 from convoscope_gateway.socket_events import register_socket_handlers

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from convoscope_common.light import collaboration_band, light_results, result_pages
+from convoscope_common.light import collaboration_band, light_results, page_totals
 from convoscope_common.results import (
     AnalysisResults,
     ConversationQuality,
@@ -211,8 +211,7 @@ def test_the_light_document_does_not_grow_with_the_conversations() -> None:
     assert light.sentiment is not None and light.sentiment.conversation_labels == {"Positive": 10}
     assert light.quality is not None and sum(light.quality.collaboration_bands.values()) == 10
     assert light.summary.empty_conversation_ids == []
-    pages = result_pages("job_1", _results(10))
-    assert {k: p.total for k, p in pages.items()} == {
+    assert page_totals(_results(10)) == {
         "conversations": 10,
         "messages": 10,
         "failures": 10,

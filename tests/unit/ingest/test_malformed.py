@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from convoscope_common.messages import ErrorInfo
+from convoscope_common.wire import ErrorInfo
 from convoscope_ingest.errors import (
     IngestError,
     TooLargeError,

@@ -13,8 +13,8 @@ import pytest
 
 from convoscope_common.config import Settings
 from convoscope_common.corpus import decode_corpus
-from convoscope_common.messages import ParseFailed, ParseOk, ParseRequest, encode
 from convoscope_common.storage import ObjectMissingError
+from convoscope_common.wire import ParseFailed, ParseOk, ParseRequest, encode
 from convoscope_ingest import service as service_module
 from convoscope_ingest.health import NOTE_SIZE_OUT_OF_RANGE, NOTE_TIME_OUT_OF_RANGE
 from convoscope_ingest.service import IngestService, request_budget

@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from convoscope_analyzer.engine import ProgressUpdate
 from convoscope_analyzer.progress_publisher import PROGRESS_INTERVAL, ProgressPublisher
-from convoscope_common.messages import JobState, ProgressEvent
+from convoscope_common.records import JobState
+from convoscope_common.wire import ProgressEvent
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,7 +9,9 @@ from convoscope_analyzer.worker import AnalyzerHandler
 from convoscope_analyzer.worker import make_consumer as analyzer_consumer
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import TRANSIENT_RETRIES
-from convoscope_common.messages import ExportJob, ExportOptions, ExportState, encode
+from convoscope_common.options import ExportOptions
+from convoscope_common.records import ExportState
+from convoscope_common.wire import ExportJob, encode
 from convoscope_exporter.worker import ExporterHandler
 from convoscope_exporter.worker import make_consumer as exporter_consumer
 from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg

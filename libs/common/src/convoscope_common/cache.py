@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import msgspec
 from nats.js.errors import InvalidKeyError, NoKeysError
@@ -20,11 +21,16 @@ from nats.js.kv import KeyValue
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import AnalysisOptions, ResultIndex, result_index_decoder
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.records import ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
 from convoscope_common.storage import ObjectMissingError, Stores
 
 log = get_logger(__name__)
+
+# How stale a cache entry's ``last_access`` may get before a read records the use: reads
+# cost no KV write in between, and eviction orders entries to within this interval.
+USE_RECORD_INTERVAL = timedelta(minutes=5)
 
 # Options that change the numbers; priority does not.
 _RESULT_OPTIONS = (
@@ -126,18 +132,39 @@ async def usable_index(stores: Stores, key: str) -> ResultIndex | None:
     return index
 
 
-async def load_results(stores: Stores, key: str) -> AnalysisResults | None:
-    """Cached results for ``key`` (and mark them used), or None."""
-    index = await stores.get_result_index(key)
-    if index is None:
-        return None
+async def record_use(stores: Stores, index: ResultIndex, revision: int, now: datetime) -> bool:
+    """Record that the cached result was read, for the LRU eviction; True if written.
+
+    At most one write per key every :data:`USE_RECORD_INTERVAL` (the stored
+    ``last_access`` is the throttle, so it holds across gateway replicas), and a
+    compare-and-set on ``revision``, so an entry deleted or rewritten since it was read
+    is never brought back or overwritten.
+    """
+    if now - index.last_access < USE_RECORD_INTERVAL:
+        return False
+    used = msgspec.structs.replace(index, last_access=now)
+    return await stores.swap_result_index(used, revision) is not None
+
+
+async def read_results(stores: Stores, index: ResultIndex) -> AnalysisResults | None:
+    """The results an entry (already looked up) points to, or None once they are gone."""
     try:
         data = await stores.read_object(stores.results_data, index.results_object)
     except ObjectMissingError:
         return None
-    index.last_access = utcnow()
-    await stores.put_result_index(index)
     return decode_results(data)
+
+
+async def load_results(stores: Stores, key: str) -> AnalysisResults | None:
+    """Cached results for ``key`` (one lookup; the use recorded as :func:`record_use` does),
+    or None."""
+    entry = await stores.result_index_entry(key)
+    if entry is None:
+        return None
+    results = await read_results(stores, entry[0])
+    if results is not None:
+        await record_use(stores, entry[0], entry[1], utcnow())
+    return results
 
 
 async def delete_results(stores: Stores, key: str) -> bool:

@@ -8,7 +8,7 @@ defaults, so an older corpus still decodes (see msgspec schema evolution).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -20,6 +20,7 @@ from convoscope_common import collector
 CORPUS_SCHEMA_VERSION = 2
 
 Role = Literal["user", "assistant"]
+ROLES: tuple[Role, ...] = get_args(Role)
 Source = Literal["claude", "chatgpt"]
 
 

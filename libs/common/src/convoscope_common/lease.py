@@ -21,12 +21,10 @@ from datetime import datetime
 from typing import Generic, NoReturn, TypeVar
 
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import ExportState, JobState
+from convoscope_common.records import TERMINAL_STATUSES, ExportState, JobState
 from convoscope_common.storage import Stores
 
 log = get_logger(__name__)
-
-TERMINAL: frozenset[str] = frozenset({"complete", "failed", "cancelled"})
 
 
 R = TypeVar("R", JobState, ExportState)
@@ -107,7 +105,7 @@ class Lease(Generic[R]):
                 self.revision = revision
                 return
             current = await self.fencing.read(self.key)
-            if current is None or current[0].status in TERMINAL:
+            if current is None or current[0].status in TERMINAL_STATUSES:
                 status = None if current is None else current[0].status
                 self._lose(LeaseLostError(ended=True, status=status))
             elif current[0].run_id != self.run_id:
@@ -158,7 +156,7 @@ async def claim(fencing: Fencing[R], key: str, run_id: str, *, solo: bool) -> Cl
         if entry is None:
             return None
         state, revision = entry
-        if state.status in TERMINAL:
+        if state.status in TERMINAL_STATUSES:
             return None
         took_over = left_unsettled(state)
         if took_over and state.solo:
@@ -179,7 +177,7 @@ async def cancel_unfinished(fencing: Fencing[JobState], job_id: str, now: dateti
     ended or is gone. The run holding the job loses its lease at its next write."""
     for _ in range(10):
         entry = await fencing.read(job_id)
-        if entry is None or entry[0].status in TERMINAL:
+        if entry is None or entry[0].status in TERMINAL_STATUSES:
             return False
         state, revision = entry
         state.cancel(now)

@@ -207,16 +207,14 @@ def light_results(results: AnalysisResults) -> LightResults:
     )
 
 
-def result_pages(job_id: str, results: AnalysisResults) -> dict[str, ResultPage]:
-    """The paginated collections behind ``results`` with their sizes."""
-    base = f"/api/analysis/{job_id}"
+def page_totals(results: AnalysisResults) -> dict[str, int]:
+    """How many items each paginated collection behind ``results`` holds (the gateway
+    names their URLs)."""
     findings = results.quality.failures.findings if results.quality else []
     privacy = results.privacy.findings if results.privacy else []
     return {
-        "conversations": ResultPage(
-            url=f"{base}/conversations", total=results.summary.conversations
-        ),
-        "messages": ResultPage(url=f"{base}/messages", total=len(results.message_index)),
-        "failures": ResultPage(url=f"{base}/failures", total=len(findings)),
-        "privacy_findings": ResultPage(url=f"{base}/privacy", total=len(privacy)),
+        "conversations": results.summary.conversations,
+        "messages": len(results.message_index),
+        "failures": len(findings),
+        "privacy_findings": len(privacy),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 PREFIX = "convoscope"
 
 # Request/reply
@@ -16,7 +18,8 @@ JOBS_STREAM = "CONVOSCOPE_JOBS"
 JOBS_ANALYZE = f"{PREFIX}.jobs.analyze"
 JOBS_EXPORT = f"{PREFIX}.jobs.export"
 # Priorities are separate subjects so a worker can fetch high before normal before low.
-JOB_PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
+Priority = Literal["high", "normal", "low"]
+JOB_PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # fetched in this order
 JOBS_SUBJECTS = f"{PREFIX}.jobs.>"
 ANALYZER_DURABLE = "analyzer"
 EXPORTER_DURABLE = "exporter"
@@ -67,6 +70,17 @@ def events_of(job_id: str) -> str:
 def cancel_subject(job_id: str) -> str:
     """The subject that asks the worker holding ``job_id`` to stop."""
     return f"{PREFIX}.control.cancel.{job_id}"
+
+
+def redacted_corpus_object(cache_key: str) -> str:
+    """The name of a result's redacted corpus in the results-data store (the results
+    themselves are stored under the cache key)."""
+    return f"{cache_key}.corpus"
+
+
+def export_object(export_id: str, filename: str) -> str:
+    """The name of one file of an export in the exports-data store."""
+    return f"{export_id}/{filename}"
 
 
 def heartbeat_subject(service: str) -> str:

@@ -22,11 +22,11 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from convoscope_common import owner_index
+from convoscope_common import names, owner_index
 from convoscope_common.cache import delete_results, filtered_keys, owned_result_keys, usable_index
 from convoscope_common.clock import new_id
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import FileRecord, JobState, ResultIndex
+from convoscope_common.records import FileRecord, JobState, ResultIndex
 from convoscope_common.storage import Stores
 
 log = get_logger(__name__)
@@ -111,7 +111,7 @@ async def delete_exports_of(stores: Stores, job_id: str) -> tuple[int, int]:
         if state is not None and state.job_id == job_id:
             for file in state.files:
                 await stores.delete_object(
-                    stores.exports_data, f"{state.export_id}/{file.filename}"
+                    stores.exports_data, names.export_object(state.export_id, file.filename)
                 )
                 size += file.size
             with contextlib.suppress(Exception):

@@ -12,11 +12,12 @@ numbers for the same input, and is part of every cache key.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 from convoscope_common import collector
+from convoscope_common.result_languages import Languages
 
 RESULTS_SCHEMA_VERSION = 1
 # 1.2.0: complaints read from the conversation (signals); summary counts voice, images,
@@ -27,13 +28,7 @@ RESULTS_SCHEMA_VERSION = 1
 ENGINE_VERSION = "1.4.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
-SENTIMENT_LABELS: tuple[str, ...] = (
-    "Very Positive",
-    "Positive",
-    "Neutral",
-    "Negative",
-    "Very Negative",
-)
+SENTIMENT_LABELS: tuple[SentimentLabel, ...] = get_args(SentimentLabel)
 
 FailureType = Literal[
     "hallucination",
@@ -48,21 +43,9 @@ FailureType = Literal[
     "incomplete_response",
     "ignored_instructions",
 ]
-FAILURE_TYPES: tuple[str, ...] = (
-    "hallucination",
-    "unnecessary_refusal",
-    "formatting",
-    "repetition",
-    "misunderstanding",
-    "performance_theater",
-    "tool_misuse",
-    "context_loss",
-    "accuracy_error",
-    "incomplete_response",
-    "ignored_instructions",
-)
+FAILURE_TYPES: tuple[FailureType, ...] = get_args(FailureType)
 Severity = Literal["high", "medium", "low"]
-SEVERITIES: tuple[str, ...] = ("high", "medium", "low")  # ordered, most severe first
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # ordered, most severe first
 TaskCompletion = Literal["completed", "in_progress", "abandoned", "blocked"]
 FailureEvidence = Literal["user_complaint", "refusal", "tool_error", "regeneration"]
 # What made a finding: one kind per cue that fired (docs/results.md, "Assistant failures").
@@ -233,39 +216,6 @@ class Sentiment(_Result):
     monthly: list[SentimentPeriod] = []
     by_message: list[MessageSentiment] = []
     by_conversation: list[ConversationSentiment] = []
-
-
-# --- languages -----------------------------------------------------------------
-
-
-class ConversationLanguage(_Result):
-    conversation_id: str
-    language: str  # dominant language of its user messages (ISO 639-1 or "unknown")
-    share: float  # share of its user messages in that language
-
-
-class LanguageCoverage(_Result):
-    """Which languages one analysis reads, and the user messages it could not read."""
-
-    analysis: Literal["sentiment", "failure_cues", "taxonomy"]
-    languages: list[str] = []
-    messages: int = 0  # user messages in those languages
-    # Other languages: not scored (sentiment) or language-independent signals only.
-    other_messages: dict[str, int] = {}
-
-
-class Languages(_Result):
-    """Language per user message (own text, else its conversation's) and per conversation."""
-
-    detector: str = ""
-    supported: list[str] = []  # languages with cue files, keywords and stop words
-    messages: dict[str, int] = {}  # user messages per language
-    conversations: dict[str, int] = {}  # conversations per dominant language
-    detected_messages: int = 0  # language read from the message's own text
-    inherited_messages: int = 0  # too short or unsure: the conversation's language
-    unknown_messages: int = 0
-    coverage: list[LanguageCoverage] = []
-    by_conversation: list[ConversationLanguage] = []
 
 
 # --- quality and failures ----------------------------------------------------

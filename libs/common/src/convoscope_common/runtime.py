@@ -22,9 +22,9 @@ from convoscope_common import names
 from convoscope_common.bus import nats_connection
 from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.logs import configure_logging, get_logger
-from convoscope_common.messages import Heartbeat, encode
 from convoscope_common.metrics import serve_metrics
 from convoscope_common.provisioning import ensure_provisioned
+from convoscope_common.wire import Heartbeat, encode
 
 log = get_logger(__name__)
 

@@ -19,20 +19,20 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from convoscope_common import names, objects
-from convoscope_common.messages import (
+
+# Re-exported: callers catch it from here.
+from convoscope_common.objects import ObjectMissingError as ObjectMissingError
+from convoscope_common.records import (
     ExportState,
     FileRecord,
     JobState,
     ResultIndex,
-    encode,
     export_state_decoder,
     file_record_decoder,
     job_state_decoder,
     result_index_decoder,
 )
-
-# Re-exported: callers catch it from here.
-from convoscope_common.objects import ObjectMissingError as ObjectMissingError
+from convoscope_common.wire import encode
 
 
 @dataclass
@@ -116,6 +116,15 @@ class Stores:
 
     async def put_result_index(self, index: ResultIndex) -> None:
         await self.results.put(index.cache_key, encode(index))
+
+    async def result_index_entry(self, cache_key: str) -> tuple[ResultIndex, int] | None:
+        """The cache entry and its KV revision (for a compare-and-set), or None."""
+        entry = await kv_entry(self.results, cache_key)
+        return None if entry is None else (result_index_decoder.decode(entry[0]), entry[1])
+
+    async def swap_result_index(self, index: ResultIndex, revision: int) -> int | None:
+        """Compare-and-set write of a cache entry: None when it changed or went meanwhile."""
+        return await kv_swap(self.results, index.cache_key, encode(index), revision)
 
     async def get_export(self, export_id: str) -> ExportState | None:
         raw = await _kv_get(self.exports, export_id)

@@ -10,7 +10,8 @@ from nats.aio.msg import Msg
 from convoscope_analyzer.engine import DrilldownQuery, EngineError, drilldown
 from convoscope_common.cache import load_results
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.storage import Stores
+from convoscope_common.wire import (
     DrilldownFailed,
     DrilldownIds,
     DrilldownOk,
@@ -19,7 +20,6 @@ from convoscope_common.messages import (
     drilldown_request_decoder,
     encode,
 )
-from convoscope_common.storage import Stores
 
 log = get_logger(__name__)
 

@@ -49,7 +49,7 @@ def load_rows(path: Path) -> list[Row]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             data = json.loads(line)
-            rows.append(Row(**{k: data.get(k) for k in Row.__slots__}))  # type: ignore[attr-defined]
+            rows.append(Row(**{k: data.get(k) for k in Row.__slots__}))
     return rows
 
 
@@ -85,7 +85,7 @@ def predict(row: Row, model: SentimentModel | None = None) -> Prediction:
     findings = detect_conversation_failures(prepared)
     complaints = [f for f in findings if f.evidence == "user_complaint" and f.message_id == "a"]
     refusal = any(f.evidence == "refusal" and f.message_id == "n" for f in findings)
-    kinds = {s.kind for f in complaints for s in f.signals}
+    kinds: set[str] = {s.kind for f in complaints for s in f.signals}
     return Prediction(
         complaint=bool(complaints),
         refusal=refusal,

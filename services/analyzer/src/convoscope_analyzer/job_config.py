@@ -7,6 +7,7 @@ line) and by the command line's in-process run.
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from convoscope_analyzer.engine import Taxonomy, TaxonomyError, load_taxonomy
 from convoscope_analyzer.privacy import PrivacyConfig, PrivacyConfigError, privacy_config_from_env
@@ -19,7 +20,8 @@ def load_job_config(settings: Settings) -> tuple[PrivacyConfig, Taxonomy | None]
         privacy = privacy_config_from_env(os.environ)
         taxonomy = None
         if settings.topic_taxonomy:
-            mode = "replace" if settings.topic_taxonomy_mode == "replace" else "extend"
+            replace = settings.topic_taxonomy_mode == "replace"
+            mode: Literal["extend", "replace"] = "replace" if replace else "extend"
             taxonomy = load_taxonomy(settings.topic_taxonomy, mode)
     except (PrivacyConfigError, TaxonomyError) as exc:
         raise ConfigurationError(str(exc)) from None

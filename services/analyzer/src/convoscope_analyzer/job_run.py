@@ -33,22 +33,21 @@ from convoscope_common.corpus import encode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.ownership import cached_for_referenced, release_results
+from convoscope_common.records import JobState, ResultIndex
+from convoscope_common.results import ENGINE_VERSION, encode_results
+from convoscope_common.storage import ObjectMissingError
+from convoscope_common.throughput import record_throughput
+from convoscope_common.wire import (
     AnalyzeJob,
     CancelledEvent,
     CompleteEvent,
     ErrorEvent,
     ErrorInfo,
-    JobState,
     ProgressEvent,
-    ResultIndex,
     encode,
 )
-from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.ownership import cached_for_referenced, release_results
-from convoscope_common.results import ENGINE_VERSION, encode_results
-from convoscope_common.storage import ObjectMissingError
-from convoscope_common.throughput import record_throughput
 
 if TYPE_CHECKING:
     from convoscope_analyzer.worker import AnalyzerHandler
@@ -275,7 +274,7 @@ class JobRun:
         """
         job = self.job
         results_name = job.cache_key
-        corpus_name = f"{job.cache_key}.corpus"
+        corpus_name = names.redacted_corpus_object(job.cache_key)
         blob = encode_results(output.results)
         corpus = output.redacted_corpus
         del output

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import msgspec
+
 from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, analyze
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
@@ -19,8 +21,8 @@ from convoscope_analyzer.privacy import (
 )
 from convoscope_common import collector
 from convoscope_common.corpus import Corpus
-from convoscope_common.messages import AnalysisOptions
-from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults, PrivacyReport
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.results import AnalysisResults, PrivacyReport
 
 # Share of overall progress given to redaction; the engine gets the rest up to 95 %.
 _PRIVACY_SHARE = 0.2
@@ -120,12 +122,9 @@ def run_pipeline(
             progress=engine_progress,
             checkpoint=checkpoint,
         )
-    results.options = AnalysisOptionsUsed(
-        enable_privacy=options.enable_privacy,
-        enable_quality=options.enable_quality,
-        enable_temporal=options.enable_temporal,
-        enable_visualizations=options.enable_visualizations,
-        timezone=options.timezone,
+    # The engine recorded the options it ran with; redaction happened here, before it.
+    results.options = msgspec.structs.replace(
+        results.options, enable_privacy=options.enable_privacy
     )
     results.privacy = privacy_report if options.enable_privacy else PrivacyReport(enabled=False)
     return PipelineOutput(results=results, redacted_corpus=redacted)

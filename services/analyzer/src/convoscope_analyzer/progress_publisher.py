@@ -10,7 +10,8 @@ import msgspec
 
 from convoscope_analyzer.engine import ProgressUpdate
 from convoscope_common.clock import utcnow
-from convoscope_common.messages import JobState, ProgressEvent
+from convoscope_common.records import JobState
+from convoscope_common.wire import ProgressEvent
 
 PROGRESS_INTERVAL = 0.5  # seconds between job-state writes and events
 

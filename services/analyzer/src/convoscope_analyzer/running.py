@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from convoscope_common.messages import AnalyzeJob
+from convoscope_common.wire import AnalyzeJob
 
 
 class JobCancelledError(Exception):

@@ -31,7 +31,6 @@ from convoscope_common.consumer import (
     Retry,
 )
 from convoscope_common.lease import (
-    TERMINAL,
     LeaseLostError,
     claim,
     job_fencing,
@@ -39,10 +38,11 @@ from convoscope_common.lease import (
     peek,
 )
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import AnalyzeJob, analyze_job_decoder, cancel_request_decoder
 from convoscope_common.metrics import Counter, Gauge
+from convoscope_common.records import TERMINAL_STATUSES
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import Stores
+from convoscope_common.wire import AnalyzeJob, analyze_job_decoder, cancel_request_decoder
 
 log = get_logger(__name__)
 
@@ -83,7 +83,7 @@ class AnalyzerHandler:
             if delivery.attempt > 1:
                 REDELIVERIES.inc()
             current = await peek(self.fencing, job.job_id)
-            if current is None or current.status in TERMINAL:
+            if current is None or current.status in TERMINAL_STATUSES:
                 # Deleted, or finished before a crash lost the ack: nothing left to do.
                 return Ack()
             # The run before this delivery stopped without settling: it may have taken

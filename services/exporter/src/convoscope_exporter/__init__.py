@@ -11,5 +11,6 @@ Pure rendering core (no NATS, no asyncio, no file I/O):
 * :mod:`.charts` - chart data from results, drawn as inline SVG or reportlab graphics;
 * :mod:`.render` - ``render_export(fmt, results, corpus, manifest=...)`` and one module
   per format;
-* :mod:`.pipeline` - ``export_files(...)``: filter, manifest and render in one call.
+* :mod:`.pipeline` - ``prepare_export(...)``: filter and manifest, then one format at a
+  time with ``PreparedExport.render``; :mod:`.parallel` renders the formats at once.
 """

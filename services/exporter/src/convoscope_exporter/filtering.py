@@ -54,7 +54,7 @@ from convoscope_common.aggregates.localtime import to_local, zone_or_utc
 from convoscope_common.aggregates.prepared import prepare_corpus
 from convoscope_common.aggregates.summary import message_index, summarize
 from convoscope_common.corpus import Conversation, Corpus, Message
-from convoscope_common.messages import ExportFilter, export_filter_problem
+from convoscope_common.options import ExportFilter, export_filter_problem
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.errors import InvalidFilterError
 from convoscope_exporter.restrict import (

@@ -148,7 +148,9 @@ class FontSet:
     def width(self, text: str, size: float) -> float:
         """Drawn width of ``text`` at ``size`` points, each run in its own font."""
         return sum(
-            pdfmetrics.stringWidth(visual_order(run) if font in RTL_FONTS else run, font, size)
+            float(
+                pdfmetrics.stringWidth(visual_order(run) if font in RTL_FONTS else run, font, size)
+            )
             for font, run in self.runs(text)
         )
 
@@ -203,7 +205,7 @@ def _register(name: str, path: str) -> frozenset[int]:
 @cache
 def font_set() -> FontSet:
     """Register the report fonts with reportlab once per process and return them."""
-    ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     coverage = {name: _register(name, str(_NOTO_DIR / file)) for name, file in _NOTO}
     cjk = _cjk_files()
     chain = [name for name, _ in _NOTO]

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import msgspec
 
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
+from convoscope_common.options import ExportFilter
 from convoscope_common.results import AnalysisResults
-from convoscope_exporter.filtering import NOT_RECOMPUTED, RECOMPUTED, ExportFilter
+from convoscope_exporter.filtering import NOT_RECOMPUTED, RECOMPUTED
 
 MANIFEST_VERSION = 1
 EXPORTER_VERSION = "0.1.0"

@@ -2,11 +2,11 @@
 
 The formats are independent renderings of the same prepared export, so rendering them
 in separate processes changes nothing in their bytes (tests compare them with
-:func:`convoscope_exporter.pipeline.export_files`). Workers are forked: they inherit
-the filtered results and corpus instead of receiving a copy through a pipe. Where
-``fork`` is not available (macOS, Windows), or one process is asked for, the formats
-are rendered one after the other in the caller's thread. Used by the exporter service
-and by the command line.
+:meth:`convoscope_exporter.pipeline.PreparedExport.render` called format after format).
+Workers are forked: they inherit the filtered results and corpus instead of receiving a
+copy through a pipe. Where ``fork`` is not available (macOS, Windows), or one process is
+asked for, the formats are rendered one after the other in the caller's thread. Used by
+the exporter service and by the command line.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The whole export in one call: parse the filter, apply it, build the manifest, render.
+"""An export ready to render: parse the filter, apply it, build the manifest.
 
-Pure: bytes in memory only. The NATS worker loads results + corpus, calls
-:func:`prepare_export`, renders the formats (in parallel processes) and stores the files.
+Pure: bytes in memory only. The NATS worker and the command line load results +
+corpus, call :func:`prepare_export` and render its formats in parallel processes
+(:func:`convoscope_exporter.parallel.render_formats`); each format is
+:meth:`PreparedExport.render`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from convoscope_common.corpus import Corpus
-from convoscope_common.messages import ExportFilter
+from convoscope_common.options import ExportFilter
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.errors import UnsupportedExportFormatError
 from convoscope_exporter.filtering import apply_filter, parse_filter
@@ -67,32 +69,3 @@ def prepare_export(
     filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
     # A format asked twice is rendered once.
     return PreparedExport(list(dict.fromkeys(formats)), filtered_results, filtered_corpus, manifest)
-
-
-def export_files(
-    formats: list[str],
-    results: AnalysisResults,
-    corpus: Corpus,
-    *,
-    export_id: str,
-    job_id: str,
-    include_pii: bool,
-    raw_filter: dict[str, object] | ExportFilter | None = None,
-    file_hash: str = "",
-    created_at: datetime | None = None,
-) -> list[RenderedFile]:
-    """Render every requested format of one export (files in the order of ``formats``),
-    one after the other. The worker and the command line render the same prepared export
-    in parallel (:func:`convoscope_exporter.parallel.render_formats`)."""
-    prepared = prepare_export(
-        formats,
-        results,
-        corpus,
-        export_id=export_id,
-        job_id=job_id,
-        include_pii=include_pii,
-        raw_filter=raw_filter,
-        file_hash=file_hash,
-        created_at=created_at,
-    )
-    return [file for fmt in prepared.formats for file in prepared.render(fmt)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import msgspec
 import structlog
@@ -19,23 +20,22 @@ from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
 from convoscope_common.corpus import decode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
-from convoscope_common.lease import TERMINAL, Lease, LeaseLostError, claim, export_fencing, peek
+from convoscope_common.lease import Lease, LeaseLostError, claim, export_fencing, peek
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.records import TERMINAL_STATUSES, ExportedFile, ExportState
+from convoscope_common.results import decode_results
+from convoscope_common.runtime import ServiceContext
+from convoscope_common.storage import ObjectMissingError, Stores
+from convoscope_common.wire import (
     CompleteEvent,
     ErrorEvent,
     ErrorInfo,
-    ExportFile,
     ExportJob,
-    ExportState,
     ProgressEvent,
     encode,
     export_job_decoder,
 )
-from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.results import decode_results
-from convoscope_common.runtime import ServiceContext
-from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
 from convoscope_exporter.parallel import available_cores, render_formats
 from convoscope_exporter.pipeline import prepare_export
@@ -84,7 +84,7 @@ class ExporterHandler:
     async def handle(self, job: ExportJob, delivery: Delivery) -> Outcome:
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, export_id=job.export_id):
             current = await peek(self.fencing, job.export_id)
-            if current is None or current.status in TERMINAL:
+            if current is None or current.status in TERMINAL_STATUSES:
                 return Ack()
             got = await claim(self.fencing, job.export_id, new_id("run"), solo=delivery.alone)
             if got is None:
@@ -170,7 +170,7 @@ class ExporterHandler:
 
     async def _render_all(
         self, job: ExportJob, lease: Lease[ExportState], state: ExportState, written: list[str]
-    ) -> list[ExportFile]:
+    ) -> list[ExportedFile]:
         results = decode_results(
             await self.stores.read_object(self.stores.results_data, job.results_object)
         )
@@ -199,17 +199,17 @@ class ExporterHandler:
         rendering = asyncio.ensure_future(
             asyncio.to_thread(render_formats, prepared, processes, on_rendered)
         )
-        files: list[ExportFile] = []
+        files: list[ExportedFile] = []
         for i in range(len(prepared.formats)):
             if self.interrupted:
                 raise ExporterStoppingError
             fmt, rendered = await _next_ready(ready, rendering)
             for item in rendered:
-                name = f"{job.export_id}/{item.filename}"
+                name = names.export_object(job.export_id, item.filename)
                 written.append(name)
                 await self.stores.write_object(self.stores.exports_data, name, item.data)
                 files.append(
-                    ExportFile(
+                    ExportedFile(
                         format=fmt,
                         filename=item.filename,
                         size=len(item.data),
@@ -290,7 +290,7 @@ async def run(ctx: ServiceContext) -> None:
 
 
 async def _next_ready(
-    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[object]
+    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[Any]
 ) -> tuple[str, list[RenderedFile]]:
     """The next rendered format; a rendering error is raised instead of waiting forever."""
     getting = asyncio.ensure_future(ready.get())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from convoscope_common.messages import ExportState, JobState
+from convoscope_common.records import ExportState, JobState
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import NotFoundError
 from convoscope_gateway.state import Gateway

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from multidict import MultiMapping
 
+from convoscope_common.corpus import ROLES
 from convoscope_common.results import FAILURE_TYPES, SENTIMENT_LABELS, SEVERITIES
 from convoscope_gateway.browse_index import BrowseIndex, MsgKey
 from convoscope_gateway.browse_types import ConversationRow
@@ -24,7 +25,6 @@ from convoscope_gateway.errors import ValidationError
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 TASK_COMPLETIONS = ("completed", "in_progress", "abandoned", "blocked")
-ROLES = ("user", "assistant")
 MAX_VALUES = 100
 
 

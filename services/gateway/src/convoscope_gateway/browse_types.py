@@ -8,7 +8,7 @@ from datetime import datetime
 
 import msgspec
 
-from convoscope_common.messages import FileMetadata, JobStatus
+from convoscope_common.records import JobStatus
 from convoscope_common.results import (
     ConversationQuality,
     ConversationSentiment,
@@ -18,6 +18,7 @@ from convoscope_common.results import (
     TaskCompletion,
     TopicScore,
 )
+from convoscope_common.wire import FileMetadata
 
 
 class _View(msgspec.Struct, kw_only=True, omit_defaults=False):

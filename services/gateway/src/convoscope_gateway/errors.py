@@ -6,9 +6,10 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from convoscope_common.api import ErrorBody
 from convoscope_common.faults import is_storage_full, is_transient
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import ErrorBody, ErrorInfo
+from convoscope_common.wire import ErrorInfo
 
 log = get_logger(__name__)
 

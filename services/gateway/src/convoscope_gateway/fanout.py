@@ -16,7 +16,7 @@ from nats.aio.subscription import Subscription
 
 from convoscope_common import names
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.wire import (
     CancelledEvent,
     CompleteEvent,
     ErrorEvent,
@@ -39,7 +39,9 @@ def room(job_id: str) -> str:
 def event_payload(event: JobEvent) -> tuple[str, dict[str, Any]]:
     """The Socket.IO event name and the seed's payload for a bus event."""
     payload: dict[str, Any] = msgspec.to_builtins(event)
+    # The tag and the bus version are the bus's business, not the Socket.IO payload's.
     payload.pop("event", None)
+    payload.pop("v", None)
     match event:
         case ProgressEvent():
             return "progress", payload

@@ -4,7 +4,9 @@ Pages of one analysis arrive in bursts (a dashboard, then a list, then a
 conversation), and decoding the results and the corpus of a large export takes
 a second or more, so the last few loaded analyses stay in memory. Cached results
 never change under their key; a deleted or evicted result is noticed on the next
-request (its index entry is checked every time) and dropped here too.
+request (its index entry is read once per request) and dropped here too. A read
+records the use for the cache's LRU eviction without a KV write per request
+(:func:`convoscope_common.cache.record_use`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from convoscope_common.cache import load_results
+from convoscope_common.cache import read_results, record_use
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus
-from convoscope_common.light import LightResults, ResultPage, light_results, result_pages
+from convoscope_common.light import LightResults, ResultPage, light_results, page_totals
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import JobState
 from convoscope_common.metrics import Counter
+from convoscope_common.records import JobState, ResultIndex
 from convoscope_common.storage import ObjectMissingError
 from convoscope_gateway.browse_index import BrowseIndex, build_index
 from convoscope_gateway.errors import (
@@ -32,6 +34,7 @@ from convoscope_gateway.errors import (
     ValidationError,
 )
 from convoscope_gateway.state import Gateway
+from convoscope_gateway.urls import result_pages
 
 log = get_logger(__name__)
 
@@ -67,46 +70,51 @@ MAX_LIGHT = 32
 
 @dataclass
 class LightDocuments:
-    """Light documents by (cache key, results object): small, so a few dozen are kept."""
+    """Light documents and their page totals by (cache key, results object): small, so a
+    few dozen are kept."""
 
-    entries: OrderedDict[tuple[str, str], tuple[LightResults, dict[str, ResultPage]]] = field(
+    entries: OrderedDict[tuple[str, str], tuple[LightResults, dict[str, int]]] = field(
         default_factory=OrderedDict
     )
 
 
 LIGHT = web.AppKey("light_documents", LightDocuments)
+GONE = "the results of this job are no longer cached; run the analysis again"
+
+
+async def _cache_entry(gw: Gateway, state: JobState) -> ResultIndex:
+    """The job's result cache entry: the request's one lookup, its use recorded (throttled)."""
+    entry = await gw.stores.result_index_entry(state.cache_key)
+    if entry is None:
+        raise NotFoundError(GONE)
+    index, revision = entry
+    await record_use(gw.stores, index, revision, utcnow())
+    return index
 
 
 async def light_document(
     request: web.Request, gw: Gateway, state: JobState
 ) -> tuple[LightResults, dict[str, ResultPage]]:
     """The light results document of a complete job and its pages (decoded once)."""
-    entry = await gw.stores.get_result_index(state.cache_key)
-    if entry is None:
-        raise NotFoundError("the results of this job are no longer cached; run it again")
+    index = await _cache_entry(gw, state)
     docs = request.app[LIGHT].entries
     # created_at tells a re-run apart from the result it replaced under the same names.
-    key = (state.cache_key, f"{entry.results_object}@{entry.created_at.isoformat()}")
+    key = (state.cache_key, f"{index.results_object}@{index.created_at.isoformat()}")
     found = docs.get(key)
     if found is not None:
         docs.move_to_end(key)
-        entry.last_access = utcnow()  # the cache's LRU eviction sees the use
-        await gw.stores.put_result_index(entry)
-        light, pages = found
+        light, totals = found
     else:
-        full = await load_results(gw.stores, state.cache_key)
+        full = await read_results(gw.stores, index)
         if full is None:
-            raise NotFoundError("the results of this job are no longer cached; run it again")
-        light, pages = light_results(full), result_pages("{job_id}", full)
+            raise NotFoundError(GONE)
+        light, totals = light_results(full), page_totals(full)
         for old in [k for k in docs if k[0] == key[0]]:
             del docs[old]
-        docs[key] = (light, pages)
+        docs[key] = (light, totals)
         while len(docs) > MAX_LIGHT:
             docs.popitem(last=False)
-    return light, {
-        name: ResultPage(url=page.url.replace("{job_id}", state.job_id), total=page.total)
-        for name, page in pages.items()
-    }
+    return light, result_pages(state.job_id, totals)
 
 
 def wants_pii(request: web.Request, gw: Gateway) -> bool:
@@ -129,9 +137,7 @@ async def load_index(
     """The browse index of a complete job (409 while it runs, 404/410 once data expired)."""
     if state.status != "complete":
         raise ConflictError(f"the analysis is {state.status}; browse it once it is complete")
-    result_index = await gw.stores.get_result_index(state.cache_key)
-    if result_index is None:
-        raise NotFoundError("the results of this job are no longer cached; run the analysis again")
+    result_index = await _cache_entry(gw, state)
     loaded = request.app[LOADED]
     stamp = f"{result_index.results_object}@{result_index.created_at.isoformat()}"
     key = (state.cache_key, stamp, include_pii)
@@ -144,11 +150,9 @@ async def load_index(
         found = loaded.get(key)
         if found is not None:
             return found
-        results = await load_results(gw.stores, state.cache_key)
+        results = await read_results(gw.stores, result_index)
         if results is None:
-            raise NotFoundError(
-                "the results of this job are no longer cached; run the analysis again"
-            )
+            raise NotFoundError(GONE)
         if include_pii:
             record = await gw.stores.get_file(state.file_id)
             store, name = gw.stores.corpora, record.corpus_object if record else ""

@@ -21,7 +21,7 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from convoscope_common.messages import (
+from convoscope_common.api import (
     AnalysisAccepted,
     AnalysisDeleted,
     AnalysisRequest,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import msgspec
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 
+from convoscope_common.records import TERMINAL_STATUSES
 from convoscope_common.storage import Stores
 from convoscope_gateway.errors import QuotaExceededError, ServiceUnavailableError
 
@@ -22,7 +23,6 @@ PREFIX = "_active."
 BYTES_PREFIX = "_bytes."
 # Most live uploads one key may hold (bounds the record whatever the byte quota).
 MAX_UPLOADS_PER_KEY = 5000
-_TERMINAL = frozenset({"complete", "failed", "cancelled"})
 # A reservation whose job record is not written yet (a gateway between the two
 # writes, or one that died there) counts for this long, then lapses.
 RESERVATION_GRACE = 60.0
@@ -57,7 +57,7 @@ async def _still_active(stores: Stores, item: Reservation, now: float) -> bool:
     state = await stores.get_job(item.job_id)
     if state is None:
         return now - item.at < RESERVATION_GRACE
-    return state.status not in _TERMINAL
+    return state.status not in TERMINAL_STATUSES
 
 
 async def reserve(

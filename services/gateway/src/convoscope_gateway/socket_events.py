@@ -13,16 +13,15 @@ from typing import Any
 import socketio
 
 from convoscope_common.config import Settings
-from convoscope_common.messages import (
+from convoscope_common.metrics import Gauge
+from convoscope_common.records import ExportState, JobState
+from convoscope_common.wire import (
     CancelledEvent,
     CompleteEvent,
     ErrorEvent,
-    ExportState,
     JobEvent,
-    JobState,
     ProgressEvent,
 )
-from convoscope_common.metrics import Gauge
 from convoscope_gateway.auth import check_key, presented_key
 from convoscope_gateway.errors import ApiError
 from convoscope_gateway.fanout import event_payload, room

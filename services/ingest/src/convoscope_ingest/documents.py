@@ -56,7 +56,7 @@ def item_source(item: msgspec.Raw) -> Source | None:
     return None
 
 
-def read_document(data: bytes, max_depth: int) -> ConversationDocument:
+def read_document(data: bytes | bytearray, max_depth: int) -> ConversationDocument:
     """Check and decode one conversations document (without decoding the conversations).
 
     Raises InvalidJsonError, InvalidUtf8Error, TooDeeplyNestedError, EmptyFileError,

@@ -6,7 +6,7 @@ never quote file content: at most positions (byte, line, column) and member name
 
 from __future__ import annotations
 
-from convoscope_common.messages import ErrorInfo
+from convoscope_common.wire import ErrorInfo
 
 
 class IngestError(Exception):

@@ -48,7 +48,7 @@ _STRING = re.compile(rb'"[^"]*"')
 _SCAN_CHUNK = 8 << 20
 
 
-def strip_bom(data: bytes) -> bytes:
+def strip_bom(data: bytes | bytearray) -> bytes | bytearray:
     """Drop a UTF-8 byte-order mark; refuse UTF-16 text with a clear message."""
     if data.startswith(UTF8_BOM):
         return data[len(UTF8_BOM) :]
@@ -59,13 +59,13 @@ def strip_bom(data: bytes) -> bytes:
     return data
 
 
-def first_significant_byte(data: bytes) -> int | None:
+def first_significant_byte(data: bytes | bytearray) -> int | None:
     """Offset of the first non-whitespace byte, or None when there is none."""
     match = re.search(rb"[^ \t\r\n]", data)
     return match.start() if match else None
 
 
-def refuse_binary(data: bytes) -> None:
+def refuse_binary(data: bytes | bytearray) -> None:
     """Raise :class:`BinaryFileError` for known binary types or NUL bytes near the start."""
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
@@ -74,7 +74,7 @@ def refuse_binary(data: bytes) -> None:
         raise BinaryFileError()
 
 
-def _structure(data: bytes) -> bytes:
+def _structure(data: bytes | bytearray) -> bytes:
     """Only the structural brackets of ``data`` (as "(" and ")"), strings removed.
 
     Works in chunks with C-speed byte operations, so memory stays flat: escaped
@@ -83,7 +83,7 @@ def _structure(data: bytes) -> bytes:
     bracket (an empty string, or the bracket-free gap between two strings), so they go
     too; the few strings left are removed with a regex.
     """
-    reduced: list[bytes] = []
+    reduced: list[bytes | bytearray] = []
     start = 0
     while start < len(data):
         end = min(start + _SCAN_CHUNK, len(data))
@@ -96,7 +96,7 @@ def _structure(data: bytes) -> bytes:
     return _STRING.sub(b"", joined).replace(b'"', b"")
 
 
-def json_depth_exceeds(data: bytes, max_depth: int) -> bool:
+def json_depth_exceeds(data: bytes | bytearray, max_depth: int) -> bool:
     """True when the nesting of arrays and objects in ``data`` is deeper than ``max_depth``.
 
     Each pass removes the innermost bracket pairs; a well-formed document empties in
@@ -117,7 +117,7 @@ def json_depth_exceeds(data: bytes, max_depth: int) -> bool:
     return False
 
 
-def check_depth(data: bytes, max_depth: int) -> None:
+def check_depth(data: bytes | bytearray, max_depth: int) -> None:
     """Raise :class:`TooDeeplyNestedError` when ``data`` nests deeper than ``max_depth``."""
     if json_depth_exceeds(data, max_depth):
         raise TooDeeplyNestedError(
@@ -125,7 +125,7 @@ def check_depth(data: bytes, max_depth: int) -> None:
         )
 
 
-def first_invalid_utf8(data: bytes, chunk_size: int = 1 << 20) -> int | None:
+def first_invalid_utf8(data: bytes | bytearray, chunk_size: int = 1 << 20) -> int | None:
     """Byte offset of the first invalid UTF-8 sequence, or None; reads in chunks."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     for start in range(0, len(data), chunk_size):
@@ -162,7 +162,7 @@ def is_invalid_utf8(exc: BaseException) -> bool:
     )
 
 
-def decode_error(exc: Exception, data: bytes) -> Exception:
+def decode_error(exc: Exception, data: bytes | bytearray) -> Exception:
     """Translate a msgspec or codec failure on ``data`` into a typed ingest error."""
     if is_invalid_utf8(exc):
         offset = first_invalid_utf8(data)
@@ -185,7 +185,7 @@ def decode_error(exc: Exception, data: bytes) -> Exception:
     return InvalidJsonError(f"the file is not valid JSON: {reason}")
 
 
-def decode_top_level(data: bytes) -> object:
+def decode_top_level(data: bytes | bytearray) -> object:
     """Decode ``data`` into ``list[msgspec.Raw]`` or ``dict[str, msgspec.Raw]``.
 
     Only the outer container is materialised: every element stays a zero-copy slice of
@@ -204,7 +204,7 @@ def decode_top_level(data: bytes) -> object:
         raise decode_error(exc, data) from None
 
 
-def _decode_scalar(data: bytes) -> object:
+def _decode_scalar(data: bytes | bytearray) -> object:
     """A top level that is neither an array nor an object: valid JSON, but not an export."""
     try:
         return msgspec.json.decode(data)

@@ -14,7 +14,7 @@ import msgspec
 
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, Source
-from convoscope_common.messages import FileMetadata, ParseHealthSummary
+from convoscope_common.wire import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
 from convoscope_ingest.documents import ConversationDocument, item_source, read_document
 from convoscope_ingest.errors import (
@@ -66,7 +66,7 @@ def parse_export(data: bytes | bytearray, *, limits: ParseLimits = ParseLimits()
     return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
 
 
-def _parse(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
+def _parse(data: bytes | bytearray, limits: ParseLimits, health: HealthRecorder) -> Corpus:
     if is_zip(data):
         corpus = _parse_zip(data, limits, health)
     else:
@@ -83,7 +83,7 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
-def _parse_zip(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corpus:
+def _parse_zip(data: bytes | bytearray, limits: ParseLimits, health: HealthRecorder) -> Corpus:
     contents = read_export_zip(data, limits)
     if not contents.conversation_files:
         raise ConversationsNotFoundError()
@@ -120,7 +120,7 @@ def _parse_zip(data: bytes, limits: ParseLimits, health: HealthRecorder) -> Corp
 
 def _normalise_document(
     document: ConversationDocument,
-    data: bytes,
+    data: bytes | bytearray,
     health: HealthRecorder,
     project_names: Mapping[str, str],
 ) -> list[Conversation]:

@@ -14,7 +14,9 @@ from convoscope_ingest.timeparse import parse_iso
 _projects_decoder = msgspec.json.Decoder(list[RawProject] | RawProject)
 
 
-def read_projects(name: str, data: bytes, max_depth: int, health: HealthRecorder) -> list[Project]:
+def read_projects(
+    name: str, data: bytes | bytearray, max_depth: int, health: HealthRecorder
+) -> list[Project]:
     """Projects from one side file; an unreadable file is recorded as skipped, not fatal."""
     try:
         data = strip_bom(data)

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from nats.aio.msg import Msg
@@ -21,7 +21,10 @@ from nats.aio.msg import Msg
 from convoscope_common import names
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, encode_corpus
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
+from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.runtime import ServiceContext
+from convoscope_common.storage import ObjectMissingError, Stores
+from convoscope_common.wire import (
     ErrorInfo,
     ParseFailed,
     ParseOk,
@@ -30,9 +33,6 @@ from convoscope_common.messages import (
     encode,
     parse_request_decoder,
 )
-from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.runtime import ServiceContext
-from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_ingest.errors import (
     IngestError,
     IngestInternalError,
@@ -77,7 +77,7 @@ class IngestService:
         self._lock = asyncio.Lock()
         # A parse thread outlives a request that timed out (threads cannot be stopped);
         # the next request waits for it, so parses never overlap.
-        self._thread: asyncio.Future[object] | None = None
+        self._thread: asyncio.Future[Any] | None = None
         self._requests: set[asyncio.Task[None]] = set()
         self.active = 0
 
@@ -180,7 +180,7 @@ class IngestService:
             await asyncio.wait([thread])
 
 
-def _consume(future: asyncio.Future[object]) -> None:
+def _consume(future: asyncio.Future[Any]) -> None:
     """Retrieve the result of an abandoned thread so asyncio does not warn about it."""
     if not future.cancelled():
         future.exception()
@@ -193,5 +193,5 @@ async def run(ctx: ServiceContext) -> None:
     ctx.active_jobs = lambda: service.active
     sub = await ctx.nc.subscribe(names.INGEST_PARSE, queue=names.INGEST_QUEUE, cb=service.handle)
     await ctx.stopping.wait()
-    await sub.drain()
+    await sub.drain()  # type: ignore[no-untyped-call]
     await service.wait_idle()

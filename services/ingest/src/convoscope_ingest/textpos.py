@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def line_column(data: bytes, offset: int) -> tuple[int, int]:
+def line_column(data: bytes | bytearray, offset: int) -> tuple[int, int]:
     """1-based (line, column) of ``offset`` in ``data``; columns count bytes.
 
     Offsets past the end point just after the last byte (where truncated input ends).
@@ -14,7 +14,7 @@ def line_column(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - line_start + 1
 
 
-def describe_position(data: bytes, offset: int) -> str:
+def describe_position(data: bytes | bytearray, offset: int) -> str:
     """``"line L, column C"`` for messages."""
     line, column = line_column(data, offset)
     return f"line {line}, column {column}"

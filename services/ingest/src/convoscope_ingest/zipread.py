@@ -30,7 +30,7 @@ _CONVERSATIONS_FILE = re.compile(r"conversations(?:[-_]\d+)?\.json", re.IGNORECA
 _NOTED_SIDE_FILES = frozenset({"users.json", "user.json", "memories.json"})
 
 
-def is_zip(data: bytes) -> bool:
+def is_zip(data: bytes | bytearray) -> bool:
     """Whether ``data`` starts like a ZIP archive."""
     return data.startswith(ZIP_MAGIC)
 
@@ -94,7 +94,7 @@ class _Budget:
             )
 
 
-def read_export_zip(data: bytes, limits: ParseLimits) -> ZipContents:
+def read_export_zip(data: bytes | bytearray, limits: ParseLimits) -> ZipContents:
     """Decompress the members of an export ZIP that ingest needs.
 
     Raises CorruptZipError, EncryptedZipError, UnsafeZipMemberError, TooManyZipMembersError
@@ -106,7 +106,7 @@ def read_export_zip(data: bytes, limits: ParseLimits) -> ZipContents:
     return contents
 
 
-def _open(data: bytes, prefix: str) -> zipfile.ZipFile:
+def _open(data: bytes | bytearray, prefix: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
@@ -115,7 +115,7 @@ def _open(data: bytes, prefix: str) -> zipfile.ZipFile:
 
 
 def _walk(
-    data: bytes,
+    data: bytes | bytearray,
     prefix: str,
     nesting: int,
     limits: ParseLimits,

@@ -140,7 +140,7 @@ def failure_summary(findings: list[Failure], assistant_messages: int) -> Failure
     by_type: Counter[str] = Counter(f.type for f in findings)
     by_severity: Counter[str] = Counter(f.severity for f in findings)
     # Every type and severity listed, zeros included.
-    matrix = {t: dict.fromkeys(SEVERITIES, 0) for t in FAILURE_TYPES}
+    matrix: dict[str, dict[str, int]] = {t: dict.fromkeys(SEVERITIES, 0) for t in FAILURE_TYPES}
     for finding in findings:
         matrix[finding.type][finding.severity] += 1
     return FailureSummary(

@@ -6,9 +6,9 @@ from collections import Counter
 from statistics import mean, median
 
 from convoscope_common.aggregates.prepared import PreparedConversation
+from convoscope_common.corpus import ROLES
 from convoscope_common.results import MessageRecord, Summary
 
-ROLES: tuple[str, ...] = ("user", "assistant")
 # Tool and server names come from the export: the largest groups are listed, the rest summed.
 MAX_TOOL_KEYS = 50
 OTHER = "(other)"

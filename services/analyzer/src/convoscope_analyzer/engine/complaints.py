@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from convoscope_analyzer.engine.cues import CueBook, CueMatch, normalise, profanity_words
+from convoscope_common.results import FailureType, Severity
 
 # Only the start of the user's turn is read: a long paste later in the message is not
 # a complaint about the previous answer.
@@ -50,8 +51,8 @@ class Signal:
     language: str
     message_id: str
     weight: float
-    type: str | None = None  # the failure type an explicit phrase names
-    severity: str | None = None
+    type: FailureType | None = None  # the failure type an explicit phrase names
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from convoscope_analyzer.engine.errors import EngineError
+from convoscope_common.results import FailureType, Severity
 
 ANY_LANGUAGE = "*"
 # Sections of common.toml are matched as written (case-sensitive, no word boundaries):
@@ -77,8 +78,8 @@ class CueSection:
 class ComplaintCue:
     """Explicit complaint phrases of one failure type in one language."""
 
-    type: str
-    severity: str
+    type: FailureType
+    severity: Severity
     cues: Cues
 
 
@@ -204,6 +205,14 @@ def literal_prefixes(cues: list[str], *, raw: bool = False) -> tuple[str, ...] |
     return tuple(minimal)
 
 
+def _complaint_kind(name: str, type_: str, severity: str) -> tuple[FailureType, Severity]:
+    """A complaint section's failure type and severity, checked against the result types."""
+    for value, allowed in ((type_, FailureType), (severity, Severity)):
+        if value not in get_args(allowed):
+            raise CueFileError(f"{name}: complaint.{type_}: unknown {value!r}")
+    return type_, severity  # type: ignore[return-value]  # checked just above
+
+
 def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | None) -> CueBook:
     """A cue book from (file name, TOML text) pairs, limited to ``languages`` if given
     (language-independent files are always kept)."""
@@ -225,8 +234,9 @@ def build_cue_book(files: list[tuple[str, str]], languages: tuple[str, ...] | No
                 continue
             if key == "complaint":
                 for type_, rule in value.items():
+                    failure_type, severity = _complaint_kind(name, type_, rule["severity"])
                     cues = _compile(name, f"complaint.{type_}", language, rule["cues"], unbounded)
-                    complaints.append(ComplaintCue(type_, rule["severity"], cues))
+                    complaints.append(ComplaintCue(failure_type, severity, cues))
             elif key == "sentiment":
                 neutral.update(value.get("neutral_terms", []))
             elif key == "profanity":

@@ -98,21 +98,13 @@ def _complaint_findings(cid: str, answer: Message, turn: Turn, book: CueBook) ->
         return []
     public = [_public(s) for s in signals]
     ids = [turn.message_id]  # the next answer's concession is named in its signal
-    phrases = [s for s in signals if s.kind == "phrase" and s.type]
+    phrases = [
+        _finding(cid, answer, s.type, s.severity, "user_complaint", ids, s.cue, public)
+        for s in signals
+        if s.kind == "phrase" and s.type is not None and s.severity is not None
+    ]
     if phrases:
-        return [
-            _finding(
-                cid,
-                answer,
-                s.type,
-                s.severity,
-                "user_complaint",
-                ids,
-                s.cue,
-                public,  # type: ignore[arg-type]
-            )
-            for s in phrases
-        ]
+        return phrases
     strongest = max(signals, key=lambda s: (s.weight, s.kind in _GENERIC))
     type_, severity = _GENERIC.get(strongest.kind, _GENERIC_DEFAULT)
     return [_finding(cid, answer, type_, severity, "user_complaint", ids, strongest.cue, public)]

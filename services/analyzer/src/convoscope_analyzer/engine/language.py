@@ -183,14 +183,14 @@ def assign_languages(
         if item.language == UNKNOWN:
             item.language = corpus
         for pm in item.messages:
-            detection = own.get(id(pm))
-            if detection is not None and detection.language != UNKNOWN:
-                if detection.language == item.language or detection.confidence >= SWITCH_CONFIDENCE:
-                    pm.language = detection.language
+            seen = own.get(id(pm))
+            if seen is not None and seen.language != UNKNOWN:
+                if seen.language == item.language or seen.confidence >= SWITCH_CONFIDENCE:
+                    pm.language = seen.language
                     stats.detected += 1
                     continue
             pm.language = item.language
-            if detection is not None:  # a user message too short or unsure to tell
+            if seen is not None:  # a user message too short or unsure to tell
                 if item.language == UNKNOWN:
                     stats.unknown += 1
                 else:

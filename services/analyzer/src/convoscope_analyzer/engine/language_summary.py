@@ -8,10 +8,8 @@ from collections import Counter
 from convoscope_analyzer.engine.cues import cue_languages
 from convoscope_analyzer.engine.language import DETECTOR, SUPPORTED, LanguageStats
 from convoscope_analyzer.engine.prepared import PreparedConversation
+from convoscope_common.result_languages import ConversationLanguage, LanguageCoverage, Languages
 from convoscope_common.results import (
-    ConversationLanguage,
-    LanguageCoverage,
-    Languages,
     Sentiment,
 )
 

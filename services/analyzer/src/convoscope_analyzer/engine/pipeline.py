@@ -154,6 +154,8 @@ def analyze(
     index = message_index(prepared)
     results = AnalysisResults(
         generated_at=now or datetime.now(UTC),
+        # The one place the options used are built; enable_privacy is the analyzer
+        # pipeline's to set (it redacts before the engine runs).
         options=AnalysisOptionsUsed(
             enable_privacy=False,
             enable_quality=options.enable_quality,

@@ -12,24 +12,16 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names, owner_index
-from convoscope_common.cache import cache_key, privacy_fingerprint
-from convoscope_common.clock import new_id, utcnow
-from convoscope_common.lease import cancel_unfinished, job_fencing
-from convoscope_common.messages import (
+from convoscope_common.api import (
     AnalysisAccepted,
     AnalysisDeleted,
     AnalysisRequest,
     AnalysisStatus,
-    AnalyzeJob,
-    CancelledEvent,
-    CancelRequest,
-    DrilldownFailed,
-    DrilldownRequest,
     DrilldownResponse,
-    JobState,
-    drilldown_reply_decoder,
-    encode,
 )
+from convoscope_common.cache import cache_key, privacy_fingerprint
+from convoscope_common.clock import new_id, utcnow
+from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.metrics import Counter
 from convoscope_common.ownership import (
     claim_cached,
@@ -38,7 +30,17 @@ from convoscope_common.ownership import (
     release_results,
     remove_job,
 )
+from convoscope_common.records import JobState
 from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
+from convoscope_common.wire import (
+    AnalyzeJob,
+    CancelledEvent,
+    CancelRequest,
+    DrilldownFailed,
+    DrilldownRequest,
+    drilldown_reply_decoder,
+    encode,
+)
 from convoscope_gateway import quotas
 from convoscope_gateway.access import job_for
 from convoscope_gateway.auth import owner_of

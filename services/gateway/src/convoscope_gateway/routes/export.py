@@ -9,20 +9,15 @@ from datetime import timedelta
 from aiohttp import web
 
 from convoscope_common import names, owner_index
+from convoscope_common.api import ExportRequest, ExportResponse
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.faults import is_storage_full
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import (
-    ErrorInfo,
-    ExportJob,
-    ExportRequest,
-    ExportResponse,
-    ExportState,
-    encode,
-    export_filter_problem,
-)
 from convoscope_common.metrics import Counter
 from convoscope_common.objects import ObjectMissingError, object_chunks, object_info
+from convoscope_common.options import export_filter_problem
+from convoscope_common.records import ExportState
+from convoscope_common.wire import ErrorInfo, ExportJob, encode
 from convoscope_gateway.access import export_for, job_for
 from convoscope_gateway.errors import (
     ConflictError,
@@ -172,7 +167,7 @@ async def get_export_file(request: web.Request) -> web.StreamResponse:
     match = next((f for f in state.files if f.filename == filename), None)
     if match is None:
         raise NotFoundError(f"export {state.export_id} has no file named {filename!r}")
-    name = f"{state.export_id}/{filename}"
+    name = names.export_object(state.export_id, filename)
     try:
         info = await object_info(gw.stores.exports_data, name)
     except ObjectMissingError:

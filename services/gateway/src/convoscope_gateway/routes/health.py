@@ -19,8 +19,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
 from convoscope_common import names
+from convoscope_common.api import HealthResponse, HealthStatus
 from convoscope_common.launcher_status import ProcessStatus, read_status
-from convoscope_common.messages import HealthResponse, HealthStatus
 from convoscope_common.metrics import CONTENT_TYPE_LATEST, Gauge, render_metrics
 from convoscope_gateway import __version__
 from convoscope_gateway.jsonio import json_response

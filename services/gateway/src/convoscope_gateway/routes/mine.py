@@ -13,7 +13,7 @@ from aiohttp import web
 
 from convoscope_common import owner_index
 from convoscope_common.logs import get_logger
-from convoscope_common.messages import FileRecord, JobState
+from convoscope_common.records import FileRecord, JobState
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.browse_types import (
     AnalysisPage,

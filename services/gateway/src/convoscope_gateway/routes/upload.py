@@ -13,25 +13,22 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names, owner_index
+from convoscope_common.api import UploadDeleted, UploadInfo, UploadResponse
 from convoscope_common.cache import has_results
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.lease import cancel_unfinished, job_fencing
-from convoscope_common.messages import (
+from convoscope_common.metrics import Counter
+from convoscope_common.ownership import delete_upload as remove_upload
+from convoscope_common.records import FileRecord, JobState
+from convoscope_common.wire import (
     CancelledEvent,
     CancelRequest,
-    FileRecord,
-    JobState,
     ParseFailed,
     ParseRequest,
-    UploadDeleted,
-    UploadInfo,
-    UploadResponse,
     encode,
     parse_reply_decoder,
 )
-from convoscope_common.metrics import Counter
-from convoscope_common.ownership import delete_upload as remove_upload
 from convoscope_gateway import quotas
 from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
