@@ -190,7 +190,7 @@ FULL = Sizes(
 SHORT = Sizes(
     jobs=6, kills=1, pauses=1, restarts=5, rolling_jobs=5, gateway_kills=1,
     gateway_jobs=4, concurrent=50, conversations=20, analyzer_conversations=300,
-    pace=1.0, store_bytes=2 * 1024 * 1024, store_conversations=60,
+    pace=1.0, store_bytes=3 * 1024 * 1024 // 2, store_conversations=40,
 )  # fmt: skip
 SCENARIOS = ("analyzers", "nats", "rolling", "gateway", "concurrent", "full-store")
 
@@ -223,8 +223,12 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Rep
         )
         title = "rolling: every service restarted (SIGTERM) in turn during a stream of jobs"
     elif name == "gateway":
+        # Jobs long enough to be running when the gateway dies.
         report = await chaos_scenarios.gateway_restart(
-            sizes.gateway_kills, sizes.gateway_jobs, conversations=n, seed=seed
+            sizes.gateway_kills,
+            sizes.gateway_jobs,
+            conversations=sizes.analyzer_conversations,
+            seed=seed,
         )
         title = f"gateway: {sizes.gateway_kills} gateway SIGKILLs with subscribed Socket.IO clients"
     elif name == "concurrent":
