@@ -1,7 +1,7 @@
 """Index records: which jobs a file has, which exports a job has, which uploads use an
 object, what an owner holds — so no request lists a whole bucket.
 
-One KV bucket (``owner-index``) holds empty-valued keys whose last token names the
+One KV bucket (``owner-index``) holds keys (the value is a placeholder) whose last token names the
 indexed thing; a lookup reads one subject filter (``file.<file_id>.*``) on the
 server, never the bucket (see :func:`convoscope_common.cache.filtered_keys`):
 
