@@ -206,6 +206,19 @@ def _journey(browser: Any, stack: Stack, page: Any, watch: Watch) -> None:
     page.get_by_role("button", name="← Back").click()
     page.locator("#dashboard .chart-card").first.wait_for()
 
+    # Language coverage (issue 19): which languages were read, said in words; the table
+    # (built when opened) drills down to the conversations in a language.
+    languages = page.locator("[data-chart=languages]")
+    assert "English" in languages.locator(".takeaway").inner_text()
+    assert "Sentiment covers" in page.locator("[data-chart=sentiment] .takeaway").inner_text()
+    languages.locator("summary").click()
+    languages.get_by_role("button", name="English").click()
+    page.wait_for_url("**d_language=en*")
+    page.locator("#drill .conv-list li a").first.wait_for()
+    assert "in English" in page.locator("#drill-title").inner_text()
+    page.get_by_role("button", name="Close list").click()
+    page.locator("#dashboard .chart-card").first.wait_for()
+
     # A filter redraws the whole dashboard and travels with the download.
     page.locator("#f-from").fill("2026-06-01")
     page.get_by_role("button", name="Apply filters").click()

@@ -109,4 +109,5 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
     assert final is not None and final.status == "cancelled"
     assert await stores.get_result_index(key) is None
     assert not await stores.object_exists(stores.results_data, key)
+    assert not await stores.object_exists(stores.results_data, names.light_object(key))
     assert "complete" not in heard, heard

@@ -346,8 +346,19 @@ async def test_the_unfiltered_overview_equals_the_engines_numbers(
     mine = await resp.json()
     for name in ("conversations", "messages", "messages_by_role", "words", "models", "date_range"):
         assert mine["summary"][name] == light["summary"][name], name
-    for name in ("labels", "flags", "messages", "conversation_labels"):
+    for name in (
+        "labels",
+        "flags",
+        "messages",
+        "conversation_labels",
+        "not_scored",
+        "not_scored_by_language",
+        "coverage",
+    ):
         assert mine["sentiment"][name] == light["sentiment"][name], name
+    assert light["languages"]["messages"], "the light document names the languages"
+    for name in ("messages", "conversations", "coverage", "supported"):
+        assert mine["languages"][name] == light["languages"][name], name
     assert mine["sentiment"]["mean_compound"] == pytest.approx(
         light["sentiment"]["mean_compound"], abs=1e-3
     )

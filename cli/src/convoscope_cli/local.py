@@ -23,6 +23,7 @@ from convoscope_common.clock import utcnow
 from convoscope_common.config import ConfigurationError, Settings, load_settings
 from convoscope_common.corpus import encode_corpus
 from convoscope_common.options import AnalysisOptions
+from convoscope_common.pricing import load_price_table
 from convoscope_common.results import AnalysisResults, decode_results, encode_results
 from convoscope_common.wire import FileMetadata
 from convoscope_exporter.errors import InvalidFilterError
@@ -141,6 +142,7 @@ def run_local(request: AnalyzeRequest, reporter: Reporter) -> RunOutcome:
             options,
             privacy,
             taxonomy=taxonomy,
+            prices=load_price_table(settings),
             progress=on_progress,
             in_place=not request.include_pii,
             redactor=redactor,

@@ -30,6 +30,7 @@ def summarize(outcome: RunOutcome, *, mode: str, out_dir: str) -> dict[str, Any]
         ]
     failures = results.quality.failures if results.quality is not None else None
     privacy = results.privacy
+    sentiment = results.sentiment
     return {
         "status": "complete",
         "mode": mode,
@@ -45,9 +46,42 @@ def summarize(outcome: RunOutcome, *, mode: str, out_dir: str) -> dict[str, Any]
         "failures": failures.total if failures is not None else None,
         "failure_rate": failures.failure_rate if failures is not None else None,
         "pii_by_type": dict(privacy.counts) if privacy is not None and privacy.enabled else {},
+        "languages": dict(results.languages.messages) if results.languages is not None else {},
+        "sentiment_coverage": sentiment.coverage if sentiment is not None else None,
+        "sentiment_languages": list(sentiment.languages) if sentiment is not None else [],
+        "not_scored_by_language": (
+            dict(sentiment.not_scored_by_language) if sentiment is not None else {}
+        ),
         "out_dir": out_dir,
         "files": [str(p) for p in outcome.paths],
     }
+
+
+def language_name(code: str) -> str:
+    """English name of an ISO 639-1 code (the reports' names; the code when unknown)."""
+    from convoscope_exporter.render.report_text import LANGUAGE_NAMES
+
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def coverage_sentence(data: dict[str, Any]) -> str:
+    """ "covers 71 % of your messages; 29 % Portuguese not scored" (issue 19)."""
+    unscored = data["not_scored_by_language"]
+    coverage = data["sentiment_coverage"]
+    if not unscored:
+        return "covers all of your messages"
+    scored_share = coverage if coverage is not None else 0.0
+    # Shares of all messages: the scored ones are coverage of the total.
+    unscored_total = sum(unscored.values())
+    parts = [
+        f"{(1 - scored_share) * n / unscored_total:.0%} {language_name(lang)}"
+        for lang, n in unscored.items()
+    ]
+    read = ", ".join(language_name(lang) for lang in data["sentiment_languages"])
+    return (
+        f"covers {scored_share:.0%} of your messages; {', '.join(parts)} not scored "
+        f"(the model reads {read} only)"
+    )
 
 
 def print_json(data: dict[str, Any], stream: IO[str] | None = None) -> None:
@@ -74,6 +108,15 @@ def print_table(data: dict[str, Any], stream: IO[str] | None = None) -> None:
             "assistant failures",
             f"{data['failures']:,} ({data['failure_rate'] * 100:.1f} % of assistant messages)",
         )
+    languages = data["languages"]
+    if languages:
+        total = sum(languages.values())
+        table.add_row(
+            "languages",
+            ", ".join(f"{language_name(lang)} {n / total:.0%}" for lang, n in languages.items()),
+        )
+    if data["sentiment_coverage"] is not None:
+        table.add_row("sentiment", coverage_sentence(data))
     pii = data["pii_by_type"]
     table.add_row(
         "personal data found",

@@ -8,8 +8,10 @@ from convoscope_analyzer.engine.cues import (
     build_cue_book,
     compile_cues,
     cue_file_paths,
+    cue_requirements,
     default_cues,
     literal_prefixes,
+    meets_requirements,
     parse_cue_file,
 )
 
@@ -41,12 +43,16 @@ def test_every_language_file_is_loaded() -> None:
 def test_examples_match_and_counter_examples_do_not(where, section, raw) -> None:
     pattern = compile_cues(section["cues"], raw=raw)
     gate = literal_prefixes(section["cues"], raw=raw) or section.get("gate")
+    requirements = cue_requirements(section["cues"], raw=raw)
     assert section.get("examples"), f"{where} has no examples"
     for example in section["examples"]:
         assert pattern.search(example), f"{where}: example not matched: {example!r}"
         # The prefix test that skips the regex must never skip a match.
         haystack = example if raw else example.lower()
         assert gate is None or any(p in haystack for p in gate), f"{where}: gate skips {example!r}"
+        assert requirements is None or meets_requirements(requirements, haystack), (
+            f"{where}: skips {example!r}"
+        )
     for counter in section.get("counter_examples", []):
         assert not pattern.search(counter), f"{where}: counter-example matched: {counter!r}"
 
@@ -91,3 +97,13 @@ def test_the_gate_is_the_longest_mandatory_literal_part() -> None:
     assert set(literal_prefixes(["i (?:can't|cannot) help"]) or ()) == {"i can"}
     assert literal_prefixes([r"\w+ failed", "x?"]) is None
     assert literal_prefixes(["Sorry", "sorry about"]) == ("sorry",)
+
+
+def test_every_literal_part_of_a_cue_is_required() -> None:
+    # "at " alone is in most sentences; a cue needs all of its parts.
+    assert cue_requirements([r"at \w+ line \d+:"]) == (((" line ",), ("at ",), (":",)),)
+    reqs = cue_requirements([r"(?:it|this) (?:doesn't|does not) work", "oops"])
+    assert reqs is not None
+    assert meets_requirements(reqs, "this does not work") and meets_requirements(reqs, "oops")
+    assert not meets_requirements(reqs, "it works") and not meets_requirements(reqs, "does not")
+    assert cue_requirements([r"\w+ failed", "x?"]) is None

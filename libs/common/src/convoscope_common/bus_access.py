@@ -50,6 +50,7 @@ _ALL_KV = (
     names.KV_OWNER_INDEX,
     names.KV_EXPORTS,
     names.KV_CANCELS,
+    names.KV_COLLECTIONS,
 )
 _ALL_OBJ = (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS)
 
@@ -65,6 +66,7 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
             f"{names.JOBS_ANALYZE}.*",
             names.JOBS_EXPORT,
             names.INGEST_PARSE,
+            names.INGEST_MERGE,
             names.ANALYZER_DRILLDOWN,
             names.CANCEL_ALL,
             # A job cancelled before any worker took it is announced by the gateway.
@@ -73,12 +75,16 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
         subscribe=(names.EVENTS_ALL, names.HEARTBEAT_ALL),
         jobs_info=True,
     ),
-    # Ingest reads raw uploads and writes corpora; nothing else.
+    # Ingest reads raw uploads and writes corpora (and reads them back to merge a
+    # collection's); nothing else.
     "ingest": ServiceAccess(
-        obj_read=(names.OBJ_UPLOADS,),
+        obj_read=(names.OBJ_UPLOADS, names.OBJ_CORPORA),
         obj_write=(names.OBJ_CORPORA,),
         publish=(names.heartbeat_subject("ingest"),),
-        queue_groups=((names.INGEST_PARSE, names.INGEST_QUEUE),),
+        queue_groups=(
+            (names.INGEST_PARSE, names.INGEST_QUEUE),
+            (names.INGEST_MERGE, names.INGEST_QUEUE),
+        ),
         replies=True,
     ),
     # The analyzer never sees raw uploads or export files.

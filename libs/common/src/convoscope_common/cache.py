@@ -18,10 +18,12 @@ import msgspec
 from nats.js.errors import InvalidKeyError, NoKeysError
 from nats.js.kv import KeyValue
 
+from convoscope_common import names
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
 from convoscope_common.options import AnalysisOptions
+from convoscope_common.pricing import price_fingerprint
 from convoscope_common.records import ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
 from convoscope_common.storage import ObjectMissingError, Stores
@@ -57,6 +59,8 @@ def privacy_fingerprint(settings: Settings) -> str:
             "region": settings.privacy_default_region,
             # Pseudonym keys are derived per owner: results made under the shared key differ.
             "pseudonyms": "per-owner",
+            # The usage estimate's cost depends on the configured prices.
+            "prices": price_fingerprint(settings),
         }
     )
     return hashlib.sha256(material).hexdigest()[:16]
@@ -173,6 +177,7 @@ async def delete_results(stores: Stores, key: str) -> bool:
     if index is None:
         return False
     await stores.delete_object(stores.results_data, index.results_object)
+    await stores.delete_object(stores.results_data, names.light_object(index.results_object))
     if index.redacted_corpus_object:
         await stores.delete_object(stores.results_data, index.redacted_corpus_object)
     try:

@@ -70,6 +70,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_json_depth: int = 64
     topic_taxonomy: str = ""  # path of a taxonomy file (JSON or TOML)
     topic_taxonomy_mode: str = "extend"  # extend | replace the default taxonomy
+    # Prices per million tokens for the usage estimate's cost (JSON text or a file path;
+    # see pricing.py). Empty: tokens only, no cost. No price ships with ConvoScope.
+    price_table: str = ""
 
 
 class ConfigurationError(ValueError):

@@ -143,6 +143,12 @@ class ParseHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     # Decisions ingest took that change what the corpus says (a turn order that does
     # not alternate, a timestamp dropped as out of range, a leaf chosen on a broken tree).
     notes: dict[str, int] = {}
+    # A collection's merged corpus (convoscope_ingest.merge): the exports it read, the
+    # conversations met in more than one of them and counted once (the newest version
+    # kept), and how many of those had changed between exports (edited, continued).
+    members: int = 0
+    duplicates_merged: int = 0
+    duplicates_changed: int = 0
 
 
 class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -165,6 +171,10 @@ class Corpus(msgspec.Struct, kw_only=True, omit_defaults=True):
     # Projects listed in the export (claude.ai ZIPs); exports do not link them to
     # conversations, so Conversation.project is set only where the file says so.
     projects: list[Project] = []
+    # A merged corpus only: conversation id -> digest of its content (the active branch
+    # and everything the analysis reads from it), the key that incremental analysis
+    # reuses per-conversation partial results under (combined with the options digest).
+    content_hashes: dict[str, str] = {}
 
 
 _corpus_encoder = msgspec.msgpack.Encoder()

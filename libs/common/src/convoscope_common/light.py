@@ -15,6 +15,8 @@ from typing import Literal
 
 import msgspec
 
+from convoscope_common.comparison_types import Comparison, Usage
+from convoscope_common.result_languages import LanguageCoverage
 from convoscope_common.results import (
     RESULTS_SCHEMA_VERSION,
     AnalysisOptionsUsed,
@@ -59,6 +61,21 @@ class LightSentiment(_Light, kw_only=True):
     monthly: list[SentimentPeriod] = []
     # Conversations by the label of their sentiment (start to end).
     conversation_labels: dict[str, int] = {}
+    # Coverage (issue 19): languages the model reads; user messages in others, not scored.
+    languages: list[str] = []
+    not_scored: int = 0
+    not_scored_by_language: dict[str, int] = {}
+    coverage: float = 1.0
+
+
+class LightLanguages(_Light, kw_only=True):
+    """User messages and conversations per language, and what each analysis read."""
+
+    detector: str = ""
+    supported: list[str] = []
+    messages: dict[str, int] = {}
+    conversations: dict[str, int] = {}
+    coverage: list[LanguageCoverage] = []
 
 
 class LightFailures(_Light, kw_only=True):
@@ -105,6 +122,10 @@ class LightResults(_Light, kw_only=True):
     temporal: Temporal | None = None
     privacy: LightPrivacy | None = None
     charts: list[Chart] = []
+    # Vendors and models side by side, and the usage estimate (both summary-sized).
+    comparison: Comparison | None = None
+    usage: Usage | None = None
+    languages: LightLanguages | None = None
 
 
 class ResultPage(_Light, kw_only=True):
@@ -155,6 +176,10 @@ def light_results(results: AnalysisResults) -> LightResults:
             flags=s.flags,
             monthly=s.monthly,
             conversation_labels=labels,
+            languages=s.languages,
+            not_scored=s.not_scored,
+            not_scored_by_language=s.not_scored_by_language,
+            coverage=s.coverage,
         )
     quality = None
     if results.quality is not None:
@@ -204,6 +229,23 @@ def light_results(results: AnalysisResults) -> LightResults:
         temporal=results.temporal,
         privacy=privacy,
         charts=results.charts,
+        comparison=results.comparison,
+        usage=results.usage,
+        languages=light_languages(results),
+    )
+
+
+def light_languages(results: AnalysisResults) -> LightLanguages | None:
+    """The languages section without its per-conversation list."""
+    section = results.languages
+    if section is None:
+        return None
+    return LightLanguages(
+        detector=section.detector,
+        supported=section.supported,
+        messages=section.messages,
+        conversations=section.conversations,
+        coverage=section.coverage,
     )
 
 
@@ -218,3 +260,27 @@ def page_totals(results: AnalysisResults) -> dict[str, int]:
         "failures": len(findings),
         "privacy_findings": len(privacy),
     }
+
+
+class LightBundle(_Light, kw_only=True):
+    """What the analyzer stores beside the results: the light document and the page
+    totals, so the first dashboard after a job needs no decoding of the whole results
+    (seconds for a large export)."""
+
+    results: LightResults
+    totals: dict[str, int] = {}
+
+
+def encode_light_bundle(results: AnalysisResults) -> bytes:
+    """The light bundle of ``results`` as msgpack."""
+    return msgspec.msgpack.encode(
+        LightBundle(results=light_results(results), totals=page_totals(results))
+    )
+
+
+_BUNDLE = msgspec.msgpack.Decoder(LightBundle)
+
+
+def decode_light_bundle(data: bytes | bytearray | memoryview) -> LightBundle:
+    """The light bundle from :func:`encode_light_bundle`'s bytes."""
+    return _BUNDLE.decode(data)

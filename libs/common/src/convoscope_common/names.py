@@ -9,6 +9,8 @@ PREFIX = "convoscope"
 # Request/reply
 INGEST_PARSE = f"{PREFIX}.ingest.parse"
 INGEST_QUEUE = "ingest"
+# Merge the corpora of a collection's uploads into one corpus (same queue group).
+INGEST_MERGE = f"{PREFIX}.ingest.merge"
 
 ANALYZER_DRILLDOWN = f"{PREFIX}.analyzer.drilldown"
 ANALYZER_QUEUE = "analyzer"
@@ -39,6 +41,8 @@ KV_CANCELS = "cancels"
 KV_RESULT_REFS = "result-refs"
 # Index records ("file.<file_id>.<job_id>", ...) so no request lists a bucket (owner_index.py).
 KV_OWNER_INDEX = "owner-index"
+# Named sets of uploads (key: collection id), TTL = upload TTL.
+KV_COLLECTIONS = "collections"
 
 # Object stores
 OBJ_UPLOADS = "uploads"
@@ -76,6 +80,12 @@ def redacted_corpus_object(cache_key: str) -> str:
     """The name of a result's redacted corpus in the results-data store (the results
     themselves are stored under the cache key)."""
     return f"{cache_key}.corpus"
+
+
+def light_object(results_object: str) -> str:
+    """The name of a result's light document (and page totals) in the results-data store,
+    beside the results object it summarises."""
+    return f"{results_object}.light"
 
 
 def export_object(export_id: str, filename: str) -> str:

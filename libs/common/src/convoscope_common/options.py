@@ -10,7 +10,7 @@ the same way from ``POST /api/export`` to the exporter. Pure: types and checks o
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -93,3 +93,7 @@ class ExportOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     include_pii: bool = False
     filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
+    # A share-safe report (html and/or pdf only): counts and measures, no message text,
+    # no titles; every count below ``min_cell_count`` shows as "< k".
+    share_safe: bool = False
+    min_cell_count: Annotated[int, msgspec.Meta(ge=2, le=1000)] = 5

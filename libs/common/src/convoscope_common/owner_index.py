@@ -9,8 +9,10 @@ server, never the bucket (see :func:`convoscope_common.cache.filtered_keys`):
 - ``job.<job_id>.<export_id>``: an export made from a job;
 - ``object.<object token>.<file_id>``: an upload record using a stored object (raw
   bytes or corpus; the same bytes uploaded by two keys share objects);
-- ``owner.<owner>.file.<file_id>`` and ``owner.<owner>.job.<job_id>``: what one owner
-  (API key, or ``_`` without keys) holds, for ``GET /api/uploads`` and ``/api/analyses``.
+- ``owner.<owner>.file.<file_id>``, ``owner.<owner>.job.<job_id>`` and
+  ``owner.<owner>.collection.<collection_id>``: what one owner (API key, or ``_``
+  without keys) holds, for ``GET /api/uploads``, ``/api/analyses``, the collections
+  routes and the collections an upload's DELETE must update.
 
 The gateway writes a thing's records *before* the thing is written or announced, so a
 reader that finds a record may find no thing (it expired or was never finished: the
@@ -57,6 +59,10 @@ def owner_job_key(owner: str | None, job_id: str) -> str:
     return f"owner.{_owner(owner)}.job.{job_id}"
 
 
+def owner_collection_key(owner: str | None, collection_id: str) -> str:
+    return f"owner.{_owner(owner)}.collection.{collection_id}"
+
+
 async def _put(stores: Stores, *keys: str) -> None:
     for key in keys:
         await stores.index.put(key, b"1")
@@ -96,11 +102,11 @@ async def add_file(
     stores: Stores, file_id: str, owner: str | None, objects: tuple[str, ...]
 ) -> None:
     """Index an upload record under its owner and the objects it uses (before the
-    record is written)."""
+    record is written; a collection's merged corpus has no raw bytes: "" is skipped)."""
     await _put(
         stores,
         owner_file_key(owner, file_id),
-        *(object_file_key(name, file_id) for name in objects),
+        *(object_file_key(name, file_id) for name in objects if name),
     )
 
 
@@ -110,8 +116,17 @@ async def drop_file(
     await drop(
         stores,
         owner_file_key(owner, file_id),
-        *(object_file_key(name, file_id) for name in objects),
+        *(object_file_key(name, file_id) for name in objects if name),
     )
+
+
+async def add_collection(stores: Stores, collection_id: str, owner: str | None) -> None:
+    """Index a collection under its owner (before its record is written)."""
+    await _put(stores, owner_collection_key(owner, collection_id))
+
+
+async def drop_collection(stores: Stores, collection_id: str, owner: str | None) -> None:
+    await drop(stores, owner_collection_key(owner, collection_id))
 
 
 # --- reads (one subject filter each) -------------------------------------------------
@@ -140,3 +155,8 @@ async def files_of_owner(stores: Stores, owner: str | None) -> list[str]:
 async def jobs_of_owner(stores: Stores, owner: str | None) -> list[str]:
     """Ids of the jobs of ``owner``."""
     return await _last_tokens(stores, f"owner.{_owner(owner)}.job")
+
+
+async def collections_of_owner(stores: Stores, owner: str | None) -> list[str]:
+    """Ids of the collections of ``owner``."""
+    return await _last_tokens(stores, f"owner.{_owner(owner)}.collection")

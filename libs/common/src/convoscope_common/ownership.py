@@ -155,7 +155,8 @@ async def jobs_of_file(stores: Stores, file_id: str, owner: str | None) -> list[
 
 
 def _objects(record: FileRecord) -> tuple[str, ...]:
-    return (record.upload_object, record.corpus_object)
+    # A collection's merged corpus has no raw bytes of its own (upload_object "").
+    return tuple(name for name in (record.upload_object, record.corpus_object) if name)
 
 
 async def _shared_by_other_files(stores: Stores, record: FileRecord) -> set[str]:
@@ -208,7 +209,8 @@ async def delete_upload(
     if record.corpus_object not in shared:
         removed.bytes += await _object_size(stores, "corpora", record.corpus_object)
         await stores.delete_object(stores.corpora, record.corpus_object)
-    if record.upload_object not in shared:
+    # A collection's merged corpus has no raw bytes of its own (upload_object "").
+    if record.upload_object and record.upload_object not in shared:
         removed.bytes += await _object_size(stores, "uploads", record.upload_object)
         await stores.delete_object(stores.uploads, record.upload_object)
     with contextlib.suppress(Exception):

@@ -45,6 +45,7 @@ def retention_plan(settings: Settings) -> dict[str, Retention]:
         ),
         f"KV_{names.KV_EXPORTS}": Retention(settings.export_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_CANCELS}": Retention(3600.0, KV_MAX_BYTES),
+        f"KV_{names.KV_COLLECTIONS}": Retention(settings.upload_ttl, KV_MAX_BYTES),
         f"OBJ_{names.OBJ_UPLOADS}": Retention(settings.upload_ttl, settings.store_max_bytes),
         f"OBJ_{names.OBJ_CORPORA}": Retention(settings.upload_ttl, settings.store_max_bytes),
         f"OBJ_{names.OBJ_RESULTS}": Retention(settings.result_ttl, 2 * settings.cache_max_size),
@@ -182,6 +183,7 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
         names.KV_OWNER_INDEX,
         names.KV_EXPORTS,
         names.KV_CANCELS,
+        names.KV_COLLECTIONS,
     ):
         await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
     for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):

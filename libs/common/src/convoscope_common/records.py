@@ -34,6 +34,9 @@ class FileRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     owner: str | None = None
     created_at: datetime
     expires_at: datetime | None = None
+    # Set on the record of a collection's merged corpus (not an upload of its own):
+    # upload lists skip it, and it is deleted with the collection.
+    collection_id: str | None = None
 
 
 class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -17,6 +17,7 @@ from typing import Literal, get_args
 import msgspec
 
 from convoscope_common import collector
+from convoscope_common.comparison_types import Comparison, Usage
 from convoscope_common.result_languages import Languages
 
 RESULTS_SCHEMA_VERSION = 1
@@ -25,7 +26,10 @@ RESULTS_SCHEMA_VERSION = 1
 # topics named by distinctive terms with an example title, sentiment counts charted apart
 # from the mean. 1.4.0: language per message; sentiment and cues only in the languages
 # they read (others not scored / language-independent signals only); topics per language.
-ENGINE_VERSION = "1.4.0"
+# 1.5.0: comparison by vendor and model, usage estimate (tokens, optional cost).
+# 1.6.0: names and street addresses in Cyrillic, Chinese, Japanese, Korean and Arabic
+# script redacted.
+ENGINE_VERSION = "1.6.0"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = get_args(SentimentLabel)
@@ -417,6 +421,9 @@ class AnalysisResults(_Result):
     temporal: Temporal | None = None
     privacy: PrivacyReport | None = None
     charts: list[Chart] = []
+    # Vendors and models compared, and the estimated usage (tokens, optional cost).
+    comparison: Comparison | None = None
+    usage: Usage | None = None
     # Per-message index behind every count (drill-down by date, weekday, hour, role).
     message_index: list[MessageRecord] = []
 

@@ -19,6 +19,7 @@ from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from convoscope_common import names, objects
+from convoscope_common.collection_types import CollectionRecord, collection_record_decoder
 
 # Re-exported: callers catch it from here.
 from convoscope_common.objects import ObjectMissingError as ObjectMissingError
@@ -46,6 +47,7 @@ class Stores:
     cancels: KeyValue
     refs: KeyValue
     index: KeyValue
+    collections: KeyValue
     uploads: ObjectStore
     corpora: ObjectStore
     results_data: ObjectStore
@@ -62,6 +64,7 @@ class Stores:
             cancels=await js.key_value(names.KV_CANCELS),
             refs=await js.key_value(names.KV_RESULT_REFS),
             index=await js.key_value(names.KV_OWNER_INDEX),
+            collections=await js.key_value(names.KV_COLLECTIONS),
             uploads=await js.object_store(names.OBJ_UPLOADS),
             corpora=await js.object_store(names.OBJ_CORPORA),
             results_data=await js.object_store(names.OBJ_RESULTS),
@@ -76,6 +79,17 @@ class Stores:
 
     async def put_file(self, record: FileRecord) -> None:
         await self.files.put(record.file_id, encode(record))
+
+    async def get_collection(self, collection_id: str) -> CollectionRecord | None:
+        raw = await _kv_get(self.collections, collection_id)
+        return None if raw is None else collection_record_decoder.decode(raw)
+
+    async def put_collection(self, record: CollectionRecord) -> None:
+        await self.collections.put(record.collection_id, encode(record))
+
+    async def delete_collection(self, collection_id: str) -> None:
+        with contextlib.suppress(KeyNotFoundError, NotFoundError):
+            await self.collections.delete(collection_id)
 
     async def get_job(self, job_id: str) -> JobState | None:
         raw = await _kv_get(self.jobs, job_id)

@@ -48,6 +48,11 @@ class ParseHealthSummary(msgspec.Struct, kw_only=True, omit_defaults=False):
     files_read_omitted: int = 0
     shapes: dict[str, int] = {}
     notes: dict[str, int] = {}
+    # Collections only (see corpus.ParseHealth): exports merged, duplicate conversations
+    # counted once, and how many of those differed between exports.
+    members: int = 0
+    duplicates_merged: int = 0
+    duplicates_changed: int = 0
 
 
 class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=False):

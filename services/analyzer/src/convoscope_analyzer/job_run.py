@@ -32,6 +32,7 @@ from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
 from convoscope_common.corpus import encode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
+from convoscope_common.light import encode_light_bundle
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.ownership import cached_for_referenced, release_results
@@ -181,6 +182,7 @@ class JobRun:
             # Each owner's pseudonyms under its own key, derived from the deployment secret.
             self.handler.privacy.for_owner(job.owner),
             taxonomy=self.handler.taxonomy,
+            prices=self.handler.prices,
             progress=publisher,
             checkpoint=self.running.checkpoint,
             in_place=True,
@@ -275,12 +277,19 @@ class JobRun:
         job = self.job
         results_name = job.cache_key
         corpus_name = names.redacted_corpus_object(job.cache_key)
+        # The light document beside the results: the gateway serves the first dashboard
+        # from it instead of decoding the whole results (seconds on a large export).
+        light = encode_light_bundle(output.results)
         blob = encode_results(output.results)
         corpus = output.redacted_corpus
         del output
-        size = len(blob)
+        size = len(blob) + len(light)
         self.stored = True
         await self.stores.write_object(self.stores.results_data, results_name, blob)
+        await self.stores.write_object(
+            self.stores.results_data, names.light_object(results_name), light
+        )
+        del light
         blob = encode_corpus(corpus)
         del corpus
         size += len(blob)

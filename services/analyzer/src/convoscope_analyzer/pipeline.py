@@ -20,6 +20,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus_in_place,
 )
 from convoscope_common import collector
+from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, PrivacyReport
@@ -47,6 +48,7 @@ def run_pipeline(
     checkpoint: Callable[[], None] | None = None,
     in_place: bool = False,
     redactor: Redactor | None = None,
+    prices: PriceTable | None = None,
 ) -> PipelineOutput:
     """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
 
@@ -114,6 +116,7 @@ def run_pipeline(
         enable_visualizations=options.enable_visualizations,
         timezone=options.timezone,
         taxonomy=taxonomy,
+        prices=prices,
     )
     with collector.long_lived_frozen():
         results = analyze(

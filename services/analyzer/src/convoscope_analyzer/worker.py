@@ -39,6 +39,7 @@ from convoscope_common.lease import (
 )
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Gauge
+from convoscope_common.pricing import load_price_table
 from convoscope_common.records import TERMINAL_STATUSES
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import Stores
@@ -65,6 +66,7 @@ class AnalyzerHandler:
         self.stores = stores
         self.privacy = privacy
         self.taxonomy = taxonomy
+        self.prices = load_price_table(ctx.settings)
         self.fencing = job_fencing(stores)
         self.running: dict[str, RunningJob] = {}
 

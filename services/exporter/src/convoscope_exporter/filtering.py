@@ -50,6 +50,7 @@ from datetime import datetime, tzinfo
 
 import msgspec
 
+from convoscope_common.aggregates.comparison import compare
 from convoscope_common.aggregates.localtime import to_local, zone_or_utc
 from convoscope_common.aggregates.prepared import prepare_corpus
 from convoscope_common.aggregates.summary import message_index, summarize
@@ -97,6 +98,7 @@ RECOMPUTED: tuple[str, ...] = (
     "temporal.engagement_score",
     "sentiment.by_conversation",
     "message_index",
+    "comparison",
     "privacy.total",
     "privacy.counts",
     "privacy.messages_affected",
@@ -108,6 +110,7 @@ NOT_RECOMPUTED: tuple[str, ...] = (
     "topics.top_terms",
     "topics.learned (learned on the whole corpus; counts and shares are recomputed)",
     "charts (re-derived from the filtered sections)",
+    "usage (the estimate of the whole analysis: its cost used the analysis' prices)",
 )
 
 
@@ -246,5 +249,14 @@ def apply_filter(
         temporal=temporal,
         privacy=privacy,
         charts=[],
+        comparison=compare(
+            prepared,
+            sentiment.by_message if sentiment else [],
+            quality.failures.findings if quality else None,
+            quality.conversations if quality else None,
+            temporal.change_points if temporal else None,
+        )
+        if results.comparison is not None
+        else None,
     )
     return restricted, filtered

@@ -11,6 +11,7 @@ the exporter service and by the command line.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -43,21 +44,30 @@ def can_fork() -> bool:
 
 
 def render_formats(
-    prepared: PreparedExport, processes: int, on_rendered: OnRendered | None = None
+    prepared: PreparedExport,
+    processes: int,
+    on_rendered: OnRendered | None = None,
+    *,
+    keep: bool = True,
 ) -> dict[str, list[RenderedFile]]:
     """Every format of ``prepared``, by up to ``processes`` processes.
 
     ``on_rendered(fmt, files, done, total)`` is called in this thread as each format
-    finishes (in completion order); the result maps each format to its files.
+    finishes (in completion order); the result maps each format to its files. With
+    ``keep=False`` the result maps each format to ``[]``: the files live only as long
+    as ``on_rendered`` holds them (the exporter stores each one and lets it go, instead
+    of holding every format's bytes until the last one is ready).
     """
     wanted = prepared.formats
     workers = min(processes, len(wanted))
     by_format: dict[str, list[RenderedFile]] = {}
     if workers <= 1 or not can_fork():
         for fmt in wanted:
-            by_format[fmt] = prepared.render(fmt)
+            files = prepared.render(fmt)
+            by_format[fmt] = files if keep else []
             if on_rendered is not None:
-                on_rendered(fmt, by_format[fmt], len(by_format), len(wanted))
+                on_rendered(fmt, files, len(by_format), len(wanted))
+            del files
         return by_format
     global _SHARED
     order = sorted(wanted, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else 0)
@@ -65,17 +75,26 @@ def render_formats(
     sys.stdout.flush()
     sys.stderr.flush()
     _SHARED = prepared
+    # Everything alive now (the decoded results and corpus above all) moves to the
+    # permanent generation before the fork: the renderers' collections then neither
+    # walk those objects again nor write to their pages, which would copy every page
+    # of the inherited corpus into each renderer (copy-on-write).
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {pool.submit(_render_shared, fmt): fmt for fmt in order}
             for future in as_completed(futures):
-                fmt = futures[future]
-                by_format[fmt] = future.result()
+                fmt = futures.pop(future)
+                files = future.result()
+                del future  # the future holds the files too
+                by_format[fmt] = files if keep else []
                 if on_rendered is not None:
-                    on_rendered(fmt, by_format[fmt], len(by_format), len(wanted))
+                    on_rendered(fmt, files, len(by_format), len(wanted))
+                del files
     finally:
         _SHARED = None
+        gc.unfreeze()
     return by_format
 
 

@@ -18,6 +18,8 @@ from convoscope_exporter.errors import UnsupportedExportFormatError
 from convoscope_exporter.filtering import apply_filter, parse_filter
 from convoscope_exporter.manifest import ExportManifest, build_manifest
 from convoscope_exporter.render import SUPPORTED_FORMATS, RenderedFile, render_export
+from convoscope_exporter.render.share_safe_render import SHARE_SAFE_FORMATS, render_share_safe
+from convoscope_exporter.share_safe import build_report
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,14 @@ class PreparedExport:
     results: AnalysisResults
     corpus: Corpus
     manifest: ExportManifest
+    # The small-cell threshold of a share-safe report; None for the full report.
+    share_safe_k: int | None = None
 
     def render(self, fmt: str) -> list[RenderedFile]:
         """The files of one format."""
+        if self.share_safe_k is not None:
+            report = build_report(self.results, self.share_safe_k)
+            return render_share_safe(fmt, report, self.manifest.job_id)
         return render_export(fmt, self.results, self.corpus, manifest=self.manifest)
 
 
@@ -45,6 +52,7 @@ def prepare_export(
     raw_filter: dict[str, object] | ExportFilter | None = None,
     file_hash: str = "",
     created_at: datetime | None = None,
+    share_safe_k: int | None = None,
 ) -> PreparedExport:
     """Check the request, build the manifest and apply the filter (nothing rendered yet).
 
@@ -52,9 +60,10 @@ def prepare_export(
     Raises :class:`~convoscope_exporter.errors.InvalidFilterError` or
     :class:`~convoscope_exporter.errors.UnsupportedExportFormatError`.
     """
-    unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
+    allowed = SUPPORTED_FORMATS if share_safe_k is None else SHARE_SAFE_FORMATS
+    unknown = [f for f in formats if f not in allowed]
     if unknown:
-        raise UnsupportedExportFormatError(unknown[0], SUPPORTED_FORMATS)
+        raise UnsupportedExportFormatError(unknown[0], allowed)
     flt = parse_filter(raw_filter)
     manifest = build_manifest(
         results=results,
@@ -68,4 +77,6 @@ def prepare_export(
     )
     filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
     # A format asked twice is rendered once.
-    return PreparedExport(list(dict.fromkeys(formats)), filtered_results, filtered_corpus, manifest)
+    return PreparedExport(
+        list(dict.fromkeys(formats)), filtered_results, filtered_corpus, manifest, share_safe_k
+    )

@@ -184,6 +184,7 @@ class ExporterHandler:
             job_id=job.job_id,
             include_pii=job.options.include_pii,
             raw_filter=job.options.filter,
+            share_safe_k=job.options.min_cell_count if job.options.share_safe else None,
             file_hash=job.file_hash,
         )
         del results, corpus
@@ -197,26 +198,15 @@ class ExporterHandler:
 
         processes = self.ctx.settings.export_processes or available_cores()
         rendering = asyncio.ensure_future(
-            asyncio.to_thread(render_formats, prepared, processes, on_rendered)
+            asyncio.to_thread(render_formats, prepared, processes, on_rendered, keep=False)
         )
         files: list[ExportedFile] = []
         for i in range(len(prepared.formats)):
             if self.interrupted:
                 raise ExporterStoppingError
             fmt, rendered = await _next_ready(ready, rendering)
-            for item in rendered:
-                name = names.export_object(job.export_id, item.filename)
-                written.append(name)
-                await self.stores.write_object(self.stores.exports_data, name, item.data)
-                files.append(
-                    ExportedFile(
-                        format=fmt,
-                        filename=item.filename,
-                        size=len(item.data),
-                        content_type=item.content_type,
-                    )
-                )
-                FILES.labels(format=fmt).inc()
+            files += await self._store_format(job, fmt, rendered, written)
+            del rendered  # stored: not held while the next format renders
             state.progress = round(100.0 * (i + 1) / len(prepared.formats), 1)
             await self._save(lease, state)
             await self._publish(
@@ -233,6 +223,26 @@ class ExporterHandler:
         # Files in the order the formats were asked for, whatever order they finished in.
         order = {fmt: n for n, fmt in enumerate(prepared.formats)}
         return sorted(files, key=lambda f: order[f.format])
+
+    async def _store_format(
+        self, job: ExportJob, fmt: str, rendered: list[RenderedFile], written: list[str]
+    ) -> list[ExportedFile]:
+        """Store one format's files; returns their descriptions."""
+        files: list[ExportedFile] = []
+        for item in rendered:
+            name = names.export_object(job.export_id, item.filename)
+            written.append(name)
+            await self.stores.write_object(self.stores.exports_data, name, item.data)
+            files.append(
+                ExportedFile(
+                    format=fmt,
+                    filename=item.filename,
+                    size=len(item.data),
+                    content_type=item.content_type,
+                )
+            )
+            FILES.labels(format=fmt).inc()
+        return files
 
     async def _save(self, lease: Lease[ExportState], state: ExportState) -> None:
         state.updated_at = utcnow()

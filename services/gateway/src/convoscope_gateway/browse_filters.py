@@ -2,7 +2,8 @@
 
 Conversation criteria (``topic``, ``model``, ``sentiment``, ``task_completion``,
 ``failure_type``, ``severity``, ``conversation_id``, ``entity_type`` (personal
-data of that type was found), ``q``) pick conversations;
+data of that type was found), ``language`` (the conversation's dominant language),
+``q``) pick conversations;
 message criteria (``date_from``/``date_to``, ``date``, ``month``, ``weekday``,
 ``hour``, ``role``) pick messages, and a conversation matches when at least one
 of its messages does. Repeated parameters (``topic=a&topic=b``) mean "any of".
@@ -40,6 +41,7 @@ class BrowseQuery:
     severities: tuple[str, ...] = ()
     conversation_ids: tuple[str, ...] = ()
     entity_types: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
     text: str = ""
     date_from: str | None = None
     date_to: str | None = None
@@ -110,6 +112,7 @@ def parse_query(query: MultiMapping[str]) -> BrowseQuery:
         severities=_values(query, "severity", SEVERITIES),
         conversation_ids=_values(query, "conversation_id"),
         entity_types=_values(query, "entity_type"),
+        languages=_values(query, "language"),
         text=(query.get("q") or "").strip().casefold()[:200],
         date_from=_pattern(query, "date_from", _DATE, "YYYY-MM-DD"),
         date_to=_pattern(query, "date_to", _DATE, "YYYY-MM-DD"),
@@ -146,6 +149,8 @@ def _conversation_matches(index: BrowseIndex, row: ConversationRow, q: BrowseQue
         ):
             return False
     if q.entity_types and not set(q.entity_types).intersection(index.privacy.get(cid, ())):
+        return False
+    if q.languages and index.language.get(cid) not in q.languages:
         return False
     return not (q.text and q.text not in (row.title or "").casefold())
 
@@ -196,6 +201,7 @@ def matching_messages(index: BrowseIndex, q: BrowseQuery) -> list[MsgKey]:
         or q.failure_types
         or q.severities
         or q.entity_types
+        or q.languages
         or q.text
     )
     allowed: set[str] | None = None

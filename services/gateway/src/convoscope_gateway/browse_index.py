@@ -57,6 +57,7 @@ class BrowseIndex:
     message: dict[MsgKey, Message] = field(default_factory=dict)
     sentiment: dict[MsgKey, MessageSentiment] = field(default_factory=dict)
     conv_sentiment: dict[str, ConversationSentiment] = field(default_factory=dict)
+    language: dict[str, str] = field(default_factory=dict)  # conversation -> dominant language
     quality: dict[str, ConversationQuality] = field(default_factory=dict)
     topics: dict[str, list[TopicScore]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -82,6 +83,8 @@ def build_index(results: AnalysisResults, corpus: Corpus) -> BrowseIndex:
         index.record[key] = rec
         index.message_order.append(key)
     index.records = dict(records)
+    if results.languages is not None:
+        index.language = {c.conversation_id: c.language for c in results.languages.by_conversation}
     if results.sentiment is not None:
         for ms in results.sentiment.by_message:
             index.sentiment[(ms.conversation_id, ms.message_id)] = ms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any, TypeVar
 
 import msgspec
@@ -41,11 +42,35 @@ def nested_deeper_than(body: bytes, limit: int) -> bool:
     return b"()" in brackets or run in brackets
 
 
-def json_response(obj: Any, status: int = 200) -> web.Response:
-    """Encode a Struct (or builtins) as a JSON response."""
-    return web.Response(
-        status=status, body=msgspec.json.encode(obj), content_type="application/json"
-    )
+# Documents at least this large are gzip-compressed for clients that accept it: the light
+# results document of a large export is ~0.9 MB of JSON, ~0.16 MB at level 1. Level 1
+# costs a few milliseconds for that (level 6: ten times more, for 20 % less).
+COMPRESS_FROM = 64 * 1024
+COMPRESS_UP_TO = 8 * 1024 * 1024
+_GZIP_LEVEL = 1
+
+
+def json_response(
+    obj: Any, status: int = 200, *, request: web.Request | None = None
+) -> web.Response:
+    """Encode a Struct (or builtins) as a JSON response.
+
+    With ``request``, a large body is sent gzip-compressed when the client accepts it.
+    """
+    body = msgspec.json.encode(obj)
+    if (
+        request is not None
+        and COMPRESS_FROM <= len(body) <= COMPRESS_UP_TO
+        and "gzip" in request.headers.get("Accept-Encoding", "")
+    ):
+        packed = zlib.compress(body, _GZIP_LEVEL, wbits=31)  # wbits 31: a gzip stream
+        return web.Response(
+            status=status,
+            body=packed,
+            content_type="application/json",
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return web.Response(status=status, body=body, content_type="application/json")
 
 
 async def read_json(request: web.Request, type_: type[T]) -> T:

@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from convoscope_common import names
 from convoscope_common.cache import read_results, record_use
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import decode_corpus
-from convoscope_common.light import LightResults, ResultPage, light_results, page_totals
+from convoscope_common.light import (
+    LightResults,
+    ResultPage,
+    decode_light_bundle,
+    light_results,
+    page_totals,
+)
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter
 from convoscope_common.records import JobState, ResultIndex
@@ -105,16 +112,31 @@ async def light_document(
         docs.move_to_end(key)
         light, totals = found
     else:
-        full = await read_results(gw.stores, index)
-        if full is None:
-            raise NotFoundError(GONE)
-        light, totals = light_results(full), page_totals(full)
+        light, totals = await _load_light(gw, index)
         for old in [k for k in docs if k[0] == key[0]]:
             del docs[old]
         docs[key] = (light, totals)
         while len(docs) > MAX_LIGHT:
             docs.popitem(last=False)
     return light, result_pages(state.job_id, totals)
+
+
+async def _load_light(gw: Gateway, index: ResultIndex) -> tuple[LightResults, dict[str, int]]:
+    """The light document the analyzer stored beside the results; results stored before
+    there was one are decoded whole (seconds for a large export) and made light here."""
+    try:
+        data = await gw.stores.read_object(
+            gw.stores.results_data, names.light_object(index.results_object)
+        )
+    except ObjectMissingError:
+        data = None
+    if data is not None:
+        bundle = decode_light_bundle(data)
+        return bundle.results, bundle.totals
+    full = await read_results(gw.stores, index)
+    if full is None:
+        raise NotFoundError(GONE)
+    return light_results(full), page_totals(full)
 
 
 def wants_pii(request: web.Request, gw: Gateway) -> bool:

@@ -36,6 +36,14 @@ from convoscope_common.api import (
     UploadInfo,
     UploadResponse,
 )
+from convoscope_common.collection_types import (
+    CollectionAnalysisRequest,
+    CollectionCreate,
+    CollectionDeleted,
+    CollectionInfo,
+    CollectionList,
+    CollectionUploads,
+)
 from convoscope_common.results import FailureType, SentimentLabel, Severity, TaskCompletion
 from convoscope_common.schemas import schema_components
 from convoscope_gateway import __version__
@@ -73,6 +81,12 @@ API_TYPES: tuple[type[msgspec.Struct], ...] = (
     PrivacyFindingPage,
     UploadPage,
     AnalysisPage,
+    CollectionCreate,
+    CollectionUploads,
+    CollectionAnalysisRequest,
+    CollectionInfo,
+    CollectionList,
+    CollectionDeleted,
 )
 
 # Error statuses the API documents, each answered with an ErrorBody.
@@ -178,9 +192,10 @@ _JOB_ID = _path_param("job_id", "The id returned by POST /api/analysis.")
 def _operations() -> tuple[Operation, ...]:
     # Imported here: the operation tables build on this module's helpers.
     from convoscope_gateway.openapi_browse import browse_operations, web_operations
+    from convoscope_gateway.openapi_collections import collection_operations
     from convoscope_gateway.openapi_core import core_operations
 
-    return core_operations() + browse_operations() + web_operations()
+    return core_operations() + collection_operations() + browse_operations() + web_operations()
 
 
 def _error_responses() -> dict[str, Any]:
@@ -249,6 +264,7 @@ def build_openapi(version: str) -> dict[str, Any]:
         "tags": [
             {"name": "upload"},
             {"name": "analysis"},
+            {"name": "collections"},
             {"name": "export"},
             {"name": "health"},
             {"name": "browse"},

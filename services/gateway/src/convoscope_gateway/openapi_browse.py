@@ -31,6 +31,7 @@ _BROWSE_FILTERS: tuple[tuple[str, Any, str], ...] = (
     ("severity", Severity, "Has a failure of this severity (repeatable)."),
     ("conversation_id", str, "Only this conversation (repeatable)."),
     ("entity_type", str, "Personal data of this type was found in it (repeatable)."),
+    ("language", str, "The conversation's dominant language, ISO 639-1 (repeatable)."),
     ("q", Annotated[str, msgspec.Meta(max_length=200)], "Text in the (redacted) title."),
     ("date_from", Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")], "First day."),
     ("date_to", Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")], "Last day."),

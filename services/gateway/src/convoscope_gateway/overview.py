@@ -16,6 +16,7 @@ from statistics import mean, median
 from convoscope_common.aggregates.temporal import sessions_of, streaks_of
 from convoscope_common.light import (
     LightFailures,
+    LightLanguages,
     LightPrivacy,
     LightQuality,
     LightResults,
@@ -24,6 +25,7 @@ from convoscope_common.light import (
     LightTopics,
     collaboration_band,
 )
+from convoscope_common.result_languages import LanguageCoverage
 from convoscope_common.results import (
     CalendarDay,
     SentimentPeriod,
@@ -160,6 +162,11 @@ def _sentiment(
     convs: Counter[str] = Counter(
         index.conv_sentiment[c].label for c in conversations if c in index.conv_sentiment
     )
+    read = set(full.languages)
+    not_scored = Counter(
+        {lang: n for lang, n in _user_languages(index, keys).items() if lang not in read}
+    )
+    unscored = sum(not_scored.values())
     return LightSentiment(
         model=full.model,
         messages=len(scored),
@@ -176,6 +183,55 @@ def _sentiment(
             for period, values in sorted(months.items())
         ],
         conversation_labels=dict(convs),
+        languages=full.languages,
+        not_scored=unscored,
+        not_scored_by_language=dict(not_scored.most_common()),
+        coverage=round(len(scored) / (len(scored) + unscored), 4) if unscored else 1.0,
+    )
+
+
+def _user_languages(index: BrowseIndex, keys: list[MsgKey]) -> Counter[str]:
+    """Non-empty user messages per language (the engine's count, over the selection)."""
+    counts: Counter[str] = Counter()
+    for key in keys:
+        rec = index.record[key]
+        if rec.role != "user" or not rec.language:
+            continue
+        message = index.message.get(key)
+        if message is not None and message.text.strip():
+            counts[rec.language] += 1
+    return counts
+
+
+def _languages(
+    index: BrowseIndex, conversations: list[str], keys: list[MsgKey]
+) -> LightLanguages | None:
+    full = index.results.languages
+    if full is None:
+        return None
+    messages = _user_languages(index, keys)
+    per_conversation = Counter(index.language[c] for c in conversations if c in index.language)
+    coverage = []
+    for item in full.coverage:
+        read = set(item.languages)
+        if item.analysis == "sentiment":
+            scored = sum(1 for k in keys if k in index.sentiment)
+        else:
+            scored = sum(n for lang, n in messages.items() if lang in read)
+        coverage.append(
+            LanguageCoverage(
+                analysis=item.analysis,
+                languages=item.languages,
+                messages=scored,
+                other_messages={lang: n for lang, n in messages.most_common() if lang not in read},
+            )
+        )
+    return LightLanguages(
+        detector=full.detector,
+        supported=full.supported,
+        messages=dict(messages.most_common()),
+        conversations=dict(per_conversation.most_common()),
+        coverage=coverage,
     )
 
 
@@ -307,4 +363,5 @@ def filtered_results(index: BrowseIndex, q: BrowseQuery) -> LightResults:
         quality=_quality(index, conversations, keys),
         temporal=_temporal(index, keys),
         privacy=_privacy(index, conversations, keys),
+        languages=_languages(index, conversations, keys),
     )

@@ -233,6 +233,9 @@ def build_metadata(corpus: Corpus, size: int) -> FileMetadata:
             files_read_omitted=health.files_read_omitted,
             shapes=dict(health.shapes),
             notes=dict(health.notes),
+            members=health.members,
+            duplicates_merged=health.duplicates_merged,
+            duplicates_changed=health.duplicates_changed,
         ),
     )
 

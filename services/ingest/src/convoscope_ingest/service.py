@@ -191,7 +191,16 @@ async def run(ctx: ServiceContext) -> None:
     stores = await Stores.open(ctx.js)
     service = IngestService(ctx, stores)
     ctx.active_jobs = lambda: service.active
+    # Imported here: the merge handler builds on this module's service.
+    from convoscope_ingest.merge_service import MergeHandler
+
+    merges = MergeHandler(service)
     sub = await ctx.nc.subscribe(names.INGEST_PARSE, queue=names.INGEST_QUEUE, cb=service.handle)
+    merge_sub = await ctx.nc.subscribe(
+        names.INGEST_MERGE, queue=names.INGEST_QUEUE, cb=merges.handle
+    )
     await ctx.stopping.wait()
     await sub.drain()  # type: ignore[no-untyped-call]
+    await merge_sub.drain()  # type: ignore[no-untyped-call]
     await service.wait_idle()
+    await merges.wait_idle()

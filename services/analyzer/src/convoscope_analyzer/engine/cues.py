@@ -42,21 +42,43 @@ class CueMatch:
 @dataclass(frozen=True, slots=True)
 class Cues:
     """One language's compiled cues of a section, with the literal prefixes one of
-    which any match must start with (``None``: no such prefixes known)."""
+    which any match must start with (``None``: no such prefixes known), and per cue
+    every literal part a match of that cue must contain (``requirements``)."""
 
     language: str
     pattern: re.Pattern[str]
     gate: tuple[str, ...] | None = None
     folded: bool = True  # the gate is checked against lower-cased text
+    requirements: tuple[tuple[tuple[str, ...], ...], ...] | None = None
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         """The first match, skipping the regex when no prefix occurs (a substring
-        test costs a fraction of a microsecond, a large alternation ~100)."""
+        test costs a fraction of a microsecond, a large alternation ~100), or when no
+        cue has all its literal parts in the text ("at " is in most English
+        sentences, "at " and "line " and ":" together are not)."""
         if self.gate is not None:
             haystack = (lowered if lowered is not None else text.lower()) if self.folded else text
-            if not any(prefix in haystack for prefix in self.gate):
+            if not any(map(haystack.__contains__, self.gate)):
+                return None
+            if self.requirements is not None and not meets_requirements(
+                self.requirements, haystack
+            ):
                 return None
         return self.pattern.search(text)
+
+
+def meets_requirements(
+    requirements: tuple[tuple[tuple[str, ...], ...], ...], haystack: str
+) -> bool:
+    """Whether some cue has, for each of its mandatory parts, one string in ``haystack``."""
+    contains = haystack.__contains__
+    for parts in requirements:
+        for alternatives in parts:
+            if not any(map(contains, alternatives)):
+                break
+        else:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,17 +168,17 @@ def _compile(
     # A section may name its gate when its cues start with a class (error output).
     derived = literal_prefixes(cues, raw=raw)
     chosen = derived if derived is not None else (tuple(gate) if gate else None)
-    return Cues(language, pattern, chosen, folded=not raw)
+    requirements = cue_requirements(cues, raw=raw) if derived is not None else None
+    return Cues(language, pattern, chosen, folded=not raw, requirements=requirements)
 
 
 # Gate sets larger than this are not worth testing one by one.
 _MAX_GATE = 32
 
 
-def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
-    """Strings one of which every match of a parsed regex sequence contains: of all
-    mandatory parts (literal runs, groups, branches), the one whose shortest string is
-    longest. ``None`` when no part is mandatory and literal."""
+def _mandatory_parts(items: list[tuple[Any, Any]]) -> list[set[str]]:
+    """For a parsed regex sequence, its mandatory parts (literal runs, groups,
+    branches), each as the strings one of which every match contains."""
     from re import _constants as c  # type: ignore[attr-defined]
 
     candidates: list[set[str]] = []
@@ -181,9 +203,37 @@ def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
             candidates.append(found)
     if run:
         candidates.append({run})
+    return candidates
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Strings one of which every match of a parsed regex sequence contains: of all
+    mandatory parts (literal runs, groups, branches), the one whose shortest string is
+    longest. ``None`` when no part is mandatory and literal."""
+    candidates = _mandatory_parts(items)
     if not candidates:
         return None
     return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))
+
+
+def cue_requirements(
+    cues: list[str], *, raw: bool = False
+) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
+    """Per cue, all its mandatory literal parts (each: strings one of which a match
+    contains); a cue can match only a text holding one string of every part.
+    ``None`` when some cue has no mandatory literal part."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    result: list[tuple[tuple[str, ...], ...]] = []
+    for cue in cues:
+        parts = _mandatory_parts(list(_parser.parse(cue).data))
+        if not parts:
+            return None
+        folded = [part if raw else {s.lower() for s in part} for part in parts]
+        # The most selective part first: a text usually fails on it.
+        folded.sort(key=lambda strings: (-min(map(len, strings)), len(strings)))
+        result.append(tuple(tuple(sorted(part)) for part in folded))
+    return tuple(result)
 
 
 def literal_prefixes(cues: list[str], *, raw: bool = False) -> tuple[str, ...] | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import msgspec
 
 from convoscope_analyzer.engine.taxonomy import Taxonomy
+from convoscope_common.comparison_types import PriceTable
 
 
 class EngineOptions(msgspec.Struct, kw_only=True, frozen=True):
@@ -24,6 +25,8 @@ class EngineOptions(msgspec.Struct, kw_only=True, frozen=True):
     taxonomy: Taxonomy | None = None
     # Gap that splits two sessions of activity.
     session_gap_minutes: int = 30
+    # Prices that turn the usage estimate's tokens into a cost (None: tokens only).
+    prices: PriceTable | None = None
 
 
 class ProgressUpdate(msgspec.Struct, kw_only=True, frozen=True):

@@ -19,7 +19,9 @@ from convoscope_analyzer.engine.taxonomy import default_taxonomy, taxonomy_langu
 from convoscope_analyzer.engine.temporal import analyze_temporal
 from convoscope_analyzer.engine.topics import analyze_topics
 from convoscope_analyzer.engine.topics import warm_up as _warm_up_topics
+from convoscope_common.aggregates.comparison import compare
 from convoscope_common.aggregates.summary import message_index, summarize
+from convoscope_common.aggregates.usage import estimate_usage
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisOptionsUsed, AnalysisResults
 
@@ -145,6 +147,15 @@ def analyze(
         charts = build_charts(summary, lengths, topics, sentiment, quality, temporal)
         tracker.end_step()
 
+    comparison = compare(
+        prepared,
+        sentiment.by_message,
+        quality.failures.findings if quality is not None else None,
+        quality.conversations if quality is not None else None,
+        temporal.change_points if temporal is not None else None,
+    )
+    usage = estimate_usage(prepared, options.prices)
+
     languages = summarize_languages(
         prepared, language_stats, sentiment, taxonomy_languages(taxonomy)
     )
@@ -170,6 +181,8 @@ def analyze(
         quality=quality,
         temporal=temporal,
         charts=charts,
+        comparison=comparison,
+        usage=usage,
         message_index=index,
     )
     tracker.finish()

@@ -20,6 +20,7 @@ from convoscope_analyzer.engine.cues import CueBook, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
+from convoscope_analyzer.engine.vader import FastVader
 from convoscope_common.aggregates.localtime import month_key
 from convoscope_common.aggregates.sections import (
     NEUTRAL_THRESHOLD,
@@ -103,15 +104,18 @@ class VaderModel:
             word: (0.0 if word in neutral_terms else value)
             for word, value in self._analyzer.lexicon.items()
         }
+        # The same rules and lexicon without vaderSentiment's repeated work (equal
+        # scores: tests/unit/engine/test_vader_equality.py).
+        self._vader = FastVader.from_analyzer(self._analyzer)
         self._book = book
 
     def compound(self, text: str) -> float:
         if self._book is None:
-            return float(self._analyzer.polarity_scores(text)["compound"])
+            return self._vader.compound(text)
         own = prose(text, self._book)
         if not own.strip():
             return 0.0
-        score = float(self._analyzer.polarity_scores(own)["compound"])
+        score = self._vader.compound(own)
         # "it still doesn't appear" holds no lexicon word but is not neutral.
         if score > FRUSTRATED_COMPOUND and frustration_cue(self._book, own) is not None:
             return FRUSTRATED_COMPOUND

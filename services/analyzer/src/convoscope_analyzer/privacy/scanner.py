@@ -17,6 +17,8 @@ from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phon
 from convoscope_analyzer.privacy.detectors.financial import find_cards, find_ibans, find_ssns
 from convoscope_analyzer.privacy.detectors.names import find_names
 from convoscope_analyzer.privacy.detectors.network import find_ips
+from convoscope_analyzer.privacy.detectors.script_addresses import find_script_addresses
+from convoscope_analyzer.privacy.detectors.script_names import find_script_names
 from convoscope_analyzer.privacy.detectors.secrets import (
     find_config_secrets,
     find_high_entropy_tokens,
@@ -82,9 +84,34 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
             found += find_high_entropy_tokens(text)
     if detect_names:
         found += find_names(text, lowered)
+    if not text.isascii():
+        scripts = scripts_in(text)
+        if scripts:
+            if digits:
+                found += find_script_addresses(text, scripts)
+            if detect_names:
+                found += find_script_names(text, scripts)
     if len(found) > 1:
         return resolve_overlaps(found)
     return found
+
+
+_SCRIPT_RUNS = (
+    ("cyrillic", re.compile(r"[\u0400-\u04ff]{2}")),
+    ("han", re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")),
+    ("hangul", re.compile(r"[\uac00-\ud7a3]")),
+    ("arabic", re.compile(r"[\u0621-\u064a]{2}")),
+)
+
+
+def scripts_in(text: str) -> frozenset[str]:
+    """The non-Latin scripts with name and address cues that ``text`` is written in.
+
+    The language detector runs after redaction, so the cues are chosen by script, which
+    names the language family the detector would claim: Cyrillic (ru, uk), Han and
+    Kana (zh, ja), Hangul (ko), Arabic (ar).
+    """
+    return frozenset(name for name, run in _SCRIPT_RUNS if run.search(text))
 
 
 def resolve_overlaps(detections: list[Detection]) -> list[Detection]:

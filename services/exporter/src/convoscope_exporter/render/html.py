@@ -21,6 +21,7 @@ from convoscope_exporter.render.report_text import (
 from convoscope_exporter.tables import (
     Cell,
     Table,
+    comparison_table,
     conversations_table,
     failure_types_table,
     failures_table,
@@ -28,6 +29,7 @@ from convoscope_exporter.tables import (
     privacy_table,
     quality_table,
     topics_table,
+    usage_table,
 )
 
 # Long free-text columns: one line each, cut with an ellipsis, the whole text on hover.
@@ -139,6 +141,22 @@ def render_html(
             f"{figures}{tables}</section>"
         )
         nav.append(f'<a href="#{key}">{escape(title)}</a>')
+    compared = [t for t in (comparison_table(results), usage_table(results)) if t.rows]
+    if compared:
+        sections.append(
+            '<section id="comparison"><h2>Assistants and models</h2>'
+            "<p>Each vendor and model side by side, overall and by month. Token counts are "
+            "estimates (characters weighted by script), never a tokenizer's count"
+            + (
+                f"; costs use the configured prices in {escape(results.usage.currency)}"
+                if results.usage and results.usage.currency
+                else ""
+            )
+            + ".</p>"
+            + "".join(table_html(t) for t in compared)
+            + "</section>"
+        )
+        nav.append('<a href="#comparison">Assistants and models</a>')
     sections.append(
         '<section id="conversations"><h2>Conversations</h2>'
         f"{table_html(conversations_table(results, corpus))}</section>"

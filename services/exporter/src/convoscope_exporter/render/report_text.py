@@ -154,10 +154,13 @@ def section_notes(results: AnalysisResults) -> dict[str, list[str]]:
     return notes
 
 
-_LANGUAGE_NAMES = {
+LANGUAGE_NAMES = {
     "en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French", "de": "German",
     "it": "Italian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian",
-    "nl": "Dutch", "pl": "Polish", "tr": "Turkish", "unknown": "unknown language",
+    "nl": "Dutch", "pl": "Polish", "tr": "Turkish", "ar": "Arabic", "el": "Greek",
+    "he": "Hebrew", "hi": "Hindi", "uk": "Ukrainian", "vi": "Vietnamese", "th": "Thai",
+    "id": "Indonesian", "sv": "Swedish", "fa": "Persian", "cs": "Czech",
+    "unknown": "unknown language",
 }  # fmt: skip
 
 
@@ -165,13 +168,13 @@ def sentiment_coverage(s: Sentiment) -> str:
     """ "Sentiment covers 71 % of your messages; 29 % Portuguese not scored." (issue 19)."""
     total = s.messages + s.not_scored
     parts = [
-        f"{n / total:.0%} {_LANGUAGE_NAMES.get(lang, lang)}"
+        f"{n / total:.0%} {LANGUAGE_NAMES.get(lang, lang)}"
         for lang, n in s.not_scored_by_language.items()
     ]
     return (
         f"Sentiment covers {s.coverage:.0%} of your messages; "
         + ", ".join(parts)
         + " not scored (the lexicon reads "
-        + ", ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in s.languages)
+        + ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in s.languages)
         + " only)."
     )

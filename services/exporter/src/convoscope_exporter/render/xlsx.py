@@ -9,6 +9,7 @@ honoured: at most 1,048,575 data rows per sheet and 32,767 characters per cell
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 
 import xlsxwriter
@@ -21,12 +22,14 @@ from convoscope_common.results import SEVERITIES, AnalysisResults
 from convoscope_exporter.charts.palette import SERIES_COLOURS, SEVERITY_COLOURS
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
-from convoscope_exporter.tables import Table, build_tables, data_dictionary
+from convoscope_exporter.render.xlsx_rows import fast_rows_supported, write_rows
+from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionary
 from convoscope_exporter.text_limits import truncate
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
+_WIDTH_SAMPLE = 200  # rows whose text sets the column widths
 PIVOT_SHEET = "failures_by_severity"
 
 
@@ -39,7 +42,12 @@ class _Formats:
 
 
 def _write_table(
-    sheet: Worksheet, table: Table, fmt: _Formats, max_rows: int, notes: list[str]
+    sheet: Worksheet,
+    table: Table,
+    fmt: _Formats,
+    max_rows: int,
+    notes: list[str],
+    fast: bool = True,
 ) -> int:
     """Write header + rows; returns the number of data rows written."""
     widths = [len(c.name) + 2 for c in table.columns]
@@ -49,6 +57,44 @@ def _write_table(
     if len(table.rows) > max_rows:
         notes.append(f"{table.name}: first {max_rows} of {len(table.rows)} rows (Excel row limit)")
     cut_cells = 0
+
+    def text_of(r: int, col: int, value: object) -> str:
+        nonlocal cut_cells
+        text, was_cut = truncate(str(value), EXCEL_MAX_CELL_CHARS)
+        cut_cells += was_cut
+        if r <= _WIDTH_SAMPLE:  # width from a sample: measuring every row costs time
+            widths[col] = max(widths[col], min(len(text), _MAX_COLUMN_WIDTH))
+        return text
+
+    if fast and fast_rows_supported(sheet):
+        # The same XML as _write_cells, without XlsxWriter's per-cell cost.
+        formats = (fmt.number, fmt.datetime, fmt.date)
+        datetime_cols, date_cols = write_rows(
+            sheet, rows, 1, formats, text_of, plain_text=(_WIDTH_SAMPLE, EXCEL_MAX_CELL_CHARS)
+        )
+        for col in datetime_cols:
+            widths[col] = max(widths[col], 20)
+        for col in date_cols:
+            widths[col] = max(widths[col], 12)
+    else:
+        _write_cells(sheet, rows, fmt, widths, text_of)
+    if cut_cells:
+        notes.append(f"{table.name}: {cut_cells} cell(s) cut to {EXCEL_MAX_CELL_CHARS} characters")
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(width, _MAX_COLUMN_WIDTH))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(table.columns) - 1)
+    return len(rows)
+
+
+def _write_cells(
+    sheet: Worksheet,
+    rows: list[list[Cell]],
+    fmt: _Formats,
+    widths: list[int],
+    text_of: Callable[[int, int, object], str],
+) -> None:
+    """The data rows through XlsxWriter's ``write_*`` methods, cell by cell."""
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if value is None:
@@ -64,18 +110,7 @@ def _write_table(
                 sheet.write_datetime(r, col, value, fmt.date)
                 widths[col] = max(widths[col], 12)
             else:
-                text, was_cut = truncate(str(value), EXCEL_MAX_CELL_CHARS)
-                cut_cells += was_cut
-                sheet.write_string(r, col, text)
-                if r <= 200:  # width from a sample: measuring every row costs time
-                    widths[col] = max(widths[col], min(len(text), _MAX_COLUMN_WIDTH))
-    if cut_cells:
-        notes.append(f"{table.name}: {cut_cells} cell(s) cut to {EXCEL_MAX_CELL_CHARS} characters")
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, min(width, _MAX_COLUMN_WIDTH))
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(table.columns) - 1)
-    return len(rows)
+                sheet.write_string(r, col, text_of(r, col, value))
 
 
 def _topic_chart(book: Workbook, sheet: Worksheet, rows: int) -> None:
@@ -167,8 +202,10 @@ def render_xlsx(
     *,
     manifest: ExportManifest,
     max_rows: int = EXCEL_MAX_ROWS - 1,
+    fast_rows: bool = True,
 ) -> list[RenderedFile]:
-    """The workbook; ``max_rows`` (data rows per sheet) is lowered only by tests."""
+    """The workbook; ``max_rows`` (data rows per sheet) is lowered only by tests, and
+    ``fast_rows=False`` (tests) writes every cell through XlsxWriter's methods."""
     tables = build_tables(results, corpus)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -188,7 +225,7 @@ def render_xlsx(
     written: dict[str, int] = {}
     for table in [*tables, data_dictionary(tables)]:
         sheet = book.add_worksheet(table.name[:31])
-        written[table.name] = _write_table(sheet, table, fmt, max_rows, notes)
+        written[table.name] = _write_table(sheet, table, fmt, max_rows, notes, fast_rows)
         if table.name == "topics" and written["topics"]:
             _topic_chart(book, sheet, written["topics"])
         elif table.name == "failure_types":

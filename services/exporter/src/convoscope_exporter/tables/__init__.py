@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
+from convoscope_exporter.tables.comparison_tables import comparison_table, usage_table
 from convoscope_exporter.tables.corpus_tables import (
     conversations_table,
     messages_table,
     summary_metrics,
     summary_table,
 )
+from convoscope_exporter.tables.language_tables import languages_table
 from convoscope_exporter.tables.model import (
     Cell,
     Column,
@@ -49,6 +51,8 @@ def build_tables(results: AnalysisResults, corpus: Corpus) -> list[Table]:
         conversations_table(results, corpus),
         messages_table(results, corpus),
         *(build(results) for build in RESULT_TABLES),
+        comparison_table(results),
+        usage_table(results),
     ]
 
 
@@ -58,12 +62,14 @@ __all__ = [
     "ColumnKind",
     "Table",
     "build_tables",
+    "comparison_table",
     "conversation_topics_table",
     "conversations_table",
     "data_dictionary",
     "failure_types_table",
     "failures_table",
     "heatmap_table",
+    "languages_table",
     "length_trends_table",
     "messages_table",
     "monthly_activity_table",
@@ -77,4 +83,5 @@ __all__ = [
     "table_of",
     "temporal_table",
     "topics_table",
+    "usage_table",
 ]

@@ -89,6 +89,22 @@ def summary_metrics(results: AnalysisResults) -> list[Metric]:
                 "Mean VADER compound score of user messages",
             )
         )
+        rows.append(
+            (
+                "sentiment.coverage",
+                results.sentiment.coverage,
+                "Share of non-empty user messages scored (the others are in languages the "
+                "sentiment model does not read: see the languages table)",
+            )
+        )
+        for lang, count in results.sentiment.not_scored_by_language.items():
+            rows.append(
+                (
+                    f"sentiment.not_scored.{lang}",
+                    count,
+                    f"User messages in {lang} not scored",
+                )
+            )
     if results.privacy is not None:
         rows.append(("privacy.total", results.privacy.total, "PII findings (values never stored)"))
     return rows

@@ -18,6 +18,7 @@ from convoscope_common.results import (
     SentimentPeriod,
     Topic,
 )
+from convoscope_exporter.tables.language_tables import languages_table
 from convoscope_exporter.tables.model import Cell, Column, Table, table_of
 
 # --- topics ---------------------------------------------------------------------------
@@ -327,6 +328,7 @@ RESULT_TABLES: tuple[Callable[[AnalysisResults], Table], ...] = (
     conversation_topics_table,
     sentiment_table,
     sentiment_monthly_table,
+    languages_table,
     failures_table,
     failure_types_table,
     quality_table,

@@ -23,6 +23,7 @@ from convoscope_common.cache import cache_key, privacy_fingerprint
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.metrics import Counter
+from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import (
     claim_cached,
     delete_exports_of,
@@ -30,7 +31,7 @@ from convoscope_common.ownership import (
     release_results,
     remove_job,
 )
-from convoscope_common.records import JobState
+from convoscope_common.records import FileRecord, JobState
 from convoscope_common.timezones import UnknownTimezoneError, canonical_timezone
 from convoscope_common.wire import (
     AnalyzeJob,
@@ -69,23 +70,36 @@ async def post_analysis(request: web.Request) -> web.Response:
     """Start a job, or complete it at once from the cache."""
     gw = request.app[GATEWAY]
     body = await read_json(request, AnalysisRequest)
-    try:
-        # One name per zone: 'Etc/UTC', 'Zulu' and 'UTC' share one cache entry.
-        timezone = canonical_timezone(body.options.timezone)
-    except UnknownTimezoneError:
-        raise ValidationError(
-            f"unknown timezone {body.options.timezone!r}; use an IANA name "
-            "such as 'Europe/Paris' or 'UTC'"
-        ) from None
-    body.options = msgspec.structs.replace(body.options, timezone=timezone)
+    options = canonical_options(body.options)
     owner = owner_of(request)
     record = await gw.stores.get_file(body.file_id)
     if record is None or record.owner != owner:
         raise NotFoundError(
             f"no upload with id {body.file_id!r} (it may have expired); upload the file again"
         )
+    return await submit_analysis(gw, record, options, owner)
+
+
+def canonical_options(options: AnalysisOptions) -> AnalysisOptions:
+    """The options with the timezone's canonical name, or 422 for an unknown zone."""
+    try:
+        # One name per zone: 'Etc/UTC', 'Zulu' and 'UTC' share one cache entry.
+        timezone = canonical_timezone(options.timezone)
+    except UnknownTimezoneError:
+        raise ValidationError(
+            f"unknown timezone {options.timezone!r}; use an IANA name "
+            "such as 'Europe/Paris' or 'UTC'"
+        ) from None
+    return msgspec.structs.replace(options, timezone=timezone)
+
+
+async def submit_analysis(
+    gw: Gateway, record: FileRecord, options: AnalysisOptions, owner: str | None
+) -> web.Response:
+    """Start a job over ``record``'s corpus (an upload, or a collection's merged corpus),
+    or complete it at once from the cache."""
     key = cache_key(
-        record.file_hash, body.options, owner=owner, privacy=privacy_fingerprint(gw.settings)
+        record.file_hash, options, owner=owner, privacy=privacy_fingerprint(gw.settings)
     )
     job_id = new_id("job")
     now = utcnow()
@@ -94,7 +108,7 @@ async def post_analysis(request: web.Request) -> web.Response:
         file_id=record.file_id,
         cache_key=key,
         owner=owner,
-        options=body.options,
+        options=options,
         created_at=now,
         updated_at=now,
     )
@@ -118,7 +132,7 @@ async def post_analysis(request: web.Request) -> web.Response:
                 gw.stores,
                 owner,
                 job_id,
-                body.options.priority,
+                options.priority,
                 max_active=gw.settings.max_active_jobs_per_key,
                 max_high=gw.settings.max_high_priority_jobs_per_key,
                 now=time.time(),
@@ -130,13 +144,13 @@ async def post_analysis(request: web.Request) -> web.Response:
             file_id=record.file_id,
             file_hash=record.file_hash,
             corpus_object=record.corpus_object,
-            options=body.options,
+            options=options,
             cache_key=key,
             owner=owner,
             submitted_at=now,
         )
         await gw.js.publish(
-            names.analyze_subject(body.options.priority), encode(job), stream=names.JOBS_STREAM
+            names.analyze_subject(options.priority), encode(job), stream=names.JOBS_STREAM
         )
     except Exception:
         # Never a half-written job: a record without a queued message would stay pending.
@@ -171,7 +185,8 @@ async def get_analysis(request: web.Request) -> web.Response:
             finished_at=state.finished_at,
             results=results,
             pages=pages or {},
-        )
+        ),
+        request=request,
     )
 
 

@@ -54,7 +54,7 @@ async def get_overview(request: web.Request) -> web.Response:
     """The light results document recomputed for the filter (the dashboard under a filter)."""
     query = parse_query(request.query)
     index = await _index(request)
-    return json_response(filtered_results(index, query))
+    return json_response(filtered_results(index, query), request=request)
 
 
 async def get_messages(request: web.Request) -> web.Response:

@@ -54,6 +54,15 @@ async def post_export(request: web.Request) -> web.Response:
     problem = export_filter_problem(body.options.filter)
     if problem is not None:
         raise ValidationError(problem)
+    if body.options.share_safe:
+        # The share-safe report is a document to hand on: html and pdf, never raw data.
+        others = sorted(set(body.formats) - {"html", "pdf"})
+        if others:
+            raise ValidationError(
+                f"a share-safe export is html and/or pdf only, not {', '.join(others)}"
+            )
+        if body.options.include_pii:
+            raise ValidationError("a share-safe export cannot include personal data")
     job = await job_for(request, gw, body.job_id)
     if job.status != "complete":
         raise ConflictError(

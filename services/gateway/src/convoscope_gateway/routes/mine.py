@@ -29,12 +29,20 @@ log = get_logger(__name__)
 _OLDEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def _files_of(gw: Gateway, owner: str | None) -> list[FileRecord]:
-    # The owner's index records name them: no listing of the files bucket.
+async def _files_of(
+    gw: Gateway, owner: str | None, *, collections: bool = False
+) -> list[FileRecord]:
+    """The owner's uploads (with ``collections``, also collections' merged corpora);
+    the owner's index records name them: no listing of the files bucket."""
     records = []
     for key in await owner_index.files_of_owner(gw.stores, owner):
         record = await gw.stores.get_file(key)
-        if record is not None and record.owner == owner:
+        # A collection's merged corpus is listed with the collection, not as an upload.
+        if (
+            record is not None
+            and record.owner == owner
+            and (collections or record.collection_id is None)
+        ):
             records.append(record)
     return sorted(records, key=lambda r: (r.created_at, r.file_id), reverse=True)
 
@@ -84,7 +92,8 @@ async def get_analyses(request: web.Request) -> web.Response:
     file_id = request.query.get("file_id")
     if file_id:
         jobs = [j for j in jobs if j.file_id == file_id]
-    names_by_file = {r.file_id: r.filename for r in await _files_of(gw, owner)}
+    # A collection's analysis is listed under the collection's name.
+    names_by_file = {r.file_id: r.filename for r in await _files_of(gw, owner, collections=True)}
     items, cursor = slice_page(jobs, page)
     rows = [
         AnalysisRow(

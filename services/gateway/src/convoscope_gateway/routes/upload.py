@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import msgspec
@@ -16,6 +17,7 @@ from convoscope_common import names, owner_index
 from convoscope_common.api import UploadDeleted, UploadInfo, UploadResponse
 from convoscope_common.cache import has_results
 from convoscope_common.clock import utcnow
+from convoscope_common.collection_ownership import drop_upload_from_collections
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.metrics import Counter
@@ -38,7 +40,7 @@ from convoscope_gateway.errors import (
     UpstreamError,
 )
 from convoscope_gateway.jsonio import json_response
-from convoscope_gateway.state import GATEWAY
+from convoscope_gateway.state import GATEWAY, Gateway
 from convoscope_gateway.uploads import receive_upload
 
 UPLOADS = Counter("convoscope_uploads_total", "Uploads by outcome", ["outcome"])
@@ -183,16 +185,11 @@ async def get_upload(request: web.Request) -> web.Response:
     )
 
 
-async def delete_upload(request: web.Request) -> web.Response:
-    """Delete an upload and everything made from it ("delete my data" in one call)."""
-    gw = request.app[GATEWAY]
-    file_id = request.match_info["file_id"]
-    record = await gw.stores.get_file(file_id)
-    if record is None or record.owner != owner_of(request):
-        raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
+def stop_job_for(gw: Gateway) -> Callable[[JobState], Awaitable[None]]:
+    """How a deletion stops a running job: it stops at its next checkpoint and finds its
+    record gone; a job nobody took yet is announced cancelled here."""
 
     async def stop_job(state: JobState) -> None:
-        # Running analyses stop at their next checkpoint and find their record gone.
         await gw.stores.mark_cancelled(state.job_id)
         await gw.nc.publish(
             names.cancel_subject(state.job_id), encode(CancelRequest(job_id=state.job_id))
@@ -203,15 +200,28 @@ async def delete_upload(request: web.Request) -> web.Response:
                 encode(CancelledEvent(job_id=state.job_id)),
             )
 
-    removed = await remove_upload(gw.stores, record, stop_job)
+    return stop_job
+
+
+async def delete_upload(request: web.Request) -> web.Response:
+    """Delete an upload and everything made from it ("delete my data" in one call),
+    including the analyses of every collection that held it (the upload leaves them)."""
+    gw = request.app[GATEWAY]
+    file_id = request.match_info["file_id"]
+    record = await gw.stores.get_file(file_id)
+    if record is None or record.owner != owner_of(request):
+        raise NotFoundError(f"no upload with id {file_id!r} (it may have expired)")
+    stop_job = stop_job_for(gw)
+    removed = await drop_upload_from_collections(gw.stores, file_id, record.owner, stop_job)
+    own = await remove_upload(gw.stores, record, stop_job)
     if record.owner is not None:  # its bytes no longer count against the key's quota
         await quotas.release_bytes(gw.stores, record.owner, file_id)
     return json_response(
         UploadDeleted(
             file_id=file_id,
-            jobs_deleted=removed.jobs,
-            results_deleted=removed.results,
-            exports_deleted=removed.exports,
-            bytes_deleted=removed.bytes,
+            jobs_deleted=removed.jobs + own.jobs,
+            results_deleted=removed.results + own.results,
+            exports_deleted=removed.exports + own.exports,
+            bytes_deleted=removed.bytes + own.bytes,
         )
     )

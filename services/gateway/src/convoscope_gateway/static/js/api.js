@@ -45,7 +45,11 @@ export async function api(path, { method = 'GET', json, params, signal } = {}) {
   }
   const init = { method, headers: headers(json ? { 'Content-Type': 'application/json' } : {}), signal };
   if (json) init.body = JSON.stringify(json);
-  const resp = await fetch(url, init);
+  return answer(await fetch(url, init));
+}
+
+/** The JSON of a response already requested (see prefetch.js); throws ApiError like api(). */
+export async function answer(resp) {
   if (!resp.ok) throw await failure(resp);
   return resp.json();
 }

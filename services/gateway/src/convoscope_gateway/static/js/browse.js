@@ -1,13 +1,14 @@
 // Drill-down: the conversations behind a chart element, then one conversation's
 // redacted messages with failures, sentiment and abandoned branches marked.
 import { api } from './api.js';
-import { h, mount, num, when } from './dom.js';
+import { h, languageName, mount, num, when } from './dom.js';
 import { go } from './state.js';
 
 const DRILL_PARAMS = {
   month: 'month', date: 'date', weekday: 'weekday', hour: 'hour', topic_id: 'topic',
   failure_type: 'failure_type', severity: 'severity', task_completion: 'task_completion',
   conv_sentiment: 'sentiment', entity_type: 'entity_type', model_id: 'model', role: 'role',
+  language: 'language',
 };
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -35,6 +36,7 @@ export function describeDrill(drill, topicLabels) {
   if (drill.entity_type) parts.push(`personal data: ${drill.entity_type.replaceAll('_', ' ')}`);
   if (drill.model_id) parts.push(`model ${drill.model_id}`);
   if (drill.role) parts.push(`${drill.role} messages`);
+  if (drill.language) parts.push(`in ${languageName(drill.language)}`);
   return parts.join(' · ') || 'all conversations';
 }
 

@@ -2,8 +2,16 @@
 // Every chart says its takeaway in words, can be read as a table, and drills down:
 // a click on a bar, cell or point (or on a table row, by keyboard) opens the
 // conversations behind it.
-import * as echarts from '../vendor/echarts/echarts.esm.min.js';
 import { h, num } from './dom.js';
+
+// ECharts (1.1 MB) is loaded on first use, not with the page: the summary cards and the
+// chart cards' text and tables are on screen before it is fetched and compiled.
+let library = null;
+/** Start loading ECharts (once); resolves to the module. */
+export function loadCharts() {
+  if (!library) library = import('../vendor/echarts/echarts.esm.min.js');
+  return library;
+}
 
 // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#999999'];
@@ -59,7 +67,9 @@ window.addEventListener('resize', () => { for (const chart of live) chart.resize
  */
 export function chartCard({ id, title, takeaway, build, rows, columns, onDrill, wide = false, tall = false, short = false }) {
   const canvas = h('div', { class: `chart${tall ? ' tall' : ''}${short ? ' short' : ''}`, id: `chart-${id}`, role: 'img', 'aria-label': `${title}: ${takeaway}` });
-  const table = h('table', { class: 'data-table' },
+  // The table is built when it is opened: a long history gives some charts thousands of
+  // rows, and building them all up front delayed the first screen by a third of a second.
+  const table = () => h('table', { class: 'data-table' },
     h('caption', { class: 'muted' }, `${title} — select a row to see its conversations`),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, columns[0]), columns.slice(1).map((c) => h('th', { scope: 'col', class: 'num' }, c)))),
     h('tbody', {}, rows.map((row) => h('tr', {},
@@ -68,15 +78,22 @@ export function chartCard({ id, title, takeaway, build, rows, columns, onDrill, 
         : row.label),
       row.values.map((v) => h('td', { class: 'num' }, typeof v === 'number' ? num(v) : v)),
     ))));
+  const wrap = h('div', { class: 'table-wrap' });
+  const details = h('details', {
+    ontoggle: () => { if (details.open && !wrap.firstChild) wrap.append(table()); },
+  }, h('summary', {}, `Data table (${num(rows.length)} rows)`), wrap);
   const card = h('section', { class: `chart-card${wide ? ' wide' : ''}`, 'aria-labelledby': `title-${id}`, dataset: { chart: id } },
     h('h3', { id: `title-${id}` }, title),
     h('p', { class: 'takeaway' }, takeaway),
     canvas,
-    h('details', {}, h('summary', {}, 'Data table'), h('div', { class: 'table-wrap' }, table)));
+    details);
   // Drawn once the card is in the document (ECharts measures its container).
-  card.draw = () => {
-    if (canvas.chart) return;
+  card.draw = async () => {
+    if (canvas.chart || canvas.drawing) return;
     if (!rows.length) { canvas.replaceWith(h('p', { class: 'muted' }, 'Nothing to show for this analysis.')); return; }
+    canvas.drawing = true;
+    const echarts = await loadCharts();
+    if (!canvas.isConnected) return; // the page moved on while ECharts loaded
     const chart = echarts.init(canvas, null, { renderer: 'canvas' });
     const spec = build();
     chart.setOption(option(spec.option));

@@ -3,12 +3,23 @@ import {
   SENTIMENT_COLORS, SENTIMENT_ORDER, SEVERITY_COLORS, PALETTE, WEEKDAYS,
   barChart, calendarChart, chartCard, disposeCharts, heatmapChart, lineChart, stackedBars,
 } from './charts.js';
-import { h, mount, num, pct } from './dom.js';
+import { compareCards } from './compare.js';
+import { h, languageName, mount, num, pct } from './dom.js';
 import { go } from './state.js';
 
 const TASKS = ['completed', 'in_progress', 'abandoned', 'blocked'];
 const TASK_LABELS = { completed: 'completed', in_progress: 'in progress', abandoned: 'abandoned', blocked: 'blocked' };
 const label = (s) => s.replaceAll('_', ' ');
+
+/** "Sentiment covers 71 % of your messages; 29 % Portuguese not scored." (issue 19) */
+export function sentimentCoverage(s) {
+  const total = s.messages + (s.not_scored || 0);
+  if (!s.not_scored || !total) return `Sentiment covers all ${num(s.messages)} of your messages.`;
+  const parts = Object.entries(s.not_scored_by_language || {})
+    .map(([lang, n]) => `${pct(n / total, 0)} ${languageName(lang)}`);
+  const read = (s.languages || []).map(languageName).join(', ');
+  return `Sentiment covers ${pct(s.coverage, 0)} of your messages; ${parts.join(', ')} not scored (the model reads ${read} only).`;
+}
 
 function allTopics(results) {
   const t = results.topics || { taxonomy: [], learned: [] };
@@ -45,6 +56,9 @@ function summaryCards(r) {
     cards.push(card(num(q.task_completion.completed || 0), 'tasks completed', { task_completion: 'completed' }));
   }
   if (r.sentiment) cards.push(card(r.sentiment.mean_compound.toFixed(2), 'mean sentiment (−1 … 1)'));
+  if (r.sentiment && r.sentiment.not_scored) cards.push(card(pct(r.sentiment.coverage, 0), 'of your messages scored for sentiment'));
+  const langs = Object.keys((r.languages && r.languages.messages) || {});
+  if (langs.length > 1) cards.push(card(num(langs.length), `languages, mostly ${languageName(langs[0])}`));
   if (t) {
     cards.push(card(`${num(t.streaks.longest_days)} day${t.streaks.longest_days === 1 ? '' : 's'}`, `longest streak${t.streaks.longest_start ? ` from ${t.streaks.longest_start}` : ''}`));
     cards.push(card(num(t.sessions.count), `sessions, median ${Math.round(t.sessions.median_minutes)} min`));
@@ -142,12 +156,37 @@ function charts(r, onDrill) {
       onDrill,
     }));
   }
+  const lang = r.languages;
+  const spoken = Object.entries((lang && lang.messages) || {}).sort((a, b) => b[1] - a[1]);
+  if (spoken.length) {
+    const coverage = Object.fromEntries((lang.coverage || []).map((c) => [c.analysis, new Set(c.languages)]));
+    const reads = (analysis, code) => (coverage[analysis] ? (coverage[analysis].has(code) ? 'yes' : 'no') : '–');
+    const unread = spoken.filter(([code]) => coverage.sentiment && !coverage.sentiment.has(code));
+    out.what.push(chartCard({
+      id: 'languages', title: 'Languages of your messages',
+      takeaway: unread.length
+        ? `${spoken.length} languages; ${unread.map(([code]) => languageName(code)).join(', ')} ${unread.length === 1 ? 'is' : 'are'} not scored for sentiment.`
+        : `${spoken.length === 1 ? `All in ${languageName(spoken[0][0])}` : `${spoken.length} languages`}; every one is read by every analysis.`,
+      columns: ['Language', 'User messages', 'Conversations', 'Sentiment', 'Failure cues', 'Topic keywords'],
+      rows: spoken.map(([code, n]) => ({
+        label: languageName(code),
+        values: [n, (lang.conversations || {})[code] || 0, reads('sentiment', code), reads('failure_cues', code), reads('taxonomy', code)],
+        drill: { language: code },
+      })),
+      build: () => barChart({
+        categories: spoken.map(([code]) => languageName(code)), values: spoken.map(([, n]) => n), horizontal: true, name: 'user messages',
+        colors: spoken.map(([code]) => (coverage.sentiment && !coverage.sentiment.has(code) ? '#999999' : PALETTE[0])),
+        drills: spoken.map(([code]) => ({ drill: { language: code }, label: languageName(code) })),
+      }),
+      onDrill,
+    }));
+  }
   const s = r.sentiment;
   if (s) {
     const months = s.monthly.map((p) => p.period);
     out.how.push(chartCard({
       id: 'sentiment', title: 'Sentiment over time', wide: true,
-      takeaway: `Your messages average ${s.mean_compound.toFixed(2)} on VADER's −1 … 1 scale; bars count messages by label, the line is the monthly mean.`,
+      takeaway: `Your messages average ${s.mean_compound.toFixed(2)} on VADER's −1 … 1 scale; bars count messages by label, the line is the monthly mean. ${sentimentCoverage(s)}`,
       columns: ['Month', 'Mean', 'Messages'],
       rows: s.monthly.map((p) => ({ label: p.period, values: [p.mean_compound.toFixed(2), p.messages], drill: { month: p.period, role: 'user' } })),
       build: () => stackedBars({
@@ -225,9 +264,11 @@ export function renderDashboard(el, status) {
     section('When?', groups.when),
     section('What about?', groups.what),
     section('How did it go?', groups.how),
+    section('Assistants and models', compareCards(r, onDrill)),
     section('Privacy', groups.privacy));
   // Charts are drawn as they come near the viewport: the first screen is usable at
-  // once, however many charts lie below it.
+  // once, however many charts lie below it. The chart library is requested by the first
+  // draw, after the cards were painted (see charts.js).
   const cards = [...el.querySelectorAll('.chart-card')];
   if (!('IntersectionObserver' in window)) { for (const c of cards) c.draw(); return; }
   const observer = new IntersectionObserver((entries) => {

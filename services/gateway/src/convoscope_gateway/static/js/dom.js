@@ -41,6 +41,12 @@ const numberFormat = new Intl.NumberFormat();
 export const num = (n) => (n === null || n === undefined ? '–' : numberFormat.format(n));
 /** 12.3 % */
 export const pct = (x, digits = 1) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)} %`);
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+/** "Portuguese" for "pt" (the browser's own names; the code when it has none). */
+export function languageName(code) {
+  if (!code || code === 'unknown') return 'unknown language';
+  try { return languageNames.of(code) || code; } catch { return code; }
+}
 /** 1.2 MB */
 export function bytes(n) {
   if (!Number.isFinite(n)) return '–';

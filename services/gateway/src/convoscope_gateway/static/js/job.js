@@ -1,11 +1,11 @@
 // One analysis: live progress over Socket.IO while it runs (cancel, reconnect), then the
 // dashboard in place, with filters, downloads, drill-down and the conversation view.
-import { io } from '../vendor/socket.io/socket.io.esm.min.js';
-import { api, apiKey } from './api.js';
+import { answer, api, apiKey } from './api.js';
 import { queryOf, renderConversation, renderConversationList } from './browse.js';
 import { renderDashboard } from './dashboard.js';
 import { announce, h, mount, num, when } from './dom.js';
 import { downloadPanel, filterBar } from './filters.js';
+import { takePrefetched } from './prefetch.js';
 import { go, readState } from './state.js';
 
 const RUNNING = new Set(['pending', 'processing']);
@@ -13,7 +13,10 @@ let socket = null;
 let watched = '';
 let cached = null; // the last complete status: pages of one job do not refetch it
 
-function connectSocket() {
+// Socket.IO is loaded only for a job that is still running: a finished one never needs it.
+async function connectSocket() {
+  if (socket) return socket;
+  const { io } = await import('../vendor/socket.io/socket.io.esm.min.js');
   if (socket) return socket;
   socket = io({ path: '/socket.io', transports: ['websocket', 'polling'], auth: apiKey() ? { api_key: apiKey() } : {} });
   // After a network blip the server has forgotten our rooms: subscribe again, and the
@@ -66,7 +69,7 @@ async function watch(main, status) {
   mount(main, header(status), view, h('div', { class: 'row' }, cancel));
   const jobId = status.job_id;
   watched = jobId;
-  const s = connectSocket();
+  const s = await connectSocket();
   const done = async () => {
     // The results may be a moment away (the gateway restarting): retry a few times.
     for (let attempt = 1; readState().job === jobId; attempt += 1) {
@@ -123,7 +126,9 @@ export async function renderJob(main) {
   let status = cached && cached.job_id === state.job ? cached : null;
   if (!status) {
     mount(main, h('p', { class: 'muted' }, 'Loading the analysis…'));
-    status = await api(`/api/analysis/${encodeURIComponent(state.job)}`);
+    const early = takePrefetched(state.job);
+    status = early ? await early.then(answer, () => null) : null;
+    if (!status) status = await api(`/api/analysis/${encodeURIComponent(state.job)}`);
   }
   if (RUNNING.has(status.status)) { await watch(main, status); return; }
   if (status.status !== 'complete') {

@@ -4,7 +4,7 @@
 export const FILTER_KEYS = ['date_from', 'date_to', 'topic', 'model', 'sentiment'];
 export const DRILL_KEYS = [
   'month', 'date', 'weekday', 'hour', 'topic_id', 'failure_type', 'severity',
-  'task_completion', 'conv_sentiment', 'entity_type', 'model_id', 'role', 'all',
+  'task_completion', 'conv_sentiment', 'entity_type', 'model_id', 'role', 'language', 'all',
 ];
 
 /** The current state from location.search. */

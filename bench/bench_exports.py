@@ -1,0 +1,185 @@
+"""Export benchmark on a real-size export: every format's time and peak memory.
+
+Issue 12, point 3: all five formats of a ~90 MB export in at most 30x the floor. The
+floor is ``msgspec.json.decode`` of the export with the garbage collector off, measured
+in the same run. The analysis runs once (its results and redacted corpus are kept in
+``--out-dir`` beside the export, as the analyzer stores them); then, each in a fresh
+process so its peak RSS (``ru_maxrss``) is its own:
+
+- per format: what the exporter does for an export of that one format: decode the
+  results and the corpus, ``prepare_export``, render (load and render timed apart);
+- all five formats as the service renders them: one load, then
+  ``parallel.render_formats`` with one process per core, each file handed over as soon
+  as it is ready (wall time from the start of the load; peak RSS of the parent and of
+  the largest forked renderer).
+
+Figures only, no assertions.
+
+    python bench/bench_exports.py                     # generated 90 MB claude.ai export
+    python bench/bench_exports.py --file conversations.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from fresh_process import measure  # noqa: E402 - found through HERE
+
+FORMATS = ("csv", "xlsx", "pdf", "html", "json")
+TARGET = 30.0
+
+_FLOOR = r"""
+import gc, json, sys, time
+import msgspec
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+gc.disable()
+start, cpu = time.perf_counter(), time.process_time()
+decoded = msgspec.json.decode(data)
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+"""
+
+# The analyzer's output for the export, stored the way the analyzer stores it.
+_ANALYSE = r"""
+import json, os, sys
+from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.privacy import privacy_config_from_env
+from convoscope_common.corpus import encode_corpus
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.results import encode_results
+from convoscope_ingest.limits import ParseLimits
+from convoscope_ingest.parsing import parse_export
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+parsed = parse_export(data, limits=ParseLimits(max_bytes=len(data) + 1))
+del data
+corpus = load_corpus(encode_corpus(parsed.corpus))
+del parsed
+output = run_pipeline(corpus, AnalysisOptions(), privacy_config_from_env(os.environ), in_place=True)
+with open(sys.argv[2], "wb") as out:
+    out.write(encode_results(output.results))
+with open(sys.argv[3], "wb") as out:
+    out.write(encode_corpus(output.redacted_corpus))
+print(json.dumps({"messages": output.results.summary.messages}))
+"""
+
+_LOAD = r"""
+import json, resource, sys, time
+from convoscope_common.corpus import decode_corpus
+from convoscope_common.results import decode_results
+from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.render import render_export
+def load(results_path, corpus_path, formats):
+    with open(results_path, "rb") as f:
+        results = decode_results(f.read())
+    with open(corpus_path, "rb") as f:
+        corpus = decode_corpus(f.read())
+    return prepare_export(formats, results, corpus, export_id="bench", job_id="bench",
+                          include_pii=False)
+"""
+
+_ONE = (
+    _LOAD
+    + r"""
+fmt = sys.argv[3]
+start, cpu = time.perf_counter(), time.process_time()
+prepared = load(sys.argv[1], sys.argv[2], [fmt])
+loaded = time.perf_counter()
+files = prepared.render(fmt)
+rendered = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"load": loaded - start, "render": rendered - loaded, "peak_rss": peak,
+                  "cpu": time.process_time() - cpu, "bytes": sum(len(f.data) for f in files)}))
+"""
+)
+
+_ALL = (
+    _LOAD
+    + r"""
+from convoscope_exporter.parallel import available_cores, render_formats
+formats = sys.argv[3].split(",")
+ready = {}
+start, cpu = time.perf_counter(), time.process_time()
+prepared = load(sys.argv[1], sys.argv[2], formats)
+loaded = time.perf_counter()
+def on_rendered(fmt, files, done, total):
+    ready[fmt] = (time.perf_counter() - start, sum(len(f.data) for f in files))
+try:  # as the exporter service does: each format handed over, none kept
+    render_formats(prepared, available_cores(), on_rendered, keep=False)
+except TypeError:  # a version before keep=
+    render_formats(prepared, available_cores(), on_rendered)
+elapsed = time.perf_counter() - start
+parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+child = children.ru_maxrss * 1024
+cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
+print(json.dumps({"load": loaded - start, "seconds": elapsed, "peak_rss": parent, "cpu": cpu,
+                  "child_peak_rss": child, "ready": ready, "cores": available_cores()}))
+"""
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="per-format export time and memory")
+    parser.add_argument("--file", type=Path)
+    parser.add_argument("--size-mb", type=float, default=90.0)
+    parser.add_argument("--out-dir", type=Path, default=HERE / "out")
+    args = parser.parse_args(argv)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    path: Path = args.file or args.out_dir / f"claude_{args.size_mb:g}mb_unique.json"
+    if not path.exists():
+        from generate_export import write_export
+
+        write_export("claude", int(args.size_mb * 1024 * 1024), path, unique=True)
+    size = path.stat().st_size
+    results_path = args.out_dir / f"{path.stem}.results"
+    corpus_path = args.out_dir / f"{path.stem}.redacted"
+    if not (results_path.exists() and corpus_path.exists()):
+        print(f"analysing {path.name} once (kept in {args.out_dir}) ...", flush=True)
+        measure(_ANALYSE, str(path), str(results_path), str(corpus_path))
+    mb = 1024 * 1024
+    floor_run = measure(_FLOOR, str(path))
+    floor, floor_cpu = floor_run["seconds"], floor_run["cpu"]
+    print(
+        f"{path.name}: {size / mb:.1f} MB; results {results_path.stat().st_size / mb:.1f} MB, "
+        f"redacted corpus {corpus_path.stat().st_size / mb:.1f} MB"
+    )
+    print(f"floor: msgspec.json.decode, GC off: {floor:.2f} s")
+    print(
+        f"{'format':8} {'load s':>7} {'render s':>9} {'x floor':>8} {'MB out':>7} {'peak RSS':>9}"
+    )
+    for fmt in FORMATS:
+        one = measure(_ONE, str(results_path), str(corpus_path), fmt)
+        total = one["load"] + one["render"]
+        print(
+            f"{fmt:8} {one['load']:7.2f} {one['render']:9.2f} {total / floor:8.1f} "
+            f"{one['cpu'] / floor_cpu:12.1f} "
+            f"{one['bytes'] / mb:7.1f} {one['peak_rss'] / mb:6.0f} MB "
+            f"({one['peak_rss'] / size:.2f}x file)"
+        )
+    both = measure(_ALL, str(results_path), str(corpus_path), ",".join(FORMATS))
+    ratio = both["seconds"] / floor
+    print(
+        f"all five, {int(both['cores'])} processes: {both['seconds']:.2f} s "
+        f"(load {both['load']:.2f} s) = {ratio:.1f}x floor (target <= {TARGET:g}x) "
+        f"{'OK' if ratio <= TARGET else 'OVER'}; CPU of all processes "
+        f"{both['cpu']:.1f} s = {both['cpu'] / floor_cpu:.1f}x the floor's CPU"
+    )
+    for fmt, (at, _size) in sorted(both["ready"].items(), key=lambda kv: kv[1][0]):
+        print(f"  {fmt:6} ready at {at:6.2f} s")
+    print(
+        f"  peak RSS: parent {both['peak_rss'] / mb:.0f} MB ({both['peak_rss'] / size:.2f}x file), "
+        f"largest renderer {both['child_peak_rss'] / mb:.0f} MB "
+        f"({both['child_peak_rss'] / size:.2f}x file)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

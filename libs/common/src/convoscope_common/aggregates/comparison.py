@@ -1,0 +1,138 @@
+"""The ``comparison`` section: vendors and models side by side, overall and by month."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from statistics import mean, median
+
+from convoscope_common.aggregates.attribution import main_model, message_models
+from convoscope_common.aggregates.prepared import PreparedConversation
+from convoscope_common.aggregates.tokens import message_tokens
+from convoscope_common.comparison_types import CompareGroup, Comparison
+from convoscope_common.results import (
+    ChangePoint,
+    ConversationQuality,
+    Failure,
+    MessageSentiment,
+)
+
+_Key = tuple[str, str, str]  # (vendor, model, month)
+
+
+@dataclass
+class _Tally:
+    conversations: set[str] = field(default_factory=set)
+    messages: int = 0
+    reply_words: list[int] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    refusals: int = 0
+    tool_calls: int = 0
+    replies_with_tools: int = 0
+    next_turn: list[float] = field(default_factory=list)
+    completion: Counter[str] = field(default_factory=Counter)
+    tokens: int = 0
+
+
+def _per_100(count: int, replies: int) -> float:
+    return round(100.0 * count / replies, 4) if replies else 0.0
+
+
+def _group(key: _Key, tally: _Tally) -> CompareGroup:
+    vendor, model, month = key
+    replies = len(tally.reply_words)
+    failures = sum(tally.failures.values())
+    return CompareGroup(
+        vendor=vendor,
+        model=model,
+        month=month,
+        conversations=len(tally.conversations),
+        messages=tally.messages,
+        replies=replies,
+        mean_reply_words=round(float(mean(tally.reply_words)), 4) if replies else 0.0,
+        median_reply_words=round(float(median(tally.reply_words)), 4) if replies else 0.0,
+        failures=failures,
+        failures_per_100_replies=_per_100(failures, replies),
+        failures_per_100_by_type={
+            kind: _per_100(count, replies) for kind, count in sorted(tally.failures.items())
+        },
+        refusals=tally.refusals,
+        refusals_per_100_replies=_per_100(tally.refusals, replies),
+        tool_calls=tally.tool_calls,
+        replies_with_tools=tally.replies_with_tools,
+        next_turn_sentiment=round(float(mean(tally.next_turn)), 4) if tally.next_turn else None,
+        next_turn_scored=len(tally.next_turn),
+        task_completion=dict(sorted(tally.completion.items())),
+        estimated_tokens=tally.tokens,
+    )
+
+
+def _keys(vendor: str, model: str, month: str | None) -> Iterable[_Key]:
+    """The rows one message counts in: vendor, model, and both by month."""
+    yield (vendor, "", "")
+    yield (vendor, model, "")
+    if month:
+        yield (vendor, "", month)
+        yield (vendor, model, month)
+
+
+def compare(
+    conversations: list[PreparedConversation],
+    sentiment: list[MessageSentiment],
+    findings: list[Failure] | None,
+    qualities: list[ConversationQuality] | None,
+    change_points: list[ChangePoint] | None = None,
+) -> Comparison:
+    """Compare vendors and models (``findings`` and ``qualities`` None: no quality run)."""
+    compound = {s.message_id: s.compound for s in sentiment}
+    failures_of: dict[str, list[Failure]] = defaultdict(list)
+    for finding in findings or []:
+        failures_of[finding.message_id].append(finding)
+    completion = {q.conversation_id: q.task_completion for q in qualities or []}
+    tallies: dict[_Key, _Tally] = defaultdict(_Tally)
+    for item in conversations:
+        vendor = item.conversation.source
+        models = message_models(item)
+        for index, pm in enumerate(item.messages):
+            message = pm.message
+            month = pm.local.strftime("%Y-%m") if pm.local is not None else item.month
+            sent, produced = message_tokens(message, vendor)
+            rows = [tallies[key] for key in _keys(vendor, models[index], month)]
+            for tally in rows:
+                tally.conversations.add(item.id)
+                tally.messages += 1
+                tally.tokens += sent + produced
+            if message.role != "assistant":
+                continue
+            following = item.messages[index + 1] if index + 1 < len(item.messages) else None
+            score = None
+            if following is not None and following.message.role == "user":
+                score = compound.get(following.message.id)
+            found = failures_of.get(message.id, [])
+            for tally in rows:
+                tally.reply_words.append(pm.words)
+                tally.tool_calls += len(message.tool_uses)
+                tally.replies_with_tools += bool(message.tool_uses)
+                if score is not None:
+                    tally.next_turn.append(score)
+                for finding in found:
+                    tally.failures[finding.type] += 1
+                    tally.refusals += finding.evidence == "refusal"
+        if item.id in completion:
+            model = main_model(item, models)
+            for key in _keys(vendor, model, item.month):
+                tallies[key].completion[completion[item.id]] += 1
+    ordered = sorted(tallies.items(), key=lambda kv: kv[0])
+    return Comparison(
+        vendors=[_group(k, t) for k, t in ordered if not k[1] and not k[2]],
+        models=[_group(k, t) for k, t in ordered if k[1] and not k[2]],
+        monthly=[_group(k, t) for k, t in sorted(ordered, key=_month_order) if k[2]],
+        quality_measured=qualities is not None,
+        change_points_dates=sorted({p.date for p in change_points or []}),
+    )
+
+
+def _month_order(item: tuple[_Key, _Tally]) -> tuple[bool, str, str, str]:
+    vendor, model, month = item[0]
+    return (bool(model), month, vendor, model)

@@ -1,0 +1,166 @@
+"""Ingest over NATS: answer ``convoscope.ingest.merge`` with a collection's merged corpus.
+
+Reads each member's corpus from the ``corpora`` store, merges them
+(:func:`convoscope_ingest.merge.merge_corpora`, pure) and stores the result there under
+a name derived from the members' content hashes, so the analyzer loads it like any
+upload's corpus. Runs under the same lock and deadline as parsing; every failure is a
+typed :class:`ParseFailed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import time
+
+import msgspec
+import structlog
+from nats.aio.msg import Msg
+
+from convoscope_common.collection_types import (
+    MergeMember,
+    MergeOk,
+    MergeReply,
+    merge_request_decoder,
+)
+from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, Corpus, decode_corpus, encode_corpus
+from convoscope_common.logs import get_logger
+from convoscope_common.metrics import Counter
+from convoscope_common.storage import ObjectMissingError
+from convoscope_common.wire import ErrorInfo, ParseFailed, encode
+from convoscope_ingest.errors import (
+    IngestError,
+    IngestInternalError,
+    IngestTimeoutError,
+    StoreUnavailableError,
+)
+from convoscope_ingest.merge import merge_corpora
+from convoscope_ingest.parsing import build_metadata
+from convoscope_ingest.service import IngestService
+
+log = get_logger(__name__)
+
+MERGES = Counter("convoscope_ingest_merges_total", "Collection merges by outcome", ["outcome"])
+# Changes whenever merge_corpora may build a different corpus from the same members.
+MERGE_VERSION = 1
+
+
+def merged_hash(members: list[MergeMember]) -> str:
+    """``sha256:<hex>`` naming the merged corpus of these members in this order."""
+    material = msgspec.json.encode(
+        {
+            "merge": MERGE_VERSION,
+            "corpus": CORPUS_SCHEMA_VERSION,
+            "members": [m.file_hash for m in members],
+        }
+    )
+    return f"sha256:{hashlib.sha256(material).hexdigest()}"
+
+
+def merged_object_name(file_hash: str) -> str:
+    """Merged corpora live beside uploads' corpora, prefixed so they never collide."""
+    return f"collection.{file_hash.removeprefix('sha256:')}.v{CORPUS_SCHEMA_VERSION}"
+
+
+class MergeHandler:
+    """Answers merge requests with the parse service's lock, threads and deadline."""
+
+    def __init__(self, service: IngestService) -> None:
+        self.service = service
+        self._requests: set[asyncio.Task[None]] = set()
+
+    async def handle(self, msg: Msg) -> None:
+        """Take the request off the subscription at once (see IngestService.handle)."""
+        task = asyncio.create_task(self.answer(msg))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait for the merges in flight (used on shutdown, after the drain)."""
+        if self._requests:
+            await asyncio.wait(set(self._requests), timeout=self.service.budget + 5.0)
+
+    async def answer(self, msg: Msg) -> None:
+        """Answer one merge request."""
+        reply = await self.merge(msg.data)
+        try:
+            await msg.respond(encode(reply))
+        except Exception as exc:
+            log.error("merge_reply_failed", error=type(exc).__name__)
+
+    async def merge(self, payload: bytes) -> MergeReply:
+        """Merge within the budget; every failure becomes a :class:`ParseFailed`."""
+        try:
+            req = merge_request_decoder.decode(payload)
+        except msgspec.DecodeError:
+            return _failed("bad_request", 400, "the merge request could not be read")
+        if not req.members:
+            return _failed("empty_collection", 422, "the collection has no uploads to analyse")
+        service = self.service
+        with structlog.contextvars.bound_contextvars(collection_id=req.collection_id):
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(service.budget):
+                    async with service._lock:
+                        await service._thread_idle()
+                        service.active += 1
+                        try:
+                            reply = await self._merge(req.members)
+                        finally:
+                            service.active -= 1
+            except TimeoutError:
+                reply = ParseFailed(error=IngestTimeoutError().to_error_info())
+            except IngestError as exc:
+                reply = ParseFailed(error=exc.to_error_info())
+            except Exception as exc:
+                log.error("merge_crashed", error=type(exc).__name__)
+                reply = ParseFailed(error=IngestInternalError().to_error_info())
+            outcome = "ok" if isinstance(reply, MergeOk) else reply.error.code
+            MERGES.labels(outcome=outcome).inc()
+            log.info(
+                "merge_done",
+                outcome=outcome,
+                members=len(req.members),
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            return reply
+
+    async def _merge(self, members: list[MergeMember]) -> MergeReply:
+        stores = self.service.stores
+        corpora: list[Corpus] = []
+        size = 0
+        for member in members:
+            try:
+                data = await stores.read_object(stores.corpora, member.corpus_object)
+            except ObjectMissingError:
+                return _failed(
+                    "upload_missing",
+                    410,
+                    f"the upload {member.file_id} has expired; upload it again or remove it "
+                    "from the collection",
+                )
+            except Exception as exc:
+                log.warning("corpus_read_failed", error=type(exc).__name__)
+                raise StoreUnavailableError("a corpus could not be read; try again") from None
+            size += len(data)
+            corpora.append(await self.service._in_thread(functools.partial(decode_corpus, data)))
+        merged = await self.service._in_thread(functools.partial(merge_corpora, corpora))
+        del corpora
+        file_hash = merged_hash(members)
+        name = merged_object_name(file_hash)
+        encoded = await self.service._in_thread(functools.partial(encode_corpus, merged))
+        try:
+            await stores.write_object(stores.corpora, name, encoded)
+        except Exception as exc:
+            log.warning("merged_corpus_store_failed", error=type(exc).__name__)
+            raise StoreUnavailableError() from None
+        metadata = build_metadata(merged, size)
+        sources = sorted({c.source for c in merged.conversations})
+        if len(sources) > 1:  # the metadata says "chatgpt+claude" for a mixed collection
+            metadata.source = "+".join(sources)
+        return MergeOk(corpus_object=name, file_hash=file_hash, metadata=metadata)
+
+
+def _failed(code: str, status: int, message: str) -> ParseFailed:
+    return ParseFailed(error=ErrorInfo(code=code, status=status, message=message))
