@@ -19,6 +19,7 @@ _BUCKETS = [
     names.KV_OWNER_INDEX,
     names.KV_EXPORTS,
     names.KV_CANCELS,
+    names.KV_COLLECTIONS,
 ]
 _STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
 
