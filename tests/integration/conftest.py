@@ -16,9 +16,11 @@ _BUCKETS = [
     names.KV_JOBS,
     names.KV_RESULTS,
     names.KV_RESULT_REFS,
+    names.KV_OWNER_INDEX,
     names.KV_EXPORTS,
     names.KV_CANCELS,
     names.KV_SHARDS,
+    names.KV_COLLECTIONS,
 ]
 _STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
 

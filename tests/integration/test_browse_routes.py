@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_common import owner_index
 from convoscope_common.cache import USE_RECORD_INTERVAL, cache_key, delete_results
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
@@ -96,6 +97,8 @@ async def _store_analysis(client: TestClient, owner: str | None, job_id: str) ->
         )
     )
     file_id = f"f_{sha[:32]}"
+    # Indexed as the gateway's upload route does (listings and deletes read the index).
+    await owner_index.add_file(stores, file_id, owner, (sha, corpus_name))
     await stores.put_file(
         FileRecord(
             file_id=file_id,
@@ -118,6 +121,7 @@ async def _store_analysis(client: TestClient, owner: str | None, job_id: str) ->
         updated_at=now,
     )
     state.complete_from_cache(now)
+    await owner_index.add_job(stores, file_id, job_id, owner)
     await stores.put_job(state)
     return state
 

@@ -56,6 +56,9 @@ async def test_provisioning_is_idempotent_and_applies_changed_settings(
         (Settings(upload_ttl=1.0), "uploads"),
         (Settings(upload_ttl=1.0), "corpora"),
         (Settings(export_ttl=1.0), "exports_data"),
+        # Result objects of a worker that died before writing their index: nothing
+        # else would ever delete them (before: results-data had no TTL).
+        (Settings(result_ttl=1.0), "results_data"),
     ],
 )
 async def test_uploads_and_exports_expire_after_their_ttl_without_any_cron(

@@ -227,7 +227,7 @@ async def test_every_bucket_and_store_is_bounded(nats_url: str, js: JetStreamCon
     await provision(js, settings)
     plan = retention_plan(settings)
     streams = [names.JOBS_STREAM, *plan]
-    assert len(plan) == 11
+    assert len(plan) == 12
     for stream in streams:
         config = (await js.stream_info(stream)).config
         assert config.max_age, stream

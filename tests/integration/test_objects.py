@@ -10,6 +10,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig
 
+from convoscope_common import objects
 from convoscope_common.objects import (
     CHUNK_SIZE,
     ObjectMissingError,
@@ -92,6 +93,29 @@ async def test_reader_of_a_purged_version_fails_fast_instead_of_hanging(
         async with asyncio.timeout(10):
             async for _ in object_chunks(store, "name", info=old, chunk_timeout=0.5):
                 pass
+
+
+async def test_a_reader_whose_version_is_rewritten_reads_the_new_one(
+    js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-uploading the same bytes while ingest reads them (issue 11): the reader's
+    version is purged under it. Before: the read failed (ingest answered 503)."""
+    store = await _store(js, "test-objects")
+    data = os.urandom(4 * CHUNK_SIZE)
+    await write_object(store, "name", data)
+    old = await object_info(store, "name")
+    await write_object(store, "name", data)  # the re-upload: same bytes, new version
+    real_info = objects.object_info
+    calls = {"n": 0}
+
+    async def info_then_rewritten(store: object, name: str) -> object:
+        calls["n"] += 1  # the reader looked the object up just before the rewrite
+        return old if calls["n"] == 1 else await real_info(store, name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(objects, "object_info", info_then_rewritten)
+    async with asyncio.timeout(20):
+        assert await read_object(store, "name", chunk_timeout=0.5) == data
+    assert calls["n"] == 2
 
 
 async def test_a_full_store_leaves_no_half_written_object(js: JetStreamContext) -> None:

@@ -15,7 +15,8 @@ def test_every_store_has_a_ttl_and_a_size_limit_and_is_documented() -> None:
     settings = Settings()
     plan = retention_plan(settings)
     buckets = [names.KV_FILES, names.KV_JOBS, names.KV_RESULTS, names.KV_RESULT_REFS]
-    buckets += [names.KV_EXPORTS, names.KV_CANCELS, names.KV_COLLECTIONS, names.KV_SHARDS]
+    buckets += [names.KV_OWNER_INDEX, names.KV_SHARDS]
+    buckets += [names.KV_EXPORTS, names.KV_CANCELS, names.KV_COLLECTIONS]
     stores = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
     assert set(plan) == {f"KV_{b}" for b in buckets} | {f"OBJ_{s}" for s in stores}
     jobs = jobs_stream_config(settings)

@@ -12,7 +12,7 @@ from convoscope_common.config import Settings
 from convoscope_common.metrics import Gauge
 from convoscope_common.records import JobState
 from convoscope_gateway.auth import owner_digest
-from convoscope_gateway.fanout import room
+from convoscope_gateway.fanout import EventGate, room
 from convoscope_gateway.socket_events import register_socket_handlers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -82,6 +82,7 @@ class JobFinishingWhileRead:
 class FakeGateway:
     def __init__(self, sio: FakeSio) -> None:
         self.stores = JobFinishingWhileRead(sio)
+        self.gate = EventGate()
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ class KnownJobs:
 
 def _limited(**settings: Any) -> FakeSio:
     fake = FakeSio()
-    gateway = type("G", (), {"stores": KnownJobs()})()
+    gateway = type("G", (), {"stores": KnownJobs(), "gate": EventGate()})()
     configured = Settings(api_keys=("alice-key",), **settings)
     register_socket_handlers(cast(Any, fake), lambda: cast(Any, gateway), configured, CONNECTIONS)
     return fake

@@ -107,6 +107,8 @@ class ExportResponse(msgspec.Struct, kw_only=True):
     status: JobStatus
     files: list[ExportFile] = []
     status_url: str = ""
+    # Why a failed export failed (e.g. ``storage_full``); null otherwise.
+    error: ErrorInfo | None = None
 
 
 class HealthStatus(msgspec.Struct, kw_only=True):

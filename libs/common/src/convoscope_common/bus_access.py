@@ -47,6 +47,7 @@ _ALL_KV = (
     names.KV_JOBS,
     names.KV_RESULTS,
     names.KV_RESULT_REFS,
+    names.KV_OWNER_INDEX,
     names.KV_EXPORTS,
     names.KV_CANCELS,
     names.KV_SHARDS,

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from nats.js.errors import NoKeysError
-
+from convoscope_common import owner_index
 from convoscope_common.clock import utcnow
 from convoscope_common.collection_types import CollectionRecord
 from convoscope_common.logs import get_logger
@@ -47,13 +46,10 @@ async def delete_collection_analyses(
 
 
 async def collections_of(stores: Stores, owner: str | None) -> list[CollectionRecord]:
-    """The owner's collections, newest first (a scan of the bucket, bounded by its TTL)."""
-    try:
-        keys = await stores.collections.keys()
-    except NoKeysError:
-        return []
+    """The owner's collections, newest first (through the owner's index records: no
+    listing of the collections bucket)."""
     found = []
-    for key in keys:
+    for key in await owner_index.collections_of_owner(stores, owner):
         record = await stores.get_collection(key)
         if record is not None and record.owner == owner:
             found.append(record)

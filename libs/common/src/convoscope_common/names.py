@@ -44,6 +44,8 @@ KV_CANCELS = "cancels"
 KV_RESULT_REFS = "result-refs"
 # One fenced record per shard of a sharded analysis: "<job_id>.<stage>.<index>".
 KV_SHARDS = "shards"
+# Index records ("file.<file_id>.<job_id>", ...) so no request lists a bucket (owner_index.py).
+KV_OWNER_INDEX = "owner-index"
 # Named sets of uploads (key: collection id), TTL = upload TTL.
 KV_COLLECTIONS = "collections"
 

@@ -129,8 +129,24 @@ async def read_object(
     A ``bytearray``, not ``bytes``: converting would copy it, and for a 100 MB upload
     that second copy was a third of ingest's peak memory. It reads like ``bytes``
     (msgspec, hashlib, zipfile and slicing all take it); callers must not mutate it.
+
+    A version rewritten while it is read (a re-upload of the same bytes writes them
+    again to restart their TTL, purging the old chunks) is not an error: the reader
+    reads the new version once, so it never sees a mix of the two.
     """
     info = await object_info(store, name)
+    try:
+        return await _read_version(store, name, info, chunk_timeout)
+    except ObjectReadError:
+        current = await object_info(store, name)
+        if current.nuid == info.nuid:
+            raise  # the same version failed: a real read error
+        return await _read_version(store, name, current, chunk_timeout)
+
+
+async def _read_version(
+    store: ObjectStore, name: str, info: api.ObjectInfo, chunk_timeout: float
+) -> bytearray:
     size = info.size or 0
     buffer = bytearray(size)
     view = memoryview(buffer)

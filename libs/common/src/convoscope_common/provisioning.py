@@ -39,6 +39,10 @@ def retention_plan(settings: Settings) -> dict[str, Retention]:
         f"KV_{names.KV_JOBS}": Retention(settings.result_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_RESULTS}": Retention(settings.result_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_RESULT_REFS}": Retention(settings.result_ttl, KV_MAX_BYTES),
+        # An index record lives as long as the longest-lived thing it can point to.
+        f"KV_{names.KV_OWNER_INDEX}": Retention(
+            max(settings.upload_ttl, settings.result_ttl, settings.export_ttl), KV_MAX_BYTES
+        ),
         f"KV_{names.KV_EXPORTS}": Retention(settings.export_ttl, KV_MAX_BYTES),
         f"KV_{names.KV_CANCELS}": Retention(3600.0, KV_MAX_BYTES),
         f"KV_{names.KV_SHARDS}": Retention(settings.result_ttl, KV_MAX_BYTES),
@@ -191,6 +195,7 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
         names.KV_JOBS,
         names.KV_RESULTS,
         names.KV_RESULT_REFS,
+        names.KV_OWNER_INDEX,
         names.KV_EXPORTS,
         names.KV_CANCELS,
         names.KV_SHARDS,

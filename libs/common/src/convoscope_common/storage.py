@@ -46,6 +46,7 @@ class Stores:
     exports: KeyValue
     cancels: KeyValue
     refs: KeyValue
+    index: KeyValue
     collections: KeyValue
     uploads: ObjectStore
     corpora: ObjectStore
@@ -62,6 +63,7 @@ class Stores:
             exports=await js.key_value(names.KV_EXPORTS),
             cancels=await js.key_value(names.KV_CANCELS),
             refs=await js.key_value(names.KV_RESULT_REFS),
+            index=await js.key_value(names.KV_OWNER_INDEX),
             collections=await js.key_value(names.KV_COLLECTIONS),
             uploads=await js.object_store(names.OBJ_UPLOADS),
             corpora=await js.object_store(names.OBJ_CORPORA),

@@ -29,7 +29,7 @@ from convoscope_analyzer.running import (
 from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.sharded import run_sharded
 from convoscope_common import names
-from convoscope_common.cache import evict_lru, usable_index
+from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
 from convoscope_common.corpus import Corpus, encode_corpus
@@ -38,7 +38,7 @@ from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.light import encode_light_bundle
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
-from convoscope_common.ownership import release_results
+from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
 from convoscope_common.results import ENGINE_VERSION, encode_results
 from convoscope_common.storage import ObjectMissingError
@@ -143,7 +143,8 @@ class JobRun:
         self.handler.running[job.job_id] = self.running
         try:
             await self.publish_progress(state, self._progress_event())
-            if await usable_index(self.stores, job.cache_key) is not None:
+            # The gateway referenced the result for this job before queueing it.
+            if await cached_for_referenced(self.stores, job.cache_key) is not None:
                 state.complete_from_cache(utcnow())
                 await self._announce_complete()
                 JOBS.labels(outcome="cache_hit").inc()

@@ -62,32 +62,38 @@ class EventGate:
     nothing, but a run paused between its write and its publish can still send a
     stale progress event late; this gate keeps what clients see monotone: progress
     never goes down and nothing follows a job's terminal event. It remembers the
-    last ``capacity`` jobs.
+    last ``capacity`` jobs, and when each job's terminal event went out (so a client
+    subscribing at that moment is not sent the terminal event twice).
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        # job id -> (highest progress sent, terminal event sent)
-        self._seen: OrderedDict[str, tuple[float, bool]] = OrderedDict()
+        # job id -> (highest progress sent, monotonic time the terminal event was sent)
+        self._seen: OrderedDict[str, tuple[float, float | None]] = OrderedDict()
 
     def admit(self, event: JobEvent) -> bool:
         """True when the event may go out (and remember it)."""
-        progress, ended = self._seen.pop(event.job_id, (0.0, False))
-        allowed = not ended
+        progress, ended_at = self._seen.pop(event.job_id, (0.0, None))
+        allowed = ended_at is None
         if isinstance(event, ProgressEvent):
             allowed = allowed and event.progress >= progress
             progress = max(progress, event.progress)
         elif allowed:
-            ended = True
-        self._seen[event.job_id] = (progress, ended)
+            ended_at = time.monotonic()
+        self._seen[event.job_id] = (progress, ended_at)
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
         return allowed
 
+    def ended_since(self, job_id: str, since: float) -> bool:
+        """Whether the job's terminal event went out at or after monotonic ``since``."""
+        _progress, ended_at = self._seen.get(job_id, (0.0, None))
+        return ended_at is not None and ended_at >= since
+
 
 async def start_fanout(gw: Gateway) -> list[Subscription]:
     """Subscribe to job events and service heartbeats."""
-    gate = EventGate()
+    gate = gw.gate
 
     async def on_event(msg: Msg) -> None:
         try:

@@ -7,6 +7,7 @@ once from the ``jobs`` KV bucket; later events arrive through the fan-out.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -147,11 +148,16 @@ def register_socket_handlers(
             payload = {"job_id": job_id, "error": "unknown job", "details": None}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
+        entered = time.monotonic()
         await sio.enter_room(sid, room(job_id))
         rooms.add(job_id)
         # Read again once in the room: an event published before joining (a `complete`
         # that would otherwise never arrive) is reflected here; later ones come via the room.
         state = await _read_state(gw, job_id) or state
+        if gw.gate.ended_since(job_id, entered):
+            # The terminal event reached the room after this client joined it: sending
+            # the state's terminal event too would announce the end twice.
+            return {"ok": True, "job_id": job_id, "status": state.status}
         for name, payload in state_events(state):
             await sio.emit(name, payload, to=sid)
         return {"ok": True, "job_id": job_id, "status": state.status}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import socketio
 from aiohttp import web
@@ -12,6 +13,9 @@ from nats.js import JetStreamContext
 
 from convoscope_common.config import Settings
 from convoscope_common.storage import Stores
+
+if TYPE_CHECKING:
+    from convoscope_gateway.fanout import EventGate
 
 
 @dataclass
@@ -28,6 +32,14 @@ class Gateway:
     services_seen: dict[str, float] = field(default_factory=dict)
     # service instance -> active jobs it reported
     active_jobs: dict[str, int] = field(default_factory=dict)
+    # What the fan-out sent per job (monotone progress, one terminal event).
+    gate: EventGate = field(default_factory=lambda: _event_gate())
+
+
+def _event_gate() -> EventGate:
+    from convoscope_gateway.fanout import EventGate  # fanout imports this module
+
+    return EventGate()
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

@@ -11,7 +11,7 @@ from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from convoscope_common import names
+from convoscope_common import names, owner_index
 from convoscope_common.api import (
     AnalysisAccepted,
     AnalysisDeleted,
@@ -19,17 +19,13 @@ from convoscope_common.api import (
     AnalysisStatus,
     DrilldownResponse,
 )
-from convoscope_common.cache import (
-    cache_key,
-    privacy_fingerprint,
-    usable_index,
-)
+from convoscope_common.cache import cache_key, privacy_fingerprint
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.lease import cancel_unfinished, job_fencing
 from convoscope_common.metrics import Counter
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import (
-    add_ref,
+    claim_cached,
     delete_exports_of,
     drop_ref,
     release_results,
@@ -116,11 +112,13 @@ async def submit_analysis(
         created_at=now,
         updated_at=now,
     )
-    # The job holds a reference to its (future) result before anyone can see it, so
-    # deleting another job of the same file and options never takes its results.
-    await add_ref(gw.stores, key, job_id)
     try:
-        if await usable_index(gw.stores, key) is not None:
+        # Indexed under its upload and owner before its record exists, so a DELETE of
+        # the upload finds it without listing the jobs bucket.
+        await owner_index.add_job(gw.stores, record.file_id, job_id, owner)
+        # The job holds a reference to its (future) result before anyone can see it, so
+        # deleting another job of the same file and options never takes its results.
+        if await claim_cached(gw.stores, key, job_id) is not None:
             CACHE_LOOKUPS.labels(result="hit").inc()
             state.complete_from_cache(now)
             await gw.stores.put_job(state)
@@ -156,7 +154,7 @@ async def submit_analysis(
         )
     except Exception:
         # Never a half-written job: a record without a queued message would stay pending.
-        await _forget_job(gw, job_id, key)
+        await _forget_job(gw, state, key)
         raise
     JOBS_SUBMITTED.inc()
     estimate = await estimate_seconds(gw, record.metadata.messages)
@@ -192,12 +190,14 @@ async def get_analysis(request: web.Request) -> web.Response:
     )
 
 
-async def _forget_job(gw: Gateway, job_id: str, key: str) -> None:
+async def _forget_job(gw: Gateway, state: JobState, key: str) -> None:
     # Best effort: the store that failed may fail again (the records expire anyway).
     with contextlib.suppress(Exception):
-        await gw.stores.delete_job(job_id)
+        await gw.stores.delete_job(state.job_id)
     with contextlib.suppress(Exception):
-        await drop_ref(gw.stores, key, job_id)
+        await drop_ref(gw.stores, key, state.job_id)
+    with contextlib.suppress(Exception):
+        await owner_index.drop_job(gw.stores, state.file_id, state.job_id, state.owner)
 
 
 async def delete_analysis(request: web.Request) -> web.Response:

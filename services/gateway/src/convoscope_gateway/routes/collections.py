@@ -16,7 +16,7 @@ from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from convoscope_common import names
+from convoscope_common import names, owner_index
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.collection_ownership import (
     collections_of,
@@ -130,6 +130,7 @@ async def post_collection(request: web.Request) -> web.Response:
         created_at=now,
         updated_at=now,
     )
+    await owner_index.add_collection(gw.stores, record.collection_id, owner)
     await gw.stores.put_collection(record)
     log.info("collection_created", collection_id=record.collection_id, uploads=len(file_ids))
     return json_response(await _info(gw, record), status=201)
@@ -154,6 +155,7 @@ async def delete_collection(request: web.Request) -> web.Response:
     record = await _collection(request, gw)
     removed = await delete_collection_analyses(gw.stores, record, stop_job_for(gw))
     await gw.stores.delete_collection(record.collection_id)
+    await owner_index.drop_collection(gw.stores, record.collection_id, record.owner)
     log.info("collection_deleted", collection_id=record.collection_id, jobs=removed.jobs)
     return json_response(
         CollectionDeleted(
@@ -264,6 +266,8 @@ async def _merge(gw: Gateway, record: CollectionRecord, members: list[FileRecord
         expires_at=now + timedelta(seconds=gw.settings.upload_ttl),
         collection_id=record.collection_id,
     )
+    # Indexed first, like an upload: listings and deletes read the index, not the bucket.
+    await owner_index.add_file(gw.stores, merged.file_id, merged.owner, (merged.corpus_object,))
     await gw.stores.put_file(merged)
     # The latest merge last (CollectionInfo.merged shows it).
     record.merged_file_ids = [f for f in record.merged_file_ids if f != merged.file_id]

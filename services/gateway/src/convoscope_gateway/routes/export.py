@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from convoscope_common import names
+from convoscope_common import names, owner_index
 from convoscope_common.api import ExportRequest, ExportResponse
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.faults import is_storage_full
@@ -43,6 +43,7 @@ def _response(state: ExportState) -> ExportResponse:
         status=state.status,
         files=with_urls(state.export_id, state.files),
         status_url=export_url(state.export_id),
+        error=state.error,
     )
 
 
@@ -100,6 +101,8 @@ async def post_export(request: web.Request) -> web.Response:
         updated_at=now,
         expires_at=now + timedelta(seconds=gw.settings.export_ttl),
     )
+    # Indexed under its job first: deleting the job finds it without listing exports.
+    await owner_index.add_export(gw.stores, job.job_id, export_id)
     await gw.stores.put_export(state)
     done = asyncio.Event()
 

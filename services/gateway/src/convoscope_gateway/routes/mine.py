@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiohttp import web
-from nats.js.errors import NoKeysError
 
+from convoscope_common import owner_index
 from convoscope_common.logs import get_logger
 from convoscope_common.records import FileRecord, JobState
 from convoscope_gateway.auth import owner_of
@@ -32,13 +32,10 @@ _OLDEST = datetime(1970, 1, 1, tzinfo=UTC)
 async def _files_of(
     gw: Gateway, owner: str | None, *, collections: bool = False
 ) -> list[FileRecord]:
-    """The owner's uploads (with ``collections``, also collections' merged corpora)."""
-    try:
-        keys = await gw.stores.files.keys()
-    except NoKeysError:
-        return []
+    """The owner's uploads (with ``collections``, also collections' merged corpora);
+    the owner's index records name them: no listing of the files bucket."""
     records = []
-    for key in keys:
+    for key in await owner_index.files_of_owner(gw.stores, owner):
         record = await gw.stores.get_file(key)
         # A collection's merged corpus is listed with the collection, not as an upload.
         if (
@@ -51,12 +48,8 @@ async def _files_of(
 
 
 async def _jobs_of(gw: Gateway, owner: str | None) -> list[JobState]:
-    try:
-        keys = await gw.stores.jobs.keys()
-    except NoKeysError:
-        return []
     jobs = []
-    for key in keys:
+    for key in await owner_index.jobs_of_owner(gw.stores, owner):
         state = await gw.stores.get_job(key)  # None for bookkeeping records
         if state is not None and state.owner == owner:
             jobs.append(state)

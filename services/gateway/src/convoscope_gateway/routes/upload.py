@@ -13,7 +13,7 @@ from aiohttp import web
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from convoscope_common import names
+from convoscope_common import names, owner_index
 from convoscope_common.api import UploadDeleted, UploadInfo, UploadResponse
 from convoscope_common.cache import has_results
 from convoscope_common.clock import utcnow
@@ -153,6 +153,10 @@ async def post_upload(request: web.Request) -> web.Response:
         owner=owner,
         created_at=now,
         expires_at=now + timedelta(seconds=gw.settings.upload_ttl),
+    )
+    # Indexed first (owner, objects): listings and deletes read these, not the bucket.
+    await owner_index.add_file(
+        gw.stores, file_id, owner, (record.upload_object, record.corpus_object)
     )
     await gw.stores.put_file(record)
     UPLOADS.labels(outcome="parsed").inc()
