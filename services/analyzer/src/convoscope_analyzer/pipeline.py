@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import msgspec
 
-from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, analyze
+from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, analyze
+from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
     Redactor,
@@ -110,18 +111,11 @@ def run_pipeline(
             )
         )
 
-    engine_options = EngineOptions(
-        enable_quality=options.enable_quality,
-        enable_temporal=options.enable_temporal,
-        enable_visualizations=options.enable_visualizations,
-        timezone=options.timezone,
-        taxonomy=taxonomy,
-        prices=prices,
-    )
+    run_options = engine_options(options, taxonomy, prices)
     with collector.long_lived_frozen():
         results = analyze(
             redacted if options.enable_privacy else corpus,
-            engine_options,
+            run_options,
             progress=engine_progress,
             checkpoint=checkpoint,
         )

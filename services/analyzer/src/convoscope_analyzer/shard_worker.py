@@ -15,10 +15,11 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.engine import EngineOptions
+from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.partial import analyze_shard
 from convoscope_analyzer.engine.plan_codec import decode_plan
 from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_store import ShardRecords
@@ -55,7 +56,7 @@ class ShardHandler:
         stores: Stores,
         records: ShardRecords,
         privacy: PrivacyConfig,
-        taxonomy: object | None = None,
+        taxonomy: Taxonomy | None = None,
         prices: PriceTable | None = None,
     ) -> None:
         self.ctx = ctx
@@ -151,14 +152,7 @@ class ShardHandler:
             return msgspec.msgpack.encode(
                 record_detections(corpus, privacy, 0, len(corpus.conversations))
             )
-        options = EngineOptions(
-            enable_quality=task.options.enable_quality,
-            enable_temporal=task.options.enable_temporal,
-            enable_visualizations=task.options.enable_visualizations,
-            timezone=task.options.timezone,
-            taxonomy=self.taxonomy,  # type: ignore[arg-type]
-            prices=self.prices,
-        )
+        options = engine_options(task.options, self.taxonomy, self.prices)
         tracker = ProgressTracker({}, None, self._checkpoint)
         partial = analyze_shard(
             corpus, corpus.conversations, task.start, decode_plan(plan_blob), options, tracker

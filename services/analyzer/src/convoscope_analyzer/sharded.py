@@ -27,7 +27,7 @@ import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, Taxonomy
 from convoscope_analyzer.engine.merge import merge_partials
-from convoscope_analyzer.engine.options import ProgressUpdate
+from convoscope_analyzer.engine.options import ProgressUpdate, engine_options
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
 from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan
@@ -190,25 +190,18 @@ def run_sharded(
     if options.enable_privacy:
         report(_REDACTED, _STEP_DETECT, "Personal data redacted", privacy_insights(report_))
     analysed = redacted if options.enable_privacy else corpus
-    engine_options = EngineOptions(
-        enable_quality=options.enable_quality,
-        enable_temporal=options.enable_temporal,
-        enable_visualizations=options.enable_visualizations,
-        timezone=options.timezone,
-        taxonomy=taxonomy,
-        prices=prices,
-    )
+    run_options = engine_options(options, taxonomy, prices)
     plan = make_plan(analysed)
     report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")
     partials: list[ShardPartial] = []
     done = 0
-    for index, partial in map_analyze(analysed, ranges, plan, engine_options):
+    for index, partial in map_analyze(analysed, ranges, plan, run_options):
         partials.append(partial)
         done += sizes[index]
         fraction = _PLANNED + (_ANALYSED - _PLANNED) * done / (total or 1)
         report(fraction, _STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
     results = merge_partials(
-        partials, plan, engine_options, conversations=len(analysed.conversations), now=now
+        partials, plan, run_options, conversations=len(analysed.conversations), now=now
     )
     report(_MERGED, STEP_CHARTS, f"Merged {len(partials)} shards", insights(results))
     # The engine built the options used; enable_privacy is this pipeline's to set.

@@ -8,6 +8,7 @@ import msgspec
 
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_common.comparison_types import PriceTable
+from convoscope_common.options import AnalysisOptions
 
 
 class EngineOptions(msgspec.Struct, kw_only=True, frozen=True):
@@ -27,6 +28,21 @@ class EngineOptions(msgspec.Struct, kw_only=True, frozen=True):
     session_gap_minutes: int = 30
     # Prices that turn the usage estimate's tokens into a cost (None: tokens only).
     prices: PriceTable | None = None
+
+
+def engine_options(
+    options: AnalysisOptions, taxonomy: Taxonomy | None, prices: PriceTable | None
+) -> EngineOptions:
+    """The engine's options for a job's analysis options (one mapping for every runner:
+    the one-process pipeline, the shard coordinator and the shard workers)."""
+    return EngineOptions(
+        enable_quality=options.enable_quality,
+        enable_temporal=options.enable_temporal,
+        enable_visualizations=options.enable_visualizations,
+        timezone=options.timezone,
+        taxonomy=taxonomy,
+        prices=prices,
+    )
 
 
 class ProgressUpdate(msgspec.Struct, kw_only=True, frozen=True):

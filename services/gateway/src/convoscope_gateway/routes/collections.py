@@ -13,8 +13,6 @@ from datetime import timedelta
 
 import msgspec
 from aiohttp import web
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names, owner_index
 from convoscope_common.clock import new_id, utcnow
@@ -50,6 +48,7 @@ from convoscope_gateway.errors import (
     UpstreamError,
     ValidationError,
 )
+from convoscope_gateway.ingest_client import ask_ingest
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.routes.analysis import canonical_options, submit_analysis
 from convoscope_gateway.routes.upload import stop_job_for
@@ -235,18 +234,9 @@ async def _merge(gw: Gateway, record: CollectionRecord, members: list[FileRecord
             for m in members
         ],
     )
+    raw = await ask_ingest(gw, names.INGEST_MERGE, encode(request_msg))
     try:
-        raw = await gw.nc.request(
-            names.INGEST_MERGE, encode(request_msg), timeout=gw.settings.ingest_timeout
-        )
-    except NoRespondersError:
-        raise ServiceUnavailableError(
-            "the ingest service is not running; try again shortly"
-        ) from None
-    except (NatsTimeoutError, TimeoutError):
-        raise ServiceUnavailableError("the ingest service did not answer in time") from None
-    try:
-        reply = merge_reply_decoder.decode(raw.data)
+        reply = merge_reply_decoder.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         raise ServiceUnavailableError(
             "the ingest service answered with a reply this gateway cannot read; try again"

@@ -10,8 +10,6 @@ from datetime import timedelta
 
 import msgspec
 from aiohttp import web
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names, owner_index
 from convoscope_common.api import UploadDeleted, UploadInfo, UploadResponse
@@ -39,6 +37,7 @@ from convoscope_gateway.errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
+from convoscope_gateway.ingest_client import ask_ingest
 from convoscope_gateway.jsonio import json_response
 from convoscope_gateway.state import GATEWAY, Gateway
 from convoscope_gateway.uploads import receive_upload
@@ -116,18 +115,9 @@ async def post_upload(request: web.Request) -> web.Response:
         content_type=upload.content_type,
         size=upload.size,
     )
+    raw = await ask_ingest(gw, names.INGEST_PARSE, encode(request_msg))
     try:
-        raw = await gw.nc.request(
-            names.INGEST_PARSE, encode(request_msg), timeout=gw.settings.ingest_timeout
-        )
-    except NoRespondersError:
-        raise ServiceUnavailableError(
-            "the ingest service is not running; try again shortly"
-        ) from None
-    except (NatsTimeoutError, TimeoutError):
-        raise ServiceUnavailableError("the ingest service did not answer in time") from None
-    try:
-        reply = parse_reply_decoder.decode(raw.data)
+        reply = parse_reply_decoder.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         # A reply from an ingest of another version (or a bug): still an answer here.
         await gw.stores.delete_object(gw.stores.uploads, upload_object)
