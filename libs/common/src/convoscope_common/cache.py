@@ -115,17 +115,35 @@ async def filtered_keys(kv: KeyValue, pattern: str) -> AsyncIterator[str]:
     Only matching keys are read (one ordered consumer with a subject filter), never the
     whole bucket; a pattern that cannot be a key matches nothing.
     """
-    try:
-        watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=True)
-    except InvalidKeyError:
-        return
-    try:
-        async for entry in watcher:
-            if entry is None:  # the end of the current values
-                return
-            yield entry.key
-    finally:
-        await watcher.stop()  # type: ignore[no-untyped-call]
+    for attempt in range(_EMPTY_WATCH_CHECKS):
+        try:
+            watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=True)
+        except InvalidKeyError:
+            return
+        found = False
+        try:
+            async for entry in watcher:
+                if entry is None:  # the end of the current values
+                    break
+                found = True
+                yield entry.key
+        finally:
+            await watcher.stop()  # type: ignore[no-untyped-call]
+        # nats-py's watcher can signal "no values" before the first one arrives (seen as
+        # an empty bucket under load): an empty answer is trusted only when the stream
+        # holds no message under the pattern, or when a second look agrees.
+        if found or attempt or not await _has_messages(kv, pattern):
+            return
+
+
+_EMPTY_WATCH_CHECKS = 2
+
+
+async def _has_messages(kv: KeyValue, pattern: str) -> bool:
+    """Whether the bucket's stream holds any message (a value or a delete marker) under
+    ``pattern``; one stream-info request with a subject filter."""
+    info = await kv._js.stream_info(kv._stream, subjects_filter=f"{kv._pre}{pattern}")
+    return bool(info.state.subjects)
 
 
 async def usable_index(stores: Stores, key: str) -> ResultIndex | None:
