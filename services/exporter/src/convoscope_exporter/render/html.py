@@ -61,9 +61,11 @@ def _cell(value: Cell, numeric: bool, clip: bool = False) -> str:
 HTML_MAX_TABLE_ROWS = 5_000
 
 
-def table_html(table: Table, max_rows: int = HTML_MAX_TABLE_ROWS) -> str:
+def table_html(table: Table, max_rows: int = HTML_MAX_TABLE_ROWS, total: int | None = None) -> str:
     """A sortable, filterable HTML table (the page script adds the behaviour); at most
-    ``max_rows`` rows, with a note when rows were left out."""
+    ``max_rows`` rows, with a note when rows were left out. ``total``: the table's
+    length when ``table`` holds only its first rows."""
+    total = len(table.rows) if total is None else total
     numeric = [c.kind in ("integer", "number") for c in table.columns]
     clipped = [c.name in CLIPPED_COLUMNS for c in table.columns]
     head = "".join(
@@ -79,9 +81,9 @@ def table_html(table: Table, max_rows: int = HTML_MAX_TABLE_ROWS) -> str:
     )
     tid = f"table-{table.name}"
     note = (
-        f'<p class="note">First {max_rows:,} of {len(table.rows):,} rows; the CSV and XLSX '
+        f'<p class="note">First {max_rows:,} of {total:,} rows; the CSV and XLSX '
         f"exports hold them all.</p>"
-        if len(table.rows) > max_rows
+        if total > max_rows
         else ""
     )
     return (
@@ -159,7 +161,13 @@ def render_html(
         nav.append('<a href="#comparison">Assistants and models</a>')
     sections.append(
         '<section id="conversations"><h2>Conversations</h2>'
-        f"{table_html(conversations_table(results, corpus))}</section>"
+        # Only the rows the page shows are built: counting the words of conversations
+        # the page then leaves out was wasted work.
+        + table_html(
+            conversations_table(results, corpus, limit=HTML_MAX_TABLE_ROWS),
+            total=len(corpus.conversations),
+        )
+        + "</section>"
     )
     nav.append('<a href="#conversations">Conversations</a>')
     manifest_table = "".join(

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -104,8 +105,34 @@ class _Heading(Paragraph):
         self.key = key
 
 
+class _Chart(Flowable):
+    """A chart drawn only on the layout pass whose pages are kept.
+
+    ``multiBuild`` lays the document out until the table of contents stops changing
+    (three passes) and keeps only the last; drawing the charts was two thirds of every
+    pass. A chart's size does not depend on whether it is drawn, so the earlier passes
+    lay it out without drawing it (:meth:`_Report._allSatisfied`)."""
+
+    def __init__(self, drawing: Drawing) -> None:
+        super().__init__()
+        self.drawing = drawing
+        self.hAlign = drawing.hAlign
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = self.drawing.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        doc = getattr(self.canv, "_doctemplate", None)
+        if doc is None or getattr(doc, "draw_charts", True):
+            self.drawing.drawOn(self.canv, 0, 0)
+
+
 class _Report(BaseDocTemplate):
     """Portrait pages with a landscape template for wide tables; headings feed the TOC."""
+
+    # Charts are drawn on the final pass only (see _Chart).
+    draw_charts = False
 
     def __init__(self, buffer: io.BytesIO, title: str) -> None:
         super().__init__(
@@ -127,6 +154,15 @@ class _Report(BaseDocTemplate):
                 PageTemplate("landscape", [wide], onPage=_footer, pagesize=landscape(A4)),
             ]
         )
+
+    def _allSatisfied(self) -> bool:
+        happy = bool(super()._allSatisfied())
+        if happy and not self.draw_charts:
+            # The layout is settled: one more pass, the one multiBuild keeps, draws the
+            # charts (the same pages: a chart's size does not depend on its drawing).
+            self.draw_charts = True
+            return False
+        return happy
 
     def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, _Heading):
@@ -243,11 +279,17 @@ def _grid(rows: list[list[Flowable]], widths: list[float]) -> Table:
 
 
 def _data_table(
-    table: DataTable, styles: _Styles, fonts: FontSet, lead: list[Flowable] | None = None
+    table: DataTable,
+    styles: _Styles,
+    fonts: FontSet,
+    lead: list[Flowable] | None = None,
+    total: int | None = None,
 ) -> list[Flowable]:
     """A wrapped-cell table (landscape pages when it is too wide), top rows only, after
-    ``lead`` (its heading: on the landscape page with the table, never left behind)."""
+    ``lead`` (its heading: on the landscape page with the table, never left behind).
+    ``total``: the table's length when ``table`` holds only its first rows."""
     lead = lead or []
+    total = len(table.rows) if total is None else total
     if not table.rows:
         return lead
     header = [c.name for c in table.columns]
@@ -270,11 +312,10 @@ def _data_table(
     if wide:
         out += [NextPageTemplate("landscape"), PageBreak()]
     out += [*lead, Spacer(1, 4), _grid(rows, widths)]
-    if len(table.rows) > _MAX_TABLE_ROWS:
+    if total > _MAX_TABLE_ROWS:
         out.append(
             Paragraph(
-                f"First {_MAX_TABLE_ROWS} of {len(table.rows)} rows; the CSV and "
-                f"XLSX exports hold them all.",
+                f"First {_MAX_TABLE_ROWS} of {total} rows; the CSV and XLSX exports hold them all.",
                 styles.small,
             )
         )
@@ -384,20 +425,21 @@ def render_pdf(
         for chart_id in chart_ids:
             if chart_id in charts:
                 chart = charts[chart_id]
-                story.append(
-                    KeepTogether(
-                        [Paragraph(fonts.markup(chart.title), styles.h2), chart_drawing(chart)]
-                    )
-                )
+                heading = Paragraph(fonts.markup(chart.title), styles.h2)
+                story.append(KeepTogether([heading, _Chart(chart_drawing(chart))]))
         for table in _section_tables(key, results):
             story.extend(_data_table(table, styles, fonts))
     story.append(CondPageBreak(60 * mm))
     story.extend(
         _data_table(
-            select_columns(conversations_table(results, corpus), _CONVERSATION_COLUMNS),
+            select_columns(
+                conversations_table(results, corpus, limit=_MAX_TABLE_ROWS),
+                _CONVERSATION_COLUMNS,
+            ),
             styles,
             fonts,
             lead=[_Heading("Conversations", styles.h1, fonts, "conversations")],
+            total=len(corpus.conversations),
         )
     )
     if not isinstance(story[-1], PageBreak):  # a landscape table ends with its own break

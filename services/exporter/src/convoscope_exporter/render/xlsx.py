@@ -9,10 +9,14 @@ honoured: at most 1,048,575 data rows per sheet and 32,767 characters per cell
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -31,6 +35,39 @@ EXCEL_MAX_CELL_CHARS = 32_767
 _MAX_COLUMN_WIDTH = 60
 _WIDTH_SAMPLE = 200  # rows whose text sets the column widths
 PIVOT_SHEET = "failures_by_severity"
+# Deflate level of the workbook's parts. XlsxWriter uses zlib's default (6), which spent
+# about a fifth of a large export's time compressing; level 1 is 3-4x faster for a file
+# about a fifth larger (the CSV export made the same choice).
+_ZIP_LEVEL = 1
+
+
+class _LevelledZipFile(zipfile.ZipFile):
+    """A ``ZipFile`` that deflates at :data:`_ZIP_LEVEL` unless told otherwise."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", _ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+@contextmanager
+def _zip_level() -> Iterator[None]:
+    # XlsxWriter opens its ZipFile without a level and offers no option for one: the
+    # class it calls is swapped while this workbook is stored (one render at a time
+    # per process: the exporter renders in worker processes, one format each).
+    original = xlsxwriter.workbook.ZipFile
+    xlsxwriter.workbook.ZipFile = _LevelledZipFile  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = original  # type: ignore[misc]
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """XlsxWriter's workbook, stored with a faster deflate level."""
+
+    def _store_workbook(self) -> None:
+        with _zip_level():
+            super()._store_workbook()
 
 
 class _Formats:
@@ -208,7 +245,7 @@ def render_xlsx(
     ``fast_rows=False`` (tests) writes every cell through XlsxWriter's methods."""
     tables = build_tables(results, corpus)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
+    book = _Workbook(
         buffer,
         {
             # Rows stream to temporary files as they are written instead of living as

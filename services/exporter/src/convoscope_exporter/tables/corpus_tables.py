@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from itertools import islice
 
 from convoscope_common.aggregates.localtime import to_local, zone_or_utc
 from convoscope_common.aggregates.prepared import word_count
@@ -216,8 +217,12 @@ CONVERSATION_COLUMNS: tuple[Column[ConversationRow], ...] = (
 )  # fmt: skip
 
 
-def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
-    """One row per conversation, with its quality, sentiment, topic and failure figures."""
+def conversations_table(
+    results: AnalysisResults, corpus: Corpus, limit: int | None = None
+) -> Table:
+    """One row per conversation, with its quality, sentiment, topic and failure figures;
+    only the first ``limit`` conversations' rows when a limit is given (the reports show
+    the first rows and say how many there are: ``len(corpus.conversations)``)."""
     tz = zone_or_utc(results.options.timezone)
     quality = {
         q.conversation_id: q for q in (results.quality.conversations if results.quality else [])
@@ -246,7 +251,7 @@ def conversations_table(results: AnalysisResults, corpus: Corpus) -> Table:
             failures=failures.get(conv.id, 0),
             privacy_findings=pii.get(conv.id, 0),
         )
-        for conv in corpus.conversations
+        for conv in islice(corpus.conversations, limit)
     )
     return table_of("conversations", "One row per conversation", CONVERSATION_COLUMNS, records)
 
