@@ -55,14 +55,14 @@ def _zip_level() -> Iterator[None]:
     # class it calls is swapped while this workbook is stored (one render at a time
     # per process: the exporter renders in worker processes, one format each).
     original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = _LevelledZipFile  # type: ignore[misc]
+    xlsxwriter.workbook.ZipFile = _LevelledZipFile
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = original  # type: ignore[misc]
+        xlsxwriter.workbook.ZipFile = original
 
 
-class _Workbook(xlsxwriter.Workbook):
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """XlsxWriter's workbook, stored with a faster deflate level."""
 
     def _store_workbook(self) -> None:
