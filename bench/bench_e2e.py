@@ -28,6 +28,7 @@ import gc
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,6 +151,7 @@ def peak_rss(port: int) -> dict[str, int]:
     chosen = services | {pid for pid, ppid, _, _ in processes if ppid in launchers}
     chosen |= {pid for pid in launchers if pid > 1}
     peaks: dict[str, int] = {}
+    env_of = {pid: env for pid, _, _, env in processes}
     for pid, _, cmdline, _ in processes:
         if pid not in chosen:
             continue
@@ -170,7 +172,26 @@ def peak_rss(port: int) -> dict[str, int]:
         while key in peaks:
             key, index = f"{name}#{index}", index + 1
         peaks[key] = int(hwm.split()[1]) * 1024
+        renderers = _renderers_peak(env_of.get(pid, {}).get("CONVOSCOPE_METRICS_PORT"))
+        if renderers:
+            peaks[f"{key} renderers"] = renderers
     return peaks
+
+
+def _renderers_peak(metrics_port: str | None) -> int:
+    """The exporter's largest rendering process (its own VmHWM leaves out the processes
+    it forks to render; they are gone when this runs), from its /metrics."""
+    if not metrics_port:
+        return 0
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        if line.startswith("convoscope_exporter_renderer_peak_rss_bytes "):
+            return int(float(line.split()[1]))
+    return 0
 
 
 async def run(args: argparse.Namespace, path: Path, size: int, floor: float) -> None:

@@ -6,8 +6,9 @@ in the same run. The analysis runs once (its results and redacted corpus are kep
 ``--out-dir`` beside the export, as the analyzer stores them); then, each in a fresh
 process so its peak RSS (``ru_maxrss``) is its own:
 
-- per format: what the exporter does for an export of that one format: decode the
-  results and the corpus, ``prepare_export``, render (load and render timed apart);
+- per format: what the exporter does for an export of that one format: read the
+  stored results and corpus, decode what the format reads, ``prepare_export``, render
+  (load and render timed apart);
 - all five formats as the service renders them: one load, then
   ``parallel.render_formats`` with one process per core, each file handed over as soon
   as it is ready (wall time from the start of the load; peak RSS of the parent and of
@@ -69,19 +70,31 @@ with open(sys.argv[3], "wb") as out:
 print(json.dumps({"messages": output.results.summary.messages}))
 """
 
+# As the exporter service does: with ``convoscope_exporter.stored`` (since issue 12's
+# memory work) it reads the stored bytes and the rendering processes decode what their
+# formats read; before it, the service decoded both documents and prepared the export
+# before forking. Either way ``load`` returns what ``render_formats`` takes.
 _LOAD = r"""
 import json, resource, sys, time
 from convoscope_common.corpus import decode_corpus
 from convoscope_common.results import decode_results
 from convoscope_exporter.pipeline import prepare_export
-from convoscope_exporter.render import render_export
+try:
+    from convoscope_exporter.stored import StoredExport
+except ImportError:
+    StoredExport = None
 def load(results_path, corpus_path, formats):
     with open(results_path, "rb") as f:
-        results = decode_results(f.read())
+        results = bytearray(f.read())
     with open(corpus_path, "rb") as f:
-        corpus = decode_corpus(f.read())
-    return prepare_export(formats, results, corpus, export_id="bench", job_id="bench",
-                          include_pii=False)
+        corpus = bytearray(f.read())
+    if StoredExport is not None:
+        return StoredExport(formats, results, corpus, export_id="bench", job_id="bench",
+                            include_pii=False)
+    return prepare_export(formats, decode_results(results), decode_corpus(corpus),
+                          export_id="bench", job_id="bench", include_pii=False)
+def prepared_for(source, fmt):
+    return source.prepared_for(fmt) if StoredExport is not None else source
 """
 
 _ONE = (
@@ -89,7 +102,7 @@ _ONE = (
     + r"""
 fmt = sys.argv[3]
 start, cpu = time.perf_counter(), time.process_time()
-prepared = load(sys.argv[1], sys.argv[2], [fmt])
+prepared = prepared_for(load(sys.argv[1], sys.argv[2], [fmt]), fmt)
 loaded = time.perf_counter()
 files = prepared.render(fmt)
 rendered = time.perf_counter()
@@ -150,9 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{path.name}: {size / mb:.1f} MB; results {results_path.stat().st_size / mb:.1f} MB, "
         f"redacted corpus {corpus_path.stat().st_size / mb:.1f} MB"
     )
-    print(f"floor: msgspec.json.decode, GC off: {floor:.2f} s")
+    print(f"floor: msgspec.json.decode, GC off: {floor:.2f} s ({floor_cpu:.2f} s CPU)")
     print(
-        f"{'format':8} {'load s':>7} {'render s':>9} {'x floor':>8} {'MB out':>7} {'peak RSS':>9}"
+        f"{'format':8} {'load s':>7} {'render s':>9} {'x floor':>8} {'CPU x floor':>12} "
+        f"{'MB out':>7} {'peak RSS':>9}"
     )
     for fmt in FORMATS:
         one = measure(_ONE, str(results_path), str(corpus_path), fmt)

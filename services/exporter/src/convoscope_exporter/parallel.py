@@ -3,10 +3,12 @@
 The formats are independent renderings of the same prepared export, so rendering them
 in separate processes changes nothing in their bytes (tests compare them with
 :meth:`convoscope_exporter.pipeline.PreparedExport.render` called format after format).
-Workers are forked: they inherit the filtered results and corpus instead of receiving a
-copy through a pipe. Where ``fork`` is not available (macOS, Windows), or one process is
-asked for, the formats are rendered one after the other in the caller's thread. Used by
-the exporter service and by the command line.
+Workers are forked: they inherit what they render from instead of receiving a copy
+through a pipe — a :class:`~convoscope_exporter.pipeline.PreparedExport` (the command
+line: decoded results and corpus) or a :class:`~convoscope_exporter.stored.StoredExport`
+(the service: the stored bytes, decoded in each worker). Where ``fork`` is not available
+(macOS, Windows), or one process is asked for, the formats are rendered one after the
+other in the caller's thread.
 """
 
 from __future__ import annotations
@@ -14,18 +16,33 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import resource
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Protocol
 
 from convoscope_exporter.pipeline import PreparedExport
 from convoscope_exporter.render import RenderedFile
 
-# Slowest first (measured on a generated 20 MB export), so the long one starts at once.
-_COST_ORDER = ("xlsx", "csv", "html", "pdf", "json")
+
+class RenderSource(Protocol):
+    """What the formats of one export render from."""
+
+    formats: list[str]
+
+    def prepared_for(self, fmt: str) -> PreparedExport:
+        """The prepared export ``fmt`` renders from (decoded in the calling process)."""
+        ...
+
+
+# The slowest (measured on a generated 90 MB export) first, so it starts at once; then
+# json, quick to render but the largest file (the whole results document), so that it is
+# stored while the others render instead of after them; then the rest, slowest first.
+_COST_ORDER = ("xlsx", "json", "csv", "pdf", "html")
 
 # What forked workers render from: set in the parent just before the pool forks.
-_SHARED: PreparedExport | None = None
+_SHARED: RenderSource | None = None
 
 OnRendered = Callable[[str, list[RenderedFile], int, int], None]
 
@@ -44,7 +61,7 @@ def can_fork() -> bool:
 
 
 def render_formats(
-    prepared: PreparedExport,
+    prepared: RenderSource,
     processes: int,
     on_rendered: OnRendered | None = None,
     *,
@@ -63,7 +80,7 @@ def render_formats(
     by_format: dict[str, list[RenderedFile]] = {}
     if workers <= 1 or not can_fork():
         for fmt in wanted:
-            files = prepared.render(fmt)
+            files = prepared.prepared_for(fmt).render(fmt)
             by_format[fmt] = files if keep else []
             if on_rendered is not None:
                 on_rendered(fmt, files, len(by_format), len(wanted))
@@ -101,4 +118,14 @@ def render_formats(
 def _render_shared(fmt: str) -> list[RenderedFile]:
     """Runs in a forked worker: render one format from the inherited inputs."""
     assert _SHARED is not None, "render workers must be forked from render_formats"
-    return _SHARED.render(fmt)
+    prepared = _SHARED.prepared_for(fmt)
+    # What this worker decoded lives as long as it does: its collections need not walk
+    # those objects again while the format renders.
+    gc.freeze()
+    return prepared.render(fmt)
+
+
+def renderers_peak_rss() -> int:
+    """The largest peak resident memory (bytes) of any rendering process this process
+    has waited for (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024

@@ -1,8 +1,10 @@
 """An export ready to render: parse the filter, apply it, build the manifest.
 
-Pure: bytes in memory only. The NATS worker and the command line load results +
-corpus, call :func:`prepare_export` and render its formats in parallel processes
-(:func:`convoscope_exporter.parallel.render_formats`); each format is
+Pure: bytes in memory only. The command line loads results + corpus, calls
+:func:`prepare_export` and renders its formats in parallel processes
+(:func:`convoscope_exporter.parallel.render_formats`); the NATS worker hands the
+stored bytes to the rendering processes instead, which decode and prepare them
+themselves (:class:`convoscope_exporter.stored.StoredExport`). Each format is
 :meth:`PreparedExport.render`.
 """
 
@@ -22,29 +24,63 @@ from convoscope_exporter.render.share_safe_render import SHARE_SAFE_FORMATS, ren
 from convoscope_exporter.share_safe import build_report
 
 
+def needs_corpus(fmt: str, flt: ExportFilter, share_safe_k: int | None) -> bool:
+    """Whether rendering ``fmt`` reads the corpus: a filter selects from it, and every
+    full-report format but ``json`` (the results document) shows conversations."""
+    return not flt.is_empty() or (share_safe_k is None and fmt != "json")
+
+
 @dataclass(frozen=True)
 class PreparedExport:
-    """An export ready to render: filtered results and corpus, the manifest, the formats."""
+    """An export ready to render: filtered results and corpus, the manifest, the formats.
+
+    ``corpus`` is None when none of the formats it renders reads it (see
+    :func:`needs_corpus`)."""
 
     formats: list[str]
     results: AnalysisResults
-    corpus: Corpus
+    corpus: Corpus | None
     manifest: ExportManifest
     # The small-cell threshold of a share-safe report; None for the full report.
     share_safe_k: int | None = None
+
+    def prepared_for(self, fmt: str) -> PreparedExport:
+        """What renders ``fmt``: this export (its inputs are already decoded)."""
+        del fmt
+        return self
 
     def render(self, fmt: str) -> list[RenderedFile]:
         """The files of one format."""
         if self.share_safe_k is not None:
             report = build_report(self.results, self.share_safe_k)
             return render_share_safe(fmt, report, self.manifest.job_id)
-        return render_export(fmt, self.results, self.corpus, manifest=self.manifest)
+        corpus = self.corpus
+        if corpus is None:
+            if fmt != "json":
+                raise ValueError(f"the {fmt} export needs the corpus; it was not loaded")
+            corpus = Corpus()  # the json export reads no conversation
+        return render_export(fmt, self.results, corpus, manifest=self.manifest)
+
+
+def check_request(
+    formats: list[str], raw_filter: dict[str, object] | ExportFilter | None, share_safe: bool
+) -> ExportFilter:
+    """The parsed filter, once the formats are known to be supported.
+
+    Raises :class:`~convoscope_exporter.errors.InvalidFilterError` or
+    :class:`~convoscope_exporter.errors.UnsupportedExportFormatError`.
+    """
+    allowed = SHARE_SAFE_FORMATS if share_safe else SUPPORTED_FORMATS
+    unknown = [f for f in formats if f not in allowed]
+    if unknown:
+        raise UnsupportedExportFormatError(unknown[0], allowed)
+    return parse_filter(raw_filter)
 
 
 def prepare_export(
     formats: list[str],
     results: AnalysisResults,
-    corpus: Corpus,
+    corpus: Corpus | None,
     *,
     export_id: str,
     job_id: str,
@@ -56,15 +92,14 @@ def prepare_export(
 ) -> PreparedExport:
     """Check the request, build the manifest and apply the filter (nothing rendered yet).
 
-    ``corpus`` must already be the redacted corpus unless ``include_pii`` was allowed.
+    ``corpus`` must already be the redacted corpus unless ``include_pii`` was allowed;
+    it may be None when no format reads it (:func:`needs_corpus`).
     Raises :class:`~convoscope_exporter.errors.InvalidFilterError` or
     :class:`~convoscope_exporter.errors.UnsupportedExportFormatError`.
     """
-    allowed = SUPPORTED_FORMATS if share_safe_k is None else SHARE_SAFE_FORMATS
-    unknown = [f for f in formats if f not in allowed]
-    if unknown:
-        raise UnsupportedExportFormatError(unknown[0], allowed)
-    flt = parse_filter(raw_filter)
+    flt = check_request(formats, raw_filter, share_safe_k is not None)
+    if corpus is None and not flt.is_empty():
+        raise ValueError("a filter selects from the corpus: it must be given")
     manifest = build_manifest(
         results=results,
         export_id=export_id,
@@ -75,7 +110,10 @@ def prepare_export(
         file_hash=file_hash,
         created_at=created_at,
     )
-    filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
+    if corpus is None:  # an empty filter: nothing to select from
+        filtered_results, filtered_corpus = results, None
+    else:
+        filtered_results, filtered_corpus = apply_filter(results, corpus, flt)
     # A format asked twice is rendered once.
     return PreparedExport(
         list(dict.fromkeys(formats)), filtered_results, filtered_corpus, manifest, share_safe_k

@@ -18,13 +18,11 @@ import structlog
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
-from convoscope_common.corpus import decode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError, claim, export_fencing, peek
 from convoscope_common.logs import get_logger
-from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.metrics import Counter, Gauge, Histogram
 from convoscope_common.records import TERMINAL_STATUSES, ExportedFile, ExportState
-from convoscope_common.results import decode_results
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_common.wire import (
@@ -37,9 +35,10 @@ from convoscope_common.wire import (
     export_job_decoder,
 )
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
-from convoscope_exporter.parallel import available_cores, render_formats
-from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.parallel import available_cores, render_formats, renderers_peak_rss
+from convoscope_exporter.pipeline import check_request
 from convoscope_exporter.render import RenderedFile
+from convoscope_exporter.stored import StoredExport
 
 log = get_logger(__name__)
 
@@ -49,6 +48,10 @@ RENDER_SECONDS = Histogram(
     "convoscope_exporter_render_seconds",
     "Time to render one export",
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
+)
+RENDERER_PEAK_RSS = Gauge(
+    "convoscope_exporter_renderer_peak_rss_bytes",
+    "Largest peak resident memory of a rendering process so far",
 )
 
 
@@ -171,23 +174,28 @@ class ExporterHandler:
     async def _render_all(
         self, job: ExportJob, lease: Lease[ExportState], state: ExportState, written: list[str]
     ) -> list[ExportedFile]:
-        results = decode_results(
-            await self.stores.read_object(self.stores.results_data, job.results_object)
-        )
+        share_safe_k = job.options.min_cell_count if job.options.share_safe else None
+        # A bad request fails before anything is read.
+        check_request(job.formats, job.options.filter, share_safe_k is not None)
         store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
-        corpus = decode_corpus(await self.stores.read_object(store, job.corpus_object))
-        prepared = prepare_export(
+        results_data, corpus_data = await asyncio.gather(
+            self.stores.read_object(self.stores.results_data, job.results_object),
+            self.stores.read_object(store, job.corpus_object),
+        )
+        # The bytes as stored: the rendering processes decode what their formats read
+        # (this process never holds the decoded results and corpus).
+        prepared = StoredExport(
             job.formats,
-            results,
-            corpus,
+            results_data,
+            corpus_data,
             export_id=job.export_id,
             job_id=job.job_id,
             include_pii=job.options.include_pii,
             raw_filter=job.options.filter,
-            share_safe_k=job.options.min_cell_count if job.options.share_safe else None,
+            share_safe_k=share_safe_k,
             file_hash=job.file_hash,
         )
-        del results, corpus
+        del results_data, corpus_data
         # Formats render in parallel (one forked process each, up to the configured
         # number); each one is stored and announced as soon as it is ready.
         loop = asyncio.get_running_loop()
@@ -220,6 +228,8 @@ class ExporterHandler:
                 ),
             )
         await rendering
+        prepared.release()
+        RENDERER_PEAK_RSS.set(renderers_peak_rss())
         # Files in the order the formats were asked for, whatever order they finished in.
         order = {fmt: n for n, fmt in enumerate(prepared.formats)}
         return sorted(files, key=lambda f: order[f.format])

@@ -13,6 +13,7 @@ from convoscope_common.results import AnalysisResults
 from convoscope_exporter.tables.comparison_tables import comparison_table, usage_table
 from convoscope_exporter.tables.corpus_tables import (
     conversations_table,
+    message_words,
     messages_table,
     summary_metrics,
     summary_table,
@@ -46,10 +47,11 @@ from convoscope_exporter.tables.result_tables import (
 
 def build_tables(results: AnalysisResults, corpus: Corpus) -> list[Table]:
     """Every tidy table of an export, in output order (without the data dictionary)."""
+    words = message_words(corpus)
     return [
         summary_table(results),
-        conversations_table(results, corpus),
-        messages_table(results, corpus),
+        conversations_table(results, corpus, words=words),
+        messages_table(results, corpus, words=words),
         *(build(results) for build in RESULT_TABLES),
         comparison_table(results),
         usage_table(results),

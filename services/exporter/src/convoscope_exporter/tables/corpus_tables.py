@@ -6,6 +6,7 @@ Timestamps are converted to the analysis timezone.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from itertools import islice
@@ -144,6 +145,7 @@ class ConversationRow:
     primary_topic: str
     failures: int
     privacy_findings: int
+    words: int
 
 
 def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
@@ -177,8 +179,7 @@ CONVERSATION_COLUMNS: tuple[Column[ConversationRow], ...] = (
         lambda r: r.roles.get("assistant", 0),
     ),
     Column(
-        "words", "integer", "Words in visible message text",
-        lambda r: sum(word_count(m.text) for m in r.conv.messages),
+        "words", "integer", "Words in visible message text", lambda r: r.words,
     ),
     Column(
         "abandoned_branches", "integer", "Regenerate/edit branch points",
@@ -217,12 +218,22 @@ CONVERSATION_COLUMNS: tuple[Column[ConversationRow], ...] = (
 )  # fmt: skip
 
 
+def message_words(corpus: Corpus) -> list[list[int]]:
+    """The words of every visible message, conversation by conversation (counted once
+    for the conversations and the messages tables)."""
+    return [[word_count(m.text) for m in conv.messages] for conv in corpus.conversations]
+
+
 def conversations_table(
-    results: AnalysisResults, corpus: Corpus, limit: int | None = None
+    results: AnalysisResults,
+    corpus: Corpus,
+    limit: int | None = None,
+    words: list[list[int]] | None = None,
 ) -> Table:
     """One row per conversation, with its quality, sentiment, topic and failure figures;
     only the first ``limit`` conversations' rows when a limit is given (the reports show
-    the first rows and say how many there are: ``len(corpus.conversations)``)."""
+    the first rows and say how many there are: ``len(corpus.conversations)``).
+    ``words``: :func:`message_words` of ``corpus``, when already counted."""
     tz = zone_or_utc(results.options.timezone)
     quality = {
         q.conversation_id: q for q in (results.quality.conversations if results.quality else [])
@@ -250,8 +261,9 @@ def conversations_table(
             primary_topic=primary.get(conv.id, ""),
             failures=failures.get(conv.id, 0),
             privacy_findings=pii.get(conv.id, 0),
+            words=sum(counts) if counts is not None else sum(map(word_count, _texts(conv))),
         )
-        for conv in islice(corpus.conversations, limit)
+        for conv, counts in islice(_with_words(corpus, words), limit)
     )
     return table_of("conversations", "One row per conversation", CONVERSATION_COLUMNS, records)
 
@@ -269,6 +281,7 @@ class MessageRow:
     tz: tzinfo
     sentiment: MessageSentiment | None
     failures: int
+    words: int
 
 
 def _message_model(r: MessageRow) -> Cell:
@@ -287,7 +300,7 @@ MESSAGE_COLUMNS: tuple[Column[MessageRow], ...] = (
         lambda r: _local(r.message.created_at, r.tz),
     ),
     Column("model", "string", "Model that wrote an assistant message", _message_model),
-    Column("words", "integer", "Words in the visible text", lambda r: word_count(r.message.text)),
+    Column("words", "integer", "Words in the visible text", lambda r: r.words),
     Column(
         "characters", "integer", "Characters in the visible text", lambda r: len(r.message.text)
     ),
@@ -316,8 +329,13 @@ MESSAGE_COLUMNS: tuple[Column[MessageRow], ...] = (
 )  # fmt: skip
 
 
-def messages_table(results: AnalysisResults, corpus: Corpus) -> Table:
-    """One row per visible message, including its (possibly redacted) text."""
+def messages_table(
+    results: AnalysisResults, corpus: Corpus, words: list[list[int]] | None = None
+) -> Table:
+    """One row per visible message, including its (possibly redacted) text.
+    ``words``: :func:`message_words` of ``corpus``, when already counted."""
+    if words is None:
+        words = message_words(corpus)
     tz = zone_or_utc(results.options.timezone)
     sentiment = {
         s.message_id: s for s in (results.sentiment.by_message if results.sentiment else [])
@@ -333,8 +351,21 @@ def messages_table(results: AnalysisResults, corpus: Corpus) -> Table:
             tz=tz,
             sentiment=sentiment.get(m.id),
             failures=failures.get(m.id, 0),
+            words=count,
         )
-        for conv in corpus.conversations
-        for index, m in enumerate(conv.messages)
+        for conv, counts in zip(corpus.conversations, words, strict=True)
+        for index, (m, count) in enumerate(zip(conv.messages, counts, strict=True))
     )
     return table_of("messages", "One row per visible message", MESSAGE_COLUMNS, records)
+
+
+def _texts(conv: Conversation) -> list[str]:
+    return [m.text for m in conv.messages]
+
+
+def _with_words(
+    corpus: Corpus, words: list[list[int]] | None
+) -> Iterator[tuple[Conversation, list[int] | None]]:
+    if words is None:
+        return ((conv, None) for conv in corpus.conversations)
+    return zip(corpus.conversations, words, strict=True)
