@@ -101,6 +101,9 @@ def render_formats(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {pool.submit(_render_shared, fmt): fmt for fmt in order}
+            # Every worker is forked by now (a fork pool starts all of them with its
+            # first task): what only they read (a StoredExport's bytes) can go here.
+            _release_in_parent(prepared)
             for future in as_completed(futures):
                 fmt = futures.pop(future)
                 files = future.result()
@@ -113,6 +116,12 @@ def render_formats(
         _SHARED = None
         gc.unfreeze()
     return by_format
+
+
+def _release_in_parent(source: RenderSource) -> None:
+    release = getattr(source, "release", None)
+    if release is not None:
+        release()
 
 
 def _render_shared(fmt: str) -> list[RenderedFile]:
