@@ -8,6 +8,7 @@ the whole upload, ``parse_export``, ``encode_corpus``). Prints seconds per reque
 the ratio to the floor (``msgspec.json.decode`` of the file, GC off, same run). The
 stored corpus of both paths is compared byte for byte.
 
+    python bench/bench_ingest_service.py                    # generated 90 MB, both vendors
     python bench/bench_ingest_service.py --file /work/bench90/conversations.json --rounds 2
 """
 
@@ -116,10 +117,23 @@ async def run(path: Path, rounds: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--file", type=Path, action="append", required=True)
+    parser.add_argument("--file", type=Path, action="append", default=[])
+    parser.add_argument("--size-mb", type=float, default=90.0)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    for path in args.file:
+    files: list[Path] = list(args.file)
+    if not files:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from generate_export import write_export
+
+        out = Path(__file__).resolve().parent / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        for vendor in ("claude", "chatgpt"):
+            path = out / f"{vendor}_{args.size_mb:g}mb.json"
+            if not path.exists():
+                write_export(vendor, int(args.size_mb * MB), path, unique=True)
+            files.append(path)
+    for path in files:
         asyncio.run(run(path, args.rounds))
     return 0
 
