@@ -7,14 +7,14 @@ through the real pipeline, so gateway tests read what a running stack would serv
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common import names, owner_index
 from convoscope_common.cache import cache_key
 from convoscope_common.clock import utcnow
-from convoscope_common.corpus import Corpus, encode_corpus
+from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
 from convoscope_common.light import encode_light_bundle
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.records import FileRecord, JobState, ResultIndex
@@ -23,6 +23,18 @@ from convoscope_common.storage import Stores
 from convoscope_common.wire import FileMetadata
 from convoscope_gateway.keyring import owner_digest
 from convoscope_gateway.routes.upload import file_id_for
+
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def one_exchange_corpus() -> Corpus:
+    """One conversation of one question and its answer (a job that runs in moments)."""
+    turns = [("user", "How do I sort a list in Python?"), ("assistant", "Use sorted(items).")]
+    messages = [
+        Message(id=f"m{i}", role=role, text=text, created_at=T0 + timedelta(minutes=i))
+        for i, (role, text) in enumerate(turns)
+    ]
+    return Corpus(conversations=[Conversation(id="c1", created_at=T0, messages=messages)])
 
 
 async def store_complete_job(
