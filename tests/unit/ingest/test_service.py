@@ -170,6 +170,13 @@ async def test_a_bad_upload_gets_the_error_parse_export_gives(data: bytes, code:
     assert (reply.error.code, reply.error.message) == (code, expected.value.message)
 
 
+async def test_a_stream_that_breaks_off_is_a_503() -> None:
+    stores = _Stores(_claude(), stream_error=ConnectionError("bus gone"))
+    reply = await _service(stores).parse(_request())
+    assert isinstance(reply, ParseFailed)
+    assert (reply.error.code, reply.error.status) == ("store_unavailable", 503)
+
+
 async def test_an_upload_changed_while_streamed_is_read_again_whole() -> None:
     stores = _Stores(_claude(), stream_error=ObjectReadError("rewritten"))
     reply = await _service(stores).parse(_request())

@@ -192,10 +192,12 @@ class IngestService:
         reader = asyncio.create_task(self._read_chunks(upload, info, queue))
         try:
             while (piece := await queue.get()) is not None:
+                if isinstance(piece, ObjectReadError | ObjectMissingError):
+                    return None  # changed or gone meanwhile: read_object says which
                 if isinstance(piece, BaseException):
-                    if isinstance(piece, ObjectReadError | ObjectMissingError):
-                        return None
-                    raise piece
+                    raise StoreUnavailableError(
+                        "the uploaded file could not be read; try again"
+                    ) from None
                 await self._in_thread(functools.partial(parser.feed, piece))
                 del piece
             return await self._in_thread(parser.finish)
@@ -210,6 +212,8 @@ class IngestService:
     async def _read_chunks(
         self, upload: str, info: api.ObjectInfo, queue: asyncio.Queue[bytes | BaseException | None]
     ) -> None:
+        """Queue the upload in pieces of about :data:`_FEED_BYTES`, then None; a failure
+        is queued as the exception, for the parsing side to decide."""
         pending: list[bytes] = []
         pending_bytes = 0
         try:
