@@ -5,6 +5,7 @@ to ``parse_export`` (Fallback) or raises the very error ``parse_export`` raises.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import msgspec
@@ -19,6 +20,7 @@ from convoscope_ingest.health import MAX_SKIPPED_DETAILS
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.streaming import Fallback, StreamParser
+from convoscope_ingest.zipstream import ZipPlan
 
 REPO = Path(__file__).resolve().parents[3]
 REAL_SHAPES = sorted(
@@ -266,3 +268,33 @@ def test_one_damaged_byte_never_streams_differently(at, edit, byte, chunk):
     elif at < len(data):
         data[at : at + 1] = b"" if edit == "delete" else bytes([byte])
     assert_same(bytes(data), chunk, streams=False)
+
+
+def test_a_zip_refused_in_archive_order_is_refused_when_streamed(sample, zip_of, monkeypatch):
+    """Streaming inflates conversation files last; the budget replay in archive order
+    still refuses what read_export_zip refuses (here: the whole upload's ratio, reached
+    only once a small, very compressible conversations file came before the projects)."""
+    conversations = _claude(sample)
+    conversations_file = json.dumps(conversations).encode()
+    # Under the 1 MiB ratio-check floor, and compressed several hundred times.
+    conversations_file = conversations_file[:-1] + b" " * (900_000 - len(conversations_file)) + b"]"
+    projects = json.dumps(
+        [{"uuid": random_hex, "name": "p"} for random_hex in _hex_strings(18_000)]
+    ).encode()
+    assert len(projects) > 1 << 20
+    data = zip_of({"conversations.json": conversations_file, "projects.json": projects})
+    limits = ParseLimits(max_compression_ratio=3.0)
+    with pytest.raises(IngestError) as whole:
+        parse_export(data, limits=limits)
+    assert whole.value.code == "zip_bomb"
+    assert_same(data, 65536, limits=limits)
+    # Without the replay, the streamed order alone would have accepted it.
+    monkeypatch.setattr(ZipPlan, "check_budget_in_archive_order", lambda self: None)
+    parser = StreamParser(len(data), limits)
+    parser.feed(data)
+    assert parser.finish().metadata.conversations == 3
+
+
+def _hex_strings(count: int) -> list[str]:
+    rng = random.Random(4)
+    return [f"{rng.getrandbits(128):032x}" for _ in range(count)]
