@@ -18,6 +18,7 @@ ConvoScope process on this machine, each beside the file size.
 
     python bench/bench_e2e.py --url http://127.0.0.1:5000
     python bench/bench_e2e.py --file conversations.json --api-key KEY
+    python bench/bench_e2e.py --file export.zip --upload-only   # ingest figures only
 """
 
 from __future__ import annotations
