@@ -102,10 +102,16 @@ _DIGIT_RUN = (
     r"{d}(?<![0-9]{d})(?:(?<=[a-z][a-z]{d})[0-9]" + _IBAN_AHEAD + r"[0-9]*+"
     r"|[0-9]*+(?=" + _ADDRESS_AHEAD + "|" + _IPV4_AHEAD + "))"
 )
+# A line a name cue may start (detectors.names: "Dear Anna,", "Name: ...", a sign-off
+# before a name line), lower-cased; the words cover every cue of names._LINE_CUE.
+_NAME_LINE = (
+    r"\n(?=[ \t]*(?:dear|h[ie]|name|full name|c(?:ontact|ustomer|heers)|patient|author|from"
+    r"|signed|best|kind regards|regards|thank|sincerely|warm regards|all the best))"
+)
 _CANDIDATE = re.compile(
     "|".join(
         [_DIGIT_RUN.replace("{d}", d) for d in "0123456789"]
-        + ["@", ":", "\n", *_keyword_branches()]
+        + ["@", ":", _NAME_LINE, *_keyword_branches()]
     )
 )
 _DIGIT_BYTES = b"0123456789"
@@ -138,8 +144,8 @@ class Candidates(msgspec.Struct, frozen=True, gc=False):
 
     ``runs``: the maximal runs of ASCII digits a detector may start at, as (start, end);
     ``digits``: how many ASCII digits the text holds; ``long_token``: whether it has 20+
-    consecutive token characters (vendor keys, JWTs, random tokens); ``ats``, ``colons``,
-    ``newlines``: positions of those characters;
+    consecutive token characters (vendor keys, JWTs, random tokens); ``ats``, ``colons``:
+    positions of those characters; ``newlines``: the newlines a name cue may follow;
     ``hits``: keyword -> its positions in the lower-cased text, in order. (A Struct
     with shared empty defaults: most texts have few candidates, and building an object
     per text must cost next to nothing.)
