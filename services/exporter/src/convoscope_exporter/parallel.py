@@ -29,7 +29,10 @@ from convoscope_exporter.render import RenderedFile
 class RenderSource(Protocol):
     """What the formats of one export render from."""
 
-    formats: list[str]
+    @property
+    def formats(self) -> list[str]:
+        """The formats to render, each once."""
+        ...
 
     def prepared_for(self, fmt: str) -> PreparedExport:
         """The prepared export ``fmt`` renders from (decoded in the calling process)."""
