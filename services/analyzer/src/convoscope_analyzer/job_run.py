@@ -28,6 +28,7 @@ from convoscope_analyzer.running import (
 )
 from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.sharded import run_sharded
+from convoscope_analyzer.stages import stage
 from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
@@ -173,9 +174,14 @@ class JobRun:
 
     async def _run_pipeline(self, publisher: ProgressPublisher) -> int:
         job = self.job
-        # The msgpack bytes are freed as soon as they are decoded.
-        corpus = load_corpus(await self.stores.read_object(self.stores.corpora, job.corpus_object))
-        n_messages = sum(len(c.messages) for c in corpus.conversations)
+        with stage("corpus_read") as extra:
+            blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
+            extra["bytes"] = len(blob)
+        with stage("corpus_decode", bytes=len(blob)) as extra:
+            corpus = load_corpus(blob)
+            del blob  # the msgpack bytes are freed as soon as they are decoded
+            n_messages = sum(len(c.messages) for c in corpus.conversations)
+            extra["messages"] = n_messages
         MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
@@ -184,17 +190,18 @@ class JobRun:
             output = await self._run_sharded(corpus, privacy, shards, publisher)
         else:
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            output = await asyncio.to_thread(
-                run_pipeline,
-                corpus,
-                job.options,
-                privacy,
-                taxonomy=self.handler.taxonomy,
-                prices=self.handler.prices,
-                progress=publisher,
-                checkpoint=self.running.checkpoint,
-                in_place=True,
-            )
+            with stage("pipeline", messages=n_messages):
+                output = await asyncio.to_thread(
+                    run_pipeline,
+                    corpus,
+                    job.options,
+                    privacy,
+                    taxonomy=self.handler.taxonomy,
+                    prices=self.handler.prices,
+                    progress=publisher,
+                    checkpoint=self.running.checkpoint,
+                    in_place=True,
+                )
         del corpus
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
         if await self.stores.is_cancelled(job.job_id):
@@ -224,19 +231,20 @@ class JobRun:
         bus = BusShards(self, records, asyncio.get_running_loop(), self.running.checkpoint)
         log.info("job_sharded", shards=shards)
         try:
-            return await asyncio.to_thread(
-                run_sharded,
-                corpus,
-                self.job.options,
-                privacy,
-                shards=shards,
-                taxonomy=self.handler.taxonomy,
-                prices=self.handler.prices,
-                in_place=True,
-                map_detect=bus.map_detect,
-                map_analyze=bus.map_analyze,
-                progress=publisher,
-            )
+            with stage("sharded", shards=shards):
+                return await asyncio.to_thread(
+                    run_sharded,
+                    corpus,
+                    self.job.options,
+                    privacy,
+                    shards=shards,
+                    taxonomy=self.handler.taxonomy,
+                    prices=self.handler.prices,
+                    in_place=True,
+                    map_detect=bus.map_detect,
+                    map_analyze=bus.map_analyze,
+                    progress=publisher,
+                )
         finally:
             await bus.cleanup(shards)
 
@@ -321,21 +329,29 @@ class JobRun:
         corpus_name = names.redacted_corpus_object(job.cache_key)
         # The light document beside the results: the gateway serves the first dashboard
         # from it instead of decoding the whole results (seconds on a large export).
-        light = encode_light_bundle(output.results)
-        blob = encode_results(output.results)
+        with stage("light_encode") as extra:
+            light = encode_light_bundle(output.results)
+            extra["bytes"] = len(light)
+        with stage("results_encode") as extra:
+            blob = encode_results(output.results)
+            extra["bytes"] = len(blob)
         corpus = output.redacted_corpus
         del output
         size = len(blob) + len(light)
         self.stored = True
-        await self.stores.write_object(self.stores.results_data, results_name, blob)
-        await self.stores.write_object(
-            self.stores.results_data, names.light_object(results_name), light
-        )
+        with stage("results_store", bytes=len(blob) + len(light)):
+            await self.stores.write_object(self.stores.results_data, results_name, blob)
+            await self.stores.write_object(
+                self.stores.results_data, names.light_object(results_name), light
+            )
         del light
-        blob = encode_corpus(corpus)
+        with stage("redacted_corpus_encode") as extra:
+            blob = encode_corpus(corpus)
+            extra["bytes"] = len(blob)
         del corpus
         size += len(blob)
-        await self.stores.write_object(self.stores.results_data, corpus_name, blob)
+        with stage("redacted_corpus_store", bytes=len(blob)):
+            await self.stores.write_object(self.stores.results_data, corpus_name, blob)
         del blob
         now = utcnow()
         await self.stores.put_result_index(

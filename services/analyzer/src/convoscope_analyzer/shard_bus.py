@@ -27,6 +27,7 @@ from convoscope_analyzer.engine.plan_codec import encode_plan
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import Ranges, Recorded
+from convoscope_analyzer.stages import stage as timed
 from convoscope_common import names
 from convoscope_common.clock import utcnow
 from convoscope_common.corpus import Corpus, encode_corpus
@@ -76,26 +77,35 @@ class BusShards:
         self, corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
         for index, data in self._stage("detect", corpus, ranges, b""):
-            yield index, _recorded_decoder.decode(data)
+            with timed("shard_output_decode", shard_stage="detect", index=index, bytes=len(data)):
+                recorded = _recorded_decoder.decode(data)
+            yield index, recorded
 
     def map_analyze(
         self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
-        for index, data in self._stage("analyze", corpus, ranges, encode_plan(plan)):
-            yield index, _partial_decoder.decode(data)
+        with timed("plan_encode") as extra:
+            plan_blob = encode_plan(plan)
+            extra["bytes"] = len(plan_blob)
+        for index, data in self._stage("analyze", corpus, ranges, plan_blob):
+            with timed("shard_output_decode", shard_stage="analyze", index=index, bytes=len(data)):
+                partial = _partial_decoder.decode(data)
+            yield index, partial
 
     def _stage(
         self, stage: ShardStage, corpus: Corpus, ranges: Ranges, plan: bytes
     ) -> Iterator[tuple[int, bytes]]:
         """(index, output) of every range as the shards finish (runs in the job's thread)."""
-        slices = [
-            encode_corpus(
-                msgspec.structs.replace(
-                    corpus, conversations=corpus.conversations[a:b], projects=[]
+        with timed("shard_inputs_encode", shard_stage=stage) as extra:
+            slices = [
+                encode_corpus(
+                    msgspec.structs.replace(
+                        corpus, conversations=corpus.conversations[a:b], projects=[]
+                    )
                 )
-            )
-            for a, b in ranges
-        ]
+                for a, b in ranges
+            ]
+            extra["bytes"] = sum(len(b) for b in slices)
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
             self._run_stage(stage, slices, ranges, plan, done), self.loop
@@ -127,6 +137,34 @@ class BusShards:
         job = self.run.job
         stores = self.run.stores
         plan_name = job_object(job.job_id, "plan") if plan else ""
+        with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
+            await self._dispatch(stage, slices, ranges, plan, plan_name)
+        pending = set(range(len(ranges)))
+        while pending:
+            for index in sorted(pending):
+                state = await self.records.get(shard_key(job.job_id, stage, index))
+                if state is None:
+                    raise ShardFailedError(f"{stage} shard {index} vanished")
+                if state.status == "complete":
+                    with timed("shard_output_read", shard_stage=stage, index=index) as extra:
+                        data = await stores.read_object(
+                            stores.results_data, shard_object(job.job_id, stage, index)
+                        )
+                        extra["bytes"] = len(data)
+                    done.put((index, bytes(data)))
+                    pending.discard(index)
+                elif state.status in ("failed", "cancelled"):
+                    code = state.error.code if state.error is not None else state.status
+                    raise ShardFailedError(f"{stage} shard {index}: {code}")
+            if pending:
+                await asyncio.sleep(POLL_INTERVAL)
+
+    async def _dispatch(
+        self, stage: ShardStage, slices: list[bytes], ranges: Ranges, plan: bytes, plan_name: str
+    ) -> None:
+        """Write the plan and each range's input, create its record, publish its task."""
+        job = self.run.job
+        stores = self.run.stores
         if plan:
             await stores.write_object(stores.results_data, plan_name, plan)
         js = self.run.handler.ctx.js
@@ -152,23 +190,6 @@ class BusShards:
             )  # fmt: skip
             await js.publish(names.JOBS_SHARD, encode(task))
         slices.clear()
-        pending = set(range(len(ranges)))
-        while pending:
-            for index in sorted(pending):
-                state = await self.records.get(shard_key(job.job_id, stage, index))
-                if state is None:
-                    raise ShardFailedError(f"{stage} shard {index} vanished")
-                if state.status == "complete":
-                    data = await stores.read_object(
-                        stores.results_data, shard_object(job.job_id, stage, index)
-                    )
-                    done.put((index, bytes(data)))
-                    pending.discard(index)
-                elif state.status in ("failed", "cancelled"):
-                    code = state.error.code if state.error is not None else state.status
-                    raise ShardFailedError(f"{stage} shard {index}: {code}")
-            if pending:
-                await asyncio.sleep(POLL_INTERVAL)
 
     async def cleanup(self, shards: int) -> None:
         """Remove the shards' records and objects (best effort: both expire anyway)."""
