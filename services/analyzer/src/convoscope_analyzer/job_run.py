@@ -16,9 +16,9 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
+from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -26,8 +26,7 @@ from convoscope_analyzer.running import (
     RunSupersededError,
     WorkerShutdownError,
 )
-from convoscope_analyzer.shard_bus import BusShards
-from convoscope_analyzer.sharded import run_sharded
+from convoscope_analyzer.sharded_job import run_sharded_job
 from convoscope_analyzer.stages import stage
 from convoscope_common import names
 from convoscope_common.cache import evict_lru
@@ -41,7 +40,7 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
-from convoscope_common.results import ENGINE_VERSION, encode_results
+from convoscope_common.results import ENGINE_VERSION, AnalysisResults, encode_results
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import record_throughput
 from convoscope_common.wire import (
@@ -97,6 +96,7 @@ class JobRun:
         # A lost lease stops the engine at its next checkpoint.
         lease.on_lost = lambda _error: self.running.request_stop(RunSupersededError)
         self.stored = False
+        self.redacted_size = 0
 
     async def execute(self) -> Outcome:
         """Run the job to a final state (or give it back), then say how to settle."""
@@ -177,18 +177,23 @@ class JobRun:
         with stage("corpus_read") as extra:
             blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
             extra["bytes"] = len(blob)
-        with stage("corpus_decode", bytes=len(blob)) as extra:
-            corpus = load_corpus(blob)
-            del blob  # the msgpack bytes are freed as soon as they are decoded
-            n_messages = sum(len(c.messages) for c in corpus.conversations)
-            extra["messages"] = n_messages
+        # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
+        with stage("corpus_split", bytes=len(blob)) as extra:
+            raw = RawCorpus.load(blob)
+            n_messages = extra["messages"] = raw.messages
         MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
         shards = self._shards_for(n_messages)
+        redacted: Corpus | None = None
         if shards > 1:
-            output = await self._run_sharded(corpus, privacy, shards, publisher)
+            del blob  # the raw corpus's conversations are views of it
+            results = await run_sharded_job(self, raw, privacy, shards, publisher)
         else:
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
+                corpus = load_corpus(blob)
+                del blob  # the msgpack bytes are freed as soon as they are decoded
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
             with stage("pipeline", messages=n_messages):
                 output = await asyncio.to_thread(
@@ -202,14 +207,16 @@ class JobRun:
                     checkpoint=self.running.checkpoint,
                     in_place=True,
                 )
-        del corpus
+            del corpus
+            results, redacted = output.results, output.redacted_corpus
+            del output
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
         if await self.stores.is_cancelled(job.job_id):
             raise JobCancelledError
-        output.results.generated_at = utcnow()
-        # The coroutine gets the only reference, so it can free the results early.
-        storing = self._store_results(output)
-        del output
+        results.generated_at = utcnow()
+        # The coroutine gets the only references, so it can free each part early.
+        storing = self._store_results(results, redacted)
+        del results, redacted
         await storing
         return n_messages
 
@@ -222,31 +229,13 @@ class JobRun:
             return 1
         return settings.analysis_shards
 
-    async def _run_sharded(
-        self, corpus: Corpus, privacy: PrivacyConfig, shards: int, publisher: ProgressPublisher
-    ) -> PipelineOutput:
-        """The pipeline with its costly stages in shards any analyzer replica takes."""
-        records = self.handler.shard_records
-        assert records is not None
-        bus = BusShards(self, records, asyncio.get_running_loop(), self.running.checkpoint)
-        log.info("job_sharded", shards=shards)
-        try:
-            with stage("sharded", shards=shards):
-                return await asyncio.to_thread(
-                    run_sharded,
-                    corpus,
-                    self.job.options,
-                    privacy,
-                    shards=shards,
-                    taxonomy=self.handler.taxonomy,
-                    prices=self.handler.prices,
-                    in_place=True,
-                    map_detect=bus.map_detect,
-                    map_analyze=bus.map_analyze,
-                    progress=publisher,
-                )
-        finally:
-            await bus.cleanup(shards)
+    async def store_redacted(self, blob: bytes) -> None:
+        """Write the redacted corpus (exports without personal data read it)."""
+        self.stored = True
+        with stage("redacted_corpus_store", bytes=len(blob)):
+            name = names.redacted_corpus_object(self.job.cache_key)
+            await self.stores.write_object(self.stores.results_data, name, blob)
+        self.redacted_size = len(blob)
 
     async def _on_error(self, exc: Exception) -> Outcome:
         """The one mapping from what stopped a run to its final state and outcome."""
@@ -318,8 +307,9 @@ class JobRun:
         except Exception as exc:
             log.warning("post_job_bookkeeping_failed", error=type(exc).__name__)
 
-    async def _store_results(self, output: PipelineOutput) -> None:
-        """Write the results and the redacted corpus, then their index.
+    async def _store_results(self, results: AnalysisResults, corpus: Corpus | None) -> None:
+        """Write the results, the light document and the redacted corpus (unless the
+        sharded run stored it already), then their index.
 
         Peak memory: one encoded blob at a time. Objects written before a crash and
         never indexed expire with the ``results-data`` store's TTL.
@@ -330,29 +320,30 @@ class JobRun:
         # The light document beside the results: the gateway serves the first dashboard
         # from it instead of decoding the whole results (seconds on a large export).
         with stage("light_encode") as extra:
-            light = encode_light_bundle(output.results)
+            light = encode_light_bundle(results)
             extra["bytes"] = len(light)
         with stage("results_encode") as extra:
-            blob = encode_results(output.results)
+            blob = encode_results(results)
             extra["bytes"] = len(blob)
-        corpus = output.redacted_corpus
-        del output
-        size = len(blob) + len(light)
+        del results
         self.stored = True
         with stage("results_store", bytes=len(blob) + len(light)):
             await self.stores.write_object(self.stores.results_data, results_name, blob)
             await self.stores.write_object(
                 self.stores.results_data, names.light_object(results_name), light
             )
-        del light
-        with stage("redacted_corpus_encode") as extra:
-            blob = encode_corpus(corpus)
-            extra["bytes"] = len(blob)
-        del corpus
-        size += len(blob)
-        with stage("redacted_corpus_store", bytes=len(blob)):
-            await self.stores.write_object(self.stores.results_data, corpus_name, blob)
-        del blob
+        size = len(blob) + len(light)
+        del light, blob
+        if corpus is not None:
+            with stage("redacted_corpus_encode") as extra:
+                blob = encode_corpus(corpus)
+                extra["bytes"] = len(blob)
+            del corpus
+            await self.store_redacted(blob)
+            size += len(blob)
+            del blob
+        else:
+            size += self.redacted_size
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(

@@ -1,11 +1,12 @@
-"""A large job's shards over the bus: the coordinating run's side of ``run_sharded``.
+"""A large job's shards over the bus: the coordinating run's side of ``run_sharded_raw``.
 
-The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
-thread with the two mappers of :class:`BusShards`: each stage writes one object per
-conversation range, creates the range's fenced record and publishes a
-:class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer replica (this one
-included, in its shard slot) computes it; the run collects the outputs as their records
-turn ``complete`` and hands them to ``run_sharded``, which redacts, plans and merges
+The run that holds the job runs :func:`~convoscope_analyzer.raw_sharded.run_sharded_raw`
+in its thread with the two mappers of :class:`BusShards`: each stage writes one object
+per conversation range (a byte slice of the encoded corpus), creates the range's fenced
+record and publishes a :class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer
+replica (this one included, in its shard slot) computes it; the run collects the
+outputs as their records turn ``complete`` and hands them over, and ``run_sharded_raw``
+redacts, plans and merges
 exactly as one process does. The job's own lease, progress and terminal event stay with
 this run, so subscribers see one monotone progress and one ending.
 """
@@ -25,12 +26,12 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.plan_codec import encode_plan
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import Ranges, Recorded
 from convoscope_analyzer.stages import stage as timed
-from convoscope_common import names
+from convoscope_common import collector, names
 from convoscope_common.clock import utcnow
-from convoscope_common.corpus import Corpus, encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.records import JobState
 from convoscope_common.shard_jobs import (
@@ -74,43 +75,34 @@ class BusShards:
         self.created: list[tuple[str, int]] = []  # (stage, index) of every record made
 
     def map_detect(
-        self, corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+        self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
-        for index, data in self._stage("detect", corpus, ranges, b""):
+        for index, data in self._stage("detect", raw, ranges, b""):
             with timed("shard_output_decode", shard_stage="detect", index=index, bytes=len(data)):
-                recorded = _recorded_decoder.decode(data)
+                with collector.paused():
+                    recorded = _recorded_decoder.decode(data)
             yield index, recorded
 
     def map_analyze(
-        self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, raw: RawCorpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
         with timed("plan_encode") as extra:
             plan_blob = encode_plan(plan)
             extra["bytes"] = len(plan_blob)
-        for index, data in self._stage("analyze", corpus, ranges, plan_blob):
+        for index, data in self._stage("analyze", raw, ranges, plan_blob):
             with timed("shard_output_decode", shard_stage="analyze", index=index, bytes=len(data)):
-                partial = _partial_decoder.decode(data)
+                with collector.paused():
+                    partial = _partial_decoder.decode(data)
             yield index, partial
 
     def _stage(
-        self, stage: ShardStage, corpus: Corpus, ranges: Ranges, plan: bytes
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes
     ) -> Iterator[tuple[int, bytes]]:
         """(index, output) of every range as the shards finish (runs in the job's thread)."""
-        with timed("shard_inputs_encode", shard_stage=stage) as extra:
-            slices = [
-                encode_corpus(
-                    msgspec.structs.replace(
-                        corpus, conversations=corpus.conversations[a:b], projects=[]
-                    )
-                )
-                for a, b in ranges
-            ]
-            extra["bytes"] = sum(len(b) for b in slices)
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
-            self._run_stage(stage, slices, ranges, plan, done), self.loop
+            self._run_stage(stage, raw, ranges, plan, done), self.loop
         )
-        del slices
         got = 0
         try:
             while got < len(ranges):
@@ -129,7 +121,7 @@ class BusShards:
     async def _run_stage(
         self,
         stage: ShardStage,
-        slices: list[bytes],
+        raw: RawCorpus,
         ranges: Ranges,
         plan: bytes,
         done: queue.Queue[tuple[int, bytes]],
@@ -138,7 +130,7 @@ class BusShards:
         stores = self.run.stores
         plan_name = job_object(job.job_id, "plan") if plan else ""
         with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
-            await self._dispatch(stage, slices, ranges, plan, plan_name)
+            await self._dispatch(stage, raw, ranges, plan, plan_name)
         pending = set(range(len(ranges)))
         while pending:
             for index in sorted(pending):
@@ -160,17 +152,22 @@ class BusShards:
                 await asyncio.sleep(POLL_INTERVAL)
 
     async def _dispatch(
-        self, stage: ShardStage, slices: list[bytes], ranges: Ranges, plan: bytes, plan_name: str
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes, plan_name: str
     ) -> None:
-        """Write the plan and each range's input, create its record, publish its task."""
+        """Write the plan and each range's input, create its record, publish its task.
+
+        Each input is cut from the encoded corpus just before it is written (bytes copied,
+        nothing decoded), so at most one slice exists beside the corpus."""
         job = self.run.job
         stores = self.run.stores
         if plan:
             await stores.write_object(stores.results_data, plan_name, plan)
         js = self.run.handler.ctx.js
-        for index, ((start, end), blob) in enumerate(zip(ranges, slices, strict=True)):
+        for index, (start, end) in enumerate(ranges):
             name = job_object(job.job_id, f"{stage}-in/{index}")
+            blob = raw.encode(start, end, projects=False)
             await stores.write_object(stores.results_data, name, blob)
+            del blob
             key = shard_key(job.job_id, stage, index)
             now = utcnow()
             # A record left by an earlier run of this job is kept: its output is the same.
@@ -189,7 +186,6 @@ class BusShards:
                 corpus_object=name, plan_object=plan_name, owner=job.owner, options=job.options,
             )  # fmt: skip
             await js.publish(names.JOBS_SHARD, encode(task))
-        slices.clear()
 
     async def cleanup(self, shards: int) -> None:
         """Remove the shards' records and objects (best effort: both expire anyway)."""
