@@ -97,6 +97,7 @@ class JobRun:
         lease.on_lost = lambda _error: self.running.request_stop(RunSupersededError)
         self.stored = False
         self.redacted_size = 0
+        self.shard_wall = self.shard_work = 0.0  # set by a sharded run
 
     async def execute(self) -> Outcome:
         """Run the job to a final state (or give it back), then say how to settle."""
@@ -302,7 +303,13 @@ class JobRun:
     async def _after_complete(self, messages: int, seconds: float) -> None:
         """Bookkeeping that must never turn a finished job into a failed one."""
         try:
-            await record_throughput(self.stores, messages, seconds)
+            await record_throughput(
+                self.stores,
+                messages,
+                seconds,
+                shard_wall=self.shard_wall,
+                shard_work=self.shard_work,
+            )
             await evict_lru(self.stores, self.settings.cache_max_size, keep=self.job.cache_key)
         except Exception as exc:
             log.warning("post_job_bookkeeping_failed", error=type(exc).__name__)

@@ -42,7 +42,8 @@ from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, PrivacyFinding, PrivacyReport
 
-# Each mapper yields (range index, result) as the shards finish, in any order.
+# Each mapper yields (range index, result) as the shards finish, in any order. The
+# analyse mapper may release ``raw.conversations`` once it has cut every range's input.
 RawDetectMapper = Callable[[RawCorpus, PrivacyConfig, Ranges], Iterable[tuple[int, list[Recorded]]]]
 RawAnalyzeMapper = Callable[
     [RawCorpus, Ranges, AnalysisPlan, EngineOptions], Iterable[tuple[int, ShardPartial]]
@@ -216,8 +217,7 @@ def run_sharded_raw(
     with stage("redacted_corpus_encode") as extra:
         blob = redacted.encode()
         extra["bytes"] = len(blob)
-    if analysed is not redacted:
-        del redacted
+    del redacted  # ``analysed`` holds it when the analysis reads it
     if on_redacted is not None:
         on_redacted(blob)
         blob = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,10 @@ class BusShards:
         self.loop = loop
         self.checkpoint = checkpoint
         self.created: list[tuple[str, int]] = []  # (stage, index) of every record made
+        # For the duration model: wall seconds of the shard stages, and the seconds the
+        # shards computed (summed over shards, whichever replica ran them).
+        self.wall = 0.0
+        self.work = 0.0
 
     def map_detect(
         self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
@@ -104,6 +109,7 @@ class BusShards:
             self._run_stage(stage, raw, ranges, plan, done), self.loop
         )
         got = 0
+        started = time.perf_counter()
         try:
             while got < len(ranges):
                 self.checkpoint()  # cancel, timeout, lost lease: stop waiting
@@ -117,6 +123,7 @@ class BusShards:
                 yield item
         finally:
             future.cancel()
+            self.wall += time.perf_counter() - started
 
     async def _run_stage(
         self,
@@ -138,6 +145,8 @@ class BusShards:
                 if state is None:
                     raise ShardFailedError(f"{stage} shard {index} vanished")
                 if state.status == "complete":
+                    if state.started_at is not None and state.finished_at is not None:
+                        self.work += (state.finished_at - state.started_at).total_seconds()
                     with timed("shard_output_read", shard_stage=stage, index=index) as extra:
                         data = await stores.read_object(
                             stores.results_data, shard_object(job.job_id, stage, index)
@@ -186,6 +195,10 @@ class BusShards:
                 corpus_object=name, plan_object=plan_name, owner=job.owner, options=job.options,
             )  # fmt: skip
             await js.publish(names.JOBS_SHARD, encode(task))
+        if stage == "analyze":
+            # Every input is stored: the coordinator keeps no copy of the corpus while
+            # the shards analyse (the detect stage's corpus is still to be redacted).
+            raw.conversations = []
 
     async def cleanup(self, shards: int) -> None:
         """Remove the shards' records and objects (best effort: both expire anyway)."""

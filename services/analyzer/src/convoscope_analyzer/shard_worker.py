@@ -101,6 +101,7 @@ class ShardHandler:
                 return Ack()
             state, lease = got.state, got.lease
             where = {"shard_stage": task.stage, "index": task.index}
+            state.started_at = utcnow()  # its time counts in the job's duration model
             if got.took_over:
                 log.info("shard_taken_over", crashes=state.crashes)
             try:

@@ -60,6 +60,7 @@ async def run_sharded_job(
             )
         for write in writes:
             await asyncio.wrap_future(write)
+        run.shard_wall, run.shard_work = bus.wall, bus.work
         return results
     finally:
         for write in writes:
