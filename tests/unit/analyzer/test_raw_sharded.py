@@ -107,3 +107,12 @@ def test_the_plan_sample_is_the_one_make_plan_reads(count: int) -> None:
 def test_a_corrupt_corpus_is_refused() -> None:
     with pytest.raises((msgspec.DecodeError, msgspec.ValidationError)):
         RawCorpus.load(b"\x81\xa5junk")
+
+
+def test_giving_memory_back_is_harmless() -> None:
+    from convoscope_analyzer.memory import give_back
+
+    kept = [bytes(1000) for _ in range(1000)]
+    del kept
+    give_back()
+    give_back()

@@ -16,6 +16,7 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import RawCorpus
@@ -341,6 +342,7 @@ class JobRun:
             )
         size = len(blob) + len(light)
         del light, blob
+        give_back()
         if corpus is not None:
             with stage("redacted_corpus_encode") as extra:
                 blob = encode_corpus(corpus)

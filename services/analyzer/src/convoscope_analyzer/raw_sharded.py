@@ -31,6 +31,7 @@ from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEI
 from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan, plan_sample
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.sharding import shard_bounds
+from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig, redact_corpus_in_place
 from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
@@ -207,6 +208,7 @@ def run_sharded_raw(
     with stage("redaction_finish"):
         redacted, privacy_report = redaction.finish()
     del redaction
+    give_back()
     if options.enable_privacy:
         report(_DETECTED, _STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report))
         analysed = redacted
@@ -228,6 +230,7 @@ def run_sharded_raw(
         shell["conversations"] = analysed.decode_at(sample)
         plan = make_plan(Corpus(**shell))
         del shell, sample
+    give_back()
     report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")
     partials: list[ShardPartial] = []
     done = 0
@@ -242,6 +245,7 @@ def run_sharded_raw(
     with stage("merge", shards=len(partials)):
         results = merge_partials(partials, plan, run_options, conversations=conversations, now=now)
     del partials
+    give_back()
     report(_MERGED, STEP_CHARTS, f"Merged {len(ranges)} shards", insights(results))
     results.options = msgspec.structs.replace(
         results.options, enable_privacy=options.enable_privacy

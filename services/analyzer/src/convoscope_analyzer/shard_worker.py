@@ -20,6 +20,7 @@ from convoscope_analyzer.engine.partial import analyze_shard
 from convoscope_analyzer.engine.plan_codec import decode_plan
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
+from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_store import ShardRecords
@@ -119,7 +120,8 @@ class ShardHandler:
                         )
                     extra["bytes"] = len(blob) + len(plan)
                 data = await asyncio.to_thread(self._compute, task, blob, plan)
-                del blob
+                del blob, plan
+                give_back()  # the shard's corpus and intermediate rows are freed
                 if self.stopping:
                     raise ShardStopped
                 with timed("shard_output_store", bytes=len(data), **where):
