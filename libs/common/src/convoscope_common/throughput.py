@@ -126,11 +126,12 @@ async def record_throughput(
     *,
     shard_wall: float = 0.0,
     shard_work: float = 0.0,
-) -> None:
-    """Store the model updated with one finished job."""
+) -> Throughput:
+    """Store the model updated with one finished job, and return it."""
     current = await read_throughput(stores)
     model = updated(current, messages, seconds, shard_wall=shard_wall, shard_work=shard_work)
     await stores.jobs.put(THROUGHPUT_KEY, msgspec.msgpack.encode(model))
+    return model
 
 
 def expected_lanes(messages: int, analyzers: int, shard_min_messages: int, shards: int) -> int:

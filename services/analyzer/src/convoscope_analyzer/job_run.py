@@ -304,12 +304,21 @@ class JobRun:
     async def _after_complete(self, messages: int, seconds: float) -> None:
         """Bookkeeping that must never turn a finished job into a failed one."""
         try:
-            await record_throughput(
+            model = await record_throughput(
                 self.stores,
                 messages,
                 seconds,
                 shard_wall=self.shard_wall,
                 shard_work=self.shard_work,
+            )
+            log.info(
+                "duration_model",
+                seconds=round(seconds, 3),
+                shard_wall=round(self.shard_wall, 3),
+                shard_work=round(self.shard_work, 3),
+                messages_per_second=round(model.messages_per_second, 1),
+                overhead_seconds=round(model.overhead_seconds, 3),
+                parallel_share=round(model.parallel_share, 3),
             )
             await evict_lru(self.stores, self.settings.cache_max_size, keep=self.job.cache_key)
         except Exception as exc:
