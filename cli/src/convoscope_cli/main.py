@@ -19,6 +19,7 @@ from convoscope_cli.options import (
     parse_filter,
     parse_formats,
 )
+from convoscope_common.logs import configure_logging
 
 ANALYZE_EXAMPLES = """\
 examples:
@@ -177,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             return stack_main(args_list[1:])
     parser = build_parser(with_launcher_help=args_list[:1] == ["serve"])
     args = parser.parse_args(args_list)
+    # The engine's stage logs are for services; here stdout is the report (or --json)
+    # and stderr the progress, so only warnings and errors are logged, to stderr.
+    # (The pool's workers are forked and inherit this.)
+    configure_logging("cli", level="WARNING")
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
