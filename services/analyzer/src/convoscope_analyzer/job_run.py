@@ -16,6 +16,7 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.incremental_job import keep_pieces, run_collection
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
@@ -54,6 +55,7 @@ from convoscope_common.wire import (
 )
 
 if TYPE_CHECKING:
+    from convoscope_analyzer.incremental_pipeline import StoredPieces
     from convoscope_analyzer.worker import AnalyzerHandler
 
 log = get_logger(__name__)
@@ -96,6 +98,8 @@ class JobRun:
         # A lost lease stops the engine at its next checkpoint.
         lease.on_lost = lambda _error: self.running.request_stop(RunSupersededError)
         self.stored = False
+        # The pieces an incremental (collection) run keeps for the next one.
+        self.pieces: StoredPieces | None = None
 
     async def execute(self) -> Outcome:
         """Run the job to a final state (or give it back), then say how to settle."""
@@ -180,7 +184,10 @@ class JobRun:
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
         shards = self._shards_for(n_messages)
-        if shards > 1:
+        if job.collection_id is not None:
+            # A collection: reuse what its previous analysis left (incremental analysis).
+            output = await run_collection(self, corpus, privacy, publisher)
+        elif shards > 1:
             output = await self._run_sharded(corpus, privacy, shards, publisher)
         else:
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
@@ -204,6 +211,7 @@ class JobRun:
         storing = self._store_results(output)
         del output
         await storing
+        await keep_pieces(self)
         return n_messages
 
     def _shards_for(self, n_messages: int) -> int:
