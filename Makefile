@@ -13,7 +13,7 @@ SYNC       := $(UV) sync --frozen --all-packages --python $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install install-runtime run test test-unit test-latest lint docs lock lock-upgrade \
+.PHONY: install install-runtime run test test-serial test-unit test-latest lint docs lock lock-upgrade \
         bench compose-config clean
 
 # uv itself, pinned, in a small virtualenv of its own (bootstraps from the machine's pip).
@@ -32,7 +32,20 @@ install: $(UV)
 run: install-runtime
 	$(BIN)/python -m convoscope_stack
 
+# Two groups at once (the CI budget is 20 minutes): the whole-stack tests mostly wait on
+# processes they started, the integration and unit tests mostly compute. Each group's
+# nats-servers and stacks listen on their own free ports.
 test: install
+	@mkdir -p tests/artifacts
+	@$(BIN)/python -m pytest -p no:cacheprovider tests/chaos tests/cluster tests/e2e \
+		> tests/artifacts/stack-tests.log 2>&1 & stack=$$!; \
+	$(BIN)/python -m pytest tests/integration tests/unit; inner=$$?; \
+	wait $$stack; outer=$$?; \
+	echo "=== tests/chaos tests/cluster tests/e2e (run alongside) ==="; \
+	cat tests/artifacts/stack-tests.log; \
+	test $$inner -eq 0 && test $$outer -eq 0
+
+test-serial: install
 	$(BIN)/python -m pytest
 
 test-unit: install

@@ -11,26 +11,17 @@ from nats.js import JetStreamContext
 
 from convoscope_common import names
 
-_BUCKETS = [
-    names.KV_FILES,
-    names.KV_JOBS,
-    names.KV_RESULTS,
-    names.KV_RESULT_REFS,
-    names.KV_OWNER_INDEX,
-    names.KV_EXPORTS,
-    names.KV_CANCELS,
-    names.KV_SHARDS,
-    names.KV_COLLECTIONS,
-]
-_STORES = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
-
 
 @pytest.fixture
 async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
     """A JetStream context on an empty server (ConvoScope's resources removed first)."""
     nc = await nats.connect(nats_url)
     context = nc.jetstream()
-    for name in [names.JOBS_STREAM] + [f"KV_{b}" for b in _BUCKETS] + [f"OBJ_{s}" for s in _STORES]:
+    for name in (
+        [names.JOBS_STREAM]
+        + [f"KV_{b}" for b in names.KV_BUCKETS]
+        + [f"OBJ_{s}" for s in names.OBJ_STORES]
+    ):
         try:
             await context.delete_stream(name)
         except Exception:  # not there yet

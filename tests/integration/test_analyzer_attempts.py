@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -20,7 +20,7 @@ from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
 from convoscope_common.consumer import JobConsumer
-from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.lease import claim, job_fencing
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref, refs_of
@@ -28,20 +28,12 @@ from convoscope_common.provisioning import provision
 from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, encode
+from tests.integration.stored_jobs import one_exchange_corpus
 from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-def _corpus() -> Corpus:
-    turns = [("user", "How do I sort a list in Python?"), ("assistant", "Use sorted(items).")]
-    messages = [
-        Message(id=f"m{i}", role=role, text=text, created_at=T0 + timedelta(minutes=i))
-        for i, (role, text) in enumerate(turns)
-    ]
-    return Corpus(conversations=[Conversation(id="c1", created_at=T0, messages=messages)])
+_corpus = one_exchange_corpus
 
 
 async def _setup(

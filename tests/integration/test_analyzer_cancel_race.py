@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -23,7 +23,7 @@ from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
-from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.ownership import add_ref
 from convoscope_common.provisioning import provision
@@ -31,20 +31,12 @@ from convoscope_common.records import JobState
 from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, encode
 from convoscope_gateway.app import create_app
+from tests.integration.stored_jobs import one_exchange_corpus
 from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-def _corpus() -> Corpus:
-    turns = [("user", "How do I sort a list in Python?"), ("assistant", "Use sorted(items).")]
-    messages = [
-        Message(id=f"m{i}", role=role, text=text, created_at=T0 + timedelta(minutes=i))
-        for i, (role, text) in enumerate(turns)
-    ]
-    return Corpus(conversations=[Conversation(id="c1", created_at=T0, messages=messages)])
+_corpus = one_exchange_corpus
 
 
 async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_complete(

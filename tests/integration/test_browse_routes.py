@@ -16,20 +16,15 @@ import msgspec
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from convoscope_analyzer.pipeline import run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_common import owner_index
-from convoscope_common.cache import USE_RECORD_INTERVAL, cache_key, delete_results
+from convoscope_common.cache import USE_RECORD_INTERVAL, delete_results
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
-from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.options import AnalysisOptions
-from convoscope_common.records import FileRecord, JobState, ResultIndex
-from convoscope_common.results import encode_results
-from convoscope_common.wire import FileMetadata
+from convoscope_common.corpus import Conversation, Corpus, Message
+from convoscope_common.records import JobState
 from convoscope_gateway.app import create_app
 from convoscope_gateway.auth import owner_digest
 from convoscope_gateway.state import GATEWAY
+from tests.integration.stored_jobs import store_complete_job
 
 pytestmark = pytest.mark.integration
 
@@ -72,58 +67,9 @@ def _corpus() -> Corpus:
 
 async def _store_analysis(client: TestClient, owner: str | None, job_id: str) -> JobState:
     """Ingest's and the analyzer's writes for one complete job of ``owner``."""
-    stores = client.app[GATEWAY].stores
-    options = AnalysisOptions(timezone="UTC")
     sha = ("ab" * 32) if owner is None else ("cd" * 32)
-    file_hash = f"sha256:{sha}"
-    key = cache_key(file_hash, options, owner=owner)
-    corpus_name = f"corpus-{sha}"
-    await stores.corpora.put(corpus_name, encode_corpus(_corpus()))
-    await stores.uploads.put(sha, b"raw bytes")
-    output = run_pipeline(_corpus(), options, PrivacyConfig())
-    await stores.results_data.put(key, encode_results(output.results))
-    await stores.results_data.put(f"{key}.corpus", encode_corpus(output.redacted_corpus))
-    now = utcnow()
-    await stores.put_result_index(
-        ResultIndex(
-            cache_key=key,
-            results_object=key,
-            size=1,
-            file_hash=file_hash,
-            engine_version="test",
-            created_at=now,
-            last_access=now,
-            redacted_corpus_object=f"{key}.corpus",
-        )
-    )
-    file_id = f"f_{sha[:32]}"
-    # Indexed as the gateway's upload route does (listings and deletes read the index).
-    await owner_index.add_file(stores, file_id, owner, (sha, corpus_name))
-    await stores.put_file(
-        FileRecord(
-            file_id=file_id,
-            file_hash=file_hash,
-            filename="conversations.json",
-            upload_object=sha,
-            corpus_object=corpus_name,
-            metadata=FileMetadata(size=9, conversations=CONVERSATIONS, messages=35),
-            owner=owner,
-            created_at=now,
-        )
-    )
-    state = JobState(
-        job_id=job_id,
-        file_id=file_id,
-        cache_key=key,
-        owner=owner,
-        options=options,
-        created_at=now,
-        updated_at=now,
-    )
-    state.complete_from_cache(now)
-    await owner_index.add_job(stores, file_id, job_id, owner)
-    await stores.put_job(state)
-    return state
+    stores = client.app[GATEWAY].stores
+    return await store_complete_job(stores, _corpus(), job_id, sha=sha, owner=owner)
 
 
 @pytest.fixture

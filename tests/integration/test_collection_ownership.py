@@ -5,21 +5,16 @@ cannot collect another key's upload; without ingest, analysing answers 503."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nats.js import JetStreamContext
 
-from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.provisioning import provision
-from convoscope_common.records import FileRecord
 from convoscope_common.storage import Stores
-from convoscope_common.wire import FileMetadata
 from convoscope_gateway.app import create_app
-from convoscope_gateway.keyring import owner_digest
-from convoscope_gateway.routes.upload import file_id_for
+from tests.integration.stored_jobs import store_keyed_upload
 
 pytestmark = pytest.mark.integration
 
@@ -40,20 +35,7 @@ async def client(nats_url: str, js: JetStreamContext) -> AsyncIterator[TestClien
 
 
 async def _upload_of(stores: Stores, key: str, sha: str) -> str:
-    owner = owner_digest(key)
-    now = utcnow()
-    record = FileRecord(
-        file_id=file_id_for(sha, owner),
-        file_hash=f"sha256:{sha}",
-        upload_object=sha,
-        corpus_object=f"{sha}.v2",
-        metadata=FileMetadata(size=10, conversations=1, messages=2),
-        owner=owner,
-        created_at=now,
-        expires_at=now + timedelta(hours=1),
-    )
-    await stores.put_file(record)
-    return record.file_id
+    return await store_keyed_upload(stores, key, sha, f"{sha}.v2")
 
 
 async def test_a_collection_is_visible_and_changeable_by_its_key_only(

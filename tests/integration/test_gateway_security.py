@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -16,15 +15,13 @@ from nats.js import JetStreamContext
 from convoscope_common.clock import utcnow
 from convoscope_common.config import Settings
 from convoscope_common.provisioning import provision
-from convoscope_common.records import ExportedFile, ExportState, FileRecord
+from convoscope_common.records import ExportedFile, ExportState
 from convoscope_common.storage import Stores
-from convoscope_common.wire import FileMetadata
 from convoscope_gateway import quotas
 from convoscope_gateway.app import create_app
 from convoscope_gateway.errors import QuotaExceededError
-from convoscope_gateway.keyring import owner_digest
 from convoscope_gateway.routes.health import CACHE_SIZE
-from convoscope_gateway.routes.upload import file_id_for
+from tests.integration.stored_jobs import store_keyed_upload
 
 pytestmark = pytest.mark.integration
 
@@ -83,21 +80,8 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(make_client: Mak
 
 
 async def _upload_of(stores: Stores, key: str) -> str:
-    owner = owner_digest(key)
     sha = "cd" * 32
-    now = utcnow()
-    record = FileRecord(
-        file_id=file_id_for(sha, owner),
-        file_hash=f"sha256:{sha}",
-        upload_object=sha,
-        corpus_object=f"{sha}.v1",
-        metadata=FileMetadata(size=10, conversations=1, messages=2),
-        owner=owner,
-        created_at=now,
-        expires_at=now + timedelta(hours=1),
-    )
-    await stores.put_file(record)
-    return record.file_id
+    return await store_keyed_upload(stores, key, sha, f"{sha}.v1")
 
 
 async def test_per_key_quotas_on_jobs_at_once_and_high_priority(

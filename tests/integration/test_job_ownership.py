@@ -226,7 +226,7 @@ async def test_every_bucket_and_store_is_bounded(nats_url: str, js: JetStreamCon
     await provision(js, settings)
     plan = retention_plan(settings)
     streams = [names.JOBS_STREAM, *plan]
-    assert len(plan) == 13
+    assert len(plan) == len(names.KV_BUCKETS) + len(names.OBJ_STORES)
     for stream in streams:
         config = (await js.stream_info(stream)).config
         assert config.max_age, stream

@@ -13,20 +13,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from convoscope_analyzer.pipeline import run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common import names
-from convoscope_common.cache import cache_key, delete_results
-from convoscope_common.clock import utcnow
+from convoscope_common.cache import delete_results
 from convoscope_common.config import Settings
-from convoscope_common.corpus import Conversation, Corpus, Message, encode_corpus
-from convoscope_common.light import encode_light_bundle
-from convoscope_common.options import AnalysisOptions
-from convoscope_common.records import FileRecord, JobState, ResultIndex
-from convoscope_common.results import encode_results
-from convoscope_common.wire import FileMetadata
+from convoscope_common.corpus import Conversation, Corpus, Message
+from convoscope_common.records import JobState
 from convoscope_gateway.app import create_app
 from convoscope_gateway.state import GATEWAY
+from tests.integration.stored_jobs import store_complete_job
 
 pytestmark = pytest.mark.integration
 
@@ -68,49 +62,11 @@ def _corpus() -> Corpus:
 
 async def _store(client: TestClient, job_id: str, *, with_bundle: bool) -> JobState:
     """The analyzer's writes for one complete job (with or without the light bundle)."""
-    stores = client.app[GATEWAY].stores
-    options = AnalysisOptions(timezone="UTC")
     sha = ("ef" if with_bundle else "12") * 32
-    file_hash = f"sha256:{sha}"
-    key = cache_key(file_hash, options)
-    await stores.corpora.put(f"corpus-{sha}", encode_corpus(_corpus()))
-    output = run_pipeline(_corpus(), options, PrivacyConfig())
-    await stores.results_data.put(key, encode_results(output.results))
-    if with_bundle:
-        await stores.results_data.put(names.light_object(key), encode_light_bundle(output.results))
-    await stores.results_data.put(f"{key}.corpus", encode_corpus(output.redacted_corpus))
-    now = utcnow()
-    await stores.put_result_index(
-        ResultIndex(
-            cache_key=key,
-            results_object=key,
-            size=1,
-            file_hash=file_hash,
-            engine_version="test",
-            created_at=now,
-            last_access=now,
-            redacted_corpus_object=f"{key}.corpus",
-        )
+    stores = client.app[GATEWAY].stores
+    return await store_complete_job(
+        stores, _corpus(), job_id, sha=sha, with_light_bundle=with_bundle
     )
-    file_id = f"f_{sha[:32]}"
-    await stores.put_file(
-        FileRecord(
-            file_id=file_id,
-            file_hash=file_hash,
-            filename="conversations.json",
-            upload_object=sha,
-            corpus_object=f"corpus-{sha}",
-            metadata=FileMetadata(size=9, conversations=6, messages=18),
-            created_at=now,
-        )
-    )
-    state = JobState(
-        job_id=job_id, file_id=file_id, cache_key=key, options=options, created_at=now,
-        updated_at=now,
-    )  # fmt: skip
-    state.complete_from_cache(now)
-    await stores.put_job(state)
-    return state
 
 
 @pytest.fixture

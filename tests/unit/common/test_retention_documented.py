@@ -14,11 +14,15 @@ OPERATIONS = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
 def test_every_store_has_a_ttl_and_a_size_limit_and_is_documented() -> None:
     settings = Settings()
     plan = retention_plan(settings)
-    buckets = [names.KV_FILES, names.KV_JOBS, names.KV_RESULTS, names.KV_RESULT_REFS]
-    buckets += [names.KV_OWNER_INDEX, names.KV_SHARDS]
-    buckets += [names.KV_EXPORTS, names.KV_CANCELS, names.KV_COLLECTIONS]
-    stores = [names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS]
-    assert set(plan) == {f"KV_{b}" for b in buckets} | {f"OBJ_{s}" for s in stores}
+    # Every KV_* / OBJ_* name declared in names.py is in the one list and has a retention.
+    declared_kv = {v for k, v in vars(names).items() if k.startswith("KV_") and isinstance(v, str)}
+    declared_obj = {
+        v for k, v in vars(names).items() if k.startswith("OBJ_") and isinstance(v, str)
+    }
+    assert set(names.KV_BUCKETS) == declared_kv
+    assert set(names.OBJ_STORES) == declared_obj
+    expected = {f"KV_{b}" for b in names.KV_BUCKETS} | {f"OBJ_{s}" for s in names.OBJ_STORES}
+    assert set(plan) == expected
     jobs = jobs_stream_config(settings)
     assert jobs.max_age and jobs.max_bytes
     text = OPERATIONS.read_text()

@@ -42,27 +42,14 @@ class ServiceAccess:
     jobs_info: bool = False  # reads consumer state of the jobs stream (queue depth)
 
 
-_ALL_KV = (
-    names.KV_FILES,
-    names.KV_JOBS,
-    names.KV_RESULTS,
-    names.KV_RESULT_REFS,
-    names.KV_OWNER_INDEX,
-    names.KV_EXPORTS,
-    names.KV_CANCELS,
-    names.KV_SHARDS,
-    names.KV_COLLECTIONS,
-)
-_ALL_OBJ = (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS)
-
 SERVICE_ACCESS: dict[str, ServiceAccess] = {
     # The gateway owns the records and deletes on behalf of users, so it writes every
     # bucket; it cannot pull jobs, answer parse requests, or speak as a worker.
     "gateway": ServiceAccess(
-        kv_read=_ALL_KV,
-        kv_write=_ALL_KV,
-        obj_read=_ALL_OBJ,
-        obj_write=_ALL_OBJ,
+        kv_read=names.KV_BUCKETS,
+        kv_write=names.KV_BUCKETS,
+        obj_read=names.OBJ_STORES,
+        obj_write=names.OBJ_STORES,
         publish=(
             f"{names.JOBS_ANALYZE}.*",
             names.JOBS_EXPORT,

@@ -55,6 +55,20 @@ OBJ_CORPORA = "corpora"
 OBJ_RESULTS = "results-data"
 OBJ_EXPORTS = "exports-data"
 
+# Every bucket and store, the one list that provisioning, access rules and tests read.
+KV_BUCKETS = (
+    KV_FILES,
+    KV_JOBS,
+    KV_RESULTS,
+    KV_RESULT_REFS,
+    KV_OWNER_INDEX,
+    KV_EXPORTS,
+    KV_CANCELS,
+    KV_SHARDS,
+    KV_COLLECTIONS,
+)
+OBJ_STORES = (OBJ_UPLOADS, OBJ_CORPORA, OBJ_RESULTS, OBJ_EXPORTS)
+
 
 def analyze_subject(priority: str = "normal") -> str:
     """The jobs subject for an analysis job of the given priority."""

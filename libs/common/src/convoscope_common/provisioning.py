@@ -8,11 +8,12 @@ updating the existing stream.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from convoscope_common import names
 from convoscope_common.config import Settings
@@ -109,9 +110,27 @@ def exporter_consumer_config(settings: Settings) -> api.ConsumerConfig:
     )
 
 
+# nats-server answers 500/10049 "error creating store for stream" while the files of a
+# stream of the same name, deleted a moment ago, are still being removed (seen in CI).
+_STORE_BUSY = 10049
+_STORE_BUSY_TRIES = 20
+
+
+async def _create(make: Callable[[], Awaitable[object]]) -> None:
+    """Run ``make`` (a stream, bucket or store creation), waiting out a store still in removal."""
+    for attempt in range(_STORE_BUSY_TRIES):
+        try:
+            await make()
+            return
+        except ServerError as error:
+            if error.err_code != _STORE_BUSY or attempt == _STORE_BUSY_TRIES - 1:
+                raise
+            await asyncio.sleep(0.1)
+
+
 async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None:
     try:
-        await js.add_stream(config)
+        await _create(lambda: js.add_stream(config))
     except BadRequestError:
         # Exists with another configuration: bring it up to date.
         await js.update_stream(config)
@@ -119,16 +138,15 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
 
 async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention, replicas: int) -> None:
     try:
-        await js.create_key_value(
-            api.KeyValueConfig(
-                bucket=bucket,
-                ttl=keep.ttl,
-                history=1,
-                max_bytes=keep.max_bytes,
-                storage=api.StorageType.FILE,
-                replicas=replicas,
-            )
+        config = api.KeyValueConfig(
+            bucket=bucket,
+            ttl=keep.ttl,
+            history=1,
+            max_bytes=keep.max_bytes,
+            storage=api.StorageType.FILE,
+            replicas=replicas,
         )
+        await _create(lambda: js.create_key_value(config))
     except BadRequestError:
         # Exists with other settings (a changed TTL): keep its data, apply the limits.
         await _apply_retention(js, f"KV_{bucket}", keep, replicas)
@@ -138,15 +156,13 @@ async def _ensure_object_store(
     js: JetStreamContext, bucket: str, keep: Retention, replicas: int
 ) -> None:
     try:
-        await js.create_object_store(
-            bucket,
-            config=api.ObjectStoreConfig(
-                ttl=keep.ttl,
-                max_bytes=keep.max_bytes,
-                storage=api.StorageType.FILE,
-                replicas=replicas,
-            ),
+        config = api.ObjectStoreConfig(
+            ttl=keep.ttl,
+            max_bytes=keep.max_bytes,
+            storage=api.StorageType.FILE,
+            replicas=replicas,
         )
+        await _create(lambda: js.create_object_store(bucket, config=config))
     except BadRequestError:
         await _apply_retention(js, f"OBJ_{bucket}", keep, replicas)
 
@@ -190,19 +206,9 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
     await _ensure_consumer(js, shard_consumer_config(settings))
     await _ensure_consumer(js, exporter_consumer_config(settings))
     plan = retention_plan(settings)
-    for bucket in (
-        names.KV_FILES,
-        names.KV_JOBS,
-        names.KV_RESULTS,
-        names.KV_RESULT_REFS,
-        names.KV_OWNER_INDEX,
-        names.KV_EXPORTS,
-        names.KV_CANCELS,
-        names.KV_SHARDS,
-        names.KV_COLLECTIONS,
-    ):
+    for bucket in names.KV_BUCKETS:
         await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
-    for store in (names.OBJ_UPLOADS, names.OBJ_CORPORA, names.OBJ_RESULTS, names.OBJ_EXPORTS):
+    for store in names.OBJ_STORES:
         await _ensure_object_store(js, store, plan[f"OBJ_{store}"], settings.nats_replicas)
 
 
