@@ -125,26 +125,26 @@ def analyze_incremental(
     keys = [chunk_digest(digests[a:b]) for a, b in bounds]
     stats.chunks = len(bounds)
 
-    # Own languages: cached, or detected now for the conversations without a piece.
-    own: list[str] = [UNKNOWN] * n
-    missing = []
+    # Own languages: cached; the sample's others are detected now (the plan needs them,
+    # as make_plan detects its sample's), the rest as their chunks are analysed.
+    own: list[str | None] = [None] * n
     for i, digest in enumerate(digests):
         cached = old.conversations.get(digest)
-        if cached is None:
-            missing.append(i)
-        else:
+        if cached is not None:
             own[i] = cached.language
+    sample = _sample(corpus)
+    missing = [i for i in sample if own[i] is None]
     if missing:
         part = msgspec.structs.replace(corpus, conversations=[conversations[i] for i in missing])
         prepared = prepare_corpus(part, zone)
-        assign_languages(prepared, fallback=UNKNOWN)  # no fallback: each its own language
-        for i, item in zip(missing, prepared, strict=True):
-            own[i] = item.language or UNKNOWN
+        stats_ = assign_languages(prepared, fallback=UNKNOWN)  # each its own language
+        for i, language in zip(missing, stats_.own, strict=True):
+            own[i] = language
         del prepared, part
     check()
-    lap("digests and new languages")
+    lap("digests and sample languages")
 
-    plan = _plan(corpus, own, check)
+    plan = _plan(corpus, sample, own, check)
     lap("plan")
     report(0.1, STEP_REUSE, "Topic models fitted on the sample")
     fallback = plan.fallback_language
@@ -157,12 +157,22 @@ def analyze_incremental(
     chunks: dict[str, ChunkPiece] = {}
     for (a, b), key in zip(bounds, keys, strict=True):
         piece = old.chunks.get(key)
-        if piece is not None and (piece.fallback not in (None, fallback) or key in chunks):
-            piece = None  # another fallback; or a repeated chunk, whose piece is in use
+        if piece is not None and (
+            piece.fallback not in (None, fallback)
+            or key in chunks
+            or any(own[i] is None for i in range(a, b))
+        ):
+            # Another fallback; a repeated chunk, whose piece is in use; or (never from
+            # a store this module wrote) a conversation without its piece.
+            piece = None
         if piece is None:
             tracker = ProgressTracker(dict(STEP_WEIGHTS), None, checkpoint)
-            partial = analyze_shard(corpus, conversations[a:b], a, no_learned, options, tracker)
-            relies = any(own[i] == UNKNOWN for i in range(a, b))
+            found: list[str] = []
+            partial = analyze_shard(
+                corpus, conversations[a:b], a, no_learned, options, tracker, found
+            )
+            own[a:b] = found
+            relies = UNKNOWN in found
             piece = ChunkPiece(partial=partial, fallback=fallback if relies else None)
             stats.conversations_analysed += b - a
         else:
@@ -196,14 +206,21 @@ def analyze_incremental(
     )
 
 
-def _plan(corpus: Corpus, own: list[str], check: Callable[[], None]) -> AnalysisPlan:
-    """:func:`make_plan` from the conversations' own languages (the same sample)."""
-    conversations = corpus.conversations
-    non_empty = [i for i, c in enumerate(conversations) if c.messages]
-    sample = [non_empty[p] for p in sample_positions(len(non_empty))]
-    fallback = dominant([own[i] for i in sample])
+def _sample(corpus: Corpus) -> list[int]:
+    """Positions of the conversations :func:`make_plan` samples."""
+    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
+    return [non_empty[p] for p in sample_positions(len(non_empty))]
+
+
+def _plan(
+    corpus: Corpus, sample: list[int], own: list[str | None], check: Callable[[], None]
+) -> AnalysisPlan:
+    """:func:`make_plan` from the sample's own languages."""
+    languages = [own[i] or UNKNOWN for i in sample]
+    fallback = dominant(languages)
     documents: list[tuple[str | None, str]] = [
-        (own[i] if own[i] != UNKNOWN else fallback, user_text(conversations[i])) for i in sample
+        (language if language != UNKNOWN else fallback, user_text(corpus.conversations[i]))
+        for i, language in zip(sample, languages, strict=True)
     ]
     return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
 
@@ -211,7 +228,7 @@ def _plan(corpus: Corpus, own: list[str], check: Callable[[], None]) -> Analysis
 def _learned_rows(
     corpus: Corpus,
     digests: list[str],
-    own: list[str],
+    own: list[str | None],
     plan: AnalysisPlan,
     partials: list[ShardPartial],
     old: EnginePieces,
@@ -228,13 +245,14 @@ def _learned_rows(
             i = partial.start + offset
             conversation = conversations[i]
             digest = digests[i]
-            language = own[i] if own[i] != UNKNOWN else plan.fallback_language
+            mine = own[i] or UNKNOWN
+            language = mine if mine != UNKNOWN else plan.fallback_language
             piece = old.conversations.get(digest)
             if piece is None or piece.terms_language != language:
                 terms = (
                     term_counts(language, user_text(conversation)) if conversation.messages else {}
                 )
-                piece = ConversationPiece(language=own[i], terms_language=language, terms=terms)
+                piece = ConversationPiece(language=mine, terms_language=language, terms=terms)
             pieces[digest] = piece
             if not conversation.messages:
                 continue
