@@ -28,6 +28,7 @@ import msgspec
 
 from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
 from convoscope_analyzer.engine.learned import (
+    Document,
     LearnedModel,
     LearnedRow,
     counts_matrix,
@@ -144,7 +145,13 @@ def analyze_incremental(
     check()
     lap("digests and sample languages")
 
-    plan = _plan(corpus, sample, own, check)
+    def counts(i: int, language: str) -> dict[str, int]:
+        cached = old.conversations.get(digests[i])
+        if cached is not None and cached.terms_language == language:
+            return cached.terms
+        return term_counts(language, user_text(conversations[i]))
+
+    plan = _plan(corpus, sample, own, counts, check)
     lap("plan")
     report(0.1, STEP_REUSE, "Topic models fitted on the sample")
     fallback = plan.fallback_language
@@ -213,15 +220,19 @@ def _sample(corpus: Corpus) -> list[int]:
 
 
 def _plan(
-    corpus: Corpus, sample: list[int], own: list[str | None], check: Callable[[], None]
+    corpus: Corpus,
+    sample: list[int],
+    own: list[str | None],
+    counts: Callable[[int, str], dict[str, int]],
+    check: Callable[[], None],
 ) -> AnalysisPlan:
-    """:func:`make_plan` from the sample's own languages."""
+    """:func:`make_plan` from the sample's own languages and term counts."""
     languages = [own[i] or UNKNOWN for i in sample]
     fallback = dominant(languages)
-    documents: list[tuple[str | None, str]] = [
-        (language if language != UNKNOWN else fallback, user_text(corpus.conversations[i]))
-        for i, language in zip(sample, languages, strict=True)
-    ]
+    documents: list[tuple[str | None, Document]] = []
+    for i, language in zip(sample, languages, strict=True):
+        read_as = language if language != UNKNOWN else fallback
+        documents.append((read_as, counts(i, read_as)))
     return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
 
 

@@ -16,7 +16,7 @@ import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -163,16 +163,20 @@ class LearnedModel:
         return None
 
 
+Document = str | dict[str, int]  # a text, or its :func:`term_counts` in the text's language
+
+
 def fit_learned(
-    documents: list[tuple[str | None, str]], pulse: Callable[[], None] | None = None
+    documents: Sequence[tuple[str | None, Document]], pulse: Callable[[], None] | None = None
 ) -> LearnedModel:
-    """Fit a topic model per language on sample ``documents`` ((language, text) pairs).
+    """Fit a topic model per language on sample ``documents`` ((language, text) pairs; a
+    text may be given as its :func:`term_counts`, which fits the same model).
 
     Languages are taken largest first (first seen wins a tie); a language with too few
     documents or too small a vocabulary gets none.
     """
     tick = pulse or (lambda: None)
-    groups: dict[str | None, list[str]] = {}
+    groups: dict[str | None, list[Document]] = {}
     for language, text in documents:
         groups.setdefault(language, []).append(text)
     models = []
@@ -184,7 +188,7 @@ def fit_learned(
 
 
 def _fit_language(
-    language: str | None, texts: list[str], pulse: Callable[[], None]
+    language: str | None, texts: list[Document], pulse: Callable[[], None]
 ) -> LanguageModel | None:
     import numpy as np
     from scipy.linalg import cholesky
@@ -193,7 +197,18 @@ def _fit_language(
         return None
     vectorizer = _vectorizer(language, len(texts))
     try:
-        matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", t) for t in texts)
+        if all(isinstance(t, dict) for t in texts):
+            # Counted terms in first-seen order (term_counts): the vectorizer meets the
+            # terms in the order the text gives them, so the matrix is the same, bit for
+            # bit; then it reads texts again.
+            analyzer = vectorizer.analyzer
+            vectorizer.analyzer = _expand_counts
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "token_pattern will not be used"
+                matrix = vectorizer.fit_transform(texts)
+            vectorizer.analyzer = analyzer
+        else:
+            matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", str(t)) for t in texts)
     except ValueError:  # empty vocabulary
         return None
     n_docs, n_terms = matrix.shape
