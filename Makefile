@@ -37,9 +37,9 @@ run: install-runtime
 # nats-servers and stacks listen on their own free ports.
 test: install
 	@mkdir -p tests/artifacts
-	@$(BIN)/python -m pytest -p no:cacheprovider tests/chaos tests/cluster tests/e2e \
+	@$(BIN)/python -m pytest -p no:cacheprovider --durations=15 tests/chaos tests/cluster tests/e2e \
 		> tests/artifacts/stack-tests.log 2>&1 & stack=$$!; \
-	$(BIN)/python -m pytest tests/integration tests/unit; inner=$$?; \
+	$(BIN)/python -m pytest --durations=15 tests/integration tests/unit; inner=$$?; \
 	wait $$stack; outer=$$?; \
 	echo "=== tests/chaos tests/cluster tests/e2e (run alongside) ==="; \
 	cat tests/artifacts/stack-tests.log; \

@@ -4,9 +4,13 @@ up, and a reply the gateway cannot read is a JSON 503, not a 500 (issue 11 point
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import json
 import time
+import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,10 +23,13 @@ from nats.js import JetStreamContext
 
 from convoscope_common import names
 from convoscope_common.config import Settings
+from convoscope_common.corpus import encode_corpus
 from convoscope_common.storage import Stores
 from convoscope_gateway.app import create_app
-from convoscope_ingest import service as service_module
+from convoscope_ingest.errors import IngestError
+from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService
+from convoscope_ingest.streaming import StreamParser
 
 pytestmark = pytest.mark.integration
 
@@ -58,13 +65,13 @@ async def _upload(client: TestClient, data: bytes) -> tuple[int, dict[str, Any],
 async def test_a_parse_past_its_budget_is_a_typed_503_before_the_gateway_gives_up(
     client: TestClient, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_parse = service_module.parse_export
+    real_finish = StreamParser.finish
 
-    def slow_parse(data: bytes, **kwargs: Any) -> Any:
+    def slow_finish(self: StreamParser) -> Any:
         time.sleep(INGEST_TIMEOUT + 1)
-        return real_parse(data, **kwargs)
+        return real_finish(self)
 
-    monkeypatch.setattr(service_module, "parse_export", slow_parse)
+    monkeypatch.setattr(StreamParser, "finish", slow_finish)
     nc = await nats.connect(nats_url)
     try:
         ctx: Any = SimpleNamespace(settings=Settings(ingest_timeout=INGEST_TIMEOUT))
@@ -74,7 +81,7 @@ async def test_a_parse_past_its_budget_is_a_typed_503_before_the_gateway_gives_u
         assert (status, body["error"]) == (503, "ingest_timeout"), body
         assert elapsed < INGEST_TIMEOUT  # ingest's own answer, not the gateway's timeout
         # The abandoned parse finishes before the next one starts; that one succeeds.
-        monkeypatch.setattr(service_module, "parse_export", real_parse)
+        monkeypatch.setattr(StreamParser, "finish", real_finish)
         status, body, _ = await _upload(client, EXPORT + b" ")
         assert status == 200, body
         await service.wait_idle()
@@ -93,5 +100,60 @@ async def test_an_unreadable_ingest_reply_is_a_json_503(client: TestClient, nats
         status, body, _ = await _upload(client, EXPORT)
         assert status == 503, body
         assert body["error"] == "service_unavailable"
+    finally:
+        await nc.drain()
+
+
+def _generator() -> Any:
+    path = Path(__file__).resolve().parents[2] / "bench" / "generate_export.py"
+    spec = importlib.util.spec_from_file_location("generate_export", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+async def test_uploads_are_streamed_into_the_corpus_parse_export_would_store(
+    client: TestClient, nats_url: str
+) -> None:
+    """Real object-store chunks (several feeds of 1 MiB, chunk boundaries anywhere):
+    the stored corpus is byte for byte ``encode_corpus(parse_export(upload))``."""
+    generator = _generator()
+    claude = generator.generate_claude_export(900, seed=5)
+    chatgpt = generator.generate_chatgpt_export(300, seed=6)
+    assert len(claude) > 3 << 20  # several feeds, many object chunks
+    uploads = [claude, _zip({"conversations.json": chatgpt, "user.json": b"{}"})]
+    # A key without its colon, in the middle of the file (never inside a string).
+    key = claude.index(b'"chat_messages":', len(claude) // 2)
+    malformed = claude[:key] + b'"chat_messages" ' + claude[key + len(b'"chat_messages":') :]
+    nc = await nats.connect(nats_url)
+    try:
+        ctx: Any = SimpleNamespace(settings=Settings(ingest_timeout=60.0))
+        stores = await Stores.open(nc.jetstream())
+        service = IngestService(ctx, stores)
+        await nc.subscribe(names.INGEST_PARSE, queue=names.INGEST_QUEUE, cb=service.handle)
+        for data in uploads:
+            status, body, _ = await _upload(client, data)
+            assert status == 200, body
+            parsed = parse_export(data)
+            record = await stores.get_file(body["file_id"])
+            assert record is not None and record.corpus_object
+            stored = await stores.read_object(stores.corpora, record.corpus_object)
+            assert bytes(stored) == encode_corpus(parsed.corpus)
+            assert body["metadata"]["messages"] == parsed.metadata.messages
+        status, body, _ = await _upload(client, malformed)
+        with pytest.raises(IngestError) as expected:
+            parse_export(malformed)
+        assert (status, body["error"]) == (400, "invalid_json"), body
+        assert body["message"] == expected.value.message  # with its line and column
+        await service.wait_idle()
     finally:
         await nc.drain()

@@ -75,3 +75,54 @@ async def test_a_job_completing_while_a_client_subscribes_is_announced_once(
         await client.disconnect()
     assert reads["n"] == 2
     assert events.count("complete") == 1, events
+
+
+async def test_subscribing_again_after_the_room_announced_the_end_is_not_announced_twice(
+    server: TestServer,
+) -> None:
+    """A client in the job's room subscribes again (unsure, or its first answer was slow)
+    just after the room delivered `complete`. Before: the second answer sent the state's
+    `complete` again (seen in the gateway-restart chaos row under load)."""
+    gw = server.app[GATEWAY]
+    now = utcnow()
+    state = JobState(
+        job_id="job_again", file_id="f_x", cache_key="k", options=AnalysisOptions(),
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    state.status, state.progress = "processing", 40.0
+    await gw.stores.put_job(state)
+    client = socketio.AsyncClient()
+    events: list[str] = []
+    for name in ("progress", "complete", "error", "cancelled"):
+        client.on(name, lambda data, name=name: events.append(name))
+    await client.connect(str(server.make_url("/")), transports=["websocket"])
+    try:
+        assert (await client.call("subscribe", {"job_id": "job_again"}, timeout=10))["ok"]
+        state.status, state.progress = "complete", 100.0
+        await gw.stores.put_job(state)
+        await gw.nc.publish(
+            names.event_subject("job_again", "complete"),
+            encode(CompleteEvent(job_id="job_again")),
+        )
+        await gw.nc.flush()
+        for _ in range(50):  # the fan-out delivers it to the room
+            if "complete" in events:
+                break
+            await asyncio.sleep(0.1)
+        answer = await client.call("subscribe", {"job_id": "job_again"}, timeout=10)
+        assert answer["ok"] and answer["status"] == "complete", answer
+        await asyncio.sleep(1.0)
+        # A new connection (a reconnect) that subscribes is told the end once.
+        other = socketio.AsyncClient()
+        late: list[str] = []
+        other.on("complete", lambda data: late.append("complete"))
+        await other.connect(str(server.make_url("/")), transports=["websocket"])
+        try:
+            assert (await other.call("subscribe", {"job_id": "job_again"}, timeout=10))["ok"]
+            await asyncio.sleep(0.5)
+        finally:
+            await other.disconnect()
+    finally:
+        await client.disconnect()
+    assert events.count("complete") == 1, events
+    assert late == ["complete"]

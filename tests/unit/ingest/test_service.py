@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import pytest
 
 from convoscope_common.config import Settings
-from convoscope_common.corpus import decode_corpus
+from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.objects import ObjectReadError
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.wire import ParseFailed, ParseOk, ParseRequest, encode
+from convoscope_ingest import corpus_writer
 from convoscope_ingest import service as service_module
+from convoscope_ingest.errors import IngestError
 from convoscope_ingest.health import NOTE_SIZE_OUT_OF_RANGE, NOTE_TIME_OUT_OF_RANGE
+from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService, request_budget
+from convoscope_ingest.streaming import StreamParser
 
 
 class _Corpora:
@@ -34,18 +40,41 @@ class _Corpora:
 class _Stores:
     """The two object stores ingest touches, in memory."""
 
-    def __init__(self, data: bytes | Exception, *, store_fails: bool = False) -> None:
+    def __init__(
+        self,
+        data: bytes | Exception,
+        *,
+        store_fails: bool = False,
+        chunk: int = 5,
+        stream_error: Exception | None = None,
+    ) -> None:
         self.data = data
         self.uploads = object()
         self.corpora = _Corpora(store_fails)
+        self.chunk = chunk
+        self.stream_error = stream_error
+        self.whole_reads = 0
 
     async def read_object(self, store: object, name: str) -> bytes:
+        self.whole_reads += 1
         if isinstance(self.data, Exception):
             raise self.data
         return self.data
 
-    async def write_object(self, store: _Corpora, name: str, data: bytes) -> None:
-        await store.put(name, data)
+    async def object_info(self, store: object, name: str) -> Any:
+        if isinstance(self.data, Exception):
+            raise self.data
+        return SimpleNamespace(size=len(self.data))
+
+    async def object_chunks(self, store: object, name: str, info: Any) -> AsyncIterator[bytes]:
+        assert isinstance(self.data, bytes)
+        for start in range(0, len(self.data), self.chunk):
+            yield self.data[start : start + self.chunk]
+        if self.stream_error is not None:
+            raise self.stream_error
+
+    async def write_object(self, store: _Corpora, name: str, data: bytes | IO[bytes]) -> None:
+        await store.put(name, data if isinstance(data, bytes) else data.read())
 
 
 def _service(stores: _Stores, ingest_timeout: float = 30.0) -> IngestService:
@@ -98,10 +127,61 @@ async def test_a_failing_encoder_is_an_internal_error(monkeypatch: pytest.Monkey
     def explode(corpus: object) -> bytes:
         raise OverflowError("simulated")
 
-    monkeypatch.setattr(service_module, "encode_corpus", explode)
+    monkeypatch.setattr(corpus_writer, "_encoder", SimpleNamespace(encode=explode))
     reply = await _service(_Stores(_claude())).parse(_request())
     assert isinstance(reply, ParseFailed)
     assert (reply.error.code, reply.error.status) == ("internal_error", 500)
+    # The same on the whole-file path (a shape the streaming parse leaves to parse_export).
+    monkeypatch.setattr(service_module, "encode_corpus", explode)
+    wrapped = b'{"conversations": ' + _claude() + b"}"
+    reply = await _service(_Stores(wrapped)).parse(_request())
+    assert isinstance(reply, ParseFailed)
+    assert (reply.error.code, reply.error.status) == ("internal_error", 500)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 4096])
+async def test_the_streamed_corpus_is_the_one_parse_export_gives(chunk: int) -> None:
+    data = _claude() + b"\n"
+    stores = _Stores(data, chunk=chunk)
+    reply = await _service(stores).parse(_request())
+    assert isinstance(reply, ParseOk), reply
+    parsed = parse_export(data)
+    assert stores.corpora.objects[reply.corpus_object] == encode_corpus(parsed.corpus)
+    assert reply.metadata == parsed.metadata
+    assert stores.whole_reads == 0  # streamed, never read whole
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b'[{"uuid": "c1", "chat_messages": []},, ]', "invalid_json"),
+        (b'[{"uuid": "c1", "chat_messages": [\xff]}]', "invalid_json"),
+        (b"[" * 100 + b"]" * 100, "json_too_deep"),
+        (b"[]", "no_conversations"),
+        (b"%PDF-1.7", "binary_file"),
+    ],
+)
+async def test_a_bad_upload_gets_the_error_parse_export_gives(data: bytes, code: str) -> None:
+    stores = _Stores(data)
+    reply = await _service(stores).parse(_request())
+    assert isinstance(reply, ParseFailed)
+    with pytest.raises(IngestError) as expected:
+        parse_export(data)
+    assert (reply.error.code, reply.error.message) == (code, expected.value.message)
+
+
+async def test_a_stream_that_breaks_off_is_a_503() -> None:
+    stores = _Stores(_claude(), stream_error=ConnectionError("bus gone"))
+    reply = await _service(stores).parse(_request())
+    assert isinstance(reply, ParseFailed)
+    assert (reply.error.code, reply.error.status) == ("store_unavailable", 503)
+
+
+async def test_an_upload_changed_while_streamed_is_read_again_whole() -> None:
+    stores = _Stores(_claude(), stream_error=ObjectReadError("rewritten"))
+    reply = await _service(stores).parse(_request())
+    assert isinstance(reply, ParseOk), reply
+    assert stores.whole_reads == 1
 
 
 async def test_a_failing_store_is_a_503() -> None:
@@ -123,13 +203,13 @@ async def test_a_garbled_request_is_a_400() -> None:
 
 
 async def test_a_slow_parse_is_answered_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_parse = service_module.parse_export
+    real_finish = StreamParser.finish
 
-    def slow_parse(data: bytes, **kwargs: Any) -> Any:
+    def slow_finish(self: StreamParser) -> Any:
         time.sleep(2.0)
-        return real_parse(data, **kwargs)
+        return real_finish(self)
 
-    monkeypatch.setattr(service_module, "parse_export", slow_parse)
+    monkeypatch.setattr(StreamParser, "finish", slow_finish)
     service = _service(_Stores(_claude()), ingest_timeout=1.0)
     assert service.budget == request_budget(1.0) < 1.0
     started = time.perf_counter()
@@ -138,7 +218,7 @@ async def test_a_slow_parse_is_answered_within_the_budget(monkeypatch: pytest.Mo
     assert isinstance(reply, ParseFailed)
     assert (reply.error.code, reply.error.status) == ("ingest_timeout", 503)
     # The abandoned thread still runs: the next request waits for it, never overlaps it.
-    monkeypatch.setattr(service_module, "parse_export", real_parse)
+    monkeypatch.setattr(StreamParser, "finish", real_finish)
     service.budget = 5.0
     started = time.perf_counter()
     reply = await service.parse(_request())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import IO
 
 import msgspec
-from nats.js import JetStreamContext
+from nats.js import JetStreamContext, api
 from nats.js.errors import (
     InvalidKeyError,
     KeyNotFoundError,
@@ -167,6 +168,17 @@ class Stores:
     async def read_object(self, store: ObjectStore, name: str) -> bytearray:
         """The whole object (linear time, chunk deadlines), or :class:`ObjectMissingError`."""
         return await objects.read_object(store, name)
+
+    async def object_info(self, store: ObjectStore, name: str) -> api.ObjectInfo:
+        """The current version's metadata (size, chunks, digest), or :class:`ObjectMissingError`."""
+        return await objects.object_info(store, name)
+
+    def object_chunks(
+        self, store: ObjectStore, name: str, info: api.ObjectInfo
+    ) -> AsyncIterator[bytes]:
+        """The chunks of version ``info`` of ``name`` in order (bounded memory); raises
+        :class:`~convoscope_common.objects.ObjectReadError` when they do not match it."""
+        return objects.object_chunks(store, name, info=info)
 
     async def write_object(
         self, store: ObjectStore, name: str, data: bytes | bytearray | memoryview | IO[bytes]

@@ -118,7 +118,7 @@ def register_socket_handlers(
             owner = check_key(settings, key)
         except ApiError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
-        await sio.save_session(sid, {"owner": owner, "rooms": set()})
+        await sio.save_session(sid, {"owner": owner, "rooms": {}})
         connections.inc()
 
     async def disconnect(sid: str, *_reason: Any) -> None:
@@ -135,7 +135,8 @@ def register_socket_handlers(
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
         session = await sio.get_session(sid)
-        rooms: set[str] = session.setdefault("rooms", set())
+        # job id -> monotonic time this connection joined the job's room
+        rooms: dict[str, float] = session.setdefault("rooms", {})
         cap = settings.max_subscriptions_per_connection
         if cap > 0 and job_id not in rooms and len(rooms) >= cap:
             return {
@@ -148,9 +149,11 @@ def register_socket_handlers(
             payload = {"job_id": job_id, "error": "unknown job", "details": None}
             await sio.emit("error", payload, to=sid)
             return {"ok": False, **payload}
-        entered = time.monotonic()
+        # A connection already in the room (subscribing again, e.g. unsure after a slow
+        # answer) got every room event since it first joined: count from then.
+        entered = rooms.get(job_id, time.monotonic())
         await sio.enter_room(sid, room(job_id))
-        rooms.add(job_id)
+        rooms[job_id] = entered
         # Read again once in the room: an event published before joining (a `complete`
         # that would otherwise never arrive) is reflected here; later ones come via the room.
         state = await _read_state(gw, job_id) or state
@@ -169,7 +172,7 @@ def register_socket_handlers(
         if job_id is not None:
             await sio.leave_room(sid, room(job_id))
             session = await sio.get_session(sid)
-            session.setdefault("rooms", set()).discard(job_id)
+            session.setdefault("rooms", {}).pop(job_id, None)
         return {"ok": job_id is not None, "job_id": job_id}
 
     # Registered by name (the call form keeps the handlers typed).

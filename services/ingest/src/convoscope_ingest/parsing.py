@@ -13,7 +13,7 @@ from itertools import pairwise
 import msgspec
 
 from convoscope_common import collector
-from convoscope_common.corpus import Conversation, Corpus, Project, Source
+from convoscope_common.corpus import Conversation, Corpus, ParseHealth, Project, Source
 from convoscope_common.wire import FileMetadata, ParseHealthSummary
 from convoscope_ingest import chatgpt_normalise, chatgpt_raw, claude_normalise, claude_raw
 from convoscope_ingest.documents import ConversationDocument, item_source, read_document
@@ -36,7 +36,7 @@ from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.projects import read_projects
 from convoscope_ingest.zipread import is_zip, read_export_zip
 
-__all__ = ["ParseLimits", "ParsedExport", "parse_export"]
+__all__ = ["ParseLimits", "ParsedExport", "check_size", "normalise_item", "parse_export"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ def parse_export(data: bytes | bytearray, *, limits: ParseLimits = ParseLimits()
     Raises an :class:`IngestError` subclass for anything that is not a readable export.
     """
     size = len(data)
+    check_size(size, limits)
+    health = HealthRecorder()
+    with collector.paused():  # a bulk decode: millions of objects, no cycles
+        corpus = _parse(data, limits, health)
+    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
+
+
+def check_size(size: int, limits: ParseLimits) -> None:
+    """Raise :class:`TooLargeError` or :class:`EmptyFileError` for an upload of ``size`` bytes."""
     if size > limits.max_bytes:
         raise TooLargeError(
             f"the file is {_megabytes(size)} MB; the upload limit is "
@@ -60,10 +69,6 @@ def parse_export(data: bytes | bytearray, *, limits: ParseLimits = ParseLimits()
         )
     if size == 0:
         raise EmptyFileError()
-    health = HealthRecorder()
-    with collector.paused():  # a bulk decode: millions of objects, no cycles
-        corpus = _parse(data, limits, health)
-    return ParsedExport(corpus=corpus, metadata=build_metadata(corpus, size))
 
 
 def _parse(data: bytes | bytearray, limits: ParseLimits, health: HealthRecorder) -> Corpus:
@@ -129,22 +134,10 @@ def _normalise_document(
     if document.single:
         health.shape(f"{document.source}: single conversation object (not a list)")
     for index, item in enumerate(document.items):
-        label = f"conversations[{index}]"
         try:
-            if document.source == "claude":
-                raw_claude = claude_raw.conversation_decoder.decode(item)
-                conversation = claude_normalise.normalise_conversation(
-                    raw_claude, health, project_names
-                )
-            else:
-                raw_chatgpt = chatgpt_raw.conversation_decoder.decode(item)
-                conversation = chatgpt_normalise.normalise_conversation(raw_chatgpt, health)
-        except msgspec.ValidationError as exc:
-            if item_source(item) != document.source:
-                health.skip(label, "not a conversation of this export")
-            else:
-                health.skip(label, "invalid conversation", str(exc))
-            continue
+            conversation = normalise_item(
+                document.source, item, f"conversations[{index}]", health, project_names
+            )
         except (UnicodeDecodeError, msgspec.DecodeError) as exc:
             if not is_invalid_utf8(exc):
                 raise
@@ -153,6 +146,29 @@ def _normalise_document(
         if conversation is not None:
             result.append(conversation)
     return result
+
+
+def normalise_item(
+    source: Source,
+    item: msgspec.Raw,
+    label: str,
+    health: HealthRecorder,
+    project_names: Mapping[str, str],
+) -> Conversation | None:
+    """Decode and normalise one conversation of a ``source`` export; None when skipped
+    (counted in ``health`` under ``label``). Invalid UTF-8 raises the decoder's error."""
+    try:
+        if source == "claude":
+            raw_claude = claude_raw.conversation_decoder.decode(item)
+            return claude_normalise.normalise_conversation(raw_claude, health, project_names)
+        raw_chatgpt = chatgpt_raw.conversation_decoder.decode(item)
+        return chatgpt_normalise.normalise_conversation(raw_chatgpt, health)
+    except msgspec.ValidationError as exc:
+        if item_source(item) != source:
+            health.skip(label, "not a conversation of this export")
+        else:
+            health.skip(label, "invalid conversation", str(exc))
+        return None
 
 
 def _finish(
@@ -214,14 +230,35 @@ def _freshness(conversation: Conversation) -> tuple[float, int]:
 
 def build_metadata(corpus: Corpus, size: int) -> FileMetadata:
     """Seed-shaped file metadata (size, counts, date range) plus format, source and health."""
-    health = corpus.health
-    return FileMetadata(
+    return file_metadata(
+        corpus.health,
+        fmt=corpus.format,
+        source=corpus.source,
         size=size,
         conversations=len(corpus.conversations),
         messages=sum(len(c.messages) for c in corpus.conversations),
         date_range=date_range(corpus.conversations),
-        format=corpus.format,
-        source=corpus.source,
+    )
+
+
+def file_metadata(
+    health: ParseHealth,
+    *,
+    fmt: str,
+    source: Source,
+    size: int,
+    conversations: int,
+    messages: int,
+    date_range: list[str],
+) -> FileMetadata:
+    """File metadata from a finished health report and the corpus-wide figures."""
+    return FileMetadata(
+        size=size,
+        conversations=conversations,
+        messages=messages,
+        date_range=date_range,
+        format=fmt,
+        source=source,
         parse_health=ParseHealthSummary(
             items_parsed=health.items_parsed,
             items_skipped=health.items_skipped,

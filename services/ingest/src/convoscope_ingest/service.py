@@ -10,6 +10,7 @@ answer: the corpus, or an error it can show.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import Callable
@@ -17,11 +18,13 @@ from typing import Any, TypeVar
 
 import structlog
 from nats.aio.msg import Msg
+from nats.js import api
 
 from convoscope_common import names
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
+from convoscope_common.objects import ObjectReadError
 from convoscope_common.runtime import ServiceContext
 from convoscope_common.storage import ObjectMissingError, Stores
 from convoscope_common.wire import (
@@ -33,13 +36,15 @@ from convoscope_common.wire import (
     encode,
     parse_request_decoder,
 )
+from convoscope_ingest.corpus_writer import StreamedCorpus
 from convoscope_ingest.errors import (
     IngestError,
     IngestInternalError,
     IngestTimeoutError,
     StoreUnavailableError,
 )
-from convoscope_ingest.parsing import ParseLimits, parse_export
+from convoscope_ingest.parsing import ParsedExport, ParseLimits, parse_export
+from convoscope_ingest.streaming import Fallback, StreamParser
 
 log = get_logger(__name__)
 
@@ -51,6 +56,9 @@ PARSE_SECONDS = Histogram(
 )
 PARSE_BYTES = Counter("convoscope_ingest_bytes_total", "Bytes of uploads parsed")
 
+# The streaming parse is fed this much at a time, with at most this many pieces queued.
+_FEED_BYTES = 1 << 20
+_QUEUED_FEEDS = 4
 # The reply must reach the gateway before its own ``ingest_timeout`` ends.
 _MAX_REPLY_MARGIN = 5.0
 T = TypeVar("T")
@@ -143,29 +151,96 @@ class IngestService:
 
     async def _parse(self, req: ParseRequest) -> ParseReply:
         try:
-            data = await self.stores.read_object(self.stores.uploads, req.upload_object)
+            info = await self.stores.object_info(self.stores.uploads, req.upload_object)
         except ObjectMissingError:
-            return ParseFailed(
-                error=ErrorInfo(
-                    code="upload_missing",
-                    status=404,
-                    message="the uploaded file is no longer stored; upload it again",
-                )
-            )
+            return _upload_missing()
         except Exception as exc:
             log.warning("upload_read_failed", error=type(exc).__name__)
             raise StoreUnavailableError("the uploaded file could not be read; try again") from None
-        PARSE_BYTES.inc(len(data))
-        parsed = await self._in_thread(functools.partial(parse_export, data, limits=self.limits))
-        del data
+        size = info.size or 0
+        PARSE_BYTES.inc(size)
         name = corpus_object_name(req.file_hash)
-        corpus_bytes = await self._in_thread(functools.partial(encode_corpus, parsed.corpus))
+        streamed = await self._stream(req.upload_object, info, size)
+        corpus: StreamedCorpus | bytes
+        if streamed is None:
+            # Not the plain case (or the upload changed while read): the whole file,
+            # the classic way, which gives the exact error or the corpus.
+            parsed = await self._parse_whole(req.upload_object)
+            if isinstance(parsed, ParseFailed):
+                return parsed
+            metadata = parsed.metadata
+            corpus = await self._in_thread(functools.partial(encode_corpus, parsed.corpus))
+            del parsed
+        else:
+            metadata, corpus = streamed.metadata, streamed
         try:
-            await self.stores.write_object(self.stores.corpora, name, corpus_bytes)
+            data = corpus.reader() if isinstance(corpus, StreamedCorpus) else corpus
+            await self.stores.write_object(self.stores.corpora, name, data)
         except Exception as exc:
             log.warning("corpus_store_failed", error=type(exc).__name__)
             raise StoreUnavailableError() from None
-        return ParseOk(corpus_object=name, metadata=parsed.metadata)
+        return ParseOk(corpus_object=name, metadata=metadata)
+
+    async def _stream(self, upload: str, info: api.ObjectInfo, size: int) -> StreamedCorpus | None:
+        """Parse the upload while its chunks arrive; None when the whole file must be read.
+
+        A reader task fills a small queue (:data:`_FEED_BYTES` per item) while a thread
+        parses the previous piece, so reading and parsing overlap.
+        """
+        parser = StreamParser(size, self.limits)  # an IngestError here is the answer
+        queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(_QUEUED_FEEDS)
+        reader = asyncio.create_task(self._read_chunks(upload, info, queue))
+        try:
+            while (piece := await queue.get()) is not None:
+                if isinstance(piece, ObjectReadError | ObjectMissingError):
+                    return None  # changed or gone meanwhile: read_object says which
+                if isinstance(piece, BaseException):
+                    raise StoreUnavailableError(
+                        "the uploaded file could not be read; try again"
+                    ) from None
+                await self._in_thread(functools.partial(parser.feed, piece))
+                del piece
+            return await self._in_thread(parser.finish)
+        except Fallback:
+            log.info("parse_fallback")
+            return None
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    async def _read_chunks(
+        self, upload: str, info: api.ObjectInfo, queue: asyncio.Queue[bytes | BaseException | None]
+    ) -> None:
+        """Queue the upload in pieces of about :data:`_FEED_BYTES`, then None; a failure
+        is queued as the exception, for the parsing side to decide."""
+        pending: list[bytes] = []
+        pending_bytes = 0
+        try:
+            async for chunk in self.stores.object_chunks(self.stores.uploads, upload, info):
+                pending.append(chunk)
+                pending_bytes += len(chunk)
+                if pending_bytes >= _FEED_BYTES:
+                    await queue.put(b"".join(pending))
+                    pending, pending_bytes = [], 0
+            if pending:
+                await queue.put(b"".join(pending))
+            await queue.put(None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("upload_stream_failed", error=type(exc).__name__)
+            await queue.put(exc)
+
+    async def _parse_whole(self, upload: str) -> ParsedExport | ParseFailed:
+        try:
+            data = await self.stores.read_object(self.stores.uploads, upload)
+        except ObjectMissingError:
+            return _upload_missing()
+        except Exception as exc:
+            log.warning("upload_read_failed", error=type(exc).__name__)
+            raise StoreUnavailableError("the uploaded file could not be read; try again") from None
+        return await self._in_thread(functools.partial(parse_export, data, limits=self.limits))
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
         """Run CPU-bound work off the loop; a timeout abandons the wait, not the thread."""
@@ -178,6 +253,16 @@ class IngestService:
         thread = self._thread
         if thread is not None and not thread.done():
             await asyncio.wait([thread])
+
+
+def _upload_missing() -> ParseFailed:
+    return ParseFailed(
+        error=ErrorInfo(
+            code="upload_missing",
+            status=404,
+            message="the uploaded file is no longer stored; upload it again",
+        )
+    )
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
