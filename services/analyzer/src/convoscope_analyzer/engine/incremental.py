@@ -42,6 +42,7 @@ from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, Progre
 from convoscope_analyzer.engine.options import ProgressUpdate as Update
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pieces import (
+    MAX_CUTS,
     ChunkPiece,
     ConversationPiece,
     EnginePieces,
@@ -122,7 +123,11 @@ def analyze_incremental(
 
     report(0.0, STEP_REUSE, f"Comparing {n:,} conversations with the earlier analysis")
     digests = [conversation_digest(c) for c in conversations]
-    bounds = chunk_bounds(digests)
+    present = set(digests)
+    cuts = [d for d in old.cuts if d in present]
+    bounds = chunk_bounds(digests, frozenset(cuts))
+    if digests and digests[-1] not in cuts:
+        cuts = [*cuts, digests[-1]][-MAX_CUTS:]
     keys = [chunk_digest(digests[a:b]) for a, b in bounds]
     stats.chunks = len(bounds)
 
@@ -208,9 +213,8 @@ def analyze_incremental(
         partial.topics.learned = []
         partial.start, partial.end = 0, partial.end - partial.start
     report(1.0, "Complete", "Analysis complete", insights(results))
-    return IncrementalOutput(
-        results=results, pieces=EnginePieces(chunks=chunks, conversations=pieces), stats=stats
-    )
+    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
+    return IncrementalOutput(results=results, pieces=kept, stats=stats)
 
 
 def _sample(corpus: Corpus) -> list[int]:

@@ -30,6 +30,8 @@ PIECES_VERSION = 1
 # conversations per chunk), and after at most CHUNK_MAX conversations.
 CHUNK_AVERAGE = 32
 CHUNK_MAX = 4 * CHUNK_AVERAGE
+# Extra cuts kept (the ends of the latest corpora analysed).
+MAX_CUTS = 64
 
 _digest_encoder = msgspec.msgpack.Encoder(order="deterministic")
 
@@ -56,6 +58,9 @@ class EnginePieces(msgspec.Struct, kw_only=True):
 
     chunks: dict[str, ChunkPiece] = {}
     conversations: dict[str, ConversationPiece] = {}
+    # Digests after which a chunk also ends: the last conversation of each earlier corpus,
+    # so conversations appended by a newer export start a chunk of their own.
+    cuts: list[str] = []
 
 
 def conversation_digest(conversation: Conversation) -> str:
@@ -63,13 +68,14 @@ def conversation_digest(conversation: Conversation) -> str:
     return hashlib.sha256(_digest_encoder.encode(conversation)).hexdigest()
 
 
-def chunk_bounds(digests: list[str]) -> list[tuple[int, int]]:
+def chunk_bounds(digests: list[str], cuts: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Consecutive (start, end) chunks over conversations with these digests, cut after
-    each digest that is 0 modulo :data:`CHUNK_AVERAGE` (and at :data:`CHUNK_MAX`)."""
+    each digest that is 0 modulo :data:`CHUNK_AVERAGE` or in ``cuts`` (and at
+    :data:`CHUNK_MAX`)."""
     bounds: list[tuple[int, int]] = []
     start = 0
     for i, digest in enumerate(digests):
-        if int(digest[:8], 16) % CHUNK_AVERAGE == 0 or i + 1 - start >= CHUNK_MAX:
+        if int(digest[:8], 16) % CHUNK_AVERAGE == 0 or digest in cuts or i + 1 - start >= CHUNK_MAX:
             bounds.append((start, i + 1))
             start = i + 1
     if start < len(digests):
