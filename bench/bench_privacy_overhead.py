@@ -5,12 +5,16 @@
 "off" runs the engine on the raw corpus; "on" redacts the corpus first (as the
 worker does) and runs the engine on the redacted one. Each is timed ``rounds``
 times, alternating, and the best time of each is compared. Target: speed with
-privacy on >= 2/3 of the speed with privacy off. Prints figures only.
+privacy on >= 2/3 of the speed with privacy off. Each round also times the redaction
+with the old scanning layer (tests/unit/privacy/reference_scan.py, each detector
+looking for its own anchors) against the current one (one candidate pass), so the two
+are compared in the same run. Prints figures only.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
@@ -21,9 +25,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_corpus import make_corpus
 
 from convoscope_analyzer.engine import EngineOptions, analyze, warm_up
-from convoscope_analyzer.privacy import privacy_config_from_env, redact_corpus
+from convoscope_analyzer.privacy import Redactor, privacy_config_from_env, redact_corpus
+from convoscope_analyzer.privacy.detection import Detection
 
 TARGET = 2 / 3
+REFERENCE = Path(__file__).resolve().parent.parent / "tests/unit/privacy/reference_scan.py"
+
+
+def _old_redactor_class() -> type[Redactor]:
+    spec = importlib.util.spec_from_file_location("reference_scan", REFERENCE)
+    assert spec is not None and spec.loader is not None
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+
+    class OldRedactor(Redactor):
+        def detect(self, text: str) -> list[Detection]:
+            return reference.detect(
+                text, region=self.config.default_region, detect_names=self.config.detect_names
+            )
+
+    return OldRedactor
 
 
 def main() -> int:
@@ -44,7 +65,13 @@ def main() -> int:
     off: list[float] = []
     on: list[float] = []
     redaction: list[float] = []
+    old_redaction: list[float] = []
+    old_redactor = _old_redactor_class()
     for _ in range(args.rounds):
+        started = time.perf_counter()
+        redact_corpus(corpus, config, redactor=old_redactor(config))
+        old_redaction.append(time.perf_counter() - started)
+
         started = time.perf_counter()
         analyze(corpus, options)
         off.append(time.perf_counter() - started)
@@ -61,6 +88,11 @@ def main() -> int:
     print(
         f"privacy on:  best {best_on:.2f} s ({messages / best_on:,.0f} messages/s), "
         f"of which redaction {min(redaction):.2f} s; {report.total:,} values redacted"
+    )
+    print(
+        f"redaction with the old scans: best {min(old_redaction):.2f} s; "
+        f"old / new = {min(old_redaction) / min(redaction):.2f}; on with the old scans "
+        f"would be {best_on - min(redaction) + min(old_redaction):.2f} s"
     )
     print(
         f"speed on / speed off = {ratio:.2f} (target >= {TARGET:.2f}): "

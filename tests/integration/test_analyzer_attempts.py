@@ -190,8 +190,8 @@ async def test_a_stale_run_that_stored_results_leaves_them_to_the_run_that_compl
     stored_once = asyncio.Event()
     other_run_done = asyncio.Event()
 
-    async def store_then_pause(self: job_run.JobRun, output: Any) -> None:
-        await real_store(self, output)
+    async def store_then_pause(self: job_run.JobRun, *stored: Any) -> None:
+        await real_store(self, *stored)
         if not stored_once.is_set():  # the first run pauses past ack_wait here
             stored_once.set()
             await other_run_done.wait()

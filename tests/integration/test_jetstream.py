@@ -83,7 +83,7 @@ async def test_estimated_duration_follows_measured_throughput(js: JetStreamConte
 
     await provision(js, Settings())
     stores = await Stores.open(js)
-    gateway = SimpleNamespace(stores=stores)
+    gateway = SimpleNamespace(stores=stores, settings=Settings(), instances_seen={})
     before = await estimate_seconds(gateway, 10_000)  # type: ignore[arg-type]
     await record_throughput(stores, messages=10_000, seconds=20.0)  # a slow machine
     slow = await estimate_seconds(gateway, 10_000)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from convoscope_common.throughput import Throughput, updated
+from convoscope_common.throughput import Throughput, expected_lanes, updated
 
 
 def _after(jobs: list[tuple[int, float]]) -> Throughput:
@@ -44,3 +44,56 @@ def test_only_the_newest_jobs_count() -> None:
 
 def test_nonsense_is_ignored() -> None:
     assert _after([(0, 1.0), (10, 0.0)]) == Throughput()
+
+
+def test_a_sharded_job_is_folded_in_as_its_one_lane_time() -> None:
+    # 60k messages in 20 s on 2 lanes: 16 s of shard stages in which the shards computed
+    # 30 s; on one lane it would have taken 20 - 16 + 30 = 34 s, 30/34 of it in shards.
+    model = updated(Throughput(), 60_000, 20.0, shard_wall=16.0, shard_work=30.0)
+    assert model.recent == [(60_000, 34.0)]
+    assert model.parallel_share == pytest.approx(30 / 34)
+    assert model.sharded_samples == 1
+    one_lane = model.seconds_for(60_000)
+    two_lanes = model.seconds_for(60_000, lanes=2)
+    assert one_lane == pytest.approx(2.0 + 34.0)  # one job: the prior's overhead kept
+    # The same job on two lanes again: back near the 20 s it took.
+    assert two_lanes == pytest.approx(20.0, rel=0.1)
+    assert two_lanes < one_lane
+    # A later sharded job moves the share halfway towards what it measured.
+    again = updated(model, 60_000, 30.0, shard_wall=25.0, shard_work=25.0)
+    assert again.parallel_share == pytest.approx(0.5 * 30 / 34 + 0.5 * 25 / 30)
+
+
+def test_shard_figures_that_cannot_be_right_are_ignored() -> None:
+    model = updated(Throughput(), 60_000, 20.0, shard_wall=25.0, shard_work=30.0)
+    assert model.recent == [(60_000, 20.0)]
+    assert model.sharded_samples == 0
+    assert model.parallel_share == Throughput().parallel_share
+
+
+@pytest.mark.parametrize(
+    ("messages", "analyzers", "minimum", "shards", "lanes"),
+    [
+        (1_000, 2, 40_000, 8, 1),  # too small to shard
+        (63_000, 2, 40_000, 8, 2),
+        (63_000, 12, 40_000, 8, 8),  # no more lanes than shards
+        (63_000, 2, 0, 8, 1),  # sharding off
+        (63_000, 2, 40_000, 1, 1),
+        (63_000, 0, 40_000, 8, 1),
+    ],
+)
+def test_expected_lanes(
+    messages: int, analyzers: int, minimum: int, shards: int, lanes: int
+) -> None:
+    assert expected_lanes(messages, analyzers, minimum, shards) == lanes
+
+
+def test_the_prior_of_an_old_record_decodes_with_the_new_fields() -> None:
+    import msgspec
+
+    old = msgspec.msgpack.encode(
+        {"messages_per_second": 3000.0, "overhead_seconds": 1.0, "samples": 2, "recent": []}
+    )
+    model = msgspec.msgpack.decode(old, type=Throughput)
+    assert model.parallel_share == Throughput().parallel_share
+    assert model.seconds_for(3000, lanes=2) < model.seconds_for(3000)

@@ -1,4 +1,16 @@
-"""Measured analysis throughput, shared by analyzers (writers) and gateways (readers)."""
+"""Measured analysis throughput, shared by analyzers (writers) and gateways (readers).
+
+The model: a job of ``m`` messages takes ``overhead + m / messages_per_second`` seconds
+on one analyzer process ("one lane"). A sharded job spreads ``parallel_share`` of that
+work over the analyzer processes that take its shards, and the rest (reading the corpus,
+redaction replay, the plan, the merge, storing) stays on the coordinating run:
+``overhead + m / rate * ((1 - p) + p / lanes)``.
+
+Every finished job is folded in as its one-lane time: a sharded job's coordinator
+measures the wall time its shard stages took and the work its shards did (summed over
+shards), so ``seconds - shard_wall + shard_work`` is what the job would have taken on
+one lane, and ``shard_work`` over that is its parallel share.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +19,39 @@ import msgspec
 from convoscope_common.storage import Stores
 
 THROUGHPUT_KEY = "_throughput"
-# Until the first job has been measured, a prior stands in: the engine's measured rate
-# on a 2-core machine (bench/bench_analysis.py: about 7,000 messages/s with every option).
-_PRIOR = (6000.0, 2.0)
+# Until the first job has been measured, a prior stands in: one analyzer process on a
+# quiet 2-core machine, through the running stack, on a generated 94 MB claude.ai export
+# (docs/performance.md): about 1,650 messages/s of one-lane work, 80 % of it in shards.
+# The first finished job replaces it with what this deployment measures.
+_PRIOR = (1650.0, 2.0)
+_PRIOR_PARALLEL = 0.8
 _KEEP = 24  # the newest jobs kept for the fit
 _MAX_OVERHEAD = 30.0
 
 
 class Throughput(msgspec.Struct, kw_only=True):
-    """Analysis time as ``overhead_seconds + messages / messages_per_second``.
+    """Analysis time as ``overhead_seconds + messages / messages_per_second`` on one lane.
 
-    Fitted by least squares over the newest jobs (``recent``: messages, seconds), so
-    that a stream of tiny jobs, whose time is nearly all fixed overhead, does not make
-    a large job look slow (a rate per job would: 10 messages in 0.5 s is "20 msg/s").
+    Fitted by least squares over the newest jobs (``recent``: messages, one-lane
+    seconds), so that a stream of tiny jobs, whose time is nearly all fixed overhead,
+    does not make a large job look slow (a rate per job would: 10 messages in 0.5 s is
+    "20 msg/s"). ``parallel_share`` comes from the newest sharded jobs.
     """
 
     messages_per_second: float = _PRIOR[0]
     overhead_seconds: float = _PRIOR[1]
+    parallel_share: float = _PRIOR_PARALLEL
     samples: int = 0
+    sharded_samples: int = 0
     recent: list[tuple[int, float]] = msgspec.field(default_factory=list)
 
-    def seconds_for(self, messages: int) -> float:
-        """Expected seconds for a job of ``messages`` messages."""
-        return self.overhead_seconds + messages / self.messages_per_second
+    def seconds_for(self, messages: int, lanes: int = 1) -> float:
+        """Expected seconds for a job of ``messages`` messages whose shards ``lanes``
+        analyzer processes share (1: not sharded)."""
+        work = messages / self.messages_per_second
+        if lanes > 1:
+            work *= (1 - self.parallel_share) + self.parallel_share / lanes
+        return self.overhead_seconds + work
 
 
 _decoder = msgspec.msgpack.Decoder(Throughput)
@@ -44,16 +66,37 @@ async def read_throughput(stores: Stores) -> Throughput:
     return _decoder.decode(entry.value) if entry.value else Throughput()
 
 
-def updated(current: Throughput, messages: int, seconds: float) -> Throughput:
-    """Fold one finished job (``messages`` analysed in ``seconds``) into the model."""
+def updated(
+    current: Throughput,
+    messages: int,
+    seconds: float,
+    *,
+    shard_wall: float = 0.0,
+    shard_work: float = 0.0,
+) -> Throughput:
+    """Fold one finished job (``messages`` analysed in ``seconds``) into the model.
+
+    A sharded job also gives the wall time of its shard stages and the seconds its shards
+    computed, summed (``shard_work``); a job that was not sharded gives neither.
+    """
     if messages <= 0 or seconds <= 0:
         return current
+    share, sharded = current.parallel_share, current.sharded_samples
+    if shard_wall > 0 and shard_work > 0 and shard_wall <= seconds:
+        one_lane = seconds - shard_wall + shard_work
+        measured = shard_work / one_lane
+        # The newest sharded jobs weigh most; the first one replaces the prior.
+        share = measured if sharded == 0 else 0.5 * share + 0.5 * measured
+        sharded += 1
+        seconds = one_lane
     recent = [*current.recent, (messages, seconds)][-_KEEP:]
     rate, overhead = _fit(recent, current.overhead_seconds)
     return Throughput(
         messages_per_second=rate,
         overhead_seconds=overhead,
+        parallel_share=share,
         samples=current.samples + 1,
+        sharded_samples=sharded,
         recent=recent,
     )
 
@@ -76,9 +119,24 @@ def _fit(recent: list[tuple[int, float]], overhead: float) -> tuple[float, float
     return messages / seconds, overhead
 
 
-async def record_throughput(stores: Stores, messages: int, seconds: float) -> None:
-    """Store the average updated with one finished job."""
+async def record_throughput(
+    stores: Stores,
+    messages: int,
+    seconds: float,
+    *,
+    shard_wall: float = 0.0,
+    shard_work: float = 0.0,
+) -> Throughput:
+    """Store the model updated with one finished job, and return it."""
     current = await read_throughput(stores)
-    await stores.jobs.put(
-        THROUGHPUT_KEY, msgspec.msgpack.encode(updated(current, messages, seconds))
-    )
+    model = updated(current, messages, seconds, shard_wall=shard_wall, shard_work=shard_work)
+    await stores.jobs.put(THROUGHPUT_KEY, msgspec.msgpack.encode(model))
+    return model
+
+
+def expected_lanes(messages: int, analyzers: int, shard_min_messages: int, shards: int) -> int:
+    """How many analyzer processes a job of ``messages`` messages will run on: its shards'
+    number or the live analyzers, whichever is smaller, once it is large enough to shard."""
+    if shards <= 1 or not shard_min_messages or messages < shard_min_messages:
+        return 1
+    return max(1, min(shards, analyzers))

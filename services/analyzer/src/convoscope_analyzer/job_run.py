@@ -17,9 +17,10 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection
-from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
-from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.memory import give_back
+from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
+from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -27,8 +28,8 @@ from convoscope_analyzer.running import (
     RunSupersededError,
     WorkerShutdownError,
 )
-from convoscope_analyzer.shard_bus import BusShards
-from convoscope_analyzer.sharded import run_sharded
+from convoscope_analyzer.sharded_job import run_sharded_job
+from convoscope_analyzer.stages import stage
 from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
@@ -41,7 +42,7 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
-from convoscope_common.results import ENGINE_VERSION, encode_results
+from convoscope_common.results import ENGINE_VERSION, AnalysisResults, encode_results
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import record_throughput
 from convoscope_common.wire import (
@@ -98,6 +99,8 @@ class JobRun:
         # A lost lease stops the engine at its next checkpoint.
         lease.on_lost = lambda _error: self.running.request_stop(RunSupersededError)
         self.stored = False
+        self.redacted_size = 0
+        self.shard_wall = self.shard_work = 0.0  # set by a sharded run
         # The pieces an incremental (collection) run keeps for the next one.
         self.pieces: StoredPieces | None = None
 
@@ -177,39 +180,60 @@ class JobRun:
 
     async def _run_pipeline(self, publisher: ProgressPublisher) -> int:
         job = self.job
-        # The msgpack bytes are freed as soon as they are decoded.
-        corpus = load_corpus(await self.stores.read_object(self.stores.corpora, job.corpus_object))
-        n_messages = sum(len(c.messages) for c in corpus.conversations)
+        with stage("corpus_read") as extra:
+            blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
+            extra["bytes"] = len(blob)
+        # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
+        with stage("corpus_split", bytes=len(blob)) as extra:
+            raw = RawCorpus.load(blob)
+            n_messages = extra["messages"] = raw.messages
         MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
         shards = self._shards_for(n_messages)
+        redacted: Corpus | None = None
         if job.collection_id is not None:
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
+                corpus = load_corpus(blob)
+                del blob
             # A collection: reuse what its previous analysis left (incremental analysis).
-            output = await run_collection(self, corpus, privacy, publisher)
+            with stage("incremental", messages=n_messages):
+                output = await run_collection(self, corpus, privacy, publisher)
+            del corpus
+            results, redacted = output.results, output.redacted_corpus
+            del output
         elif shards > 1:
-            output = await self._run_sharded(corpus, privacy, shards, publisher)
+            del blob  # the raw corpus's conversations are views of it
+            results = await run_sharded_job(self, raw, privacy, shards, publisher)
         else:
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
+                corpus = load_corpus(blob)
+                del blob  # the msgpack bytes are freed as soon as they are decoded
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            output = await asyncio.to_thread(
-                run_pipeline,
-                corpus,
-                job.options,
-                privacy,
-                taxonomy=self.handler.taxonomy,
-                prices=self.handler.prices,
-                progress=publisher,
-                checkpoint=self.running.checkpoint,
-                in_place=True,
-            )
-        del corpus
+            with stage("pipeline", messages=n_messages):
+                output = await asyncio.to_thread(
+                    run_pipeline,
+                    corpus,
+                    job.options,
+                    privacy,
+                    taxonomy=self.handler.taxonomy,
+                    prices=self.handler.prices,
+                    progress=publisher,
+                    checkpoint=self.running.checkpoint,
+                    in_place=True,
+                )
+            del corpus
+            results, redacted = output.results, output.redacted_corpus
+            del output
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
         if await self.stores.is_cancelled(job.job_id):
             raise JobCancelledError
-        output.results.generated_at = utcnow()
-        # The coroutine gets the only reference, so it can free the results early.
-        storing = self._store_results(output)
-        del output
+        results.generated_at = utcnow()
+        # The coroutine gets the only references, so it can free each part early.
+        storing = self._store_results(results, redacted)
+        del results, redacted
         await storing
         await keep_pieces(self)
         return n_messages
@@ -223,30 +247,13 @@ class JobRun:
             return 1
         return settings.analysis_shards
 
-    async def _run_sharded(
-        self, corpus: Corpus, privacy: PrivacyConfig, shards: int, publisher: ProgressPublisher
-    ) -> PipelineOutput:
-        """The pipeline with its costly stages in shards any analyzer replica takes."""
-        records = self.handler.shard_records
-        assert records is not None
-        bus = BusShards(self, records, asyncio.get_running_loop(), self.running.checkpoint)
-        log.info("job_sharded", shards=shards)
-        try:
-            return await asyncio.to_thread(
-                run_sharded,
-                corpus,
-                self.job.options,
-                privacy,
-                shards=shards,
-                taxonomy=self.handler.taxonomy,
-                prices=self.handler.prices,
-                in_place=True,
-                map_detect=bus.map_detect,
-                map_analyze=bus.map_analyze,
-                progress=publisher,
-            )
-        finally:
-            await bus.cleanup(shards)
+    async def store_redacted(self, blob: bytes) -> None:
+        """Write the redacted corpus (exports without personal data read it)."""
+        self.stored = True
+        with stage("redacted_corpus_store", bytes=len(blob)):
+            name = names.redacted_corpus_object(self.job.cache_key)
+            await self.stores.write_object(self.stores.results_data, name, blob)
+        self.redacted_size = len(blob)
 
     async def _on_error(self, exc: Exception) -> Outcome:
         """The one mapping from what stopped a run to its final state and outcome."""
@@ -313,13 +320,29 @@ class JobRun:
     async def _after_complete(self, messages: int, seconds: float) -> None:
         """Bookkeeping that must never turn a finished job into a failed one."""
         try:
-            await record_throughput(self.stores, messages, seconds)
+            model = await record_throughput(
+                self.stores,
+                messages,
+                seconds,
+                shard_wall=self.shard_wall,
+                shard_work=self.shard_work,
+            )
+            log.info(
+                "duration_model",
+                seconds=round(seconds, 3),
+                shard_wall=round(self.shard_wall, 3),
+                shard_work=round(self.shard_work, 3),
+                messages_per_second=round(model.messages_per_second, 1),
+                overhead_seconds=round(model.overhead_seconds, 3),
+                parallel_share=round(model.parallel_share, 3),
+            )
             await evict_lru(self.stores, self.settings.cache_max_size, keep=self.job.cache_key)
         except Exception as exc:
             log.warning("post_job_bookkeeping_failed", error=type(exc).__name__)
 
-    async def _store_results(self, output: PipelineOutput) -> None:
-        """Write the results and the redacted corpus, then their index.
+    async def _store_results(self, results: AnalysisResults, corpus: Corpus | None) -> None:
+        """Write the results, the light document and the redacted corpus (unless the
+        sharded run stored it already), then their index.
 
         Peak memory: one encoded blob at a time. Objects written before a crash and
         never indexed expire with the ``results-data`` store's TTL.
@@ -329,22 +352,32 @@ class JobRun:
         corpus_name = names.redacted_corpus_object(job.cache_key)
         # The light document beside the results: the gateway serves the first dashboard
         # from it instead of decoding the whole results (seconds on a large export).
-        light = encode_light_bundle(output.results)
-        blob = encode_results(output.results)
-        corpus = output.redacted_corpus
-        del output
-        size = len(blob) + len(light)
+        with stage("light_encode") as extra:
+            light = encode_light_bundle(results)
+            extra["bytes"] = len(light)
+        with stage("results_encode") as extra:
+            blob = encode_results(results)
+            extra["bytes"] = len(blob)
+        del results
         self.stored = True
-        await self.stores.write_object(self.stores.results_data, results_name, blob)
-        await self.stores.write_object(
-            self.stores.results_data, names.light_object(results_name), light
-        )
-        del light
-        blob = encode_corpus(corpus)
-        del corpus
-        size += len(blob)
-        await self.stores.write_object(self.stores.results_data, corpus_name, blob)
-        del blob
+        with stage("results_store", bytes=len(blob) + len(light)):
+            await self.stores.write_object(self.stores.results_data, results_name, blob)
+            await self.stores.write_object(
+                self.stores.results_data, names.light_object(results_name), light
+            )
+        size = len(blob) + len(light)
+        del light, blob
+        give_back()
+        if corpus is not None:
+            with stage("redacted_corpus_encode") as extra:
+                blob = encode_corpus(corpus)
+                extra["bytes"] = len(blob)
+            del corpus
+            await self.store_redacted(blob)
+            size += len(blob)
+            del blob
+        else:
+            size += self.redacted_size
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(

@@ -1,11 +1,12 @@
-"""A large job's shards over the bus: the coordinating run's side of ``run_sharded``.
+"""A large job's shards over the bus: the coordinating run's side of ``run_sharded_raw``.
 
-The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
-thread with the two mappers of :class:`BusShards`: each stage writes one object per
-conversation range, creates the range's fenced record and publishes a
-:class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer replica (this one
-included, in its shard slot) computes it; the run collects the outputs as their records
-turn ``complete`` and hands them to ``run_sharded``, which redacts, plans and merges
+The run that holds the job runs :func:`~convoscope_analyzer.raw_sharded.run_sharded_raw`
+in its thread with the two mappers of :class:`BusShards`: each stage writes one object
+per conversation range (a byte slice of the encoded corpus), creates the range's fenced
+record and publishes a :class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer
+replica (this one included, in its shard slot) computes it; the run collects the
+outputs as their records turn ``complete`` and hands them over, and ``run_sharded_raw``
+redacts, plans and merges
 exactly as one process does. The job's own lease, progress and terminal event stay with
 this run, so subscribers see one monotone progress and one ending.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -25,11 +27,12 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.plan_codec import encode_plan
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import Ranges, Recorded
-from convoscope_common import names
+from convoscope_analyzer.stages import stage as timed
+from convoscope_common import collector, names
 from convoscope_common.clock import utcnow
-from convoscope_common.corpus import Corpus, encode_corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.records import JobState
 from convoscope_common.shard_jobs import (
@@ -71,37 +74,42 @@ class BusShards:
         self.loop = loop
         self.checkpoint = checkpoint
         self.created: list[tuple[str, int]] = []  # (stage, index) of every record made
+        # For the duration model: wall seconds of the shard stages, and the seconds the
+        # shards computed (summed over shards, whichever replica ran them).
+        self.wall = 0.0
+        self.work = 0.0
 
     def map_detect(
-        self, corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+        self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
-        for index, data in self._stage("detect", corpus, ranges, b""):
-            yield index, _recorded_decoder.decode(data)
+        for index, data in self._stage("detect", raw, ranges, b""):
+            with timed("shard_output_decode", shard_stage="detect", index=index, bytes=len(data)):
+                with collector.paused():
+                    recorded = _recorded_decoder.decode(data)
+            yield index, recorded
 
     def map_analyze(
-        self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, raw: RawCorpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
-        for index, data in self._stage("analyze", corpus, ranges, encode_plan(plan)):
-            yield index, _partial_decoder.decode(data)
+        with timed("plan_encode") as extra:
+            plan_blob = encode_plan(plan)
+            extra["bytes"] = len(plan_blob)
+        for index, data in self._stage("analyze", raw, ranges, plan_blob):
+            with timed("shard_output_decode", shard_stage="analyze", index=index, bytes=len(data)):
+                with collector.paused():
+                    partial = _partial_decoder.decode(data)
+            yield index, partial
 
     def _stage(
-        self, stage: ShardStage, corpus: Corpus, ranges: Ranges, plan: bytes
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes
     ) -> Iterator[tuple[int, bytes]]:
         """(index, output) of every range as the shards finish (runs in the job's thread)."""
-        slices = [
-            encode_corpus(
-                msgspec.structs.replace(
-                    corpus, conversations=corpus.conversations[a:b], projects=[]
-                )
-            )
-            for a, b in ranges
-        ]
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
-            self._run_stage(stage, slices, ranges, plan, done), self.loop
+            self._run_stage(stage, raw, ranges, plan, done), self.loop
         )
-        del slices
         got = 0
+        started = time.perf_counter()
         try:
             while got < len(ranges):
                 self.checkpoint()  # cancel, timeout, lost lease: stop waiting
@@ -115,11 +123,12 @@ class BusShards:
                 yield item
         finally:
             future.cancel()
+            self.wall += time.perf_counter() - started
 
     async def _run_stage(
         self,
         stage: ShardStage,
-        slices: list[bytes],
+        raw: RawCorpus,
         ranges: Ranges,
         plan: bytes,
         done: queue.Queue[tuple[int, bytes]],
@@ -127,12 +136,47 @@ class BusShards:
         job = self.run.job
         stores = self.run.stores
         plan_name = job_object(job.job_id, "plan") if plan else ""
+        with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
+            await self._dispatch(stage, raw, ranges, plan, plan_name)
+        pending = set(range(len(ranges)))
+        while pending:
+            for index in sorted(pending):
+                state = await self.records.get(shard_key(job.job_id, stage, index))
+                if state is None:
+                    raise ShardFailedError(f"{stage} shard {index} vanished")
+                if state.status == "complete":
+                    if state.started_at is not None and state.finished_at is not None:
+                        self.work += (state.finished_at - state.started_at).total_seconds()
+                    with timed("shard_output_read", shard_stage=stage, index=index) as extra:
+                        data = await stores.read_object(
+                            stores.results_data, shard_object(job.job_id, stage, index)
+                        )
+                        extra["bytes"] = len(data)
+                    done.put((index, bytes(data)))
+                    pending.discard(index)
+                elif state.status in ("failed", "cancelled"):
+                    code = state.error.code if state.error is not None else state.status
+                    raise ShardFailedError(f"{stage} shard {index}: {code}")
+            if pending:
+                await asyncio.sleep(POLL_INTERVAL)
+
+    async def _dispatch(
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes, plan_name: str
+    ) -> None:
+        """Write the plan and each range's input, create its record, publish its task.
+
+        Each input is cut from the encoded corpus just before it is written (bytes copied,
+        nothing decoded), so at most one slice exists beside the corpus."""
+        job = self.run.job
+        stores = self.run.stores
         if plan:
             await stores.write_object(stores.results_data, plan_name, plan)
         js = self.run.handler.ctx.js
-        for index, ((start, end), blob) in enumerate(zip(ranges, slices, strict=True)):
+        for index, (start, end) in enumerate(ranges):
             name = job_object(job.job_id, f"{stage}-in/{index}")
+            blob = raw.encode(start, end, projects=False)
             await stores.write_object(stores.results_data, name, blob)
+            del blob
             key = shard_key(job.job_id, stage, index)
             now = utcnow()
             # A record left by an earlier run of this job is kept: its output is the same.
@@ -151,24 +195,10 @@ class BusShards:
                 corpus_object=name, plan_object=plan_name, owner=job.owner, options=job.options,
             )  # fmt: skip
             await js.publish(names.JOBS_SHARD, encode(task))
-        slices.clear()
-        pending = set(range(len(ranges)))
-        while pending:
-            for index in sorted(pending):
-                state = await self.records.get(shard_key(job.job_id, stage, index))
-                if state is None:
-                    raise ShardFailedError(f"{stage} shard {index} vanished")
-                if state.status == "complete":
-                    data = await stores.read_object(
-                        stores.results_data, shard_object(job.job_id, stage, index)
-                    )
-                    done.put((index, bytes(data)))
-                    pending.discard(index)
-                elif state.status in ("failed", "cancelled"):
-                    code = state.error.code if state.error is not None else state.status
-                    raise ShardFailedError(f"{stage} shard {index}: {code}")
-            if pending:
-                await asyncio.sleep(POLL_INTERVAL)
+        if stage == "analyze":
+            # Every input is stored: the coordinator keeps no copy of the corpus while
+            # the shards analyse (the detect stage's corpus is still to be redacted).
+            raw.conversations = []
 
     async def cleanup(self, shards: int) -> None:
         """Remove the shards' records and objects (best effort: both expire anyway)."""

@@ -20,10 +20,12 @@ from convoscope_analyzer.engine.partial import analyze_shard
 from convoscope_analyzer.engine.plan_codec import decode_plan
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
+from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import record_detections
+from convoscope_analyzer.stages import stage as timed
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.comparison_types import PriceTable
@@ -99,25 +101,35 @@ class ShardHandler:
             if got is None:
                 return Ack()
             state, lease = got.state, got.lease
+            where = {"shard_stage": task.stage, "index": task.index}
+            state.started_at = utcnow()  # its time counts in the job's duration model
             if got.took_over:
                 log.info("shard_taken_over", crashes=state.crashes)
             try:
                 if state.crashes >= self.settings.max_attempts:
                     await self._fail(state, lease, "shard_failed_repeatedly", "")
                     return Ack()
-                blob = await self.stores.read_object(self.stores.results_data, task.corpus_object)
-                plan: bytes | bytearray = b""
-                if task.stage == "analyze":
-                    plan = await self.stores.read_object(self.stores.results_data, task.plan_object)
+                with timed("shard_input_read", **where) as extra:
+                    blob = await self.stores.read_object(
+                        self.stores.results_data, task.corpus_object
+                    )
+                    plan: bytes | bytearray = b""
+                    if task.stage == "analyze":
+                        plan = await self.stores.read_object(
+                            self.stores.results_data, task.plan_object
+                        )
+                    extra["bytes"] = len(blob) + len(plan)
                 data = await asyncio.to_thread(self._compute, task, blob, plan)
-                del blob
+                del blob, plan
+                give_back()  # the shard's corpus and intermediate rows are freed
                 if self.stopping:
                     raise ShardStopped
-                await self.stores.write_object(
-                    self.stores.results_data,
-                    shard_object(task.job_id, task.stage, task.index),
-                    data,
-                )
+                with timed("shard_output_store", bytes=len(data), **where):
+                    await self.stores.write_object(
+                        self.stores.results_data,
+                        shard_object(task.job_id, task.stage, task.index),
+                        data,
+                    )
                 state.status = "complete"
                 state.progress = 100.0
                 state.finished_at = state.updated_at = utcnow()
@@ -146,18 +158,28 @@ class ShardHandler:
 
     def _compute(self, task: ShardTask, blob: bytearray, plan_blob: bytes | bytearray) -> bytes:
         """The shard's output (runs in a thread): detections or a partial, as msgpack."""
-        corpus = load_corpus(blob)
+        where = {"shard_stage": task.stage, "index": task.index}
+        with timed("shard_input_decode", bytes=len(blob), **where) as extra:
+            corpus = load_corpus(blob)
+            extra["messages"] = sum(len(c.messages) for c in corpus.conversations)
         if task.stage == "detect":
             privacy = self.privacy.for_owner(task.owner)
-            return msgspec.msgpack.encode(
-                record_detections(corpus, privacy, 0, len(corpus.conversations))
-            )
+            with timed("shard_detect", **where):
+                recorded = record_detections(corpus, privacy, 0, len(corpus.conversations))
+            with timed("shard_output_encode", **where) as extra:
+                out = msgspec.msgpack.encode(recorded)
+                extra["bytes"] = len(out)
+            return out
         options = engine_options(task.options, self.taxonomy, self.prices)
         tracker = ProgressTracker({}, None, self._checkpoint)
-        partial = analyze_shard(
-            corpus, corpus.conversations, task.start, decode_plan(plan_blob), options, tracker
-        )
-        return msgspec.msgpack.encode(partial)
+        with timed("shard_analyse", **where):
+            plan = decode_plan(plan_blob)
+            conversations = corpus.conversations
+            partial = analyze_shard(corpus, conversations, task.start, plan, options, tracker)
+        with timed("shard_output_encode", **where) as extra:
+            out = msgspec.msgpack.encode(partial)
+            extra["bytes"] = len(out)
+        return out
 
     def _checkpoint(self) -> None:
         if self.stopping:

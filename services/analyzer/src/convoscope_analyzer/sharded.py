@@ -42,6 +42,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus_in_place,
 )
 from convoscope_analyzer.privacy import insights as privacy_insights
+from convoscope_analyzer.stages import stage
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
@@ -176,33 +177,38 @@ def run_sharded(
     recorded: dict[int, list[Recorded]] = {}
     done = 0
     report(0.0, _STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
-    for index, part in map_detect(corpus, privacy, ranges):
-        recorded[index] = part
-        done += sizes[index]
-        report(_DETECTED * done / (total or 1), _STEP_DETECT, f"Scanned {done:,} of {total:,}")
-    redactor = ReplayRedactor(privacy, (r for i in range(len(ranges)) for r in recorded[i]))
-    if in_place and options.enable_privacy:
-        report_ = redact_corpus_in_place(corpus, privacy, redactor=redactor)
-        redacted = corpus
-    else:
-        redacted, report_ = redact_corpus(corpus, privacy, redactor=redactor)
-    del recorded, redactor
+    with stage("shards_detect", shards=len(ranges), messages=total):
+        for index, part in map_detect(corpus, privacy, ranges):
+            recorded[index] = part
+            done += sizes[index]
+            report(_DETECTED * done / (total or 1), _STEP_DETECT, f"Scanned {done:,} of {total:,}")
+    with stage("redaction_replay", messages=total):
+        redactor = ReplayRedactor(privacy, (r for i in range(len(ranges)) for r in recorded[i]))
+        if in_place and options.enable_privacy:
+            report_ = redact_corpus_in_place(corpus, privacy, redactor=redactor)
+            redacted = corpus
+        else:
+            redacted, report_ = redact_corpus(corpus, privacy, redactor=redactor)
+        del recorded, redactor
     if options.enable_privacy:
         report(_REDACTED, _STEP_DETECT, "Personal data redacted", privacy_insights(report_))
     analysed = redacted if options.enable_privacy else corpus
     run_options = engine_options(options, taxonomy, prices)
-    plan = make_plan(analysed)
+    with stage("plan"):
+        plan = make_plan(analysed)
     report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")
     partials: list[ShardPartial] = []
     done = 0
-    for index, partial in map_analyze(analysed, ranges, plan, run_options):
-        partials.append(partial)
-        done += sizes[index]
-        fraction = _PLANNED + (_ANALYSED - _PLANNED) * done / (total or 1)
-        report(fraction, _STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
-    results = merge_partials(
-        partials, plan, run_options, conversations=len(analysed.conversations), now=now
-    )
+    with stage("shards_analyse", shards=len(ranges), messages=total):
+        for index, partial in map_analyze(analysed, ranges, plan, run_options):
+            partials.append(partial)
+            done += sizes[index]
+            fraction = _PLANNED + (_ANALYSED - _PLANNED) * done / (total or 1)
+            report(fraction, _STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
+    with stage("merge", shards=len(partials)):
+        results = merge_partials(
+            partials, plan, run_options, conversations=len(analysed.conversations), now=now
+        )
     report(_MERGED, STEP_CHARTS, f"Merged {len(partials)} shards", insights(results))
     # The engine built the options used; enable_privacy is this pipeline's to set.
     results.options = msgspec.structs.replace(

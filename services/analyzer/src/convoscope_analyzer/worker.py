@@ -23,8 +23,9 @@ from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import JobCancelledError, RunningJob, WorkerShutdownError
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.shard_worker import ShardHandler, make_shard_consumer
+from convoscope_analyzer.stages import stage
 from convoscope_common import names
-from convoscope_common.clock import new_id
+from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import (
     Ack,
     Delivery,
@@ -89,17 +90,19 @@ class AnalyzerHandler:
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, file_id=job.file_id):
             if delivery.attempt > 1:
                 REDELIVERIES.inc()
-            current = await peek(self.fencing, job.job_id)
-            if current is None or current.status in TERMINAL_STATUSES:
-                # Deleted, or finished before a crash lost the ack: nothing left to do.
-                return Ack()
-            # The run before this delivery stopped without settling: it may have taken
-            # its replica down, so this one runs alone and is charged if it does too.
-            if left_unsettled(current) and not await delivery.run_alone():
-                return Retry(delay=0, reason="shutdown")
-            got = await claim(self.fencing, job.job_id, new_id("run"), solo=delivery.alone)
-            if got is None:
-                return Ack()
+            with stage("claim", attempt=delivery.attempt) as extra:
+                current = await peek(self.fencing, job.job_id)
+                if current is None or current.status in TERMINAL_STATUSES:
+                    # Deleted, or finished before a crash lost the ack: nothing left to do.
+                    return Ack()
+                extra["queued_seconds"] = round((utcnow() - current.created_at).total_seconds(), 3)
+                # The run before this delivery stopped without settling: it may have taken
+                # its replica down, so this one runs alone and is charged if it does too.
+                if left_unsettled(current) and not await delivery.run_alone():
+                    return Retry(delay=0, reason="shutdown")
+                got = await claim(self.fencing, job.job_id, new_id("run"), solo=delivery.alone)
+                if got is None:
+                    return Ack()
             ACTIVE.inc()
             try:
                 return await JobRun(self, job, got.lease, got.state, delivery).execute()

@@ -1,17 +1,44 @@
 """``estimated_duration`` from measured throughput.
 
 Analyzers record the size and time of every job they finish in the ``jobs`` bucket
-(key ``_throughput``) and fit ``overhead + messages / rate`` over the newest jobs;
-the estimate applies that model to the file's message count.
+(key ``_throughput``): one-lane time fitted as ``overhead + messages / rate``, and the
+share of a sharded job that runs in its shards (``convoscope_common.throughput``). The
+estimate applies that model to the file's message count and to the number of analyzer
+processes the job will run on: one, or — for a job large enough to be sharded — as many
+as have sent a heartbeat lately (at most one per shard).
 """
 
 from __future__ import annotations
 
-from convoscope_common.throughput import read_throughput
+import time
+
+from convoscope_common.throughput import expected_lanes, read_throughput
 from convoscope_gateway.state import Gateway
+
+ANALYZER = "analyzer"
+# An instance silent for this many heartbeat intervals is not counted as alive.
+_MISSED_BEATS = 3
+
+
+def live_analyzers(gw: Gateway, now: float | None = None) -> int:
+    """Analyzer processes whose heartbeat this gateway heard lately (at least 1: the job
+    will be run by some analyzer, even one not heard yet)."""
+    horizon = (time.monotonic() if now is None else now) - (
+        _MISSED_BEATS * gw.settings.heartbeat_interval
+    )
+    alive = sum(
+        1
+        for (service, _), seen in gw.instances_seen.items()
+        if service == ANALYZER and seen >= horizon
+    )
+    return max(1, alive)
 
 
 async def estimate_seconds(gw: Gateway, messages: int) -> float:
     """Seconds the analysis of ``messages`` messages is expected to take."""
     throughput = await read_throughput(gw.stores)
-    return round(throughput.seconds_for(messages), 1)
+    settings = gw.settings
+    lanes = expected_lanes(
+        messages, live_analyzers(gw), settings.shard_min_messages, settings.analysis_shards
+    )
+    return round(throughput.seconds_for(messages, lanes), 1)

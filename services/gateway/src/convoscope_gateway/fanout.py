@@ -112,7 +112,9 @@ async def start_fanout(gw: Gateway) -> list[Subscription]:
             beat = heartbeat_decoder.decode(msg.data)
         except msgspec.DecodeError:
             return
-        gw.services_seen[beat.service] = time.monotonic()
+        gw.services_seen[beat.service] = gw.instances_seen[(beat.service, beat.instance)] = (
+            time.monotonic()
+        )
         gw.active_jobs[beat.instance] = beat.active_jobs
 
     return [

@@ -30,6 +30,8 @@ class Gateway:
     started: float = field(default_factory=time.monotonic)
     # service name -> monotonic time of its last heartbeat
     services_seen: dict[str, float] = field(default_factory=dict)
+    # (service name, instance) -> monotonic time of its last heartbeat
+    instances_seen: dict[tuple[str, str], float] = field(default_factory=dict)
     # service instance -> active jobs it reported
     active_jobs: dict[str, int] = field(default_factory=dict)
     # What the fan-out sent per job (monotone progress, one terminal event).

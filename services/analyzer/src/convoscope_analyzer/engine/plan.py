@@ -30,6 +30,14 @@ class AnalysisPlan:
     learned: LearnedModel  # topic models per language, numbered in this order
 
 
+def plan_sample(sizes: list[int]) -> list[int]:
+    """Positions of the conversations :func:`make_plan` reads, from the message count of
+    every conversation of the corpus: ``make_plan`` of a corpus holding only these
+    conversations (in this order) is the plan of the whole corpus."""
+    non_empty = [i for i, size in enumerate(sizes) if size]
+    return [non_empty[i] for i in sample_positions(len(non_empty))]
+
+
 def make_plan(corpus: Corpus, pulse: Callable[[], None] | None = None) -> AnalysisPlan:
     """The plan of ``corpus`` (redacted when the analysis reads redacted text).
 

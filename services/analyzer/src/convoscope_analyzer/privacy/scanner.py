@@ -1,15 +1,20 @@
-"""``detect``: run the detectors a text can contain, then resolve overlaps.
+"""``detect``: one candidate pass over the text, the detectors at their candidates, then overlaps.
 
-Speed matters (privacy may cost at most a third of the analysis time), so cheap
-``in`` checks decide which detectors run: most messages have no ``@``, no digit
-and no secret keyword, and then only the name cues are looked at. The detectors'
-regexes start with a literal or a character class so the engine skips quickly.
+Speed matters (privacy may cost at most a third of the analysis time). One regex pass
+over the lower-cased text (:func:`candidates.find_candidates`) records the digit runs,
+``@`` signs, colons, line starts and keywords; it decides which detectors run (most
+messages have no ``@``, few digits and no secret keyword) and gives them the positions
+to start from, so no detector scans the whole text again for its own anchors. The
+detectors whose patterns can start at any character (phone numbers, cards, SSNs,
+vendor key shapes, random tokens, webhook URLs) run only when the pass says they may
+find something, as before.
 """
 
 from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.candidates import find_candidates
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.address import find_addresses
@@ -25,8 +30,7 @@ from convoscope_analyzer.privacy.detectors.secrets import (
     find_jwts,
     find_known_keys,
     find_private_keys,
-    has_long_token,
-    has_secret_keyword,
+    may_hold_config_secret,
 )
 from convoscope_analyzer.privacy.detectors.spoken_secrets import (
     find_spoken_passwords,
@@ -34,7 +38,6 @@ from convoscope_analyzer.privacy.detectors.spoken_secrets import (
 )
 from convoscope_analyzer.privacy.detectors.url_secrets import find_url_secrets
 
-_DIGITS = "0123456789"
 # Seven or more digits close together: the only texts that may hold a phone, card or SSN.
 _DIGIT_RUN_7 = re.compile(r"[0-9][0-9 \-.()]{5,}[0-9]")
 # Fewest digits in a value of each family (an IBAN has 2 check digits and a numeric BBAN part).
@@ -53,37 +56,47 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
         return []
     found: list[Detection] = []
     lowered = lower_same_length(text)
-    if "@" in text:
-        found += find_emails(text)
-    if "-----BEGIN" in text:
-        found += find_private_keys(text)
-    if "eyJ" in text:
-        found += find_jwts(text)
-    long_token = has_long_token(text)
+    candidates = find_candidates(text, lowered)
+    hits = candidates.hits
+    if candidates.ats:
+        found += find_emails(text, candidates)
+    if hits:
+        if "-----begin" in hits and candidates.exact("-----begin", "-----BEGIN", text):
+            found += find_private_keys(text)
+        if "eyj" in hits and candidates.exact("eyj", "eyJ", text):
+            found += find_jwts(text)
+    long_token = candidates.long_token
     if long_token:
         found += find_known_keys(text)  # every vendor key shape is 20+ token characters
-    if has_secret_keyword(lowered):
-        found += find_config_secrets(text, lowered)
-    if "://" in text or "hooks." in text or "webhook" in lowered or "discord" in lowered:
-        found += find_url_secrets(text)
-    if may_hold_spoken_password(lowered):
-        found += find_spoken_passwords(text, lowered)
-    digits = sum(map(text.count, _DIGITS))
+    schemes = candidates.schemes() if candidates.colons else ()
+    if hits or schemes:
+        if schemes or may_hold_config_secret(candidates):
+            found += find_config_secrets(text, lowered, candidates)
+        if (
+            schemes
+            or ("hooks." in hits and candidates.exact("hooks.", "hooks.", text))
+            or "webhook" in hits
+            or "discord" in hits
+        ):
+            found += find_url_secrets(text)
+        if may_hold_spoken_password(candidates):
+            found += find_spoken_passwords(text, lowered, candidates)
+    digits = candidates.digits
     if digits:
         if digits >= _MIN_DIGITS_PHONE_CARD_SSN and _DIGIT_RUN_7.search(text):
             found += find_cards(text)
             found += find_phones(text, region)
             found += find_ssns(text)
         if digits >= _MIN_DIGITS_IBAN:
-            found += find_ibans(text)
+            found += find_ibans(text, candidates)
         if digits >= _MIN_DIGITS_IP:
-            found += find_ips(text)
-        found += find_addresses(text)
+            found += find_ips(text, candidates)
+        found += find_addresses(text, candidates)
         # A random token holds at least two digits (see find_high_entropy_tokens).
         if long_token and digits >= 2:
             found += find_high_entropy_tokens(text)
     if detect_names:
-        found += find_names(text, lowered)
+        found += find_names(text, lowered, candidates)
     if not text.isascii():
         scripts = scripts_in(text)
         if scripts:

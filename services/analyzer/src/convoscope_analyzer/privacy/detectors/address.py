@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.candidates import (
+    STREET_SUFFIXES,
+    Candidates,
+    find_candidates,
+    matches_at_runs,
+)
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.entities import STREET_ADDRESS
 
 ADDRESS_PRIORITY = 40
 
-_SUFFIXES = (
-    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Ter"
-    "|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Plaza|Crescent|Close|Loop|Row|Path|Pike"
-)
+_SUFFIXES = STREET_SUFFIXES
 _ADDRESS = re.compile(
     r"[0-9](?<![\w.,-][0-9])[0-9]{0,5}[A-Z]?"  # house number
     r"(?:[ ](?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?)?"
@@ -30,10 +33,16 @@ _NOT_STREET_WORDS = frozenset(
 )
 
 
-def find_addresses(text: str) -> list[Detection]:
-    """Street addresses such as ``221B Baker Street`` or ``1600 Pennsylvania Ave NW, ...``."""
+def find_addresses(text: str, candidates: Candidates | None = None) -> list[Detection]:
+    """Street addresses such as ``221B Baker Street`` or ``1600 Pennsylvania Ave NW, ...``.
+
+    An address starts a digit run, so the pattern is tried at the digit runs of
+    ``candidates`` only (found here when not given), as a scan of the text would.
+    """
+    if candidates is None:
+        candidates = find_candidates(text)
     found: list[Detection] = []
-    for m in _ADDRESS.finditer(text):
+    for m in matches_at_runs(_ADDRESS, text, candidates.runs):
         words = m.group().split()
         if len(words) > 1 and words[1] in _NOT_STREET_WORDS:
             continue

@@ -7,6 +7,7 @@ import re
 
 import phonenumbers
 
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.phone_regions import (
     FALLBACK_REGIONS,
@@ -35,11 +36,15 @@ _FILE_EXTENSIONS = frozenset(
 )
 
 
-def find_emails(text: str) -> list[Detection]:
-    """Email addresses (not scp-style git remotes, URL credentials or ``@2x`` file names)."""
+def find_emails(text: str, candidates: Candidates | None = None) -> list[Detection]:
+    """Email addresses (not scp-style git remotes, URL credentials or ``@2x`` file names).
+
+    Looked for at the ``@`` signs of ``candidates`` (found here when not given).
+    """
     found: list[Detection] = []
-    at = text.find("@")
-    while at >= 0:
+    if candidates is None:
+        candidates = find_candidates(text)
+    for at in candidates.ats:
         start = at
         while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
             start -= 1
@@ -51,7 +56,6 @@ def find_emails(text: str) -> list[Detection]:
             end = _mailbox_end(text, start, at, domain)
             if end is not None:
                 found.append(Detection(EMAIL, start, end, "email", EMAIL_PRIORITY))
-        at = text.find("@", at + 1)
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates, matches_at_runs
 from convoscope_analyzer.privacy.checksums import (
     IBAN_LENGTHS,
     card_iin_plausible,
@@ -90,10 +91,16 @@ _IBAN = re.compile(
 )
 
 
-def find_ibans(text: str) -> list[Detection]:
-    """IBANs with or without spaces, checked by country length and mod-97."""
+def find_ibans(text: str, candidates: Candidates | None = None) -> list[Detection]:
+    """IBANs with or without spaces, checked by country length and mod-97.
+
+    The check digits start a digit run: the pattern is tried at the digit runs of
+    ``candidates`` only (found here when not given).
+    """
+    if candidates is None:
+        candidates = find_candidates(text)
     found: list[Detection] = []
-    for m in _IBAN.finditer(text):
+    for m in matches_at_runs(_IBAN, text, candidates.runs):
         start = m.start() - 2
         raw = text[start : m.end()]
         compact = raw.replace(" ", "").upper()

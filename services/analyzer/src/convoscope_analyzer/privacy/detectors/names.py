@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.entities import PERSON_NAME
@@ -18,10 +19,10 @@ NAME_PRIORITY = 20
 _WORD = r"(?:[A-Z]')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"  # Anna, O'Brien, Smith-Jones
 _NAME = rf"{_WORD}(?:[ ][A-Z]\.)?(?:[ ]{_WORD}){{0,2}}"
 _TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?[ ])?"
-# Line cues start with a literal newline so the regex engine jumps from line to line;
-# the text is searched with a "\n" in front.
-_LINE_CUES = re.compile(
-    rf"\n[ \t]*(?:"
+# Line cues, matched at the start of the text and after each newline (the candidate
+# pass found the newlines).
+_LINE_CUE = re.compile(
+    rf"[ \t]*(?:"
     rf"(?:Dear|Hi|Hello|Hey)[ ]{_TITLE}({_NAME})[ \t]*[,!:]"
     rf"|(?:Name|Full name|Contact|Customer|Patient|Author|From|Signed)[ \t]*:[ \t]*{_TITLE}"
     rf"({_NAME})[ \t]*(?=$|\n|<|,)"
@@ -39,20 +40,35 @@ _NOT_NAMES = frozenset(
 )
 
 
-def find_names(text: str, lowered: str | None = None) -> list[Detection]:
-    """Names announced by a cue; the span is the name only, never the cue word."""
+def find_names(
+    text: str, lowered: str | None = None, candidates: Candidates | None = None
+) -> list[Detection]:
+    """Names announced by a cue; the span is the name only, never the cue word.
+
+    Line cues are tried at the line starts of ``candidates``, "my name is" at its hits
+    (``candidates`` are found here when not given).
+    """
+    if candidates is None:
+        lowered = lower_same_length(text) if lowered is None else lowered
+        candidates = find_candidates(text, lowered)
     found: list[Detection] = []
-    for m in _LINE_CUES.finditer("\n" + text):
+    end = -1  # where the last cue ended: a cue never starts inside another (sign-offs span lines)
+    for newline in (-1, *candidates.newlines):
+        if newline < end:
+            continue
+        m = _LINE_CUE.match(text, newline + 1)
+        if m is None:
+            continue
+        end = m.end()
         group = next(g for g in (1, 2, 3) if m.group(g) is not None)
-        _add(found, m.group(group), m.start(group) - 1)
-    lowered = lower_same_length(text) if lowered is None else lowered
+        _add(found, m.group(group), m.start(group))
+    if "my name" not in candidates.hits:
+        return found
     for cue in _INTRO_CUES:
-        hit = lowered.find(cue)
-        while hit >= 0:
+        for hit in candidates.hits_of(cue):
             intro = _INTRO_NAME.match(text, hit + len(cue))
             if intro is not None:
                 _add(found, intro.group(), intro.start())
-            hit = lowered.find(cue, hit + len(cue))
     return found
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator, Sequence
 
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.entities import IP_ADDRESS
 
@@ -26,12 +28,14 @@ _HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
 _ZONE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _ipv6_candidates(text: str) -> list[tuple[int, int]]:
+def _ipv6_candidates(text: str, colons: Sequence[int]) -> list[tuple[int, int]]:
     """Spans of hex-and-colon runs holding at least two colons (found from the colons)."""
     spans: list[tuple[int, int]] = []
     n = len(text)
-    colon = text.find(":")
-    while colon >= 0:
+    resume = 0  # colons inside the last run were looked at with it
+    for colon in colons:
+        if colon < resume:
+            continue
         start = colon
         while start > 0 and text[start - 1] in _HEX_OR_COLON and colon - start < 40:
             start -= 1
@@ -52,15 +56,21 @@ def _ipv6_candidates(text: str) -> list[tuple[int, int]]:
             )
             if before_ok and after_ok:
                 spans.append((start, stop))
-        colon = text.find(":", max(end, colon + 1))
+        resume = max(end, colon + 1)
     return spans
 
 
-def find_ips(text: str) -> list[Detection]:
-    """IPv4 and IPv6 addresses; loopback, unspecified, netmasks and version strings are not."""
+def find_ips(text: str, candidates: Candidates | None = None) -> list[Detection]:
+    """IPv4 and IPv6 addresses; loopback, unspecified, netmasks and version strings are not.
+
+    IPv4 addresses are looked for where a digit run of ``candidates`` is followed by a
+    dot, IPv6 addresses around its colons (``candidates`` are found here when not given).
+    """
+    if candidates is None:
+        candidates = find_candidates(text)
     found: list[Detection] = []
-    if "." in text:
-        for m in _IPV4_TAIL.finditer(text):
+    if candidates.runs:
+        for m in _ipv4_tails(text, candidates.runs):
             start = m.start()
             while start > 0 and text[start - 1].isdigit() and m.start() - start < 3:
                 start -= 1
@@ -75,8 +85,8 @@ def find_ips(text: str) -> list[Detection]:
             if _VERSION_CONTEXT.search(text, max(0, start - 40), start):
                 continue
             found.append(Detection(IP_ADDRESS, start, m.end(), "ipv4", IP_PRIORITY))
-    if ":" in text:
-        for start, end in _ipv6_candidates(text):
+    if candidates.colons:
+        for start, end in _ipv6_candidates(text, candidates.colons):
             address = text[start:end].split("%", 1)[0]
             if address.endswith(":") and not address.endswith("::"):
                 # "... at fe80::1: connection refused": the colon ends the sentence part.
@@ -97,6 +107,18 @@ def find_ips(text: str) -> list[Detection]:
                 continue
             found.append(Detection(IP_ADDRESS, start, end, "ipv6", IP_PRIORITY))
     return found
+
+
+def _ipv4_tails(text: str, runs: Sequence[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """What ``_IPV4_TAIL.finditer(text)`` yields: the tail starts at a dot right after a
+    digit run, so only those dots are tried."""
+    resume = 0
+    for _, end in runs:
+        if end >= resume and text.startswith(".", end):
+            m = _IPV4_TAIL.match(text, end)
+            if m is not None:
+                resume = m.end()
+                yield m
 
 
 def _is_netmask(value: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.secrets import is_real_value
@@ -49,7 +50,7 @@ def _password_like(value: str) -> bool:
 
 
 # Lower-case words each pattern starts with: patterns are tried only where one occurs
-# (str.find), never at every position of a long text.
+# (the candidate pass found it), never at every position of a long text.
 _STARTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (_PROSE_PASSWORD, ("password", "passwd", "passphrase", "passcode", "pw", "pwd")),
     (_USER_SLASH_PASSWORD, ("login", "cred", "user")),
@@ -58,18 +59,26 @@ _STARTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _CUES = ("pass", "pw", "login", "cred", "mysql", "mariadb")
 
 
-def may_hold_spoken_password(lowered: str) -> bool:
-    """Could ``lowered`` (the lower-cased text) hold a password this module finds?"""
-    return any(cue in lowered for cue in _CUES)
+def may_hold_spoken_password(candidates: Candidates) -> bool:
+    """Could the text of ``candidates`` hold a password this module finds?"""
+    return candidates.has(*_CUES)
 
 
-def find_spoken_passwords(text: str, lowered: str | None = None) -> list[Detection]:
-    """Passwords said in prose, given as "user / password", or typed on a command line."""
-    lowered = lower_same_length(text) if lowered is None else lowered
+def find_spoken_passwords(
+    text: str, lowered: str | None = None, candidates: Candidates | None = None
+) -> list[Detection]:
+    """Passwords said in prose, given as "user / password", or typed on a command line.
+
+    Each pattern is tried at the hits of its start words in ``candidates`` (found here
+    when not given).
+    """
+    if candidates is None:
+        lowered = lower_same_length(text) if lowered is None else lowered
+        candidates = find_candidates(text, lowered)
     found: list[Detection] = []
     for pattern, words in _STARTS:
         kind = "cli_password" if pattern is _CLI_PASSWORD else "prose_password"
-        starts = sorted({hit for word in words for hit in _hits(lowered, word)})
+        starts = sorted({hit for word in words for hit in candidates.hits_of(word)})
         for hit in starts:
             m = pattern.match(text, hit)
             if m is None:
@@ -81,12 +90,3 @@ def find_spoken_passwords(text: str, lowered: str | None = None) -> list[Detecti
             if _password_like(text[start:end]):
                 found.append(Detection(SECRET, start, end, kind, PROSE_PASSWORD_PRIORITY))
     return found
-
-
-def _hits(lowered: str, word: str) -> list[int]:
-    hits: list[int] = []
-    at = lowered.find(word)
-    while at >= 0:
-        hits.append(at)
-        at = lowered.find(word, at + len(word))
-    return hits

@@ -1,0 +1,118 @@
+"""The coordinator's encoded corpus and its sharded run: byte-identical to the decoded path.
+
+``RawCorpus`` must encode exactly as ``encode_corpus`` does (slices and whole), and
+``run_sharded_raw`` must give the results, privacy report and redacted corpus of
+``run_pipeline`` on every section, for any number of shards and whatever order the
+shards come back in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import msgspec
+import pytest
+
+from convoscope_analyzer.engine.learned import SAMPLE_DOCUMENTS, sample_positions
+from convoscope_analyzer.engine.plan import plan_sample
+from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_sharded import here_detect, run_sharded_raw
+from convoscope_analyzer.sharded import Ranges, Recorded
+from convoscope_common.corpus import Project, decode_corpus, encode_corpus
+from convoscope_common.options import AnalysisOptions
+from tests.unit.analyzer.test_sharded_equality import CORPORA, SECTIONS, _corpus_bytes, _sections
+
+
+@pytest.fixture(scope="module", params=CORPORA)
+def corpus_bytes(request: pytest.FixtureRequest) -> bytes:
+    data = _corpus_bytes(request.param)
+    corpus = decode_corpus(data)
+    # Projects are redacted after every conversation: give each corpus some.
+    corpus.projects = [Project(id="p1", name="Mail bob@example.com"), Project(id="p2", name="")]
+    return encode_corpus(corpus)
+
+
+def test_slices_and_whole_encode_as_encode_corpus(corpus_bytes: bytes) -> None:
+    corpus = decode_corpus(corpus_bytes)
+    raw = RawCorpus.load(corpus_bytes)
+    n = len(corpus.conversations)
+    assert raw.sizes == [len(c.messages) for c in corpus.conversations]
+    assert raw.encode() == corpus_bytes
+    for a, b in [(0, n), (0, 1), (n // 3, n), (1, max(1, n - 1))]:
+        part = msgspec.structs.replace(corpus, conversations=corpus.conversations[a:b], projects=[])
+        assert raw.encode(a, b, projects=False) == encode_corpus(part)
+        assert raw.decode(a, b) == part
+    assert raw.decode_at([n - 1, 0]) == [corpus.conversations[-1], corpus.conversations[0]]
+
+
+def _shuffled(
+    raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
+) -> Iterator[tuple[int, list[Recorded]]]:
+    """Detections arriving last range first (the replay must wait for the earlier ones)."""
+    yield from reversed(list(here_detect(raw, privacy, ranges)))
+
+
+@pytest.mark.parametrize("shards", [1, 3, 7])
+@pytest.mark.parametrize("enable_privacy", [True, False])
+def test_results_and_redacted_corpus_equal_one_process(
+    corpus_bytes: bytes, shards: int, enable_privacy: bool
+) -> None:
+    options = AnalysisOptions(enable_privacy=enable_privacy)
+    one = run_pipeline(decode_corpus(corpus_bytes), options, PrivacyConfig())
+    expected = _sections(one.results)
+    handed: list[bytes] = []
+    results, kept = run_sharded_raw(
+        RawCorpus.load(corpus_bytes),
+        options,
+        PrivacyConfig(),
+        shards=shards,
+        map_detect=_shuffled if shards > 1 else here_detect,
+        on_redacted=handed.append if shards != 3 else None,
+    )
+    got = _sections(results)
+    for name in SECTIONS:
+        assert got[name] == expected[name], f"section {name} differs with {shards} shards"
+    redacted = kept if shards == 3 else handed[0]
+    assert redacted == encode_corpus(one.redacted_corpus)
+    assert (kept is None) == (shards != 3)
+
+
+def test_detections_out_of_step_are_refused() -> None:
+    data = _corpus_bytes("generated-claude")
+
+    def short(raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges):  # type: ignore[no-untyped-def]
+        for index, recorded in here_detect(raw, privacy, ranges):
+            yield index, [*recorded, recorded[0]]  # one recording too many
+
+    with pytest.raises(RuntimeError, match="out of step"):
+        run_sharded_raw(
+            RawCorpus.load(data), AnalysisOptions(), PrivacyConfig(), shards=2, map_detect=short
+        )
+
+
+@pytest.mark.parametrize("count", [0, 5, SAMPLE_DOCUMENTS, SAMPLE_DOCUMENTS + 1, 7_777])
+def test_the_plan_sample_is_the_one_make_plan_reads(count: int) -> None:
+    sizes = [(i * 7) % 5 for i in range(count)]  # every fifth conversation empty
+    non_empty = [i for i, n in enumerate(sizes) if n]
+    expected = [non_empty[i] for i in sample_positions(len(non_empty))]
+    sample = plan_sample(sizes)
+    assert sample == expected
+    assert len(sample) <= SAMPLE_DOCUMENTS
+    # A corpus of just the sample is read whole by make_plan (no second sampling).
+    assert sample_positions(len(sample)) == list(range(len(sample)))
+
+
+def test_a_corrupt_corpus_is_refused() -> None:
+    with pytest.raises((msgspec.DecodeError, msgspec.ValidationError)):
+        RawCorpus.load(b"\x81\xa5junk")
+
+
+def test_giving_memory_back_is_harmless() -> None:
+    from convoscope_analyzer.memory import give_back
+
+    kept = [bytes(1000) for _ in range(1000)]
+    del kept
+    give_back()
+    give_back()

@@ -1,0 +1,50 @@
+"""The estimate counts the analyzer processes a large job will be spread over."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from convoscope_common.config import Settings
+from convoscope_common.throughput import Throughput
+from convoscope_gateway import estimates
+from convoscope_gateway.estimates import estimate_seconds, live_analyzers
+
+
+def _gateway(seen: dict[tuple[str, str], float]) -> SimpleNamespace:
+    return SimpleNamespace(
+        stores=None, settings=Settings(heartbeat_interval=5.0), instances_seen=seen
+    )
+
+
+def test_only_analyzers_heard_lately_count() -> None:
+    seen = {
+        ("analyzer", "analyzer"): 100.0,
+        ("analyzer", "analyzer-2"): 99.0,
+        ("analyzer", "analyzer-3"): 70.0,  # silent for 30 s: gone
+        ("exporter", "exporter"): 100.0,
+    }
+    assert live_analyzers(_gateway(seen), now=101.0) == 2  # type: ignore[arg-type]
+    assert live_analyzers(_gateway({}), now=101.0) == 1  # type: ignore[arg-type]
+
+
+async def test_a_large_job_is_estimated_on_the_live_analyzers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = Throughput(messages_per_second=1000.0, overhead_seconds=2.0, parallel_share=0.8)
+
+    async def read(_stores: object) -> Throughput:
+        return model
+
+    monkeypatch.setattr(estimates, "read_throughput", read)
+    import time
+
+    now = time.monotonic()
+    one = _gateway({("analyzer", "a"): now})
+    two = _gateway({("analyzer", "a"): now, ("analyzer", "b"): now})
+    assert await estimate_seconds(one, 60_000) == pytest.approx(62.0)  # type: ignore[arg-type]
+    # 60 s of one-lane work, 80 % of it shared by two: 12 + 24 + 2.
+    assert await estimate_seconds(two, 60_000) == pytest.approx(38.0)  # type: ignore[arg-type]
+    # Below the sharding threshold a second analyzer does not help one job.
+    assert await estimate_seconds(two, 10_000) == pytest.approx(12.0)  # type: ignore[arg-type]

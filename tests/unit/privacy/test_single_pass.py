@@ -1,0 +1,234 @@
+"""The single candidate pass finds exactly what the old per-detector scans found.
+
+``scanner.detect`` (one candidate pass, detectors at their candidates) is compared with
+``reference_scan.detect`` (the scanning layer as it was: each detector looking for its
+own anchors) on more than 10,000 texts: every text of a generated claude.ai and ChatGPT
+export (bench/generate_export.py), of a synthetic corpus (bench/synthetic_corpus.py),
+the labelled privacy sets (synthetic, tricky, held-out, URL secrets, the multilingual
+names and addresses), and generated strings that pile up the things the candidate pass
+looks for (keywords in odd case, digit runs around separators, colons, "@", line
+starts, look-alike characters such as the Kelvin sign and the long s). Detections and
+the redacted texts of a whole corpus (placeholders numbered in reading order) must be
+identical. The candidate pass itself is checked against ``str.find`` on every keyword.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from convoscope_analyzer.privacy import PrivacyConfig, Redactor
+from convoscope_analyzer.privacy.candidates import _DERIVED, _KEYWORD_ANCHORS, find_candidates
+from convoscope_analyzer.privacy.casefold import lower_same_length
+from convoscope_analyzer.privacy.detection import Detection
+from convoscope_analyzer.privacy.evaluation import generate_corpus, load_tricky_cases
+from convoscope_analyzer.privacy.scanner import detect
+
+from . import reference_scan
+
+REPO = Path(__file__).resolve().parents[3]
+DATA = REPO / "tests" / "data"
+CASES = REPO / "tests" / "privacy_eval"
+
+# Pieces the generated strings are made of: each is a candidate of some detector, a near
+# miss of one, or a character whose lower case is special.
+FRAGMENTS = [
+    "password", "PassWord", "passwd", "pass", "pw", "PWD", "pwd:", "secret", "SECRET_KEY",
+    "token", "api_key", "apikey", "key", "KEY", "credential", "creds", "bearer", "login",
+    "user", "username / password", "mysql -u app -p", "mariadb", "--password=", "sshpass -p",
+    "hooks.", "HOOKS.", "webhook", "discord", "my name is ", "My Name's ", "-----BEGIN",
+    "-----begin", "eyJ", "EYJ", "://", "https://", "user:pa55w0rd@", "@", "a@b.co",
+    "jane.doe@example.com", ":", "::", "fe80::1", "2001:db8::8a2e:370:7334", ".", "..",
+    "1", "12", "123", "2024", "192.168.1.20", "10.0.0.1", "1.2.3.4.5", "v1.2.3.4",
+    "221B", "221B Baker Street", "1600 Pennsylvania Ave NW", "12 Main St.", "DE89",
+    "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "078-05-1120", "SSN 078051120",
+    "4111 1111 1111 1111", "+44 20 7946 0958", "(212) 555-0142", "020 7946 0958", "\n",
+    "\nDear ", "Dear Anna,", "\nBest regards,\nJane Doe", "Name: Bob Smith", "Hi Tom!",
+    "\nThank you,\nAnna Berg", "\n Signed: Max Mustermann", "\tCheers\nTom Lee", "\nHey Bo:",
+    "\nFull name: Ann Lee", "Kind regards,\n", "\nAll the best,\nJo Park", "\nFrom: Eve Adams",
+    " ", " ", "  ", ", ", "-", "=", ": ", "= ", "'", '"', "\t", "\u212a", "\u017f", "\u0130",
+    "İstanbul", "ſecret", "\u212aey", "Ключ", "меня зовут Анна", "ул. Тверская, д. 7",
+    "我叫王小明", "北京市朝阳区建国路88号", "서울특별시 강남구 테헤란로 152", "اسمي محمد",
+    "sk-ant-api03-Zx81kLmP0qRsTuVwXyZ12345", "AKIAIOSFODNN7EXAMPLE", "ghp_" + "aB3" * 12,
+    "xK9mQ2vL7pR4tY8wZ3nB6cD1", "Street", "St", "road", "Rd",
+]  # fmt: skip
+
+
+def _module(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string under keys that hold text in the two export shapes."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("text", "parts", "name", "title", "extracted_content", "input"):
+                if isinstance(item, str):
+                    yield item
+                elif isinstance(item, list):
+                    yield from (part for part in item if isinstance(part, str))
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _export_texts() -> list[str]:
+    gen = _module("generate_export", REPO / "bench" / "generate_export.py")
+    texts: list[str] = []
+    for iterate, seed in (
+        (gen.iter_claude_conversations, 21),
+        (gen.iter_chatgpt_conversations, 22),
+    ):
+        for conversation in islice(iterate(seed, unique=True), 300):
+            texts.extend(t for t in _strings(conversation) if t)
+    return texts
+
+
+def _synthetic_corpus_texts() -> list[str]:
+    synthetic = _module("synthetic_corpus", REPO / "bench" / "synthetic_corpus.py")
+    corpus = synthetic.make_corpus(150, seed=3)
+    texts: list[str] = []
+    for conversation in corpus.conversations:
+        texts.append(conversation.title or "")
+        for m in conversation.messages:
+            texts.append(m.text)
+            texts.extend(m.thinking)
+            texts.extend(u.input_json for u in m.tool_uses)
+            texts.extend(r.text for r in m.tool_results)
+            texts.extend(a.extracted_text for a in m.attachments)
+    return [t for t in texts if t]
+
+
+def _labelled_texts() -> list[str]:
+    texts = [example.text for example in generate_corpus(1500, seed=17)]
+    for path in (
+        CASES / "tricky_cases.jsonl",
+        CASES / "heldout_cases.jsonl",
+        CASES / "url_secret_cases.jsonl",
+    ):
+        texts.extend(example.text for example in load_tricky_cases(path))
+    for path in (DATA / "privacy_scripts.jsonl", DATA / "privacy_scripts_heldout.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts
+
+
+def _generated_strings(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(FRAGMENTS, k=rng.randint(1, 40))) for _ in range(count)]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    found = (
+        _export_texts()
+        + _synthetic_corpus_texts()
+        + _labelled_texts()
+        + _generated_strings(6000, seed=8)
+    )
+    assert len(found) >= 10_000
+    return found
+
+
+def _key(detections: list[Detection]) -> list[tuple[str, int, int, str, int]]:
+    return [(d.entity_type, d.start, d.end, d.kind, d.priority) for d in detections]
+
+
+@pytest.fixture(scope="module")
+def detections(texts: list[str]) -> list[list[Detection]]:
+    return [detect(text) for text in texts]
+
+
+def test_the_sets_hold_what_the_detectors_find(detections: list[list[Detection]]) -> None:
+    """A comparison on texts without findings would prove nothing."""
+    found = {d.entity_type for found in detections for d in found}
+    assert found >= {
+        "email", "phone", "ssn", "credit_card", "iban", "ip_address", "street_address",
+        "secret", "person_name",
+    }  # fmt: skip
+    assert sum(map(len, detections)) > 5_000
+
+
+def test_detections_equal_the_reference(
+    texts: list[str], detections: list[list[Detection]]
+) -> None:
+    differ = [
+        text
+        for text, found in zip(texts, detections, strict=True)
+        if _key(found) != _key(reference_scan.detect(text))
+    ]
+    assert not differ, f"{len(differ)} texts differ, first: {differ[0]!r}"
+
+
+@pytest.mark.parametrize(("region", "detect_names"), [("GB", True), ("US", False)])
+def test_detections_equal_the_reference_in_other_settings(
+    texts: list[str], region: str, detect_names: bool
+) -> None:
+    differ = [
+        text
+        for text in texts[::4]
+        if _key(detect(text, region=region, detect_names=detect_names))
+        != _key(reference_scan.detect(text, region=region, detect_names=detect_names))
+    ]
+    assert not differ, f"{len(differ)} texts differ, first: {differ[0]!r}"
+
+
+class _ReferenceRedactor(Redactor):
+    def detect(self, text: str) -> list[Detection]:
+        return reference_scan.detect(
+            text, region=self.config.default_region, detect_names=self.config.detect_names
+        )
+
+
+def test_redacted_corpus_equals_the_reference(texts: list[str]) -> None:
+    """One redactor over all texts: the same placeholders, numbered in the same order
+    (and the other operators: mask, pseudonym, keep)."""
+    operators = "email=mask,phone=pseudonym,person_name=keep"
+    config = PrivacyConfig.from_mapping({"operators": operators, "secret": "s" * 32})
+    new, old = Redactor(config), _ReferenceRedactor(config)
+    for text in texts:
+        assert new.redact_text(text) == old.redact_text(text)
+
+
+def _all_positions(lowered: str, word: str) -> list[int]:
+    out: list[int] = []
+    at = lowered.find(word)
+    while at >= 0:
+        out.append(at)
+        at = lowered.find(word, at + 1)
+    return out
+
+
+def test_candidate_pass_finds_every_keyword_and_anchor(texts: list[str]) -> None:
+    for text in texts[::3]:
+        lowered = lower_same_length(text)
+        found = find_candidates(text, lowered)
+        for word in (*_KEYWORD_ANCHORS, *_DERIVED):
+            assert list(found.hits_of(word)) == _all_positions(lowered, word), word
+        assert list(found.ats) == _all_positions(text, "@")
+        assert list(found.colons) == _all_positions(text, ":")
+        # Newlines only where a name cue may follow: all of them the cues match after.
+        assert set(found.newlines) <= set(_all_positions(text, "\n"))
+        assert found.digits == sum(map(text.count, "0123456789"))
+
+
+def test_candidate_digit_runs_are_whole_runs() -> None:
+    text = "call 12 times: 221B Baker Street, DE89 3704 0044 0532 0130 00, 10.0.0.1 and 2024"
+    runs = find_candidates(text).runs
+    spans = [text[s:e] for s, e in runs]
+    # "12" (no street after), "2024" and the IBAN's later groups are not candidates.
+    assert spans == ["221", "89", "10"]
