@@ -4,14 +4,15 @@ A collection's analyses run over merged corpora that have upload records of thei
 (``FileRecord.collection_id``), so deleting them is :func:`ownership.delete_upload` on
 each. Deleting a member upload removes it from every collection that holds it and
 deletes those collections' analyses (they contain its conversations); the collection
-itself stays with its other uploads.
+itself stays with its other uploads. With the analyses go the pieces incremental analysis
+kept for the collection (``names.pieces_object``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from convoscope_common import owner_index
+from convoscope_common import names, owner_index
 from convoscope_common.clock import utcnow
 from convoscope_common.collection_types import CollectionRecord
 from convoscope_common.logs import get_logger
@@ -42,6 +43,8 @@ async def delete_collection_analyses(
         if merged is None or merged.collection_id != record.collection_id:
             continue
         _add(removed, await delete_upload(stores, merged, stop_job))
+    # The pieces incremental analysis reuses hold what the analyses held.
+    await stores.delete_object(stores.results_data, names.pieces_object(record.collection_id))
     return removed
 
 

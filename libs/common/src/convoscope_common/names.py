@@ -101,6 +101,12 @@ def redacted_corpus_object(cache_key: str) -> str:
     return f"{cache_key}.corpus"
 
 
+def pieces_object(collection_id: str) -> str:
+    """The name of a collection's reusable analysis pieces in the results-data store (one
+    object per collection, replaced by each analysis; incremental analysis reads it)."""
+    return f"pieces.{collection_id}"
+
+
 def light_object(results_object: str) -> str:
     """The name of a result's light document (and page totals) in the results-data store,
     beside the results object it summarises."""

@@ -112,6 +112,9 @@ class AnalyzeJob(msgspec.Struct, kw_only=True):
     cache_key: str
     owner: str | None = None
     submitted_at: datetime
+    # Set when the corpus is a collection's merged corpus: the analyzer reuses the pieces
+    # the collection's previous analysis left (incremental analysis) and keeps new ones.
+    collection_id: str | None = None
 
 
 class ExportJob(msgspec.Struct, kw_only=True):

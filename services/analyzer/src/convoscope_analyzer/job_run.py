@@ -16,6 +16,7 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.incremental_job import keep_pieces, run_collection
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
@@ -55,6 +56,7 @@ from convoscope_common.wire import (
 )
 
 if TYPE_CHECKING:
+    from convoscope_analyzer.incremental_pipeline import StoredPieces
     from convoscope_analyzer.worker import AnalyzerHandler
 
 log = get_logger(__name__)
@@ -99,6 +101,8 @@ class JobRun:
         self.stored = False
         self.redacted_size = 0
         self.shard_wall = self.shard_work = 0.0  # set by a sharded run
+        # The pieces an incremental (collection) run keeps for the next one.
+        self.pieces: StoredPieces | None = None
 
     async def execute(self) -> Outcome:
         """Run the job to a final state (or give it back), then say how to settle."""
@@ -188,7 +192,18 @@ class JobRun:
         privacy = self.handler.privacy.for_owner(job.owner)
         shards = self._shards_for(n_messages)
         redacted: Corpus | None = None
-        if shards > 1:
+        if job.collection_id is not None:
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
+                corpus = load_corpus(blob)
+                del blob
+            # A collection: reuse what its previous analysis left (incremental analysis).
+            with stage("incremental", messages=n_messages):
+                output = await run_collection(self, corpus, privacy, publisher)
+            del corpus
+            results, redacted = output.results, output.redacted_corpus
+            del output
+        elif shards > 1:
             del blob  # the raw corpus's conversations are views of it
             results = await run_sharded_job(self, raw, privacy, shards, publisher)
         else:
@@ -220,6 +235,7 @@ class JobRun:
         storing = self._store_results(results, redacted)
         del results, redacted
         await storing
+        await keep_pieces(self)
         return n_messages
 
     def _shards_for(self, n_messages: int) -> int:

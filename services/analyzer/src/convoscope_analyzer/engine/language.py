@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -151,6 +151,8 @@ class LanguageStats:
     # The language given to conversations with no readable text (the corpus's, or the
     # caller's ``fallback``).
     fallback: str = UNKNOWN
+    # Each conversation's own language, before the fallback (``unknown``: none), in order.
+    own: list[str] = field(default_factory=list)
 
 
 def assign_languages(
@@ -189,6 +191,7 @@ def assign_languages(
                     if dominant(found) != UNKNOWN:
                         break
         item.language = dominant(found)
+    stats.own = [item.language or UNKNOWN for item in conversations]
     corpus = (
         fallback
         if fallback is not None

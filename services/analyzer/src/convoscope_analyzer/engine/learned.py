@@ -11,12 +11,14 @@ from the rows of all shards, with the same answer as one process reading them al
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -161,16 +163,20 @@ class LearnedModel:
         return None
 
 
+Document = str | dict[str, int]  # a text, or its :func:`term_counts` in the text's language
+
+
 def fit_learned(
-    documents: list[tuple[str | None, str]], pulse: Callable[[], None] | None = None
+    documents: Sequence[tuple[str | None, Document]], pulse: Callable[[], None] | None = None
 ) -> LearnedModel:
-    """Fit a topic model per language on sample ``documents`` ((language, text) pairs).
+    """Fit a topic model per language on sample ``documents`` ((language, text) pairs; a
+    text may be given as its :func:`term_counts`, which fits the same model).
 
     Languages are taken largest first (first seen wins a tie); a language with too few
     documents or too small a vocabulary gets none.
     """
     tick = pulse or (lambda: None)
-    groups: dict[str | None, list[str]] = {}
+    groups: dict[str | None, list[Document]] = {}
     for language, text in documents:
         groups.setdefault(language, []).append(text)
     models = []
@@ -182,7 +188,7 @@ def fit_learned(
 
 
 def _fit_language(
-    language: str | None, texts: list[str], pulse: Callable[[], None]
+    language: str | None, texts: list[Document], pulse: Callable[[], None]
 ) -> LanguageModel | None:
     import numpy as np
     from scipy.linalg import cholesky
@@ -191,7 +197,18 @@ def _fit_language(
         return None
     vectorizer = _vectorizer(language, len(texts))
     try:
-        matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", t) for t in texts)
+        if all(isinstance(t, dict) for t in texts):
+            # Counted terms in first-seen order (term_counts): the vectorizer meets the
+            # terms in the order the text gives them, so the matrix is the same, bit for
+            # bit; then it reads texts again.
+            analyzer = vectorizer.analyzer
+            vectorizer.analyzer = _expand_counts
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "token_pattern will not be used"
+                matrix = vectorizer.fit_transform(texts)
+            vectorizer.analyzer = analyzer
+        else:
+            matrix = vectorizer.fit_transform(_PLACEHOLDER.sub(" ", str(t)) for t in texts)
     except ValueError:  # empty vocabulary
         return None
     n_docs, n_terms = matrix.shape
@@ -237,19 +254,57 @@ def transform(
     Each document's weights solve min ||x - w H|| with w >= 0 on its own (through the
     k x k factor), so they do not depend on the other documents of the batch.
     """
+    docs = list(documents)
+    if not docs:
+        return []
+    vectorizer = model.models[index].vectorizer
+    matrix = vectorizer.transform(_PLACEHOLDER.sub(" ", d[4]) for d in docs)
+    return rows_from_matrix(model, index, [d[:4] for d in docs], matrix)
+
+
+@lru_cache(maxsize=64)
+def _term_analyzer(language: str | None) -> Callable[[str], list[str]]:
+    analyzer: Callable[[str], list[str]] = _vectorizer(language, 10).build_analyzer()
+    return analyzer
+
+
+def term_counts(language: str | None, text: str) -> dict[str, int]:
+    """The terms the topic model of ``language`` reads in ``text``, counted: what the
+    model's vectorizer counts before weighting, independent of the fitted vocabulary
+    (so cached counts serve every later model of that language)."""
+    return dict(Counter(_term_analyzer(language)(_PLACEHOLDER.sub(" ", text))))
+
+
+def _expand_counts(counts: dict[str, int]) -> list[str]:
+    return [term for term, n in counts.items() for _ in range(n)]
+
+
+def counts_matrix(model: LearnedModel, index: int, counts: list[dict[str, int]]) -> Any:
+    """The TF-IDF rows model ``index`` gives the documents whose :func:`term_counts` are
+    ``counts``: equal to its vectorizer's rows of their texts (the same integer counts go
+    through the same weighting), without reading the texts again."""
+    vectorizer = copy.copy(model.models[index].vectorizer)
+    vectorizer.analyzer = _expand_counts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "token_pattern will not be used": on purpose
+        return vectorizer.transform(counts)
+
+
+def rows_from_matrix(
+    model: LearnedModel, index: int, documents: list[tuple[int, str, str | None, str]], matrix: Any
+) -> list[LearnedRow]:
+    """Rows of documents ((position, id, month, title)) whose TF-IDF rows under model
+    ``index`` are ``matrix`` (what :func:`transform` solves; an incremental analysis
+    builds the matrix from cached term counts instead of the texts)."""
     import numpy as np
     from scipy.linalg import solve_triangular
     from scipy.optimize import nnls
 
-    docs = list(documents)
-    if not docs:
-        return []
     language_model = model.models[index]
-    matrix = language_model.vectorizer.transform(_PLACEHOLDER.sub(" ", d[4]) for d in docs)
     projected = matrix @ np.ascontiguousarray(language_model.components.T)
     factor = language_model.factor
     rows: list[LearnedRow] = []
-    for (position, cid, month, title, _), b in zip(docs, projected, strict=True):
+    for (position, cid, month, title), b in zip(documents, projected, strict=True):
         if not b.any():
             continue
         c = solve_triangular(factor, b, trans="T")

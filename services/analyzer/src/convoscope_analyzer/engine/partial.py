@@ -67,10 +67,13 @@ def analyze_shard(
     plan: AnalysisPlan,
     options: EngineOptions,
     tracker: ProgressTracker,
+    own_languages: list[str] | None = None,
 ) -> ShardPartial:
     """Analyse ``conversations`` (``corpus.conversations[start:start + n]``) under ``plan``.
 
     ``tracker`` runs the steps (progress, checkpoints; what it raises propagates).
+    ``own_languages``, when given, receives each conversation's own language (before the
+    plan's fallback): what an incremental analysis keeps.
     Raises :class:`InvalidTimezoneError` for an unknown ``options.timezone``.
     """
     zone = resolve_timezone(options.timezone)
@@ -84,6 +87,8 @@ def analyze_shard(
 
     tracker.start_step(STEP_LANGUAGES, total_messages)
     stats = assign_languages(prepared, tracker.tick, fallback=plan.fallback_language)
+    if own_languages is not None:
+        own_languages.extend(stats.own)
     tracker.end_step()
 
     tracker.start_step(STEP_SUMMARY, total_messages)

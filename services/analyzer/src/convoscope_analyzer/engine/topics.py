@@ -31,6 +31,7 @@ from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.engine.words import CJK, words
 from convoscope_common.aggregates.sections import topic_monthly, topic_share
+from convoscope_common.corpus import Conversation
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
 __all__ = [
@@ -51,8 +52,13 @@ MIN_TAXONOMY_SHARE = 0.2
 
 
 def _user_text(item: PreparedConversation) -> str:
-    parts = [item.conversation.title or ""]
-    parts.extend(pm.message.text for pm in item.messages if pm.message.role == "user")
+    return user_text(item.conversation)
+
+
+def user_text(conversation: Conversation) -> str:
+    """The title and user messages of a conversation: what its topics are read from."""
+    parts = [conversation.title or ""]
+    parts.extend(m.text for m in conversation.messages if m.role == "user")
     return "\n".join(p for p in parts if p)
 
 

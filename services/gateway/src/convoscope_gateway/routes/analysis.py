@@ -148,6 +148,7 @@ async def submit_analysis(
             cache_key=key,
             owner=owner,
             submitted_at=now,
+            collection_id=record.collection_id,
         )
         await gw.js.publish(
             names.analyze_subject(options.priority), encode(job), stream=names.JOBS_STREAM

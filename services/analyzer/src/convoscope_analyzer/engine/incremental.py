@@ -1,0 +1,292 @@
+"""Incremental analysis: the results of a whole corpus, computing only what changed.
+
+Identical to :func:`~convoscope_analyzer.engine.pipeline.analyze` on the same corpus:
+
+1. Every conversation gets a digest of what the engine reads from it; the corpus is cut
+   into content-defined chunks (engine/pieces.py). A chunk whose digest has a piece is
+   reused; the others are analysed (:func:`analyze_shard`), only they.
+2. The plan is made as :func:`make_plan` makes it, from the same sample, but from cached
+   parts: the fallback language from the conversations' own languages (cached, or
+   detected for new conversations), the topic model fitted on the sample's texts.
+3. The learned topics of every conversation are recomputed under the new model from its
+   cached term counts (no text is tokenised again); a chunk analysed under another
+   fallback language, when one of its conversations relied on it, is analysed again.
+4. The chunk partials, re-based to their positions, merge as shards do
+   (:func:`merge_partials`).
+
+The new pieces (those of this corpus only) come back for the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import msgspec
+
+from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
+from convoscope_analyzer.engine.learned import (
+    Document,
+    LearnedModel,
+    LearnedRow,
+    counts_matrix,
+    fit_learned,
+    rows_from_matrix,
+    sample_positions,
+    term_counts,
+)
+from convoscope_analyzer.engine.merge import merge_partials
+from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
+from convoscope_analyzer.engine.options import ProgressUpdate as Update
+from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
+from convoscope_analyzer.engine.pieces import (
+    MAX_CUTS,
+    ChunkPiece,
+    ConversationPiece,
+    EnginePieces,
+    chunk_bounds,
+    chunk_digest,
+    conversation_digest,
+)
+from convoscope_analyzer.engine.pipeline import STEP_WEIGHTS, insights
+from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
+from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.topics import user_text
+from convoscope_common.corpus import Corpus
+from convoscope_common.results import AnalysisResults
+
+STEP_REUSE = "Reusing earlier results"
+STEP_NEW = "Analysing new and changed conversations"
+STEP_TOPICS = "Classifying topics"
+STEP_MERGE = "Building charts"
+
+
+@dataclass
+class IncrementalStats:
+    """What one incremental run reused and computed (for logs, metrics and the bench)."""
+
+    conversations: int = 0
+    chunks: int = 0
+    chunks_reused: int = 0
+    conversations_reused: int = 0  # in reused chunks
+    conversations_analysed: int = 0  # in analysed chunks
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class IncrementalOutput:
+    """Results, the pieces to keep, and what was reused."""
+
+    results: AnalysisResults
+    pieces: EnginePieces
+    stats: IncrementalStats
+
+
+def analyze_incremental(
+    corpus: Corpus,
+    options: EngineOptions,
+    previous: EnginePieces | None,
+    *,
+    progress: ProgressCallback | None = None,
+    checkpoint: Checkpoint | None = None,
+    now: datetime | None = None,
+) -> IncrementalOutput:
+    """Analyse ``corpus`` (as the engine reads it: redacted when privacy is on), reusing
+    ``previous`` pieces (made under the same fingerprint; None: none).
+
+    Results are identical to ``analyze(corpus, options)``. ``progress`` gets monotonic
+    updates from 0 to 1; ``checkpoint`` is called between chunks and what it raises
+    propagates. Raises :class:`InvalidTimezoneError` for an unknown timezone.
+    """
+    zone = resolve_timezone(options.timezone)
+    old = previous or EnginePieces()
+    conversations = corpus.conversations
+    n = len(conversations)
+    stats = IncrementalStats(conversations=n)
+    check = checkpoint or (lambda: None)
+
+    def report(fraction: float, step: str, message: str, found: list[str] | None = None) -> None:
+        if progress is not None:
+            update = Update(fraction=round(fraction, 4), step=step, message=message)
+            progress(msgspec.structs.replace(update, new_insights=found or []))
+
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now_ = time.perf_counter()
+        stats.timings[name] = stats.timings.get(name, 0.0) + now_ - clock
+        clock = now_
+
+    report(0.0, STEP_REUSE, f"Comparing {n:,} conversations with the earlier analysis")
+    digests = [conversation_digest(c) for c in conversations]
+    present = set(digests)
+    cuts = [d for d in old.cuts if d in present]
+    bounds = chunk_bounds(digests, frozenset(cuts))
+    if digests and digests[-1] not in cuts:
+        cuts = [*cuts, digests[-1]][-MAX_CUTS:]
+    keys = [chunk_digest(digests[a:b]) for a, b in bounds]
+    stats.chunks = len(bounds)
+
+    # Own languages: cached; the sample's others are detected now (the plan needs them,
+    # as make_plan detects its sample's), the rest as their chunks are analysed.
+    own: list[str | None] = [None] * n
+    for i, digest in enumerate(digests):
+        cached = old.conversations.get(digest)
+        if cached is not None:
+            own[i] = cached.language
+    sample = _sample(corpus)
+    missing = [i for i in sample if own[i] is None]
+    if missing:
+        part = msgspec.structs.replace(corpus, conversations=[conversations[i] for i in missing])
+        prepared = prepare_corpus(part, zone)
+        stats_ = assign_languages(prepared, fallback=UNKNOWN)  # each its own language
+        for i, language in zip(missing, stats_.own, strict=True):
+            own[i] = language
+        del prepared, part
+    check()
+    lap("digests and sample languages")
+
+    def counts(i: int, language: str) -> dict[str, int]:
+        cached = old.conversations.get(digests[i])
+        if cached is not None and cached.terms_language == language:
+            return cached.terms
+        return term_counts(language, user_text(conversations[i]))
+
+    plan = _plan(corpus, sample, own, counts, check)
+    lap("plan")
+    report(0.1, STEP_REUSE, "Topic models fitted on the sample")
+    fallback = plan.fallback_language
+
+    # Chunks: reused when their piece was made under this fallback (or needs none).
+    no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
+    total_messages = sum(len(c.messages) for c in conversations) or 1
+    done_messages = 0
+    partials: list[ShardPartial] = []
+    chunks: dict[str, ChunkPiece] = {}
+    for (a, b), key in zip(bounds, keys, strict=True):
+        piece = old.chunks.get(key)
+        if piece is not None and (
+            piece.fallback not in (None, fallback)
+            or key in chunks
+            or any(own[i] is None for i in range(a, b))
+        ):
+            # Another fallback; a repeated chunk, whose piece is in use; or (never from
+            # a store this module wrote) a conversation without its piece.
+            piece = None
+        if piece is None:
+            tracker = ProgressTracker(dict(STEP_WEIGHTS), None, checkpoint)
+            found: list[str] = []
+            partial = analyze_shard(
+                corpus, conversations[a:b], a, no_learned, options, tracker, found
+            )
+            own[a:b] = found
+            relies = UNKNOWN in found
+            piece = ChunkPiece(partial=partial, fallback=fallback if relies else None)
+            stats.conversations_analysed += b - a
+        else:
+            stats.chunks_reused += 1
+            stats.conversations_reused += b - a
+        piece.partial.start, piece.partial.end = a, b
+        partials.append(piece.partial)
+        chunks[key] = piece
+        check()
+        done_messages += sum(len(c.messages) for c in conversations[a:b])
+        report(
+            0.1 + 0.7 * done_messages / total_messages,
+            STEP_NEW,
+            f"{stats.chunks_reused:,} of {len(bounds):,} chunks reused",
+        )
+
+    lap("chunks")
+    report(0.8, STEP_TOPICS, "Reading learned topics")
+    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
+    check()
+    lap("learned topics")
+    report(0.9, STEP_MERGE, "Merging")
+    results = merge_partials(partials, plan, options, conversations=n, now=now)
+    lap("merge")
+    for partial in partials:  # the pieces keep no plan-dependent rows
+        partial.topics.learned = []
+        partial.start, partial.end = 0, partial.end - partial.start
+    report(1.0, "Complete", "Analysis complete", insights(results))
+    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
+    return IncrementalOutput(results=results, pieces=kept, stats=stats)
+
+
+def _sample(corpus: Corpus) -> list[int]:
+    """Positions of the conversations :func:`make_plan` samples."""
+    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
+    return [non_empty[p] for p in sample_positions(len(non_empty))]
+
+
+def _plan(
+    corpus: Corpus,
+    sample: list[int],
+    own: list[str | None],
+    counts: Callable[[int, str], dict[str, int]],
+    check: Callable[[], None],
+) -> AnalysisPlan:
+    """:func:`make_plan` from the sample's own languages and term counts."""
+    languages = [own[i] or UNKNOWN for i in sample]
+    fallback = dominant(languages)
+    documents: list[tuple[str | None, Document]] = []
+    for i, language in zip(sample, languages, strict=True):
+        read_as = language if language != UNKNOWN else fallback
+        documents.append((read_as, counts(i, read_as)))
+    return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
+
+
+def _learned_rows(
+    corpus: Corpus,
+    digests: list[str],
+    own: list[str | None],
+    plan: AnalysisPlan,
+    partials: list[ShardPartial],
+    old: EnginePieces,
+) -> dict[str, ConversationPiece]:
+    """Learned-topic rows of every conversation under ``plan``, put into the partials
+    holding them; returns the conversation pieces of this corpus."""
+    learned = plan.learned
+    pieces: dict[str, ConversationPiece] = {}
+    pending: dict[int, list[tuple[tuple[int, str, str | None, str], dict[str, int]]]] = {}
+    conversations = corpus.conversations
+    for partial in partials:
+        months = partial.months
+        for offset, (cid, month) in enumerate(months):
+            i = partial.start + offset
+            conversation = conversations[i]
+            digest = digests[i]
+            mine = own[i] or UNKNOWN
+            language = mine if mine != UNKNOWN else plan.fallback_language
+            piece = old.conversations.get(digest)
+            if piece is None or piece.terms_language != language:
+                terms = (
+                    term_counts(language, user_text(conversation)) if conversation.messages else {}
+                )
+                piece = ConversationPiece(language=mine, terms_language=language, terms=terms)
+            pieces[digest] = piece
+            if not conversation.messages:
+                continue
+            index = learned.index_of(language)
+            if index is not None:
+                meta = (i, cid, month, conversation.title or "")
+                pending.setdefault(index, []).append((meta, piece.terms))
+    rows: list[LearnedRow] = []
+    for index in sorted(pending):
+        docs = pending[index]
+        matrix = counts_matrix(learned, index, [terms for _, terms in docs])
+        rows.extend(rows_from_matrix(learned, index, [meta for meta, _ in docs], matrix))
+    rows.sort(key=lambda row: row.position)
+    # Into the partial covering each row's position (partials are in corpus order).
+    at = 0
+    for partial in partials:
+        partial.topics.learned = []
+    for row in rows:
+        while partials[at].end <= row.position:
+            at += 1
+        partials[at].topics.learned.append(row)
+    return pieces
