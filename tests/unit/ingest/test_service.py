@@ -249,3 +249,28 @@ async def test_requests_are_taken_off_the_subscription_at_once() -> None:
 def test_budget_leaves_a_margin_for_the_reply() -> None:
     assert request_budget(120.0) == 115.0
     assert request_budget(10.0) == 9.0
+
+
+async def test_stopping_a_reader_that_swallows_its_cancel_does_not_hang() -> None:
+    """nats-py can swallow a cancel while a consumer is closed; the reader then puts into
+    a full queue. Before: the parse waited for it until the request's deadline."""
+    import asyncio
+
+    from convoscope_ingest.service import _stop_reader
+
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(1)
+    await queue.put(b"first piece")
+
+    async def stubborn_reader() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass  # swallowed, as nats-py did
+        await queue.put(b"last piece")  # blocks: the queue is full
+        await queue.put(None)
+
+    reader = asyncio.create_task(stubborn_reader())
+    await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await _stop_reader(reader, queue)
+    assert reader.done()

@@ -22,7 +22,7 @@ import asyncio
 import base64
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import IO, Any
@@ -66,7 +66,7 @@ async def object_chunks(
     *,
     info: api.ObjectInfo | None = None,
     chunk_timeout: float = CHUNK_TIMEOUT,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Yield the chunks of one version of ``name`` in order; verify size and digest.
 
     An ephemeral pull consumer fetches :data:`READ_BATCH` chunks per request (about

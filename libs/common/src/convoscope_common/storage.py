@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import IO
 
@@ -175,7 +175,7 @@ class Stores:
 
     def object_chunks(
         self, store: ObjectStore, name: str, info: api.ObjectInfo
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """The chunks of version ``info`` of ``name`` in order (bounded memory); raises
         :class:`~convoscope_common.objects.ObjectReadError` when they do not match it."""
         return objects.object_chunks(store, name, info=info)

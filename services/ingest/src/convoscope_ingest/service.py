@@ -205,9 +205,7 @@ class IngestService:
             log.info("parse_fallback")
             return None
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            await _stop_reader(reader, queue)
 
     async def _read_chunks(
         self, upload: str, info: api.ObjectInfo, queue: asyncio.Queue[bytes | BaseException | None]
@@ -217,12 +215,16 @@ class IngestService:
         pending: list[bytes] = []
         pending_bytes = 0
         try:
-            async for chunk in self.stores.object_chunks(self.stores.uploads, upload, info):
-                pending.append(chunk)
-                pending_bytes += len(chunk)
-                if pending_bytes >= _FEED_BYTES:
-                    await queue.put(b"".join(pending))
-                    pending, pending_bytes = [], 0
+            # Closed here, not by the garbage collector, when the parse stops reading
+            # early: its consumer is removed before the whole-file read starts.
+            chunks = self.stores.object_chunks(self.stores.uploads, upload, info)
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    pending.append(chunk)
+                    pending_bytes += len(chunk)
+                    if pending_bytes >= _FEED_BYTES:
+                        await queue.put(b"".join(pending))
+                        pending, pending_bytes = [], 0
             if pending:
                 await queue.put(b"".join(pending))
             await queue.put(None)
@@ -253,6 +255,23 @@ class IngestService:
         thread = self._thread
         if thread is not None and not thread.done():
             await asyncio.wait([thread])
+
+
+async def _stop_reader(reader: asyncio.Task[None], queue: asyncio.Queue[Any]) -> None:
+    """Stop the chunk reader and wait for it, never blocking on a full queue.
+
+    nats-py can swallow a cancellation that arrives while the reader closes its
+    consumer (seen in tests: the reader then went on to a put into the full queue and
+    the request hung until its deadline); so the cancel is repeated and the queue kept
+    drained until the reader has ended.
+    """
+    while not reader.done():
+        reader.cancel()
+        while not queue.empty():
+            queue.get_nowait()
+        await asyncio.wait([reader], timeout=0.05)
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
 
 
 def _upload_missing() -> ParseFailed:
