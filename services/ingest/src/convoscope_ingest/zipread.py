@@ -114,6 +114,22 @@ def _open(data: bytes | bytearray, prefix: str) -> zipfile.ZipFile:
         raise CorruptZipError(f"the ZIP file{where} is damaged and cannot be read") from None
 
 
+def checked_members(archive: zipfile.ZipFile, limits: ParseLimits) -> list[zipfile.ZipInfo]:
+    """The archive's members, refused when there are too many or a path is unsafe."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_zip_members:
+        raise TooManyZipMembersError(
+            f"the ZIP contains {len(infos)} files; the limit is {limits.max_zip_members}"
+        )
+    for info in infos:
+        if not safe_member_name(info.filename):
+            raise UnsafeZipMemberError(
+                f"the ZIP contains a file with an unsafe path ({_shown(info.filename)}); "
+                "exports never do"
+            )
+    return infos
+
+
 def _walk(
     data: bytes | bytearray,
     prefix: str,
@@ -124,17 +140,7 @@ def _walk(
 ) -> None:
     archive = _open(data, prefix)
     with archive:
-        infos = archive.infolist()
-        if len(infos) > limits.max_zip_members:
-            raise TooManyZipMembersError(
-                f"the ZIP contains {len(infos)} files; the limit is {limits.max_zip_members}"
-            )
-        for info in infos:
-            if not safe_member_name(info.filename):
-                raise UnsafeZipMemberError(
-                    f"the ZIP contains a file with an unsafe path ({_shown(info.filename)}); "
-                    "exports never do"
-                )
+        infos = checked_members(archive, limits)
         for info in infos:
             if info.is_dir():
                 continue

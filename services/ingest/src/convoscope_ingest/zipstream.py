@@ -19,8 +19,6 @@ from pathlib import PurePosixPath
 from convoscope_ingest.errors import (
     CorruptZipError,
     EncryptedZipError,
-    TooManyZipMembersError,
-    UnsafeZipMemberError,
     ZipBombError,
 )
 from convoscope_ingest.limits import ParseLimits
@@ -33,7 +31,7 @@ from convoscope_ingest.zipread import (
     _inflate,
     _open,
     _shown,
-    safe_member_name,
+    checked_members,
 )
 
 __all__ = ["ZIP_MAGIC", "ConversationMember", "ZipPlan", "inflate_chunks", "plan_export_zip"]
@@ -106,17 +104,7 @@ def _walk(data: bytes | bytearray, prefix: str, nesting: int, plan: ZipPlan) -> 
     limits = plan.limits
     archive = _open(data, prefix)
     plan.archives.append(archive)
-    infos = archive.infolist()
-    if len(infos) > limits.max_zip_members:
-        raise TooManyZipMembersError(
-            f"the ZIP contains {len(infos)} files; the limit is {limits.max_zip_members}"
-        )
-    for info in infos:
-        if not safe_member_name(info.filename):
-            raise UnsafeZipMemberError(
-                f"the ZIP contains a file with an unsafe path ({_shown(info.filename)}); "
-                "exports never do"
-            )
+    infos = checked_members(archive, limits)
     for info in infos:
         if info.is_dir():
             continue
