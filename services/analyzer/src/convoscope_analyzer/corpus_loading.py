@@ -30,8 +30,9 @@ _MESSAGE_LIST_FIELDS = tuple(
 )
 
 
-def _shell_type() -> type[msgspec.Struct]:
-    """``Corpus`` with its conversations left undecoded (follows Corpus's fields)."""
+def corpus_shell_type(name: str = "CorpusShell") -> type[msgspec.Struct]:
+    """``Corpus`` with its conversations left encoded: the same fields, order, defaults and
+    ``omit_defaults`` (so a shell encodes exactly as the corpus it stands for)."""
     fields: list[tuple[str, Any, Any]] = []
     for f in msgspec.structs.fields(Corpus):
         kind = list[msgspec.Raw] if f.name == "conversations" else f.type
@@ -41,10 +42,11 @@ def _shell_type() -> type[msgspec.Struct]:
             fields.append((f.name, kind, msgspec.field(default_factory=f.default_factory)))
         else:
             fields.append((f.name, kind))  # type: ignore[arg-type]
-    return msgspec.defstruct("CorpusShell", fields, kw_only=True)
+    config = Corpus.__struct_config__
+    return msgspec.defstruct(name, fields, kw_only=True, omit_defaults=config.omit_defaults)
 
 
-_shell_decoder = msgspec.msgpack.Decoder(_shell_type())
+_shell_decoder = msgspec.msgpack.Decoder(corpus_shell_type())
 _conversation_decoder = msgspec.msgpack.Decoder(Conversation)
 
 
