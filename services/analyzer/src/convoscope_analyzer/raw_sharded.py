@@ -34,14 +34,14 @@ from convoscope_analyzer.engine.sharding import shard_bounds
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig, redact_corpus_in_place
 from convoscope_analyzer.privacy import insights as privacy_insights
+from convoscope_analyzer.privacy.corpus_redaction import privacy_report
 from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
 from convoscope_analyzer.sharded import Ranges, Recorded, ReplayRedactor, record_detections
 from convoscope_analyzer.stages import stage
-from convoscope_common.aggregates.sections import privacy_totals
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
-from convoscope_common.results import AnalysisResults, PrivacyFinding, PrivacyReport
+from convoscope_common.results import AnalysisResults, PrivacyReport
 
 # Each mapper yields (range index, result) as the shards finish, in any order. The
 # analyse mapper may release ``raw.conversations`` once it has cut every range's input.
@@ -126,27 +126,7 @@ class _Redaction:
         self._tally(redact_corpus_in_place(projects, self.privacy, redactor=self.redactor))
         shell = msgspec.structs.replace(self.raw.shell, projects=projects.projects)
         redacted = RawCorpus(shell, self.conversations, self.raw.sizes)
-        findings = [
-            PrivacyFinding(
-                conversation_id=cid,
-                message_id=mid,
-                entity_type=entity_type,
-                field=field,  # type: ignore[arg-type]
-                count=count,
-            )
-            for (cid, mid, entity_type, field), count in self.findings.items()
-        ]
-        totals = privacy_totals(findings)
-        return redacted, PrivacyReport(
-            enabled=True,
-            total=totals.total,
-            counts=totals.counts,
-            messages_affected=totals.messages_affected,
-            conversations_affected=totals.conversations_affected,
-            operators=self.operators,
-            best_effort_types=self.best_effort,
-            findings=findings,
-        )
+        return redacted, privacy_report(self.findings, self.operators, self.best_effort)
 
     def _tally(self, report: PrivacyReport) -> None:
         self.operators, self.best_effort = report.operators, report.best_effort_types

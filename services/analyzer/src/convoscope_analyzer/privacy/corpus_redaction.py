@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import msgspec
 
@@ -192,7 +192,17 @@ def _walk(
 
 
 def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
-    tally = worker.tally
+    return privacy_report(
+        worker.tally.findings, config.effective_operators(), list(BEST_EFFORT_TYPES)
+    )
+
+
+def privacy_report(
+    counts: Mapping[_FindingKey, int],
+    operators: dict[str, str],
+    best_effort: list[str],
+) -> PrivacyReport:
+    """The privacy report of finding counts keyed (conversation, message, type, field)."""
     findings = [
         PrivacyFinding(
             conversation_id=cid,
@@ -201,7 +211,7 @@ def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
             field=field,  # type: ignore[arg-type]
             count=count,
         )
-        for (cid, mid, entity_type, field), count in tally.findings.items()
+        for (cid, mid, entity_type, field), count in counts.items()
     ]
     # Counted from the findings by the shared aggregate, as a filtered export recounts them.
     totals = privacy_totals(findings)
@@ -211,7 +221,7 @@ def _report(worker: _CorpusRedactor, config: PrivacyConfig) -> PrivacyReport:
         counts=totals.counts,
         messages_affected=totals.messages_affected,
         conversations_affected=totals.conversations_affected,
-        operators=config.effective_operators(),
-        best_effort_types=list(BEST_EFFORT_TYPES),
+        operators=operators,
+        best_effort_types=best_effort,
         findings=findings,
     )
