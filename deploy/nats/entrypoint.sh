@@ -10,6 +10,8 @@ for user in gateway ingest analyzer exporter provisioner; do
         exit 1
     fi
     var="NATS_$(echo "$user" | tr 'a-z' 'A-Z')_PASSWORD"
-    export "$var=$(cat "$file")"
+    # Quoted: nats-server parses a variable's value as config, so an unquoted password
+    # starting with "-" or digits ("0b…", "12345") would stop it from starting.
+    export "$var=\"$(cat "$file")\""
 done
 exec nats-server "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -21,11 +22,10 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def compose_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    tmp = tmp_path_factory.mktemp("compose-nats")
-    secrets = tmp / "secrets"
-    write_secrets(secrets)
+@contextlib.contextmanager
+def _compose_nats(tmp: Path, secrets: Path) -> Iterator[tuple[str, Path]]:
+    """The command compose runs (entrypoint and committed config), with free ports and
+    a temporary store; yields the URL and the server's log."""
     port, monitor = free_port(), free_port()
     log = tmp / "nats.log"
     env = {
@@ -33,7 +33,6 @@ def compose_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         "NATS_SECRETS_DIR": str(secrets),
         "PATH": f"{Path(find_nats_server()).parent}:{os.environ['PATH']}",
     }
-    # The command compose runs, with free ports and a temporary store.
     argv = ["/bin/sh", str(REPO / "deploy/nats/entrypoint.sh"), "-c"]
     argv += [str(REPO / "deploy/nats/nats.conf"), "-js", "-sd", str(tmp / "data")]
     argv += ["-a", "127.0.0.1", "-p", str(port), "-m", str(monitor), "-l", str(log)]
@@ -45,10 +44,36 @@ def compose_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         assert proc.poll() is None, "nats-server exited"
         time.sleep(0.05)
     try:
-        yield f"nats://127.0.0.1:{port}", secrets, log
+        yield f"nats://127.0.0.1:{port}", log
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def compose_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    tmp = tmp_path_factory.mktemp("compose-nats")
+    secrets = tmp / "secrets"
+    write_secrets(secrets)
+    with _compose_nats(tmp, secrets) as (url, log):
+        yield url, secrets, log
+
+
+@pytest.mark.parametrize("password", ["-leading-dash_x", "12-bx", "12345", "1e9x"])
+async def test_compose_nats_starts_with_any_generated_password(
+    tmp_path: Path, password: str
+) -> None:
+    """token_urlsafe can start with "-" or digits; unquoted, nats-server refused to start
+    ("variable reference ... could not be parsed", seen in CI)."""
+    secrets = tmp_path / "secrets"
+    write_secrets(secrets)
+    (secrets / "nats_gateway_password").write_text(password)
+    with _compose_nats(tmp_path, secrets) as (url, _log):
+        nc = await nats.connect(
+            url, user="gateway", password=password, inbox_prefix=inbox_prefix("gateway")
+        )
+        await nc.flush()
+        await nc.close()
 
 
 async def test_compose_nats_refuses_anonymous_clients_and_admits_services(
