@@ -4,13 +4,11 @@ up, and a reply the gateway cannot read is a JSON 503, not a 500 (issue 11 point
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import time
 import zipfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +28,7 @@ from convoscope_ingest.errors import IngestError
 from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService
 from convoscope_ingest.streaming import StreamParser
+from tests.e2e.helpers import load_generator
 
 pytestmark = pytest.mark.integration
 
@@ -104,15 +103,6 @@ async def test_an_unreadable_ingest_reply_is_a_json_503(client: TestClient, nats
         await nc.drain()
 
 
-def _generator() -> Any:
-    path = Path(__file__).resolve().parents[2] / "bench" / "generate_export.py"
-    spec = importlib.util.spec_from_file_location("generate_export", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -126,7 +116,7 @@ async def test_uploads_are_streamed_into_the_corpus_parse_export_would_store(
 ) -> None:
     """Real object-store chunks (several feeds of 1 MiB, chunk boundaries anywhere):
     the stored corpus is byte for byte ``encode_corpus(parse_export(upload))``."""
-    generator = _generator()
+    generator = load_generator()
     claude = generator.generate_claude_export(900, seed=5)
     chatgpt = generator.generate_chatgpt_export(300, seed=6)
     assert len(claude) > 3 << 20  # several feeds, many object chunks
