@@ -1,10 +1,11 @@
 """The sharded analysis on every core: the per-shard stages in forked worker processes.
 
 :func:`convoscope_analyzer.sharded.run_sharded` splits the corpus into conversation
-ranges; here each range's detection and analysis run in a process pool. Workers are
-forked, so they read the corpus (and the plan) they inherit instead of receiving a copy
-through a pipe; a shard's partial comes back as msgpack. The redaction, the plan and the
-merge run in this process, so the results equal one process's (a test compares them).
+ranges; here each range's detection and analysis run in a process pool
+(:class:`PoolRunner`). Workers are forked, so they read the corpus (and the plan) they
+inherit instead of receiving a copy through a pipe; a shard's partial comes back as
+msgpack. The redaction, the topic-model fit (beside the analysing workers) and the merge
+run in this process, so the results equal one process's (a test compares them).
 Where ``fork`` is not available, or one process is asked for, the stages run here.
 """
 
@@ -22,13 +23,9 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.sharded import (
-    Ranges,
-    Recorded,
-    analyze_range,
-    record_detections,
-    run_sharded,
-)
+from convoscope_analyzer.shard_corpus import DecodedShards
+from convoscope_analyzer.shard_redaction import Recorded, record_detections
+from convoscope_analyzer.sharded import Ranges, ShardRunner, run_sharded, shard_partial
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
@@ -59,24 +56,55 @@ def _analyze_worker(start: int, end: int) -> bytes:
     options = _SHARED["options"]
     assert isinstance(corpus, Corpus) and isinstance(plan, AnalysisPlan)
     assert isinstance(options, EngineOptions)
-    return msgspec.msgpack.encode(analyze_range(corpus, start, end, plan, options))
+    part = msgspec.structs.replace(corpus, conversations=corpus.conversations[start:end])
+    return msgspec.msgpack.encode(shard_partial(part, start, plan, options))
 
 
 def _in_pool(
     workers: int, ranges: Ranges, task: Callable[[int, int], bytes], shared: dict[str, object]
 ) -> Iterator[tuple[int, bytes]]:
-    """(index, result) of ``task`` over every range, as the forked workers finish them."""
+    """Fork the workers and submit ``task`` over every range now; the iterator yields
+    (index, result) as they finish them."""
     sys.stdout.flush()
     sys.stderr.flush()
     _SHARED.update(shared)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(task, a, b): i for i, (a, b) in enumerate(ranges)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # The workers fork at the first submit, with what _SHARED holds now.
+        futures = {pool.submit(task, a, b): i for i, (a, b) in enumerate(ranges)}
     finally:
         _SHARED.clear()
+    return _results(pool, futures)
+
+
+def _results(pool: ProcessPoolExecutor, futures: dict) -> Iterator[tuple[int, bytes]]:  # type: ignore[type-arg]
+    with pool:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+class PoolRunner:
+    """The per-shard stages in ``workers`` forked processes (a decoded corpus)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def detect(
+        self, corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        shared: dict[str, object] = {"corpus": corpus, "privacy": privacy}
+        for index, data in _in_pool(self.workers, ranges, _detect_worker, shared):
+            yield index, _recorded_decoder.decode(data)
+
+    def analyze(
+        self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+    ) -> Iterator[tuple[int, ShardPartial]]:
+        shared: dict[str, object] = {"corpus": corpus, "plan": plan, "options": options}
+        started = _in_pool(self.workers, ranges, _analyze_worker, shared)
+        return (
+            (index, _partial_decoder.decode(data)) for index, data in started
+        )
 
 
 def analyze_on_cores(
@@ -91,42 +119,21 @@ def analyze_on_cores(
     progress: Callable[[ProgressUpdate], None] | None = None,
 ) -> PipelineOutput:
     """Redact and analyse ``corpus`` with up to ``jobs`` worker processes; the same output
-    as :func:`convoscope_analyzer.pipeline.run_pipeline`."""
-    total = sum(len(c.messages) for c in corpus.conversations)
-    parallel = jobs > 1 and total >= MIN_MESSAGES and can_fork()
-    if not parallel:
-        return run_sharded(
-            corpus, options, privacy, shards=1, taxonomy=taxonomy, prices=prices,
-            in_place=in_place, progress=progress,
-        )  # fmt: skip
+    as :func:`convoscope_analyzer.pipeline.run_pipeline`.
 
-    # Models the workers use (language identifier, VADER, cue books, scikit-learn) are
-    # loaded once here and inherited, not loaded again in every forked worker.
-    warm_up()
-
-    def map_detect(
-        corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
-    ) -> Iterator[tuple[int, list[Recorded]]]:
-        shared: dict[str, object] = {"corpus": corpus, "privacy": privacy}
-        for index, data in _in_pool(jobs, ranges, _detect_worker, shared):
-            yield index, _recorded_decoder.decode(data)
-
-    def map_analyze(
-        corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
-    ) -> Iterator[tuple[int, ShardPartial]]:
-        shared: dict[str, object] = {"corpus": corpus, "plan": plan, "options": options}
-        for index, data in _in_pool(jobs, ranges, _analyze_worker, shared):
-            yield index, _partial_decoder.decode(data)
-
-    return run_sharded(
-        corpus,
-        options,
-        privacy,
-        shards=jobs * SHARDS_PER_WORKER,
-        taxonomy=taxonomy,
-        prices=prices,
-        in_place=in_place,
-        map_detect=map_detect,
-        map_analyze=map_analyze,
-        progress=progress,
-    )
+    ``in_place`` hands the corpus over as in ``run_pipeline``."""
+    access = DecodedShards(corpus, hand_over=in_place and options.enable_privacy)
+    total = sum(access.sizes)
+    runner: ShardRunner[Corpus] | None = None
+    shards = 1
+    if jobs > 1 and total >= MIN_MESSAGES and can_fork():
+        # Models the workers use (language identifier, VADER, cue books, scikit-learn)
+        # are loaded once here and inherited, not loaded again in every forked worker.
+        warm_up()
+        runner, shards = PoolRunner(jobs), jobs * SHARDS_PER_WORKER
+    output = run_sharded(
+        access, options, privacy, shards=shards, runner=runner, taxonomy=taxonomy,
+        prices=prices, progress=progress,
+    )  # fmt: skip
+    assert output.redacted is not None
+    return PipelineOutput(results=output.results, redacted_corpus=output.redacted)

@@ -8,21 +8,19 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from convoscope_analyzer.engine.errors import EngineError
 from convoscope_analyzer.engine.merge import ShardsIncompleteError, merge_partials
 from convoscope_analyzer.engine.options import EngineOptions
-from convoscope_analyzer.engine.plan import make_plan
-from convoscope_analyzer.engine.plan_codec import decode_plan, encode_plan
+from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan
 from convoscope_analyzer.engine.sharding import corpus_shards, shard_bounds
-from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.engine.topics import apply_learned
+from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.sharded import (
-    ReplayRedactor,
-    analyze_range,
-    record_detections,
-    run_sharded,
-)
+from convoscope_analyzer.shard_corpus import DecodedShards
+from convoscope_analyzer.shard_redaction import ReplayRedactor, record_detections
+from convoscope_analyzer.sharded import run_sharded, shard_partial
 from convoscope_common.comparison_types import PriceEntry, PriceTable
-from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults
 from convoscope_ingest.parsing import parse_export
@@ -55,6 +53,26 @@ CORPORA = [
 ]
 
 
+def sharded(
+    corpus: Corpus,
+    options: AnalysisOptions,
+    privacy: PrivacyConfig,
+    *,
+    shards: int,
+    in_place: bool = False,
+    prices: PriceTable | None = None,
+) -> PipelineOutput:
+    """The decoded corpus through the sharded driver, shards run here in turn."""
+    access = DecodedShards(corpus, hand_over=in_place and options.enable_privacy)
+    output = run_sharded(access, options, privacy, shards=shards, prices=prices)
+    assert output.redacted is not None
+    return PipelineOutput(results=output.results, redacted_corpus=output.redacted)
+
+
+def _part(corpus: Corpus, start: int, end: int) -> Corpus:
+    return msgspec.structs.replace(corpus, conversations=corpus.conversations[start:end])
+
+
 @pytest.fixture(scope="module", params=CORPORA)
 def corpus_bytes(request: pytest.FixtureRequest) -> bytes:
     return _corpus_bytes(request.param)
@@ -75,9 +93,7 @@ def test_every_section_equals_one_process(
     corpus_bytes: bytes, one_process: tuple[dict[str, bytes], bytes], shards: int
 ) -> None:
     expected, expected_corpus = one_process
-    output = run_sharded(
-        decode_corpus(corpus_bytes), AnalysisOptions(), PrivacyConfig(), shards=shards
-    )
+    output = sharded(decode_corpus(corpus_bytes), AnalysisOptions(), PrivacyConfig(), shards=shards)
     got = _sections(output.results)
     for name in SECTIONS:
         assert got[name] == expected[name], f"section {name} differs with {shards} shards"
@@ -96,24 +112,24 @@ def test_options_off_a_timezone_pseudonyms_and_prices() -> None:
     one = run_pipeline(decode_corpus(data), options, config, prices=prices)
     assert one.results.usage is not None and one.results.usage.total.estimated_cost
     for shards in (2, 5):
-        sharded = run_sharded(
+        output = sharded(
             decode_corpus(data), options, config, shards=shards, in_place=True, prices=prices
         )
-        assert _sections(sharded.results) == _sections(one.results)
-        assert encode_corpus(sharded.redacted_corpus) == encode_corpus(one.redacted_corpus)
+        assert _sections(output.results) == _sections(one.results)
+        assert encode_corpus(output.redacted_corpus) == encode_corpus(one.redacted_corpus)
 
 
 def test_placeholders_are_numbered_across_shards() -> None:
     """The first address of the corpus is <EMAIL_1> even when its shard is not the first."""
     data = _corpus_bytes("generated-claude")
-    sharded = run_sharded(decode_corpus(data), AnalysisOptions(), PrivacyConfig(), shards=7)
-    text = "\n".join(m.text for c in sharded.redacted_corpus.conversations for m in c.messages)
+    output = sharded(decode_corpus(data), AnalysisOptions(), PrivacyConfig(), shards=7)
+    text = "\n".join(m.text for c in output.redacted_corpus.conversations for m in c.messages)
     numbers = [int(n) for n in re.findall(r"<EMAIL_(\d+)>", text)]
     assert numbers, "the generated export holds e-mail addresses"
     assert numbers[0] == 1
     # One counter for the whole corpus, not 1..k again in every shard: the last shard's
     # conversations use numbers no one-shard-only counter would reach.
-    last = sharded.redacted_corpus.conversations[-10:]
+    last = output.redacted_corpus.conversations[-10:]
     tail = "\n".join(m.text for c in last for m in c.messages)
     assert max(int(n) for n in re.findall(r"<EMAIL_(\d+)>", text)) > 7
     assert max((int(n) for n in re.findall(r"<EMAIL_(\d+)>", tail)), default=8) > 7
@@ -124,7 +140,7 @@ def test_partials_survive_msgpack_and_arrive_in_any_order() -> None:
     options = EngineOptions()
     plan = make_plan(corpus)
     ranges = corpus_shards(corpus, 4)
-    partials = [analyze_range(corpus, a, b, plan, options) for a, b in ranges]
+    partials = [shard_partial(_part(corpus, a, b), a, plan, options) for a, b in ranges]
     decoder = msgspec.msgpack.Decoder(type(partials[0]))
     wire = [decoder.decode(msgspec.msgpack.encode(p)) for p in reversed(partials)]
     n = len(corpus.conversations)
@@ -163,12 +179,35 @@ def test_shards_are_contiguous_balanced_and_cover_everything(sizes: list[int], s
         assert len(bounds) == shards
 
 
-@pytest.mark.parametrize("name", ["generated-claude", "multilingual_conversations.json"])
-def test_a_plan_sent_as_msgpack_reads_every_conversation_alike(name: str) -> None:
+@pytest.mark.parametrize("name", ["generated-claude", "generated-chatgpt"])
+def test_learned_rows_read_later_equal_those_read_in_the_shard(name: str) -> None:
+    """A shard started without topic models records each conversation's terms; reading
+    them with the fitted models later gives the rows a shard with the models computes."""
     corpus = decode_corpus(_corpus_bytes(name))
     plan = make_plan(corpus)
-    received = decode_plan(encode_plan(plan))
+    assert plan.learned is not None and plan.learned.models
+    options = EngineOptions()
+    later = AnalysisPlan(fallback_language=plan.fallback_language, learned=None)
+    for a, b in corpus_shards(corpus, 3):
+        here = shard_partial(_part(corpus, a, b), a, plan, options)
+        deferred = shard_partial(_part(corpus, a, b), a, later, options)
+        assert not deferred.topics.learned
+        assert len(deferred.topics.deferred) == len(deferred.topics.ids)
+        wire = msgspec.msgpack.Decoder(type(deferred)).decode(msgspec.msgpack.encode(deferred))
+        apply_learned(wire.topics, plan.learned)
+        assert not wire.topics.deferred
+        assert msgspec.msgpack.encode(wire) == msgspec.msgpack.encode(here)
+    # The merge reads what is still deferred.
     n = len(corpus.conversations)
-    here = analyze_range(corpus, 0, n, plan, EngineOptions())
-    there = analyze_range(corpus, 0, n, received, EngineOptions())
-    assert msgspec.msgpack.encode(here) == msgspec.msgpack.encode(there)
+    whole = shard_partial(corpus, 0, later, options)
+    direct = shard_partial(corpus, 0, plan, options)
+    merged = merge_partials([whole], plan, options, conversations=n)
+    assert _sections(merged) == _sections(merge_partials([direct], plan, options, conversations=n))
+
+
+def test_the_merge_needs_the_topic_models() -> None:
+    corpus = decode_corpus(_corpus_bytes("claude_sample.json"))
+    plan = AnalysisPlan(fallback_language="en", learned=None)
+    part = shard_partial(corpus, 0, plan, EngineOptions())
+    with pytest.raises(EngineError, match="topic models"):
+        merge_partials([part], plan, EngineOptions(), conversations=len(corpus.conversations))

@@ -29,7 +29,9 @@ class ShardTask(msgspec.Struct, kw_only=True, frozen=True):
     end: int  # after the last
     # The range's conversations (``results-data``): original for detect, redacted for analyze.
     corpus_object: str
-    plan_object: str = ""  # analyze: the encoded plan (``results-data``)
+    # analyze: the language of conversations with no readable text (the corpus's, from
+    # the plan's sample); the learned topics are read by the coordinator afterwards.
+    fallback: str = ""
     owner: str | None = None
     options: AnalysisOptions = msgspec.field(default_factory=AnalysisOptions)
 
@@ -48,5 +50,5 @@ def shard_object(job_id: str, stage: str, index: int) -> str:
 
 
 def job_object(job_id: str, name: str) -> str:
-    """An object the coordinating run writes for its shards (``redacted``, ``plan``)."""
+    """An object the coordinating run writes for its shards (a range's input)."""
     return f"shards/{job_id}/{name}"

@@ -39,7 +39,7 @@ from convoscope_analyzer.privacy import (
     redact_corpus,
     redact_corpus_in_place,
 )
-from convoscope_analyzer.sharded import Recorded, ReplayRedactor, record_detections
+from convoscope_analyzer.shard_redaction import Recorded, ReplayRedactor, record_detections
 from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus

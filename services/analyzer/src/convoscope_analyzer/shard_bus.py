@@ -1,19 +1,20 @@
-"""A large job's shards over the bus: the coordinating run's side of ``run_sharded_raw``.
+"""A large job's shards over the bus: the coordinating run's side of ``run_sharded``.
 
-The run that holds the job runs :func:`~convoscope_analyzer.raw_sharded.run_sharded_raw`
-in its thread with the two mappers of :class:`BusShards`: each stage writes one object
-per conversation range (a byte slice of the encoded corpus), creates the range's fenced
+The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
+thread with :class:`BusShards` as the runner: each stage writes one object per
+conversation range (a byte slice of the encoded corpus), creates the range's fenced
 record and publishes a :class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer
 replica (this one included, in its shard slot) computes it; the run collects the
-outputs as their records turn ``complete`` and hands them over, and ``run_sharded_raw``
-redacts, plans and merges
-exactly as one process does. The job's own lease, progress and terminal event stay with
-this run, so subscribers see one monotone progress and one ending.
+outputs as their records turn ``complete`` and hands them over, and ``run_sharded``
+redacts, plans and merges exactly as one process does. The job's own lease, progress
+and terminal event stay with this run, so subscribers see one monotone progress and one
+ending.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import queue
 import time
@@ -25,11 +26,11 @@ import msgspec
 from convoscope_analyzer.engine import EngineOptions
 from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
-from convoscope_analyzer.engine.plan_codec import encode_plan
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.shard_redaction import Recorded
 from convoscope_analyzer.shard_store import ShardRecords
-from convoscope_analyzer.sharded import Ranges, Recorded
+from convoscope_analyzer.sharded import Ranges
 from convoscope_analyzer.stages import stage as timed
 from convoscope_common import collector, names
 from convoscope_common.clock import utcnow
@@ -60,7 +61,7 @@ class ShardFailedError(Exception):
 
 
 class BusShards:
-    """The mappers ``run_sharded`` calls from the job's thread, backed by the bus."""
+    """The shard runner ``run_sharded`` calls from the job's thread, backed by the bus."""
 
     def __init__(
         self,
@@ -78,40 +79,54 @@ class BusShards:
         # shards computed (summed over shards, whichever replica ran them).
         self.wall = 0.0
         self.work = 0.0
+        # Set once the analyse stage's inputs are all written and its tasks published
+        # (the redacted corpus is stored after them: the shards wait for theirs).
+        self.dispatched = asyncio.Event()
 
-    def map_detect(
+    def detect(
         self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
-        for index, data in self._stage("detect", raw, ranges, b""):
+        for index, data in self._stage("detect", raw, ranges, ""):
             with timed("shard_output_decode", shard_stage="detect", index=index, bytes=len(data)):
                 with collector.paused():
                     recorded = _recorded_decoder.decode(data)
             yield index, recorded
 
-    def map_analyze(
+    def analyze(
         self, raw: RawCorpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
-        with timed("plan_encode") as extra:
-            plan_blob = encode_plan(plan)
-            extra["bytes"] = len(plan_blob)
-        for index, data in self._stage("analyze", raw, ranges, plan_blob):
+        # Shards get the fallback language only: the learned topics are read afterwards.
+        finished = self._stage("analyze", raw, ranges, plan.fallback_language)
+        return self._partials(finished)
+
+    def _partials(self, finished: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, ShardPartial]]:
+        for index, data in finished:
             with timed("shard_output_decode", shard_stage="analyze", index=index, bytes=len(data)):
                 with collector.paused():
                     partial = _partial_decoder.decode(data)
             yield index, partial
 
     def _stage(
-        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, fallback: str
     ) -> Iterator[tuple[int, bytes]]:
-        """(index, output) of every range as the shards finish (runs in the job's thread)."""
+        """Start the stage's shards now; the iterator yields (index, output) of every
+        range as they finish (in the job's thread)."""
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
-            self._run_stage(stage, raw, ranges, plan, done), self.loop
+            self._run_stage(stage, raw, ranges, fallback, done), self.loop
         )
+        return self._collect(future, done, len(ranges))
+
+    def _collect(
+        self,
+        future: concurrent.futures.Future[None],
+        done: queue.Queue[tuple[int, bytes]],
+        count: int,
+    ) -> Iterator[tuple[int, bytes]]:
         got = 0
         started = time.perf_counter()
         try:
-            while got < len(ranges):
+            while got < count:
                 self.checkpoint()  # cancel, timeout, lost lease: stop waiting
                 try:
                     item = done.get(timeout=POLL_INTERVAL)
@@ -130,14 +145,15 @@ class BusShards:
         stage: ShardStage,
         raw: RawCorpus,
         ranges: Ranges,
-        plan: bytes,
+        fallback: str,
         done: queue.Queue[tuple[int, bytes]],
     ) -> None:
         job = self.run.job
         stores = self.run.stores
-        plan_name = job_object(job.job_id, "plan") if plan else ""
         with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
-            await self._dispatch(stage, raw, ranges, plan, plan_name)
+            await self._dispatch(stage, raw, ranges, fallback)
+        if stage == "analyze":
+            self.dispatched.set()
         pending = set(range(len(ranges)))
         while pending:
             for index in sorted(pending):
@@ -161,16 +177,14 @@ class BusShards:
                 await asyncio.sleep(POLL_INTERVAL)
 
     async def _dispatch(
-        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, plan: bytes, plan_name: str
+        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, fallback: str
     ) -> None:
-        """Write the plan and each range's input, create its record, publish its task.
+        """Write each range's input, create its record, publish its task.
 
         Each input is cut from the encoded corpus just before it is written (bytes copied,
         nothing decoded), so at most one slice exists beside the corpus."""
         job = self.run.job
         stores = self.run.stores
-        if plan:
-            await stores.write_object(stores.results_data, plan_name, plan)
         js = self.run.handler.ctx.js
         for index, (start, end) in enumerate(ranges):
             name = job_object(job.job_id, f"{stage}-in/{index}")
@@ -192,7 +206,7 @@ class BusShards:
                 self.created.append((stage, index))
             task = ShardTask(
                 job_id=job.job_id, stage=stage, index=index, start=start, end=end,
-                corpus_object=name, plan_object=plan_name, owner=job.owner, options=job.options,
+                corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
             )  # fmt: skip
             await js.publish(names.JOBS_SHARD, encode(task))
         if stage == "analyze":
@@ -204,7 +218,7 @@ class BusShards:
         """Remove the shards' records and objects (best effort: both expire anyway)."""
         stores = self.run.stores
         job_id = self.run.job.job_id
-        names_: list[str] = [job_object(job_id, "plan")]
+        names_: list[str] = []
         for stage in ("detect", "analyze"):
             for index in range(shards):
                 names_ += [

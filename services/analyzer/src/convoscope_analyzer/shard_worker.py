@@ -16,15 +16,14 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.engine.options import engine_options
-from convoscope_analyzer.engine.partial import analyze_shard
-from convoscope_analyzer.engine.plan_codec import decode_plan
-from convoscope_analyzer.engine.progress import ProgressTracker
+from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_store import ShardRecords
-from convoscope_analyzer.sharded import record_detections
+from convoscope_analyzer.shard_redaction import record_detections
+from convoscope_analyzer.sharded import shard_partial
 from convoscope_analyzer.stages import stage as timed
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
@@ -113,14 +112,9 @@ class ShardHandler:
                     blob = await self.stores.read_object(
                         self.stores.results_data, task.corpus_object
                     )
-                    plan: bytes | bytearray = b""
-                    if task.stage == "analyze":
-                        plan = await self.stores.read_object(
-                            self.stores.results_data, task.plan_object
-                        )
-                    extra["bytes"] = len(blob) + len(plan)
-                data = await asyncio.to_thread(self._compute, task, blob, plan)
-                del blob, plan
+                    extra["bytes"] = len(blob)
+                data = await asyncio.to_thread(self._compute, task, blob)
+                del blob
                 give_back()  # the shard's corpus and intermediate rows are freed
                 if self.stopping:
                     raise ShardStopped
@@ -156,7 +150,7 @@ class ShardHandler:
         await lease.write(state)  # type: ignore[attr-defined]
         SHARDS.labels(outcome="failed").inc()
 
-    def _compute(self, task: ShardTask, blob: bytearray, plan_blob: bytes | bytearray) -> bytes:
+    def _compute(self, task: ShardTask, blob: bytearray) -> bytes:
         """The shard's output (runs in a thread): detections or a partial, as msgpack."""
         where = {"shard_stage": task.stage, "index": task.index}
         with timed("shard_input_decode", bytes=len(blob), **where) as extra:
@@ -171,11 +165,11 @@ class ShardHandler:
                 extra["bytes"] = len(out)
             return out
         options = engine_options(task.options, self.taxonomy, self.prices)
-        tracker = ProgressTracker({}, None, self._checkpoint)
+        # No topic models: the coordinator fits them meanwhile and reads the learned
+        # topics from the terms the partial carries.
+        plan = AnalysisPlan(fallback_language=task.fallback, learned=None)
         with timed("shard_analyse", **where):
-            plan = decode_plan(plan_blob)
-            conversations = corpus.conversations
-            partial = analyze_shard(corpus, conversations, task.start, plan, options, tracker)
+            partial = shard_partial(corpus, task.start, plan, options, self._checkpoint)
         with timed("shard_output_encode", **where) as extra:
             out = msgspec.msgpack.encode(partial)
             extra["bytes"] = len(out)

@@ -1,240 +1,318 @@
-"""One analysis split into shards, without I/O: what a process pool (the CLI) or the bus
-(analyzer replicas) runs, with results identical to :func:`~.pipeline.run_pipeline`.
+"""One analysis split into shards, without I/O: the one driver behind the CLI's process
+pool and the analyzer's shards over the bus, with results identical to
+:func:`~.pipeline.run_pipeline`.
 
-Stages, each over contiguous conversation ranges balanced by message count:
+Stages over contiguous conversation ranges balanced by message count, arranged so that
+nothing waits that need not:
 
-1. **detect** (per shard, costly): personal-data detections of every text, recorded in
-   the order the redaction visits them (:func:`record_detections`);
-2. **redact** (once, cheap): the ordinary redaction replays those detections in corpus
-   order, so placeholders are numbered across the whole corpus exactly as one process
-   numbers them (``<EMAIL_1>`` is the first address of the corpus, whichever shard it
-   lies in);
-3. **plan** (once, bounded): the sample decides the corpus-wide parts (engine/plan.py);
-4. **analyse** (per shard, costly): :func:`~.engine.partial.analyze_shard`;
-5. **merge** (once, cheap): :func:`~.engine.merge.merge_partials`.
+1. **detect** (per shard, costly, by the runner): the personal-data detections of every
+   text, recorded in redaction order (``shard_redaction.record_detections``);
+2. **replay** (here, cheap): each range is redacted as soon as every range before it is,
+   while later shards still detect, and kept for the redacted corpus; the plan's sample
+   conversations in it are read as it goes by (their own languages, their user text);
+3. **analyse** (per shard, costly, by the runner): as soon as the last range is redacted
+   the fallback language is known and the shards start
+   (:func:`~.engine.partial.analyze_shard` with their learned-topic rows deferred); the
+   redacted corpus is handed over (``on_redacted``: the service stores it meanwhile) and
+   the topic models are fitted on the sample in a thread, beside the shards;
+4. **learned rows** (here, cheap): each partial is read with the fitted models as soon as
+   both exist (``topics.apply_learned``);
+5. **merge** (here, cheap): :func:`~.engine.merge.merge_partials`.
 
-How the per-shard stages run is the caller's: ``map_detect`` and ``map_analyze`` take
-the ranges and yield (range index, result) as shards finish (default: here, in turn).
+Where the per-shard stages run is the runner's (:class:`ShardRunner`: here in turn, a
+process pool, the bus); how the corpus is held is the access's
+(:class:`~.shard_corpus.ShardCorpus`: decoded, or encoded per conversation).
 """
 
 from __future__ import annotations
 
-import zlib
+import bisect
+import contextvars
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, Taxonomy
 from convoscope_analyzer.engine.merge import merge_partials
-from convoscope_analyzer.engine.options import ProgressUpdate, engine_options
+from convoscope_analyzer.engine.options import Checkpoint, ProgressUpdate, engine_options
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
-from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan
+from convoscope_analyzer.engine.plan import AnalysisPlan, SampleReader, plan_sample
 from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.sharding import corpus_shards
-from convoscope_analyzer.pipeline import PipelineOutput
-from convoscope_analyzer.privacy import (
-    Detection,
-    PrivacyConfig,
-    Redactor,
-    redact_corpus,
-    redact_corpus_in_place,
-)
+from convoscope_analyzer.engine.sharding import shard_bounds
+from convoscope_analyzer.engine.topics import apply_learned
+from convoscope_analyzer.memory import give_back
+from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy import insights as privacy_insights
+from convoscope_analyzer.shard_corpus import ShardCorpus
+from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
 from convoscope_analyzer.stages import stage
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
-from convoscope_common.results import PrivacyReport
+from convoscope_common.results import AnalysisResults, PrivacyReport
 
-
-class Recorded(msgspec.Struct, array_like=True):
-    """The detections of one text, with a checksum of the text they belong to."""
-
-    checksum: int
-    detections: list[Detection]
-
-
-def _checksum(text: str) -> int:
-    # Stable across processes (``hash`` is salted per process): shards may run anywhere.
-    return zlib.crc32(text.encode("utf-8", "surrogatepass")) ^ (len(text) << 32)
-
-
-class _RecordingRedactor(Redactor):
-    """Detects, records, and changes nothing."""
-
-    def __init__(self, config: PrivacyConfig) -> None:
-        super().__init__(config)
-        self.recorded: list[Recorded] = []
-
-    def redact_text(self, text: str) -> tuple[str, list[Detection]]:
-        self.recorded.append(Recorded(_checksum(text), self.detect(text)))
-        return text, []
-
-
-class ReplayRedactor(Redactor):
-    """A :class:`Redactor` whose detections were recorded by the shards, in visiting order.
-
-    Texts after the recorded ones (project names, which follow the conversations) are
-    detected here. A text whose checksum does not match fails loudly instead of
-    redacting the wrong spans.
-    """
-
-    def __init__(self, config: PrivacyConfig, recorded: Iterator[Recorded]) -> None:
-        super().__init__(config)
-        self._recorded = recorded
-
-    def detect(self, text: str) -> list[Detection]:
-        entry = next(self._recorded, None)
-        if entry is None:
-            return super().detect(text)
-        if entry.checksum != _checksum(text):
-            raise RuntimeError("shard detections are out of step with the redaction")
-        return entry.detections
-
-
-def record_detections(
-    corpus: Corpus, config: PrivacyConfig, start: int, end: int
-) -> list[Recorded]:
-    """The detections of every text of conversations[start:end], in redaction order.
-
-    The corpus is not changed (the conversations are copied shallowly and nothing is
-    replaced)."""
-    part = msgspec.structs.replace(
-        corpus, conversations=corpus.conversations[start:end], projects=[]
-    )
-    recorder = _RecordingRedactor(config)
-    redact_corpus_in_place(part, config, redactor=recorder)
-    return recorder.recorded
-
-
+C = TypeVar("C")
 Ranges = list[tuple[int, int]]
-# Each mapper yields (range index, result) as the shards finish, in any order.
-DetectMapper = Callable[[Corpus, PrivacyConfig, Ranges], Iterable[tuple[int, list[Recorded]]]]
-AnalyzeMapper = Callable[
-    [Corpus, Ranges, AnalysisPlan, EngineOptions], Iterable[tuple[int, ShardPartial]]
-]
 
 # Overall progress at the end of each stage (the engine's share ends at 0.95, as in
 # run_pipeline).
-_DETECTED = 0.18
 _REDACTED = 0.2
-_PLANNED = 0.24
 _ANALYSED = 0.93
 _MERGED = 0.95
+STEP_DETECT = "Detecting personal data"
+STEP_ANALYSE = "Analysing shards"
 
 
-def _here_detect(
-    corpus: Corpus, privacy: PrivacyConfig, ranges: Ranges
-) -> Iterator[tuple[int, list[Recorded]]]:
-    for i, (a, b) in enumerate(ranges):
-        yield i, record_detections(corpus, privacy, a, b)
+class ShardRunner(Protocol[C]):
+    """Where the per-shard stages run. Each yields (range index, result) as shards
+    finish, in any order."""
+
+    def detect(
+        self, corpus: C, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterable[tuple[int, list[Recorded]]]:
+        """The recorded detections of every range of the original ``corpus``."""
+        ...
+
+    def analyze(
+        self, corpus: C, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+    ) -> Iterator[tuple[int, ShardPartial]]:
+        """Start analysing every range of ``corpus`` (the one the analysis reads) under
+        ``plan`` now, before returning (the driver fits the topic models meanwhile); the
+        iterator yields the partials."""
+        ...
 
 
-def _here_analyze(
-    corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
-) -> Iterator[tuple[int, ShardPartial]]:
-    for i, (a, b) in enumerate(ranges):
-        yield i, analyze_range(corpus, a, b, plan, options)
+def shard_partial(
+    part: Corpus, start: int, plan: AnalysisPlan, options: EngineOptions,
+    checkpoint: Checkpoint | None = None,
+) -> ShardPartial:  # fmt: skip
+    """The partial of ``part`` (the conversations of a range starting at ``start``)."""
+    tracker = ProgressTracker(dict(STEP_WEIGHTS), None, checkpoint)
+    return analyze_shard(part, part.conversations, start, plan, options, tracker)
 
 
-def run_sharded(
-    corpus: Corpus,
-    options: AnalysisOptions,
-    privacy: PrivacyConfig,
-    *,
-    shards: int,
-    taxonomy: Taxonomy | None = None,
-    prices: PriceTable | None = None,
-    in_place: bool = False,
-    map_detect: DetectMapper = _here_detect,
-    map_analyze: AnalyzeMapper = _here_analyze,
-    progress: Callable[[ProgressUpdate], None] | None = None,
-    now: datetime | None = None,
-) -> PipelineOutput:
-    """Redact and analyse ``corpus`` in ``shards`` shards; the same output as
-    :func:`~.pipeline.run_pipeline` for the same input and options.
+class HereRunner(Generic[C]):
+    """Both stages in this thread, range after range (one shard, tests)."""
 
-    ``in_place`` hands the corpus over as in ``run_pipeline``. ``progress`` gets
-    monotonic updates as shards finish (0..0.95, as ``run_pipeline`` reports).
-    """
+    def __init__(self, access: ShardCorpus[C]) -> None:
+        self.access = access
 
-    def report(fraction: float, step: str, message: str, found: list[str] | None = None) -> None:
-        if progress is not None:
-            progress(
+    def detect(
+        self, corpus: C, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        for i, (a, b) in enumerate(ranges):
+            part = self.access.view(corpus, a, b)
+            yield i, record_detections(part, privacy, 0, len(part.conversations))
+
+    def analyze(
+        self, corpus: C, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+    ) -> Iterator[tuple[int, ShardPartial]]:
+        for i, (a, b) in enumerate(ranges):
+            yield i, shard_partial(self.access.view(corpus, a, b), a, plan, options)
+
+
+@dataclass
+class ShardedOutput(Generic[C]):
+    """The results and the redacted corpus (None when ``on_redacted`` took it)."""
+
+    results: AnalysisResults
+    redacted: C | None
+
+
+class _Sample:
+    """The plan's sample positions and what has been read of them, range by range."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.positions = plan_sample(sizes)
+        self.reader = SampleReader()
+
+    def read(self, part: Corpus, start: int) -> None:
+        """Read the sample conversations of ``part`` (the range starting at ``start``)."""
+        first = bisect.bisect_left(self.positions, start)
+        last = bisect.bisect_left(self.positions, start + len(part.conversations))
+        self.reader.add([part.conversations[p - start] for p in self.positions[first:last]])
+
+
+class _Reporter:
+    def __init__(self, progress: Callable[[ProgressUpdate], None] | None) -> None:
+        self.progress = progress
+        self.fraction = 0.0
+
+    def __call__(
+        self, fraction: float, step: str, message: str, found: list[str] | None = None
+    ) -> None:
+        self.fraction = max(self.fraction, fraction)
+        if self.progress is not None:
+            self.progress(
                 ProgressUpdate(
-                    fraction=round(fraction, 4),
+                    fraction=round(self.fraction, 4),
                     step=step,
                     message=message,
                     new_insights=found or [],
                 )
             )
 
-    ranges = corpus_shards(corpus, shards)
-    total = sum(len(c.messages) for c in corpus.conversations)
-    sizes = [sum(len(c.messages) for c in corpus.conversations[a:b]) for a, b in ranges]
-    recorded: dict[int, list[Recorded]] = {}
-    done = 0
-    report(0.0, _STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
-    with stage("shards_detect", shards=len(ranges), messages=total):
-        for index, part in map_detect(corpus, privacy, ranges):
-            recorded[index] = part
-            done += sizes[index]
-            report(_DETECTED * done / (total or 1), _STEP_DETECT, f"Scanned {done:,} of {total:,}")
-    with stage("redaction_replay", messages=total):
-        redactor = ReplayRedactor(privacy, (r for i in range(len(ranges)) for r in recorded[i]))
-        if in_place and options.enable_privacy:
-            report_ = redact_corpus_in_place(corpus, privacy, redactor=redactor)
-            redacted = corpus
-        else:
-            redacted, report_ = redact_corpus(corpus, privacy, redactor=redactor)
-        del recorded, redactor
-    if options.enable_privacy:
-        report(_REDACTED, _STEP_DETECT, "Personal data redacted", privacy_insights(report_))
-    analysed = redacted if options.enable_privacy else corpus
+
+class _FitStopped(Exception):
+    """The run ended before the topic models were fitted."""
+
+
+def run_sharded(
+    access: ShardCorpus[C],
+    options: AnalysisOptions,
+    privacy: PrivacyConfig,
+    *,
+    shards: int,
+    runner: ShardRunner[C] | None = None,
+    taxonomy: Taxonomy | None = None,
+    prices: PriceTable | None = None,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+    on_redacted: Callable[[C], None] | None = None,
+    now: datetime | None = None,
+) -> ShardedOutput[C]:
+    """Redact and analyse ``access``'s corpus in ``shards`` shards run by ``runner``
+    (default: here, in turn); the same results and redacted corpus as
+    :func:`~.pipeline.run_pipeline` for the same input and options.
+
+    ``progress`` gets monotonic updates as ranges are redacted and shards finish
+    (0..0.95, as ``run_pipeline`` reports). ``on_redacted`` receives the redacted corpus
+    as soon as it is complete (the shards analyse meanwhile); then it is not returned.
+    """
+    report = _Reporter(progress)
+    runner = runner if runner is not None else HereRunner(access)
+    # An empty conversation weighs one, so many of them still spread.
+    ranges = shard_bounds([max(1, n) for n in access.sizes], shards)
+    total = sum(access.sizes)
+    sizes = [sum(access.sizes[a:b]) for a, b in ranges]
+    privacy_on = options.enable_privacy
+    sample = _Sample(access.sizes)
+    redaction = RangeRedaction(privacy)
+    waiting: dict[int, list[Recorded]] = {}
+    next_range = done = 0
+    report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
+    with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
+        for index, recorded in runner.detect(access.corpus, privacy, ranges):
+            waiting[index] = recorded
+            # Replay every range whose predecessors are all redacted (corpus order).
+            while next_range in waiting:
+                start, end = ranges[next_range]
+                with stage("redaction_range", index=next_range):
+                    part = access.take(start, end)
+                    if not privacy_on:  # the analysis reads the original text
+                        sample.read(part, start)
+                    redaction.range(part, waiting.pop(next_range))
+                    if privacy_on:
+                        sample.read(part, start)
+                    access.keep(part)
+                    del part
+                done += sizes[next_range]
+                next_range += 1
+                scanned = f"Scanned {done:,} of {total:,}"
+                report(_REDACTED * done / (total or 1), STEP_DETECT, scanned)
+    with stage("redaction_finish"):
+        projects = access.projects()
+        redaction.projects(projects)
+        redacted: C | None = access.finish(projects)
+        privacy_report = redaction.report()
+        del redaction, projects
+    give_back()
+    if privacy_on:
+        report(_REDACTED, STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report))
+        access.release()
+        analysed = redacted
+    else:
+        analysed = access.corpus
     run_options = engine_options(options, taxonomy, prices)
-    with stage("plan"):
-        plan = make_plan(analysed)
-    report(_PLANNED, STEP_PLAN, "Topic models fitted on the sample")
-    partials: list[ShardPartial] = []
-    done = 0
-    with stage("shards_analyse", shards=len(ranges), messages=total):
-        for index, partial in map_analyze(analysed, ranges, plan, run_options):
-            partials.append(partial)
-            done += sizes[index]
-            fraction = _PLANNED + (_ANALYSED - _PLANNED) * done / (total or 1)
-            report(fraction, _STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
-    with stage("merge", shards=len(partials)):
+    shard_plan = AnalysisPlan(fallback_language=sample.reader.fallback(), learned=None)
+    assert analysed is not None and redacted is not None
+    if on_redacted is not None:
+        # Before the shards start: their runner may release what it has cut their
+        # inputs from.
+        on_redacted(redacted)
+        redacted = None
+    with stage("shards_start", shards=len(ranges)):
+        finished = runner.analyze(analysed, ranges, shard_plan, run_options)
+    del analysed
+    partials = _analyse(finished, sample.reader, report, sizes, total)
+    del sample
+    conversations = len(access.sizes)
+    with stage("merge", shards=len(partials.parts)):
+        plan = partials.plan
         results = merge_partials(
-            partials, plan, run_options, conversations=len(analysed.conversations), now=now
+            partials.parts, plan, run_options, conversations=conversations, now=now
         )
-    report(_MERGED, STEP_CHARTS, f"Merged {len(partials)} shards", insights(results))
+    del partials
+    give_back()
+    report(_MERGED, STEP_CHARTS, f"Merged {len(ranges)} shards", insights(results))
     # The engine built the options used; enable_privacy is this pipeline's to set.
-    results.options = msgspec.structs.replace(
-        results.options, enable_privacy=options.enable_privacy
-    )
-    results.privacy = report_ if options.enable_privacy else PrivacyReport(enabled=False)
-    return PipelineOutput(results=results, redacted_corpus=redacted)
+    results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
+    results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
+    return ShardedOutput(results=results, redacted=redacted)
 
 
-_STEP_DETECT = "Detecting personal data"
-_STEP_ANALYSE = "Analysing shards"
+@dataclass
+class _Analysed:
+    parts: list[ShardPartial]
+    plan: AnalysisPlan
 
 
-def analyze_range(
-    corpus: Corpus,
-    start: int,
-    end: int,
-    plan: AnalysisPlan,
-    options: EngineOptions,
-    progress: Callable[[float], None] | None = None,
-) -> ShardPartial:
-    """The partial of conversations[start:end] (a shard), with its own progress 0..1."""
+def _analyse(
+    finished: Iterator[tuple[int, ShardPartial]],
+    reader: SampleReader,
+    report: _Reporter,
+    sizes: list[int],
+    total: int,
+) -> _Analysed:
+    """Collect the shards' partials while the topic models are fitted in a thread; read
+    each partial's learned rows as soon as both exist."""
+    stopped = False
 
-    def report(update: object) -> None:
-        if progress is not None:
-            progress(getattr(update, "fraction", 0.0))
+    def pulse() -> None:
+        if stopped:
+            raise _FitStopped
 
-    tracker = ProgressTracker(dict(STEP_WEIGHTS), report, None)
-    return analyze_shard(corpus, corpus.conversations[start:end], start, plan, options, tracker)
+    def fit() -> AnalysisPlan:
+        with stage("plan", documents=len(reader.texts)):
+            return reader.plan(pulse)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="plan")
+    fitting: Future[AnalysisPlan] = pool.submit(contextvars.copy_context().run, fit)
+    parts: list[ShardPartial] = []
+    unread: list[ShardPartial] = []
+    plan: AnalysisPlan | None = None
+    done = 0
+
+    def read_learned() -> None:
+        nonlocal plan
+        if plan is None:
+            if not fitting.done():
+                return
+            plan = fitting.result()
+            report(report.fraction, STEP_PLAN, "Topic models fitted on the sample")
+        assert plan.learned is not None
+        with stage("learned_rows", shards=len(unread)):
+            for part in unread:
+                apply_learned(part.topics, plan.learned)
+        unread.clear()
+
+    try:
+        with stage("shards_analyse", shards=len(sizes), messages=total):
+            for index, partial in finished:
+                parts.append(partial)
+                unread.append(partial)
+                read_learned()
+                done += sizes[index]
+                fraction = _REDACTED + (_ANALYSED - _REDACTED) * done / (total or 1)
+                report(fraction, STEP_ANALYSE, f"Analysed {done:,} of {total:,} messages")
+        fitting.result()  # the fit's end, or its error
+        read_learned()
+    finally:
+        stopped = True
+        pool.shutdown(wait=False, cancel_futures=True)
+    assert plan is not None
+    return _Analysed(parts=parts, plan=plan)

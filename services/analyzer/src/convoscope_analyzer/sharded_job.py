@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import RawCorpus
-from convoscope_analyzer.raw_sharded import run_sharded_raw
 from convoscope_analyzer.shard_bus import BusShards
+from convoscope_analyzer.shard_corpus import EncodedShards
+from convoscope_analyzer.sharded import run_sharded
 from convoscope_analyzer.stages import stage
 from convoscope_common.logs import get_logger
 from convoscope_common.results import AnalysisResults
@@ -31,7 +32,8 @@ async def run_sharded_job(
     """The pipeline with its costly stages in shards any analyzer replica takes.
 
     The redacted corpus is stored (``run.store_redacted``) while the shards analyse,
-    instead of being kept until the results are stored.
+    once their inputs are written (they wait for them; the results do not wait for it
+    until the end), instead of being kept until the results are stored.
     """
     records = run.handler.shard_records
     assert records is not None
@@ -39,25 +41,33 @@ async def run_sharded_job(
     bus = BusShards(run, records, loop, run.running.checkpoint)
     writes: list[concurrent.futures.Future[None]] = []
 
-    def on_redacted(blob: bytes) -> None:  # in the job's thread
-        writes.append(asyncio.run_coroutine_threadsafe(run.store_redacted(blob), loop))
+    async def store(blob: bytes) -> None:
+        await bus.dispatched.wait()
+        await run.store_redacted(blob)
+
+    def on_redacted(redacted: RawCorpus) -> None:  # in the job's thread
+        with stage("redacted_corpus_encode") as extra:
+            blob = redacted.encode()
+            extra["bytes"] = len(blob)
+        writes.append(asyncio.run_coroutine_threadsafe(store(blob), loop))
 
     log.info("job_sharded", shards=shards)
     try:
         with stage("sharded", shards=shards):
-            results, _ = await asyncio.to_thread(
-                run_sharded_raw,
-                raw,
+            output = await asyncio.to_thread(
+                run_sharded,
+                EncodedShards(raw),
                 run.job.options,
                 privacy,
                 shards=shards,
+                runner=bus,
                 taxonomy=run.handler.taxonomy,
                 prices=run.handler.prices,
-                map_detect=bus.map_detect,
-                map_analyze=bus.map_analyze,
                 progress=publisher,
                 on_redacted=on_redacted,
             )
+            results = output.results
+            del output
         for write in writes:
             await asyncio.wrap_future(write)
         run.shard_wall, run.shard_work = bus.wall, bus.work

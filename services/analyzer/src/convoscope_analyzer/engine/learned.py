@@ -220,7 +220,7 @@ def _fit_language(
     gram = components @ components.T
     # A tiny ridge keeps the factor defined when NMF leaves a topic empty.
     ridge = 1e-10 * max(float(np.trace(gram)) / k, 1e-12)
-    # C order, as a decoded plan has it (engine/plan_codec.py): LAPACK reads the two
+    # C order always (a plan copied to another process keeps it): LAPACK reads the two
     # layouts by different paths, whose last bits differ.
     factor = np.ascontiguousarray(cholesky(gram + ridge * np.eye(k), lower=False))
     components = np.ascontiguousarray(components)

@@ -17,7 +17,7 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.sentiment import sentiment_from_rows
 from convoscope_analyzer.engine.taxonomy import default_taxonomy, taxonomy_languages
-from convoscope_analyzer.engine.topics import topics_from_rows
+from convoscope_analyzer.engine.topics import apply_learned, topics_from_rows
 from convoscope_common.aggregates.comparison import comparison_from_tallies, merge_tallies
 from convoscope_common.aggregates.sections import failure_summary, quality_summary
 from convoscope_common.aggregates.summary import merge_summary_counts, summary_from_counts
@@ -61,12 +61,18 @@ def merge_partials(
 ) -> AnalysisResults:
     """The results of the corpus whose ``conversations`` the ``parts`` cover (any order).
 
-    ``results.privacy`` is left None (the worker attaches the privacy report).
+    Learned-topic rows a shard deferred are read here with ``plan.learned`` (a caller may
+    have done so as the partials arrived). ``results.privacy`` is left None (the worker
+    attaches the privacy report).
     """
     parts = check_coverage(parts, conversations)
+    if plan.learned is None:
+        raise EngineError("the merge needs the plan's topic models")
     taxonomy = options.taxonomy or default_taxonomy()
     counts = merge_summary_counts([p.summary for p in parts])
     summary = summary_from_counts(counts)
+    for part in parts:
+        apply_learned(part.topics, plan.learned)
     topics = topics_from_rows([p.topics for p in parts], taxonomy, plan.learned)
     sentiment = sentiment_from_rows([p.sentiment for p in parts])
 

@@ -71,6 +71,10 @@ def analyze_shard(
 ) -> ShardPartial:
     """Analyse ``conversations`` (``corpus.conversations[start:start + n]``) under ``plan``.
 
+    A plan without topic models (``plan.learned`` None) is all a shard needs to start:
+    its learned-topic rows are then deferred (``TopicRows.deferred``) and read once the
+    models are fitted (``topics.apply_learned``, or the merge).
+
     ``tracker`` runs the steps (progress, checkpoints; what it raises propagates).
     ``own_languages``, when given, receives each conversation's own language (before the
     plan's fallback): what an incremental analysis keeps.

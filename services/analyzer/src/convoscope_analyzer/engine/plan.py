@@ -1,33 +1,41 @@
-"""What every shard of one analysis must agree on, decided once before the shards run.
+"""What every shard of one analysis must agree on, decided once for the whole corpus.
 
 Two answers depend on the whole corpus: the language given to conversations with no
-readable text (the corpus's dominant language) and the learned topics. Both are taken
-from one bounded, evenly spread sample of the corpus's non-empty conversations, so a
-corpus analysed in one process and the same corpus analysed in any number of shards
-use the same plan and give the same results.
+readable text (the corpus's dominant language: the **fallback**) and the learned topics.
+Both are taken from one bounded, evenly spread sample of the corpus's non-empty
+conversations, so a corpus analysed in one process and the same corpus analysed in any
+number of shards use the same plan and give the same results.
+
+A shard needs only the fallback; the learned topics are applied to its rows afterwards
+(``topics.apply_learned``), so a sharded run reads the sample as its ranges go by
+(:class:`SampleReader`), starts the shards with the fallback and fits the topic models
+while they run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
-import msgspec
 
-from convoscope_analyzer.engine.language import assign_languages
+from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
 from convoscope_analyzer.engine.learned import LearnedModel, fit_learned, sample_positions
 from convoscope_analyzer.engine.prepared import prepare_corpus
-from convoscope_analyzer.engine.topics import learned_documents
-from convoscope_common.corpus import Corpus
+from convoscope_analyzer.engine.topics import user_text
+from convoscope_common.corpus import Conversation, Corpus
 
 
 @dataclass
 class AnalysisPlan:
-    """The corpus-wide decisions shards share (picklable, for a process pool)."""
+    """The corpus-wide decisions shards share (picklable, for a process pool).
+
+    ``learned`` None: the shard leaves its learned-topic rows to be applied later (it
+    records what they are computed from instead).
+    """
 
     fallback_language: str  # for conversations with no readable text
-    learned: LearnedModel  # topic models per language, numbered in this order
+    learned: LearnedModel | None  # topic models per language, numbered in this order
 
 
 def plan_sample(sizes: list[int]) -> list[int]:
@@ -38,17 +46,48 @@ def plan_sample(sizes: list[int]) -> list[int]:
     return [non_empty[i] for i in sample_positions(len(non_empty))]
 
 
+class SampleReader:
+    """The plan's sample read piece by piece, in corpus order: each conversation's own
+    language (before any fallback) and user text; then the fallback and the fit."""
+
+    def __init__(self) -> None:
+        self.languages: list[str] = []
+        self.texts: list[str] = []
+
+    def add(self, conversations: Sequence[Conversation]) -> None:
+        """Read the next sample conversations (as the analysis reads them: redacted when
+        it reads redacted text)."""
+        if not conversations:
+            return
+        part = Corpus(conversations=list(conversations))
+        prepared = prepare_corpus(part, UTC)
+        # Each conversation's own language does not depend on the others (no fallback).
+        self.languages += assign_languages(prepared, fallback=UNKNOWN).own
+        self.texts += [user_text(c) for c in conversations]
+
+    def fallback(self) -> str:
+        """The language of conversations with no readable text: the sample's dominant."""
+        return dominant(self.languages)
+
+    def plan(self, pulse: Callable[[], None] | None = None) -> AnalysisPlan:
+        """The plan: the fallback and the topic models fitted on the sample."""
+        fallback = self.fallback()
+        documents = [
+            (language if language != UNKNOWN else fallback, text)
+            for language, text in zip(self.languages, self.texts, strict=True)
+        ]
+        return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, pulse))
+
+
 def make_plan(corpus: Corpus, pulse: Callable[[], None] | None = None) -> AnalysisPlan:
     """The plan of ``corpus`` (redacted when the analysis reads redacted text).
 
     Reads only the sample: its languages are detected and the topic models fitted on
     it. ``pulse`` is called between the costly parts (progress, cancellation).
     """
-    non_empty = [c for c in corpus.conversations if c.messages]
-    sample = [non_empty[i] for i in sample_positions(len(non_empty))]
-    prepared = prepare_corpus(msgspec.structs.replace(corpus, conversations=sample), UTC)
-    stats = assign_languages(prepared)
+    reader = SampleReader()
+    sample = plan_sample([len(c.messages) for c in corpus.conversations])
+    reader.add([corpus.conversations[i] for i in sample])
     if pulse is not None:
         pulse()
-    learned = fit_learned(learned_documents(prepared), pulse)
-    return AnalysisPlan(fallback_language=stats.fallback, learned=learned)
+    return reader.plan(pulse)

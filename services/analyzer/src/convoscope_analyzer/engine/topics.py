@@ -19,10 +19,13 @@ import msgspec
 from convoscope_analyzer.engine.learned import (
     LearnedModel,
     LearnedRow,
+    counts_matrix,
     distinctive_terms,
     fit_learned,
     learned_topics,
+    rows_from_matrix,
     sample_positions,
+    term_counts,
     topic_name,
     transform,
 )
@@ -35,8 +38,10 @@ from convoscope_common.corpus import Conversation
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
 
 __all__ = [
+    "LearnedInput",
     "TopicRows",
     "analyze_topics",
+    "apply_learned",
     "distinctive_terms",
     "learned_documents",
     "topic_name",
@@ -98,13 +103,30 @@ def _taxonomy_scores(
     return scores
 
 
+class LearnedInput(msgspec.Struct, array_like=True):
+    """What a conversation's learned topics are read from, whatever the model: its
+    position, id, month, title, language and the counted terms of its user text."""
+
+    position: int
+    conversation_id: str
+    month: str | None
+    title: str
+    language: str | None
+    terms: dict[str, int]
+
+
 class TopicRows(msgspec.Struct, kw_only=True):
-    """Topic scores of a run of conversations (non-empty ones, in corpus order)."""
+    """Topic scores of a run of conversations (non-empty ones, in corpus order).
+
+    ``deferred`` holds the learned-topic input of every non-empty conversation when
+    the rows were made without a model; :func:`apply_learned` turns it into ``learned``.
+    """
 
     ids: list[str] = []
     months: list[str | None] = []
     taxonomy: list[list[TopicScore]] = []
     learned: list[LearnedRow] = []
+    deferred: list[LearnedInput] = []
 
 
 def learned_documents(conversations: list[PreparedConversation]) -> list[tuple[str | None, str]]:
@@ -117,12 +139,13 @@ def learned_documents(conversations: list[PreparedConversation]) -> list[tuple[s
 def topic_rows(
     conversations: list[PreparedConversation],
     taxonomy: Taxonomy,
-    learned: LearnedModel,
+    learned: LearnedModel | None,
     tracker: ProgressTracker,
     start: int = 0,
 ) -> TopicRows:
     """Taxonomy scores and learned-topic rows of every non-empty conversation;
-    ``start`` is the position of the first one in the corpus."""
+    ``start`` is the position of the first one in the corpus. Without a model
+    (``learned`` None) the learned rows are deferred (see :class:`TopicRows`)."""
     rows = TopicRows()
     pending: dict[int, list[tuple[int, str, str | None, str, str]]] = {}
     for position, item in enumerate(conversations, start):
@@ -133,6 +156,13 @@ def topic_rows(
         rows.ids.append(item.id)
         rows.months.append(item.month)
         rows.taxonomy.append(_taxonomy_scores(text, taxonomy, item.language))
+        if learned is None:
+            title = item.conversation.title or ""
+            terms = term_counts(item.language, text)
+            rows.deferred.append(
+                LearnedInput(position, item.id, item.month, title, item.language, terms)
+            )
+            continue
         index = learned.index_of(item.language)
         if index is not None:
             title = item.conversation.title or ""
@@ -142,6 +172,28 @@ def topic_rows(
         rows.learned.extend(transform(learned, index, pending[index]))
     rows.learned.sort(key=lambda row: row.position)
     return rows
+
+
+def apply_learned(rows: TopicRows, learned: LearnedModel) -> None:
+    """Read the deferred conversations of ``rows`` with the fitted ``learned`` model:
+    the same rows :func:`topic_rows` computes from their texts (the same counts go
+    through the same weighting), in position order."""
+    if not rows.deferred:
+        return
+    pending: dict[int, list[LearnedInput]] = {}
+    for item in rows.deferred:
+        index = learned.index_of(item.language)
+        if index is not None:
+            pending.setdefault(index, []).append(item)
+    found: list[LearnedRow] = list(rows.learned)
+    for index in sorted(pending):
+        items = pending[index]
+        matrix = counts_matrix(learned, index, [item.terms for item in items])
+        meta = [(item.position, item.conversation_id, item.month, item.title) for item in items]
+        found.extend(rows_from_matrix(learned, index, meta, matrix))
+    found.sort(key=lambda row: row.position)
+    rows.learned = found
+    rows.deferred = []
 
 
 def topics_from_rows(parts: list[TopicRows], taxonomy: Taxonomy, learned: LearnedModel) -> Topics:

@@ -1,0 +1,134 @@
+"""How the sharded driver reads a corpus and builds its redacted copy, whatever its form.
+
+The driver (:mod:`convoscope_analyzer.sharded`) takes conversation ranges, redacts each
+in place and keeps it for the redacted corpus; it never needs the whole corpus as
+Python objects. Two forms implement that access:
+
+- :class:`DecodedShards`: a decoded :class:`Corpus` (the CLI's process pool); handed
+  over, it is redacted in place (one copy of the messages in memory), as
+  ``run_pipeline(in_place=True)`` does;
+- :class:`EncodedShards`: a :class:`~.raw_corpus.RawCorpus` (an analyzer coordinating
+  shards over the bus): a range is decoded only while it is redacted and kept as bytes.
+
+``corpus`` is the form the shard runners cut ranges from (the original), ``finish``
+gives the redacted corpus in the same form.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+import msgspec
+
+from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
+from convoscope_common.corpus import Conversation, Corpus, Project
+
+C = TypeVar("C")
+
+
+class ShardCorpus(Protocol[C]):
+    """The corpus access the sharded driver needs."""
+
+    corpus: C  # the original
+    sizes: list[int]  # messages per conversation
+
+    def take(self, start: int, end: int) -> Corpus:
+        """conversations[start:end] as a corpus without projects, for the driver to redact
+        in place (a copy, unless the corpus was handed over)."""
+        ...
+
+    def keep(self, part: Corpus) -> None:
+        """Add the redacted ``part`` (the next range) to the redacted corpus."""
+        ...
+
+    def projects(self) -> list[Project]:
+        """The projects, for the driver to redact in place (copies unless handed over)."""
+        ...
+
+    def finish(self, projects: list[Project]) -> C:
+        """The redacted corpus: every kept range, then the redacted ``projects``."""
+        ...
+
+    def release(self) -> None:
+        """The original is no longer read (the analysis reads the redacted corpus)."""
+        ...
+
+    def view(self, corpus: C, start: int, end: int) -> Corpus:
+        """conversations[start:end] of ``corpus`` (of this form), without projects, to
+        read and not change."""
+        ...
+
+
+def _copy(conversation: Conversation) -> Conversation:
+    # The in-place redaction sets fields of conversations and messages and replaces
+    # nested lists as a whole: shallow copies of both keep the original intact.
+    messages = [msgspec.structs.replace(m) for m in conversation.messages]
+    return msgspec.structs.replace(conversation, messages=messages)
+
+
+class DecodedShards:
+    """A decoded corpus; ``hand_over``: redacted in place and returned as the redacted one."""
+
+    def __init__(self, corpus: Corpus, *, hand_over: bool = False) -> None:
+        self.corpus = corpus
+        self.sizes = [len(c.messages) for c in corpus.conversations]
+        self.hand_over = hand_over
+        self._kept: list[Conversation] = []
+
+    def take(self, start: int, end: int) -> Corpus:
+        conversations = self.corpus.conversations[start:end]
+        if not self.hand_over:
+            conversations = [_copy(c) for c in conversations]
+        return msgspec.structs.replace(self.corpus, conversations=conversations, projects=[])
+
+    def keep(self, part: Corpus) -> None:
+        if not self.hand_over:
+            self._kept += part.conversations
+
+    def projects(self) -> list[Project]:
+        if self.hand_over:
+            return self.corpus.projects
+        return [msgspec.structs.replace(p) for p in self.corpus.projects]
+
+    def finish(self, projects: list[Project]) -> Corpus:
+        if self.hand_over:
+            self.corpus.projects = projects
+            return self.corpus
+        kept, self._kept = self._kept, []
+        return msgspec.structs.replace(self.corpus, conversations=kept, projects=projects)
+
+    def release(self) -> None:
+        """Nothing to free: the caller holds the corpus."""
+
+    def view(self, corpus: Corpus, start: int, end: int) -> Corpus:
+        conversations = corpus.conversations[start:end]
+        return msgspec.structs.replace(corpus, conversations=conversations, projects=[])
+
+
+class EncodedShards:
+    """A corpus kept encoded: each range decoded while redacted, kept re-encoded."""
+
+    def __init__(self, raw: RawCorpus) -> None:
+        self.corpus = raw
+        self.sizes = raw.sizes
+        self._kept: list[msgspec.Raw] = []
+
+    def take(self, start: int, end: int) -> Corpus:
+        return self.corpus.decode(start, end)
+
+    def keep(self, part: Corpus) -> None:
+        self._kept += [encode_conversation(c) for c in part.conversations]
+
+    def projects(self) -> list[Project]:
+        return [msgspec.structs.replace(p) for p in self.corpus.projects]
+
+    def finish(self, projects: list[Project]) -> RawCorpus:
+        shell = msgspec.structs.replace(self.corpus.shell, projects=projects)
+        kept, self._kept = self._kept, []
+        return RawCorpus(shell, kept, self.corpus.sizes)
+
+    def release(self) -> None:
+        self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
+
+    def view(self, corpus: RawCorpus, start: int, end: int) -> Corpus:
+        return corpus.decode(start, end)
