@@ -82,9 +82,9 @@ class _CountingShards(ShardHandler):
             return StandDown("killed")
         return await super().handle(task, delivery)
 
-    def _compute(self, task: ShardTask, blob: bytearray, plan: bytes | bytearray) -> bytes:
+    def _compute(self, task: ShardTask, blob: bytearray) -> bytes:
         self.computed[(self.replica, self.key(task))] += 1
-        data = super()._compute(task, blob, plan)
+        data = super()._compute(task, blob)
         import time
 
         time.sleep(0.3)  # long enough that the other replica takes shards too

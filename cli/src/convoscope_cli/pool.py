@@ -20,7 +20,7 @@ import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, ProgressUpdate, Taxonomy, warm_up
 from convoscope_analyzer.engine.partial import ShardPartial
-from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.shard_corpus import DecodedShards
@@ -54,7 +54,7 @@ def _analyze_worker(start: int, end: int) -> bytes:
     corpus = _SHARED["corpus"]
     plan = _SHARED["plan"]
     options = _SHARED["options"]
-    assert isinstance(corpus, Corpus) and isinstance(plan, AnalysisPlan)
+    assert isinstance(corpus, Corpus) and isinstance(plan, ShardPlan)
     assert isinstance(options, EngineOptions)
     part = msgspec.structs.replace(corpus, conversations=corpus.conversations[start:end])
     return msgspec.msgpack.encode(shard_partial(part, start, plan, options))
@@ -98,13 +98,11 @@ class PoolRunner:
             yield index, _recorded_decoder.decode(data)
 
     def analyze(
-        self, corpus: Corpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, corpus: Corpus, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
         shared: dict[str, object] = {"corpus": corpus, "plan": plan, "options": options}
         started = _in_pool(self.workers, ranges, _analyze_worker, shared)
-        return (
-            (index, _partial_decoder.decode(data)) for index, data in started
-        )
+        return ((index, _partial_decoder.decode(data)) for index, data in started)
 
 
 def analyze_on_cores(

@@ -1,7 +1,7 @@
 """The coordinator's encoded corpus and its sharded run: byte-identical to the decoded path.
 
 ``RawCorpus`` must encode exactly as ``encode_corpus`` does (slices and whole), and
-``run_sharded_raw`` must give the results, privacy report and redacted corpus of
+``run_sharded`` over it must give the results, privacy report and redacted corpus of
 ``run_pipeline`` on every section, for any number of shards and whatever order the
 shards come back in.
 """
@@ -18,8 +18,9 @@ from convoscope_analyzer.engine.plan import plan_sample
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
-from convoscope_analyzer.raw_sharded import here_detect, run_sharded_raw
-from convoscope_analyzer.sharded import Ranges, Recorded
+from convoscope_analyzer.shard_corpus import EncodedShards
+from convoscope_analyzer.shard_redaction import Recorded
+from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded
 from convoscope_common.corpus import Project, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from tests.unit.analyzer.test_sharded_equality import CORPORA, SECTIONS, _corpus_bytes, _sections
@@ -47,11 +48,17 @@ def test_slices_and_whole_encode_as_encode_corpus(corpus_bytes: bytes) -> None:
     assert raw.decode_at([n - 1, 0]) == [corpus.conversations[-1], corpus.conversations[0]]
 
 
-def _shuffled(
-    raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
-) -> Iterator[tuple[int, list[Recorded]]]:
-    """Detections arriving last range first (the replay must wait for the earlier ones)."""
-    yield from reversed(list(here_detect(raw, privacy, ranges)))
+class _Shuffled(HereRunner[RawCorpus]):
+    """Detections and partials arriving last range first (the replay must wait for the
+    earlier ones; the merge puts them in order)."""
+
+    def detect(
+        self, corpus: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        yield from reversed(list(super().detect(corpus, privacy, ranges)))
+
+    def analyze(self, corpus, ranges, plan, options):  # type: ignore[no-untyped-def]
+        return reversed(list(super().analyze(corpus, ranges, plan, options)))
 
 
 @pytest.mark.parametrize("shards", [1, 3, 7])
@@ -62,34 +69,37 @@ def test_results_and_redacted_corpus_equal_one_process(
     options = AnalysisOptions(enable_privacy=enable_privacy)
     one = run_pipeline(decode_corpus(corpus_bytes), options, PrivacyConfig())
     expected = _sections(one.results)
-    handed: list[bytes] = []
-    results, kept = run_sharded_raw(
-        RawCorpus.load(corpus_bytes),
+    handed: list[RawCorpus] = []
+    access = EncodedShards(RawCorpus.load(corpus_bytes))
+    output = run_sharded(
+        access,
         options,
         PrivacyConfig(),
         shards=shards,
-        map_detect=_shuffled if shards > 1 else here_detect,
+        runner=_Shuffled(access) if shards > 1 else None,
         on_redacted=handed.append if shards != 3 else None,
     )
-    got = _sections(results)
+    got = _sections(output.results)
     for name in SECTIONS:
         assert got[name] == expected[name], f"section {name} differs with {shards} shards"
-    redacted = kept if shards == 3 else handed[0]
-    assert redacted == encode_corpus(one.redacted_corpus)
-    assert (kept is None) == (shards != 3)
+    redacted = output.redacted if shards == 3 else handed[0]
+    assert redacted is not None and redacted.encode() == encode_corpus(one.redacted_corpus)
+    assert (output.redacted is None) == (shards != 3)
+    # With privacy on the original conversations are released once redacted.
+    assert (access.corpus.conversations == []) == enable_privacy
 
 
 def test_detections_out_of_step_are_refused() -> None:
     data = _corpus_bytes("generated-claude")
 
-    def short(raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges):  # type: ignore[no-untyped-def]
-        for index, recorded in here_detect(raw, privacy, ranges):
-            yield index, [*recorded, recorded[0]]  # one recording too many
+    class Short(HereRunner[RawCorpus]):
+        def detect(self, corpus, privacy, ranges):  # type: ignore[no-untyped-def]
+            for index, recorded in super().detect(corpus, privacy, ranges):
+                yield index, [*recorded, recorded[0]]  # one recording too many
 
+    access = EncodedShards(RawCorpus.load(data))
     with pytest.raises(RuntimeError, match="out of step"):
-        run_sharded_raw(
-            RawCorpus.load(data), AnalysisOptions(), PrivacyConfig(), shards=2, map_detect=short
-        )
+        run_sharded(access, AnalysisOptions(), PrivacyConfig(), shards=2, runner=Short(access))
 
 
 @pytest.mark.parametrize("count", [0, 5, SAMPLE_DOCUMENTS, SAMPLE_DOCUMENTS + 1, 7_777])

@@ -8,10 +8,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from convoscope_analyzer.engine.errors import EngineError
 from convoscope_analyzer.engine.merge import ShardsIncompleteError, merge_partials
 from convoscope_analyzer.engine.options import EngineOptions
-from convoscope_analyzer.engine.plan import AnalysisPlan, make_plan
+from convoscope_analyzer.engine.plan import ShardPlan, make_plan
 from convoscope_analyzer.engine.sharding import corpus_shards, shard_bounds
 from convoscope_analyzer.engine.topics import apply_learned
 from convoscope_analyzer.pipeline import PipelineOutput, run_pipeline
@@ -187,7 +186,7 @@ def test_learned_rows_read_later_equal_those_read_in_the_shard(name: str) -> Non
     plan = make_plan(corpus)
     assert plan.learned is not None and plan.learned.models
     options = EngineOptions()
-    later = AnalysisPlan(fallback_language=plan.fallback_language, learned=None)
+    later = ShardPlan(fallback_language=plan.fallback_language)
     for a, b in corpus_shards(corpus, 3):
         here = shard_partial(_part(corpus, a, b), a, plan, options)
         deferred = shard_partial(_part(corpus, a, b), a, later, options)
@@ -203,11 +202,3 @@ def test_learned_rows_read_later_equal_those_read_in_the_shard(name: str) -> Non
     direct = shard_partial(corpus, 0, plan, options)
     merged = merge_partials([whole], plan, options, conversations=n)
     assert _sections(merged) == _sections(merge_partials([direct], plan, options, conversations=n))
-
-
-def test_the_merge_needs_the_topic_models() -> None:
-    corpus = decode_corpus(_corpus_bytes("claude_sample.json"))
-    plan = AnalysisPlan(fallback_language="en", learned=None)
-    part = shard_partial(corpus, 0, plan, EngineOptions())
-    with pytest.raises(EngineError, match="topic models"):
-        merge_partials([part], plan, EngineOptions(), conversations=len(corpus.conversations))

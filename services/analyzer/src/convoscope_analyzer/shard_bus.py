@@ -25,7 +25,7 @@ import msgspec
 
 from convoscope_analyzer.engine import EngineOptions
 from convoscope_analyzer.engine.partial import ShardPartial
-from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_redaction import Recorded
@@ -93,13 +93,15 @@ class BusShards:
             yield index, recorded
 
     def analyze(
-        self, raw: RawCorpus, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, raw: RawCorpus, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
         # Shards get the fallback language only: the learned topics are read afterwards.
         finished = self._stage("analyze", raw, ranges, plan.fallback_language)
         return self._partials(finished)
 
-    def _partials(self, finished: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, ShardPartial]]:
+    def _partials(
+        self, finished: Iterator[tuple[int, bytes]]
+    ) -> Iterator[tuple[int, ShardPartial]]:
         for index, data in finished:
             with timed("shard_output_decode", shard_stage="analyze", index=index, bytes=len(data)):
                 with collector.paused():

@@ -16,13 +16,13 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.engine.options import engine_options
-from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
-from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.shard_redaction import record_detections
+from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import shard_partial
 from convoscope_analyzer.stages import stage as timed
 from convoscope_common import names
@@ -167,7 +167,7 @@ class ShardHandler:
         options = engine_options(task.options, self.taxonomy, self.prices)
         # No topic models: the coordinator fits them meanwhile and reads the learned
         # topics from the terms the partial carries.
-        plan = AnalysisPlan(fallback_language=task.fallback, learned=None)
+        plan = ShardPlan(fallback_language=task.fallback)
         with timed("shard_analyse", **where):
             partial = shard_partial(corpus, task.start, plan, options, self._checkpoint)
         with timed("shard_output_encode", **where) as extra:

@@ -41,7 +41,7 @@ from convoscope_analyzer.engine.merge import merge_partials
 from convoscope_analyzer.engine.options import Checkpoint, ProgressUpdate, engine_options
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
-from convoscope_analyzer.engine.plan import AnalysisPlan, SampleReader, plan_sample
+from convoscope_analyzer.engine.plan import AnalysisPlan, SampleReader, ShardPlan, plan_sample
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.sharding import shard_bounds
 from convoscope_analyzer.engine.topics import apply_learned
@@ -57,6 +57,7 @@ from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, PrivacyReport
 
 C = TypeVar("C")
+C_contra = TypeVar("C_contra", contravariant=True)
 Ranges = list[tuple[int, int]]
 
 # Overall progress at the end of each stage (the engine's share ends at 0.95, as in
@@ -68,18 +69,18 @@ STEP_DETECT = "Detecting personal data"
 STEP_ANALYSE = "Analysing shards"
 
 
-class ShardRunner(Protocol[C]):
+class ShardRunner(Protocol[C_contra]):
     """Where the per-shard stages run. Each yields (range index, result) as shards
     finish, in any order."""
 
     def detect(
-        self, corpus: C, privacy: PrivacyConfig, ranges: Ranges
+        self, corpus: C_contra, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterable[tuple[int, list[Recorded]]]:
         """The recorded detections of every range of the original ``corpus``."""
         ...
 
     def analyze(
-        self, corpus: C, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, corpus: C_contra, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
         """Start analysing every range of ``corpus`` (the one the analysis reads) under
         ``plan`` now, before returning (the driver fits the topic models meanwhile); the
@@ -88,7 +89,7 @@ class ShardRunner(Protocol[C]):
 
 
 def shard_partial(
-    part: Corpus, start: int, plan: AnalysisPlan, options: EngineOptions,
+    part: Corpus, start: int, plan: AnalysisPlan | ShardPlan, options: EngineOptions,
     checkpoint: Checkpoint | None = None,
 ) -> ShardPartial:  # fmt: skip
     """The partial of ``part`` (the conversations of a range starting at ``start``)."""
@@ -110,7 +111,7 @@ class HereRunner(Generic[C]):
             yield i, record_detections(part, privacy, 0, len(part.conversations))
 
     def analyze(
-        self, corpus: C, ranges: Ranges, plan: AnalysisPlan, options: EngineOptions
+        self, corpus: C, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> Iterator[tuple[int, ShardPartial]]:
         for i, (a, b) in enumerate(ranges):
             yield i, shard_partial(self.access.view(corpus, a, b), a, plan, options)
@@ -228,7 +229,7 @@ def run_sharded(
     else:
         analysed = access.corpus
     run_options = engine_options(options, taxonomy, prices)
-    shard_plan = AnalysisPlan(fallback_language=sample.reader.fallback(), learned=None)
+    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
     assert analysed is not None and redacted is not None
     if on_redacted is not None:
         # Before the shards start: their runner may release what it has cut their
@@ -294,7 +295,6 @@ def _analyse(
                 return
             plan = fitting.result()
             report(report.fraction, STEP_PLAN, "Topic models fitted on the sample")
-        assert plan.learned is not None
         with stage("learned_rows", shards=len(unread)):
             for part in unread:
                 apply_learned(part.topics, plan.learned)

@@ -66,8 +66,6 @@ def merge_partials(
     attaches the privacy report).
     """
     parts = check_coverage(parts, conversations)
-    if plan.learned is None:
-        raise EngineError("the merge needs the plan's topic models")
     taxonomy = options.taxonomy or default_taxonomy()
     counts = merge_summary_counts([p.summary for p in parts])
     summary = summary_from_counts(counts)

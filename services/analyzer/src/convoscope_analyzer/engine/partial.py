@@ -16,7 +16,7 @@ from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.language import assign_languages
 from convoscope_analyzer.engine.language_summary import LanguageRows, count_languages
 from convoscope_analyzer.engine.options import EngineOptions
-from convoscope_analyzer.engine.plan import AnalysisPlan
+from convoscope_analyzer.engine.plan import AnalysisPlan, ShardPlan
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.quality import analyze_quality
@@ -64,15 +64,15 @@ def analyze_shard(
     corpus: Corpus,
     conversations: Sequence[Conversation],
     start: int,
-    plan: AnalysisPlan,
+    plan: AnalysisPlan | ShardPlan,
     options: EngineOptions,
     tracker: ProgressTracker,
     own_languages: list[str] | None = None,
 ) -> ShardPartial:
     """Analyse ``conversations`` (``corpus.conversations[start:start + n]``) under ``plan``.
 
-    A plan without topic models (``plan.learned`` None) is all a shard needs to start:
-    its learned-topic rows are then deferred (``TopicRows.deferred``) and read once the
+    A :class:`ShardPlan` (no topic models) is all a shard needs to start: its
+    learned-topic rows are then deferred (``TopicRows.deferred``) and read once the
     models are fitted (``topics.apply_learned``, or the merge).
 
     ``tracker`` runs the steps (progress, checkpoints; what it raises propagates).

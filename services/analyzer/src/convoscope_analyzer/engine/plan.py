@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
-
 from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
 from convoscope_analyzer.engine.learned import LearnedModel, fit_learned, sample_positions
 from convoscope_analyzer.engine.prepared import prepare_corpus
@@ -28,14 +27,19 @@ from convoscope_common.corpus import Conversation, Corpus
 
 @dataclass
 class AnalysisPlan:
-    """The corpus-wide decisions shards share (picklable, for a process pool).
-
-    ``learned`` None: the shard leaves its learned-topic rows to be applied later (it
-    records what they are computed from instead).
-    """
+    """The corpus-wide decisions shards share (picklable, for a process pool)."""
 
     fallback_language: str  # for conversations with no readable text
-    learned: LearnedModel | None  # topic models per language, numbered in this order
+    learned: LearnedModel  # topic models per language, numbered in this order
+
+
+@dataclass
+class ShardPlan:
+    """What a shard needs to start: the fallback language. Its learned-topic rows are
+    read later, once the topic models are fitted (it records their input instead)."""
+
+    fallback_language: str
+    learned: None = None
 
 
 def plan_sample(sizes: list[int]) -> list[int]:

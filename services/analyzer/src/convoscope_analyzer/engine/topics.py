@@ -168,6 +168,7 @@ def topic_rows(
             title = item.conversation.title or ""
             pending.setdefault(index, []).append((position, item.id, item.month, title, text))
     for index in sorted(pending):
+        assert learned is not None  # pending only with a model
         tracker.pulse()
         rows.learned.extend(transform(learned, index, pending[index]))
     rows.learned.sort(key=lambda row: row.position)
