@@ -17,6 +17,9 @@ Scenarios (``--scenario``, default all):
 - ``analyzers``: a random busy analyzer SIGKILLed and restarted, or SIGSTOPped past
   ``ack_wait`` and resumed, while ``--jobs`` analyses run (with ``--baseline``: the same
   jobs undisturbed, the yardstick for the wall time);
+- ``sharded``: the same with every job split into 4 shards over the bus (a killed
+  analyzer takes a coordinated job or a shard in flight with it: redone, never counted
+  twice);
 - ``nats``: nats-server SIGKILLed and restarted with an analysis and an export in
   flight (``--restarts`` times);
 - ``rolling``: every service restarted with SIGTERM in turn during a stream of jobs;
@@ -107,14 +110,18 @@ async def run_chaos(
     conversations: int = 300,
     seed: int = 7,
     deadline: float = 600.0,
+    env: dict[str, str] | None = None,
 ) -> Report:
-    """Analyzers SIGKILLed / SIGSTOPped at random while ``jobs`` analyses run."""
+    """Analyzers SIGKILLed / SIGSTOPped at random while ``jobs`` analyses run (``env``:
+    settings added to the stack's, e.g. sharding every job)."""
     rng = random.Random(seed)
     data = generate_export(conversations, seed=seed)
     report = Report()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        Stack(Path(tmp), port=free_port(), env=ENV, analyzer_replicas=2) as stack,
+        Stack(
+            Path(tmp), port=free_port(), env={**ENV, **(env or {})}, analyzer_replicas=2
+        ) as stack,
     ):
         api = Api(stack.url, report)
         followers = Followers(stack.url)
@@ -192,7 +199,10 @@ SHORT = Sizes(
     gateway_jobs=4, concurrent=50, conversations=20, analyzer_conversations=300,
     pace=1.0, store_bytes=3 * 1024 * 1024 // 2, store_conversations=40,
 )  # fmt: skip
-SCENARIOS = ("analyzers", "nats", "rolling", "gateway", "concurrent", "full-store")
+SCENARIOS = ("analyzers", "sharded", "nats", "rolling", "gateway", "concurrent", "full-store")
+# Every job of the "sharded" scenario is split into shards both analyzers take: a
+# SIGKILLed analyzer takes its job (if it coordinated one) and a shard in flight with it.
+SHARDED_ENV = {"CONVOSCOPE_SHARD_MIN_MESSAGES": "500", "CONVOSCOPE_ANALYSIS_SHARDS": "4"}
 
 
 async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Report]:
@@ -208,6 +218,19 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Rep
         )
         title = (
             f"analyzers: {sizes.jobs} jobs, {sizes.kills} SIGKILLs, "
+            f"{sizes.pauses} SIGSTOPs past ack_wait"
+        )
+    elif name == "sharded":
+        report = await run_chaos(
+            sizes.jobs,
+            sizes.kills,
+            sizes.pauses,
+            conversations=sizes.analyzer_conversations,
+            seed=seed,
+            env=SHARDED_ENV,
+        )
+        title = (
+            f"sharded: {sizes.jobs} jobs in 4 shards each, {sizes.kills} SIGKILLs, "
             f"{sizes.pauses} SIGSTOPs past ack_wait"
         )
     elif name == "nats":

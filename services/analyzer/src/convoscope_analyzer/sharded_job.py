@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.running import RunSupersededError, WorkerShutdownError
 from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.shard_corpus import EncodedShards
 from convoscope_analyzer.sharded import run_sharded
 from convoscope_analyzer.stages import stage
+from convoscope_common.lease import LeaseLostError
 from convoscope_common.logs import get_logger
 from convoscope_common.results import AnalysisResults
 
@@ -52,6 +54,7 @@ async def run_sharded_job(
         writes.append(asyncio.run_coroutine_threadsafe(store(blob), loop))
 
     log.info("job_sharded", shards=shards)
+    handed_over = False
     try:
         with stage("sharded", shards=shards):
             output = await asyncio.to_thread(
@@ -72,7 +75,13 @@ async def run_sharded_job(
             await asyncio.wrap_future(write)
         run.shard_wall, run.shard_work = bus.wall, bus.work
         return results
+    except (LeaseLostError, RunSupersededError, WorkerShutdownError):
+        # Another run holds the job, or will: the shards' records and objects are its
+        # now (it keeps the complete ones). Removing them would fail it.
+        handed_over = True
+        raise
     finally:
         for write in writes:
             write.cancel()
-        await bus.cleanup(shards)
+        if not handed_over:
+            await bus.cleanup(shards)
