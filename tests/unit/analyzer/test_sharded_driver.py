@@ -198,3 +198,11 @@ def test_a_partial_copy_keeps_the_original_corpus_intact() -> None:
     corpus = decode_corpus(data)
     run_sharded(DecodedShards(corpus), AnalysisOptions(), PrivacyConfig(), shards=3)
     assert msgspec.msgpack.encode(corpus) == msgspec.msgpack.encode(decode_corpus(data))
+
+
+def test_an_empty_corpus_gives_one_processs_results() -> None:
+    one = run_pipeline(Corpus(), AnalysisOptions(), PrivacyConfig())
+    for access in (DecodedShards(Corpus()), EncodedShards(RawCorpus.load(encode_corpus(Corpus())))):
+        output = run_sharded(access, AnalysisOptions(), PrivacyConfig(), shards=3)  # type: ignore[var-annotated]
+        output.results.generated_at = one.results.generated_at
+        assert _sections(output.results) == _sections(one.results)
