@@ -58,6 +58,10 @@ class ShardCorpus(Protocol[C]):
         read and not change."""
         ...
 
+    def at(self, corpus: C, positions: list[int]) -> list[Conversation]:
+        """The conversations of ``corpus`` (of this form) at ``positions``, to read."""
+        ...
+
 
 def _copy(conversation: Conversation) -> Conversation:
     # The in-place redaction sets fields of conversations and messages and replaces
@@ -104,6 +108,9 @@ class DecodedShards:
         conversations = corpus.conversations[start:end]
         return msgspec.structs.replace(corpus, conversations=conversations, projects=[])
 
+    def at(self, corpus: Corpus, positions: list[int]) -> list[Conversation]:
+        return [corpus.conversations[i] for i in positions]
+
 
 class EncodedShards:
     """A corpus kept encoded: each range decoded while redacted, kept re-encoded."""
@@ -132,3 +139,6 @@ class EncodedShards:
 
     def view(self, corpus: RawCorpus, start: int, end: int) -> Corpus:
         return corpus.decode(start, end)
+
+    def at(self, corpus: RawCorpus, positions: list[int]) -> list[Conversation]:
+        return corpus.decode_at(positions)

@@ -8,16 +8,17 @@ nothing waits that need not:
 1. **detect** (per shard, costly, by the runner): the personal-data detections of every
    text, recorded in redaction order (``shard_redaction.record_detections``);
 2. **replay** (here, cheap): each range is redacted as soon as every range before it is,
-   while later shards still detect, and kept for the redacted corpus; the plan's sample
-   conversations in it are read as it goes by (their own languages, their user text);
-3. **analyse** (per shard, costly, by the runner): as soon as the last range is redacted
-   the fallback language is known and the shards start
+   while later shards still detect, and kept for the redacted corpus;
+3. **sample** (here, bounded): the plan's sample conversations get their own language
+   (the fallback language is their dominant one) — on this thread alone, when no shard
+   runs (beside a detecting shard of this process it would share its interpreter lock);
+4. **analyse** (per shard, costly, by the runner): the shards start with the fallback
    (:func:`~.engine.partial.analyze_shard` with their learned-topic rows deferred); the
    redacted corpus is handed over (``on_redacted``: the service stores it meanwhile) and
    the topic models are fitted on the sample in a thread, beside the shards;
-4. **learned rows** (here, cheap): each partial is read with the fitted models as soon as
+5. **learned rows** (here, cheap): each partial is read with the fitted models as soon as
    both exist (``topics.apply_learned``);
-5. **merge** (here, cheap): :func:`~.engine.merge.merge_partials`.
+6. **merge** (here, cheap): :func:`~.engine.merge.merge_partials`.
 
 Where the per-shard stages run is the runner's (:class:`ShardRunner`: here in turn, a
 process pool, the bus); how the corpus is held is the access's
@@ -26,7 +27,6 @@ process pool, the bus); how the corpus is held is the access's
 
 from __future__ import annotations
 
-import bisect
 import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -125,20 +125,6 @@ class ShardedOutput(Generic[C]):
     redacted: C | None
 
 
-class _Sample:
-    """The plan's sample positions and what has been read of them, range by range."""
-
-    def __init__(self, sizes: list[int]) -> None:
-        self.positions = plan_sample(sizes)
-        self.reader = SampleReader()
-
-    def read(self, part: Corpus, start: int) -> None:
-        """Read the sample conversations of ``part`` (the range starting at ``start``)."""
-        first = bisect.bisect_left(self.positions, start)
-        last = bisect.bisect_left(self.positions, start + len(part.conversations))
-        self.reader.add([part.conversations[p - start] for p in self.positions[first:last]])
-
-
 class _Reporter:
     def __init__(self, progress: Callable[[ProgressUpdate], None] | None) -> None:
         self.progress = progress
@@ -191,7 +177,6 @@ def run_sharded(
     total = sum(access.sizes)
     sizes = [sum(access.sizes[a:b]) for a, b in ranges]
     privacy_on = options.enable_privacy
-    sample = _Sample(access.sizes)
     redaction = RangeRedaction(privacy)
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
@@ -204,11 +189,7 @@ def run_sharded(
                 start, end = ranges[next_range]
                 with stage("redaction_range", index=next_range):
                     part = access.take(start, end)
-                    if not privacy_on:  # the analysis reads the original text
-                        sample.read(part, start)
                     redaction.range(part, waiting.pop(next_range))
-                    if privacy_on:
-                        sample.read(part, start)
                     access.keep(part)
                     del part
                 done += sizes[next_range]
@@ -228,9 +209,16 @@ def run_sharded(
         analysed = redacted
     else:
         analysed = access.corpus
-    run_options = engine_options(options, taxonomy, prices)
-    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
     assert analysed is not None and redacted is not None
+    sample = SampleReader()
+    with stage("plan_sample") as extra:
+        positions = plan_sample(access.sizes)
+        sample.add(access.at(analysed, positions))
+        extra["conversations"] = len(positions)
+        del positions
+    give_back()
+    run_options = engine_options(options, taxonomy, prices)
+    shard_plan = ShardPlan(fallback_language=sample.fallback())
     if on_redacted is not None:
         # Before the shards start: their runner may release what it has cut their
         # inputs from.
@@ -239,7 +227,7 @@ def run_sharded(
     with stage("shards_start", shards=len(ranges)):
         finished = runner.analyze(analysed, ranges, shard_plan, run_options)
     del analysed
-    partials = _analyse(finished, sample.reader, report, sizes, total)
+    partials = _analyse(finished, sample, report, sizes, total)
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):

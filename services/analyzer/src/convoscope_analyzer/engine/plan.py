@@ -7,7 +7,7 @@ conversations, so a corpus analysed in one process and the same corpus analysed 
 number of shards use the same plan and give the same results.
 
 A shard needs only the fallback; the learned topics are applied to its rows afterwards
-(``topics.apply_learned``), so a sharded run reads the sample as its ranges go by
+(``topics.apply_learned``), so a sharded run reads the sample's languages
 (:class:`SampleReader`), starts the shards with the fallback and fits the topic models
 while they run.
 """
@@ -51,8 +51,8 @@ def plan_sample(sizes: list[int]) -> list[int]:
 
 
 class SampleReader:
-    """The plan's sample read piece by piece, in corpus order: each conversation's own
-    language (before any fallback) and user text; then the fallback and the fit."""
+    """The plan's sample (read whole or in pieces, in corpus order): each conversation's
+    own language (before any fallback) and user text; then the fallback and the fit."""
 
     def __init__(self) -> None:
         self.languages: list[str] = []
