@@ -19,7 +19,7 @@ from types import ModuleType
 
 import pytest
 
-from convoscope_analyzer.engine.complaints import Turn, frustration_cue, turn_signals
+from convoscope_analyzer.engine.complaints import Turn, caps_share, frustration_cue, turn_signals
 from convoscope_analyzer.engine.cue_scan import CueGroup, cue_group
 from convoscope_analyzer.engine.cues import cue_file_paths, cue_languages, cues_for
 from convoscope_analyzer.engine.failures import detect_conversation_failures, is_refusal
@@ -249,3 +249,13 @@ def test_signals_frustration_and_refusals_are_identical(prepared) -> None:
                         next_text=messages[i + 2].text if i + 2 < len(messages) else None,
                     )
                     assert turn_signals(book, turn) == ref.turn_signals(old, turn)
+
+
+def test_capitals_are_counted_as_before() -> None:
+    rng = random.Random(5)
+    alphabet = "abcXYZ 12!`\u00c4\u00e9\u00df\u0130\n"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        text = text.upper() if rng.random() < 0.5 else text
+        text = text.encode("ascii", "ignore").decode() if rng.random() < 0.5 else text
+        assert caps_share(text) == ref.caps_share(text), text

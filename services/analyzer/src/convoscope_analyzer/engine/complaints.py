@@ -12,6 +12,7 @@ request, a bare concession) need company.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import filterfalse
@@ -42,6 +43,8 @@ _STOP = frozenset(
     "this that how what why when where which who can could would should will with at by "
     "from as so if please just now then there here some any get".split()
 )
+_CAPITALS = string.ascii_uppercase.encode()
+_LETTERS = string.ascii_letters.encode()
 # The sections read on a user's turn (with every complaint rule), found in one pass.
 TURN_SECTIONS = ("aimed_negativity", "error_output", "still", "still_exclude", "redo")
 FRUSTRATION_SECTIONS = ("aimed_negativity", "frustration")
@@ -91,10 +94,18 @@ def content_words(text: str) -> list[str]:
 def caps_share(text: str) -> tuple[int, float]:
     """(letters, share of them upper case), ignoring code fences."""
     prose = text.split("```")[0]
-    upper = sum(map(str.isupper, prose))
+    ascii_prose = prose.encode("ascii") if prose.isascii() else None
+    if ascii_prose is not None:
+        # ASCII capitals are exactly A-Z: count them by deleting them (bytes, in C).
+        upper = len(ascii_prose) - len(ascii_prose.translate(None, _CAPITALS))
+    else:
+        upper = sum(map(str.isupper, prose))
     if upper < CAPS_MIN_LETTERS:
         return upper, 0.0  # too few capitals to matter: skip counting the rest
-    letters = sum(map(str.isalpha, prose))
+    if ascii_prose is not None:
+        letters = len(ascii_prose) - len(ascii_prose.translate(None, _LETTERS))
+    else:
+        letters = sum(map(str.isalpha, prose))
     return letters, upper / letters
 
 
