@@ -13,9 +13,12 @@ paused as in the bulk phases):
   the old search (tests/unit/engine/reference_cues.py: a substring gate, requirement
   checks and a regex per cue list, list after list) and the current one (engine/
   cue_scan.py: one automaton pass per text, then only the lists it names);
-- ``frustration_cue`` over every user message (what sentiment asks), old and new.
+- ``frustration_cue`` over every user message (what sentiment asks), old and new;
+- the comparison and usage tallies of the shard (tests/unit/common/reference_tallies.py:
+  a ``strftime`` and four row lookups per message, a Python loop per non-ASCII character
+  for the token estimate).
 
-Checks that both give the same findings, quality rows and cues, and prints CPU per
+Checks that both give the same findings, quality rows, cues and tallies, and prints CPU per
 10,000 messages with the old/new ratio. The yardstick is a plain ``msgspec.json.decode``
 of the export with the collector off. Figures only.
 """
@@ -45,17 +48,19 @@ from convoscope_analyzer.engine.language import assign_languages  # noqa: E402
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone  # noqa: E402
 from convoscope_analyzer.engine.quality import assess_conversation  # noqa: E402
 from convoscope_analyzer.engine.sentiment import score_messages  # noqa: E402
+from convoscope_common.aggregates.comparison import tally_comparison  # noqa: E402
+from convoscope_common.aggregates.usage import tally_usage  # noqa: E402
 from convoscope_ingest.limits import ParseLimits  # noqa: E402
 from convoscope_ingest.parsing import parse_export  # noqa: E402
 
 
-def reference() -> ModuleType:
-    """The frozen old search (tests/unit/engine/reference_cues.py)."""
-    path = REPO / "tests" / "unit" / "engine" / "reference_cues.py"
-    spec = importlib.util.spec_from_file_location("reference_cues", path)
+def reference(name: str, folder: str) -> ModuleType:
+    """A frozen copy of the old code (tests/unit/<folder>/<name>.py)."""
+    path = REPO / "tests" / "unit" / folder / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["reference_cues"] = module  # dataclasses look their module up
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -84,7 +89,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    ref = reference()
+    ref = reference("reference_cues", "engine")
+    old_tallies = reference("reference_tallies", "common")
     if args.file:
         data = Path(args.file).read_bytes()
     else:
@@ -159,10 +165,25 @@ def main() -> int:
     def old_frustration() -> list[str | None]:
         return [ref.frustration_cue(ref.reference_book(language), text) for language, text in users]
 
+    found = [f for part in findings for f in part]
+    qualities = new_quality()
+    scores = list(sentiments.values())
+
+    def new_comparison() -> dict[str, Any]:
+        return tally_comparison(prepared, scores, found, qualities)
+
+    def old_comparison() -> dict[str, Any]:
+        return old_tallies.old_tally_comparison(prepared, scores, found, qualities)
+
     pairs = {
         "failures": (old_failures, new_failures),
         "quality": (old_quality, new_quality),
         "frustration_cue": (old_frustration, new_frustration),
+        "tally_comparison": (old_comparison, new_comparison),
+        "tally_usage": (
+            lambda: old_tallies.old_tally_usage(prepared),
+            lambda: tally_usage(prepared),
+        ),
     }
     best: dict[tuple[str, str], float] = {}
     for _ in range(args.rounds):
@@ -184,11 +205,11 @@ def main() -> int:
         total_old += old_s
         total_new += new_s
         print(
-            f"  {name:<16} old {old_s * per * 1000:7.1f} ms  new {new_s * per * 1000:7.1f} ms"
+            f"  {name:<17} old {old_s * per * 1000:7.1f} ms  new {new_s * per * 1000:7.1f} ms"
             f"  {old_s / new_s:4.2f}× faster"
         )
     print(
-        f"  {'together':<16} old {total_old * per * 1000:7.1f} ms  new "
+        f"  {'together':<17} old {total_old * per * 1000:7.1f} ms  new "
         f"{total_new * per * 1000:7.1f} ms  {total_old / total_new:4.2f}× faster "
         f"(new: {total_new / floor:.2f}× the floor of the whole export)"
     )
