@@ -4,10 +4,12 @@ Every compiled cue list (:class:`~convoscope_analyzer.engine.cues.Cues`) has a g
 literal strings one of which any of its matches contains. A :class:`CueGroup` puts
 the gates of all cue lists searched on the same text (a user's turn: every complaint
 phrase, aimed negativity, "still", redo, error output) into one Aho-Corasick automaton
-(pyahocorasick, in C); one pass over the text yields every gate string in it, hence the
-cue lists that may match (:class:`Scan`). Only those run their requirement checks and
-their regex, exactly as :meth:`Cues.search` would: the results are the same as
-searching list by list, without a Python loop over every list for every text.
+(pyahocorasick, in C), with the first (most selective) mandatory part of each cue; one
+pass over the text yields every such string in it, hence the cue lists, and in them the
+cues, that may match (:class:`Scan`). Only those cues run their remaining requirement
+checks, and a list with one that passes runs its regex, exactly as :meth:`Cues.search`
+would: the same results as searching list by list, without a Python loop over every list
+for every text. A group is built once per cue book and spec (:func:`cue_group`).
 """
 
 from __future__ import annotations

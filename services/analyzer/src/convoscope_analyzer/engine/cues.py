@@ -66,15 +66,6 @@ class Cues:
                 return None
         return self.pattern.search(text)
 
-    def search_gated(self, text: str, lowered: str) -> re.Match[str] | None:
-        """:meth:`search` once the gate is known to occur in the text (a
-        :class:`~convoscope_analyzer.engine.cue_scan.CueGroup` found it): the
-        requirement checks, then the regex. ``lowered`` is ``text.lower()``."""
-        if self.gate is not None and self.requirements is not None:
-            if not meets_requirements(self.requirements, lowered if self.folded else text):
-                return None
-        return self.pattern.search(text)
-
 
 def meets_requirements(
     requirements: tuple[tuple[tuple[str, ...], ...], ...], haystack: str
