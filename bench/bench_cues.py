@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -88,6 +89,13 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=0, help="first N messages (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="instead of the export's detected languages, the equality test's mix: every cue"
+        " language, none detected, one without a cue file (tests/unit/engine/"
+        "test_cue_scan_equality.py)",
+    )
     args = parser.parse_args()
     ref = reference("reference_cues", "engine")
     old_tallies = reference("reference_tallies", "common")
@@ -115,7 +123,15 @@ def main() -> int:
         conversations = kept
     part = msgspec.structs.replace(corpus, conversations=conversations)
     prepared = prepare_corpus(part, resolve_timezone("UTC"))
-    assign_languages(prepared)
+    if args.mixed:
+        mix = reference("test_cue_scan_equality", "engine")
+        rng = random.Random(args.seed)
+        for item in prepared:
+            main_language = rng.choice(mix.LANGUAGES)
+            for pm in item.messages:
+                pm.language = main_language if rng.random() < 0.8 else rng.choice(mix.LANGUAGES)
+    else:
+        assign_languages(prepared)
     sentiments = {s.message_id: s for s in score_messages(prepared, _Ticks()).by_message}
     messages = sum(len(item.messages) for item in prepared)
     users = [

@@ -259,3 +259,18 @@ def test_capitals_are_counted_as_before() -> None:
         text = text.upper() if rng.random() < 0.5 else text
         text = text.encode("ascii", "ignore").decode() if rng.random() < 0.5 else text
         assert caps_share(text) == ref.caps_share(text), text
+
+
+def test_both_ways_of_finding_strings_are_among_those_compared() -> None:
+    """Small groups test their few strings one by one, larger ones run the automaton:
+    the languages above hold both (for folded and for unbounded, case-kept cues)."""
+    kinds = set()
+    for language in LANGUAGES:
+        for spec in (("refusal",), ("thanks",), ("aimed_negativity", "still", "redo")):
+            group = cue_group(cues_for(language), spec)
+            kinds.update(
+                (side, isinstance(strings, tuple))
+                for side, strings in (("folded", group._folded), ("raw", group._raw))
+                if strings is not None
+            )
+    assert kinds == {("folded", True), ("folded", False), ("raw", True), ("raw", False)}

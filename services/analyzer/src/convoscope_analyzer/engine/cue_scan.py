@@ -40,10 +40,20 @@ def cue_group(book: CueBook, sections: tuple[str, ...], complaints: bool = False
     return group
 
 
-def _automaton(masks: dict[str, int]) -> ahocorasick.Automaton | None:
-    """An automaton whose value for each gate string is the mask of the lists it gates."""
+# Up to this many strings, substring tests (``in``, a fast search in C) beat one
+# automaton pass, whose cost is per character of the text.
+SMALL_SET = 12
+
+
+def _automaton(
+    masks: dict[str, int],
+) -> ahocorasick.Automaton | tuple[tuple[str, int], ...] | None:
+    """An automaton whose value for each string is the mask of the bits it sets (for a
+    few strings, the (string, mask) pairs to test one by one)."""
     if not masks:
         return None
+    if len(masks) <= SMALL_SET:
+        return tuple(masks.items())
     automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
     for string, mask in masks.items():
         automaton.add_word(string, mask)
@@ -129,12 +139,16 @@ class CueGroup:
         if lowered is None:
             lowered = text.lower()
         mask = self._ungated
-        # Distinct masks first (in C), then one OR each: a gate such as "the" occurs often.
-        if self._folded is not None:
-            for bits in set(map(_VALUE, self._folded.iter(lowered))):
-                mask |= bits
-        if self._raw is not None:
-            for bits in set(map(_VALUE, self._raw.iter(text))):
+        for strings, haystack in ((self._folded, lowered), (self._raw, text)):
+            if strings is None:
+                continue
+            if isinstance(strings, tuple):
+                for string, bits in strings:
+                    if string in haystack:
+                        mask |= bits
+                continue
+            # Distinct masks first (in C), then one OR each: "the" may occur often.
+            for bits in set(map(_VALUE, strings.iter(haystack))):
                 mask |= bits
         return Scan(self, text, lowered, mask)
 
