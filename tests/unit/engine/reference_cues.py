@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 
 from convoscope_analyzer.engine import cues as cue_module
 from convoscope_analyzer.engine.complaints import (
@@ -134,10 +133,17 @@ class ReferenceBook:
         return self.sections.get(name, CueSection())
 
 
-@lru_cache(maxsize=64)
+_WRAPPED: dict[int, tuple[CueBook, ReferenceBook]] = {}
+
+
 def reference_book(language: str | None) -> ReferenceBook:
-    """The reference search over the cues of ``language`` (as ``cues_for``)."""
-    return ReferenceBook(cue_module.cues_for(language))
+    """The reference search over the cues of ``language``: ``cues_for`` as the old code
+    called it for every message, then this book's old-style wrapper (one dict lookup)."""
+    book = cue_module.cues_for(language)
+    entry = _WRAPPED.get(id(book))
+    if entry is None or entry[0] is not book:
+        entry = _WRAPPED[id(book)] = (book, ReferenceBook(book))
+    return entry[1]
 
 
 # --- complaints.py ----------------------------------------------------------------------

@@ -136,6 +136,8 @@ class CueGroup:
 
     def scan(self, text: str, lowered: str | None = None) -> Scan:
         """One pass over ``text`` (and its lower-cased form, given or computed)."""
+        if not self.members:
+            return Scan(self, text, "", 0)  # nothing to look for (no cue in this language)
         if lowered is None:
             lowered = text.lower()
         mask = self._ungated
