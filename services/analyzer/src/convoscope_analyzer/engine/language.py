@@ -18,7 +18,6 @@ Assistant messages take their conversation's language (answers follow the user's
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -80,10 +79,10 @@ _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 def _classify(sample: str) -> tuple[str, float]:
     """The best supported-or-common label among fastText's top two, with its score."""
     found = top_labels(sample, _TOP_K)
-    if not found:
-        return UNKNOWN, 0.0
-    best = next((f for f in found if f[0] in _CANDIDATE_SET), found[0])
-    return best
+    for best in found:
+        if best[0] in _CANDIDATE_SET:
+            return best
+    return found[0] if found else (UNKNOWN, 0.0)
 
 
 def warm_up() -> None:
@@ -139,11 +138,14 @@ def detect(text: str) -> Detection:
 
 def dominant(languages: list[str]) -> str:
     """The most frequent known language of a list (first seen wins a tie)."""
-    counts = Counter(lang for lang in languages if lang != UNKNOWN)
+    counts: dict[str, int] = {}
+    for lang in languages:
+        if lang != UNKNOWN:
+            counts[lang] = counts.get(lang, 0) + 1
     if not counts:
         return UNKNOWN
-    best = max(counts.values())
-    return next(lang for lang in languages if counts.get(lang) == best)
+    # Keys are in first-seen order and max() keeps the first of equal counts.
+    return max(counts, key=counts.__getitem__)
 
 
 @dataclass(slots=True)
@@ -185,17 +187,20 @@ def assign_languages(
                 own[id(pm)] = detection
                 found.append(detection.language)
                 guesses.append(detection.guess)
-        if dominant(found) == UNKNOWN:
+        language = dominant(found)
+        if language == UNKNOWN:
             # Every message unsure: their agreeing best guesses beat no language at all.
             found = guesses
-        if dominant(found) == UNKNOWN:
+            language = dominant(found)
+        if language == UNKNOWN:
             # No readable user text: the first answers tell (they follow the user's).
             for pm in item.messages:
                 if pm.message.role == "assistant" and pm.message.text.strip():
                     found.append(detect(pm.message.text).language)
-                    if dominant(found) != UNKNOWN:
+                    language = dominant(found)
+                    if language != UNKNOWN:
                         break
-        item.language = dominant(found)
+        item.language = language
     stats.own = [item.language or UNKNOWN for item in conversations]
     corpus = (
         fallback

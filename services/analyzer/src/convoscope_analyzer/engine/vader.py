@@ -8,10 +8,22 @@ computes positive/negative/neutral proportions the engine never reads. This modu
 keeps VADER's rules, constants, lexicon and order of floating-point operations and
 drops the repeated work:
 
-- emoji are replaced only when the text holds one (a set test in C);
-- the words are lower-cased once; only lexicon words are scored (every other word
-  contributes VADER's integer 0), and a message without any lexicon word scores 0.0
-  without a loop;
+- emoji are replaced only when the text holds one (none in ASCII text, else a set
+  test in C);
+- the text is lower-cased once, not word by word. This gives every word's
+  ``lower()`` because, for every Unicode character (``test_vader_equality.py``
+  checks each one): lower-casing never creates, removes or moves whitespace or ASCII
+  punctuation, so splitting and ``strip(string.punctuation)`` commute with it; it
+  changes no length but U+0130's (a text holding it takes the word-by-word path); the
+  one context rule (final sigma) looks no further than the surrounding whitespace;
+  and it is idempotent, so VADER's repeated ``lower()`` of lower-cased words changes
+  nothing;
+- a word is upper case (``isupper``) exactly when its token before stripping is
+  (ASCII punctuation has no case), so the capitals rule reads the raw tokens; an ASCII
+  text without A-Z has no upper-case word;
+- only lexicon words are scored (every other word contributes VADER's integer 0), with
+  ``sentiment_valence``'s helpers inlined in their order of operations, and a message
+  without any lexicon word scores 0.0 without a loop;
 - the contrastive "but" rule is vaderSentiment's own code, quirks included (it looks
   a score up by value with ``list.index``, so equal scores before the "but" are
   changed in the order VADER changes them).
@@ -85,6 +97,8 @@ class FastVader:
         self._emojis = dict(emojis)
         # The reference replaces characters one at a time: only one-character keys apply.
         self._emoji_chars = frozenset(key for key in emojis if len(key) == 1)
+        # vaderSentiment's emoji are all outside ASCII: an ASCII text holds none.
+        self._ascii_free = not any(char.isascii() for char in self._emoji_chars)
 
     @classmethod
     def from_analyzer(cls, analyzer: object) -> FastVader:
@@ -92,7 +106,7 @@ class FastVader:
         return cls(analyzer.lexicon, analyzer.emojis)  # type: ignore[attr-defined]
 
     def _without_emoji(self, text: str) -> str:
-        if self._emoji_chars.isdisjoint(text):
+        if (self._ascii_free and text.isascii()) or self._emoji_chars.isdisjoint(text):
             return text.strip()
         emojis = self._emojis
         parts: list[str] = []
