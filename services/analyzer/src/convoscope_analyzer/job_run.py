@@ -17,7 +17,7 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection
-from convoscope_analyzer.memory import give_back
+from convoscope_analyzer.memory import encode_results_releasing, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import RawCorpus
@@ -42,7 +42,7 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
-from convoscope_common.results import ENGINE_VERSION, AnalysisResults, encode_results
+from convoscope_common.results import ENGINE_VERSION, AnalysisResults
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import record_throughput
 from convoscope_common.wire import (
@@ -356,9 +356,12 @@ class JobRun:
             light = encode_light_bundle(results)
             extra["bytes"] = len(light)
         with stage("results_encode") as extra:
-            blob = encode_results(results)
+            # Each section let go of once encoded: not the whole document and its
+            # whole encoding at once (this coroutine holds the only reference).
+            blob = encode_results_releasing(results)
             extra["bytes"] = len(blob)
         del results
+        give_back()
         self.stored = True
         with stage("results_store", bytes=len(blob) + len(light)):
             await self.stores.write_object(self.stores.results_data, results_name, blob)
