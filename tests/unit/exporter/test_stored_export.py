@@ -4,6 +4,8 @@ the decoded path renders, reading the stored documents a piece at a time."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,3 +166,25 @@ def test_a_format_without_its_corpus_is_refused(results) -> None:
     prepared = prepare_export(_request(["csv"]), results, None)
     with pytest.raises(ValueError, match="needs the corpus"):
         prepared.render("csv")
+
+
+def test_what_a_renderer_prints_does_not_spoil_its_answer(tmp_path, results, corpus) -> None:
+    stored = _stored(tmp_path, results, corpus, ["json"])
+    stored.save_request()
+    script = (
+        "import sys; "
+        "sys.argv = ['spawned', sys.argv[1], 'json']; "
+        "import convoscope_exporter.spawned as s; "
+        "real = s.StoredExport.render_into\n"
+        "def noisy(self, fmt, out):\n"
+        "    print('noise from a renderer')\n"
+        "    return real(self, fmt, out)\n"
+        "s.StoredExport.render_into = noisy\n"
+        "sys.exit(s.main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, check=True
+    )
+    files = msgspec.json.decode(done.stdout, type=list[OutputFile])
+    assert [f.filename for f in files] == ["convoscope-j.json"]
+    assert b"noise from a renderer" in done.stderr

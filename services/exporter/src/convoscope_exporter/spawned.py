@@ -15,6 +15,7 @@ Waited-for children count in ``RUSAGE_CHILDREN``, so
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -111,9 +112,15 @@ def _render_one(running: RenderProcesses, directory: Path, fmt: str) -> list[Out
 def main(argv: list[str]) -> int:
     """The rendering process: ``DIR FORMAT``; the files written, as JSON, on stdout."""
     directory, fmt = argv
+    # Only the answer goes to stdout: anything a library prints (a log line) goes to
+    # stderr instead, at the descriptor level.
+    sys.stdout.flush()
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     stored = StoredExport.open(Path(directory))
     files = stored.render_into(fmt, Path(directory) / f"out-{fmt}")
-    sys.stdout.buffer.write(msgspec.json.encode(files))
+    with answer:
+        answer.write(msgspec.json.encode(files))
     return 0
 
 
