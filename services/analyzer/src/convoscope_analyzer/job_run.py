@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import msgspec
 import structlog
@@ -20,7 +20,7 @@ from convoscope_analyzer.incremental_job import keep_pieces, run_collection
 from convoscope_analyzer.memory import encode_results_releasing, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -247,12 +247,14 @@ class JobRun:
             return 1
         return settings.analysis_shards
 
-    async def store_redacted(self, blob: bytes) -> None:
-        """Write the redacted corpus (exports without personal data read it)."""
+    async def store_redacted(self, blob: bytes | EncodedCorpus) -> None:
+        """Write the redacted corpus (exports without personal data read it): its bytes,
+        or a stream of them (a sharded run's, read piece by piece as it is stored)."""
         self.stored = True
         with stage("redacted_corpus_store", bytes=len(blob)):
             name = names.redacted_corpus_object(self.job.cache_key)
-            await self.stores.write_object(self.stores.results_data, name, blob)
+            data = cast(IO[bytes], blob) if isinstance(blob, EncodedCorpus) else blob
+            await self.stores.write_object(self.stores.results_data, name, data)
         self.redacted_size = len(blob)
 
     async def _on_error(self, exc: Exception) -> Outcome:
@@ -373,12 +375,12 @@ class JobRun:
         give_back()
         if corpus is not None:
             with stage("redacted_corpus_encode") as extra:
-                blob = encode_corpus(corpus)
-                extra["bytes"] = len(blob)
+                corpus_blob = encode_corpus(corpus)
+                extra["bytes"] = len(corpus_blob)
             del corpus
-            await self.store_redacted(blob)
-            size += len(blob)
-            del blob
+            await self.store_redacted(corpus_blob)
+            size += len(corpus_blob)
+            del corpus_blob
         else:
             size += self.redacted_size
         now = utcnow()

@@ -108,7 +108,8 @@ def lazy_corpus(data: Bytes, spill: Path) -> Corpus:
     spans: list[tuple[int, int]] = []
     offset = 0
     with spill.open("wb") as out:
-        for raw in shell.conversations or []:
+        raws: list[msgspec.Raw] = getattr(shell, "conversations", None) or []
+        for raw in raws:
             out.write(raw)
             spans.append((offset, len(raw)))
             offset += len(raw)
