@@ -248,8 +248,7 @@ class JobRun:
         return settings.analysis_shards
 
     async def store_redacted(self, blob: bytes | EncodedCorpus) -> None:
-        """Write the redacted corpus (exports without personal data read it): its bytes,
-        or a stream of them (a sharded run's, read piece by piece as it is stored)."""
+        """Write the redacted corpus (exports without personal data read it)."""
         self.stored = True
         with stage("redacted_corpus_store", bytes=len(blob)):
             name = names.redacted_corpus_object(self.job.cache_key)
@@ -358,9 +357,7 @@ class JobRun:
             light = encode_light_bundle(results)
             extra["bytes"] = len(light)
         with stage("results_encode") as extra:
-            # Each section let go of once encoded: not the whole document and its
-            # whole encoding at once (this coroutine holds the only reference).
-            blob = encode_results_releasing(results)
+            blob = encode_results_releasing(results)  # sections freed as encoded
             extra["bytes"] = len(blob)
         del results
         give_back()
