@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.running import RunSupersededError, WorkerShutdownError
 from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.shard_corpus import EncodedShards
@@ -43,15 +43,15 @@ async def run_sharded_job(
     bus = BusShards(run, records, loop, run.running.checkpoint)
     writes: list[concurrent.futures.Future[None]] = []
 
-    async def store(blob: bytes) -> None:
+    async def store(stream: EncodedCorpus) -> None:
         await bus.dispatched.wait()
-        await run.store_redacted(blob)
+        await run.store_redacted(stream)
 
     def on_redacted(redacted: RawCorpus) -> None:  # in the job's thread
-        with stage("redacted_corpus_encode") as extra:
-            blob = redacted.encode()
-            extra["bytes"] = len(blob)
-        writes.append(asyncio.run_coroutine_threadsafe(store(blob), loop))
+        # A stream of the encoding: stored piece by piece, never joined into one more
+        # copy of the corpus beside the one the analysis reads (it holds the redacted
+        # conversations until written, whatever the shards' dispatch releases).
+        writes.append(asyncio.run_coroutine_threadsafe(store(EncodedCorpus(redacted)), loop))
 
     log.info("job_sharded", shards=shards)
     handed_over = False
