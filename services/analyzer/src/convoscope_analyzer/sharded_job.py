@@ -83,5 +83,18 @@ async def run_sharded_job(
     finally:
         for write in writes:
             write.cancel()
-        if not handed_over:
+        if not handed_over and await _holds_job(run):
             await bus.cleanup(shards)
+
+
+async def _holds_job(run: JobRun) -> bool:
+    """Whether the job's record is still this run's (or gone): a run that was paused
+    past ``ack_wait`` may find another run holding the job, which uses the shards."""
+    lease = run.lease
+    if lease.lost is not None:
+        return False
+    try:
+        current = await lease.fencing.read(lease.key)
+    except Exception:  # the store does not answer: leave the shards to expire
+        return False
+    return current is None or current[0].run_id == lease.run_id
