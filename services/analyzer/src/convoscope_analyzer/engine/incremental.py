@@ -19,8 +19,10 @@ The new pieces (those of this corpus only) come back for the next run.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -156,13 +158,124 @@ def analyze_incremental(
             return cached.terms
         return term_counts(language, user_text(conversations[i]))
 
-    plan = _plan(corpus, sample, own, counts, check)
-    lap("plan")
-    report(0.1, STEP_REUSE, "Topic models fitted on the sample")
-    fallback = plan.fallback_language
+    fallback, documents = _plan_inputs(sample, own, counts)
+    lap("plan inputs")
+    # The topic model is fitted in a second thread while the chunks are analysed (the
+    # chunks need only the fallback language); its numeric work runs without the GIL.
+    fit = _BackgroundFit(documents, check)
+    try:
+        no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
+        report(0.1, STEP_NEW, f"Comparing {len(bounds):,} chunks")
+        partials, chunks = _chunks(
+            corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
+        )
+        lap("chunks")
+        plan = AnalysisPlan(fallback_language=fallback, learned=fit.result())
+    except BaseException:
+        fit.abandon()
+        raise
+    lap("waiting for the topic fit")
+    stats.timings["topic fit (in parallel)"] = fit.seconds
+    report(0.8, STEP_TOPICS, "Reading learned topics")
+    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
+    check()
+    lap("learned topics")
+    report(0.9, STEP_MERGE, "Merging")
+    results = merge_partials(partials, plan, options, conversations=n, now=now)
+    lap("merge")
+    for partial in partials:  # the pieces keep no plan-dependent rows
+        partial.topics.learned = []
+        partial.start, partial.end = 0, partial.end - partial.start
+    report(1.0, "Complete", "Analysis complete", insights(results))
+    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
+    return IncrementalOutput(results=results, pieces=kept, stats=stats)
 
-    # Chunks: reused when their piece was made under this fallback (or needs none).
-    no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
+
+def _sample(corpus: Corpus) -> list[int]:
+    """Positions of the conversations :func:`make_plan` samples."""
+    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
+    return [non_empty[p] for p in sample_positions(len(non_empty))]
+
+
+def _plan_inputs(
+    sample: list[int],
+    own: list[str | None],
+    counts: Callable[[int, str], dict[str, int]],
+) -> tuple[str, list[tuple[str | None, Document]]]:
+    """What :func:`make_plan` decides and fits from: the fallback language (from the
+    sample's own languages) and the sample's documents (as cached term counts)."""
+    languages = [own[i] or UNKNOWN for i in sample]
+    fallback = dominant(languages)
+    documents: list[tuple[str | None, Document]] = []
+    for i, language in zip(sample, languages, strict=True):
+        read_as = language if language != UNKNOWN else fallback
+        documents.append((read_as, counts(i, read_as)))
+    return fallback, documents
+
+
+class _Abandoned(Exception):
+    """Stops a background fit whose analysis failed or was cancelled."""
+
+
+class _BackgroundFit:
+    """:func:`fit_learned` of the documents in a thread of its own.
+
+    ``checkpoint`` (thread-safe: it reads the job's stop flag) is called between the
+    fit's rounds; what it raises comes out of :meth:`result`. :meth:`abandon` stops the
+    fit at its next round and waits for the thread.
+    """
+
+    def __init__(
+        self, documents: list[tuple[str | None, Document]], checkpoint: Callable[[], None]
+    ) -> None:
+        self._stop = threading.Event()
+        self._checkpoint = checkpoint
+        self.seconds = 0.0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-fit")
+        self._future = self._pool.submit(self._fit, documents)
+
+    def _pulse(self) -> None:
+        if self._stop.is_set():
+            raise _Abandoned
+        self._checkpoint()
+
+    def _fit(self, documents: list[tuple[str | None, Document]]) -> LearnedModel:
+        started = time.perf_counter()
+        try:
+            return fit_learned(documents, self._pulse)
+        finally:
+            self.seconds = time.perf_counter() - started
+
+    def result(self) -> LearnedModel:
+        """The fitted model (waits for it)."""
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """Stop the fit and wait for its thread (its outcome is dropped)."""
+        self._stop.set()
+        self._pool.shutdown(wait=True)
+
+
+def _chunks(
+    corpus: Corpus,
+    bounds: list[tuple[int, int]],
+    keys: list[str],
+    old: EnginePieces,
+    own: list[str | None],
+    fallback: str,
+    no_learned: AnalysisPlan,
+    options: EngineOptions,
+    stats: IncrementalStats,
+    report: Callable[[float, str, str], None],
+    checkpoint: Checkpoint | None,
+) -> tuple[list[ShardPartial], dict[str, ChunkPiece]]:
+    """The partial of every chunk, reused when its piece was made under this fallback (or
+    needs none), else analysed; and the chunk pieces of this corpus."""
+    conversations = corpus.conversations
+    check = checkpoint or (lambda: None)
     total_messages = sum(len(c.messages) for c in conversations) or 1
     done_messages = 0
     partials: list[ShardPartial] = []
@@ -200,44 +313,7 @@ def analyze_incremental(
             STEP_NEW,
             f"{stats.chunks_reused:,} of {len(bounds):,} chunks reused",
         )
-
-    lap("chunks")
-    report(0.8, STEP_TOPICS, "Reading learned topics")
-    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
-    check()
-    lap("learned topics")
-    report(0.9, STEP_MERGE, "Merging")
-    results = merge_partials(partials, plan, options, conversations=n, now=now)
-    lap("merge")
-    for partial in partials:  # the pieces keep no plan-dependent rows
-        partial.topics.learned = []
-        partial.start, partial.end = 0, partial.end - partial.start
-    report(1.0, "Complete", "Analysis complete", insights(results))
-    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
-    return IncrementalOutput(results=results, pieces=kept, stats=stats)
-
-
-def _sample(corpus: Corpus) -> list[int]:
-    """Positions of the conversations :func:`make_plan` samples."""
-    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
-    return [non_empty[p] for p in sample_positions(len(non_empty))]
-
-
-def _plan(
-    corpus: Corpus,
-    sample: list[int],
-    own: list[str | None],
-    counts: Callable[[int, str], dict[str, int]],
-    check: Callable[[], None],
-) -> AnalysisPlan:
-    """:func:`make_plan` from the sample's own languages and term counts."""
-    languages = [own[i] or UNKNOWN for i in sample]
-    fallback = dominant(languages)
-    documents: list[tuple[str | None, Document]] = []
-    for i, language in zip(sample, languages, strict=True):
-        read_as = language if language != UNKNOWN else fallback
-        documents.append((read_as, counts(i, read_as)))
-    return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
+    return partials, chunks
 
 
 def _learned_rows(
