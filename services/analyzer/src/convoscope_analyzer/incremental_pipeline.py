@@ -7,8 +7,8 @@ corpus and options: results, redacted corpus and privacy report.
 - **Redaction**: the personal-data detections of a conversation whose raw content is
   unchanged are replayed (``sharded.ReplayRedactor``, which checks each text against
   its recorded checksum); only new or changed conversations are scanned. The redaction
-  itself runs over the whole corpus in order, so placeholders are numbered as one
-  process numbers them.
+  runs in corpus order over the conversations with a detection (the others do not
+  change), so placeholders are numbered as one process numbers them.
 - **Engine**: :func:`~convoscope_analyzer.engine.incremental.analyze_incremental`.
 
 Pieces are reused only under the same fingerprint: engine version, the options that
@@ -147,11 +147,19 @@ def run_incremental(
                 check()
         detections[digest] = found
         recorded.append(found)
-    redactor = ReplayRedactor(privacy, (r for found in recorded for r in found))
+    scanned_at = time.perf_counter()
     if in_place and options.enable_privacy:
-        report_ = redact_corpus_in_place(corpus, privacy, checkpoint=check, redactor=redactor)
+        # Only conversations with a detection change (and number placeholders, in corpus
+        # order, which these keep); the others are left as they are. Projects (the same
+        # objects) are redacted in place after them, as the whole pass does.
+        touched = [i for i, found in enumerate(recorded) if any(r.detections for r in found)]
+        redactor = ReplayRedactor(privacy, (r for i in touched for r in recorded[i]))
+        part = msgspec.structs.replace(corpus, conversations=[conversations[i] for i in touched])
+        report_ = redact_corpus_in_place(part, privacy, checkpoint=check, redactor=redactor)
         redacted = corpus
+        del part
     else:
+        redactor = ReplayRedactor(privacy, (r for found in recorded for r in found))
         redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=redactor)
     del recorded, redactor
     redacted_at = time.perf_counter()
@@ -182,7 +190,8 @@ def run_incremental(
         results.options, enable_privacy=options.enable_privacy
     )
     results.privacy = report_ if options.enable_privacy else PrivacyReport(enabled=False)
-    engine.stats.timings["redaction"] = redacted_at - started
+    engine.stats.timings["personal data scan"] = scanned_at - started
+    engine.stats.timings["redaction"] = redacted_at - scanned_at
     engine.stats.timings["engine"] = time.perf_counter() - redacted_at
     return IncrementalRun(
         output=PipelineOutput(results=results, redacted_corpus=redacted),
