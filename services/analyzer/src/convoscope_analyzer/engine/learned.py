@@ -11,6 +11,7 @@ from the rows of all shards, with the same answer as one process reading them al
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
@@ -290,23 +291,18 @@ def counts_matrix(model: LearnedModel, index: int, counts: list[dict[str, int]])
 
     vectorizer = model.models[index].vectorizer
     vocabulary = vectorizer.vocabulary_
-    columns: list[int] = []
-    values: list[int] = []
-    indptr = [0]
-    lookup = vocabulary.get
-    for document in counts:
-        for term, n in document.items():
-            column = lookup(term)
-            if column is not None:
-                columns.append(column)
-                values.append(n)
-        indptr.append(len(columns))
+    terms = [term for document in counts for term in document]
+    # Column of every counted term (-1: not in the vocabulary), looked up in C.
+    columns = np.fromiter(
+        map(vocabulary.get, terms, itertools.repeat(-1, len(terms))), np.int64, len(terms)
+    )
+    values = np.fromiter((n for document in counts for n in document.values()), np.intc, len(terms))
+    rows = np.repeat(np.arange(len(counts)), [len(document) for document in counts])
+    kept = columns >= 0
+    indptr = np.zeros(len(counts) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows[kept], minlength=len(counts)), out=indptr[1:])
     matrix = sparse.csr_array(
-        (
-            np.asarray(values, dtype=np.intc),
-            np.asarray(columns, dtype=np.int32),
-            np.asarray(indptr, dtype=np.int32),
-        ),
+        (values[kept], columns[kept].astype(np.int32), indptr),
         shape=(len(counts), len(vocabulary)),
         dtype=vectorizer.dtype,
     )
