@@ -4,10 +4,8 @@ up, and a reply the gateway cannot read is a JSON 503, not a 500 (issue 11 point
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
@@ -29,6 +27,7 @@ from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService
 from convoscope_ingest.streaming import StreamParser
 from tests.e2e.helpers import load_generator
+from tests.zips import make_zip
 
 pytestmark = pytest.mark.integration
 
@@ -103,14 +102,6 @@ async def test_an_unreadable_ingest_reply_is_a_json_503(client: TestClient, nats
         await nc.drain()
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 async def test_uploads_are_streamed_into_the_corpus_parse_export_would_store(
     client: TestClient, nats_url: str
 ) -> None:
@@ -120,7 +111,7 @@ async def test_uploads_are_streamed_into_the_corpus_parse_export_would_store(
     claude = generator.generate_claude_export(900, seed=5)
     chatgpt = generator.generate_chatgpt_export(300, seed=6)
     assert len(claude) > 3 << 20  # several feeds, many object chunks
-    uploads = [claude, _zip({"conversations.json": chatgpt, "user.json": b"{}"})]
+    uploads = [claude, make_zip({"conversations.json": chatgpt, "user.json": b"{}"})]
     # A key without its colon, in the middle of the file (never inside a string).
     key = claude.index(b'"chat_messages":', len(claude) // 2)
     malformed = claude[:key] + b'"chat_messages" ' + claude[key + len(b'"chat_messages":') :]

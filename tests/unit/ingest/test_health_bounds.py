@@ -15,7 +15,7 @@ from convoscope_ingest.health import (
     OTHER_TYPES,
 )
 from convoscope_ingest.parsing import parse_export
-from tests.unit.ingest.conftest import make_zip
+from tests.zips import make_zip
 
 
 def _conversation(index: int, blocks: list[dict[str, object]]) -> dict[str, object]:

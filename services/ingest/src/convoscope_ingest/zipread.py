@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from convoscope_ingest.errors import (
     CorruptZipError,
@@ -94,16 +95,106 @@ class _Budget:
             )
 
 
+class MemberVisitor(Protocol):
+    """What one walk over an export ZIP does with each member ingest cares about."""
+
+    def opened(self, archive: zipfile.ZipFile) -> None:
+        """An archive (the upload or a nested ZIP) was opened; the visitor closes it."""
+
+    def inflate(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+        """The member's bytes, charged to the upload's budget (nested ZIPs, projects)."""
+
+    def conversations(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> None:
+        """A conversations file."""
+
+    def project(self, shown: str, data: bytes) -> None:
+        """A project file, inflated."""
+
+    def noted(self, shown: str) -> None:
+        """A side file that is noted but never read (account data, memories)."""
+
+
+def walk_export_zip(data: bytes | bytearray, limits: ParseLimits, visitor: MemberVisitor) -> None:
+    """Walk an export ZIP and its nested ZIPs in archive order, telling ``visitor`` of
+    every member ingest reads or notes; one walk for the whole-file and the streamed parse.
+
+    Raises CorruptZipError, UnsafeZipMemberError, TooManyZipMembersError or ZipBombError
+    (and whatever the visitor raises).
+    """
+    _walk(data, "", 0, limits, visitor)
+
+
+def _walk(
+    data: bytes | bytearray,
+    prefix: str,
+    nesting: int,
+    limits: ParseLimits,
+    visitor: MemberVisitor,
+) -> None:
+    archive = _open(data, prefix)
+    visitor.opened(archive)
+    for info in checked_members(archive, limits):
+        if info.is_dir():
+            continue
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        base = path.name.lower()
+        shown = prefix + info.filename
+        if base.endswith(".zip"):
+            if nesting + 1 >= limits.max_zip_nesting:
+                raise ZipBombError("the ZIP nests ZIP files deeper than allowed")
+            inner = visitor.inflate(archive, info, shown)
+            _walk(inner, shown + ":", nesting + 1, limits, visitor)
+        elif _CONVERSATIONS_FILE.fullmatch(base):
+            visitor.conversations(archive, info, shown)
+        elif base == "projects.json" or (
+            base.endswith(".json") and path.parent.name.lower() == "projects"
+        ):
+            visitor.project(shown, visitor.inflate(archive, info, shown))
+        elif base in _NOTED_SIDE_FILES or (
+            base.endswith(".json") and path.parent.name.lower() == "memories"
+        ):
+            visitor.noted(shown)
+
+
+class _Reader:
+    """Inflates every member it is shown: the whole-file parse."""
+
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
+        self.contents = ZipContents()
+        self.archives: list[zipfile.ZipFile] = []
+
+    def opened(self, archive: zipfile.ZipFile) -> None:
+        self.archives.append(archive)
+
+    def inflate(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+        return _inflate(archive, info, shown, self.budget)
+
+    def conversations(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> None:
+        self.contents.conversation_files.append(
+            ZipMember(shown, self.inflate(archive, info, shown))
+        )
+
+    def project(self, shown: str, data: bytes) -> None:
+        self.contents.project_files.append(ZipMember(shown, data))
+
+    def noted(self, shown: str) -> None:
+        self.contents.noted_files.append(shown)
+
+
 def read_export_zip(data: bytes | bytearray, limits: ParseLimits) -> ZipContents:
     """Decompress the members of an export ZIP that ingest needs.
 
     Raises CorruptZipError, EncryptedZipError, UnsafeZipMemberError, TooManyZipMembersError
     or ZipBombError; never writes anything anywhere.
     """
-    contents = ZipContents()
-    budget = _Budget(limits, len(data))
-    _walk(data, "", 0, limits, budget, contents)
-    return contents
+    reader = _Reader(_Budget(limits, len(data)))
+    try:
+        walk_export_zip(data, limits, reader)
+    finally:
+        for archive in reader.archives:
+            archive.close()
+    return reader.contents
 
 
 def _open(data: bytes | bytearray, prefix: str) -> zipfile.ZipFile:
@@ -128,42 +219,6 @@ def checked_members(archive: zipfile.ZipFile, limits: ParseLimits) -> list[zipfi
                 "exports never do"
             )
     return infos
-
-
-def _walk(
-    data: bytes | bytearray,
-    prefix: str,
-    nesting: int,
-    limits: ParseLimits,
-    budget: _Budget,
-    contents: ZipContents,
-) -> None:
-    archive = _open(data, prefix)
-    with archive:
-        infos = checked_members(archive, limits)
-        for info in infos:
-            if info.is_dir():
-                continue
-            path = PurePosixPath(info.filename.replace("\\", "/"))
-            base = path.name.lower()
-            shown = prefix + info.filename
-            if base.endswith(".zip"):
-                if nesting + 1 >= limits.max_zip_nesting:
-                    raise ZipBombError("the ZIP nests ZIP files deeper than allowed")
-                inner = _inflate(archive, info, shown, budget)
-                _walk(inner, shown + ":", nesting + 1, limits, budget, contents)
-            elif _CONVERSATIONS_FILE.fullmatch(base):
-                member = ZipMember(shown, _inflate(archive, info, shown, budget))
-                contents.conversation_files.append(member)
-            elif base == "projects.json" or (
-                base.endswith(".json") and path.parent.name.lower() == "projects"
-            ):
-                member = ZipMember(shown, _inflate(archive, info, shown, budget))
-                contents.project_files.append(member)
-            elif base in _NOTED_SIDE_FILES or (
-                base.endswith(".json") and path.parent.name.lower() == "memories"
-            ):
-                contents.noted_files.append(shown)
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, budget: _Budget) -> bytes:

@@ -1,6 +1,6 @@
 """Export ZIPs for the streaming parse: conversation members are inflated in chunks.
 
-:func:`plan_export_zip` walks the archive like :func:`convoscope_ingest.zipread.read_export_zip`
+:func:`plan_export_zip` walks the archive with :func:`convoscope_ingest.zipread.walk_export_zip`
 (same member checks, same nesting, same limits) but leaves the conversation files
 compressed; :func:`inflate_chunks` then yields each one in 1 MiB pieces, charging the
 live budget as it goes. Because the members are inflated in another order than
@@ -14,7 +14,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from convoscope_ingest.errors import (
     CorruptZipError,
@@ -24,14 +23,11 @@ from convoscope_ingest.errors import (
 from convoscope_ingest.limits import ParseLimits
 from convoscope_ingest.zipread import (
     _CHUNK,
-    _CONVERSATIONS_FILE,
-    _NOTED_SIDE_FILES,
     ZIP_MAGIC,
     _Budget,
     _inflate,
-    _open,
     _shown,
-    checked_members,
+    walk_export_zip,
 )
 
 __all__ = ["ZIP_MAGIC", "ConversationMember", "ZipPlan", "inflate_chunks", "plan_export_zip"]
@@ -93,49 +89,37 @@ def plan_export_zip(data: bytes | bytearray, limits: ParseLimits) -> ZipPlan:
     """
     plan = ZipPlan(limits=limits, upload_size=len(data), budget=_Budget(limits, len(data)))
     try:
-        _walk(data, "", 0, plan)
+        walk_export_zip(data, limits, _Planner(plan))
     except BaseException:
         plan.close()
         raise
     return plan
 
 
-def _walk(data: bytes | bytearray, prefix: str, nesting: int, plan: ZipPlan) -> None:
-    limits = plan.limits
-    archive = _open(data, prefix)
-    plan.archives.append(archive)
-    infos = checked_members(archive, limits)
-    for info in infos:
-        if info.is_dir():
-            continue
-        path = PurePosixPath(info.filename.replace("\\", "/"))
-        base = path.name.lower()
-        shown = prefix + info.filename
-        if base.endswith(".zip"):
-            if nesting + 1 >= limits.max_zip_nesting:
-                raise ZipBombError("the ZIP nests ZIP files deeper than allowed")
-            inner = _inflate_counted(archive, info, shown, plan)
-            _walk(inner, shown + ":", nesting + 1, plan)
-        elif _CONVERSATIONS_FILE.fullmatch(base):
-            inflation = _Inflation(shown, info.compress_size)
-            plan.inflations.append(inflation)
-            plan.conversation_members.append(ConversationMember(shown, archive, info, inflation))
-        elif base == "projects.json" or (
-            base.endswith(".json") and path.parent.name.lower() == "projects"
-        ):
-            plan.project_files.append((shown, _inflate_counted(archive, info, shown, plan)))
-        elif base in _NOTED_SIDE_FILES or (
-            base.endswith(".json") and path.parent.name.lower() == "memories"
-        ):
-            plan.noted_files.append(shown)
+class _Planner:
+    """Inflates nested ZIPs and project files, leaves conversation files compressed."""
 
+    def __init__(self, plan: ZipPlan) -> None:
+        self.plan = plan
 
-def _inflate_counted(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, plan: ZipPlan
-) -> bytes:
-    content = _inflate(archive, info, shown, plan.budget)
-    plan.inflations.append(_Inflation(shown, info.compress_size, len(content)))
-    return content
+    def opened(self, archive: zipfile.ZipFile) -> None:
+        self.plan.archives.append(archive)
+
+    def inflate(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+        content = _inflate(archive, info, shown, self.plan.budget)
+        self.plan.inflations.append(_Inflation(shown, info.compress_size, len(content)))
+        return content
+
+    def conversations(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> None:
+        inflation = _Inflation(shown, info.compress_size)
+        self.plan.inflations.append(inflation)
+        self.plan.conversation_members.append(ConversationMember(shown, archive, info, inflation))
+
+    def project(self, shown: str, data: bytes) -> None:
+        self.plan.project_files.append((shown, data))
+
+    def noted(self, shown: str) -> None:
+        self.plan.noted_files.append(shown)
 
 
 def inflate_chunks(plan: ZipPlan, member: ConversationMember) -> Iterator[bytes]:
