@@ -19,10 +19,8 @@ The new pieces (those of this corpus only) come back for the next run.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -160,22 +158,16 @@ def analyze_incremental(
 
     fallback, documents = _plan_inputs(sample, own, counts)
     lap("plan inputs")
-    # The topic model is fitted in a second thread while the chunks are analysed (the
-    # chunks need only the fallback language); its numeric work runs without the GIL.
-    fit = _BackgroundFit(documents, check)
-    try:
-        no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
-        report(0.1, STEP_NEW, f"Comparing {len(bounds):,} chunks")
-        partials, chunks = _chunks(
-            corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
-        )
-        lap("chunks")
-        plan = AnalysisPlan(fallback_language=fallback, learned=fit.result())
-    except BaseException:
-        fit.abandon()
-        raise
-    lap("waiting for the topic fit")
-    stats.timings["topic fit (in parallel)"] = fit.seconds
+    # The model is fitted again: the sample is spread evenly over the corpus, so any
+    # added conversation moves it (a from-scratch analysis fits on the new sample).
+    plan = AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
+    lap("topic fit")
+    report(0.1, STEP_REUSE, "Topic models fitted on the sample")
+    no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
+    partials, chunks = _chunks(
+        corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
+    )
+    lap("chunks")
     report(0.8, STEP_TOPICS, "Reading learned topics")
     pieces = _learned_rows(corpus, digests, own, plan, partials, old)
     check()
@@ -211,52 +203,6 @@ def _plan_inputs(
         read_as = language if language != UNKNOWN else fallback
         documents.append((read_as, counts(i, read_as)))
     return fallback, documents
-
-
-class _Abandoned(Exception):
-    """Stops a background fit whose analysis failed or was cancelled."""
-
-
-class _BackgroundFit:
-    """:func:`fit_learned` of the documents in a thread of its own.
-
-    ``checkpoint`` (thread-safe: it reads the job's stop flag) is called between the
-    fit's rounds; what it raises comes out of :meth:`result`. :meth:`abandon` stops the
-    fit at its next round and waits for the thread.
-    """
-
-    def __init__(
-        self, documents: list[tuple[str | None, Document]], checkpoint: Callable[[], None]
-    ) -> None:
-        self._stop = threading.Event()
-        self._checkpoint = checkpoint
-        self.seconds = 0.0
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-fit")
-        self._future = self._pool.submit(self._fit, documents)
-
-    def _pulse(self) -> None:
-        if self._stop.is_set():
-            raise _Abandoned
-        self._checkpoint()
-
-    def _fit(self, documents: list[tuple[str | None, Document]]) -> LearnedModel:
-        started = time.perf_counter()
-        try:
-            return fit_learned(documents, self._pulse)
-        finally:
-            self.seconds = time.perf_counter() - started
-
-    def result(self) -> LearnedModel:
-        """The fitted model (waits for it)."""
-        try:
-            return self._future.result()
-        finally:
-            self._pool.shutdown(wait=True)
-
-    def abandon(self) -> None:
-        """Stop the fit and wait for its thread (its outcome is dropped)."""
-        self._stop.set()
-        self._pool.shutdown(wait=True)
 
 
 def _chunks(
