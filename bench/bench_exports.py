@@ -6,13 +6,13 @@ in the same run. The analysis runs once (its results and redacted corpus are kep
 ``--out-dir`` beside the export, as the analyzer stores them); then, each in a fresh
 process so its peak RSS (``ru_maxrss``) is its own:
 
-- per format: what the exporter does for an export of that one format: read the
-  stored results and corpus, decode what the format reads, ``prepare_export``, render
-  (load and render timed apart);
-- all five formats as the service renders them: one load, then
-  ``parallel.render_formats`` with one process per core, each file handed over as soon
-  as it is ready (wall time from the start of the load; peak RSS of the parent and of
-  the largest forked renderer).
+- per format: what one of the exporter's rendering processes does for that format:
+  read the stored results and corpus, decode what the format reads, prepare, render
+  into a file (load and render timed apart; the interpreter's start is not counted);
+- all five formats as the service renders them: the stored files written, then
+  ``spawned.render_in_processes`` with one process per core, each file handed over as
+  soon as it is ready (wall time from the start of the load; peak RSS of the parent and
+  of the largest renderer).
 
 Figures only, no assertions.
 
@@ -70,31 +70,48 @@ with open(sys.argv[3], "wb") as out:
 print(json.dumps({"messages": output.results.summary.messages}))
 """
 
-# As the exporter service does: with ``convoscope_exporter.stored`` (since issue 12's
-# memory work) it reads the stored bytes and the rendering processes decode what their
-# formats read; before it, the service decoded both documents and prepared the export
-# before forking. Either way ``load`` returns what ``render_formats`` takes.
+# As the exporter service does. Since issue 12's second memory pass
+# (``convoscope_exporter.spawned``) the stored results and corpus are files that a fresh
+# process per format reads; before it, the service handed the stored bytes to forked
+# renderers (``StoredExport(formats, results, corpus, ...)``). ``load`` returns what
+# ``render_all`` takes either way.
 _LOAD = r"""
-import json, resource, sys, time
-from convoscope_common.corpus import decode_corpus
-from convoscope_common.results import decode_results
-from convoscope_exporter.pipeline import prepare_export
+import json, resource, sys, tempfile, time
+from pathlib import Path
 try:
+    from convoscope_exporter.spawned import render_in_processes
+    from convoscope_exporter.pipeline import export_request
     from convoscope_exporter.stored import StoredExport
+    SPAWNED = True
 except ImportError:
-    StoredExport = None
+    from convoscope_exporter.stored import StoredExport
+    from convoscope_exporter.parallel import render_formats
+    SPAWNED = False
 def load(results_path, corpus_path, formats):
     with open(results_path, "rb") as f:
         results = bytearray(f.read())
     with open(corpus_path, "rb") as f:
         corpus = bytearray(f.read())
-    if StoredExport is not None:
-        return StoredExport(formats, results, corpus, export_id="bench", job_id="bench",
-                            include_pii=False)
-    return prepare_export(formats, decode_results(results), decode_corpus(corpus),
-                          export_id="bench", job_id="bench", include_pii=False)
-def prepared_for(source, fmt):
-    return source.prepared_for(fmt) if StoredExport is not None else source
+    if SPAWNED:
+        request = export_request(formats, export_id="bench", job_id="bench", include_pii=False)
+        directory = Path(tempfile.mkdtemp(prefix="bench-exports-"))
+        return StoredExport.write(request, directory, results, corpus)
+    return StoredExport(formats, results, corpus, export_id="bench", job_id="bench",
+                        include_pii=False)
+def render_one(source, fmt):
+    if SPAWNED:
+        return [Path(f.path).stat().st_size
+                for f in source.render_into(fmt, source.directory / f"out-{fmt}")]
+    return [len(f.data) for f in source.prepared_for(fmt).render(fmt)]
+def render_all(source, processes, on_rendered):
+    if SPAWNED:
+        render_in_processes(source, processes,
+                            lambda fmt, files: on_rendered(fmt, [Path(f.path).stat().st_size
+                                                                 for f in files]))
+    else:
+        def handed(fmt, files, done, total):
+            on_rendered(fmt, [len(f.data) for f in files])
+        render_formats(source, processes, handed, keep=False)
 """
 
 _ONE = (
@@ -102,31 +119,28 @@ _ONE = (
     + r"""
 fmt = sys.argv[3]
 start, cpu = time.perf_counter(), time.process_time()
-prepared = prepared_for(load(sys.argv[1], sys.argv[2], [fmt]), fmt)
+source = load(sys.argv[1], sys.argv[2], [fmt])
 loaded = time.perf_counter()
-files = prepared.render(fmt)
+sizes = render_one(source, fmt)
 rendered = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"load": loaded - start, "render": rendered - loaded, "peak_rss": peak,
-                  "cpu": time.process_time() - cpu, "bytes": sum(len(f.data) for f in files)}))
+                  "cpu": time.process_time() - cpu, "bytes": sum(sizes)}))
 """
 )
 
 _ALL = (
     _LOAD
     + r"""
-from convoscope_exporter.parallel import available_cores, render_formats
+from convoscope_exporter.parallel import available_cores
 formats = sys.argv[3].split(",")
 ready = {}
 start, cpu = time.perf_counter(), time.process_time()
-prepared = load(sys.argv[1], sys.argv[2], formats)
+source = load(sys.argv[1], sys.argv[2], formats)
 loaded = time.perf_counter()
-def on_rendered(fmt, files, done, total):
-    ready[fmt] = (time.perf_counter() - start, sum(len(f.data) for f in files))
-try:  # as the exporter service does: each format handed over, none kept
-    render_formats(prepared, available_cores(), on_rendered, keep=False)
-except TypeError:  # a version before keep=
-    render_formats(prepared, available_cores(), on_rendered)
+def on_rendered(fmt, sizes):
+    ready[fmt] = (time.perf_counter() - start, sum(sizes))
+render_all(source, available_cores(), on_rendered)  # each format handed over, none kept
 elapsed = time.perf_counter() - start
 parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 children = resource.getrusage(resource.RUSAGE_CHILDREN)

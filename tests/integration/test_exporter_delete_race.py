@@ -18,7 +18,6 @@ from convoscope_common.records import ExportState
 from convoscope_common.results import AnalysisResults, encode_results
 from convoscope_common.storage import Stores
 from convoscope_common.wire import ExportJob, encode
-from convoscope_exporter.pipeline import PreparedExport
 from tests.worker_fakes import FakeCtx, FakeMsg
 
 pytestmark = pytest.mark.integration
@@ -42,7 +41,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
     await stores.put_export(
         ExportState(export_id="export_x", job_id="job_x", created_at=NOW, updated_at=NOW)
     )
-    original = PreparedExport.render
+    original = exporter_worker.render_in_processes
 
     def render_then_job_deleted(*args: Any, **kwargs: Any) -> Any:
         rendered = original(*args, **kwargs)
@@ -51,7 +50,7 @@ async def test_export_deleted_while_rendering_is_not_resurrected(
         return rendered
 
     loop = asyncio.get_running_loop()
-    monkeypatch.setattr(PreparedExport, "render", render_then_job_deleted)
+    monkeypatch.setattr(exporter_worker, "render_in_processes", render_then_job_deleted)
     consumer = exporter_worker.make_consumer(
         exporter_worker.ExporterHandler(cast(Any, FakeCtx(nc=js._nc)), stores)
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.parallel import available_cores, can_fork, render_formats
-from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.pipeline import export_request, prepare_export
 from convoscope_exporter.render import RenderedFile
 
 __all__ = ["available_cores", "can_fork", "render_reports"]
@@ -39,15 +39,17 @@ def render_reports(
     Raises ``InvalidFilterError`` / ``UnsupportedExportFormatError`` before rendering.
     """
     prepared = prepare_export(
-        formats,
+        export_request(
+            formats,
+            export_id=export_id,
+            job_id=job_id,
+            include_pii=include_pii,
+            raw_filter=raw_filter,
+            file_hash=file_hash,
+            created_at=created_at,
+        ),
         results,
         corpus,
-        export_id=export_id,
-        job_id=job_id,
-        include_pii=include_pii,
-        raw_filter=raw_filter,
-        file_hash=file_hash,
-        created_at=created_at,
     )
 
     def rendered(fmt: str, _files: list[RenderedFile], done: int, total: int) -> None:

@@ -17,7 +17,7 @@ from convoscope_analyzer.engine.learned import SAMPLE_DOCUMENTS, sample_position
 from convoscope_analyzer.engine.plan import plan_sample
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.raw_sharded import here_detect, run_sharded_raw
 from convoscope_analyzer.sharded import Ranges, Recorded
 from convoscope_common.corpus import Project, decode_corpus, encode_corpus
@@ -62,7 +62,7 @@ def test_results_and_redacted_corpus_equal_one_process(
     options = AnalysisOptions(enable_privacy=enable_privacy)
     one = run_pipeline(decode_corpus(corpus_bytes), options, PrivacyConfig())
     expected = _sections(one.results)
-    handed: list[bytes] = []
+    handed: list[EncodedCorpus] = []
     results, kept = run_sharded_raw(
         RawCorpus.load(corpus_bytes),
         options,
@@ -74,7 +74,7 @@ def test_results_and_redacted_corpus_equal_one_process(
     got = _sections(results)
     for name in SECTIONS:
         assert got[name] == expected[name], f"section {name} differs with {shards} shards"
-    redacted = kept if shards == 3 else handed[0]
+    redacted = kept if shards == 3 else handed[0].read()
     assert redacted == encode_corpus(one.redacted_corpus)
     assert (kept is None) == (shards != 3)
 
@@ -116,3 +116,21 @@ def test_giving_memory_back_is_harmless() -> None:
     del kept
     give_back()
     give_back()
+
+
+@pytest.mark.parametrize("count", [0, 1, 15, 16, 300])
+@pytest.mark.parametrize("chunk", [1, 7, 128 * 1024, -1])
+def test_encoded_corpus_streams_the_encoding(count: int, chunk: int) -> None:
+    raw = RawCorpus.load(_corpus_bytes("generated-claude"))
+    raw.conversations = (raw.conversations * (count // max(1, len(raw.conversations)) + 1))[:count]
+    raw.sizes = raw.sizes[:0] + [0] * count
+    expected = raw.encode()
+    stream = EncodedCorpus(raw)
+    assert stream.size == len(stream) == len(expected)
+    parts = []
+    while part := stream.read(chunk):
+        parts.append(part)
+        if chunk > 0:
+            assert len(part) <= chunk
+    assert b"".join(parts) == expected
+    assert stream.read(chunk) == b""

@@ -71,8 +71,9 @@ def comparable(fmt: str, data: bytes) -> object:
 
 def render_one_by_one(formats: list[str], *args: Any, **kwargs: Any) -> list[Any]:
     """The exporter's files rendered format after format in this process (the yardstick
-    for parallel rendering): ``prepare_export``'s arguments."""
-    from convoscope_exporter.pipeline import prepare_export
+    for parallel rendering): the results and corpus, then ``export_request``'s keywords."""
+    from convoscope_exporter.pipeline import export_request, prepare_export
 
-    prepared = prepare_export(formats, *args, **kwargs)
+    results, corpus = args
+    prepared = prepare_export(export_request(formats, **kwargs), results, corpus)
     return [file for fmt in prepared.formats for file in prepared.render(fmt)]

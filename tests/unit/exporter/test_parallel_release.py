@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from convoscope_exporter.parallel import can_fork, render_formats
-from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.pipeline import export_request, prepare_export
 from convoscope_exporter.render import RenderedFile
 
 FORMATS = ["csv", "json", "html"]
@@ -18,7 +18,7 @@ def test_files_are_handed_over_not_kept(results, corpus, processes: int) -> None
     if processes > 1 and not can_fork():
         pytest.skip("rendering processes are forked (Linux)")
     prepared = prepare_export(
-        FORMATS, results, corpus, export_id="e", job_id="j", include_pii=False
+        export_request(FORMATS, export_id="e", job_id="j", include_pii=False), results, corpus
     )
     handed: dict[str, list[RenderedFile]] = {}
 

@@ -16,7 +16,7 @@ import pytest
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
 from convoscope_exporter.filtering import ExportFilter, apply_filter, parse_filter
 from convoscope_exporter.manifest import ExportManifest, build_manifest, manifest_rows
-from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.pipeline import export_request, prepare_export
 from convoscope_exporter.render import SUPPORTED_FORMATS, render_export
 from convoscope_exporter.render.files import safe_stem
 from convoscope_exporter.render.html import table_html
@@ -85,17 +85,21 @@ def test_manifest_records_filter_and_recomputation(results):
 def test_pipeline_rejects_bad_requests_before_rendering(results, corpus):
     with pytest.raises(UnsupportedExportFormatError):
         prepare_export(
-            ["csv", "doc"], results, corpus, export_id="e", job_id="j", include_pii=False
+            export_request(["csv", "doc"], export_id="e", job_id="j", include_pii=False),
+            results,
+            corpus,
         )
     with pytest.raises(InvalidFilterError):
         prepare_export(
-            ["csv"],
+            export_request(
+                ["csv"],
+                export_id="e",
+                job_id="j",
+                include_pii=False,
+                raw_filter={"roles": ["robot"]},
+            ),
             results,
             corpus,
-            export_id="e",
-            job_id="j",
-            include_pii=False,
-            raw_filter={"roles": ["robot"]},
         )
 
 

@@ -15,7 +15,7 @@ from convoscope_analyzer.engine import EngineOptions, analyze
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
 from convoscope_exporter.errors import UnsupportedExportFormatError
-from convoscope_exporter.pipeline import prepare_export
+from convoscope_exporter.pipeline import export_request, prepare_export
 from convoscope_exporter.share_safe import build_report
 from convoscope_ingest.merge import merge_corpora
 from convoscope_ingest.parsing import parse_export
@@ -44,13 +44,11 @@ def analysed() -> tuple[AnalysisResults, Corpus]:
 def _files(analysed: tuple[AnalysisResults, Corpus], k: int = 5) -> dict[str, bytes]:
     results, corpus = analysed
     prepared = prepare_export(
-        ["html", "pdf"],
+        export_request(
+            ["html", "pdf"], export_id="e", job_id="job_x", include_pii=False, share_safe_k=k
+        ),
         results,
         corpus,
-        export_id="e",
-        job_id="job_x",
-        include_pii=False,
-        share_safe_k=k,
     )
     return {
         f.filename.rsplit(".", 1)[1]: f.data
@@ -94,7 +92,9 @@ def test_no_text_and_no_title_reaches_the_html_or_the_pdf(
         _assert_nothing_of(text, analysed[1])
     # The full report of the same analysis does show them (the scan can fail).
     results, corpus = analysed
-    full = prepare_export(["html"], results, corpus, export_id="e", job_id="j", include_pii=False)
+    full = prepare_export(
+        export_request(["html"], export_id="e", job_id="j", include_pii=False), results, corpus
+    )
     assert "quokkaline" in _html_text(full.render("html")[0].data).lower()
 
 
@@ -123,11 +123,7 @@ def test_k_is_configurable_and_other_formats_are_refused(
     results, corpus = analysed
     with pytest.raises(UnsupportedExportFormatError):
         prepare_export(
-            ["csv"],
+            export_request(["csv"], export_id="e", job_id="j", include_pii=False, share_safe_k=5),
             results,
             corpus,
-            export_id="e",
-            job_id="j",
-            include_pii=False,
-            share_safe_k=5,
         )

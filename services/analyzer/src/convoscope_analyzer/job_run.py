@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection
-from convoscope_analyzer.memory import give_back
+from convoscope_analyzer.memory import encode_results_releasing, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -42,7 +42,7 @@ from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter, Histogram
 from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
-from convoscope_common.results import ENGINE_VERSION, AnalysisResults, encode_results
+from convoscope_common.results import ENGINE_VERSION, AnalysisResults
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import record_throughput
 from convoscope_common.wire import (
@@ -247,12 +247,13 @@ class JobRun:
             return 1
         return settings.analysis_shards
 
-    async def store_redacted(self, blob: bytes) -> None:
+    async def store_redacted(self, blob: bytes | EncodedCorpus) -> None:
         """Write the redacted corpus (exports without personal data read it)."""
         self.stored = True
         with stage("redacted_corpus_store", bytes=len(blob)):
             name = names.redacted_corpus_object(self.job.cache_key)
-            await self.stores.write_object(self.stores.results_data, name, blob)
+            data = cast(IO[bytes], blob) if isinstance(blob, EncodedCorpus) else blob
+            await self.stores.write_object(self.stores.results_data, name, data)
         self.redacted_size = len(blob)
 
     async def _on_error(self, exc: Exception) -> Outcome:
@@ -356,9 +357,10 @@ class JobRun:
             light = encode_light_bundle(results)
             extra["bytes"] = len(light)
         with stage("results_encode") as extra:
-            blob = encode_results(results)
+            blob = encode_results_releasing(results)  # sections freed as encoded
             extra["bytes"] = len(blob)
         del results
+        give_back()
         self.stored = True
         with stage("results_store", bytes=len(blob) + len(light)):
             await self.stores.write_object(self.stores.results_data, results_name, blob)
@@ -370,12 +372,12 @@ class JobRun:
         give_back()
         if corpus is not None:
             with stage("redacted_corpus_encode") as extra:
-                blob = encode_corpus(corpus)
-                extra["bytes"] = len(blob)
+                corpus_blob = encode_corpus(corpus)
+                extra["bytes"] = len(corpus_blob)
             del corpus
-            await self.store_redacted(blob)
-            size += len(blob)
-            del blob
+            await self.store_redacted(corpus_blob)
+            size += len(corpus_blob)
+            del corpus_blob
         else:
             size += self.redacted_size
         now = utcnow()

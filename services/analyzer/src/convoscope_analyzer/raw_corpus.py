@@ -94,3 +94,65 @@ class RawCorpus:
 def encode_conversation(conversation: Conversation) -> msgspec.Raw:
     """One conversation as the corpus encoding holds it."""
     return msgspec.Raw(_encoder.encode(conversation))
+
+
+class EncodedCorpus:
+    """``corpus.encode()`` as a binary stream: the same bytes, read piece by piece, so
+    that storing a corpus never joins its conversations into one more copy.
+
+    The corpus's conversations are read (never changed) while the stream is read; it
+    holds them until it is dropped. ``size`` is the length of the whole encoding.
+    """
+
+    def __init__(self, corpus: RawCorpus) -> None:
+        pieces: list[bytes | msgspec.Raw] = []
+        if corpus.conversations:
+            # The shell with one stand-in conversation (nil), cut around its array:
+            # what comes before and after the conversations is then exactly what
+            # ``encode`` writes there.
+            marker = _CONVERSATIONS_KEY + b"\x91\xc0"
+            stand_in = _encoder.encode(
+                msgspec.structs.replace(corpus.shell, conversations=[msgspec.Raw(b"\xc0")])
+            )
+            at = stand_in.index(marker) + len(_CONVERSATIONS_KEY)
+            pieces.append(stand_in[:at])
+            pieces.append(_array_header(len(corpus.conversations)))
+            pieces.extend(corpus.conversations)
+            pieces.append(stand_in[at + 2 :])
+        else:  # no conversations: the field is left out, nothing to stream
+            pieces.append(corpus.encode())
+        self._pieces = pieces
+        self._index = 0
+        self._offset = 0
+        self.size = sum(len(p) for p in pieces)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
+        wanted = self.size if n < 0 else n
+        out: list[bytes] = []
+        while wanted > 0 and self._index < len(self._pieces):
+            view = memoryview(self._pieces[self._index])[self._offset :]
+            part = view[:wanted]
+            out.append(bytes(part))
+            wanted -= len(part)
+            if len(part) == len(view):
+                self._index += 1
+                self._offset = 0
+            else:
+                self._offset += len(part)
+        return b"".join(out)
+
+
+_CONVERSATIONS_KEY = _encoder.encode("conversations")
+
+
+def _array_header(size: int) -> bytes:
+    # msgpack's array header, as msgspec writes it for a list of ``size`` items.
+    if size < 16:
+        return bytes([0x90 | size])
+    if size < 1 << 16:
+        return b"\xdc" + size.to_bytes(2, "big")
+    return b"\xdd" + size.to_bytes(4, "big")

@@ -9,8 +9,9 @@ results, but the coordinator holds the corpus as :class:`~.raw_corpus.RawCorpus`
   ranges before it have come back, so it runs while later shards are still detecting
   and only one range is ever decoded; the redacted ranges are re-encoded at once;
 - the plan decodes only its sample;
-- the redacted corpus is handed over as bytes (``on_redacted``) as soon as it is
-  complete, so the caller can store it while the shards analyse, and is not kept.
+- the redacted corpus is handed over as a stream of its encoding (``on_redacted``,
+  :class:`~.raw_corpus.EncodedCorpus`) as soon as it is complete, so the caller can
+  store it while the shards analyse, without a joined copy.
 
 Memory of the coordinator: the stored corpus and its redacted copy as bytes, one
 decoded range, the plan's sample, then the partials and the merged results.
@@ -35,7 +36,7 @@ from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig, redact_corpus_in_place
 from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.privacy.corpus_redaction import privacy_report
-from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus, encode_conversation
 from convoscope_analyzer.sharded import Ranges, Recorded, ReplayRedactor, record_detections
 from convoscope_analyzer.stages import stage
 from convoscope_common.comparison_types import PriceTable
@@ -146,11 +147,12 @@ def run_sharded_raw(
     taxonomy: Taxonomy | None = None,
     prices: PriceTable | None = None,
     progress: Callable[[ProgressUpdate], None] | None = None,
-    on_redacted: Callable[[bytes], None] | None = None,
+    on_redacted: Callable[[EncodedCorpus], None] | None = None,
     now: datetime | None = None,
 ) -> tuple[AnalysisResults, bytes | None]:
     """Results identical to ``run_pipeline`` of the decoded corpus, and the redacted corpus
-    as ``encode_corpus`` writes it — or None when ``on_redacted`` took it.
+    as ``encode_corpus`` writes it — or None when ``on_redacted`` took it (as a stream of
+    those bytes).
 
     ``raw`` is consumed: its conversations are released once redacted (privacy on).
     """
@@ -196,13 +198,15 @@ def run_sharded_raw(
     else:
         analysed = raw
     blob: bytes | None = None
-    with stage("redacted_corpus_encode") as extra:
-        blob = redacted.encode()
-        extra["bytes"] = len(blob)
-    del redacted  # ``analysed`` holds it when the analysis reads it
     if on_redacted is not None:
-        on_redacted(blob)
-        blob = None
+        # A stream of the encoding: stored piece by piece, never joined into one more
+        # copy of the corpus beside the one the analysis reads.
+        on_redacted(EncodedCorpus(redacted))
+    else:
+        with stage("redacted_corpus_encode") as extra:
+            blob = redacted.encode()
+            extra["bytes"] = len(blob)
+    del redacted  # ``analysed`` holds it when the analysis reads it
     run_options = engine_options(options, taxonomy, prices)
     with stage("plan"):
         sample = plan_sample(analysed.sizes)

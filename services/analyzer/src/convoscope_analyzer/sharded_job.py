@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.raw_sharded import run_sharded_raw
 from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.stages import stage
@@ -39,8 +39,8 @@ async def run_sharded_job(
     bus = BusShards(run, records, loop, run.running.checkpoint)
     writes: list[concurrent.futures.Future[None]] = []
 
-    def on_redacted(blob: bytes) -> None:  # in the job's thread
-        writes.append(asyncio.run_coroutine_threadsafe(run.store_redacted(blob), loop))
+    def on_redacted(stream: EncodedCorpus) -> None:  # in the job's thread
+        writes.append(asyncio.run_coroutine_threadsafe(run.store_redacted(stream), loop))
 
     log.info("job_sharded", shards=shards)
     try:

@@ -1,14 +1,14 @@
-"""Render the formats of one export in parallel, one forked process per format.
+"""Render the formats of one prepared export in parallel, one forked process per format.
 
 The formats are independent renderings of the same prepared export, so rendering them
 in separate processes changes nothing in their bytes (tests compare them with
 :meth:`convoscope_exporter.pipeline.PreparedExport.render` called format after format).
-Workers are forked: they inherit what they render from instead of receiving a copy
-through a pipe — a :class:`~convoscope_exporter.pipeline.PreparedExport` (the command
-line: decoded results and corpus) or a :class:`~convoscope_exporter.stored.StoredExport`
-(the service: the stored bytes, decoded in each worker). Where ``fork`` is not available
-(macOS, Windows), or one process is asked for, the formats are rendered one after the
-other in the caller's thread.
+Workers are forked: they inherit the decoded results and corpus of a
+:class:`~convoscope_exporter.pipeline.PreparedExport` (the command line) instead of
+receiving a copy through a pipe. Where ``fork`` is not available (macOS, Windows), or
+one process is asked for, the formats are rendered one after the other in the caller's
+thread. (The exporter service renders from the stored files instead, each format in a
+fresh process: :mod:`convoscope_exporter.spawned`.)
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ _COST_ORDER = ("xlsx", "json", "csv", "pdf", "html")
 _SHARED: RenderSource | None = None
 
 OnRendered = Callable[[str, list[RenderedFile], int, int], None]
+
+
+def cost_order(formats: list[str]) -> list[str]:
+    """``formats`` in the order they should start: the slowest first (see above)."""
+    return sorted(formats, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else 0)
 
 
 def available_cores() -> int:
@@ -90,7 +95,7 @@ def render_formats(
             del files
         return by_format
     global _SHARED
-    order = sorted(wanted, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else 0)
+    order = cost_order(wanted)
     # Buffered output would otherwise be written once more by every child.
     sys.stdout.flush()
     sys.stderr.flush()
@@ -104,9 +109,6 @@ def render_formats(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {pool.submit(_render_shared, fmt): fmt for fmt in order}
-            # Every worker is forked by now (a fork pool starts all of them with its
-            # first task): what only they read (a StoredExport's bytes) can go here.
-            _release_in_parent(prepared)
             for future in as_completed(futures):
                 fmt = futures.pop(future)
                 files = future.result()
@@ -119,12 +121,6 @@ def render_formats(
         _SHARED = None
         gc.unfreeze()
     return by_format
-
-
-def _release_in_parent(source: RenderSource) -> None:
-    release = getattr(source, "release", None)
-    if release is not None:
-        release()
 
 
 def _render_shared(fmt: str) -> list[RenderedFile]:

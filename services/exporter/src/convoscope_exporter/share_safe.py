@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from convoscope_common.comparison_types import CompareGroup, UsageCell
 from convoscope_common.results import AnalysisResults
 
+# The formats a share-safe report is rendered in.
+SHARE_SAFE_FORMATS: tuple[str, ...] = ("html", "pdf")
+
 DEFAULT_K = 5
 HIDDEN = "—"
 

@@ -9,11 +9,14 @@ another run after a redelivery gets no further writes from this run.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
 import structlog
+from nats.js.object_store import ObjectStore
 
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
@@ -35,10 +38,10 @@ from convoscope_common.wire import (
     export_job_decoder,
 )
 from convoscope_exporter.errors import InvalidFilterError, UnsupportedExportFormatError
-from convoscope_exporter.parallel import available_cores, render_formats, renderers_peak_rss
-from convoscope_exporter.pipeline import check_request
-from convoscope_exporter.render import RenderedFile
-from convoscope_exporter.stored import StoredExport
+from convoscope_exporter.parallel import available_cores, renderers_peak_rss
+from convoscope_exporter.pipeline import export_request
+from convoscope_exporter.spawned import RenderProcesses, render_in_processes
+from convoscope_exporter.stored import CORPUS_FILE, RESULTS_FILE, OutputFile, StoredExport
 
 log = get_logger(__name__)
 
@@ -176,81 +179,115 @@ class ExporterHandler:
     ) -> list[ExportedFile]:
         share_safe_k = job.options.min_cell_count if job.options.share_safe else None
         # A bad request fails before anything is read.
-        check_request(job.formats, job.options.filter, share_safe_k is not None)
-        store = self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
-        results_data, corpus_data = await asyncio.gather(
-            self.stores.read_object(self.stores.results_data, job.results_object),
-            self.stores.read_object(store, job.corpus_object),
-        )
-        # The bytes as stored: the rendering processes decode what their formats read
-        # (this process never holds the decoded results and corpus).
-        prepared = StoredExport(
+        request = export_request(
             job.formats,
-            results_data,
-            corpus_data,
             export_id=job.export_id,
             job_id=job.job_id,
             include_pii=job.options.include_pii,
             raw_filter=job.options.filter,
-            share_safe_k=share_safe_k,
             file_hash=job.file_hash,
+            share_safe_k=share_safe_k,
         )
-        del results_data, corpus_data
-        # Formats render in parallel (one forked process each, up to the configured
-        # number); each one is stored and announced as soon as it is ready.
-        loop = asyncio.get_running_loop()
-        ready: asyncio.Queue[tuple[str, list[RenderedFile]]] = asyncio.Queue()
-
-        def on_rendered(fmt: str, rendered: list[RenderedFile], _done: int, _total: int) -> None:
-            loop.call_soon_threadsafe(ready.put_nowait, (fmt, rendered))
-
-        processes = self.ctx.settings.export_processes or available_cores()
-        rendering = asyncio.ensure_future(
-            asyncio.to_thread(render_formats, prepared, processes, on_rendered, keep=False)
-        )
-        files: list[ExportedFile] = []
-        for i in range(len(prepared.formats)):
-            if self.interrupted:
-                raise ExporterStoppingError
-            fmt, rendered = await _next_ready(ready, rendering)
-            files += await self._store_format(job, fmt, rendered, written)
-            del rendered  # stored: not held while the next format renders
-            state.progress = round(100.0 * (i + 1) / len(prepared.formats), 1)
-            await self._save(lease, state)
-            await self._publish(
-                job.export_id,
-                "progress",
-                ProgressEvent(
-                    job_id=job.export_id,
-                    progress=state.progress,
-                    current_step=f"Rendered {fmt}",
-                    message=f"Rendered {i + 1} of {len(prepared.formats)} formats",
-                ),
+        with tempfile.TemporaryDirectory(prefix="convoscope-export-") as tmp:
+            directory = Path(tmp)
+            # The stored results and corpus go, chunk by chunk, into files the rendering
+            # processes read: this process never holds them, decoded or not.
+            store = (
+                self.stores.corpora if job.corpus_store == "corpora" else self.stores.results_data
             )
-        await rendering
-        prepared.release()
+            results_path, corpus_path = directory / RESULTS_FILE, directory / CORPUS_FILE
+            await asyncio.gather(
+                self._download(self.stores.results_data, job.results_object, results_path),
+                self._download(store, job.corpus_object, corpus_path),
+            )
+            prepared = StoredExport(request, directory)
+            files = await self._render_stored(job, prepared, lease, state, written)
         RENDERER_PEAK_RSS.set(renderers_peak_rss())
         # Files in the order the formats were asked for, whatever order they finished in.
         order = {fmt: n for n, fmt in enumerate(prepared.formats)}
         return sorted(files, key=lambda f: order[f.format])
 
-    async def _store_format(
-        self, job: ExportJob, fmt: str, rendered: list[RenderedFile], written: list[str]
+    async def _render_stored(
+        self,
+        job: ExportJob,
+        prepared: StoredExport,
+        lease: Lease[ExportState],
+        state: ExportState,
+        written: list[str],
     ) -> list[ExportedFile]:
-        """Store one format's files; returns their descriptions."""
+        # Formats render in parallel (one fresh process each, up to the configured
+        # number); each one is stored and announced as soon as it is ready.
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Queue[tuple[str, list[OutputFile]]] = asyncio.Queue()
+
+        def on_files(fmt: str, rendered: list[OutputFile]) -> None:
+            loop.call_soon_threadsafe(ready.put_nowait, (fmt, rendered))
+
+        processes = self.ctx.settings.export_processes or available_cores()
+        running = RenderProcesses()
+        rendering = asyncio.ensure_future(
+            asyncio.to_thread(render_in_processes, prepared, processes, on_files, running)
+        )
+        files: list[ExportedFile] = []
+        try:
+            for i in range(len(prepared.formats)):
+                if self.interrupted:
+                    raise ExporterStoppingError
+                fmt, rendered = await _next_ready(ready, rendering)
+                files += await self._store_format(job, fmt, rendered, written)
+                state.progress = round(100.0 * (i + 1) / len(prepared.formats), 1)
+                await self._save(lease, state)
+                await self._publish(
+                    job.export_id,
+                    "progress",
+                    ProgressEvent(
+                        job_id=job.export_id,
+                        progress=state.progress,
+                        current_step=f"Rendered {fmt}",
+                        message=f"Rendered {i + 1} of {len(prepared.formats)} formats",
+                    ),
+                )
+        except BaseException:
+            # Stopped early: the renderers are ended, and their directory goes when
+            # this returns (none may still write to it).
+            running.stop_all()
+            await asyncio.shield(asyncio.wait({rendering}))
+            raise
+        await rendering
+        return files
+
+    async def _download(self, store: ObjectStore, name: str, path: Path) -> None:
+        """Object ``name`` into the file ``path``, chunk by chunk (bounded memory)."""
+        info = await self.stores.object_info(store, name)
+        out = await asyncio.to_thread(path.open, "wb")
+        try:
+            async for chunk in self.stores.object_chunks(store, name, info):
+                out.write(chunk)  # into the page cache: no wait worth a thread
+        finally:
+            out.close()
+
+    async def _store_format(
+        self, job: ExportJob, fmt: str, rendered: list[OutputFile], written: list[str]
+    ) -> list[ExportedFile]:
+        """Store one format's files (read from disk as they are sent); returns their
+        descriptions."""
         files: list[ExportedFile] = []
         for item in rendered:
             name = names.export_object(job.export_id, item.filename)
             written.append(name)
-            await self.stores.write_object(self.stores.exports_data, name, item.data)
+            path = Path(item.path)
+            data = await asyncio.to_thread(path.open, "rb")
+            try:
+                await self.stores.write_object(self.stores.exports_data, name, data)
+                size = data.tell()
+            finally:
+                data.close()
             files.append(
                 ExportedFile(
-                    format=fmt,
-                    filename=item.filename,
-                    size=len(item.data),
-                    content_type=item.content_type,
+                    format=fmt, filename=item.filename, size=size, content_type=item.content_type
                 )
             )
+            await asyncio.to_thread(path.unlink)  # stored: off the disk at once
             FILES.labels(format=fmt).inc()
         return files
 
@@ -310,8 +347,8 @@ async def run(ctx: ServiceContext) -> None:
 
 
 async def _next_ready(
-    ready: asyncio.Queue[tuple[str, list[RenderedFile]]], rendering: asyncio.Future[Any]
-) -> tuple[str, list[RenderedFile]]:
+    ready: asyncio.Queue[tuple[str, list[OutputFile]]], rendering: asyncio.Future[Any]
+) -> tuple[str, list[OutputFile]]:
     """The next rendered format; a rendering error is raised instead of waiting forever."""
     getting = asyncio.ensure_future(ready.get())
     await asyncio.wait({getting, rendering}, return_when=asyncio.FIRST_COMPLETED)

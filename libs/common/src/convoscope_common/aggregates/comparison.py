@@ -12,6 +12,7 @@ import msgspec
 
 from convoscope_common.aggregates.attribution import main_model, message_models
 from convoscope_common.aggregates.exact import exact_mean
+from convoscope_common.aggregates.months import MonthKeys
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.aggregates.tokens import message_tokens
 from convoscope_common.comparison_types import CompareGroup, Comparison
@@ -112,16 +113,23 @@ def tally_comparison(
         failures_of[finding.message_id].append(finding)
     completion = {q.conversation_id: q.task_completion for q in qualities or []}
     tallies: dict[_Key, _Tally] = defaultdict(_Tally)
+    months = MonthKeys()
+    # The rows of each (vendor, model, month) met, looked up once (in first-met order,
+    # which is the order of the result's keys).
+    rows_of: dict[tuple[str, str, str | None], list[_Tally]] = {}
     for item in conversations:
         vendor = item.conversation.source
         models = message_models(item)
+        cid = item.id
         for index, pm in enumerate(item.messages):
             message = pm.message
-            month = pm.local.strftime("%Y-%m") if pm.local is not None else item.month
+            parts = (vendor, models[index], months.of(pm, item))
+            rows = rows_of.get(parts)
+            if rows is None:
+                rows = rows_of[parts] = [tallies[key] for key in _keys(*parts)]
             sent, produced = message_tokens(message, vendor)
-            rows = [tallies[key] for key in _keys(vendor, models[index], month)]
             for tally in rows:
-                tally.conversations.add(item.id)
+                tally.conversations.add(cid)
                 tally.messages += 1
                 tally.tokens += sent + produced
             if message.role != "assistant":

@@ -12,6 +12,8 @@ against OpenAI's o200k_base and Anthropic's published tokenizer and docs/results
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import reduce
+from operator import add
 
 from convoscope_common.corpus import Message
 
@@ -56,15 +58,36 @@ _WEIGHTS: dict[str, tuple[float, ...]] = {
 }
 
 
+def char_weight(char: str, weights: tuple[float, ...]) -> float:
+    """The weight of one character's script class."""
+    return weights[_CLASSES[bisect_right(_STARTS, ord(char)) - 1]]
+
+
+class _CharWeights(dict[str, float]):
+    """Weight per character for one vendor, filled as characters are met (at most one
+    entry per distinct character: the alphabet, never the text)."""
+
+    def __init__(self, weights: tuple[float, ...]) -> None:
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, char: str) -> float:
+        weight = self[char] = char_weight(char, self.weights)
+        return weight
+
+
+_CHAR_WEIGHTS = {vendor: _CharWeights(weights) for vendor, weights in _WEIGHTS.items()}
+
+
 def text_tokens(text: str, vendor: str) -> float:
     """Unrounded token estimate of ``text`` for ``vendor`` (unknown vendors: ChatGPT's)."""
     weights = _WEIGHTS.get(vendor, _WEIGHTS["chatgpt"])
     if text.isascii():
         return len(text) * weights[_ASCII]
-    total = 0.0
-    for char in text:
-        total += weights[_CLASSES[bisect_right(_STARTS, ord(char)) - 1]]
-    return total
+    table = _CHAR_WEIGHTS.get(vendor, _CHAR_WEIGHTS["chatgpt"])
+    # The weights added one by one in text order, as a loop would (same float result),
+    # with the per-character lookup and the additions in C.
+    return reduce(add, map(table.__getitem__, text), 0.0)
 
 
 def estimate_tokens(text: str, vendor: str) -> int:

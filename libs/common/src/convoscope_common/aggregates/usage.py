@@ -6,17 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from convoscope_common.aggregates.attribution import message_models
+from convoscope_common.aggregates.months import MonthKeys
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.aggregates.tokens import TOKENS_METHOD, message_tokens
 from convoscope_common.comparison_types import PriceEntry, PriceTable, Usage, UsageCell
 
 _PER = 1_000_000  # prices are per million tokens
-
-
-def _add(cell: UsageCell, sent: int, produced: int) -> None:
-    cell.messages += 1
-    cell.input_tokens += sent
-    cell.output_tokens += produced
 
 
 def _cost(cell: UsageCell, price: PriceEntry) -> float:
@@ -30,16 +25,24 @@ def tally_usage(conversations: list[PreparedConversation]) -> dict[str, UsageCel
     """Tokens of these conversations' messages per (vendor, model, month), in first-seen
     order: every other figure of the section is a sum of these cells."""
     cells: dict[str, UsageCell] = {}
+    months = MonthKeys()
+    # The cell of each (vendor, model, month) met, without joining its key per message.
+    cell_of: dict[tuple[str, str, str | None], UsageCell] = {}
     for item in conversations:
         vendor = item.conversation.source
         for pm, model in zip(item.messages, message_models(item), strict=True):
             sent, produced = message_tokens(pm.message, vendor)
-            month = pm.local.strftime("%Y-%m") if pm.local is not None else item.month
-            key = _SEP.join((vendor, model, month or ""))
-            cell = cells.get(key)
+            parts = (vendor, model, months.of(pm, item))
+            cell = cell_of.get(parts)
             if cell is None:
-                cell = cells[key] = UsageCell()
-            _add(cell, sent, produced)
+                key = _SEP.join((vendor, model, parts[2] or ""))
+                cell = cells.get(key)
+                if cell is None:
+                    cell = cells[key] = UsageCell()
+                cell_of[parts] = cell
+            cell.messages += 1
+            cell.input_tokens += sent
+            cell.output_tokens += produced
     return cells
 
 

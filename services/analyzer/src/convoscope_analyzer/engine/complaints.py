@@ -12,9 +12,12 @@ request, a bare concession) need company.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import filterfalse
 
+from convoscope_analyzer.engine.cue_scan import Scan, cue_group
 from convoscope_analyzer.engine.cues import CueBook, CueMatch, normalise, profanity_words
 from convoscope_common.results import FailureType, Severity
 
@@ -40,6 +43,13 @@ _STOP = frozenset(
     "this that how what why when where which who can could would should will with at by "
     "from as so if please just now then there here some any get".split()
 )
+_CAPITALS = string.ascii_uppercase.encode()
+_LETTERS = string.ascii_letters.encode()
+# The sections read on a user's turn (with every complaint rule), found in one pass.
+TURN_SECTIONS = ("aimed_negativity", "error_output", "still", "still_exclude", "redo")
+FRUSTRATION_SECTIONS = ("aimed_negativity", "frustration")
+# Read on the opening of the assistant's next answer.
+OPENING_SECTIONS = ("refusal", "apology_exclude", "apology", "concession")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,9 @@ class Turn:
     question: str | None = None  # the user turn that answer replied to
     next_id: str | None = None  # the assistant's next answer
     next_text: str | None = None
+    # The question's content words when the caller already has them (the question was
+    # the previous turn, read whole): saves splitting it again.
+    question_words: list[str] | None = None
 
 
 def sentences(text: str) -> list[str]:
@@ -75,23 +88,39 @@ def sentences(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words without the commonest function words."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return list(filterfalse(_STOP.__contains__, _WORD.findall(text.lower())))
 
 
 def caps_share(text: str) -> tuple[int, float]:
     """(letters, share of them upper case), ignoring code fences."""
     prose = text.split("```")[0]
-    upper = sum(map(str.isupper, prose))
+    ascii_prose = prose.encode("ascii") if prose.isascii() else None
+    if ascii_prose is not None:
+        # ASCII capitals are exactly A-Z: count them by deleting them (bytes, in C).
+        upper = len(ascii_prose) - len(ascii_prose.translate(None, _CAPITALS))
+    else:
+        upper = sum(map(str.isupper, prose))
     if upper < CAPS_MIN_LETTERS:
         return upper, 0.0  # too few capitals to matter: skip counting the rest
-    letters = sum(map(str.isalpha, prose))
+    if ascii_prose is not None:
+        letters = len(ascii_prose) - len(ascii_prose.translate(None, _LETTERS))
+    else:
+        letters = sum(map(str.isalpha, prose))
     return letters, upper / letters
 
 
 def is_reask(turn: str, question: str) -> float:
     """How much ``turn`` repeats ``question`` (0 when it does not)."""
-    a, b = content_words(turn), content_words(question)
-    if len(a) < REASK_MIN_WORDS or len(b) < REASK_MIN_WORDS:
+    return _reask(content_words(turn), question)
+
+
+def _reask(a: list[str], question: str, b: list[str] | None = None) -> float:
+    """:func:`is_reask` from the turn's content words (and the question's, if known)."""
+    if len(a) < REASK_MIN_WORDS:
+        return 0.0  # the question's words are not needed
+    if b is None:
+        b = content_words(question)
+    if len(b) < REASK_MIN_WORDS:
         return 0.0
     overlap = len(set(a) & set(b)) / len(set(a) | set(b))
     if overlap < REASK_OVERLAP:
@@ -100,22 +129,23 @@ def is_reask(turn: str, question: str) -> float:
     return round(order, 2) if order >= REASK_ORDER else 0.0
 
 
-def _aimed(book: CueBook, text: str) -> CueMatch | None:
+def _aimed(book: CueBook, scan: Scan) -> CueMatch | None:
     """Negative words in a sentence that also points at the assistant or its answer."""
+    if scan.section("aimed_negativity") is None:
+        return None  # the common case: no negative word at all
     negative, target = book.section("aimed_negativity"), book.section("target")
-    if negative.search(text) is None:
-        return None  # one search for the common case: no negative word at all
-    for sentence in sentences(text):
+    for sentence in sentences(scan.text):
         hit = negative.search(sentence)
         if hit and target.search(sentence.strip()):
             return hit
     return None
 
 
-def _profanity(book: CueBook, text: str) -> tuple[list[str], bool]:
-    """Profane words (maintained list) and whether one shares a sentence with a target."""
+def _profanity(book: CueBook, text: str, lowered_words: list[str]) -> tuple[list[str], bool]:
+    """Profane words (maintained list) and whether one shares a sentence with a target;
+    ``lowered_words``: the words of ``text.lower()``."""
     words = profanity_words()
-    if words.isdisjoint(_WORD.findall(text.lower())):
+    if words.isdisjoint(lowered_words):
         return [], False  # the common case, in one pass
     found: list[str] = []
     aimed = False
@@ -128,11 +158,11 @@ def _profanity(book: CueBook, text: str) -> tuple[list[str], bool]:
     return found, aimed
 
 
-def _error_after_code(book: CueBook, turn: Turn, head: str) -> CueMatch | None:
+def _error_after_code(book: CueBook, turn: Turn, scan: Scan) -> CueMatch | None:
     """Error output pasted right after an answer that gave code or a command (and did
     not ask for that output)."""
     # Cheapest test first: most turns hold no error output.
-    hit = book.section("error_output").search(head)
+    hit = scan.section("error_output")
     if hit is None or not book.section("code").search(turn.answer):
         return None
     if book.section("asks_for_output").search(turn.answer):
@@ -140,16 +170,15 @@ def _error_after_code(book: CueBook, turn: Turn, head: str) -> CueMatch | None:
     return hit
 
 
-def _still(book: CueBook, head: str) -> CueMatch | None:
+def _still(book: CueBook, scan: Scan) -> CueMatch | None:
     """ "Still" / "again" / "doesn't work" after a fix, but not "I still don't get it"."""
-    still = book.section("still")
-    hit = still.search(head)
+    hit = scan.section("still")
     if hit is None:
         return None
-    exclude = book.section("still_exclude").search(head)
+    exclude = scan.section("still_exclude")
     if exclude is None:
         return hit
-    return still.search(head.replace(exclude.text, " "))
+    return book.section("still").search(scan.text.replace(exclude.text, " "))
 
 
 def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
@@ -157,50 +186,61 @@ def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
     an apology is strong, a bare "sorry," or "fair enough" weak."""
     if not turn.next_text:
         return None
-    opening = normalise(turn.next_text[:200])
-    if book.section("refusal").search(opening) or book.section("apology_exclude").search(opening):
+    scan = cue_group(book, OPENING_SECTIONS).scan(normalise(turn.next_text[:200]))
+    if scan.section("refusal") or scan.section("apology_exclude"):
         return None
-    if (hit := book.section("apology").search(opening)) is not None:
+    if (hit := scan.section("apology")) is not None:
         return hit, STRONG
-    if (hit := book.section("concession").search(opening)) is not None:
+    if (hit := scan.section("concession")) is not None:
         return hit, WEAK
     return None
 
 
 def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     """Every complaint cue that fires for one user turn, strongest kinds first."""
+    return read_turn(book, turn)[0]
+
+
+def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None]:
+    """:func:`turn_signals`, and the turn's content words when the head read was the
+    whole text (then they are its :func:`content_words`, for the next turn's re-ask test)."""
     head = normalise(turn.text[:COMPLAINT_WINDOW])
     uid = turn.message_id
     signals: list[Signal] = []
     lowered = head.lower()
-    for rule in book.complaints:
-        match = rule.cues.search(head, lowered)
-        if match:
-            signals.append(
-                Signal(
-                    "phrase",
-                    match.group(0).lower(),
-                    rule.cues.language,
-                    uid,
-                    STRONG,
-                    rule.type,
-                    rule.severity,
-                )
+    # One automaton pass finds the complaint rules and sections that may match.
+    scan = cue_group(book, TURN_SECTIONS, complaints=True).scan(head, lowered)
+    for rule, match in scan.complaints():
+        signals.append(
+            Signal(
+                "phrase",
+                match.group(0).lower(),
+                rule.cues.language,
+                uid,
+                STRONG,
+                rule.type,
+                rule.severity,
             )
-    if (hit := _aimed(book, head)) is not None:
+        )
+    if (hit := _aimed(book, scan)) is not None:
         signals.append(Signal("aimed_negativity", hit.text.lower(), hit.language, uid, STRONG))
-    if (hit := _error_after_code(book, turn, head)) is not None:
+    if (hit := _error_after_code(book, turn, scan)) is not None:
         signals.append(Signal("error_after_code", hit.text.strip()[:80], "*", uid, STRONG))
-    if (hit := _still(book, head)) is not None:
+    if (hit := _still(book, scan)) is not None:
         signals.append(Signal("still_after_fix", hit.text.lower(), hit.language, uid, STRONG))
-    if turn.question is not None and (similar := is_reask(head, turn.question)):
+    # One word split of the lower-cased head serves the re-ask and the profanity tests.
+    words = _WORD.findall(lowered)
+    content = list(filterfalse(_STOP.__contains__, words))
+    if turn.question is not None and (
+        similar := _reask(content, turn.question, turn.question_words)
+    ):
         signals.append(Signal("reask", f"same question again ({similar:.2f})", "*", uid, STRONG))
-    if (hit := book.section("redo").search(head)) is not None:
+    if (hit := scan.section("redo")) is not None:
         signals.append(Signal("redo", hit.text.lower(), hit.language, uid, WEAK))
     letters, share = caps_share(head)
     if letters >= CAPS_MIN_LETTERS and share >= CAPS_SHARE:
         signals.append(Signal("caps", f"{share:.0%} capitals", "*", uid, WEAK))
-    profane, aimed = _profanity(book, head)
+    profane, aimed = _profanity(book, head, words)
     if profane:
         weight = STRONG if aimed else WEAK
         cue = ", ".join(sorted(set(profane)))
@@ -208,19 +248,21 @@ def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     if turn.next_id is not None and (conceded := _apology(book, turn)) is not None:
         hit, weight = conceded
         signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
-    return signals
+    return signals, (content if head == turn.text else None)
 
 
 def frustration_cue(book: CueBook, text: str) -> str | None:
     """Frustration in the writer's own words, without the conversation: negativity or
     profanity aimed at the assistant, or a frustration phrase ("still doesn't work")."""
     head = normalise(text[:COMPLAINT_WINDOW])
-    if (hit := _aimed(book, head)) is not None:
+    lowered = head.lower()
+    scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
+    if (hit := _aimed(book, scan)) is not None:
         return hit.text.lower()
-    profane, aimed = _profanity(book, head)
+    profane, aimed = _profanity(book, head, _WORD.findall(lowered))
     if profane and aimed:
         return ", ".join(sorted(set(profane)))
-    if (hit := book.section("frustration").search(head)) is not None:
+    if (hit := scan.section("frustration")) is not None:
         return hit.text.lower()
     return None
 

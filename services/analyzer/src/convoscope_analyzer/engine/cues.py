@@ -114,6 +114,8 @@ class CueBook:
     sections: dict[str, CueSection] = field(default_factory=dict)
     neutral_terms: frozenset[str] = frozenset()
     profanity_exempt: frozenset[str] = frozenset()
+    # The automaton groups built from this book (engine/cue_scan.py), by spec.
+    scan_groups: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def section(self, name: str) -> CueSection:
         """A section by name (empty when no loaded language has it)."""
@@ -161,13 +163,28 @@ def _compile(
     raw: bool,
     gate: list[str] | None = None,
 ) -> Cues:
+    return _compiled(name, section, language, tuple(cues), raw, tuple(gate) if gate else None)
+
+
+# Every book of a process shares one compiled object per cue list: the all-language
+# book and a one-language book hold the same English lists (the key is the list itself).
+@lru_cache(maxsize=4096)
+def _compiled(
+    name: str,
+    section: str,
+    language: str,
+    cue_tuple: tuple[str, ...],
+    raw: bool,
+    gate: tuple[str, ...] | None,
+) -> Cues:
+    cues = list(cue_tuple)
     try:
         pattern = compile_cues(cues, raw=raw)
     except re.error as exc:
         raise CueFileError(f"{name} [{section}]: {exc}") from None
     # A section may name its gate when its cues start with a class (error output).
     derived = literal_prefixes(cues, raw=raw)
-    chosen = derived if derived is not None else (tuple(gate) if gate else None)
+    chosen = derived if derived is not None else (gate or None)
     requirements = cue_requirements(cues, raw=raw) if derived is not None else None
     return Cues(language, pattern, chosen, folded=not raw, requirements=requirements)
 
@@ -338,4 +355,16 @@ def profanity_words() -> frozenset[str]:
 
     path = Path(better_profanity.__file__).with_name("profanity_wordlist.txt")
     words = {w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()}
-    return frozenset(w for w in words if w and " " not in w) - default_cues().profanity_exempt
+    return frozenset(w for w in words if w and " " not in w) - profanity_exempt()
+
+
+@lru_cache(maxsize=1)
+def profanity_exempt() -> frozenset[str]:
+    """The words every cue file exempts from the profanity list (read from the files,
+    without compiling any cue: the all-language book is built only where it is used)."""
+    exempt: set[str] = set()
+    for name, text in _cue_files():
+        section = parse_cue_file(name, text).get("profanity")
+        if isinstance(section, dict):
+            exempt.update(section.get("exempt", []))
+    return frozenset(exempt)

@@ -21,8 +21,9 @@ from convoscope_analyzer.engine.complaints import (
     Signal,
     Turn,
     is_complaint,
-    turn_signals,
+    read_turn,
 )
+from convoscope_analyzer.engine.cue_scan import cue_group
 from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -51,6 +52,7 @@ _GENERIC: dict[str, tuple[FailureType, Severity]] = {
     "reask": ("misunderstanding", "medium"),
 }
 _GENERIC_DEFAULT: tuple[FailureType, Severity] = ("accuracy_error", "medium")
+_REFUSAL = ("refusal",)
 
 
 def _public(signal: Signal) -> FailureSignal:
@@ -88,12 +90,13 @@ def _finding(
 
 def is_refusal(book: CueBook, text: str) -> str | None:
     """The refusal words at the start of an assistant answer, if it refuses."""
-    hit = book.section("refusal").search(normalise(text[:COMPLAINT_WINDOW]))
+    hit = cue_group(book, _REFUSAL).scan(normalise(text[:COMPLAINT_WINDOW])).section("refusal")
     return hit.text.lower() if hit else None
 
 
-def _complaint_findings(cid: str, answer: Message, turn: Turn, book: CueBook) -> list[Failure]:
-    signals = turn_signals(book, turn)
+def _complaint_findings(
+    cid: str, answer: Message, turn: Turn, signals: list[Signal]
+) -> list[Failure]:
     if not is_complaint(signals):
         return []
     public = [_public(s) for s in signals]
@@ -122,6 +125,8 @@ def detect_conversation_failures(
     messages = [pm.message for pm in item.messages]
     languages = [pm.language for pm in item.messages]
     cid = item.id
+    # The last user turn read whole, with its content words: the next turn's question.
+    carried: tuple[Message, list[str]] | None = None
     for index, message in enumerate(messages):
         if message.role != "assistant":
             continue
@@ -228,8 +233,11 @@ def detect_conversation_failures(
             question=question.text if question is not None else None,
             next_id=answer_next.id if answer_next is not None else None,
             next_text=answer_next.text if answer_next is not None else None,
+            question_words=carried[1] if carried is not None and carried[0] is question else None,
         )
-        findings.extend(_complaint_findings(cid, message, turn, reply_book))
+        cues_fired, content = read_turn(reply_book, turn)
+        carried = (reply, content) if content is not None else None
+        findings.extend(_complaint_findings(cid, message, turn, cues_fired))
     return _dedupe(findings)
 
 

