@@ -135,33 +135,38 @@ def run_incremental(
     hashes = corpus.content_hashes
     raw = [hashes.get(c.id) or conversation_digest(c) for c in conversations]
     report(ProgressUpdate(fraction=0.0, step=_STEP_PRIVACY, message="Scanning new messages"))
-    detections: dict[str, list[Recorded]] = {}
-    recorded: list[list[Recorded]] = []
-    scanned = 0
-    for i, digest in enumerate(raw):
-        found = old_detections.get(digest)
-        if found is None:
-            found = record_detections(corpus, privacy, i, i + 1)
-            scanned += 1
-            if scanned % 50 == 0:
-                check()
-        detections[digest] = found
-        recorded.append(found)
-    scanned_at = time.perf_counter()
-    if in_place and options.enable_privacy:
-        # Only conversations with a detection change (and number placeholders, in corpus
-        # order, which these keep); the others are left as they are. Projects (the same
-        # objects) are redacted in place after them, as the whole pass does.
-        touched = [i for i, found in enumerate(recorded) if any(r.detections for r in found)]
-        redactor = ReplayRedactor(privacy, (r for i in touched for r in recorded[i]))
-        part = msgspec.structs.replace(corpus, conversations=[conversations[i] for i in touched])
-        report_ = redact_corpus_in_place(part, privacy, checkpoint=check, redactor=redactor)
-        redacted = corpus
-        del part
-    else:
-        redactor = ReplayRedactor(privacy, (r for found in recorded for r in found))
-        redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=redactor)
-    del recorded, redactor
+    # The corpus and the pieces live for the whole job: the scan's and the redaction's
+    # collections need not walk them (a full collection over them took 1-3 s, now and
+    # then, in the middle of the scan).
+    with collector.long_lived_frozen():
+        detections: dict[str, list[Recorded]] = {}
+        recorded: list[list[Recorded]] = []
+        scanned = 0
+        for i, digest in enumerate(raw):
+            found = old_detections.get(digest)
+            if found is None:
+                found = record_detections(corpus, privacy, i, i + 1)
+                scanned += 1
+                if scanned % 50 == 0:
+                    check()
+            detections[digest] = found
+            recorded.append(found)
+        scanned_at = time.perf_counter()
+        if in_place and options.enable_privacy:
+            # Only conversations with a detection change (and number placeholders, in
+            # corpus order, which these keep); the others are left as they are. Projects
+            # (the same objects) are redacted in place after them, as the whole pass does.
+            touched = [i for i, found in enumerate(recorded) if any(r.detections for r in found)]
+            redactor = ReplayRedactor(privacy, (r for i in touched for r in recorded[i]))
+            changing = [conversations[i] for i in touched]
+            part = msgspec.structs.replace(corpus, conversations=changing)
+            report_ = redact_corpus_in_place(part, privacy, checkpoint=check, redactor=redactor)
+            redacted = corpus
+            del part, changing
+        else:
+            redactor = ReplayRedactor(privacy, (r for found in recorded for r in found))
+            redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=redactor)
+        del recorded, redactor
     redacted_at = time.perf_counter()
     if options.enable_privacy:
         report(
