@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
@@ -128,49 +129,143 @@ async def _create(make: Callable[[], Awaitable[object]]) -> None:
             await asyncio.sleep(0.1)
 
 
-async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None:
+# nats-server answers 500/10047 "insufficient storage resources available" when a
+# stream's max_bytes does not fit in what it may still reserve (unless configured: 75 %
+# of the disk that was free when it started). A machine with less free disk than the
+# configured object stores still runs, with proportionally smaller stores (a full store
+# answers 507); an existing store is never shrunk by a restart.
+_NO_ROOM = 10047
+SMALLEST_OBJECT_STORE = 64 * 1024 * 1024
+_ROOM_STEP = 16 * 1024 * 1024
+_ROOM_PROBE = "CONVOSCOPE_ROOM_PROBE"
+
+
+async def _create_or_update(
+    js: JetStreamContext,
+    stream: str,
+    create: Callable[[], Awaitable[object]],
+    update: Callable[[], Awaitable[object]],
+) -> None:
+    """Create a stream (bucket, store); if it exists, bring it up to date instead."""
     try:
-        await _create(lambda: js.add_stream(config))
+        await _create(create)
     except BadRequestError:
-        # Exists with another configuration: bring it up to date.
-        await js.update_stream(config)
+        await update()  # exists with another configuration
+    except ServerError as error:
+        # nats-server checks the room a creation would reserve before it notices the
+        # stream exists: on a full disk an existing stream is answered "no room".
+        if error.err_code != _NO_ROOM or not await _exists(js, stream):
+            raise
+        await update()
+
+
+async def _exists(js: JetStreamContext, stream: str) -> bool:
+    try:
+        await js.stream_info(stream)
+    except NotFoundError:
+        return False
+    return True
+
+
+async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None:
+    assert config.name is not None
+    await _create_or_update(
+        js, config.name, lambda: js.add_stream(config), lambda: js.update_stream(config)
+    )
 
 
 async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention, replicas: int) -> None:
-    try:
-        config = api.KeyValueConfig(
-            bucket=bucket,
-            ttl=keep.ttl,
-            history=1,
-            max_bytes=keep.max_bytes,
-            storage=api.StorageType.FILE,
-            replicas=replicas,
+    config = api.KeyValueConfig(
+        bucket=bucket,
+        ttl=keep.ttl,
+        history=1,
+        max_bytes=keep.max_bytes,
+        storage=api.StorageType.FILE,
+        replicas=replicas,
+    )
+    # Exists with other settings (a changed TTL): keep its data, apply the limits.
+    await _create_or_update(
+        js,
+        f"KV_{bucket}",
+        lambda: js.create_key_value(config),
+        lambda: _apply_retention(js, f"KV_{bucket}", keep, replicas),
+    )
+
+
+def _no_room(error: ServerError) -> bool:
+    return error.err_code == _NO_ROOM
+
+
+async def _ensure_object_stores(
+    js: JetStreamContext, plan: dict[str, Retention], replicas: int
+) -> None:
+    wanted = [(store, plan[f"OBJ_{store}"]) for store in names.OBJ_STORES]
+    scale = 1.0
+    for i, (store, keep) in enumerate(wanted):
+        sized = replace(keep, max_bytes=int(keep.max_bytes * scale))
+        try:
+            await _ensure_object_store(js, store, sized, replicas)
+        except ServerError as error:
+            if not _no_room(error) or scale < 1.0:
+                raise
+            rest = sum(k.max_bytes for _, k in wanted[i:])
+            scale = await _room(js, rest) / rest
+            sized = replace(keep, max_bytes=int(keep.max_bytes * scale))
+            if sized.max_bytes < SMALLEST_OBJECT_STORE:
+                raise
+            await _ensure_object_store(js, store, sized, replicas)
+        if sized.max_bytes != keep.max_bytes:
+            log.warning(
+                "object_store_reduced_to_fit",
+                store=store,
+                configured_bytes=keep.max_bytes,
+                granted_bytes=sized.max_bytes,
+            )
+
+
+async def _room(js: JetStreamContext, upper: int) -> int:
+    """How many bytes one more stream may still reserve (up to ``upper``), found by
+    creating and deleting an empty probe stream."""
+    fits, too_big = 0, upper
+    while too_big - fits > _ROOM_STEP:
+        size = (fits + too_big) // 2
+        probe = api.StreamConfig(
+            name=_ROOM_PROBE, max_bytes=size, storage=api.StorageType.FILE, num_replicas=1
         )
-        await _create(lambda: js.create_key_value(config))
-    except BadRequestError:
-        # Exists with other settings (a changed TTL): keep its data, apply the limits.
-        await _apply_retention(js, f"KV_{bucket}", keep, replicas)
+        try:
+            await _create(partial(js.add_stream, probe))
+        except ServerError as error:
+            if not _no_room(error):
+                raise
+            too_big = size
+        else:
+            await js.delete_stream(_ROOM_PROBE)
+            fits = size
+    return fits
 
 
 async def _ensure_object_store(
     js: JetStreamContext, bucket: str, keep: Retention, replicas: int
 ) -> None:
-    try:
-        config = api.ObjectStoreConfig(
-            ttl=keep.ttl,
-            max_bytes=keep.max_bytes,
-            storage=api.StorageType.FILE,
-            replicas=replicas,
-        )
-        await _create(lambda: js.create_object_store(bucket, config=config))
-    except BadRequestError:
-        await _apply_retention(js, f"OBJ_{bucket}", keep, replicas)
+    config = api.ObjectStoreConfig(
+        ttl=keep.ttl,
+        max_bytes=keep.max_bytes,
+        storage=api.StorageType.FILE,
+        replicas=replicas,
+    )
+    await _create_or_update(
+        js,
+        f"OBJ_{bucket}",
+        lambda: js.create_object_store(bucket, config=config),
+        lambda: _apply_retention(js, f"OBJ_{bucket}", keep, replicas),
+    )
 
 
 async def _apply_retention(
     js: JetStreamContext, stream: str, keep: Retention, replicas: int
 ) -> None:
     info = await js.stream_info(stream)
+    current_bytes = info.config.max_bytes
     wanted_age = keep.ttl or 0.0
     if (
         (info.config.max_age or 0.0) != wanted_age
@@ -182,8 +277,20 @@ async def _apply_retention(
         info.config.num_replicas = replicas
         # A full store refuses writes instead of dropping the oldest chunks of an object.
         info.config.discard = api.DiscardPolicy.NEW
-        await js.update_stream(info.config)
-        log.info("stream_retention_updated", stream=stream, ttl=wanted_age, bytes=keep.max_bytes)
+        try:
+            await js.update_stream(info.config)
+        except ServerError as error:
+            if not _no_room(error) or current_bytes is None or current_bytes <= 0:
+                raise
+            # No room to grow it: keep the size it has, apply the rest.
+            info.config.max_bytes = current_bytes
+            await js.update_stream(info.config)
+        log.info(
+            "stream_retention_updated",
+            stream=stream,
+            ttl=wanted_age,
+            bytes=info.config.max_bytes,
+        )
 
 
 async def _ensure_consumer(js: JetStreamContext, config: api.ConsumerConfig) -> None:
@@ -208,8 +315,7 @@ async def provision(js: JetStreamContext, settings: Settings) -> None:
     plan = retention_plan(settings)
     for bucket in names.KV_BUCKETS:
         await _ensure_kv(js, bucket, plan[f"KV_{bucket}"], settings.nats_replicas)
-    for store in names.OBJ_STORES:
-        await _ensure_object_store(js, store, plan[f"OBJ_{store}"], settings.nats_replicas)
+    await _ensure_object_stores(js, plan, settings.nats_replicas)
 
 
 def stream_names() -> list[str]:

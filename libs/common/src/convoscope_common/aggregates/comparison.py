@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from statistics import mean, median
+from statistics import median
 from typing import cast
 
 import msgspec
 
 from convoscope_common.aggregates.attribution import main_model, message_models
+from convoscope_common.aggregates.exact import exact_mean
 from convoscope_common.aggregates.months import MonthKeys
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.aggregates.tokens import message_tokens
@@ -54,7 +55,7 @@ def _group(key: _Key, tally: ComparisonTally) -> CompareGroup:
         conversations=tally.conversations,
         messages=tally.messages,
         replies=replies,
-        mean_reply_words=round(float(mean(tally.reply_words)), 4) if replies else 0.0,
+        mean_reply_words=round(exact_mean(tally.reply_words), 4) if replies else 0.0,
         median_reply_words=round(float(median(tally.reply_words)), 4) if replies else 0.0,
         failures=failures,
         failures_per_100_replies=_per_100(failures, replies),
@@ -65,7 +66,7 @@ def _group(key: _Key, tally: ComparisonTally) -> CompareGroup:
         refusals_per_100_replies=_per_100(tally.refusals, replies),
         tool_calls=tally.tool_calls,
         replies_with_tools=tally.replies_with_tools,
-        next_turn_sentiment=round(float(mean(tally.next_turn)), 4) if tally.next_turn else None,
+        next_turn_sentiment=round(exact_mean(tally.next_turn), 4) if tally.next_turn else None,
         next_turn_scored=len(tally.next_turn),
         task_completion=dict(sorted(tally.completion.items())),
         estimated_tokens=tally.tokens,

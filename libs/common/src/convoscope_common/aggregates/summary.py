@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from statistics import mean, median
+from statistics import median
 
 import msgspec
 
+from convoscope_common.aggregates.exact import exact_mean
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.corpus import ROLES
 from convoscope_common.results import MessageRecord, Summary
@@ -17,7 +18,7 @@ OTHER = "(other)"
 
 
 def _mean(values: list[int]) -> float:
-    return round(float(mean(values)), 4) if values else 0.0
+    return round(exact_mean(values), 4) if values else 0.0
 
 
 def _median(values: list[int]) -> float:

@@ -156,13 +156,72 @@ def analyze_incremental(
             return cached.terms
         return term_counts(language, user_text(conversations[i]))
 
-    plan = _plan(corpus, sample, own, counts, check)
-    lap("plan")
+    fallback, documents = _plan_inputs(sample, own, counts)
+    lap("plan inputs")
+    # The model is fitted again: the sample is spread evenly over the corpus, so any
+    # added conversation moves it (a from-scratch analysis fits on the new sample).
+    plan = AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
+    lap("topic fit")
     report(0.1, STEP_REUSE, "Topic models fitted on the sample")
-    fallback = plan.fallback_language
-
-    # Chunks: reused when their piece was made under this fallback (or needs none).
     no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
+    partials, chunks = _chunks(
+        corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
+    )
+    lap("chunks")
+    report(0.8, STEP_TOPICS, "Reading learned topics")
+    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
+    check()
+    lap("learned topics")
+    report(0.9, STEP_MERGE, "Merging")
+    results = merge_partials(partials, plan, options, conversations=n, now=now)
+    lap("merge")
+    for partial in partials:  # the pieces keep no plan-dependent rows
+        partial.topics.learned = []
+        partial.start, partial.end = 0, partial.end - partial.start
+    report(1.0, "Complete", "Analysis complete", insights(results))
+    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
+    return IncrementalOutput(results=results, pieces=kept, stats=stats)
+
+
+def _sample(corpus: Corpus) -> list[int]:
+    """Positions of the conversations :func:`make_plan` samples."""
+    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
+    return [non_empty[p] for p in sample_positions(len(non_empty))]
+
+
+def _plan_inputs(
+    sample: list[int],
+    own: list[str | None],
+    counts: Callable[[int, str], dict[str, int]],
+) -> tuple[str, list[tuple[str | None, Document]]]:
+    """What :func:`make_plan` decides and fits from: the fallback language (from the
+    sample's own languages) and the sample's documents (as cached term counts)."""
+    languages = [own[i] or UNKNOWN for i in sample]
+    fallback = dominant(languages)
+    documents: list[tuple[str | None, Document]] = []
+    for i, language in zip(sample, languages, strict=True):
+        read_as = language if language != UNKNOWN else fallback
+        documents.append((read_as, counts(i, read_as)))
+    return fallback, documents
+
+
+def _chunks(
+    corpus: Corpus,
+    bounds: list[tuple[int, int]],
+    keys: list[str],
+    old: EnginePieces,
+    own: list[str | None],
+    fallback: str,
+    no_learned: AnalysisPlan,
+    options: EngineOptions,
+    stats: IncrementalStats,
+    report: Callable[[float, str, str], None],
+    checkpoint: Checkpoint | None,
+) -> tuple[list[ShardPartial], dict[str, ChunkPiece]]:
+    """The partial of every chunk, reused when its piece was made under this fallback (or
+    needs none), else analysed; and the chunk pieces of this corpus."""
+    conversations = corpus.conversations
+    check = checkpoint or (lambda: None)
     total_messages = sum(len(c.messages) for c in conversations) or 1
     done_messages = 0
     partials: list[ShardPartial] = []
@@ -200,44 +259,7 @@ def analyze_incremental(
             STEP_NEW,
             f"{stats.chunks_reused:,} of {len(bounds):,} chunks reused",
         )
-
-    lap("chunks")
-    report(0.8, STEP_TOPICS, "Reading learned topics")
-    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
-    check()
-    lap("learned topics")
-    report(0.9, STEP_MERGE, "Merging")
-    results = merge_partials(partials, plan, options, conversations=n, now=now)
-    lap("merge")
-    for partial in partials:  # the pieces keep no plan-dependent rows
-        partial.topics.learned = []
-        partial.start, partial.end = 0, partial.end - partial.start
-    report(1.0, "Complete", "Analysis complete", insights(results))
-    kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
-    return IncrementalOutput(results=results, pieces=kept, stats=stats)
-
-
-def _sample(corpus: Corpus) -> list[int]:
-    """Positions of the conversations :func:`make_plan` samples."""
-    non_empty = [i for i, c in enumerate(corpus.conversations) if c.messages]
-    return [non_empty[p] for p in sample_positions(len(non_empty))]
-
-
-def _plan(
-    corpus: Corpus,
-    sample: list[int],
-    own: list[str | None],
-    counts: Callable[[int, str], dict[str, int]],
-    check: Callable[[], None],
-) -> AnalysisPlan:
-    """:func:`make_plan` from the sample's own languages and term counts."""
-    languages = [own[i] or UNKNOWN for i in sample]
-    fallback = dominant(languages)
-    documents: list[tuple[str | None, Document]] = []
-    for i, language in zip(sample, languages, strict=True):
-        read_as = language if language != UNKNOWN else fallback
-        documents.append((read_as, counts(i, read_as)))
-    return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
+    return partials, chunks
 
 
 def _learned_rows(

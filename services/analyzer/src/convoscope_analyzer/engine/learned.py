@@ -11,7 +11,7 @@ from the rows of all shards, with the same answer as one process reading them al
 
 from __future__ import annotations
 
-import copy
+import itertools
 import math
 import re
 import warnings
@@ -23,6 +23,7 @@ from typing import Any
 
 import msgspec
 
+from convoscope_analyzer.engine.solving import nnls_solver, one_blas_thread
 from convoscope_analyzer.engine.words import CJK, stop_words, words
 from convoscope_common.results import Topic, TopicScore
 
@@ -180,10 +181,11 @@ def fit_learned(
     for language, text in documents:
         groups.setdefault(language, []).append(text)
     models = []
-    for language, texts in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        model = _fit_language(language, texts, tick)
-        if model is not None:
-            models.append(model)
+    with one_blas_thread():
+        for language, texts in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            model = _fit_language(language, texts, tick)
+            if model is not None:
+                models.append(model)
     return LearnedModel(models=models)
 
 
@@ -281,13 +283,33 @@ def _expand_counts(counts: dict[str, int]) -> list[str]:
 
 def counts_matrix(model: LearnedModel, index: int, counts: list[dict[str, int]]) -> Any:
     """The TF-IDF rows model ``index`` gives the documents whose :func:`term_counts` are
-    ``counts``: equal to its vectorizer's rows of their texts (the same integer counts go
-    through the same weighting), without reading the texts again."""
-    vectorizer = copy.copy(model.models[index].vectorizer)
-    vectorizer.analyzer = _expand_counts
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "token_pattern will not be used": on purpose
-        return vectorizer.transform(counts)
+    ``counts``: equal to its vectorizer's rows of their texts, without reading the texts
+    again. The count matrix is built as the vectorizer builds it (the integer counts of
+    in-vocabulary terms, column indices sorted), then weighted by its own transformer."""
+    import numpy as np
+    from scipy import sparse
+
+    vectorizer = model.models[index].vectorizer
+    vocabulary = vectorizer.vocabulary_
+    terms = [term for document in counts for term in document]
+    # Column of every counted term (-1: not in the vocabulary), looked up in C.
+    columns = np.fromiter(
+        map(vocabulary.get, terms, itertools.repeat(-1, len(terms))), np.int64, len(terms)
+    )
+    values = np.fromiter((n for document in counts for n in document.values()), np.intc, len(terms))
+    rows = np.repeat(np.arange(len(counts)), [len(document) for document in counts])
+    kept = columns >= 0
+    indptr = np.zeros(len(counts) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows[kept], minlength=len(counts)), out=indptr[1:])
+    matrix = sparse.csr_array(
+        (values[kept], columns[kept].astype(np.int32), indptr),
+        shape=(len(counts), len(vocabulary)),
+        dtype=vectorizer.dtype,
+    )
+    matrix.sort_indices()
+    if vectorizer.binary:
+        matrix.data.fill(1)
+    return vectorizer._tfidf.transform(matrix, copy=False)
 
 
 def rows_from_matrix(
@@ -297,18 +319,16 @@ def rows_from_matrix(
     ``index`` are ``matrix`` (what :func:`transform` solves; an incremental analysis
     builds the matrix from cached term counts instead of the texts)."""
     import numpy as np
-    from scipy.linalg import solve_triangular
-    from scipy.optimize import nnls
 
     language_model = model.models[index]
     projected = matrix @ np.ascontiguousarray(language_model.components.T)
     factor = language_model.factor
+    solve = nnls_solver(factor, projected)
     rows: list[LearnedRow] = []
     for (position, cid, month, title), b in zip(documents, projected, strict=True):
         if not b.any():
             continue
-        c = solve_triangular(factor, b, trans="T")
-        weights, _residual = nnls(factor, c)
+        weights = solve(b)
         total = float(weights.sum())
         if total <= 0:
             continue

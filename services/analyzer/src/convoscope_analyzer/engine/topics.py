@@ -208,13 +208,16 @@ def topics_from_rows(parts: list[TopicRows], taxonomy: Taxonomy, learned: Learne
     taxonomy_scores = dict(zip(ids, scores, strict=True))
     learned_list, learned_scores = learned_topics(learned, [r for p in parts for r in p.learned])
     analysed = len(ids)
+    # Each category's conversations in corpus order, in one pass over the scores.
+    by_category: dict[str, list[str]] = {category.id: [] for category in taxonomy.categories}
+    for cid, found in taxonomy_scores.items():
+        for topic_id in {s.topic_id for s in found}:
+            listed = by_category.get(topic_id)
+            if listed is not None:
+                listed.append(cid)
     taxonomy_topics = []
     for category in taxonomy.categories:
-        members = [
-            cid
-            for cid, found in taxonomy_scores.items()
-            if any(s.topic_id == category.id for s in found)
-        ]
+        members = by_category[category.id]
         taxonomy_topics.append(
             Topic(
                 id=category.id,
