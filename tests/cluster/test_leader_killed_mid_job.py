@@ -14,7 +14,8 @@ from convoscope_common import names
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
 from tests.cluster.nats_cluster import LocalCluster
-from tests.e2e.helpers import load_generator, poll_job, upload
+from tests.e2e.helpers import poll_job, upload
+from tests.export_texts import load_generator
 
 pytestmark = pytest.mark.e2e
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -13,17 +11,6 @@ import socketio
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
-
-
-def load_generator() -> ModuleType:
-    """bench/generate_export.py, the generator of large realistic exports."""
-    spec = importlib.util.spec_from_file_location(
-        "generate_export", REPO / "bench" / "generate_export.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 async def upload(http: aiohttp.ClientSession, data: bytes, filename: str) -> tuple[int, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from convoscope_stack.stack import Stack
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 from tests.unit.cli.helpers import DATA, MALFORMED, SAMPLES, last_json, run_cli, zip_members
 
 

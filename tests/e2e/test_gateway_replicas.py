@@ -9,7 +9,8 @@ import aiohttp
 
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
-from tests.e2e.helpers import EventLog, load_generator, start_analysis, upload
+from tests.e2e.helpers import EventLog, start_analysis, upload
+from tests.export_texts import load_generator
 
 
 async def _wait_until_up(url: str) -> None:

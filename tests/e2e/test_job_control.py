@@ -16,12 +16,12 @@ from tests.e2e.helpers import (
     DATA,
     EventLog,
     finished,
-    load_generator,
     metric_value,
     poll_job,
     start_analysis,
     upload,
 )
+from tests.export_texts import load_generator
 
 # One job at a time per analyzer replica, so ordering is observable.
 STACK_ENV = {"CONVOSCOPE_MAX_CONCURRENT_JOBS": "1"}

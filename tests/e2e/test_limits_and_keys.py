@@ -10,7 +10,8 @@ import socketio
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
 from tests.e2e.conftest import E2E_ENV
-from tests.e2e.helpers import DATA, finished, load_generator, poll_job, start_analysis, upload
+from tests.e2e.helpers import DATA, finished, poll_job, start_analysis, upload
+from tests.export_texts import load_generator
 
 
 async def test_job_timeout_ends_the_job_as_failed_with_a_clear_error(tmp_path: Path) -> None:

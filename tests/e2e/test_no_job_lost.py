@@ -9,7 +9,8 @@ import aiohttp
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
 from tests.e2e.conftest import E2E_ENV
-from tests.e2e.helpers import load_generator, metric_value, poll_job, upload
+from tests.e2e.helpers import metric_value, poll_job, upload
+from tests.export_texts import load_generator
 
 # Large enough that the analysis is still running when the worker is killed.
 CONVERSATIONS = 3000

@@ -21,7 +21,8 @@ import pytest
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
 from tests.e2e.conftest import E2E_ENV
-from tests.e2e.helpers import EventLog, load_generator, metric_value, poll_job, upload
+from tests.e2e.helpers import EventLog, metric_value, poll_job, upload
+from tests.export_texts import load_generator
 
 ACK_WAIT = 2.0
 CONVERSATIONS = 2500

@@ -29,12 +29,12 @@ from convoscope_stack.stack import NATS_SERVER, Stack
 from convoscope_stack.supervision import RestartPolicy, ordinal
 from tests.e2e.conftest import E2E_ENV
 from tests.e2e.helpers import (
-    load_generator,
     metric_value,
     poll_job,
     start_analysis,
     upload,
 )
+from tests.export_texts import load_generator
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from convoscope_stack.stack import Stack
-from tests.e2e.helpers import DATA, REPO, load_generator
+from tests.e2e.helpers import DATA, REPO
+from tests.export_texts import load_generator
 
 try:
     from playwright import sync_api as playwright_api

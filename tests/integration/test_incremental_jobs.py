@@ -34,7 +34,7 @@ from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, encode
 from convoscope_ingest.merge import merge_corpora
 from convoscope_ingest.parsing import parse_export
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 from tests.worker_fakes import FakeCtx
 
 pytestmark = pytest.mark.integration

@@ -26,7 +26,7 @@ from convoscope_ingest.errors import IngestError
 from convoscope_ingest.parsing import parse_export
 from convoscope_ingest.service import IngestService
 from convoscope_ingest.streaming import StreamParser
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 from tests.zips import make_zip
 
 pytestmark = pytest.mark.integration

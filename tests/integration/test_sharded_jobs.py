@@ -35,7 +35,7 @@ from convoscope_common.shard_jobs import ShardTask, shard_key
 from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, ProgressEvent, encode, job_event_decoder
 from convoscope_ingest.parsing import parse_export
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 from tests.worker_fakes import FakeCtx
 
 pytestmark = pytest.mark.integration

@@ -30,7 +30,7 @@ from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults
 from convoscope_ingest.merge import merge_corpora
 from convoscope_ingest.parsing import parse_export
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SECTIONS = [f for f in AnalysisResults.__struct_fields__ if f != "generated_at"]

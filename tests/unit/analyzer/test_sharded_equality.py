@@ -23,7 +23,7 @@ from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults
 from convoscope_ingest.parsing import parse_export
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHARD_COUNTS = (1, 2, 3, 7)

@@ -19,7 +19,7 @@ from convoscope_analyzer.engine.learned import (
 )
 from convoscope_analyzer.engine.topics import user_text
 from convoscope_ingest.parsing import parse_export
-from tests.e2e.helpers import load_generator
+from tests.export_texts import load_generator
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,10 @@ boosters and dampeners, idioms, emoticons, emoji).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -25,6 +21,7 @@ from convoscope_analyzer.engine.cues import cues_for
 from convoscope_analyzer.engine.sentiment import VaderModel
 from convoscope_analyzer.engine.vader import FastVader
 from convoscope_common.aggregates.sections import label_for
+from tests.export_texts import load_generator, strings
 
 REPO = Path(__file__).resolve().parents[3]
 DATA = REPO / "tests" / "data"
@@ -91,31 +88,6 @@ DECORATIONS = [
 ]
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "generate_export", REPO / "bench" / "generate_export.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string under keys that hold message text in the two export shapes."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("text", "parts", "user", "prev", "next", "before", "extracted_content"):
-                if isinstance(item, str):
-                    yield item
-                elif isinstance(item, list):
-                    yield from (part for part in item if isinstance(part, str))
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def _variant(rng: random.Random, text: str) -> str:
     words = text.split()[:60]
     for _ in range(rng.randint(1, 6)):
@@ -134,21 +106,21 @@ def _variant(rng: random.Random, text: str) -> str:
 
 def corpus_texts() -> list[str]:
     """More than 10,000 texts: generated, fixtures, rules and variants."""
-    gen = _generator()
+    gen = load_generator()
     texts: list[str] = list(RULES)
     for vendor, seed in (("claude", 11), ("chatgpt", 12)):
         iterate = (
             gen.iter_claude_conversations if vendor == "claude" else gen.iter_chatgpt_conversations
         )
         for conversation in islice(iterate(seed, unique=True), 600):
-            texts.extend(t for t in _strings(conversation) if t)
+            texts.extend(t for t in strings(conversation) if t)
     for path in sorted(DATA.rglob("*.json")) + sorted(DATA.rglob("*.jsonl")):
         raw = path.read_text(encoding="utf-8")
         if path.suffix == ".jsonl":
             docs = [json.loads(line) for line in raw.splitlines() if line.strip()]
         else:
             docs = [json.loads(raw)]
-        texts.extend(t for doc in docs for t in _strings(doc) if t)
+        texts.extend(t for doc in docs for t in strings(doc) if t)
     rng = random.Random(5)
     short = [t for t in texts if len(t) < 400]
     texts.extend(_variant(rng, rng.choice(short)) for _ in range(6000))

@@ -11,14 +11,12 @@ hangul.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+
+from tests.export_texts import load_generator, strings
 
 REPO = Path(__file__).resolve().parents[3]
 DATA = REPO / "tests" / "data"
@@ -43,31 +41,6 @@ UNICODE_CASES = [
 ]  # fmt: skip
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "generate_export", REPO / "bench" / "generate_export.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string under keys that hold message text in the export and fixture shapes."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("text", "parts", "user", "prev", "next", "before", "extracted_content"):
-                if isinstance(item, str):
-                    yield item
-                elif isinstance(item, list):
-                    yield from (part for part in item if isinstance(part, str))
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
 def variant(rng: random.Random, text: str) -> str:
     """``text`` (its first 60 words) with a few decorations, capitals or splices."""
     words = text.split(" ")[:60]
@@ -87,7 +60,7 @@ def variant(rng: random.Random, text: str) -> str:
 
 def base_texts(conversations: int = 300) -> list[str]:
     """Generated export texts (both vendors) and every fixture text, in a fixed order."""
-    gen = _generator()
+    gen = load_generator()
     texts: list[str] = list(UNICODE_CASES)
     vendors = ((11, gen.iter_claude_conversations), (12, gen.iter_chatgpt_conversations))
     for seed, iterate in vendors:

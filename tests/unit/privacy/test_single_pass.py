@@ -14,14 +14,10 @@ identical. The candidate pass itself is checked against ``str.find`` on every ke
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 
@@ -31,6 +27,7 @@ from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.evaluation import generate_corpus, load_tricky_cases
 from convoscope_analyzer.privacy.scanner import detect
+from tests.export_texts import bench_module, strings
 
 from . import reference_scan
 
@@ -62,43 +59,23 @@ FRAGMENTS = [
 ]  # fmt: skip
 
 
-def _module(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string under keys that hold text in the two export shapes."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("text", "parts", "name", "title", "extracted_content", "input"):
-                if isinstance(item, str):
-                    yield item
-                elif isinstance(item, list):
-                    yield from (part for part in item if isinstance(part, str))
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+_TEXT_KEYS = frozenset({"text", "parts", "name", "title", "extracted_content", "input"})
 
 
 def _export_texts() -> list[str]:
-    gen = _module("generate_export", REPO / "bench" / "generate_export.py")
+    gen = bench_module("generate_export")
     texts: list[str] = []
     for iterate, seed in (
         (gen.iter_claude_conversations, 21),
         (gen.iter_chatgpt_conversations, 22),
     ):
         for conversation in islice(iterate(seed, unique=True), 300):
-            texts.extend(t for t in _strings(conversation) if t)
+            texts.extend(t for t in strings(conversation, _TEXT_KEYS) if t)
     return texts
 
 
 def _synthetic_corpus_texts() -> list[str]:
-    synthetic = _module("synthetic_corpus", REPO / "bench" / "synthetic_corpus.py")
+    synthetic = bench_module("synthetic_corpus")
     corpus = synthetic.make_corpus(150, seed=3)
     texts: list[str] = []
     for conversation in corpus.conversations:
