@@ -109,11 +109,19 @@ async def _submit(js: JetStreamContext, stores: Stores, job_id: str) -> tuple[by
     return blob, job
 
 
-async def _run(js: JetStreamContext, nc: NATS, job_id: str, abandon: set[str]) -> dict[str, Any]:
+async def _run(
+    js: JetStreamContext,
+    nc: NATS,
+    job_id: str,
+    abandon: set[str],
+    left: list[JobState] | None = None,
+) -> dict[str, Any]:
     await provision(js, SETTINGS)
     stores = await Stores.open(js)
     records = await ShardRecords.open(js)
     blob, job = await _submit(js, stores, job_id)
+    for record in left or []:  # what an earlier run of this job left behind
+        assert await records.create(record)
     progress: list[float] = []
     endings: list[str] = []
 
@@ -195,4 +203,29 @@ async def test_an_abandoned_shard_is_redone_once_and_counted_once(
     assert per_shard[killed] == 1
     assert set(per_shard.values()) == {1}
     assert run["progress"] == sorted(run["progress"])
+    assert run["endings"] == ["complete"]
+
+
+async def test_a_shard_an_earlier_run_left_failed_is_computed_again(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """A coordinator taking a job over (the earlier one paused past its lease, or killed)
+    finds the shard records that run left: a failed one is that run's end, not a verdict
+    on this run's shard (before: the new run failed at once with ShardFailedError)."""
+    now = datetime.now(UTC)
+    left = [
+        JobState(
+            job_id=shard_key("job_retaken", stage, i),
+            file_id="f",
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+        for stage, i, status in (("detect", 0, "failed"), ("analyze", 2, "cancelled"))
+    ]
+    run = await _run(js, nc, "job_retaken", abandon=set(), left=left)
+    per_shard = Counter(key for (_, key) in run["computed"].elements())
+    assert per_shard[shard_key("job_retaken", "detect", 0)] == 1
+    assert per_shard[shard_key("job_retaken", "analyze", 2)] == 1
+    assert set(per_shard.values()) == {1}
     assert run["endings"] == ["complete"]

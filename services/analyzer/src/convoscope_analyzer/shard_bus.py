@@ -195,8 +195,9 @@ class BusShards:
             del blob
             key = shard_key(job.job_id, stage, index)
             now = utcnow()
-            # A record left by an earlier run of this job is kept: its output is the same.
-            if await self.records.create(
+            # A record left by an earlier run of this job is kept (its output is the same)
+            # unless that run's shard ended failed or cancelled: this run computes it again.
+            if await self.records.create_or_renew(
                 JobState(
                     job_id=key,
                     file_id=job.file_id,

@@ -42,6 +42,22 @@ class ShardRecords:
         """Write a new record; False when one is there already (a coordinator run again)."""
         return await kv_swap(self.kv, state.job_id, encode(state), 0) is not None
 
+    async def create_or_renew(self, state: JobState) -> bool:
+        """Write a new record, or replace one an earlier run of the job left ``failed`` or
+        ``cancelled`` (that run's end, not this one's: its shard is computed again); False
+        when a complete or running record is kept (its output is the same)."""
+        while True:
+            if await self.create(state):
+                return True
+            found = await self.entry(state.job_id)
+            if found is None:
+                continue  # deleted in between: create it
+            current, revision = found
+            if current.status not in ("failed", "cancelled"):
+                return False
+            if await self.swap(state, revision) is not None:
+                return True
+
     async def get(self, key: str) -> JobState | None:
         found = await self.entry(key)
         return None if found is None else found[0]
