@@ -8,6 +8,7 @@ updating the existing stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -226,6 +227,8 @@ async def _ensure_object_stores(
 async def _room(js: JetStreamContext, upper: int) -> int:
     """How many bytes one more stream may still reserve (up to ``upper``), found by
     creating and deleting an empty probe stream."""
+    with contextlib.suppress(NotFoundError):  # left by a start that died mid-probe
+        await js.delete_stream(_ROOM_PROBE)
     fits, too_big = 0, upper
     while too_big - fits > _ROOM_STEP:
         size = (fits + too_big) // 2
