@@ -141,6 +141,10 @@ _ROOM_STEP = 16 * 1024 * 1024
 _ROOM_PROBE = "CONVOSCOPE_ROOM_PROBE"
 
 
+def _no_room(error: ServerError) -> bool:
+    return error.err_code == _NO_ROOM
+
+
 async def _create_or_update(
     js: JetStreamContext,
     stream: str,
@@ -155,7 +159,7 @@ async def _create_or_update(
     except ServerError as error:
         # nats-server checks the room a creation would reserve before it notices the
         # stream exists: on a full disk an existing stream is answered "no room".
-        if error.err_code != _NO_ROOM or not await _exists(js, stream):
+        if not _no_room(error) or not await _exists(js, stream):
             raise
         await update()
 
@@ -193,10 +197,6 @@ async def _ensure_kv(js: JetStreamContext, bucket: str, keep: Retention, replica
     )
 
 
-def _no_room(error: ServerError) -> bool:
-    return error.err_code == _NO_ROOM
-
-
 async def _ensure_object_stores(
     js: JetStreamContext, plan: dict[str, Retention], replicas: int
 ) -> None:
@@ -210,7 +210,7 @@ async def _ensure_object_stores(
             if not _no_room(error) or scale < 1.0:
                 raise
             rest = sum(k.max_bytes for _, k in wanted[i:])
-            scale = await _room(js, rest) / rest
+            scale = await _room(js, rest, replicas) / rest
             sized = replace(keep, max_bytes=int(keep.max_bytes * scale))
             if sized.max_bytes < SMALLEST_OBJECT_STORE:
                 raise
@@ -224,16 +224,16 @@ async def _ensure_object_stores(
             )
 
 
-async def _room(js: JetStreamContext, upper: int) -> int:
-    """How many bytes one more stream may still reserve (up to ``upper``), found by
-    creating and deleting an empty probe stream."""
+async def _room(js: JetStreamContext, upper: int, replicas: int) -> int:
+    """How many bytes one more stream of ``replicas`` may still reserve (up to
+    ``upper``), found by creating and deleting an empty probe stream."""
     with contextlib.suppress(NotFoundError):  # left by a start that died mid-probe
         await js.delete_stream(_ROOM_PROBE)
     fits, too_big = 0, upper
     while too_big - fits > _ROOM_STEP:
         size = (fits + too_big) // 2
         probe = api.StreamConfig(
-            name=_ROOM_PROBE, max_bytes=size, storage=api.StorageType.FILE, num_replicas=1
+            name=_ROOM_PROBE, max_bytes=size, storage=api.StorageType.FILE, num_replicas=replicas
         )
         try:
             await _create(partial(js.add_stream, probe))
