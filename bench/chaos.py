@@ -208,31 +208,18 @@ SHARDED_ENV = {"CONVOSCOPE_SHARD_MIN_MESSAGES": "500", "CONVOSCOPE_ANALYSIS_SHAR
 async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Report]:
     """One scenario at the given sizes: (title, report)."""
     n = sizes.conversations
-    if name == "analyzers":
+    if name in ("analyzers", "sharded"):
+        sharded = name == "sharded"
         report = await run_chaos(
             sizes.jobs,
             sizes.kills,
             sizes.pauses,
             conversations=sizes.analyzer_conversations,
             seed=seed,
+            env=SHARDED_ENV if sharded else None,
         )
-        title = (
-            f"analyzers: {sizes.jobs} jobs, {sizes.kills} SIGKILLs, "
-            f"{sizes.pauses} SIGSTOPs past ack_wait"
-        )
-    elif name == "sharded":
-        report = await run_chaos(
-            sizes.jobs,
-            sizes.kills,
-            sizes.pauses,
-            conversations=sizes.analyzer_conversations,
-            seed=seed,
-            env=SHARDED_ENV,
-        )
-        title = (
-            f"sharded: {sizes.jobs} jobs in 4 shards each, {sizes.kills} SIGKILLs, "
-            f"{sizes.pauses} SIGSTOPs past ack_wait"
-        )
+        jobs = f"{sizes.jobs} jobs in 4 shards each" if sharded else f"{sizes.jobs} jobs"
+        title = f"{name}: {jobs}, {sizes.kills} SIGKILLs, {sizes.pauses} SIGSTOPs past ack_wait"
     elif name == "nats":
         report = await chaos_scenarios.nats_restarts(
             sizes.restarts, conversations=n, seed=seed, down=sizes.pace
