@@ -12,6 +12,11 @@ PYPROJECTS := pyproject.toml libs/common/pyproject.toml services/*/pyproject.tom
 SYNC       := $(UV) sync --frozen --all-packages --python $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Bytecode is compiled once, at install: where PYTHONDONTWRITEBYTECODE is set (CI images,
+# many shells) every process would otherwise compile each module it imports, each time
+# (scikit-learn alone: 4.8 s instead of 1.9 s per process start).
+export UV_COMPILE_BYTECODE := 1
+COMPILE    := $(BIN)/python -m compileall -q libs/common/src services/*/src stack/src cli/src > /dev/null
 
 .PHONY: install install-runtime run test test-serial test-unit test-latest lint docs lock lock-upgrade \
         bench compose-config clean
@@ -24,10 +29,12 @@ $(UV):
 # Runtime set only: what the services run with (no test or lint tools).
 install-runtime: $(UV)
 	$(SYNC) --no-dev
+	$(COMPILE)
 
 # Runtime plus the development group (pytest, ruff, mypy, hypothesis, schemathesis, ...).
 install: $(UV)
 	$(SYNC)
+	$(COMPILE)
 
 run: install-runtime
 	$(BIN)/python -m convoscope_stack
