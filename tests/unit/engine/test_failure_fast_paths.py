@@ -1,10 +1,8 @@
-"""The failure detectors' shortcuts give what the plain computation gives: the word split
-(``words_of``) is ``_WORD.findall``; an answer's opening read once on the refusal window
-(``Scan.prefix``) answers every opening section on the apology window as scanning that
-window does; a turn read with the next answer's opening given yields the same signals.
-On >= 10,000 texts in every cue language (cue examples, labelled turns, the multilingual
-set, the benchmark's sentences), re-cased, with typographic apostrophes, cues pushed
-across the 200/400-character windows and Greek capital sigmas at the window's edge."""
+"""The complaint detectors' word split (``words_of``, quicker on ASCII text) is the word
+pattern's ``findall``: on >= 10,000 texts in every cue language (cue examples, labelled
+turns, the multilingual set), re-cased, with typographic apostrophes, and on 100,000
+random strings of ASCII, apostrophes and a few letters whose case folding differs.
+Signals and findings are compared with the old code by test_cue_scan_equality.py."""
 
 from __future__ import annotations
 
@@ -15,20 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from convoscope_analyzer.engine.complaints import (
-    _WORD,
-    APOLOGY_WINDOW,
-    OPENING_SECTIONS,
-    Turn,
-    opening_scan,
-    read_turn,
-    words_of,
-)
-from convoscope_analyzer.engine.cue_scan import cue_group
-from convoscope_analyzer.engine.cues import cue_file_paths, cue_languages, cues_for, normalise
+from convoscope_analyzer.engine.complaints import _WORD, words_of
+from convoscope_analyzer.engine.cues import cue_file_paths, normalise
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-LANGUAGES: list[str | None] = [*cue_languages(), None]
 
 
 def _fragments() -> list[str]:
@@ -64,11 +52,8 @@ def _text(rng: random.Random) -> str:
         text = text.lower()
     if rng.random() < 0.15:
         text = text.replace("'", "\u2019")
-    if rng.random() < 0.2:  # a cue near or across the apology and refusal windows
-        text = "x" * rng.choice((150, 180, 190, 195, 198, 320, 390)) + " " + text
-    if rng.random() < 0.05:  # a capital sigma, final or not depending on the cut
-        at = rng.choice((195, 197, 198, 199, 200, 201))
-        text = (text + " " * at)[:at] + rng.choice(("\u03a3", "\u03a3\u0391", "Α\u03a3")) + text
+    if rng.random() < 0.05:
+        text = "\u0130GNORE \u212aELVIN " + text  # characters whose case folding differs
     return text
 
 
@@ -77,8 +62,9 @@ def texts() -> list[str]:
     rng = random.Random(31)
     found = [_text(rng) for _ in range(12_000)]
     assert len(found) >= 10_000
-    assert sum(len(t) > APOLOGY_WINDOW for t in found) > 2_000
-    assert sum("\u03a3" in t[:APOLOGY_WINDOW] for t in found) > 100
+    assert sum(t.isascii() for t in found) > 3_000
+    assert sum(not t.isascii() for t in found) > 3_000
+    assert sum("'" in t for t in found) > 1_000
     return found
 
 
@@ -91,43 +77,3 @@ def test_words_of_is_the_word_pattern(texts) -> None:
     for _ in range(100_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         assert words_of(text) == _WORD.findall(text), repr(text)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_an_opening_prefix_answers_as_a_scan_of_the_prefix(texts, language) -> None:
-    book = cues_for(language)
-    group = cue_group(book, OPENING_SECTIONS)
-    for text in texts:
-        head = normalise(text[:APOLOGY_WINDOW])
-        narrowed = opening_scan(book, text).prefix(head)
-        scanned = group.scan(head)
-        for name in OPENING_SECTIONS:
-            assert narrowed.section(name) == scanned.section(name), (name, text[:240])
-
-
-@pytest.mark.parametrize("language", ["en", "de", "ja", None])
-def test_a_turn_read_with_the_next_opening_gives_the_same_signals(texts, language) -> None:
-    book = cues_for(language)
-    rng = random.Random(5)
-    for i in range(0, len(texts) - 3, 3):
-        reply, answer, after = texts[i], texts[i + 1], texts[i + 2]
-        turn = Turn(
-            message_id="u",
-            text=reply,
-            answer_id="a",
-            answer=answer,
-            question=rng.choice((None, texts[i + 3])),
-            next_id="n",
-            next_text=after,
-        )
-        given = Turn(
-            message_id="u",
-            text=reply,
-            answer_id="a",
-            answer=answer,
-            question=turn.question,
-            next_id="n",
-            next_text=after,
-            next_opening=opening_scan(book, after),
-        )
-        assert read_turn(book, given) == read_turn(book, turn)

@@ -51,10 +51,8 @@ _LETTERS = string.ascii_letters.encode()
 # The sections read on a user's turn (with every complaint rule), found in one pass.
 TURN_SECTIONS = ("aimed_negativity", "error_output", "still", "still_exclude", "redo")
 FRUSTRATION_SECTIONS = ("aimed_negativity", "frustration")
-# Read on the opening of an assistant answer: refusals on its first COMPLAINT_WINDOW
-# characters, a concession (the answer after a complaint) on its first APOLOGY_WINDOW.
+# Read on the opening of the assistant's next answer.
 OPENING_SECTIONS = ("refusal", "apology_exclude", "apology", "concession")
-APOLOGY_WINDOW = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +82,6 @@ class Turn:
     # The question's content words when the caller already has them (the question was
     # the previous turn, read whole): saves splitting it again.
     question_words: list[str] | None = None
-    # :func:`opening_scan` of ``next_text`` with the book the turn is read with, when the
-    # caller has it (it reads the next answer's refusal from it too).
-    next_opening: Scan | None = None
 
 
 def sentences(text: str) -> list[str]:
@@ -202,23 +197,12 @@ def _still(book: CueBook, scan: Scan) -> CueMatch | None:
     return book.section("still").search(scan.text.replace(exclude.text, " "))
 
 
-def opening_scan(book: CueBook, text: str) -> Scan:
-    """The :data:`OPENING_SECTIONS` of an assistant answer found in its first
-    :data:`COMPLAINT_WINDOW` characters."""
-    return cue_group(book, OPENING_SECTIONS).scan(normalise(text[:COMPLAINT_WINDOW]))
-
-
 def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
     """The next answer opens by conceding a mistake (not when it refuses or condoles):
     an apology is strong, a bare "sorry," or "fair enough" weak."""
-    text = turn.next_text
-    if not text:
+    if not turn.next_text:
         return None
-    scan = turn.next_opening
-    if scan is None:
-        scan = cue_group(book, OPENING_SECTIONS).scan(normalise(text[:APOLOGY_WINDOW]))
-    elif len(text) > APOLOGY_WINDOW:
-        scan = scan.prefix(normalise(text[:APOLOGY_WINDOW]))
+    scan = cue_group(book, OPENING_SECTIONS).scan(normalise(turn.next_text[:200]))
     if scan.section("refusal") or scan.section("apology_exclude"):
         return None
     if (hit := scan.section("apology")) is not None:

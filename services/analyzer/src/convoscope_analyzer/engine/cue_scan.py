@@ -167,16 +167,6 @@ class Scan:
         self.lowered = lowered
         self.mask = mask
 
-    def prefix(self, head: str) -> Scan:
-        """The scan of ``head``, a prefix of this scan's text, without a pass over it: the
-        strings found in the whole text include those in the prefix (lower-casing a
-        prefix gives a prefix of the lower-cased text, but for a final sigma: then
-        ``head`` is scanned), and a list whose strings occur only after the prefix runs
-        its regex on ``head`` and finds nothing, as the gates promise."""
-        if "\u03a3" in head:
-            return self.group.scan(head)
-        return Scan(self.group, head, head.lower(), self.mask)
-
     def _search(self, index: int) -> re.Match[str] | None:
         mask = self.mask
         if not (mask >> index) & 1:

@@ -21,10 +21,9 @@ from convoscope_analyzer.engine.complaints import (
     Signal,
     Turn,
     is_complaint,
-    opening_scan,
     read_turn,
 )
-from convoscope_analyzer.engine.cue_scan import Scan
+from convoscope_analyzer.engine.cue_scan import cue_group
 from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -53,6 +52,7 @@ _GENERIC: dict[str, tuple[FailureType, Severity]] = {
     "reask": ("misunderstanding", "medium"),
 }
 _GENERIC_DEFAULT: tuple[FailureType, Severity] = ("accuracy_error", "medium")
+_REFUSAL = ("refusal",)
 
 
 def _public(signal: Signal) -> FailureSignal:
@@ -90,12 +90,7 @@ def _finding(
 
 def is_refusal(book: CueBook, text: str) -> str | None:
     """The refusal words at the start of an assistant answer, if it refuses."""
-    return _refusal(opening_scan(book, text))
-
-
-def _refusal(opening: Scan) -> str | None:
-    """:func:`is_refusal` from the answer's :func:`opening_scan`."""
-    hit = opening.section("refusal")
+    hit = cue_group(book, _REFUSAL).scan(normalise(text[:COMPLAINT_WINDOW])).section("refusal")
     return hit.text.lower() if hit else None
 
 
@@ -132,9 +127,6 @@ def detect_conversation_failures(
     cid = item.id
     # The last user turn read whole, with its content words: the next turn's question.
     carried: tuple[Message, list[str]] | None = None
-    # The opening scan of the answer after the last turn, with the book it was read with:
-    # that answer's refusal test reads it too when its own book is the same.
-    opened: tuple[int, CueBook, Scan] | None = None
     for index, message in enumerate(messages):
         if message.role != "assistant":
             continue
@@ -142,11 +134,7 @@ def detect_conversation_failures(
         reply = following if following is not None and following.role == "user" else None
         answer_book = book or cues_for(languages[index])
         reply_book = book or cues_for(languages[index + 1] if reply is not None else None)
-        if opened is not None and opened[0] == index and opened[1] is answer_book:
-            opening = opened[2]
-        else:
-            opening = opening_scan(answer_book, message.text)
-        refusal = _refusal(opening)
+        refusal = is_refusal(answer_book, message.text)
         if refusal:
             pushback = (
                 reply_book.section("pushback").search(normalise(reply.text[:COMPLAINT_WINDOW]))
@@ -237,9 +225,6 @@ def detect_conversation_failures(
         question = messages[index - 1] if index > 0 and messages[index - 1].role == "user" else None
         after = messages[index + 2] if index + 2 < len(messages) else None
         answer_next = after if after is not None and after.role == "assistant" else None
-        opened = None
-        if answer_next is not None:
-            opened = (index + 2, reply_book, opening_scan(reply_book, answer_next.text))
         turn = Turn(
             message_id=reply.id,
             text=reply.text,
@@ -249,7 +234,6 @@ def detect_conversation_failures(
             next_id=answer_next.id if answer_next is not None else None,
             next_text=answer_next.text if answer_next is not None else None,
             question_words=carried[1] if carried is not None and carried[0] is question else None,
-            next_opening=opened[2] if opened is not None else None,
         )
         cues_fired, content = read_turn(reply_book, turn)
         carried = (reply, content) if content is not None else None
