@@ -72,8 +72,37 @@ def _normalized(text: str) -> str:
 def top_labels(text: str, k: int = 2) -> list[tuple[str, float]]:
     """fastText's ``k`` best (language, score) pairs for ``text``, best first: what
     ``LangDetector.detect(text, model="lite", k=k)`` returns, as pairs."""
-    found = _predict()(_normalized(text) + "\n", k, 0.0, "strict")
-    pairs = [(label.replace(LABEL_PREFIX, ""), min(float(score), 1.0)) for score, label in found]
-    if len(pairs) > 1:
+    return _pairs(_predict()(_normalized(text) + "\n", k, 0.0, "strict"))
+
+
+def top_labels_ascii(text: str, raw: bytes, letters: int, k: int = 2) -> list[tuple[str, float]]:
+    """``top_labels(text, k)`` for an ASCII ``text`` whose bytes (``raw``) and count of
+    letters the caller has already: ``_normalized`` without encoding and counting again
+    (a newline is not a letter, so replacing it changes neither count)."""
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if text.isupper():
+        text = text.lower()
+    elif len(raw) - len(raw.translate(None, _UPPER)) > 0.8 * letters and len(text) > 5:
+        text = text.lower()
+    return _pairs(_predict()(text + "\n", k, 0.0, "strict"))
+
+
+# fastText's label -> language code, filled as labels are met (176 at most).
+_CODES: dict[str, str] = {}
+
+
+def _pairs(found: list[tuple[float, str]]) -> list[tuple[str, float]]:
+    pairs = []
+    for score, label in found:
+        code = _CODES.get(label)
+        if code is None:
+            code = _CODES[label] = label.replace(LABEL_PREFIX, "")
+        pairs.append((code, min(float(score), 1.0)))
+    if len(pairs) == 2:
+        # The stable sort best first, for two: swapped only when the second is better.
+        if pairs[1][1] > pairs[0][1]:
+            pairs.reverse()
+    elif len(pairs) > 2:
         pairs.sort(key=_SCORE, reverse=True)
     return pairs

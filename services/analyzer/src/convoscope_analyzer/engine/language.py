@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from convoscope_analyzer.engine import langid
-from convoscope_analyzer.engine.langid import top_labels
+from convoscope_analyzer.engine.langid import top_labels, top_labels_ascii
 from convoscope_analyzer.engine.prepared import PreparedConversation
 
 UNKNOWN = "unknown"
@@ -80,7 +80,10 @@ _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 def _classify(sample: str) -> tuple[str, float]:
     """The best supported-or-common label among fastText's top two, with its score."""
-    found = top_labels(sample, _TOP_K)
+    return _best(top_labels(sample, _TOP_K))
+
+
+def _best(found: list[tuple[str, float]]) -> tuple[str, float]:
     for best in found:
         if best[0] in _CANDIDATE_SET:
             return best
@@ -94,16 +97,20 @@ def warm_up() -> None:
 
 def prose_sample(text: str) -> str:
     """The writer's words, without code, links or addresses, at most ``SAMPLE_CHARS``."""
+    # Only the head is read: a match of ``_CODE`` in it holds one of these strings in
+    # it, so a head without them is its own sample (the rest of a long text is not
+    # searched for them).
+    head = text[: SAMPLE_CHARS * 4]
     if (
-        "`" in text
-        or "://" in text
-        or "@" in text
-        or "rror" in text
-        or "xception" in text
-        or "arning" in text
+        "`" in head
+        or "://" in head
+        or "@" in head
+        or "rror" in head
+        or "xception" in head
+        or "arning" in head
     ):
-        text = _CODE.sub(" ", text[: SAMPLE_CHARS * 4])
-    return text[:SAMPLE_CHARS]
+        head = _CODE.sub(" ", head)
+    return head[:SAMPLE_CHARS]
 
 
 def detect(text: str) -> Detection:
@@ -113,8 +120,10 @@ def detect(text: str) -> Detection:
         # No kana, Han or hangul; the letters are A-Z and a-z (``[^\W\d_]`` in
         # ASCII), counted on the bytes instead of a list of matches.
         raw = sample.encode("ascii")
-        if len(raw) - len(raw.translate(None, _ASCII_LETTERS)) < MIN_LETTERS:
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        if letters < MIN_LETTERS:
             return _NOTHING  # no letter, or too few
+        language, confidence = _best(top_labels_ascii(sample, raw, letters, _TOP_K))
     else:
         letters = len(sample) - len(_NOT_LETTER.findall(sample))
         if letters == 0:
@@ -132,7 +141,7 @@ def detect(text: str) -> Detection:
                 return Detection("zh", 1.0, "zh") if han >= 2 else _NOTHING
         if letters < MIN_LETTERS:
             return _NOTHING
-    language, confidence = _classify(sample)
+        language, confidence = _classify(sample)
     if confidence < MIN_CONFIDENCE:
         return Detection(UNKNOWN, round(confidence, 3), language)
     return Detection(language, round(confidence, 3), language)

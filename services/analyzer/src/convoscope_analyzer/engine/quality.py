@@ -37,8 +37,9 @@ def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompl
     last_user = user_pm.message if user_pm is not None else None
     last_assistant = assistant_pm.message if assistant_pm is not None else None
     user_book = cues_for(user_pm.language if user_pm is not None else None)
-    success = user_book.section("thanks")
-    if last_user is not None and success.search(last_user.text) and last_user is messages[-1]:
+    # Whether the last user message thanks: searched once, read by two rules.
+    thanked = last_user is not None and user_book.section("thanks").search(last_user.text)
+    if thanked and last_user is messages[-1]:
         return "completed", 0.9
     if last_user is not None and user_book.section("blocked").search(last_user.text):
         return "blocked", 0.8
@@ -46,7 +47,7 @@ def _completion(item: PreparedConversation, failed: set[str]) -> tuple[TaskCompl
         cues_for(assistant_pm.language), assistant_pm.message.text
     ):
         return "blocked", 0.7
-    if last_user is not None and success.search(last_user.text):
+    if thanked:
         return "completed", 0.8
     if last.role == "user":
         return "abandoned", 0.6  # the last request never got an answer
@@ -86,9 +87,10 @@ def assess_conversation(
             if previous is not None and previous.message.role == "assistant":
                 if previous.message.id in complaint_targets:
                     effectiveness.append(0.0)
-                elif book.section("thanks").search(message.text[:400]) or (
+                elif (
                     sentiment is not None and sentiment.compound >= POSITIVE_COMPOUND
-                ):
+                ) or book.section("thanks").search(message.text[:400]):
+                    # (the score first: a positive message needs no search for thanks)
                     effectiveness.append(1.0)
                 else:
                     effectiveness.append(0.5)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 from typing import Protocol
 
+import ahocorasick
 import msgspec
 
 from convoscope_analyzer.engine.complaints import frustration_cue
+from convoscope_analyzer.engine.cue_scan import CueGroup, cue_group
 from convoscope_analyzer.engine.cues import CueBook, CueSection, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -89,6 +92,34 @@ def _lowercase_phrases(phrases: list[str]) -> re.Pattern[str]:
 _URGENT_LOWER = _lowercase_phrases(_URGENT_PHRASES)
 _COLLABORATIVE_LOWER = _lowercase_phrases(_COLLABORATIVE_PHRASES)
 
+# Strings one of which every match of a phrase list contains (the phrases themselves
+# where they are plain words; "urgent(?:ly)?" holds "urgent", "time[- ]sensitive"
+# "sensitive"): a lower-cased text holding none of them cannot match, and one pass of
+# an automaton over it tells which lists need their regex (a bit each).
+_URGENT_BIT, _COLLABORATIVE_BIT = 1, 2
+_FLAG_GATES: dict[int, tuple[str, ...]] = {
+    _URGENT_BIT: tuple(
+        {"urgent(?:ly)?": "urgent", "time[- ]sensitive": "sensitive"}.get(p, p)
+        for p in _URGENT_PHRASES
+    ),
+    _COLLABORATIVE_BIT: tuple(_COLLABORATIVE_PHRASES),
+}
+_VALUE = itemgetter(1)
+
+
+def _flag_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+    for bit, gate in _FLAG_GATES.items():
+        for string in gate:
+            if not re.fullmatch(r"[a-z' ]+", string):  # a plain phrase, no regex syntax
+                raise ValueError(f"flag gate {string!r} is not a literal")
+            automaton.add_word(string, (automaton.get(string, 0)) | bit)
+    automaton.make_automaton()
+    return automaton
+
+
+_FLAG_AUTOMATON = _flag_automaton()
+
 
 class SentimentModel(Protocol):
     """Anything that scores a text with a compound polarity in -1..1."""
@@ -123,12 +154,13 @@ class VaderModel:
         self._vader = FastVader.from_analyzer(self._analyzer)
         self._book = book
         self._errors = book.section("error_output") if book is not None else CueSection()
+        self._pasted = _pasted_group(book) if book is not None else None
 
     def compound(self, text: str) -> float:
-        if self._book is None:
+        if self._book is None or self._pasted is None:
             return self._vader.compound(text)
-        own = _prose(text, self._errors)
-        if not own.strip():
+        own = _prose(text, self._errors, self._pasted)
+        if not own or own.isspace():  # nothing but whitespace (what strip() removes)
             return 0.0
         score = self._vader.compound(own)
         # "it still doesn't appear" holds no lexicon word but is not neutral.
@@ -139,17 +171,23 @@ class VaderModel:
 
 def prose(text: str, book: CueBook) -> str:
     """The writer's own words: fenced code, error output and stack-trace lines removed."""
-    return _prose(text, book.section("error_output"))
+    return _prose(text, book.section("error_output"), _pasted_group(book))
 
 
-def _prose(text: str, errors: CueSection) -> str:
-    # ``prose`` with the book's error-output section looked up once per model.
+def _pasted_group(book: CueBook) -> CueGroup:
+    # The error-output section as one automaton pass (engine/cue_scan.py): the same
+    # answer as ``CueSection.search`` without testing its gate strings one by one.
+    return cue_group(book, ("error_output",))
+
+
+def _prose(text: str, errors: CueSection, pasted: CueGroup) -> str:
+    # ``prose`` with the book's error-output section and its group looked up once per model.
     if "```" in text:
         parts = text.split("```")
         outside = "\n".join(parts[0::2])  # odd parts are inside fences
     else:
         outside = text
-    if errors.search(outside) is None and _TRACE_LINE.search(outside) is None:
+    if pasted.scan(outside).section("error_output") is None and _TRACE_LINE.search(outside) is None:
         return outside  # nothing pasted: one search instead of one per line
     kept = [
         line
@@ -170,8 +208,15 @@ def detect_flags(text: str) -> tuple[bool, bool, bool]:
     """(urgent, questioning, collaborative) for one message."""
     if text.isascii():
         lowered = text.lower()
-        urgent = "!!" in text or _URGENT_LOWER.search(lowered) is not None
-        collaborative = _COLLABORATIVE_LOWER.search(lowered) is not None
+        gates = 0
+        for bits in set(map(_VALUE, _FLAG_AUTOMATON.iter(lowered))):
+            gates |= bits
+        urgent = "!!" in text or (
+            gates & _URGENT_BIT != 0 and _URGENT_LOWER.search(lowered) is not None
+        )
+        collaborative = (
+            gates & _COLLABORATIVE_BIT != 0 and _COLLABORATIVE_LOWER.search(lowered) is not None
+        )
     else:
         urgent = "!!" in text or _URGENT.search(text) is not None
         collaborative = _COLLABORATIVE.search(text) is not None
@@ -202,13 +247,16 @@ def score_messages(
         for pm in item.messages:
             tracker.tick()
             message = pm.message
-            if message.role != "user" or not message.text.strip():
+            text = message.text
+            # ``not text.strip()``, without copying the text: strip() removes exactly
+            # the characters isspace() tests.
+            if message.role != "user" or not text or text.isspace():
                 continue
             if pm.language is not None and pm.language not in model.languages:
                 not_scored[pm.language] = not_scored.get(pm.language, 0) + 1
                 continue
-            compound = round(model.compound(message.text), 4)
-            urgent, questioning, collaborative = detect_flags(message.text)
+            compound = round(model.compound(text), 4)
+            urgent, questioning, collaborative = detect_flags(text)
             by_message.append(
                 MessageSentiment(
                     conversation_id=item.id,

@@ -12,8 +12,6 @@ A run of conversations yields :class:`TopicRows` (per-conversation scores, no to
 
 from __future__ import annotations
 
-from collections import Counter
-
 import msgspec
 
 from convoscope_analyzer.engine.learned import (
@@ -32,7 +30,7 @@ from convoscope_analyzer.engine.learned import (
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.taxonomy import Taxonomy
-from convoscope_analyzer.engine.words import CJK, words
+from convoscope_analyzer.engine.taxonomy_scores import taxonomy_scores
 from convoscope_common.aggregates.sections import topic_monthly, topic_share
 from convoscope_common.corpus import Conversation
 from convoscope_common.results import ConversationTopics, Topic, Topics, TopicScore
@@ -50,10 +48,6 @@ __all__ = [
 ]
 
 TOP_TERMS = 8
-# A category is assigned when its keyword hits reach this many, or it is the top one.
-MIN_HITS = 2
-# ...and it holds at least this share of the conversation's keyword hits.
-MIN_TAXONOMY_SHARE = 0.2
 
 
 def _user_text(item: PreparedConversation) -> str:
@@ -65,42 +59,6 @@ def user_text(conversation: Conversation) -> str:
     parts = [conversation.title or ""]
     parts.extend(m.text for m in conversation.messages if m.role == "user")
     return "\n".join(p for p in parts if p)
-
-
-def _taxonomy_scores(
-    text: str, taxonomy: Taxonomy, language: str | None = None
-) -> list[TopicScore]:
-    toks = words(text, None)  # the English keywords (technical words in any language)
-    counts = Counter(toks)
-    joined = " " + " ".join(toks) + " "
-    own = words(text, language) if language not in (None, "en") else []
-    own_counts = Counter(own)
-    own_joined = " " + " ".join(own) + " "
-    lowered = text.lower() if language in CJK else ""
-    hits: dict[str, int] = {}
-    for category in taxonomy.categories:
-        n = 0
-        for keyword in category.keywords:
-            n += joined.count(f" {keyword} ") if " " in keyword else counts.get(keyword, 0)
-        for keyword in category.translations.get(language or "en", ()):
-            if language in CJK:  # no spaces between words: count the keyword itself
-                n += lowered.count(keyword)
-            elif " " in keyword:
-                n += own_joined.count(f" {keyword} ")
-            else:
-                n += own_counts.get(keyword, 0)
-        if n:
-            hits[category.id] = n
-    total = sum(hits.values())
-    if not total:
-        return []
-    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
-    scores = []
-    for rank, (topic_id, n) in enumerate(ranked):
-        share = n / total
-        if rank == 0 or (n >= MIN_HITS and share >= MIN_TAXONOMY_SHARE):
-            scores.append(TopicScore(topic_id=topic_id, score=round(share, 4)))
-    return scores
 
 
 class LearnedInput(msgspec.Struct, array_like=True):
@@ -155,7 +113,7 @@ def topic_rows(
         text = _user_text(item)
         rows.ids.append(item.id)
         rows.months.append(item.month)
-        rows.taxonomy.append(_taxonomy_scores(text, taxonomy, item.language))
+        rows.taxonomy.append(taxonomy_scores(text, taxonomy, item.language))
         if learned is None:
             title = item.conversation.title or ""
             terms = term_counts(item.language, text)

@@ -130,9 +130,9 @@ class FastVader:
             # No character lower-cases to several (only U+0130 does): lower-casing the
             # whole text lower-cases each token, and stripping ASCII punctuation
             # commutes with it (module docstring), so one lower() serves every word.
-            tokens = lowered.split()
-            stripped = [token.strip(_PUNCTUATION) for token in tokens]
-            lowers = [s if len(s) > 2 else t for s, t in zip(stripped, tokens, strict=True)]
+            lowers = [
+                s if len(s := token.strip(_PUNCTUATION)) > 2 else token for token in lowered.split()
+            ]
         else:
             tokens = text.split()
             stripped = [token.strip(_PUNCTUATION) for token in tokens]
@@ -153,11 +153,15 @@ class FastVader:
             allcaps = sum(map(str.isupper, raw))
             is_cap_diff = 0 < n - allcaps < n
         sentiments: list[float] = [0] * n
-        scored = hits - _BOOSTERS  # booster words score 0 (VADER skips them)
         valence = self._valence
-        for i, lower in enumerate(lowers):
-            if lower in scored:
-                if lower == "kind" and i < n - 1 and lowers[i + 1] == "of":
+        # Booster words score 0 (VADER skips them). Each scored word's places are found
+        # by list.index (in C) rather than by a Python loop over every word; a place's
+        # score depends on the words only, not on the order places are scored in.
+        for word in hits - _BOOSTERS:
+            i = -1
+            for _ in range(lowers.count(word)):
+                i = lowers.index(word, i + 1)
+                if word == "kind" and i < n - 1 and lowers[i + 1] == "of":
                     continue
                 sentiments[i] = valence(raw, lowers, i, is_cap_diff)
         if "but" in lowers:
