@@ -30,6 +30,7 @@ from convoscope_analyzer.running import (
 )
 from convoscope_analyzer.sharded_job import run_sharded_job
 from convoscope_analyzer.stages import stage
+from convoscope_analyzer.topic_process import job_topic_process
 from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
@@ -205,14 +206,16 @@ class JobRun:
             del output
         elif shards > 1:
             del blob  # the raw corpus's conversations are views of it
-            results = await run_sharded_job(self, raw, privacy, shards, publisher)
+            # The topic models are fitted and read in a child process (topic_process.py).
+            with job_topic_process() as models:
+                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
             del raw
             with stage("corpus_decode", bytes=len(blob)):
                 corpus = load_corpus(blob)
                 del blob  # the msgpack bytes are freed as soon as they are decoded
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            with stage("pipeline", messages=n_messages):
+            with job_topic_process() as models, stage("pipeline", messages=n_messages):
                 output = await asyncio.to_thread(
                     run_pipeline,
                     corpus,
@@ -223,6 +226,7 @@ class JobRun:
                     progress=publisher,
                     checkpoint=self.running.checkpoint,
                     in_place=True,
+                    models=models,
                 )
             del corpus
             results, redacted = output.results, output.redacted_corpus

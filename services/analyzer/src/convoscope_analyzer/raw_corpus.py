@@ -129,6 +129,11 @@ class EncodedCorpus:
     def __len__(self) -> int:
         return self.size
 
+    def close(self) -> None:
+        """Let go of the corpus's conversations (nothing more is read)."""
+        self._pieces = []
+        self._index = self._offset = 0
+
     def read(self, n: int = -1) -> bytes:
         """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
         wanted = self.size if n < 0 else n
