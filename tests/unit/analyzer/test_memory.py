@@ -37,3 +37,25 @@ def test_same_bytes_and_sections_released() -> None:
 
 def test_defaults_only() -> None:
     assert bytes(encode_results_releasing(AnalysisResults())) == encode_results(AnalysisResults())
+
+
+def test_stream_reads_the_same_bytes_section_by_section() -> None:
+    from convoscope_analyzer.memory import ResultsStream
+
+    results = _analysed()
+    expected = encode_results(results)
+    for size in (1, 7, 128 * 1024, -1):
+        copy_ = copy.deepcopy(results)
+        stream = ResultsStream(copy_)
+        pieces = []
+        while piece := stream.read(size):
+            assert size < 0 or len(piece) <= size
+            pieces.append(piece)
+            if len(pieces) == 1 and size == 1:
+                # Nothing beyond the first section was encoded yet: the rest is intact.
+                assert copy_.message_index == results.message_index
+        assert b"".join(pieces) == expected
+        assert stream.size == len(expected)
+        assert stream.read(10) == b""
+        assert copy_.message_index == [] and copy_.summary.messages == 0
+    assert ResultsStream(AnalysisResults()).read() == encode_results(AnalysisResults())

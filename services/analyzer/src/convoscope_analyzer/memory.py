@@ -53,6 +53,67 @@ def encode_results_releasing(results: AnalysisResults) -> bytearray:
     return buffer
 
 
+class ResultsStream:
+    """``encode_results(results)`` as a binary stream (``read``), each section encoded
+    only when the reader has taken everything before it, and let go of once encoded.
+
+    Storing the results from it never holds their whole encoding (32 MB on a 94 MB
+    export): at most one section's (the largest, the message index, about a third).
+    The bytes are those :func:`encode_results_releasing` returns. ``results`` is emptied
+    as it is read: the caller must hold no other use for it. ``size`` counts the bytes
+    read so far (all of them once ``read`` returned ``b""``).
+    """
+
+    def __init__(self, results: AnalysisResults) -> None:
+        self._results: AnalysisResults | None = results
+        self._fields = iter(
+            zip(
+                AnalysisResults.__struct_fields__,
+                AnalysisResults.__struct_encode_fields__,
+                strict=True,
+            )
+        )
+        self._buffer = bytearray(_map_header(len(AnalysisResults.__struct_fields__)))
+        self._offset = 0
+        self.size = 0
+
+    def _next_section(self) -> bool:
+        """Encode the next section into the (emptied) buffer; False at the end."""
+        results = self._results
+        if results is None:
+            return False
+        field = next(self._fields, None)
+        if field is None:
+            self._results = None
+            return False
+        name, key = field
+        buffer = bytearray()
+        _encoder.encode_into(key, buffer, -1)
+        _encoder.encode_into(getattr(results, name), buffer, -1)
+        setattr(results, name, getattr(_DEFAULTS, name))
+        self._buffer, self._offset = buffer, 0
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
+        out: list[bytes] = []
+        wanted = n if n >= 0 else -1
+        while wanted != 0:
+            if self._offset >= len(self._buffer):
+                if not self._next_section():
+                    break
+                continue
+            end = len(self._buffer) if wanted < 0 else self._offset + wanted
+            part = bytes(memoryview(self._buffer)[self._offset : end])
+            self._offset += len(part)
+            if wanted > 0:
+                wanted -= len(part)
+            out.append(part)
+        data = b"".join(out)
+        self.size += len(data)
+        return data
+
+
 _encoder = msgspec.msgpack.Encoder()
 _DEFAULTS = AnalysisResults()
 

@@ -101,7 +101,8 @@ class EncodedCorpus:
     that storing a corpus never joins its conversations into one more copy.
 
     The corpus's conversations are read (never changed) while the stream is read; it
-    holds them until it is dropped. ``size`` is the length of the whole encoding.
+    lets go of each once read (and of all at :meth:`close`), so a corpus nothing else
+    holds is freed as it is stored. ``size`` is the length of the whole encoding.
     """
 
     def __init__(self, corpus: RawCorpus) -> None:
@@ -144,6 +145,7 @@ class EncodedCorpus:
             out.append(bytes(part))
             wanted -= len(part)
             if len(part) == len(view):
+                self._pieces[self._index] = b""  # read: the stream lets go of it
                 self._index += 1
                 self._offset = 0
             else:

@@ -240,6 +240,7 @@ def run_sharded(
         plan = partials.plan
         parts = [release(part) for part in partials.parts]  # held ones decoded now
         partials.parts.clear()
+        give_back()  # the held bytes' pages, before the merge builds the results
         results = merge_partials(parts, plan, run_options, conversations=conversations, now=now)
         del parts
     del partials
