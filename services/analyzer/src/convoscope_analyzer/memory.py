@@ -100,10 +100,24 @@ class ResultsStream:
         )
         self._buffer = bytearray(_map_header(len(AnalysisResults.__struct_fields__)))
         self._offset = 0
+        self._items: tuple[list[object], int] | None = None  # a long list being encoded
         self.size = 0
 
     def _next_section(self) -> bool:
-        """Encode the next section into the (emptied) buffer; False at the end."""
+        """Encode what comes next into the (emptied) buffer; False at the end.
+
+        A long list section (the message index: a third of the encoding) is encoded
+        :data:`LIST_BATCH` items at a time: its array header, then its items, as
+        msgspec writes a list (each item's bytes do not depend on its neighbours)."""
+        if self._items is not None:
+            items, start = self._items
+            buffer = bytearray()
+            for item in items[start : start + LIST_BATCH]:
+                _encoder.encode_into(item, buffer, -1)
+            start += LIST_BATCH
+            self._items = (items, start) if start < len(items) else None
+            self._buffer, self._offset = buffer, 0
+            return True
         results = self._results
         if results is None:
             return False
@@ -112,10 +126,15 @@ class ResultsStream:
             self._results = None
             return False
         name, key = field
+        value = getattr(results, name)
+        setattr(results, name, getattr(_DEFAULTS, name))
         buffer = bytearray()
         _encoder.encode_into(key, buffer, -1)
-        _encoder.encode_into(getattr(results, name), buffer, -1)
-        setattr(results, name, getattr(_DEFAULTS, name))
+        if isinstance(value, list) and len(value) > LIST_BATCH:
+            buffer += _array_header(len(value))
+            self._items = (value, 0)
+        else:
+            _encoder.encode_into(value, buffer, -1)
         self._buffer, self._offset = buffer, 0
         return True
 
@@ -139,6 +158,8 @@ class ResultsStream:
         return data
 
 
+# Items of a long list section encoded at once by ResultsStream.
+LIST_BATCH = 4096
 _encoder = msgspec.msgpack.Encoder()
 _DEFAULTS = AnalysisResults()
 
@@ -150,3 +171,12 @@ def _map_header(size: int) -> bytes:
     if size < 1 << 16:
         return b"\xde" + size.to_bytes(2, "big")
     return b"\xdf" + size.to_bytes(4, "big")
+
+
+def _array_header(size: int) -> bytes:
+    # msgpack's array header, as msgspec writes it for a list of ``size`` items.
+    if size < 16:
+        return bytes([0x90 | size])
+    if size < 1 << 16:
+        return b"\xdc" + size.to_bytes(2, "big")
+    return b"\xdd" + size.to_bytes(4, "big")
