@@ -69,6 +69,9 @@ DURATION = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
 )
 MESSAGES = Counter("convoscope_analyzer_messages_total", "Messages analysed")
+# Results chunks awaiting their acknowledgement at once: each holds 128 KB plus the
+# client's copy; the coordinator's last peak is this write (64 in flight: +8 MB or more).
+RESULTS_IN_FLIGHT = 8
 SUPERSEDED = Counter(
     "convoscope_analyzer_runs_superseded_total", "Runs that lost their lease and stood down"
 )
@@ -366,7 +369,9 @@ class JobRun:
         del results
         self.stored = True
         with stage("results_store") as extra:
-            await self.stores.write_object(self.stores.results_data, results_name, stream)
+            await self.stores.write_object(
+                self.stores.results_data, results_name, stream, in_flight=RESULTS_IN_FLIGHT
+            )
             await self.stores.write_object(
                 self.stores.results_data, names.light_object(results_name), light
             )
