@@ -17,7 +17,7 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection
-from convoscope_analyzer.memory import ResultsStream, give_back
+from convoscope_analyzer.memory import WRITE_IN_FLIGHT, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
@@ -69,9 +69,6 @@ DURATION = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
 )
 MESSAGES = Counter("convoscope_analyzer_messages_total", "Messages analysed")
-# Results chunks awaiting their acknowledgement at once: each holds 128 KB plus the
-# client's copy; the coordinator's last peak is this write (64 in flight: +8 MB or more).
-RESULTS_IN_FLIGHT = 8
 SUPERSEDED = Counter(
     "convoscope_analyzer_runs_superseded_total", "Runs that lost their lease and stood down"
 )
@@ -260,7 +257,9 @@ class JobRun:
         with stage("redacted_corpus_store", bytes=len(blob)):
             name = names.redacted_corpus_object(self.job.cache_key)
             data = cast(IO[bytes], blob) if isinstance(blob, EncodedCorpus) else blob
-            await self.stores.write_object(self.stores.results_data, name, data)
+            await self.stores.write_object(
+                self.stores.results_data, name, data, in_flight=WRITE_IN_FLIGHT
+            )
         self.redacted_size = len(blob)
 
     async def _on_error(self, exc: Exception) -> Outcome:
@@ -370,7 +369,7 @@ class JobRun:
         self.stored = True
         with stage("results_store") as extra:
             await self.stores.write_object(
-                self.stores.results_data, results_name, stream, in_flight=RESULTS_IN_FLIGHT
+                self.stores.results_data, results_name, stream, in_flight=WRITE_IN_FLIGHT
             )
             await self.stores.write_object(
                 self.stores.results_data, names.light_object(results_name), light

@@ -29,6 +29,13 @@ except (OSError, AttributeError):  # not glibc
     _trim = _mallopt = None
 
 
+# Object chunks a write of this service keeps awaiting their acknowledgement at once
+# (``Stores.write_object(..., in_flight=)``; the library's default is 64). Each holds its
+# 128 kB chunk and the client's copy: at 64, a coordinator writing shard inputs or its
+# results held 8-16 MB more at its peak; 8 still keeps a loopback write far above the
+# rate the analysis produces data.
+WRITE_IN_FLIGHT = 8
+
 # mallopt parameters (glibc's malloc.h).
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
