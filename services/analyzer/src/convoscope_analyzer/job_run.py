@@ -206,8 +206,7 @@ class JobRun:
             del output
         elif shards > 1:
             del blob  # the raw corpus's conversations are views of it
-            # The topic models are fitted and read in a child process (topic_process.py).
-            with job_topic_process() as models:
+            with job_topic_process() as models:  # the topic models' child process
                 results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
             del raw
@@ -257,10 +256,13 @@ class JobRun:
         with stage("redacted_corpus_store", bytes=len(blob)):
             name = names.redacted_corpus_object(self.job.cache_key)
             data = cast(IO[bytes], blob) if isinstance(blob, EncodedCorpus) else blob
-            await self.stores.write_object(
-                self.stores.results_data, name, data, in_flight=WRITE_IN_FLIGHT
-            )
+            await self._write(name, data)
         self.redacted_size = len(blob)
+
+    async def _write(self, name: str, data: bytes | bytearray | IO[bytes]) -> None:
+        await self.stores.write_object(
+            self.stores.results_data, name, data, in_flight=WRITE_IN_FLIGHT
+        )
 
     async def _on_error(self, exc: Exception) -> Outcome:
         """The one mapping from what stopped a run to its final state and outcome."""
@@ -368,12 +370,8 @@ class JobRun:
         del results
         self.stored = True
         with stage("results_store") as extra:
-            await self.stores.write_object(
-                self.stores.results_data, results_name, stream, in_flight=WRITE_IN_FLIGHT
-            )
-            await self.stores.write_object(
-                self.stores.results_data, names.light_object(results_name), light
-            )
+            await self._write(results_name, cast(IO[bytes], stream))  # read() is all it reads
+            await self._write(names.light_object(results_name), light)
             extra["bytes"] = stream.size + len(light)
         size = stream.size + len(light)
         del light, stream
