@@ -40,7 +40,7 @@ WRITE_IN_FLIGHT = 8
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 # Blocks from this size up get their own mapping, returned to the system when freed.
-MMAP_THRESHOLD = 256 * 1024
+MMAP_THRESHOLD = 128 * 1024
 ARENAS = 2
 
 
