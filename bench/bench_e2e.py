@@ -210,15 +210,22 @@ def peak_rss(port: int) -> dict[str, int]:
         while key in peaks:
             key, index = f"{name}#{index}", index + 1
         peaks[key] = int(hwm.split()[1]) * 1024
-        renderers = _renderers_peak(env_of.get(pid, {}).get("CONVOSCOPE_METRICS_PORT"))
+        metrics_port = env_of.get(pid, {}).get("CONVOSCOPE_METRICS_PORT")
+        renderers = _renderers_peak(metrics_port)
         if renderers:
             peaks[f"{key} renderers"] = renderers
+        topics = _renderers_peak(metrics_port, "convoscope_analyzer_topic_process_peak_rss_bytes")
+        if topics:
+            peaks[f"{key} topic process"] = topics
     return peaks
 
 
-def _renderers_peak(metrics_port: str | None) -> int:
+def _renderers_peak(
+    metrics_port: str | None, metric: str = "convoscope_exporter_renderer_peak_rss_bytes"
+) -> int:
     """The exporter's largest rendering process (its own VmHWM leaves out the processes
-    it forks to render; they are gone when this runs), from its /metrics."""
+    it forks to render; they are gone when this runs), from its /metrics; or another
+    such gauge (``metric``: an analyzer's largest topic-model process)."""
     if not metrics_port:
         return 0
     try:
@@ -227,7 +234,7 @@ def _renderers_peak(metrics_port: str | None) -> int:
     except OSError:
         return 0
     for line in text.splitlines():
-        if line.startswith("convoscope_exporter_renderer_peak_rss_bytes "):
+        if line.startswith(f"{metric} "):
             return int(float(line.split()[1]))
     return 0
 

@@ -104,13 +104,13 @@ async def test_a_transient_store_error_is_retried_not_a_failed_job(
     real = getattr(stores, operation)
     failures = {"left": 1}
 
-    async def flaky(store: Any, name: str, *args: Any) -> Any:
+    async def flaky(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         if failures["left"] > 0:
             failures["left"] -= 1
             raise ServiceUnavailableError(
                 code=503, description="JetStream system temporarily unavailable"
             )
-        return await real(store, name, *args)
+        return await real(store, name, *args, **kwargs)
 
     monkeypatch.setattr(stores, operation, flaky)
     first = FakeMsg(encode(job))

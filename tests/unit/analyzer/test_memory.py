@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
+
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.memory import encode_results_releasing
 from convoscope_analyzer.pipeline import run_pipeline
@@ -37,3 +39,56 @@ def test_same_bytes_and_sections_released() -> None:
 
 def test_defaults_only() -> None:
     assert bytes(encode_results_releasing(AnalysisResults())) == encode_results(AnalysisResults())
+
+
+def test_stream_reads_the_same_bytes_section_by_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convoscope_analyzer import memory
+    from convoscope_analyzer.memory import ResultsStream
+
+    # Long lists are encoded a few items at a time (the message index): here two.
+    assert len(_analysed().message_index) > 2
+
+    results = _analysed()
+    expected = encode_results(results)
+    for size in (1, 7, 128 * 1024, -1):
+        monkeypatch.setattr(memory, "LIST_BATCH", 2)
+        copy_ = copy.deepcopy(results)
+        stream = ResultsStream(copy_)
+        pieces = []
+        while piece := stream.read(size):
+            assert size < 0 or len(piece) <= size
+            pieces.append(piece)
+            if len(pieces) == 1 and size == 1:
+                # Nothing beyond the first section was encoded yet: the rest is intact.
+                assert copy_.message_index == results.message_index
+        assert b"".join(pieces) == expected
+        assert stream.size == len(expected)
+        assert stream.read(10) == b""
+        assert copy_.message_index == [] and copy_.summary.messages == 0
+    assert ResultsStream(AnalysisResults()).read() == encode_results(AnalysisResults())
+
+
+def test_allocator_tuning_keeps_freed_buffers_out_of_the_heap() -> None:
+    """After tune_allocator, a freed multi-megabyte buffer leaves the resident memory at
+    once (mapped on its own), even after a larger one was freed (which otherwise raises
+    glibc's threshold: the same code without the tuning keeps about 40 MB resident)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from convoscope_analyzer.memory import tune_allocator\n"
+        "tune_allocator()\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1])\n"
+        "big = bytearray(20_000_000); del big\n"
+        "before = rss()\n"
+        "blocks = [bytearray(4_000_000) for _ in range(10)]\n"
+        # Kept: a heap block above the freed ones would keep them from being trimmed.
+        "keep = bytearray(300_000)\n"
+        "during = rss()\n"
+        "del blocks\n"
+        "after = rss()\n"
+        "print(during - before > 8000, after - before < 1000)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

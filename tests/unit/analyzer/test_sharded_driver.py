@@ -123,10 +123,10 @@ def test_shards_start_before_the_fit_and_progress_stays_monotone(
     runner = _Recording(access, events)
     real = SampleReader.plan
 
-    def plan(self: SampleReader, pulse=None):  # type: ignore[no-untyped-def]
+    def plan(self: SampleReader, pulse=None, models=None):  # type: ignore[no-untyped-def]
         assert runner.may_fit.wait(30)
         events.append("fit started")
-        found = real(self, pulse)
+        found = real(self, pulse, models)
         runner.fitted.set()
         return found
 
@@ -148,7 +148,7 @@ def test_shards_start_before_the_fit_and_progress_stays_monotone(
 
 
 def test_an_error_of_the_fit_ends_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: SampleReader, pulse=None):  # type: ignore[no-untyped-def]
+    def broken(self: SampleReader, pulse=None, models=None):  # type: ignore[no-untyped-def]
         raise ValueError("fit failed")
 
     monkeypatch.setattr(SampleReader, "plan", broken)
@@ -162,7 +162,7 @@ def test_a_failed_shard_ends_the_run_and_stops_the_fit(monkeypatch: pytest.Monke
     stopped = threading.Event()
     real = SampleReader.plan
 
-    def plan(self: SampleReader, pulse=None):  # type: ignore[no-untyped-def]
+    def plan(self: SampleReader, pulse=None, models=None):  # type: ignore[no-untyped-def]
         stopped.wait(5)  # until the run has ended
         try:
             assert pulse is not None
@@ -170,7 +170,7 @@ def test_a_failed_shard_ends_the_run_and_stops_the_fit(monkeypatch: pytest.Monke
         except Exception as exc:
             pulses.append(type(exc).__name__ == "_FitStopped")
             raise
-        return real(self, pulse)
+        return real(self, pulse, models)
 
     class Failing(HereRunner[Corpus]):
         def analyze(self, corpus, ranges, plan_, options):  # type: ignore[no-untyped-def]

@@ -162,14 +162,19 @@ async def _read_version(
 
 
 async def write_object(
-    store: ObjectStore, name: str, data: bytes | bytearray | memoryview | IO[bytes]
+    store: ObjectStore,
+    name: str,
+    data: bytes | bytearray | memoryview | IO[bytes],
+    *,
+    in_flight: int = WRITE_WINDOW,
 ) -> api.ObjectInfo:
     """Store ``data`` (bytes, or a binary file read from its current position) as ``name``.
 
     A new version: the previous version's chunks are purged after the new metadata is
     written.
 
-    Chunks are published with up to :data:`WRITE_WINDOW` acknowledgements outstanding,
+    Chunks are published with up to ``in_flight`` (:data:`WRITE_WINDOW`) acknowledgements
+    outstanding (each holds its chunk: a smaller window holds less memory),
     every one of them checked: an error (e.g. a full store) purges what was written
     and raises, so no reader ever sees a half-written object.
     """
@@ -192,7 +197,7 @@ async def write_object(
             size += len(payload)
             window.add(asyncio.ensure_future(js.publish(chunk_subject, payload)))
             chunks += 1
-            if len(window) >= WRITE_WINDOW:
+            if len(window) >= in_flight:
                 done, window = await asyncio.wait(window, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()

@@ -181,10 +181,16 @@ class Stores:
         return objects.object_chunks(store, name, info=info)
 
     async def write_object(
-        self, store: ObjectStore, name: str, data: bytes | bytearray | memoryview | IO[bytes]
+        self,
+        store: ObjectStore,
+        name: str,
+        data: bytes | bytearray | memoryview | IO[bytes],
+        *,
+        in_flight: int = objects.WRITE_WINDOW,
     ) -> None:
-        """Store ``data`` as ``name``; nothing is visible unless every chunk was stored."""
-        await objects.write_object(store, name, data)
+        """Store ``data`` as ``name``; nothing is visible unless every chunk was stored.
+        ``in_flight``: chunks awaiting their acknowledgement at once (each held)."""
+        await objects.write_object(store, name, data, in_flight=in_flight)
 
     async def object_exists(self, store: ObjectStore, name: str) -> bool:
         try:

@@ -20,11 +20,43 @@ import msgspec
 from convoscope_common.results import AnalysisResults
 
 _trim: Callable[[int], int] | None = None
+_mallopt: Callable[[int, int], int] | None = None
 try:
     _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     _trim = _libc.malloc_trim
+    _mallopt = _libc.mallopt
 except (OSError, AttributeError):  # not glibc
-    _trim = None
+    _trim = _mallopt = None
+
+
+# Object chunks a write of this service keeps awaiting their acknowledgement at once
+# (``Stores.write_object(..., in_flight=)``; the library's default is 64). Each holds its
+# 128 kB chunk and the client's copy: at 64, a coordinator writing shard inputs or its
+# results held 8-16 MB more at its peak; 8 still keeps a loopback write far above the
+# rate the analysis produces data.
+WRITE_IN_FLIGHT = 8
+
+# mallopt parameters (glibc's malloc.h).
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+# Blocks from this size up get their own mapping, returned to the system when freed.
+MMAP_THRESHOLD = 128 * 1024
+ARENAS = 2
+
+
+def tune_allocator() -> None:
+    """Keep freed memory from lingering in glibc's heap (call at start, before threads).
+
+    glibc raises its mmap threshold to the size of the largest mapped block freed (up
+    to 32 MB): after the first 4 MB shard input is freed, every later buffer of a few
+    megabytes (shard inputs and outputs, held partials, object chunks) comes from the
+    heap and stays resident after it is freed until a trim. A fixed threshold keeps
+    them mapped; two arenas instead of eight per core keep the job's threads (the
+    job, its shard slot, the event loop's workers) from each holding its own free
+    memory. No-op elsewhere than glibc."""
+    if _mallopt is not None:
+        _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        _mallopt(_M_ARENA_MAX, ARENAS)
 
 
 def give_back() -> None:
@@ -53,6 +85,88 @@ def encode_results_releasing(results: AnalysisResults) -> bytearray:
     return buffer
 
 
+class ResultsStream:
+    """``encode_results(results)`` as a binary stream (``read``), each section encoded
+    only when the reader has taken everything before it, and let go of once encoded.
+
+    Storing the results from it never holds their whole encoding (32 MB on a 94 MB
+    export): at most one section's (the largest, the message index, about a third).
+    The bytes are those :func:`encode_results_releasing` returns. ``results`` is emptied
+    as it is read: the caller must hold no other use for it. ``size`` counts the bytes
+    read so far (all of them once ``read`` returned ``b""``).
+    """
+
+    def __init__(self, results: AnalysisResults) -> None:
+        self._results: AnalysisResults | None = results
+        self._fields = iter(
+            zip(
+                AnalysisResults.__struct_fields__,
+                AnalysisResults.__struct_encode_fields__,
+                strict=True,
+            )
+        )
+        self._buffer = bytearray(_map_header(len(AnalysisResults.__struct_fields__)))
+        self._offset = 0
+        self._items: tuple[list[object], int] | None = None  # a long list being encoded
+        self.size = 0
+
+    def _next_section(self) -> bool:
+        """Encode what comes next into the (emptied) buffer; False at the end.
+
+        A long list section (the message index: a third of the encoding) is encoded
+        :data:`LIST_BATCH` items at a time: its array header, then its items, as
+        msgspec writes a list (each item's bytes do not depend on its neighbours)."""
+        if self._items is not None:
+            items, start = self._items
+            buffer = bytearray()
+            for item in items[start : start + LIST_BATCH]:
+                _encoder.encode_into(item, buffer, -1)
+            start += LIST_BATCH
+            self._items = (items, start) if start < len(items) else None
+            self._buffer, self._offset = buffer, 0
+            return True
+        results = self._results
+        if results is None:
+            return False
+        field = next(self._fields, None)
+        if field is None:
+            self._results = None
+            return False
+        name, key = field
+        value = getattr(results, name)
+        setattr(results, name, getattr(_DEFAULTS, name))
+        buffer = bytearray()
+        _encoder.encode_into(key, buffer, -1)
+        if isinstance(value, list) and len(value) > LIST_BATCH:
+            buffer += _array_header(len(value))
+            self._items = (value, 0)
+        else:
+            _encoder.encode_into(value, buffer, -1)
+        self._buffer, self._offset = buffer, 0
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
+        out: list[bytes] = []
+        wanted = n if n >= 0 else -1
+        while wanted != 0:
+            if self._offset >= len(self._buffer):
+                if not self._next_section():
+                    break
+                continue
+            end = len(self._buffer) if wanted < 0 else self._offset + wanted
+            part = bytes(memoryview(self._buffer)[self._offset : end])
+            self._offset += len(part)
+            if wanted > 0:
+                wanted -= len(part)
+            out.append(part)
+        data = b"".join(out)
+        self.size += len(data)
+        return data
+
+
+# Items of a long list section encoded at once by ResultsStream.
+LIST_BATCH = 4096
 _encoder = msgspec.msgpack.Encoder()
 _DEFAULTS = AnalysisResults()
 
@@ -64,3 +178,12 @@ def _map_header(size: int) -> bytes:
     if size < 1 << 16:
         return b"\xde" + size.to_bytes(2, "big")
     return b"\xdf" + size.to_bytes(4, "big")
+
+
+def _array_header(size: int) -> bytes:
+    # msgpack's array header, as msgspec writes it for a list of ``size`` items.
+    if size < 16:
+        return bytes([0x90 | size])
+    if size < 1 << 16:
+        return b"\xdc" + size.to_bytes(2, "big")
+    return b"\xdd" + size.to_bytes(4, "big")

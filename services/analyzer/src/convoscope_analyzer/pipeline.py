@@ -13,6 +13,7 @@ import msgspec
 
 from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, analyze
 from convoscope_analyzer.engine.options import engine_options
+from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
     Redactor,
@@ -50,6 +51,7 @@ def run_pipeline(
     in_place: bool = False,
     redactor: Redactor | None = None,
     prices: PriceTable | None = None,
+    models: TopicModels | None = None,
 ) -> PipelineOutput:
     """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
 
@@ -57,7 +59,11 @@ def run_pipeline(
     and becomes ``redacted_corpus`` (one copy of the messages in memory instead of two),
     so the caller must not use it as the original afterwards. Results are the same.
     ``redactor`` replaces the default ``Redactor(privacy)`` for this one corpus.
+    ``models`` fits and reads the topic models (default: in this process); it is
+    prepared at once, so a process it starts gets ready while the corpus is redacted.
     """
+    if models is not None:
+        models.prepare()
 
     def report(update: ProgressUpdate) -> None:
         if progress is not None:
@@ -118,6 +124,7 @@ def run_pipeline(
             run_options,
             progress=engine_progress,
             checkpoint=checkpoint,
+            models=models,
         )
     # The engine recorded the options it ran with; redaction happened here, before it.
     results.options = msgspec.structs.replace(

@@ -101,7 +101,8 @@ class EncodedCorpus:
     that storing a corpus never joins its conversations into one more copy.
 
     The corpus's conversations are read (never changed) while the stream is read; it
-    holds them until it is dropped. ``size`` is the length of the whole encoding.
+    lets go of each once read (and of all at :meth:`close`), so a corpus nothing else
+    holds is freed as it is stored. ``size`` is the length of the whole encoding.
     """
 
     def __init__(self, corpus: RawCorpus) -> None:
@@ -129,6 +130,11 @@ class EncodedCorpus:
     def __len__(self) -> int:
         return self.size
 
+    def close(self) -> None:
+        """Let go of the corpus's conversations (nothing more is read)."""
+        self._pieces = []
+        self._index = self._offset = 0
+
     def read(self, n: int = -1) -> bytes:
         """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
         wanted = self.size if n < 0 else n
@@ -139,6 +145,7 @@ class EncodedCorpus:
             out.append(bytes(part))
             wanted -= len(part)
             if len(part) == len(view):
+                self._pieces[self._index] = b""  # read: the stream lets go of it
                 self._index += 1
                 self._offset = 0
             else:

@@ -44,7 +44,8 @@ from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEI
 from convoscope_analyzer.engine.plan import AnalysisPlan, SampleReader, ShardPlan, plan_sample
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.sharding import shard_bounds
-from convoscope_analyzer.engine.topics import apply_learned
+from convoscope_analyzer.engine.topic_models import InProcess, TopicModels
+from convoscope_analyzer.held_partial import HeldPartial, release
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy import insights as privacy_insights
@@ -81,10 +82,10 @@ class ShardRunner(Protocol[C_contra]):
 
     def analyze(
         self, corpus: C_contra, ranges: Ranges, plan: ShardPlan, options: EngineOptions
-    ) -> Iterator[tuple[int, ShardPartial]]:
+    ) -> Iterator[tuple[int, ShardPartial | HeldPartial]]:
         """Start analysing every range of ``corpus`` (the one the analysis reads) under
         ``plan`` now, before returning (the driver fits the topic models meanwhile); the
-        iterator yields the partials."""
+        iterator yields the partials (decoded, or held encoded until the merge)."""
         ...
 
 
@@ -161,6 +162,7 @@ def run_sharded(
     progress: Callable[[ProgressUpdate], None] | None = None,
     on_redacted: Callable[[C], None] | None = None,
     now: datetime | None = None,
+    models: TopicModels | None = None,
 ) -> ShardedOutput[C]:
     """Redact and analyse ``access``'s corpus in ``shards`` shards run by ``runner``
     (default: here, in turn); the same results and redacted corpus as
@@ -169,6 +171,8 @@ def run_sharded(
     ``progress`` gets monotonic updates as ranges are redacted and shards finish
     (0..0.95, as ``run_pipeline`` reports). ``on_redacted`` receives the redacted corpus
     as soon as it is complete (the shards analyse meanwhile); then it is not returned.
+    ``models`` fits the topic models and reads the partials' learned rows (default: in
+    this process; the service: in a child process, ``topic_process.py``).
     """
     report = _Reporter(progress)
     runner = runner if runner is not None else HereRunner(access)
@@ -211,6 +215,8 @@ def run_sharded(
         analysed = access.corpus
     assert analysed is not None and redacted is not None
     sample = SampleReader()
+    models = models or InProcess()
+    models.prepare()  # a process it starts imports beside this stage (no shard runs)
     with stage("plan_sample") as extra:
         positions = plan_sample(access.sizes)
         sample.add(access.at(analysed, positions))
@@ -227,14 +233,16 @@ def run_sharded(
     with stage("shards_start", shards=len(ranges)):
         finished = runner.analyze(analysed, ranges, shard_plan, run_options)
     del analysed
-    partials = _analyse(finished, sample, report, sizes, total)
+    partials = _analyse(finished, sample, report, sizes, total, models)
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):
         plan = partials.plan
-        results = merge_partials(
-            partials.parts, plan, run_options, conversations=conversations, now=now
-        )
+        parts = [release(part) for part in partials.parts]  # held ones decoded now
+        partials.parts.clear()
+        give_back()  # the held bytes' pages, before the merge builds the results
+        results = merge_partials(parts, plan, run_options, conversations=conversations, now=now)
+        del parts
     del partials
     give_back()
     report(_MERGED, STEP_CHARTS, f"Merged {len(ranges)} shards", insights(results))
@@ -246,16 +254,17 @@ def run_sharded(
 
 @dataclass
 class _Analysed:
-    parts: list[ShardPartial]
+    parts: list[ShardPartial | HeldPartial]
     plan: AnalysisPlan
 
 
 def _analyse(
-    finished: Iterator[tuple[int, ShardPartial]],
+    finished: Iterator[tuple[int, ShardPartial | HeldPartial]],
     reader: SampleReader,
     report: _Reporter,
     sizes: list[int],
     total: int,
+    models: TopicModels,
 ) -> _Analysed:
     """Collect the shards' partials while the topic models are fitted in a thread; read
     each partial's learned rows as soon as both exist."""
@@ -267,12 +276,12 @@ def _analyse(
 
     def fit() -> AnalysisPlan:
         with stage("plan", documents=len(reader.texts)):
-            return reader.plan(pulse)
+            return reader.plan(pulse, models)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="plan")
     fitting: Future[AnalysisPlan] = pool.submit(contextvars.copy_context().run, fit)
-    parts: list[ShardPartial] = []
-    unread: list[ShardPartial] = []
+    parts: list[ShardPartial | HeldPartial] = []
+    unread: list[ShardPartial | HeldPartial] = []
     plan: AnalysisPlan | None = None
     done = 0
 
@@ -285,7 +294,7 @@ def _analyse(
             report(report.fraction, STEP_PLAN, "Topic models fitted on the sample")
         with stage("learned_rows", shards=len(unread)):
             for part in unread:
-                apply_learned(part.topics, plan.learned)
+                models.read(part.topics, plan.learned)
         unread.clear()
 
     try:

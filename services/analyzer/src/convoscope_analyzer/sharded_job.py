@@ -6,6 +6,8 @@ import asyncio
 import concurrent.futures
 from typing import TYPE_CHECKING
 
+from convoscope_analyzer.engine.topic_models import TopicModels
+from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
@@ -31,6 +33,7 @@ async def run_sharded_job(
     privacy: PrivacyConfig,
     shards: int,
     publisher: ProgressPublisher,
+    models: TopicModels | None = None,
 ) -> AnalysisResults:
     """The pipeline with its costly stages in shards any analyzer replica takes.
 
@@ -47,6 +50,10 @@ async def run_sharded_job(
     async def store(stream: EncodedCorpus) -> None:
         await bus.dispatched.wait()
         await run.store_redacted(stream)
+        # The redacted conversations (a copy of the corpus) are freed: hand their heap
+        # pages back before the partials and the merge need memory.
+        stream.close()
+        await asyncio.to_thread(give_back)
 
     def on_redacted(redacted: RawCorpus) -> None:  # in the job's thread
         # A stream of the encoding: stored piece by piece, never joined into one more
@@ -69,6 +76,7 @@ async def run_sharded_job(
                 prices=run.handler.prices,
                 progress=publisher,
                 on_redacted=on_redacted,
+                models=models,
             )
             results = output.results
             del output

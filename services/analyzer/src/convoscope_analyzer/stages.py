@@ -37,6 +37,18 @@ def rss_mb() -> float | None:
         return None
 
 
+def hwm_mb() -> float | None:
+    """This process's peak resident memory so far (VmHWM), in MB (None without /proc)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return round(int(line.split()[1]) * 1024 / 1e6, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 @contextmanager
 def stage(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
     """Log ``analysis_stage`` with ``stage=name``, ``seconds`` and ``cpu_seconds`` when the
@@ -56,6 +68,7 @@ def stage(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
             cpu_seconds=round(time.thread_time() - cpu, 4),
             ok=ok,
             rss_mb=rss_mb(),
+            hwm_mb=hwm_mb(),
             **fields,
             **extra,
         )

@@ -72,6 +72,29 @@ class _Analyzer:
         return [w for w in found if len(w) >= self.min_length and w not in self.stop]
 
 
+# The English vectorizer's tokens (scikit-learn's ``token_pattern`` syntax): three or more
+# ASCII letters.
+ENGLISH_TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
+
+
+def _english_stop_words() -> frozenset[str]:
+    return stop_words(None) | _CHAT_STOP_WORDS
+
+
+class _EnglishTerms:
+    """What the English vectorizer's ``build_analyzer()`` does to a text, without
+    scikit-learn: lower case, :data:`ENGLISH_TOKENS`, stop words dropped (its decoder
+    leaves a ``str`` as it is; one-word terms only)."""
+
+    def __init__(self) -> None:
+        self.tokens = re.compile(ENGLISH_TOKENS)
+        self.stop = _english_stop_words()
+
+    def __call__(self, text: str) -> list[str]:
+        stop = self.stop
+        return [w for w in self.tokens.findall(text.lower()) if w not in stop]
+
+
 def _vectorizer(language: str | None, n_docs: int) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -83,9 +106,7 @@ def _vectorizer(language: str | None, n_docs: int) -> Any:
     }
     if language is None or language == "en":
         return TfidfVectorizer(
-            stop_words=sorted(stop_words(None) | _CHAT_STOP_WORDS),
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b",
-            **common,
+            stop_words=sorted(_english_stop_words()), token_pattern=ENGLISH_TOKENS, **common
         )
     # English words in other languages' chats are mostly code and product names; keep
     # them but drop English stop words too.
@@ -279,8 +300,12 @@ def transform(
 
 @lru_cache(maxsize=64)
 def _term_analyzer(language: str | None) -> Callable[[str], list[str]]:
-    analyzer: Callable[[str], list[str]] = _vectorizer(language, 10).build_analyzer()
-    return analyzer
+    """The terms the vectorizer of ``language`` reads in a text: the same list as its
+    ``build_analyzer()`` gives (tests/unit/engine/test_term_analyzer.py), without
+    importing scikit-learn, so a shard never loads it."""
+    if language is None or language == "en":
+        return _EnglishTerms()
+    return _Analyzer(language)
 
 
 def term_counts(language: str | None, text: str) -> dict[str, int]:

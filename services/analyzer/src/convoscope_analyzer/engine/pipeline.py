@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from convoscope_analyzer.engine.cues import profanity_words
@@ -17,13 +20,21 @@ from convoscope_analyzer.engine.partial import (
     STEP_SUMMARY,
     STEP_TEMPORAL,
     STEP_TOPICS,
+    ShardPartial,
     analyze_shard,
 )
-from convoscope_analyzer.engine.plan import make_plan
+from convoscope_analyzer.engine.plan import (
+    AnalysisPlan,
+    SampleReader,
+    ShardPlan,
+    make_plan,
+    plan_sample,
+)
 from convoscope_analyzer.engine.prepared import resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.sentiment import default_model
 from convoscope_analyzer.engine.taxonomy import default_taxonomy
+from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.engine.topics import warm_up as _warm_up_topics
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
@@ -47,9 +58,10 @@ STEP_WEIGHTS = {
 
 
 def warm_up() -> None:
-    """Load the heavy parts (scikit-learn, VADER lexicon, cue files and the profanity
-    list, default taxonomy) once at worker start, so the first job's progress is not
-    stuck on imports."""
+    """Load the heavy parts (the language model, VADER lexicon, cue files and the
+    profanity list, default taxonomy, stop words) once at worker start, so the first
+    job's progress is not stuck on imports. Not scikit-learn or SciPy: only the topic
+    models use them (``engine/topic_models.py``)."""
     _warm_up_topics()
     _warm_up_language()
     default_model()
@@ -64,6 +76,7 @@ def analyze(
     progress: ProgressCallback | None = None,
     checkpoint: Checkpoint | None = None,
     now: datetime | None = None,
+    models: TopicModels | None = None,
 ) -> AnalysisResults:
     """Analyse a (redacted) corpus into typed results.
 
@@ -75,6 +88,9 @@ def analyze(
     and at every step; ``checkpoint`` is called between steps and every few
     hundred messages, and whatever it raises propagates (cancellation).
     ``results.privacy`` is left None (the worker attaches the privacy report).
+    ``models`` fits and reads the topic models (default: here, before the shard); given,
+    they are fitted while the shard is analysed and its learned rows read afterwards
+    (the same results: the shard's rows are deferred, as a sharded run's are).
     Raises :class:`InvalidTimezoneError` for an unknown ``options.timezone``.
     """
     resolve_timezone(options.timezone)
@@ -88,9 +104,12 @@ def analyze(
     tracker = ProgressTracker(weights, progress, checkpoint)
 
     tracker.start_step(STEP_PLAN, 1, "samples")
-    plan = make_plan(corpus, tracker.pulse)
-    tracker.end_step()
-    partial = analyze_shard(corpus, corpus.conversations, 0, plan, options, tracker)
+    if models is None:
+        plan = make_plan(corpus, tracker.pulse)
+        tracker.end_step()
+        partial = analyze_shard(corpus, corpus.conversations, 0, plan, options, tracker)
+    else:
+        partial, plan = _analyze_beside_fit(corpus, options, tracker, models)
     if options.enable_visualizations:
         tracker.start_step(STEP_CHARTS, 1, "charts")
     results = merge_partials(
@@ -102,6 +121,51 @@ def analyze(
         tracker.insight(text)
     tracker.finish()
     return results
+
+
+class _FitStoppedError(Exception):
+    """The analysis ended before the topic models were fitted."""
+
+
+def _analyze_beside_fit(
+    corpus: Corpus, options: EngineOptions, tracker: ProgressTracker, models: TopicModels
+) -> tuple[ShardPartial, AnalysisPlan]:
+    """The plan's sample read here, the topic models fitted by ``models`` in a thread
+    (waiting on another process, it leaves this one's interpreter to the shard) while
+    the one shard is analysed with its learned rows deferred; then ``models`` reads
+    them. The plan and partial :func:`make_plan` and a shard under it give."""
+    reader = SampleReader()
+    reader.add(
+        [
+            corpus.conversations[i]
+            for i in plan_sample([len(c.messages) for c in corpus.conversations])
+        ]
+    )
+    tracker.pulse()
+    stopped = threading.Event()
+
+    def pulse() -> None:
+        if stopped.is_set():
+            raise _FitStoppedError
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="plan")
+    fitting = pool.submit(contextvars.copy_context().run, reader.plan, pulse, models)
+    tracker.end_step()
+    try:
+        shard_plan = ShardPlan(fallback_language=reader.fallback())
+        del reader
+        partial = analyze_shard(corpus, corpus.conversations, 0, shard_plan, options, tracker)
+        while True:
+            try:
+                plan = fitting.result(timeout=0.25)
+                break
+            except TimeoutError:
+                tracker.pulse()  # progress keeps its pace; a cancel stops the wait
+    finally:
+        stopped.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+    models.read(partial.topics, plan.learned)
+    return partial, plan
 
 
 def insights(results: AnalysisResults) -> list[str]:

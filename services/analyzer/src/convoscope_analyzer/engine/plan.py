@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
-from convoscope_analyzer.engine.learned import LearnedModel, fit_learned, sample_positions
+from convoscope_analyzer.engine.learned import LearnedModel, sample_positions
 from convoscope_analyzer.engine.prepared import prepare_corpus
+from convoscope_analyzer.engine.topic_models import InProcess, TopicModels
 from convoscope_analyzer.engine.topics import user_text
 from convoscope_common.corpus import Conversation, Corpus
 
@@ -73,14 +74,27 @@ class SampleReader:
         """The language of conversations with no readable text: the sample's dominant."""
         return dominant(self.languages)
 
-    def plan(self, pulse: Callable[[], None] | None = None) -> AnalysisPlan:
-        """The plan: the fallback and the topic models fitted on the sample."""
+    def documents(self) -> list[tuple[str | None, str]]:
+        """What the topic models are fitted on: each sample conversation's language (the
+        fallback for one with none) and its user text."""
         fallback = self.fallback()
-        documents = [
+        return [
             (language if language != UNKNOWN else fallback, text)
             for language, text in zip(self.languages, self.texts, strict=True)
         ]
-        return AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, pulse))
+
+    def plan(
+        self, pulse: Callable[[], None] | None = None, models: TopicModels | None = None
+    ) -> AnalysisPlan:
+        """The plan: the fallback and the topic models fitted on the sample (by
+        ``models``; default: in this process)."""
+        fitter = models if models is not None else InProcess()
+        learned = fitter.fit(self.documents(), pulse or _no_pulse)
+        return AnalysisPlan(fallback_language=self.fallback(), learned=learned)
+
+
+def _no_pulse() -> None:
+    pass
 
 
 def make_plan(corpus: Corpus, pulse: Callable[[], None] | None = None) -> AnalysisPlan:

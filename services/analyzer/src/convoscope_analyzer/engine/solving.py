@@ -21,6 +21,11 @@ def one_blas_thread() -> Iterator[None]:
     machine does not wait on BLAS threads spinning for a core (measured: twice as fast
     with other work running)."""
     global _blas_users, _blas_limits
+    # SciPy's own BLAS is loaded first (NumPy's is by then): threadpoolctl limits only
+    # the libraries loaded when it is called, and a fit that loaded SciPy's afterwards
+    # ran it on every core, with other last bits (topic terms that differ by the
+    # process's import history).
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     with _blas_lock:

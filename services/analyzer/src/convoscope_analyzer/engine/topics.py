@@ -210,9 +210,8 @@ def analyze_topics(
 
 
 def warm_up() -> None:
-    """Import what every shard's topic transform uses ahead of the first job (about 2 s
-    on a cold start): scikit-learn's text module and SciPy. ``sklearn.decomposition``
-    (NMF, 6 MB once imported) is left to the plan's fit, which only a coordinator runs."""
-    import scipy.linalg
-    import scipy.optimize  # noqa: F401
-    import sklearn.feature_extraction.text  # noqa: F401
+    """Load the stop words every shard's term reading uses ahead of the first job.
+    scikit-learn and SciPy are not loaded: a shard reads terms without them
+    (``learned.term_counts``), and the topic models are fitted and read where the
+    caller says (``engine/topic_models.py``)."""
+    term_counts(None, "")
