@@ -9,9 +9,10 @@ nothing waits that need not:
    text, recorded in redaction order (``shard_redaction.record_detections``);
 2. **replay** (here, cheap): each range is redacted as soon as every range before it is,
    while later shards still detect, and kept for the redacted corpus;
-3. **sample** (here, bounded): the plan's sample conversations get their own language
-   (the fallback language is their dominant one) — on this thread alone, when no shard
-   runs (beside a detecting shard of this process it would share its interpreter lock);
+3. **sample** (here, bounded): meanwhile, the plan's sample conversations of each
+   replayed range get their own language (the fallback language is their dominant
+   one), so that only the last range's share of it waits between the two shard stages
+   (it once ran there whole, 1.4 s of 17 on the benchmark export);
 4. **analyse** (per shard, costly, by the runner): the shards start with the fallback
    (:func:`~.engine.partial.analyze_shard` with their learned-topic rows deferred); the
    redacted corpus is handed over (``on_redacted``: the service stores it meanwhile) and
@@ -28,6 +29,7 @@ process pool, the bus); how the corpus is held is the access's
 from __future__ import annotations
 
 import contextvars
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -180,6 +182,7 @@ def run_sharded(
     redaction = RangeRedaction(privacy)
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
+    sample = _RangeSample(plan_sample(access.sizes))
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
     with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
         for index, recorded in runner.detect(access.corpus, privacy, ranges):
@@ -189,7 +192,11 @@ def run_sharded(
                 start, end = ranges[next_range]
                 with stage("redaction_range", index=next_range):
                     part = access.take(start, end)
+                    if not privacy_on:  # the analysis reads the original text
+                        sample.read(part, start, end)
                     redaction.range(part, waiting.pop(next_range))
+                    if privacy_on:
+                        sample.read(part, start, end)
                     access.keep(part)
                     del part
                 done += sizes[next_range]
@@ -210,15 +217,8 @@ def run_sharded(
     else:
         analysed = access.corpus
     assert analysed is not None and redacted is not None
-    sample = SampleReader()
-    with stage("plan_sample") as extra:
-        positions = plan_sample(access.sizes)
-        sample.add(access.at(analysed, positions))
-        extra["conversations"] = len(positions)
-        del positions
-    give_back()
     run_options = engine_options(options, taxonomy, prices)
-    shard_plan = ShardPlan(fallback_language=sample.fallback())
+    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
     if on_redacted is not None:
         # Before the shards start: their runner may release what it has cut their
         # inputs from.
@@ -227,7 +227,7 @@ def run_sharded(
     with stage("shards_start", shards=len(ranges)):
         finished = runner.analyze(analysed, ranges, shard_plan, run_options)
     del analysed
-    partials = _analyse(finished, sample, report, sizes, total)
+    partials = _analyse(finished, sample.reader, report, sizes, total)
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):
@@ -242,6 +242,29 @@ def run_sharded(
     results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
     results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
     return ShardedOutput(results=results, redacted=redacted)
+
+
+class _RangeSample:
+    """The plan's sample, read range by range as the ranges are replayed (in corpus
+    order, as :class:`SampleReader` wants them), so that its languages are detected while
+    later shards still detect instead of between the two shard stages."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions  # ascending
+        self.reader = SampleReader()
+        self._next = 0  # the first position not read yet
+
+    def read(self, part: Corpus, start: int, end: int) -> None:
+        """Read the sample conversations of ``part`` (conversations[start:end]), as the
+        analysis reads them."""
+        first = self._next
+        self._next = bisect_left(self.positions, end, lo=first)
+        if self._next == first:
+            return
+        with stage("plan_sample", first=start, conversations=self._next - first):
+            self.reader.add(
+                [part.conversations[i - start] for i in self.positions[first : self._next]]
+            )
 
 
 @dataclass
