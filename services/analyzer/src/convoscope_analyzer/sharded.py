@@ -29,12 +29,13 @@ process pool, the bus); how the corpus is held is the access's
 from __future__ import annotations
 
 import contextvars
+import functools
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, ParamSpec, Protocol, TypeVar
 
 import msgspec
 
@@ -53,12 +54,15 @@ from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
 from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
 from convoscope_analyzer.stages import stage
+from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, PrivacyReport
 
 C = TypeVar("C")
+P = ParamSpec("P")
+R = TypeVar("R")
 C_contra = TypeVar("C_contra", contravariant=True)
 Ranges = list[tuple[int, int]]
 
@@ -151,6 +155,19 @@ class _FitStopped(Exception):
     """The run ended before the topic models were fitted."""
 
 
+def _frozen(run: Callable[P, R]) -> Callable[P, R]:
+    """``run`` with what is alive when it starts, and each partial as it arrives, hidden
+    from the collector (long-lived data, as in ``run_pipeline``)."""
+
+    @functools.wraps(run)
+    def frozen(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collector.long_lived_frozen():
+            return run(*args, **kwargs)
+
+    return frozen
+
+
+@_frozen
 def run_sharded(
     access: ShardCorpus[C],
     options: AnalysisOptions,
@@ -314,6 +331,7 @@ def _analyse(
     try:
         with stage("shards_analyse", shards=len(sizes), messages=total):
             for index, partial in finished:
+                collector.freeze_more()  # the partial lives until the merge
                 parts.append(partial)
                 unread.append(partial)
                 read_learned()
