@@ -50,7 +50,18 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # chaos_common, chaos_scenarios
 
 import chaos_scenarios
-from chaos_common import ACK_WAIT, ENV, TIMEZONES, Api, Followers, Report, generate_export, tally
+from chaos_common import (
+    ACK_WAIT,
+    ENV,
+    TIMEZONES,
+    UNFINISHED,
+    Api,
+    Followers,
+    Report,
+    generate_export,
+    tally,
+)
+from chaos_diagnosis import diagnose
 
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
@@ -158,6 +169,9 @@ async def run_chaos(
                 finals = await api.wait_final(ids, deadline)
             finally:
                 killer.cancel()
+            stuck = [job_id for job_id in ids if finals[job_id]["status"] in UNFINISHED]
+            if stuck:
+                report.diagnosis = await diagnose(stack, stuck)
             report.submitted = len(ids)
             report.seconds = time.perf_counter() - started
             await followers.catch_up()
@@ -187,17 +201,21 @@ class Sizes:
     pace: float  # seconds between a fault and the next step (NATS down time, restart gap)
     store_bytes: int  # full-store: the store limit
     store_conversations: int  # full-store: conversations per upload
+    deadline: float  # analyzers, sharded: seconds for the faults, then for the jobs to end
 
 
 FULL = Sizes(
     jobs=20, kills=6, pauses=5, restarts=5, rolling_jobs=20, gateway_kills=2,
     gateway_jobs=12, concurrent=50, conversations=300, analyzer_conversations=300,
-    pace=2.0, store_bytes=4 * 1024 * 1024, store_conversations=120,
+    pace=2.0, store_bytes=4 * 1024 * 1024, store_conversations=120, deadline=600.0,
 )  # fmt: skip
 SHORT = Sizes(
     jobs=6, kills=1, pauses=1, restarts=5, rolling_jobs=5, gateway_kills=1,
     gateway_jobs=4, concurrent=50, conversations=20, analyzer_conversations=300,
     pace=1.0, store_bytes=3 * 1024 * 1024 // 2, store_conversations=40,
+    # Twice within tests/chaos's 600 s timeout, so a stuck job is reported (its records
+    # and log lines) before the test is killed; a clean short run takes 1-2 min loaded.
+    deadline=240.0,
 )  # fmt: skip
 SCENARIOS = ("analyzers", "sharded", "nats", "rolling", "gateway", "concurrent", "full-store")
 # Every job of the "sharded" scenario is split into shards both analyzers take: a
@@ -216,6 +234,7 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 7) -> tuple[str, Rep
             sizes.pauses,
             conversations=sizes.analyzer_conversations,
             seed=seed,
+            deadline=sizes.deadline,
             env=SHARDED_ENV if sharded else None,
         )
         jobs = f"{sizes.jobs} jobs in 4 shards each" if sharded else f"{sizes.jobs} jobs"

@@ -70,6 +70,8 @@ class Report:
     refused: Counter[str] = field(default_factory=Counter)  # clear errors (507, 503)
     faults: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    # Jobs that did not end: their records and last log lines (bench/chaos_diagnosis.py).
+    diagnosis: list[str] = field(default_factory=list)
 
     @property
     def kills(self) -> int:
@@ -104,6 +106,8 @@ class Report:
         width = max(len(name) for name, _ in self.rows())
         for name, value in self.rows():
             print(f"  {name:<{width}}  {value}")
+        for line in self.diagnosis:
+            print(f"  {line}")
 
     def clean(self) -> bool:
         """The issue's bar: nothing lost, duplicated, backwards, unanswered or missed."""

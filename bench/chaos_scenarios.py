@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chaos_common import ENV, TIMEZONES, Api, Followers, Report, generate_export, tally
+from chaos_common import ENV, TIMEZONES, UNFINISHED, Api, Followers, Report, generate_export, tally
+from chaos_diagnosis import diagnose
 
 from convoscope_stack.nats_server import free_port
 from convoscope_stack.stack import Stack
@@ -67,6 +68,9 @@ class Run:
     async def finish(self, deadline: float) -> None:
         """Wait for every final state, then tally what clients saw."""
         finals = await self.api.wait_final(self.ids, deadline)
+        stuck = [job_id for job_id in self.ids if finals[job_id]["status"] in UNFINISHED]
+        if stuck:
+            self.report.diagnosis += await diagnose(self.stack, stuck)
         await self.followers.catch_up()
         await asyncio.sleep(3)  # late events of a stale run would arrive now
         again = await self.api.states(self.ids)

@@ -1,5 +1,6 @@
 """Chaos (issue 11): analyzers SIGKILLed, or SIGSTOPped past ack_wait, at random points
-while jobs run — the short version of ``python bench/chaos.py --scenario analyzers``
+while jobs run — the short versions of ``python bench/chaos.py --scenario analyzers`` and
+``--scenario sharded``
 (docs/reliability.md has the full run).
 
 Held to the issue's bar: nothing lost, no duplicate terminal event, progress monotone,
@@ -16,10 +17,15 @@ from ._load import chaos
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
 
 
-async def test_sigkilled_analyzers_lose_no_job_and_announce_each_end_once() -> None:
+@pytest.mark.parametrize("scenario", ["analyzers", "sharded"])
+async def test_sigkilled_analyzers_lose_no_job_and_announce_each_end_once(scenario: str) -> None:
+    """``sharded``: every job in 4 shards both analyzers take, so a killed or paused
+    coordinator's job is taken over with its shards half done. A job that does not end
+    within ``SHORT.deadline`` is reported with its records and log lines (the report's
+    diagnosis) before the assertions, well within the timeout."""
     bench = chaos()
     sizes = bench.SHORT
-    title, report = await bench.run_scenario("analyzers", sizes, seed=11)
+    title, report = await bench.run_scenario(scenario, sizes, seed=11)
     report.print(title)
     assert report.submitted >= sizes.jobs
     assert report.kills >= 1 and report.pauses >= 1  # the faults really happened

@@ -91,6 +91,19 @@ class _CountingShards(ShardHandler):
         return data
 
 
+class _FlakyRecords(ShardRecords):
+    """The coordinator's first look at each of ``fail_once`` times out (a request lost
+    across a pause): its run fails with a transient error and the job is run again."""
+
+    fail_once: set[str]
+
+    async def get(self, key: str) -> JobState | None:
+        if key in self.fail_once:
+            self.fail_once.discard(key)
+            raise TimeoutError
+        return await super().get(key)
+
+
 async def _submit(js: JetStreamContext, stores: Stores, job_id: str) -> tuple[bytes, AnalyzeJob]:
     export = load_generator().generate_claude_export(120, seed=11)
     blob = encode_corpus(parse_export(export).corpus)
@@ -115,13 +128,21 @@ async def _run(
     job_id: str,
     abandon: set[str],
     left: list[JobState] | None = None,
+    removed: list[str] | None = None,
+    fail_once: set[str] | None = None,
 ) -> dict[str, Any]:
     await provision(js, SETTINGS)
     stores = await Stores.open(js)
-    records = await ShardRecords.open(js)
+    records = _FlakyRecords(await js.key_value(names.KV_SHARDS))
+    records.fail_once = fail_once if fail_once is not None else set()
     blob, job = await _submit(js, stores, job_id)
     for record in left or []:  # what an earlier run of this job left behind
         assert await records.create(record)
+    now = datetime.now(UTC)
+    for key in removed or []:  # records an earlier run made, then removed (its cleanup)
+        record = JobState(job_id=key, file_id="f", created_at=now, updated_at=now)
+        assert await records.create(record)
+        await records.delete(key)
     progress: list[float] = []
     endings: list[str] = []
 
@@ -229,3 +250,55 @@ async def test_a_shard_an_earlier_run_left_failed_is_computed_again(
     assert per_shard[shard_key("job_retaken", "analyze", 2)] == 1
     assert set(per_shard.values()) == {1}
     assert run["endings"] == ["complete"]
+
+
+async def test_shard_records_removed_by_a_cleanup_are_created_again(js: JetStreamContext) -> None:
+    """A removed record leaves a delete marker: "create" must write over it (before, the
+    compare-and-set on no revision failed on the marker while reading said "absent", and
+    ``create_or_renew`` went round that for ever)."""
+    await provision(js, SETTINGS)
+    records = await ShardRecords.open(js)
+    now = datetime.now(UTC)
+    key = shard_key("job_cleaned", "detect", 0)
+    record = JobState(job_id=key, file_id="f", created_at=now, updated_at=now)
+    assert await records.create(record)
+    assert not await records.create(record)  # there already
+    await records.delete(key)
+    assert await records.get(key) is None
+    assert await asyncio.wait_for(records.create_or_renew(record), 10)
+    assert (got := await records.get(key)) is not None and got.status == "pending"
+    await records.delete(key)
+    assert await asyncio.wait_for(records.create(record), 10)
+
+
+async def test_a_job_run_again_after_a_run_that_removed_its_shards_completes(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """A coordinator that fails with a transient error (e.g. a request timing out across
+    a SIGSTOP) removes its shards' records and gives the job back; the retry creates them
+    again. Before, it never got past its first dispatch (the chaos run's hang)."""
+    removed = [
+        shard_key("job_again", stage, i) for stage in ("detect", "analyze") for i in range(4)
+    ]
+    run = await _run(js, nc, "job_again", abandon=set(), removed=removed)
+    per_shard = Counter(key for (_, key) in run["computed"].elements())
+    assert sorted(per_shard) == sorted(removed)
+    assert set(per_shard.values()) == {1}
+    assert run["endings"] == ["complete"]
+
+
+async def test_a_run_that_fails_transiently_leaves_its_shards_to_the_next_run(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """The coordinator times out once reading a shard's record (the analyse stage): the
+    job is given back and run again, which keeps the shards the first run completed.
+    Before, the first run removed them on its way out: computed twice, and a cleanup
+    still running when the next run claimed the job removed that run's new records."""
+    fail_once = {shard_key("job_flaky", "analyze", 0)}
+    run = await _run(js, nc, "job_flaky", abandon=set(), fail_once=fail_once)
+    assert not fail_once  # the coordinator did fail once
+    per_shard = Counter(key for (_, key) in run["computed"].elements())
+    detect = [shard_key("job_flaky", "detect", i) for i in range(SETTINGS.analysis_shards)]
+    assert [per_shard[key] for key in detect] == [1] * len(detect)
+    assert run["endings"] == ["complete"]
+    assert run["leftovers"] == [None] * (2 * SETTINGS.analysis_shards)

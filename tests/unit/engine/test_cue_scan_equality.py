@@ -167,7 +167,9 @@ def _all_sections_group(language: str | None) -> CueGroup:
 def test_every_section_and_rule_answers_as_searched_list_by_list(prepared, language) -> None:
     book, old = cues_for(language), ref.reference_book(language)
     group = _all_sections_group(language)
-    texts = [pm.message.text for item in prepared for pm in item.messages][::7]
+    # Every cue sentence, and a sample of the mixed messages (re-cased, moved across the
+    # windows): a third of the former [::7] kept the same power at a third of the time.
+    texts = [pm.message.text for item in prepared for pm in item.messages][::21]
     texts += FRAGMENTS
     hits = 0
     for text in texts:
@@ -231,7 +233,9 @@ def test_quality_rows_are_identical(prepared) -> None:
 
 
 def test_signals_frustration_and_refusals_are_identical(prepared) -> None:
-    for item in prepared:
+    # Every third conversation (~3,700 messages, each under its own language, English and
+    # none): the slowest test of the unit suite on the whole corpus (4 minutes loaded).
+    for item in prepared[::3]:
         messages = [pm.message for pm in item.messages]
         for i, message in enumerate(messages):
             for language in (item.messages[i].language, "en", None):

@@ -31,7 +31,9 @@ RESULTS_SCHEMA_VERSION = 1
 # script redacted.
 # 1.7.0: learned topics fitted on a bounded sample and read one conversation at a time;
 # conversations without readable text take the sample's language (shardable analysis).
-ENGINE_VERSION = "1.7.0"
+# 1.7.1: the topic model's NMF stops once a round no longer lowers its error (it ran 300
+# iterations): learned topics (their terms, shares and members) may differ slightly.
+ENGINE_VERSION = "1.7.1"
 
 SentimentLabel = Literal["Very Positive", "Positive", "Neutral", "Negative", "Very Negative"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = get_args(SentimentLabel)

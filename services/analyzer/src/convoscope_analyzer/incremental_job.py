@@ -1,7 +1,8 @@
 """A collection's analysis job: incremental, with the pieces its previous analysis left.
 
 ``job_run`` calls :func:`run_collection` instead of the one-process or sharded pipeline
-when the job names a collection, and :func:`keep_pieces` once the results are stored.
+when the job names a collection (its pieces loading meanwhile, :func:`start_loading`), and
+:func:`keep_pieces` once the results are stored.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from convoscope_analyzer.incremental_pipeline import run_incremental
+from convoscope_analyzer.incremental_pipeline import StoredPieces, run_incremental
 from convoscope_analyzer.partial_store import delete_pieces, load_pieces, save_pieces
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -30,13 +31,25 @@ REUSED = Counter(
 )
 
 
+def start_loading(run: JobRun) -> asyncio.Task[StoredPieces | None]:
+    """Start reading the collection's pieces (they load while the job reads its corpus;
+    :func:`load_pieces` raises nothing: None when there are none to use)."""
+    assert run.job.collection_id is not None
+    return asyncio.create_task(load_pieces(run.stores, run.job.collection_id))
+
+
 async def run_collection(
-    run: JobRun, corpus: Corpus, privacy: PrivacyConfig, publisher: ProgressPublisher
+    run: JobRun,
+    corpus: Corpus,
+    privacy: PrivacyConfig,
+    publisher: ProgressPublisher,
+    loading: asyncio.Task[StoredPieces | None],
 ) -> PipelineOutput:
-    """Redact and analyse a collection's merged corpus, reusing its pieces."""
+    """Redact and analyse a collection's merged corpus, reusing its pieces (``loading``:
+    from :func:`start_loading`)."""
     job = run.job
     assert job.collection_id is not None
-    previous = await load_pieces(run.stores, job.collection_id)
+    previous = await loading
     result = await asyncio.to_thread(
         run_incremental,
         corpus,
@@ -60,6 +73,7 @@ async def run_collection(
         conversations_reused=stats.conversations_reused,
         conversations_analysed=stats.conversations_analysed,
         scanned=result.texts_scanned,
+        steps={name: round(seconds, 3) for name, seconds in stats.timings.items()},
     )
     run.pieces = result.pieces
     return result.output

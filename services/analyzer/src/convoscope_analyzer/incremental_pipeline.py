@@ -5,10 +5,11 @@ The output equals :func:`~convoscope_analyzer.pipeline.run_pipeline`'s for the s
 corpus and options: results, redacted corpus and privacy report.
 
 - **Redaction**: the personal-data detections of a conversation whose raw content is
-  unchanged are replayed (``sharded.ReplayRedactor``, which checks each text against
-  its recorded checksum); only new or changed conversations are scanned. The redaction
-  runs in corpus order over the conversations with a detection (the others do not
-  change), so placeholders are numbered as one process numbers them.
+  unchanged are replayed (``shard_redaction.ReplayRedactor``, which checks each text
+  against its recorded checksum); only new or changed conversations are scanned. In
+  place, the redaction visits only the texts with a detection, in corpus order
+  (``incremental_redaction``; the others do not change), so placeholders are numbered
+  as one process numbers them.
 - **Engine**: :func:`~convoscope_analyzer.engine.incremental.analyze_incremental`.
 
 Pieces are reused only under the same fingerprint: engine version, the options that
@@ -32,12 +33,12 @@ from convoscope_analyzer.engine.pieces import (
     conversation_digest,
     fingerprint,
 )
+from convoscope_analyzer.incremental_redaction import redact_detected
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
     insights,
     redact_corpus,
-    redact_corpus_in_place,
 )
 from convoscope_analyzer.shard_redaction import Recorded, ReplayRedactor, record_detections
 from convoscope_common import collector
@@ -153,20 +154,18 @@ def run_incremental(
             recorded.append(found)
         scanned_at = time.perf_counter()
         if in_place and options.enable_privacy:
-            # Only conversations with a detection change (and number placeholders, in
-            # corpus order, which these keep); the others are left as they are. Projects
-            # (the same objects) are redacted in place after them, as the whole pass does.
-            touched = [i for i, found in enumerate(recorded) if any(r.detections for r in found)]
-            redactor = ReplayRedactor(privacy, (r for i in touched for r in recorded[i]))
-            changing = [conversations[i] for i in touched]
-            part = msgspec.structs.replace(corpus, conversations=changing)
-            report_ = redact_corpus_in_place(part, privacy, checkpoint=check, redactor=redactor)
+            # Only the texts with a detection change (and number placeholders, in corpus
+            # order, which these keep); the others are left as they are. Projects (the
+            # same objects) are redacted in place after them, as the whole pass does.
+            report_ = redact_detected(
+                conversations, recorded, corpus.projects, privacy, checkpoint=check
+            )
             redacted = corpus
-            del part, changing
         else:
-            redactor = ReplayRedactor(privacy, (r for found in recorded for r in found))
-            redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=redactor)
-        del recorded, redactor
+            replay = ReplayRedactor(privacy, (r for found in recorded for r in found))
+            redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=replay)
+            del replay
+        del recorded
     redacted_at = time.perf_counter()
     if options.enable_privacy:
         report(

@@ -16,7 +16,7 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.incremental_job import keep_pieces, run_collection
+from convoscope_analyzer.incremental_job import keep_pieces, run_collection, start_loading
 from convoscope_analyzer.memory import encode_results_releasing, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
@@ -179,6 +179,17 @@ class JobRun:
             self.handler.running.pop(job.job_id, None)
 
     async def _run_pipeline(self, publisher: ProgressPublisher) -> int:
+        # A collection's pieces load while its corpus is read and decoded.
+        loading = start_loading(self) if self.job.collection_id is not None else None
+        try:
+            return await self._run_stages(publisher, loading)
+        finally:
+            if loading is not None and not loading.done():
+                loading.cancel()
+
+    async def _run_stages(
+        self, publisher: ProgressPublisher, loading: asyncio.Task[StoredPieces | None] | None
+    ) -> int:
         job = self.job
         with stage("corpus_read") as extra:
             blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
@@ -192,14 +203,14 @@ class JobRun:
         privacy = self.handler.privacy.for_owner(job.owner)
         shards = self._shards_for(n_messages)
         redacted: Corpus | None = None
-        if job.collection_id is not None:
+        if loading is not None:
             del raw
             with stage("corpus_decode", bytes=len(blob)):
                 corpus = load_corpus(blob)
                 del blob
             # A collection: reuse what its previous analysis left (incremental analysis).
             with stage("incremental", messages=n_messages):
-                output = await run_collection(self, corpus, privacy, publisher)
+                output = await run_collection(self, corpus, privacy, publisher, loading)
             del corpus
             results, redacted = output.results, output.redacted_corpus
             del output

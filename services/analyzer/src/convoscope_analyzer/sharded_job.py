@@ -14,6 +14,7 @@ from convoscope_analyzer.shard_bus import BusShards
 from convoscope_analyzer.shard_corpus import EncodedShards
 from convoscope_analyzer.sharded import run_sharded
 from convoscope_analyzer.stages import stage
+from convoscope_common.faults import is_transient
 from convoscope_common.lease import LeaseLostError
 from convoscope_common.logs import get_logger
 from convoscope_common.results import AnalysisResults
@@ -79,6 +80,13 @@ async def run_sharded_job(
         # Another run holds the job, or will: the shards' records and objects are its
         # now (it keeps the complete ones). Removing them would fail it.
         handed_over = True
+        raise
+    except Exception as exc:
+        # A transient error (e.g. a request that timed out across a SIGSTOP) gives the
+        # job back (JobRun._on_error): the run that takes it again keeps the complete
+        # shards. Removing them here would race with that run, which may claim the job
+        # while this cleanup still deletes (seen in the sharded chaos run).
+        handed_over = is_transient(exc)
         raise
     finally:
         for write in writes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from convoscope_common.aggregates.prepared import PreparedConversation
+from convoscope_common.aggregates.tokens import message_tokens
 
 
 def unknown_model(vendor: str) -> str:
@@ -48,3 +49,17 @@ def main_model(item: PreparedConversation, models: list[str]) -> str:
     counts = Counter(replies)
     top = max(counts.values())
     return next(m for m in replies if counts[m] == top)
+
+
+def message_usage(item: PreparedConversation) -> list[tuple[str, int, int]]:
+    """Per message of a conversation (model, input tokens, output tokens): its
+    :func:`message_models` and :func:`~.tokens.message_tokens`, computed on first use and
+    kept with the conversation (the comparison and usage tallies both read them)."""
+    usage = item.usage
+    if usage is None:
+        vendor = item.conversation.source
+        usage = item.usage = [
+            (model, *message_tokens(pm.message, vendor))
+            for pm, model in zip(item.messages, message_models(item), strict=True)
+        ]
+    return usage

@@ -10,11 +10,9 @@ from typing import cast
 
 import msgspec
 
-from convoscope_common.aggregates.attribution import main_model, message_models
+from convoscope_common.aggregates.attribution import main_model, message_usage
 from convoscope_common.aggregates.exact import exact_mean
-from convoscope_common.aggregates.months import MonthKeys
 from convoscope_common.aggregates.prepared import PreparedConversation
-from convoscope_common.aggregates.tokens import message_tokens
 from convoscope_common.comparison_types import CompareGroup, Comparison
 from convoscope_common.results import (
     ChangePoint,
@@ -113,45 +111,61 @@ def tally_comparison(
         failures_of[finding.message_id].append(finding)
     completion = {q.conversation_id: q.task_completion for q in qualities or []}
     tallies: dict[_Key, _Tally] = defaultdict(_Tally)
-    months = MonthKeys()
     # The rows of each (vendor, model, month) met, looked up once (in first-met order,
     # which is the order of the result's keys).
     rows_of: dict[tuple[str, str, str | None], list[_Tally]] = {}
     for item in conversations:
         vendor = item.conversation.source
-        models = message_models(item)
+        usage = message_usage(item)
+        messages = item.messages
+        last = len(messages) - 1
         cid = item.id
-        for index, pm in enumerate(item.messages):
+        # (messages, tokens) of the conversation per (vendor, model, month): added to the
+        # rows once per conversation instead of once per message.
+        counts: dict[tuple[str, str, str | None], list[int]] = {}
+        for index, pm in enumerate(messages):
             message = pm.message
-            parts = (vendor, models[index], months.of(pm, item))
+            model, sent, produced = usage[index]
+            # A message without a time counts in its conversation's month.
+            parts = (vendor, model, pm.month if pm.month is not None else item.month)
             rows = rows_of.get(parts)
             if rows is None:
                 rows = rows_of[parts] = [tallies[key] for key in _keys(*parts)]
-            sent, produced = message_tokens(message, vendor)
-            for tally in rows:
-                tally.conversations.add(cid)
-                tally.messages += 1
-                tally.tokens += sent + produced
+            count = counts.get(parts)
+            if count is None:
+                count = counts[parts] = [0, 0]
+            count[0] += 1
+            count[1] += sent + produced
             if message.role != "assistant":
                 continue
-            following = item.messages[index + 1] if index + 1 < len(item.messages) else None
             score = None
-            if following is not None and following.message.role == "user":
-                score = compound.get(following.message.id)
-            found = failures_of.get(message.id, [])
+            if index < last:
+                following = messages[index + 1].message
+                if following.role == "user":
+                    score = compound.get(following.id)
+            found = failures_of.get(message.id)
+            tools = len(message.tool_uses)
+            words = pm.words
             for tally in rows:
-                tally.reply_words.append(pm.words)
-                tally.tool_calls += len(message.tool_uses)
-                tally.replies_with_tools += bool(message.tool_uses)
+                tally.reply_words.append(words)
+                if tools:
+                    tally.tool_calls += tools
+                    tally.replies_with_tools += 1
                 if score is not None:
                     tally.next_turn.append(score)
-                for finding in found:
-                    tally.failures[finding.type] += 1
-                    tally.refusals += finding.evidence == "refusal"
-        if item.id in completion:
-            model = main_model(item, models)
+                if found:
+                    for finding in found:
+                        tally.failures[finding.type] += 1
+                        tally.refusals += finding.evidence == "refusal"
+        for met, (n, tokens) in counts.items():
+            for tally in rows_of[met]:
+                tally.conversations.add(cid)
+                tally.messages += n
+                tally.tokens += tokens
+        if cid in completion:
+            model = main_model(item, [row[0] for row in usage])
             for key in _keys(vendor, model, item.month):
-                tallies[key].completion[completion[item.id]] += 1
+                tallies[key].completion[completion[cid]] += 1
     return {
         _SEP.join(key): ComparisonTally(
             conversations=len(t.conversations),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from convoscope_common.corpus import Conversation, Message
@@ -52,12 +52,12 @@ def to_local(when: datetime, zone: tzinfo) -> datetime:
     return when.astimezone(zone)
 
 
-def month_key(when: datetime) -> str:
-    """'YYYY-MM' of a local datetime."""
+def month_key(when: date) -> str:
+    """'YYYY-MM' of a local datetime (or date)."""
     return f"{when.year:04d}-{when.month:02d}"
 
 
-def week_key(when: datetime) -> str:
-    """ISO week 'YYYY-Www' of a local datetime."""
+def week_key(when: date) -> str:
+    """ISO week 'YYYY-Www' of a local datetime (or date)."""
     year, week, _ = when.isocalendar()
     return f"{year:04d}-W{week:02d}"

@@ -84,6 +84,7 @@ def count_summary(conversations: list[PreparedConversation]) -> SummaryCounts:
     empty_ids: list[str] = []
     first_date: str | None = None
     last_date: str | None = None
+    previous_day: str | None = None
     for item in conversations:
         conversation = item.conversation
         per_conversation.append(len(item.messages))
@@ -106,7 +107,8 @@ def count_summary(conversations: list[PreparedConversation]) -> SummaryCounts:
             voice += message.voice
             images_generated += message.images_generated
             images_uploaded += message.images_uploaded
-            tool_errors += sum(1 for result in message.tool_results if result.is_error)
+            if message.tool_results:
+                tool_errors += sum(1 for result in message.tool_results if result.is_error)
             attachments += len(message.attachments)
             files += len(message.files)
             citations += len(message.citations)
@@ -114,8 +116,10 @@ def count_summary(conversations: list[PreparedConversation]) -> SummaryCounts:
                 model = message.model or conversation.model
                 if model:
                     models[model] += 1
-            if pm.local is not None:
-                day = pm.local.date().isoformat()
+            day = pm.day
+            # Consecutive messages mostly share their day (one string object per day).
+            if day is not None and day is not previous_day:
+                previous_day = day
                 if first_date is None or day < first_date:
                     first_date = day
                 if last_date is None or day > last_date:
@@ -243,25 +247,21 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
 def message_index(conversations: list[PreparedConversation]) -> list[MessageRecord]:
     """The per-message drill-down index (ids, local date/weekday/hour, sizes)."""
     records: list[MessageRecord] = []
-    # One string per distinct day instead of one per message (memory on large corpora).
-    dates: dict[str, str] = {}
     for item in conversations:
         for pm in item.messages:
             local = pm.local
-            date = None
-            if local is not None:
-                date = local.date().isoformat()
-                date = dates.setdefault(date, date)
+            message = pm.message
             records.append(
                 MessageRecord(
                     conversation_id=pm.conversation_id,
-                    message_id=pm.message.id,
-                    role=pm.message.role,
-                    date=date,
+                    message_id=message.id,
+                    role=message.role,
+                    # One string per distinct day of the preparation (memory on large corpora).
+                    date=pm.day,
                     weekday=local.weekday() if local is not None else None,
                     hour=local.hour if local is not None else None,
                     words=pm.words,
-                    characters=len(pm.message.text),
+                    characters=len(message.text),
                     language=pm.language,
                 )
             )

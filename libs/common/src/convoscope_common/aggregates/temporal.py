@@ -10,7 +10,7 @@ from statistics import mean, median
 import msgspec
 
 from convoscope_common.aggregates.changepoints import mean_shifts
-from convoscope_common.aggregates.localtime import WEEKDAYS, month_key, week_key
+from convoscope_common.aggregates.localtime import WEEKDAYS, week_key
 from convoscope_common.aggregates.prepared import PreparedConversation
 from convoscope_common.results import (
     CalendarDay,
@@ -158,33 +158,42 @@ def count_temporal(
     """The counts behind :func:`temporal`; ``tick`` gets each conversation's message count."""
     counts = TemporalCounts()
     daily = counts.daily
-    weekly = counts.weekly
-    monthly = counts.monthly
     heatmap = counts.heatmap
-    lengths = counts.lengths
+    day_conversations = counts.day_conversations
     times = counts.times
+    # (month, role) -> [words, messages], nested by month at the end (first-seen order).
+    lengths: dict[tuple[str, str], list[int]] = {}
     for item in conversations:
         if tick is not None:
             tick(len(item.messages))
         days: set[str] = set()
         for pm in item.messages:
-            local = pm.local
-            if local is None:
-                continue
-            day = local.date().isoformat()
+            local, day, month = pm.local, pm.day, pm.month
+            if local is None or day is None or month is None:
+                continue  # no time (the three are set together)
             daily[day] = daily.get(day, 0) + 1
-            week = week_key(local)
-            weekly[week] = weekly.get(week, 0) + 1
-            month = month_key(local)
-            monthly[month] = monthly.get(month, 0) + 1
             heatmap[local.weekday()][local.hour] += 1
             days.add(day)
-            pair = lengths.setdefault(month, {}).setdefault(pm.message.role, [0, 0])
+            key = (month, pm.message.role)
+            pair = lengths.get(key)
+            if pair is None:
+                pair = lengths[key] = [0, 0]
             pair[0] += pm.words
             pair[1] += 1
             times.append(local.timestamp())
         for day in days:
-            counts.day_conversations[day] = counts.day_conversations.get(day, 0) + 1
+            day_conversations[day] = day_conversations.get(day, 0) + 1
+    # A day lies in one week and one month: their counts are the sums of their days'
+    # (keys in first-seen order, as the days are).
+    weekly = counts.weekly
+    monthly = counts.monthly
+    for day, n in daily.items():
+        week = week_key(date.fromisoformat(day))
+        weekly[week] = weekly.get(week, 0) + n
+        month = day[:7]  # month_key of the day ("YYYY-MM-DD" always has a 4-digit year)
+        monthly[month] = monthly.get(month, 0) + n
+    for (month, role), pair in lengths.items():
+        counts.lengths.setdefault(month, {})[role] = pair
     return counts
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from convoscope_common.aggregates.attribution import message_models
-from convoscope_common.aggregates.months import MonthKeys
+from convoscope_common.aggregates.attribution import message_usage
 from convoscope_common.aggregates.prepared import PreparedConversation
-from convoscope_common.aggregates.tokens import TOKENS_METHOD, message_tokens
+from convoscope_common.aggregates.tokens import TOKENS_METHOD
 from convoscope_common.comparison_types import PriceEntry, PriceTable, Usage, UsageCell
 
 _PER = 1_000_000  # prices are per million tokens
@@ -25,14 +24,13 @@ def tally_usage(conversations: list[PreparedConversation]) -> dict[str, UsageCel
     """Tokens of these conversations' messages per (vendor, model, month), in first-seen
     order: every other figure of the section is a sum of these cells."""
     cells: dict[str, UsageCell] = {}
-    months = MonthKeys()
     # The cell of each (vendor, model, month) met, without joining its key per message.
     cell_of: dict[tuple[str, str, str | None], UsageCell] = {}
     for item in conversations:
         vendor = item.conversation.source
-        for pm, model in zip(item.messages, message_models(item), strict=True):
-            sent, produced = message_tokens(pm.message, vendor)
-            parts = (vendor, model, months.of(pm, item))
+        for pm, (model, sent, produced) in zip(item.messages, message_usage(item), strict=True):
+            # A message without a time counts in its conversation's month.
+            parts = (vendor, model, pm.month if pm.month is not None else item.month)
             cell = cell_of.get(parts)
             if cell is None:
                 key = _SEP.join((vendor, model, parts[2] or ""))

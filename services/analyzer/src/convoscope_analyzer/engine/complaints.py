@@ -38,6 +38,9 @@ REASK_MIN_WORDS = 3
 
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|(?<=[。！？])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+# _WORD on ASCII text: its word characters are exactly the ASCII letters and digits.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)?")
+_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
 _STOP = frozenset(
     "a an the to of in on for and or but is are was be do does did i me my you your it "
     "this that how what why when where which who can could would should will with at by "
@@ -86,9 +89,20 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCES.split(text) if s.strip()]
 
 
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` (letters and digits, an inner apostrophe allowed), in order:
+    ``_WORD.findall(text)``, quicker on ASCII text."""
+    if not text.isascii():
+        return _WORD.findall(text)
+    if "'" in text:
+        return _ASCII_WORD.findall(text)
+    # Without apostrophes a word is a run of letters and digits: the rest becomes spaces.
+    return text.translate(_ASCII_NON_WORD).split()
+
+
 def content_words(text: str) -> list[str]:
     """Lower-cased words without the commonest function words."""
-    return list(filterfalse(_STOP.__contains__, _WORD.findall(text.lower())))
+    return list(filterfalse(_STOP.__contains__, words_of(text.lower())))
 
 
 def caps_share(text: str) -> tuple[int, float]:
@@ -122,7 +136,9 @@ def _reask(a: list[str], question: str, b: list[str] | None = None) -> float:
         b = content_words(question)
     if len(b) < REASK_MIN_WORDS:
         return 0.0
-    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
+    first, second = set(a), set(b)
+    common = len(first & second)
+    overlap = common / (len(first) + len(second) - common)  # Jaccard: common / union
     if overlap < REASK_OVERLAP:
         return 0.0
     order = SequenceMatcher(None, a, b).ratio()
@@ -151,7 +167,7 @@ def _profanity(book: CueBook, text: str, lowered_words: list[str]) -> tuple[list
     aimed = False
     target = book.section("target")
     for sentence in sentences(text):
-        hits = [w for w in _WORD.findall(sentence.lower()) if w in words]
+        hits = [w for w in words_of(sentence.lower()) if w in words]
         if hits:
             found.extend(hits)
             aimed = aimed or bool(target.search(sentence.strip()))
@@ -229,7 +245,7 @@ def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None
     if (hit := _still(book, scan)) is not None:
         signals.append(Signal("still_after_fix", hit.text.lower(), hit.language, uid, STRONG))
     # One word split of the lower-cased head serves the re-ask and the profanity tests.
-    words = _WORD.findall(lowered)
+    words = words_of(lowered)
     content = list(filterfalse(_STOP.__contains__, words))
     if turn.question is not None and (
         similar := _reask(content, turn.question, turn.question_words)
@@ -259,7 +275,7 @@ def frustration_cue(book: CueBook, text: str) -> str | None:
     scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
     if (hit := _aimed(book, scan)) is not None:
         return hit.text.lower()
-    profane, aimed = _profanity(book, head, _WORD.findall(lowered))
+    profane, aimed = _profanity(book, head, words_of(lowered))
     if profane and aimed:
         return ", ".join(sorted(set(profane)))
     if (hit := scan.section("frustration")) is not None:

@@ -1,4 +1,5 @@
-"""The coordinator's encoded corpus and its sharded run: byte-identical to the decoded path.
+"""The coordinator's encoded corpus access (``raw_corpus.py``, ``shard_corpus.py``) and
+the sharded run over it: byte-identical to the decoded path.
 
 ``RawCorpus`` must encode exactly as ``encode_corpus`` does (slices and whole), and
 ``run_sharded`` over it must give the results, privacy report and redacted corpus of
