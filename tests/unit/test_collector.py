@@ -62,3 +62,42 @@ def test_long_lived_frozen_unfreezes() -> None:
     with collector.long_lived_frozen():
         assert gc.get_freeze_count() > before
     assert gc.get_freeze_count() == 0
+
+
+def test_long_lived_frozen_from_concurrent_threads_unfreezes_after_the_last() -> None:
+    inside = threading.Barrier(3)
+    first_out = threading.Event()
+    leave = threading.Event()
+
+    def first() -> None:
+        with collector.long_lived_frozen():
+            inside.wait()
+        first_out.set()
+
+    def second() -> None:
+        with collector.long_lived_frozen():
+            inside.wait()
+            leave.wait(5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    inside.wait()
+    assert first_out.wait(5)
+    assert gc.get_freeze_count() > 0  # the second block still runs
+    leave.set()
+    for thread in threads:
+        thread.join()
+    assert gc.get_freeze_count() == 0
+
+
+def test_freeze_more_only_inside_a_frozen_block() -> None:
+    kept = [[i] for i in range(100)]
+    collector.freeze_more()
+    assert gc.get_freeze_count() == 0
+    with collector.long_lived_frozen():
+        frozen = gc.get_freeze_count()
+        kept += [[i] for i in range(100)]
+        collector.freeze_more()
+        assert gc.get_freeze_count() >= frozen + 100
+    assert gc.get_freeze_count() == 0

@@ -38,6 +38,9 @@ def paused() -> Iterator[None]:
                 gc.enable()
 
 
+_frozen_depth = 0
+
+
 @contextmanager
 def long_lived_frozen() -> Iterator[None]:
     """Run the block with every object alive now hidden from the collector.
@@ -45,11 +48,27 @@ def long_lived_frozen() -> Iterator[None]:
     Used around the engine once the corpus is loaded: the messages live for the whole
     job, so the engine's collections need not walk them again and again (measured on
     a 17k-message job: time in the collector 0.40 s -> 0.24 s). Frozen objects are
-    still freed by reference counting; afterwards they are handed back (``unfreeze``)
-    so any cycles among them are collected as usual.
+    still freed by reference counting; when the last block ends they are handed back
+    (``unfreeze``) so any cycles among them are collected as usual. Blocks may nest
+    and run in concurrent threads (an analyzer's job and its shards): each entry
+    freezes what is alive then, and only the last one out unfreezes.
     """
-    gc.freeze()
+    global _frozen_depth
+    with _lock:
+        _frozen_depth += 1
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _lock:
+            _frozen_depth -= 1
+            if _frozen_depth == 0:
+                gc.unfreeze()
+
+
+def freeze_more() -> None:
+    """Inside a :func:`long_lived_frozen` block: hide the objects made since from the
+    collector too (long-lived data decoded meanwhile). Nothing outside such a block."""
+    with _lock:
+        if _frozen_depth:
+            gc.freeze()

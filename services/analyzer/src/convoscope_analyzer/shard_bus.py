@@ -149,32 +149,63 @@ class BusShards:
         done: queue.Queue[tuple[int, bytes]],
     ) -> None:
         job = self.run.job
-        stores = self.run.stores
         with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
             await self._dispatch(stage, raw, ranges, fallback)
         if stage == "analyze":
             self.dispatched.set()
         pending = set(range(len(ranges)))
-        while pending:
-            for index in sorted(pending):
-                state = await self.records.get(shard_key(job.job_id, stage, index))
-                if state is None:
-                    raise ShardFailedError(f"{stage} shard {index} vanished")
-                if state.status == "complete":
-                    if state.started_at is not None and state.finished_at is not None:
-                        self.work += (state.finished_at - state.started_at).total_seconds()
-                    with timed("shard_output_read", shard_stage=stage, index=index) as extra:
-                        data = await stores.read_object(
-                            stores.results_data, shard_object(job.job_id, stage, index)
-                        )
-                        extra["bytes"] = len(data)
-                    done.put((index, bytes(data)))
-                    pending.discard(index)
-                elif state.status in ("failed", "cancelled"):
-                    code = state.error.code if state.error is not None else state.status
-                    raise ShardFailedError(f"{stage} shard {index}: {code}")
-            if pending:
-                await asyncio.sleep(POLL_INTERVAL)
+        # Woken as soon as a record of the stage changes (a watch), else every
+        # POLL_INTERVAL: a finished shard is read without waiting for the next look.
+        changed = asyncio.Event()
+        watching = asyncio.ensure_future(self._watch(f"{job.job_id}.{stage}.*", changed))
+        try:
+            while pending:
+                changed.clear()
+                await self._look(stage, pending, done)
+                if pending:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), POLL_INTERVAL)
+        finally:
+            watching.cancel()
+            with contextlib.suppress(BaseException):
+                await watching
+
+    async def _watch(self, pattern: str, changed: asyncio.Event) -> None:
+        """Set ``changed`` on every update of a record under ``pattern`` (best effort: the
+        stage also looks every POLL_INTERVAL)."""
+        watcher = await self.records.kv.watch(pattern, ignore_deletes=True, meta_only=True)
+        try:
+            async for _ in watcher:
+                changed.set()
+        finally:
+            await watcher.stop()  # type: ignore[no-untyped-call]
+
+    async def _look(
+        self, stage: ShardStage, pending: set[int], done: queue.Queue[tuple[int, bytes]]
+    ) -> None:
+        """Hand over the output of every pending shard whose record is complete."""
+        job = self.run.job
+        stores = self.run.stores
+        order = sorted(pending)
+        states = await asyncio.gather(
+            *(self.records.get(shard_key(job.job_id, stage, index)) for index in order)
+        )
+        for index, state in zip(order, states, strict=True):
+            if state is None:
+                raise ShardFailedError(f"{stage} shard {index} vanished")
+            if state.status == "complete":
+                if state.started_at is not None and state.finished_at is not None:
+                    self.work += (state.finished_at - state.started_at).total_seconds()
+                with timed("shard_output_read", shard_stage=stage, index=index) as extra:
+                    data = await stores.read_object(
+                        stores.results_data, shard_object(job.job_id, stage, index)
+                    )
+                    extra["bytes"] = len(data)
+                done.put((index, bytes(data)))
+                pending.discard(index)
+            elif state.status in ("failed", "cancelled"):
+                code = state.error.code if state.error is not None else state.status
+                raise ShardFailedError(f"{stage} shard {index}: {code}")
 
     async def _dispatch(
         self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, fallback: str

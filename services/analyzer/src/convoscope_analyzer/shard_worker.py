@@ -10,6 +10,7 @@ shard again, writing the same object name, so the merge counts it once.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import msgspec
 import structlog
@@ -25,10 +26,11 @@ from convoscope_analyzer.shard_redaction import record_detections
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import shard_partial
 from convoscope_analyzer.stages import stage as timed
-from convoscope_common import names
+from convoscope_common import collector, names
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.consumer import Ack, Delivery, JobConsumer, Outcome, Retry, StandDown
+from convoscope_common.corpus import Corpus
 from convoscope_common.faults import backoff, is_transient
 from convoscope_common.lease import LeaseLostError, claim, left_unsettled, peek
 from convoscope_common.logs import get_logger
@@ -157,6 +159,14 @@ class ShardHandler:
         with timed("shard_input_decode", bytes=len(blob), **where) as extra:
             corpus = load_corpus(blob)
             extra["messages"] = sum(len(c.messages) for c in corpus.conversations)
+        # The shard's messages live until it ends, as a job's do in run_pipeline: the
+        # collections its scan or analysis triggers need not walk them (or the modules
+        # loaded at start) again and again (~14 % of an analyse shard's CPU, ~10 % of a
+        # detect shard's, on the benchmark export).
+        with collector.long_lived_frozen():
+            return self._compute_loaded(task, corpus, where)
+
+    def _compute_loaded(self, task: ShardTask, corpus: Corpus, where: dict[str, Any]) -> bytes:
         if task.stage == "detect":
             privacy = self.privacy.for_owner(task.owner)
             with timed("shard_detect", **where):

@@ -9,9 +9,10 @@ nothing waits that need not:
    text, recorded in redaction order (``shard_redaction.record_detections``);
 2. **replay** (here, cheap): each range is redacted as soon as every range before it is,
    while later shards still detect, and kept for the redacted corpus;
-3. **sample** (here, bounded): the plan's sample conversations get their own language
-   (the fallback language is their dominant one) — on this thread alone, when no shard
-   runs (beside a detecting shard of this process it would share its interpreter lock);
+3. **sample** (here, bounded): meanwhile, the plan's sample conversations of each
+   replayed range get their own language (the fallback language is their dominant
+   one), so that only the last range's share of it waits between the two shard stages
+   (it once ran there whole, 1.4 s of 17 on the benchmark export);
 4. **analyse** (per shard, costly, by the runner): the shards start with the fallback
    (:func:`~.engine.partial.analyze_shard` with their learned-topic rows deferred); the
    redacted corpus is handed over (``on_redacted``: the service stores it meanwhile) and
@@ -28,11 +29,13 @@ process pool, the bus); how the corpus is held is the access's
 from __future__ import annotations
 
 import contextvars
+import functools
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, ParamSpec, Protocol, TypeVar
 
 import msgspec
 
@@ -52,12 +55,15 @@ from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
 from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
 from convoscope_analyzer.stages import stage
+from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import AnalysisResults, PrivacyReport
 
 C = TypeVar("C")
+P = ParamSpec("P")
+R = TypeVar("R")
 C_contra = TypeVar("C_contra", contravariant=True)
 Ranges = list[tuple[int, int]]
 
@@ -150,6 +156,19 @@ class _FitStopped(Exception):
     """The run ended before the topic models were fitted."""
 
 
+def _frozen(run: Callable[P, R]) -> Callable[P, R]:
+    """``run`` with what is alive when it starts, and each partial as it arrives, hidden
+    from the collector (long-lived data, as in ``run_pipeline``)."""
+
+    @functools.wraps(run)
+    def frozen(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collector.long_lived_frozen():
+            return run(*args, **kwargs)
+
+    return frozen
+
+
+@_frozen
 def run_sharded(
     access: ShardCorpus[C],
     options: AnalysisOptions,
@@ -176,6 +195,10 @@ def run_sharded(
     """
     report = _Reporter(progress)
     runner = runner if runner is not None else HereRunner(access)
+    models = models or InProcess()
+    # A process it starts imports its libraries while the shards detect (the fit waits
+    # for the sample, read as the ranges are replayed).
+    models.prepare()
     # An empty conversation weighs one, so many of them still spread.
     ranges = shard_bounds([max(1, n) for n in access.sizes], shards)
     total = sum(access.sizes)
@@ -184,6 +207,7 @@ def run_sharded(
     redaction = RangeRedaction(privacy)
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
+    sample = _RangeSample(plan_sample(access.sizes))
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
     with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
         for index, recorded in runner.detect(access.corpus, privacy, ranges):
@@ -193,7 +217,11 @@ def run_sharded(
                 start, end = ranges[next_range]
                 with stage("redaction_range", index=next_range):
                     part = access.take(start, end)
+                    if not privacy_on:  # the analysis reads the original text
+                        sample.read(part, start, end)
                     redaction.range(part, waiting.pop(next_range))
+                    if privacy_on:
+                        sample.read(part, start, end)
                     access.keep(part)
                     del part
                 done += sizes[next_range]
@@ -214,17 +242,8 @@ def run_sharded(
     else:
         analysed = access.corpus
     assert analysed is not None and redacted is not None
-    sample = SampleReader()
-    models = models or InProcess()
-    models.prepare()  # a process it starts imports beside this stage (no shard runs)
-    with stage("plan_sample") as extra:
-        positions = plan_sample(access.sizes)
-        sample.add(access.at(analysed, positions))
-        extra["conversations"] = len(positions)
-        del positions
-    give_back()
     run_options = engine_options(options, taxonomy, prices)
-    shard_plan = ShardPlan(fallback_language=sample.fallback())
+    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
     if on_redacted is not None:
         # Before the shards start: their runner may release what it has cut their
         # inputs from.
@@ -233,7 +252,7 @@ def run_sharded(
     with stage("shards_start", shards=len(ranges)):
         finished = runner.analyze(analysed, ranges, shard_plan, run_options)
     del analysed
-    partials = _analyse(finished, sample, report, sizes, total, models)
+    partials = _analyse(finished, sample.reader, report, sizes, total, models)
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):
@@ -250,6 +269,29 @@ def run_sharded(
     results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
     results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
     return ShardedOutput(results=results, redacted=redacted)
+
+
+class _RangeSample:
+    """The plan's sample, read range by range as the ranges are replayed (in corpus
+    order, as :class:`SampleReader` wants them), so that its languages are detected while
+    later shards still detect instead of between the two shard stages."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions  # ascending
+        self.reader = SampleReader()
+        self._next = 0  # the first position not read yet
+
+    def read(self, part: Corpus, start: int, end: int) -> None:
+        """Read the sample conversations of ``part`` (conversations[start:end]), as the
+        analysis reads them."""
+        first = self._next
+        self._next = bisect_left(self.positions, end, lo=first)
+        if self._next == first:
+            return
+        with stage("plan_sample", first=start, conversations=self._next - first):
+            self.reader.add(
+                [part.conversations[i - start] for i in self.positions[first : self._next]]
+            )
 
 
 @dataclass
@@ -300,6 +342,7 @@ def _analyse(
     try:
         with stage("shards_analyse", shards=len(sizes), messages=total):
             for index, partial in finished:
+                collector.freeze_more()  # the partial lives until the merge
                 parts.append(partial)
                 unread.append(partial)
                 read_learned()
