@@ -196,9 +196,6 @@ def run_sharded(
     report = _Reporter(progress)
     runner = runner if runner is not None else HereRunner(access)
     models = models or InProcess()
-    # A process it starts imports its libraries while the shards detect (the fit waits
-    # for the sample, read as the ranges are replayed).
-    models.prepare()
     # An empty conversation weighs one, so many of them still spread.
     ranges = shard_bounds([max(1, n) for n in access.sizes], shards)
     total = sum(access.sizes)
@@ -249,6 +246,9 @@ def run_sharded(
         # inputs from.
         on_redacted(redacted)
         redacted = None
+    # A process it starts imports its libraries beside the analyse shards, which run for
+    # far longer (started while the shards detect, it slowed their replay down).
+    models.prepare()
     with stage("shards_start", shards=len(ranges)):
         finished = runner.analyze(analysed, ranges, shard_plan, run_options)
     del analysed
