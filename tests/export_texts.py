@@ -4,12 +4,15 @@ for the equality tests of the text scorers and of the personal-data scan."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
 
 # Keys that hold message text in the claude.ai and ChatGPT shapes and in the fixtures.
 MESSAGE_KEYS = frozenset({"text", "parts", "user", "prev", "next", "before", "extracted_content"})
@@ -42,3 +45,28 @@ def strings(value: Any, keys: frozenset[str] = MESSAGE_KEYS) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings(item, keys)
+
+
+def cue_fragments() -> list[str]:
+    """Sentences in every cue language: the cue files' examples and counter-examples and
+    the complaint and multilingual fixtures' turns (what the detectors are tuned on and
+    against)."""
+    from convoscope_analyzer.engine.cues import cue_file_paths
+
+    found: list[str] = []
+    for path in cue_file_paths():
+        stack = [tomllib.loads(path.read_text(encoding="utf-8"))]
+        while stack:
+            table = stack.pop()
+            for key, value in table.items():
+                if isinstance(value, dict):
+                    stack.append(value)
+                elif key in ("examples", "counter_examples"):
+                    found.extend(value)
+    for path in sorted((DATA / "complaints").glob("*.jsonl")) + sorted(
+        (DATA / "multilingual").glob("*.jsonl")
+    ):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            found.extend(row[k] for k in ("before", "prev", "user", "next") if row.get(k))
+    return found

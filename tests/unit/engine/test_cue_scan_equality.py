@@ -9,10 +9,8 @@ windows the detectors read."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import random
 import sys
-import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -21,15 +19,15 @@ import pytest
 
 from convoscope_analyzer.engine.complaints import Turn, caps_share, frustration_cue, turn_signals
 from convoscope_analyzer.engine.cue_scan import CueGroup, cue_group
-from convoscope_analyzer.engine.cues import cue_file_paths, cue_languages, cues_for
+from convoscope_analyzer.engine.cues import cue_languages, cues_for
 from convoscope_analyzer.engine.failures import detect_conversation_failures, is_refusal
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.quality import assess_conversation
 from convoscope_common.corpus import Conversation, Corpus, Message, ToolResult
 from convoscope_common.results import MessageSentiment
+from tests.export_texts import cue_fragments
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "data"
 BENCH = HERE.parents[2] / "bench"
 
 
@@ -49,24 +47,8 @@ LANGUAGES: list[str | None] = [*cue_languages(), None, "nl"]
 
 
 def _fragments() -> list[str]:
-    """Sentences in every cue language: what the detectors are tuned on and against."""
-    found: list[str] = []
-    for path in cue_file_paths():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        stack = [data]
-        while stack:
-            table = stack.pop()
-            for key, value in table.items():
-                if isinstance(value, dict):
-                    stack.append(value)
-                elif key in ("examples", "counter_examples"):
-                    found.extend(value)
-    for path in sorted((DATA / "complaints").glob("*.jsonl")) + sorted(
-        (DATA / "multilingual").glob("*.jsonl")
-    ):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            found.extend(row[k] for k in ("before", "prev", "user", "next") if row.get(k))
+    """Sentences in every cue language (:func:`cue_fragments`) and the bench export's."""
+    found = cue_fragments()
     sys.path.insert(0, str(BENCH))
     try:
         from generate_export import SUBJECTS

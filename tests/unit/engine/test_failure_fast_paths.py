@@ -6,40 +6,15 @@ Signals and findings are compared with the old code by test_cue_scan_equality.py
 
 from __future__ import annotations
 
-import json
 import random
-import tomllib
-from pathlib import Path
 
 import pytest
 
 from convoscope_analyzer.engine.complaints import _WORD, words_of
-from convoscope_analyzer.engine.cues import cue_file_paths, normalise
+from convoscope_analyzer.engine.cues import normalise
+from tests.export_texts import cue_fragments
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-def _fragments() -> list[str]:
-    found: list[str] = []
-    for path in cue_file_paths():
-        stack = [tomllib.loads(path.read_text(encoding="utf-8"))]
-        while stack:
-            table = stack.pop()
-            for key, value in table.items():
-                if isinstance(value, dict):
-                    stack.append(value)
-                elif key in ("examples", "counter_examples"):
-                    found.extend(value)
-    for path in sorted((DATA / "complaints").glob("*.jsonl")) + sorted(
-        (DATA / "multilingual").glob("*.jsonl")
-    ):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            found.extend(row[k] for k in ("before", "prev", "user", "next") if row.get(k))
-    return found
-
-
-FRAGMENTS = _fragments()
+FRAGMENTS = cue_fragments()
 
 
 def _text(rng: random.Random) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from convoscope_analyzer.msgpack_headers import array_header, map_header
 from convoscope_common.results import AnalysisResults
 
 _trim: Callable[[int], int] | None = None
@@ -77,7 +78,7 @@ def encode_results_releasing(results: AnalysisResults) -> bytearray:
     """
     fields = AnalysisResults.__struct_fields__
     keys = AnalysisResults.__struct_encode_fields__
-    buffer = bytearray(_map_header(len(fields)))
+    buffer = bytearray(map_header(len(fields)))
     for name, key in zip(fields, keys, strict=True):
         _encoder.encode_into(key, buffer, -1)
         _encoder.encode_into(getattr(results, name), buffer, -1)
@@ -105,7 +106,7 @@ class ResultsStream:
                 strict=True,
             )
         )
-        self._buffer = bytearray(_map_header(len(AnalysisResults.__struct_fields__)))
+        self._buffer = bytearray(map_header(len(AnalysisResults.__struct_fields__)))
         self._offset = 0
         self._items: tuple[list[object], int] | None = None  # a long list being encoded
         self.size = 0
@@ -138,7 +139,7 @@ class ResultsStream:
         buffer = bytearray()
         _encoder.encode_into(key, buffer, -1)
         if isinstance(value, list) and len(value) > LIST_BATCH:
-            buffer += _array_header(len(value))
+            buffer += array_header(len(value))
             self._items = (value, 0)
         else:
             _encoder.encode_into(value, buffer, -1)
@@ -169,21 +170,3 @@ class ResultsStream:
 LIST_BATCH = 4096
 _encoder = msgspec.msgpack.Encoder()
 _DEFAULTS = AnalysisResults()
-
-
-def _map_header(size: int) -> bytes:
-    # msgpack's map header, as msgspec writes it for a struct of ``size`` fields.
-    if size < 16:
-        return bytes([0x80 | size])
-    if size < 1 << 16:
-        return b"\xde" + size.to_bytes(2, "big")
-    return b"\xdf" + size.to_bytes(4, "big")
-
-
-def _array_header(size: int) -> bytes:
-    # msgpack's array header, as msgspec writes it for a list of ``size`` items.
-    if size < 16:
-        return bytes([0x90 | size])
-    if size < 1 << 16:
-        return b"\xdc" + size.to_bytes(2, "big")
-    return b"\xdd" + size.to_bytes(4, "big")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import msgspec
 
 from convoscope_analyzer.corpus_loading import corpus_shell_type, load_corpus
+from convoscope_analyzer.msgpack_headers import array_header
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project
 
@@ -117,7 +118,7 @@ class EncodedCorpus:
             )
             at = stand_in.index(marker) + len(_CONVERSATIONS_KEY)
             pieces.append(stand_in[:at])
-            pieces.append(_array_header(len(corpus.conversations)))
+            pieces.append(array_header(len(corpus.conversations)))
             pieces.extend(corpus.conversations)
             pieces.append(stand_in[at + 2 :])
         else:  # no conversations: the field is left out, nothing to stream
@@ -154,12 +155,3 @@ class EncodedCorpus:
 
 
 _CONVERSATIONS_KEY = _encoder.encode("conversations")
-
-
-def _array_header(size: int) -> bytes:
-    # msgpack's array header, as msgspec writes it for a list of ``size`` items.
-    if size < 16:
-        return bytes([0x90 | size])
-    if size < 1 << 16:
-        return b"\xdc" + size.to_bytes(2, "big")
-    return b"\xdd" + size.to_bytes(4, "big")
