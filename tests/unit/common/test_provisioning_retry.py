@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nats.js.errors import ServerError
+from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from convoscope_common import provisioning
 
@@ -38,3 +38,34 @@ async def test_a_store_that_never_frees_gives_up_with_the_servers_error() -> Non
 
     with pytest.raises(ServerError):
         await provisioning._create(make)
+
+
+async def test_a_creation_refused_as_a_duplicate_of_one_not_visible_yet_is_tried_again() -> None:
+    # Seen on a 3-node cluster when the services provision at once: "exists" to the
+    # creation, then "stream not found" to the update.
+    created: list[int] = []
+    updates: list[int] = []
+
+    async def create() -> None:
+        if not created:
+            created.append(0)
+            raise BadRequestError(code=400, err_code=10058, description="stream name in use")
+        created.append(1)
+
+    async def update() -> None:
+        updates.append(1)
+        raise NotFoundError(code=404, err_code=10059, description="stream not found")
+
+    await provisioning._create_or_update(None, "S", create, update)  # type: ignore[arg-type]
+    assert created == [0, 1] and updates == [1]
+
+
+async def test_a_stream_that_stays_missing_gives_up_with_the_servers_error() -> None:
+    async def create() -> None:
+        raise BadRequestError(code=400, err_code=10058, description="stream name in use")
+
+    async def update() -> None:
+        raise NotFoundError(code=404, err_code=10059, description="stream not found")
+
+    with pytest.raises(NotFoundError):
+        await provisioning._create_or_update(None, "S", create, update)  # type: ignore[arg-type]

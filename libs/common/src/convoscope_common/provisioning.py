@@ -151,7 +151,32 @@ async def _create_or_update(
     create: Callable[[], Awaitable[object]],
     update: Callable[[], Awaitable[object]],
 ) -> None:
-    """Create a stream (bucket, store); if it exists, bring it up to date instead."""
+    """Create a stream (bucket, store); if it exists, bring it up to date instead.
+
+    Services provision at once: on a cluster a creation can be refused as a duplicate of
+    another service's creation that the stream's update does not see yet (404). Both
+    are tried again, briefly, before the error stands.
+    """
+    for attempt in range(_CONCURRENT_TRIES):
+        try:
+            await _create_then_update(js, stream, create, update)
+            return
+        except NotFoundError:
+            if attempt == _CONCURRENT_TRIES - 1:
+                raise
+            log.info("stream_provisioning_raced", stream=stream, attempt=attempt + 1)
+            await asyncio.sleep(0.2)
+
+
+_CONCURRENT_TRIES = 10
+
+
+async def _create_then_update(
+    js: JetStreamContext,
+    stream: str,
+    create: Callable[[], Awaitable[object]],
+    update: Callable[[], Awaitable[object]],
+) -> None:
     try:
         await _create(create)
     except BadRequestError:
