@@ -166,7 +166,8 @@ async def run(ctx: ServiceContext) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     privacy, taxonomy = load_job_config(ctx.settings)
     stores = await Stores.open(ctx.js)
-    # Load scikit-learn and the VADER lexicon before the first job, not during it.
+    # Load the language model, lexicons and cue files before the first job, not during
+    # it (scikit-learn is never loaded here: the topic models run in a child process).
     await asyncio.to_thread(warm_up)
     records = await ShardRecords.open(ctx.js)
     handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
