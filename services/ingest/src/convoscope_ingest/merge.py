@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -86,8 +87,8 @@ def merge_corpora(members: Sequence[Corpus]) -> Corpus:
         format=COLLECTION_FORMAT,
         source=_main_source(conversations, members),
         conversations=conversations,
-        health=_merged_health([m.health for m in members], duplicates, changed),
-        projects=_merged_projects(members),
+        health=merged_health([m.health for m in members], duplicates, changed),
+        projects=merged_projects(members),
         content_hashes=hashes,
     )
 
@@ -99,8 +100,9 @@ def _main_source(conversations: list[Conversation], members: Sequence[Corpus]) -
     return counts.most_common(1)[0][0]
 
 
-def _merged_projects(members: Sequence[Corpus]) -> list[Project]:
-    # Later uploads describe a project more recently: their copy wins.
+def merged_projects(members: Sequence[Any]) -> list[Project]:
+    """The members' projects by id, the later upload's copy winning (it describes the
+    project more recently). ``members``: corpora or corpus shells."""
     by_id: dict[str, Project] = {}
     for corpus in members:
         for project in corpus.projects:
@@ -108,7 +110,8 @@ def _merged_projects(members: Sequence[Corpus]) -> list[Project]:
     return list(by_id.values())
 
 
-def _merged_health(healths: list[ParseHealth], duplicates: int, changed: int) -> ParseHealth:
+def merged_health(healths: list[ParseHealth], duplicates: int, changed: int) -> ParseHealth:
+    """The members' parse health summed, with the duplicates merged and changed."""
     merged = ParseHealth(members=len(healths), duplicates_merged=duplicates)
     merged.duplicates_changed = changed
     sums: dict[str, Counter[str]] = {

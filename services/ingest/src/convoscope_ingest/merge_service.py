@@ -1,7 +1,9 @@
 """Ingest over NATS: answer ``convoscope.ingest.merge`` with a collection's merged corpus.
 
-Reads each member's corpus from the ``corpora`` store, merges them
-(:func:`convoscope_ingest.merge.merge_corpora`, pure) and stores the result there under
+Reads each member's corpus from the ``corpora`` store, merges them as they are stored
+(:func:`convoscope_ingest.raw_merge.merge_encoded`, pure: the same corpus as
+:func:`convoscope_ingest.merge.merge_corpora`, without decoding the conversations) and
+stores the result there under
 a name derived from the members' content hashes, so the analyzer loads it like any
 upload's corpus. Runs under the same lock and deadline as parsing; every failure is a
 typed :class:`ParseFailed`.
@@ -24,7 +26,7 @@ from convoscope_common.collection_types import (
     MergeReply,
     merge_request_decoder,
 )
-from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, Corpus, decode_corpus, encode_corpus
+from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter
 from convoscope_common.storage import ObjectMissingError
@@ -35,8 +37,8 @@ from convoscope_ingest.errors import (
     IngestTimeoutError,
     StoreUnavailableError,
 )
-from convoscope_ingest.merge import merge_corpora
-from convoscope_ingest.parsing import build_metadata
+from convoscope_ingest.parsing import file_metadata
+from convoscope_ingest.raw_merge import merge_encoded
 from convoscope_ingest.service import IngestService
 
 log = get_logger(__name__)
@@ -100,13 +102,14 @@ class MergeHandler:
         service = self.service
         with structlog.contextvars.bound_contextvars(collection_id=req.collection_id):
             started = time.perf_counter()
+            steps: dict[str, float] = {}
             try:
                 async with asyncio.timeout(service.budget):
                     async with service._lock:
                         await service._thread_idle()
                         service.active += 1
                         try:
-                            reply = await self._merge(req.members)
+                            reply = await self._merge(req.members, steps)
                         finally:
                             service.active -= 1
             except TimeoutError:
@@ -123,13 +126,15 @@ class MergeHandler:
                 outcome=outcome,
                 members=len(req.members),
                 seconds=round(time.perf_counter() - started, 3),
+                steps=steps,
             )
             return reply
 
-    async def _merge(self, members: list[MergeMember]) -> MergeReply:
+    async def _merge(self, members: list[MergeMember], steps: dict[str, float]) -> MergeReply:
         stores = self.service.stores
-        corpora: list[Corpus] = []
+        encoded: list[bytearray] = []
         size = 0
+        clock = time.perf_counter()
         for member in members:
             try:
                 data = await stores.read_object(stores.corpora, member.corpus_object)
@@ -144,22 +149,39 @@ class MergeHandler:
                 log.warning("corpus_read_failed", error=type(exc).__name__)
                 raise StoreUnavailableError("a corpus could not be read; try again") from None
             size += len(data)
-            corpora.append(await self.service._in_thread(functools.partial(decode_corpus, data)))
-        merged = await self.service._in_thread(functools.partial(merge_corpora, corpora))
-        del corpora
+            encoded.append(data)
+        steps["read"] = _lap(clock)
+        clock = time.perf_counter()
+        # The stored corpora merged as they are: conversations are copied, not decoded.
+        merged = await self.service._in_thread(functools.partial(merge_encoded, encoded))
+        del encoded
+        steps["merge"] = _lap(clock)
+        clock = time.perf_counter()
         file_hash = merged_hash(members)
         name = merged_object_name(file_hash)
-        encoded = await self.service._in_thread(functools.partial(encode_corpus, merged))
         try:
-            await stores.write_object(stores.corpora, name, encoded)
+            await stores.write_object(stores.corpora, name, merged.encoded)
         except Exception as exc:
             log.warning("merged_corpus_store_failed", error=type(exc).__name__)
             raise StoreUnavailableError() from None
-        metadata = build_metadata(merged, size)
-        sources = sorted({c.source for c in merged.conversations})
-        if len(sources) > 1:  # the metadata says "chatgpt+claude" for a mixed collection
-            metadata.source = "+".join(sources)
+        steps["write"] = _lap(clock)
+        shell = merged.corpus
+        metadata = file_metadata(
+            shell.health,  # type: ignore[attr-defined]
+            fmt=merged.format,
+            source=merged.source,
+            size=size,
+            conversations=merged.conversations,
+            messages=merged.messages,
+            date_range=merged.date_range,
+        )
+        if len(merged.sources) > 1:  # the metadata says "chatgpt+claude" for a mixed collection
+            metadata.source = "+".join(merged.sources)
         return MergeOk(corpus_object=name, file_hash=file_hash, metadata=metadata)
+
+
+def _lap(since: float) -> float:
+    return round(time.perf_counter() - since, 3)
 
 
 def _failed(code: str, status: int, message: str) -> ParseFailed:

@@ -1,0 +1,193 @@
+"""Merge a collection's stored corpora without decoding their conversations (pure, no I/O).
+
+The same merge as :func:`convoscope_ingest.merge.merge_corpora`, on the encoded corpora
+ingest stored for each upload: each corpus is split into a shell whose conversations
+stay :class:`msgspec.Raw` (views of the stored bytes), and of each conversation only
+its identity and times are decoded (a small struct; msgspec skips the texts). Its
+content digest is the SHA-256 of its stored bytes, which are what the digest of
+:func:`~convoscope_ingest.merge.content_hash` hashes: a conversation holds no map, so
+the deterministic encoder writes it exactly as the corpus encoder did. The merged corpus
+is written by copying the kept conversations' bytes: byte for byte what
+``encode_corpus(merge_corpora(decoded members))`` writes, with the same parse health
+and the same file metadata (tests/unit/ingest/test_raw_merge.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from convoscope_common import collector
+from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, Conversation, Corpus, Source
+from convoscope_ingest.merge import (
+    COLLECTION_FORMAT,
+    NoMembersError,
+    merged_health,
+    merged_projects,
+)
+
+
+def _shell_type() -> type[msgspec.Struct]:
+    """``Corpus`` with its conversations left encoded: the same fields, order, defaults and
+    ``omit_defaults``, so a shell encodes exactly as the corpus it stands for."""
+    fields: list[tuple[str, Any, Any]] = []
+    for f in msgspec.structs.fields(Corpus):
+        kind = list[msgspec.Raw] if f.name == "conversations" else f.type
+        if f.default is not msgspec.NODEFAULT:
+            fields.append((f.name, kind, f.default))
+        elif f.default_factory is not msgspec.NODEFAULT:
+            fields.append((f.name, kind, msgspec.field(default_factory=f.default_factory)))
+        else:
+            fields.append((f.name, kind))  # type: ignore[arg-type]
+    config = Corpus.__struct_config__
+    return msgspec.defstruct("MergeShell", fields, kw_only=True, omit_defaults=config.omit_defaults)
+
+
+_Shell = _shell_type()
+_shell_decoder = msgspec.msgpack.Decoder(_Shell)
+_encoder = msgspec.msgpack.Encoder()
+
+
+class _MessageTime(msgspec.Struct):
+    """Of a message, only its time (the rest of it is skipped, not decoded)."""
+
+    created_at: datetime | None = None
+
+
+class _Identity(msgspec.Struct):
+    """What the merge and the file metadata read of a conversation."""
+
+    id: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    source: Source = "claude"
+    messages: list[_MessageTime] = []
+
+
+_identity_decoder = msgspec.msgpack.Decoder(_Identity)
+_conversation_decoder = msgspec.msgpack.Decoder(Conversation)
+
+
+@dataclass
+class RawMerged:
+    """A merged corpus, encoded, and what its file metadata says."""
+
+    encoded: bytes
+    corpus: msgspec.Struct  # the shell (conversations left encoded)
+    conversations: int
+    messages: int
+    date_range: list[str]
+    sources: list[str]  # the vendors of its conversations, sorted
+
+    @property
+    def format(self) -> str:
+        """The merged corpus's format (``collection``)."""
+        return str(self.corpus.format)  # type: ignore[attr-defined]
+
+    @property
+    def source(self) -> Source:
+        """The vendor most of its conversations come from."""
+        source: Source = self.corpus.source  # type: ignore[attr-defined]
+        return source
+
+
+@dataclass
+class _Kept:
+    raw: msgspec.Raw
+    identity: _Identity
+    order: int
+    digest: str
+
+
+def _freshness(identity: _Identity, order: int) -> tuple[float, int]:
+    # As merge._freshness: updated, else created, else its last message's time.
+    stamp = identity.updated_at or identity.created_at
+    if stamp is None:
+        stamp = max((m.created_at for m in identity.messages if m.created_at), default=None)
+    return (stamp.timestamp() if stamp else float("-inf"), order)
+
+
+def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
+    """The merged corpus of the stored corpora ``members`` (upload order, oldest first),
+    as :func:`~convoscope_ingest.merge.merge_corpora` merges them.
+
+    Raises :class:`NoMembersError` without members, ``msgspec.DecodeError`` /
+    ``msgspec.ValidationError`` on a corpus that is not one.
+    """
+    if not members:
+        raise NoMembersError("a collection needs at least one upload to merge")
+    shells: list[Any] = []
+    kept: dict[tuple[str, str], _Kept] = {}
+    duplicates = changed = 0
+    with collector.paused():  # many small objects, no cycles
+        for order, data in enumerate(members):
+            shell = _shell_decoder.decode(data)
+            raws: list[msgspec.Raw] = shell.conversations
+            shell.conversations = []
+            shells.append(shell)
+            for raw in raws:
+                identity = _identity_decoder.decode(raw)
+                key = (identity.source, identity.id)
+                digest = hashlib.sha256(raw).hexdigest()
+                previous = kept.get(key)
+                if previous is None:
+                    kept[key] = _Kept(raw, identity, order, digest)
+                    continue
+                duplicates += 1
+                if previous.digest != digest:
+                    changed += 1
+                if _freshness(identity, order) >= _freshness(previous.identity, previous.order):
+                    kept[key] = _Kept(raw, identity, order, digest)
+    conversations: list[msgspec.Raw] = []
+    hashes: dict[str, str] = {}
+    ids_seen: set[str] = set()
+    sources: Counter[str] = Counter()
+    messages = 0
+    stamps: list[datetime] = []
+    times: list[datetime] = []
+    for (source, conv_id), item in kept.items():
+        identity, raw = item.identity, item.raw
+        conv_id_kept = conv_id
+        if conv_id in ids_seen:  # another vendor's conversation has this id: prefix it
+            conv_id_kept = f"{source}:{conv_id}"
+            renamed = msgspec.structs.replace(_conversation_decoder.decode(raw), id=conv_id_kept)
+            raw = msgspec.Raw(_encoder.encode(renamed))
+        ids_seen.add(conv_id_kept)
+        conversations.append(raw)
+        hashes[conv_id_kept] = item.digest
+        sources[source] += 1
+        messages += len(identity.messages)
+        own = [m.created_at for m in identity.messages if m.created_at]
+        if own:
+            stamps.append(min(own))
+            stamps.append(max(own))
+        times.extend(t for t in (identity.created_at, identity.updated_at) if t)
+    first = shells[0]
+    merged = msgspec.structs.replace(
+        first,
+        schema_version=CORPUS_SCHEMA_VERSION,
+        format=COLLECTION_FORMAT,
+        source=sources.most_common(1)[0][0] if sources else first.source,
+        conversations=conversations,
+        health=merged_health([s.health for s in shells], duplicates, changed),
+        projects=merged_projects(shells),
+        content_hashes=hashes,
+    )
+    encoded = _encoder.encode(merged)
+    merged.conversations = []  # the shell keeps no view of the members' bytes
+    span = stamps or times
+    dates = [min(span).date().isoformat(), max(span).date().isoformat()] if span else []
+    return RawMerged(
+        encoded=encoded,
+        corpus=merged,
+        conversations=len(conversations),
+        messages=messages,
+        date_range=dates,
+        sources=sorted(sources),
+    )
