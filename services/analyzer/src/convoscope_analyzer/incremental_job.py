@@ -15,6 +15,7 @@ from convoscope_analyzer.partial_store import delete_pieces, load_pieces, save_p
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.progress_publisher import ProgressPublisher
+from convoscope_analyzer.topic_process import job_topic_process
 from convoscope_common.corpus import Corpus
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter
@@ -49,19 +50,24 @@ async def run_collection(
     from :func:`start_loading`)."""
     job = run.job
     assert job.collection_id is not None
-    previous = await loading
-    result = await asyncio.to_thread(
-        run_incremental,
-        corpus,
-        job.options,
-        privacy,
-        previous,
-        taxonomy=run.handler.taxonomy,
-        prices=run.handler.prices,
-        progress=publisher,
-        checkpoint=run.running.checkpoint,
-        in_place=True,
-    )
+    # The topic models are fitted and read in a child process (this service never
+    # imports scikit-learn), started now: its imports run while personal data is redacted.
+    with job_topic_process() as models:
+        models.prepare()
+        previous = await loading
+        result = await asyncio.to_thread(
+            run_incremental,
+            corpus,
+            job.options,
+            privacy,
+            previous,
+            taxonomy=run.handler.taxonomy,
+            prices=run.handler.prices,
+            progress=publisher,
+            checkpoint=run.running.checkpoint,
+            in_place=True,
+            models=models,
+        )
     stats = result.stats
     REUSED.labels(kind="reused").inc(stats.conversations_reused)
     REUSED.labels(kind="analysed").inc(stats.conversations_analysed)

@@ -33,6 +33,7 @@ from convoscope_analyzer.engine.pieces import (
     conversation_digest,
     fingerprint,
 )
+from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.incremental_redaction import redact_detected
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import (
@@ -116,11 +117,13 @@ def run_incremental(
     progress: Callable[[ProgressUpdate], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
     in_place: bool = False,
+    models: TopicModels | None = None,
 ) -> IncrementalRun:
     """Redact and analyse ``corpus`` reusing ``previous`` (None or another fingerprint:
     nothing is reused; the pieces of this run come back either way).
 
-    ``in_place`` hands the corpus over as in ``run_pipeline``.
+    ``in_place`` hands the corpus over as in ``run_pipeline``; ``models`` fits and reads
+    the learned topics (default: in this process; the service: a child process).
     """
     started = time.perf_counter()
     check = checkpoint or (lambda: None)
@@ -188,6 +191,7 @@ def run_incremental(
             usable.engine if usable is not None else None,
             progress=engine_progress,
             checkpoint=checkpoint,
+            models=models,
         )
     results = engine.results
     results.options = msgspec.structs.replace(

@@ -127,7 +127,7 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
     duplicates = changed = 0
     with collector.paused():  # many small objects, no cycles
         for order, data in enumerate(members):
-            shell = _shell_decoder.decode(data)
+            shell: Any = _shell_decoder.decode(data)
             raws: list[msgspec.Raw] = shell.conversations
             shell.conversations = []
             shells.append(shell)

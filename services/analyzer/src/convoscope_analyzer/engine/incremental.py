@@ -19,8 +19,9 @@ The new pieces (those of this corpus only) come back for the next run.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,10 +31,6 @@ from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, domin
 from convoscope_analyzer.engine.learned import (
     Document,
     LearnedModel,
-    LearnedRow,
-    counts_matrix,
-    fit_learned,
-    rows_from_matrix,
     sample_positions,
     term_counts,
 )
@@ -54,7 +51,8 @@ from convoscope_analyzer.engine.pipeline import STEP_WEIGHTS, insights
 from convoscope_analyzer.engine.plan import AnalysisPlan
 from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.topics import user_text
+from convoscope_analyzer.engine.topic_models import InProcess, TopicModels
+from convoscope_analyzer.engine.topics import LearnedInput, TopicRows, user_text
 from convoscope_common.corpus import Corpus
 from convoscope_common.results import AnalysisResults
 
@@ -93,13 +91,16 @@ def analyze_incremental(
     progress: ProgressCallback | None = None,
     checkpoint: Checkpoint | None = None,
     now: datetime | None = None,
+    models: TopicModels | None = None,
 ) -> IncrementalOutput:
     """Analyse ``corpus`` (as the engine reads it: redacted when privacy is on), reusing
     ``previous`` pieces (made under the same fingerprint; None: none).
 
     Results are identical to ``analyze(corpus, options)``. ``progress`` gets monotonic
     updates from 0 to 1; ``checkpoint`` is called between chunks and what it raises
-    propagates. Raises :class:`InvalidTimezoneError` for an unknown timezone.
+    propagates. ``models`` fits and reads the learned topics (default: in this process);
+    models elsewhere (the service's child process) fit while the new chunks are analysed
+    here. Raises :class:`InvalidTimezoneError` for an unknown timezone.
     """
     zone = resolve_timezone(options.timezone)
     old = previous or EnginePieces()
@@ -160,16 +161,32 @@ def analyze_incremental(
     lap("plan inputs")
     # The model is fitted again: the sample is spread evenly over the corpus, so any
     # added conversation moves it (a from-scratch analysis fits on the new sample).
-    plan = AnalysisPlan(fallback_language=fallback, learned=fit_learned(documents, check))
-    lap("topic fit")
-    report(0.1, STEP_REUSE, "Topic models fitted on the sample")
+    topic_models: TopicModels = models if models is not None else InProcess()
     no_learned = AnalysisPlan(fallback_language=fallback, learned=LearnedModel(models=[]))
-    partials, chunks = _chunks(
-        corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
-    )
-    lap("chunks")
+
+    def analyse_chunks() -> tuple[list[ShardPartial], dict[str, ChunkPiece]]:
+        return _chunks(
+            corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
+        )
+
+    if isinstance(topic_models, InProcess):
+        # In this process a fit beside the chunks would contend for the GIL (measured
+        # slower on a loaded machine): one after the other.
+        learned = topic_models.fit(documents, check)
+        lap("topic fit")
+        report(0.1, STEP_REUSE, "Topic models fitted on the sample")
+        partials, chunks = analyse_chunks()
+        lap("chunks")
+    else:
+        # Another process fits (no learned rows are needed until the chunks are done).
+        fitting = _Fitting(topic_models, documents, check)
+        partials, chunks = analyse_chunks()
+        lap("chunks")
+        learned = fitting.result()
+        lap("topic fit (waited for)")
+    plan = AnalysisPlan(fallback_language=fallback, learned=learned)
     report(0.8, STEP_TOPICS, "Reading learned topics")
-    pieces = _learned_rows(corpus, digests, own, plan, partials, old)
+    pieces = _learned_rows(corpus, digests, own, plan, partials, old, topic_models)
     check()
     lap("learned topics")
     report(0.9, STEP_MERGE, "Merging")
@@ -262,6 +279,38 @@ def _chunks(
     return partials, chunks
 
 
+class _Fitting:
+    """The topic models fitted in a thread (which waits on the process that fits them)."""
+
+    def __init__(
+        self,
+        models: TopicModels,
+        documents: Sequence[tuple[str | None, Document]],
+        pulse: Callable[[], None],
+    ) -> None:
+        self._models = models
+        self._documents = documents
+        self._pulse = pulse
+        self._model: LearnedModel | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="topic-fit", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._model = self._models.fit(self._documents, self._pulse)
+        except BaseException as exc:  # raised again in the caller's thread
+            self._error = exc
+
+    def result(self) -> LearnedModel:
+        """The fitted models (what the fit raised is raised here)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._model is not None
+        return self._model
+
+
 def _learned_rows(
     corpus: Corpus,
     digests: list[str],
@@ -269,12 +318,13 @@ def _learned_rows(
     plan: AnalysisPlan,
     partials: list[ShardPartial],
     old: EnginePieces,
+    models: TopicModels,
 ) -> dict[str, ConversationPiece]:
-    """Learned-topic rows of every conversation under ``plan``, put into the partials
-    holding them; returns the conversation pieces of this corpus."""
+    """Learned-topic rows of every conversation under ``plan`` (read by ``models``), put
+    into the partials holding them; returns the conversation pieces of this corpus."""
     learned = plan.learned
     pieces: dict[str, ConversationPiece] = {}
-    pending: dict[int, list[tuple[tuple[int, str, str | None, str], dict[str, int]]]] = {}
+    deferred: list[LearnedInput] = []
     conversations = corpus.conversations
     for partial in partials:
         months = partial.months
@@ -291,23 +341,17 @@ def _learned_rows(
                 )
                 piece = ConversationPiece(language=mine, terms_language=language, terms=terms)
             pieces[digest] = piece
-            if not conversation.messages:
+            if not conversation.messages or learned.index_of(language) is None:
                 continue
-            index = learned.index_of(language)
-            if index is not None:
-                meta = (i, cid, month, conversation.title or "")
-                pending.setdefault(index, []).append((meta, piece.terms))
-    rows: list[LearnedRow] = []
-    for index in sorted(pending):
-        docs = pending[index]
-        matrix = counts_matrix(learned, index, [terms for _, terms in docs])
-        rows.extend(rows_from_matrix(learned, index, [meta for meta, _ in docs], matrix))
-    rows.sort(key=lambda row: row.position)
+            title = conversation.title or ""
+            deferred.append(LearnedInput(i, cid, month, title, language, piece.terms))
+    rows = TopicRows(deferred=deferred)
+    models.read(rows, learned)  # the rows in position order
     # Into the partial covering each row's position (partials are in corpus order).
     at = 0
     for partial in partials:
         partial.topics.learned = []
-    for row in rows:
+    for row in rows.learned:
         while partials[at].end <= row.position:
             at += 1
         partials[at].topics.learned.append(row)

@@ -1,0 +1,105 @@
+"""A collection's incremental analysis with the topic models in the job's child process
+(as the service runs it: the fit beside the new chunks, the rows read by the child)
+equals a from-scratch analysis, section by section, and the analyzing process never
+imports scikit-learn, SciPy or NumPy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from convoscope_analyzer.incremental_pipeline import decode_pieces, encode_pieces, run_incremental
+from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.topic_process import TopicProcess, TopicProcessError
+from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
+from convoscope_common.options import AnalysisOptions
+from convoscope_ingest.merge import merge_corpora
+from tests.unit.analyzer.test_incremental_equality import _assert_equal_to_scratch, _claude
+
+
+def _copy(corpus: Corpus) -> Corpus:
+    return decode_corpus(encode_corpus(corpus))
+
+
+def test_with_the_child_a_first_and_a_newer_run_equal_scratch() -> None:
+    older = merge_corpora([_claude(150)])
+    with TopicProcess() as child:
+        first = run_incremental(
+            _copy(older), AnalysisOptions(), PrivacyConfig(), None, in_place=True, models=child
+        )
+    assert first.stats.timings["topic fit (waited for)"] >= 0
+    _assert_equal_to_scratch(older, first)
+    pieces = decode_pieces(encode_pieces(first.pieces))
+    collection = merge_corpora([_claude(150), _claude(160)])
+    with TopicProcess() as child:
+        run = run_incremental(
+            _copy(collection), AnalysisOptions(), PrivacyConfig(), pieces, in_place=True,
+            models=child,
+        )  # fmt: skip
+    assert run.stats.conversations_analysed == 10
+    _assert_equal_to_scratch(collection, run)
+
+
+def test_a_child_that_fails_fails_the_run() -> None:
+    corpus = merge_corpora([_claude(40)])
+    child = TopicProcess(python="/nonexistent/python")
+    with pytest.raises((TopicProcessError, OSError)):
+        run_incremental(
+            _copy(corpus), AnalysisOptions(), PrivacyConfig(), None, in_place=True, models=child
+        )
+    child.close()
+
+
+def test_a_stop_during_the_fit_stops_the_run() -> None:
+    class Stop(Exception):
+        pass
+
+    corpus = merge_corpora([_claude(60)])
+
+    def checkpoint() -> None:
+        # Only the fit's pulse (the thread that waits on the child) stops the run.
+        if threading.current_thread().name == "topic-fit":
+            raise Stop
+
+    with TopicProcess() as child, pytest.raises(Stop):
+        run_incremental(
+            _copy(corpus), AnalysisOptions(), PrivacyConfig(), None, in_place=True,
+            models=child, checkpoint=checkpoint,
+        )  # fmt: skip
+
+
+def test_a_collection_analysis_with_the_child_imports_no_scikit_learn(tmp_path: Path) -> None:
+    """A fresh process that analyses a collection as the service does (with the child)
+    never loads scikit-learn, SciPy or NumPy itself."""
+    path = tmp_path / "corpus.msgpack"
+    path.write_bytes(encode_corpus(merge_corpora([_claude(120)])))
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from convoscope_analyzer.engine import warm_up\n"
+        "from convoscope_analyzer.incremental_pipeline import run_incremental\n"
+        "from convoscope_analyzer.privacy import PrivacyConfig\n"
+        "from convoscope_analyzer.topic_process import TopicProcess\n"
+        "from convoscope_common.corpus import decode_corpus\n"
+        "from convoscope_common.options import AnalysisOptions\n"
+        "warm_up()\n"
+        f"data = Path({str(path)!r}).read_bytes()\n"
+        "options, privacy = AnalysisOptions(), PrivacyConfig()\n"
+        "with TopicProcess() as child:\n"
+        "    first = run_incremental(decode_corpus(data), options, privacy, None, models=child)\n"
+        "with TopicProcess() as child:\n"
+        "    again = run_incremental(\n"
+        "        decode_corpus(data), options, privacy, first.pieces, models=child\n"
+        "    )\n"
+        "assert again.output.results.topics.learned\n"
+        "assert again.stats.chunks_reused == again.stats.chunks\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.strip() == "[]"
