@@ -14,7 +14,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from convoscope_analyzer.incremental_job import REUSED
+from convoscope_analyzer.incremental_job import REUSED, pieces_saved
 from convoscope_analyzer.incremental_pipeline import decode_pieces
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -91,6 +91,7 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
     try:
         older = _export(60)
         await _analyse(js, stores, "job_first", merge_corpora([older]))
+        await pieces_saved()  # written after the job completed
         kept = await stores.read_object(stores.results_data, names.pieces_object(COLLECTION))
         pieces = decode_pieces(kept)
         assert pieces is not None and pieces.engine.chunks
@@ -99,6 +100,7 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
         grown = merge_corpora([older, _export(66)])
         results = await _analyse(js, stores, "job_again", grown)
         assert _reused() - before >= 30  # most conversations came from the pieces
+        await pieces_saved()
     finally:
         ctx.stopping.set()
         await asyncio.wait_for(consumer, 30)

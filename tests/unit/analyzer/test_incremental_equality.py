@@ -263,4 +263,6 @@ def test_chunks_are_cut_by_content() -> None:
 
 def test_unreadable_pieces_reuse_nothing() -> None:
     assert decode_pieces(b"not msgpack") is None
+    # Pieces stored before they were compressed: read as none.
+    assert decode_pieces(msgspec.msgpack.encode(StoredPieces())) is None
     assert decode_pieces(encode_pieces(StoredPieces(version=0))) is None

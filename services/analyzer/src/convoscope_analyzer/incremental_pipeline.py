@@ -19,6 +19,7 @@ change a conversation's numbers, the taxonomy and the detection settings.
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,18 +69,28 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(StoredPieces)
 
 
+# The pieces are msgpack compressed with zlib at its fastest level: a fourth of the size
+# (33 -> 8 MB on the bench's 6,676 conversations, most of it the field names of the
+# message index, failure and sentiment rows), so the object read beside the job's corpus
+# takes a fourth of the store's time; zlib runs without the interpreter lock, so the
+# decompression overlaps the corpus's decoding (0.17 s; the compression, 0.33 s, runs
+# after the job completed).
+_ZLIB_LEVEL = 1
+
+
 def encode_pieces(pieces: StoredPieces) -> bytes:
-    """The pieces as msgpack."""
-    return _encoder.encode(pieces)
+    """The pieces as compressed msgpack."""
+    return zlib.compress(_encoder.encode(pieces), _ZLIB_LEVEL)
 
 
 def decode_pieces(data: bytes | bytearray) -> StoredPieces | None:
     """Pieces written by :func:`encode_pieces`; None when unreadable or of another
     version (reusing nothing is always correct)."""
     try:
+        raw = zlib.decompress(data)
         with collector.paused():  # many small objects: no collection while decoding
-            pieces = _decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+            pieces = _decoder.decode(raw)
+    except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
     return pieces if pieces.version == PIECES_VERSION else None
 

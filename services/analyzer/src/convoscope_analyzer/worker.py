@@ -18,6 +18,7 @@ from nats.aio.msg import Msg
 
 from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import Taxonomy, warm_up
+from convoscope_analyzer.incremental_job import pieces_saved
 from convoscope_analyzer.job_config import load_job_config
 from convoscope_analyzer.job_run import JobRun, failure
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -159,6 +160,8 @@ def make_consumer(handler: AnalyzerHandler) -> JobConsumer[AnalyzeJob]:
 # fit, a shard); each time it wakes it waits up to one interval for the lock, so at
 # 5 ms a sharded job's input writes and output reads took 4-10x their CPU time.
 SWITCH_INTERVAL = 0.001
+# How long a stopping replica waits for collection pieces still being written (seconds).
+PIECES_SAVE_WAIT = 10.0
 
 
 async def run(ctx: ServiceContext) -> None:
@@ -184,3 +187,5 @@ async def run(ctx: ServiceContext) -> None:
     finally:
         await cancels.unsubscribe()
         await drill.unsubscribe()
+        # Collection pieces still being written after their jobs completed.
+        await pieces_saved(timeout=PIECES_SAVE_WAIT)
