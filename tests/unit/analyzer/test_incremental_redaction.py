@@ -6,8 +6,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from convoscope_analyzer.incremental_redaction import redact_detected, text_slots
+from convoscope_analyzer.incremental_redaction import redact_detected
 from convoscope_analyzer.privacy import Detection, PrivacyConfig, Redactor, redact_corpus_in_place
+from convoscope_analyzer.privacy.text_fields import text_slots
 from convoscope_analyzer.shard_redaction import Recorded, record_detections
 from convoscope_common.corpus import (
     Attachment,

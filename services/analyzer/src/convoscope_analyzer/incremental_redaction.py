@@ -7,85 +7,26 @@ numbers no placeholder: only the texts with a detection need a visit, in the sam
 order. :func:`redact_detected` visits those, in place, and returns the report the whole
 walk returns (findings tallied in the same order, placeholders numbered alike).
 
-The order of a conversation's texts is :func:`text_slots`'s, the order of
-``corpus_redaction._CorpusRedactor.message_changes`` (a test holds the two together):
-title, project, then per message its text, thinking, tool inputs, tool results,
-attachments (name, extracted text), files, citations (URL, title); empty texts are not
-visited (they have no recorded entry).
+The order of a conversation's texts is that of
+:func:`~convoscope_analyzer.privacy.text_fields.text_slots`, the one walk the whole
+redaction makes too (empty texts are not visited: they have no recorded entry).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-import msgspec
+from collections.abc import Callable, Sequence
 
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy.corpus_redaction import privacy_report
 from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
+from convoscope_analyzer.privacy.text_fields import RedactText, put, text_slots
 from convoscope_analyzer.shard_redaction import Recorded, ReplayRedactor
 from convoscope_common.corpus import Conversation, Project
 from convoscope_common.results import PrivacyReport
 
-# Where a text lives: (owner, attribute, index in the attribute's list or None, field of
-# the list's struct item or None).
-Where = tuple[Any, str, int | None, str | None]
-Slot = tuple[str, str, str, Where]  # value, message id, report field, where
-
 # Call the checkpoint once per this many conversations.
 _CHECK_EVERY = 50
-
-
-def text_slots(conversation: Conversation) -> Iterator[Slot]:
-    """Every non-empty free text of ``conversation``, in the order the redaction visits
-    them, with the message and report field it is tallied under and where it lives."""
-    if conversation.title:
-        yield conversation.title, "", "title", (conversation, "title", None, None)
-    if conversation.project:
-        yield conversation.project, "", "title", (conversation, "project", None, None)
-    for m in conversation.messages:
-        mid = m.id
-        if m.text:
-            yield m.text, mid, "text", (m, "text", None, None)
-        for j, value in enumerate(m.thinking):
-            if value:
-                yield value, mid, "thinking", (m, "thinking", j, None)
-        for j, use in enumerate(m.tool_uses):
-            if use.input_json:
-                yield use.input_json, mid, "tool", (m, "tool_uses", j, "input_json")
-        for j, result in enumerate(m.tool_results):
-            if result.text:
-                yield result.text, mid, "tool", (m, "tool_results", j, "text")
-        for j, attachment in enumerate(m.attachments):
-            if attachment.file_name:
-                yield attachment.file_name, mid, "attachment", (m, "attachments", j, "file_name")
-            if attachment.extracted_text:
-                where = (m, "attachments", j, "extracted_text")
-                yield attachment.extracted_text, mid, "attachment", where
-        for j, value in enumerate(m.files):
-            if value:
-                yield value, mid, "attachment", (m, "files", j, None)
-        for j, citation in enumerate(m.citations):
-            if citation.url:
-                yield citation.url, mid, "text", (m, "citations", j, "url")
-            if citation.title:
-                yield citation.title, mid, "text", (m, "citations", j, "title")
-
-
-def _put(where: Where, value: str) -> None:
-    """Store a redacted text; list items are replaced by copies (never changed in place,
-    as the whole walk does)."""
-    owner, attribute, index, field = where
-    if index is None:
-        setattr(owner, attribute, value)
-        return
-    items = list(getattr(owner, attribute))
-    items[index] = (
-        value if field is None else msgspec.structs.replace(items[index], **{field: value})
-    )
-    setattr(owner, attribute, items)
 
 
 def redact_detected(
@@ -129,7 +70,7 @@ def redact_detected(
 
 
 def _redact_conversation(
-    conversation: Conversation, targets: list[int], redact: Callable[[str, str, str, str], str]
+    conversation: Conversation, targets: list[int], redact: RedactText
 ) -> None:
     """Redact the texts at ``targets`` (ascending visiting positions) of one conversation;
     the walk stops after the last one."""
@@ -141,7 +82,7 @@ def _redact_conversation(
             continue
         redacted = redact(value, cid, mid, field)
         if redacted is not value:
-            _put(where, redacted)
+            put(where, redacted)
         next_target = next(pending, None)
         if next_target is None:
             return

@@ -1,4 +1,8 @@
-"""``redact_corpus``: a new corpus with every free-text field redacted, and the report."""
+"""``redact_corpus``: a new corpus with every free-text field redacted, and the report.
+
+The fields and their order are :mod:`~convoscope_analyzer.privacy.text_fields`'s, the
+one walk every redaction uses (the incremental one too).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,9 @@ import msgspec
 from convoscope_analyzer.privacy.config import PrivacyConfig
 from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
 from convoscope_analyzer.privacy.redactor import Redactor
+from convoscope_analyzer.privacy.text_fields import copy_for_redaction, redact_conversation
 from convoscope_common.aggregates.sections import privacy_totals
-from convoscope_common.corpus import (
-    Attachment,
-    Citation,
-    Conversation,
-    Corpus,
-    Message,
-    ToolResult,
-)
+from convoscope_common.corpus import Conversation, Corpus
 from convoscope_common.results import PrivacyFinding, PrivacyReport
 
 # Call checkpoint/progress at most once per this many messages (and at the end).
@@ -36,6 +34,8 @@ class _Tally:
 
 
 class _CorpusRedactor:
+    """Redacts texts with one :class:`Redactor` and tallies what it found."""
+
     def __init__(self, config: PrivacyConfig, redactor: Redactor | None = None) -> None:
         self.redactor = redactor or Redactor(config)
         self.tally = _Tally()
@@ -52,48 +52,6 @@ class _CorpusRedactor:
     def optional(self, value: str | None, cid: str, mid: str, field: str) -> str | None:
         return None if value is None else self.text(value, cid, mid, field)
 
-    def message(self, m: Message, cid: str) -> Message:
-        return msgspec.structs.replace(m, **self.message_changes(m, cid))
-
-    def message_changes(self, m: Message, cid: str) -> dict[str, object]:
-        """The redacted values of a message's free-text fields, by field name."""
-        t = self.text
-        mid = m.id
-        changes: dict[str, object] = {"text": t(m.text, cid, mid, "text")}
-        if m.thinking:
-            changes["thinking"] = [t(x, cid, mid, "thinking") for x in m.thinking]
-        if m.tool_uses:
-            changes["tool_uses"] = [
-                msgspec.structs.replace(u, input_json=t(u.input_json, cid, mid, "tool"))
-                for u in m.tool_uses
-            ]
-        if m.tool_results:
-            changes["tool_results"] = [self._tool_result(r, cid, mid) for r in m.tool_results]
-        if m.attachments:
-            changes["attachments"] = [self._attachment(a, cid, mid) for a in m.attachments]
-        if m.files:
-            changes["files"] = [t(f, cid, mid, "attachment") for f in m.files]
-        if m.citations:
-            changes["citations"] = [self._citation(c, cid, mid) for c in m.citations]
-        return changes
-
-    def _tool_result(self, r: ToolResult, cid: str, mid: str) -> ToolResult:
-        return msgspec.structs.replace(r, text=self.text(r.text, cid, mid, "tool"))
-
-    def _attachment(self, a: Attachment, cid: str, mid: str) -> Attachment:
-        return msgspec.structs.replace(
-            a,
-            file_name=self.text(a.file_name, cid, mid, "attachment"),
-            extracted_text=self.text(a.extracted_text, cid, mid, "attachment"),
-        )
-
-    def _citation(self, c: Citation, cid: str, mid: str) -> Citation:
-        return msgspec.structs.replace(
-            c,
-            url=self.optional(c.url, cid, mid, "text"),
-            title=self.optional(c.title, cid, mid, "text"),
-        )
-
 
 def redact_corpus(
     corpus: Corpus,
@@ -105,28 +63,25 @@ def redact_corpus(
 ) -> tuple[Corpus, PrivacyReport]:
     """Return a NEW corpus with all free text redacted, and the privacy report.
 
-    Redacted: conversation titles and project names, message text, thinking, tool inputs
-    and results, attachment names and extracted text, file names, citation titles
-    and URLs. ``checkpoint()`` is called regularly (it may raise to cancel);
-    ``progress(done, total)`` counts messages. The input corpus is not modified.
-    The report holds counts and ids, never a detected value. ``redactor`` replaces the
-    default ``Redactor(config)`` (one fresh instance per corpus).
+    Redacted: every text :func:`~.text_fields.text_slots` walks (conversation titles and
+    project names, message text, thinking, tool inputs and results, attachment names
+    and extracted text, file names, citation titles and URLs) and the projects' names.
+    ``checkpoint()`` is called regularly (it may raise to cancel); ``progress(done,
+    total)`` counts messages. The input corpus is not modified (the redacted corpus
+    shares the lists no text of which changed). The report holds counts and ids, never a
+    detected value. ``redactor`` replaces the default ``Redactor(config)`` (one fresh
+    instance per corpus).
     """
     worker = _CorpusRedactor(config, redactor)
     conversations: list[Conversation] = []
 
-    def redact_conversation(conv: Conversation) -> int:
-        cid = conv.id
-        # Title first: placeholders are numbered in reading order.
-        title = worker.optional(conv.title, cid, "", "title")
-        project = worker.optional(conv.project, cid, "", "title")
-        messages = [worker.message(m, cid) for m in conv.messages]
-        conversations.append(
-            msgspec.structs.replace(conv, title=title, project=project, messages=messages)
-        )
-        return len(messages)
+    def redact_one(conv: Conversation) -> int:
+        copy = copy_for_redaction(conv)
+        redact_conversation(copy, worker.text)
+        conversations.append(copy)
+        return len(copy.messages)
 
-    _walk(corpus, redact_conversation, checkpoint, progress)
+    _walk(corpus, redact_one, checkpoint, progress)
     projects = [
         msgspec.structs.replace(p, name=worker.optional(p.name, "", "", "project"))
         for p in corpus.projects
@@ -151,17 +106,11 @@ def redact_corpus_in_place(
     """
     worker = _CorpusRedactor(config, redactor)
 
-    def redact_conversation(conv: Conversation) -> int:
-        cid = conv.id
-        # Title first: placeholders are numbered in reading order.
-        conv.title = worker.optional(conv.title, cid, "", "title")
-        conv.project = worker.optional(conv.project, cid, "", "title")
-        for m in conv.messages:
-            for name, value in worker.message_changes(m, cid).items():
-                setattr(m, name, value)
+    def redact_one(conv: Conversation) -> int:
+        redact_conversation(conv, worker.text)
         return len(conv.messages)
 
-    _walk(corpus, redact_conversation, checkpoint, progress)
+    _walk(corpus, redact_one, checkpoint, progress)
     for p in corpus.projects:
         p.name = worker.optional(p.name, "", "", "project")
     return _report(worker, config)
