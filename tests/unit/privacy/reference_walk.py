@@ -1,5 +1,5 @@
 """The corpus redaction's field walk as it was before the one walk of text_fields.py: the
-reference of test_one_walk.py and bench/bench_redaction_walk.py.
+reference of test_one_walk.py and bench/bench_privacy_walk.py.
 
 Frozen copy of ``corpus_redaction`` as it walked a conversation itself (a dict of
 redacted values per message, every list field rebuilt), beside the incremental
