@@ -5,18 +5,30 @@ imports scikit-learn, SciPy or NumPy."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from convoscope_analyzer.incremental_pipeline import decode_pieces, encode_pieces, run_incremental
+from convoscope_analyzer import incremental_job
+from convoscope_analyzer.incremental_pipeline import (
+    StoredPieces,
+    decode_pieces,
+    encode_pieces,
+    run_incremental,
+)
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.topic_process import TopicProcess, TopicProcessError
+from convoscope_common.config import Settings
 from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
+from convoscope_common.storage import ObjectMissingError
 from convoscope_ingest.merge import merge_corpora
 from tests.unit.analyzer.test_incremental_equality import _assert_equal_to_scratch, _claude
 
@@ -103,3 +115,78 @@ def test_a_collection_analysis_with_the_child_imports_no_scikit_learn(tmp_path: 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "[]"
+
+
+# --- the job's side: the child from the job's start, the pieces after its end ----------
+
+
+class _Stores:
+    """No pieces kept; writes recorded (or refused)."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.results_data = object()
+        self.written: dict[str, bytes] = {}
+        self.fail = fail
+
+    async def read_object(self, store: object, name: str) -> bytes:
+        raise ObjectMissingError(name)
+
+    async def write_object(self, store: object, name: str, data: bytes) -> None:
+        if self.fail:
+            raise ConnectionError("store down")
+        await asyncio.sleep(0.05)  # a write that takes a while
+        self.written[name] = data
+
+    async def delete_object(self, store: object, name: str) -> None:
+        self.written.pop(name, None)
+
+    async def is_cancelled(self, job_id: str) -> bool:
+        return False
+
+
+class _Run:
+    """The parts of a JobRun the collection job uses (weakly referenced, as a JobRun)."""
+
+    def __init__(self, stores: _Stores) -> None:
+        self.job = SimpleNamespace(job_id="job_1", collection_id="col_1")
+        self.stores = stores
+        self.settings = Settings()
+        self.lease = SimpleNamespace(lost=None)
+        self.pieces: StoredPieces | None = None
+
+
+def _run(stores: _Stores) -> Any:
+    return _Run(stores)
+
+
+async def test_a_job_that_fails_before_its_analysis_ends_its_child() -> None:
+    run = _run(_Stores())
+    loading = incremental_job.start_loading(run)
+    assert await loading is None  # no pieces kept yet
+    child = incremental_job._children[run].models
+    assert child.pid is not None
+    process = child._child
+    assert process is not None and process.poll() is None
+    del run, loading  # the job ended (failed) without run_collection
+    gc.collect()
+    assert process.wait(timeout=10) is not None  # the child was ended with it
+
+
+async def test_pieces_are_written_after_the_job_and_waited_for() -> None:
+    stores = _Stores()
+    run = _run(stores)
+    run.pieces = StoredPieces(fingerprint="f")
+    await incremental_job.keep_pieces(run)
+    assert run.pieces is None and not stores.written  # still being written
+    await incremental_job.pieces_saved()
+    (data,) = stores.written.values()
+    saved = decode_pieces(data)
+    assert saved is not None and saved.fingerprint == "f"
+
+
+async def test_pieces_that_cannot_be_written_fail_nothing() -> None:
+    run = _run(_Stores(fail=True))
+    run.pieces = StoredPieces(fingerprint="f")
+    await incremental_job.keep_pieces(run)
+    await incremental_job.pieces_saved()
+    assert not run.stores.written
