@@ -14,9 +14,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import msgspec
 import pytest
 
 from convoscope_analyzer import incremental_job
+from convoscope_analyzer.engine import incremental as engine_incremental
 from convoscope_analyzer.incremental_pipeline import (
     StoredPieces,
     decode_pieces,
@@ -30,7 +32,12 @@ from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.storage import ObjectMissingError
 from convoscope_ingest.merge import merge_corpora
-from tests.unit.analyzer.test_incremental_equality import _assert_equal_to_scratch, _claude
+from tests.unit.analyzer.test_incremental_equality import (
+    _assert_equal_to_scratch,
+    _claude,
+    _french,
+    _silent,
+)
 
 
 def _copy(corpus: Corpus) -> Corpus:
@@ -43,7 +50,7 @@ def test_with_the_child_a_first_and_a_newer_run_equal_scratch() -> None:
         first = run_incremental(
             _copy(older), AnalysisOptions(), PrivacyConfig(), None, in_place=True, models=child
         )
-    assert first.stats.timings["topic fit (waited for)"] >= 0
+    assert first.stats.timings["topic fit and known rows (waited for)"] >= 0
     _assert_equal_to_scratch(older, first)
     pieces = decode_pieces(encode_pieces(first.pieces))
     collection = merge_corpora([_claude(150), _claude(160)])
@@ -190,3 +197,50 @@ async def test_pieces_that_cannot_be_written_fail_nothing() -> None:
     await incremental_job.keep_pieces(run)
     await incremental_job.pieces_saved()
     assert not run.stores.written
+
+
+def test_with_the_child_a_new_fallback_language_reads_again() -> None:
+    english = _claude(130, seed=4)
+    conversations = [*english.conversations[:100], _silent(0), *english.conversations[100:]]
+    base = msgspec.structs.replace(english, conversations=conversations)
+    with TopicProcess() as child:
+        first = run_incremental(
+            _copy(base), AnalysisOptions(), PrivacyConfig(), None, in_place=True, models=child
+        )
+    grown = msgspec.structs.replace(
+        base, conversations=[*conversations, *(_french(i) for i in range(300))]
+    )
+    with TopicProcess() as child:
+        run = run_incremental(
+            _copy(grown), AnalysisOptions(), PrivacyConfig(), first.pieces, in_place=True,
+            models=child,
+        )  # fmt: skip
+    _assert_equal_to_scratch(grown, run)
+
+
+def test_rows_read_early_from_an_input_that_changed_are_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    older = merge_corpora([_claude(120)])
+    first = run_incremental(_copy(older), AnalysisOptions(), PrivacyConfig(), None, in_place=True)
+    known_inputs = engine_incremental._known_inputs
+    changed: list[int] = []
+
+    def wrong(*args: Any) -> dict[int, Any]:
+        # Every other known input with another title and month: its early row must go.
+        known = known_inputs(*args)
+        for n, (i, item) in enumerate(sorted(known.items())):
+            if n % 2 == 0:
+                known[i] = msgspec.structs.replace(item, title="never its title", month="1999-01")
+                changed.append(i)
+        return known
+
+    monkeypatch.setattr(engine_incremental, "_known_inputs", wrong)
+    collection = merge_corpora([_claude(120), _claude(125)])
+    with TopicProcess() as child:
+        run = run_incremental(
+            _copy(collection), AnalysisOptions(), PrivacyConfig(), first.pieces, in_place=True,
+            models=child,
+        )  # fmt: skip
+    assert len(changed) > 20
+    _assert_equal_to_scratch(collection, run)

@@ -31,6 +31,7 @@ from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, domin
 from convoscope_analyzer.engine.learned import (
     Document,
     LearnedModel,
+    LearnedRow,
     sample_positions,
     term_counts,
 )
@@ -53,7 +54,7 @@ from convoscope_analyzer.engine.prepared import prepare_corpus, resolve_timezone
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.topic_models import InProcess, TopicModels
 from convoscope_analyzer.engine.topics import LearnedInput, TopicRows, user_text
-from convoscope_common.corpus import Corpus
+from convoscope_common.corpus import Conversation, Corpus
 from convoscope_common.results import AnalysisResults
 
 STEP_REUSE = "Reusing earlier results"
@@ -169,6 +170,8 @@ def analyze_incremental(
             corpus, bounds, keys, old, own, fallback, no_learned, options, stats, report, checkpoint
         )
 
+    early: dict[int, LearnedInput] = {}
+    early_rows: list[LearnedRow] = []
     if isinstance(topic_models, InProcess):
         # In this process a fit beside the chunks would contend for the GIL (measured
         # slower on a loaded machine): one after the other.
@@ -178,15 +181,19 @@ def analyze_incremental(
         partials, chunks = analyse_chunks()
         lap("chunks")
     else:
-        # Another process fits (no learned rows are needed until the chunks are done).
-        fitting = _Fitting(topic_models, documents, check)
+        # Another process fits, then reads the learned rows of the conversations whose
+        # input is known already (cached), while the new chunks are analysed here.
+        early = _known_inputs(conversations, digests, own, fallback, bounds, keys, old)
+        fitting = _Fitting(topic_models, documents, check, list(early.values()))
         partials, chunks = analyse_chunks()
         lap("chunks")
-        learned = fitting.result()
-        lap("topic fit (waited for)")
+        learned, early_rows = fitting.result()
+        lap("topic fit and known rows (waited for)")
     plan = AnalysisPlan(fallback_language=fallback, learned=learned)
     report(0.8, STEP_TOPICS, "Reading learned topics")
-    pieces = _learned_rows(corpus, digests, own, plan, partials, old, topic_models)
+    pieces = _learned_rows(
+        corpus, digests, own, plan, partials, old, topic_models, early, early_rows
+    )
     check()
     lap("learned topics")
     report(0.9, STEP_MERGE, "Merging")
@@ -280,35 +287,76 @@ def _chunks(
 
 
 class _Fitting:
-    """The topic models fitted in a thread (which waits on the process that fits them)."""
+    """The topic models fitted, then ``known`` inputs read with them, in a thread (which
+    waits on the process that does both)."""
 
     def __init__(
         self,
         models: TopicModels,
         documents: Sequence[tuple[str | None, Document]],
         pulse: Callable[[], None],
+        known: list[LearnedInput],
     ) -> None:
         self._models = models
         self._documents = documents
         self._pulse = pulse
+        self._known = known
         self._model: LearnedModel | None = None
+        self._rows: list[LearnedRow] = []
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="topic-fit", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self._model = self._models.fit(self._documents, self._pulse)
+            model = self._models.fit(self._documents, self._pulse)
+            rows = TopicRows(deferred=self._known)
+            self._models.read(rows, model)
+            self._model, self._rows = model, rows.learned
         except BaseException as exc:  # raised again in the caller's thread
             self._error = exc
 
-    def result(self) -> LearnedModel:
-        """The fitted models (what the fit raised is raised here)."""
+    def result(self) -> tuple[LearnedModel, list[LearnedRow]]:
+        """The fitted models and the known inputs' rows (what the thread raised is
+        raised here)."""
         self._thread.join()
         if self._error is not None:
             raise self._error
         assert self._model is not None
-        return self._model
+        return self._model, self._rows
+
+
+def _known_inputs(
+    conversations: Sequence[Conversation],
+    digests: list[str],
+    own: list[str | None],
+    fallback: str,
+    bounds: list[tuple[int, int]],
+    keys: list[str],
+    old: EnginePieces,
+) -> dict[int, LearnedInput]:
+    """The learned-topic input of each conversation known before any chunk is analysed:
+    in a chunk with a stored piece (its id and month) and with cached term counts in the
+    language it is read in. By position; :func:`_learned_rows` checks each against the
+    input it builds once the chunks are done and reads again any that differ."""
+    known: dict[int, LearnedInput] = {}
+    for (a, b), key in zip(bounds, keys, strict=True):
+        piece = old.chunks.get(key)
+        if piece is None:
+            continue
+        months = piece.partial.months
+        for i in range(a, b):
+            cached = old.conversations.get(digests[i])
+            mine = own[i]
+            if cached is None or mine is None or not conversations[i].messages:
+                continue
+            language = mine if mine != UNKNOWN else fallback
+            if cached.terms_language != language:
+                continue
+            cid, month = months[i - a]
+            title = conversations[i].title or ""
+            known[i] = LearnedInput(i, cid, month, title, language, cached.terms)
+    return known
 
 
 def _learned_rows(
@@ -319,12 +367,17 @@ def _learned_rows(
     partials: list[ShardPartial],
     old: EnginePieces,
     models: TopicModels,
+    early: dict[int, LearnedInput],
+    early_rows: list[LearnedRow],
 ) -> dict[str, ConversationPiece]:
-    """Learned-topic rows of every conversation under ``plan`` (read by ``models``), put
-    into the partials holding them; returns the conversation pieces of this corpus."""
+    """Learned-topic rows of every conversation under ``plan`` (read by ``models``; those
+    of the ``early`` inputs were read already, ``early_rows``, and are kept where the
+    input is still the same), put into the partials holding them; returns the
+    conversation pieces of this corpus."""
     learned = plan.learned
     pieces: dict[str, ConversationPiece] = {}
     deferred: list[LearnedInput] = []
+    confirmed: set[int] = set()  # early inputs still the same: their rows are kept
     conversations = corpus.conversations
     for partial in partials:
         months = partial.months
@@ -344,15 +397,35 @@ def _learned_rows(
             if not conversation.messages or learned.index_of(language) is None:
                 continue
             title = conversation.title or ""
-            deferred.append(LearnedInput(i, cid, month, title, language, piece.terms))
+            item = LearnedInput(i, cid, month, title, language, piece.terms)
+            read = early.get(i)
+            if read is not None and _same_input(read, item):
+                confirmed.add(i)
+                continue
+            deferred.append(item)
     rows = TopicRows(deferred=deferred)
     models.read(rows, learned)  # the rows in position order
+    found = rows.learned
+    if early_rows:
+        found = [*found, *(row for row in early_rows if row.position in confirmed)]
+        found.sort(key=lambda row: row.position)
     # Into the partial covering each row's position (partials are in corpus order).
     at = 0
     for partial in partials:
         partial.topics.learned = []
-    for row in rows.learned:
+    for row in found:
         while partials[at].end <= row.position:
             at += 1
         partials[at].topics.learned.append(row)
     return pieces
+
+
+def _same_input(a: LearnedInput, b: LearnedInput) -> bool:
+    return (
+        a.position == b.position
+        and a.conversation_id == b.conversation_id
+        and a.month == b.month
+        and a.title == b.title
+        and a.language == b.language
+        and (a.terms is b.terms or a.terms == b.terms)
+    )
