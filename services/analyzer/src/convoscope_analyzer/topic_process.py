@@ -144,6 +144,11 @@ class TopicProcess:
         """The child's process id (None before it starts)."""
         return self._child.pid if self._child is not None else None
 
+    @property
+    def running(self) -> bool:
+        """Started, not closed, and its process still there (a spare handed to a job)."""
+        return not self._closed and self._child is not None and self._child.poll() is None
+
     def fit(
         self, documents: Sequence[tuple[str | None, Document]], pulse: Callable[[], None]
     ) -> LearnedModel:
@@ -241,12 +246,13 @@ _largest_peak = 0
 
 
 @contextlib.contextmanager
-def job_topic_process() -> Iterator[TopicProcess]:
-    """A :class:`TopicProcess` for one job (not started yet), closed when the block ends;
-    its peak resident memory goes to the log (stage ``topic_process``) and the largest
-    so far to ``convoscope_analyzer_topic_process_peak_rss_bytes``."""
+def job_topic_process(process: TopicProcess | None = None) -> Iterator[TopicProcess]:
+    """A :class:`TopicProcess` for one job (``process``, one started ahead, or a new one
+    not started yet), closed when the block ends; its peak resident memory goes to the
+    log (stage ``topic_process``) and the largest so far to
+    ``convoscope_analyzer_topic_process_peak_rss_bytes``."""
     global _largest_peak
-    process = TopicProcess()
+    process = process if process is not None else TopicProcess()
     with stage("topic_process") as extra:
         try:
             yield process

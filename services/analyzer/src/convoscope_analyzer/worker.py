@@ -16,6 +16,7 @@ import msgspec
 import structlog
 from nats.aio.msg import Msg
 
+from convoscope_analyzer import topic_spare
 from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import Taxonomy, warm_up
 from convoscope_analyzer.incremental_job import pieces_saved
@@ -172,6 +173,8 @@ async def run(ctx: ServiceContext) -> None:
     # Load the language model, lexicons and cue files before the first job, not during
     # it (scikit-learn is never loaded here: the topic models run in a child process).
     await asyncio.to_thread(warm_up)
+    # A topic-model process started ahead for the next collection job (opt-in).
+    topic_spare.configure(ctx.settings.topic_process_spare)
     records = await ShardRecords.open(ctx.js)
     handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
     shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy, handler.prices)
@@ -189,3 +192,4 @@ async def run(ctx: ServiceContext) -> None:
         await drill.unsubscribe()
         # Collection pieces still being written after their jobs completed.
         await pieces_saved(timeout=PIECES_SAVE_WAIT)
+        topic_spare.close()
