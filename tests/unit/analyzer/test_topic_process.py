@@ -190,3 +190,46 @@ def test_the_analysis_with_a_child_imports_no_scikit_learn(corpus_bytes: bytes, 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_child_reports_its_imports_fit_and_cpu(corpus_bytes: bytes) -> None:
+    """The child imports at low priority before the first request and says what its
+    imports and its fit cost; its CPU seconds are kept when it is ended."""
+    documents = _documents(decode_corpus(corpus_bytes))
+    child = TopicProcess()
+    child.prepare()
+    model = child.fit(documents, lambda: None)
+    assert model == light_model(fit_learned(documents))  # the same models
+    figures = dict(child.figures)
+    assert figures["import_cpu_seconds"] > 0.2  # NumPy, SciPy, scikit-learn at least
+    assert 0 <= figures["import_waited"] <= figures["import_seconds"] + 0.1
+    assert figures["fit_seconds"] > 0 and figures["fit_cpu_seconds"] > 0
+    child.close()
+    assert child.figures["cpu_seconds"] >= figures["import_cpu_seconds"]
+
+
+def test_the_imports_run_in_a_low_priority_thread() -> None:
+    """While it imports, a fresh child has a thread of nice 19 (Linux: per thread); its
+    main thread, which serves the requests, keeps the process's priority."""
+    import os
+    import time
+    from pathlib import Path
+
+    child = TopicProcess()
+    child.prepare()
+    try:
+        assert child.pid is not None
+        nice: dict[int, int] = {}
+        deadline = time.monotonic() + 20
+        while 19 not in nice.values() and time.monotonic() < deadline:
+            for task in Path(f"/proc/{child.pid}/task").iterdir():
+                try:
+                    stat = (task / "stat").read_text()
+                    nice[int(task.name)] = int(stat.rsplit(")", 1)[1].split()[16])
+                except (OSError, ValueError):
+                    continue
+            time.sleep(0.002)
+        assert 19 in nice.values(), nice
+        assert nice[child.pid] == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        child.close()
