@@ -19,6 +19,7 @@ ConvoScope process on this machine, each beside the file size.
     python bench/bench_e2e.py --url http://127.0.0.1:5000
     python bench/bench_e2e.py --file conversations.json --api-key KEY
     python bench/bench_e2e.py --file export.zip --upload-only   # ingest figures only
+    python bench/bench_e2e.py --file export.json --no-exports   # analysis figures only
 """
 
 from __future__ import annotations
@@ -271,6 +272,9 @@ async def run(args: argparse.Namespace, path: Path, size: int, floor: float) -> 
             )
         )
 
+        if args.no_exports:
+            _print(args, path, size, floor, rows, messages, estimate)
+            return
         port = urlsplit(args.url).port or 80
         started, cpu = time.perf_counter(), exporter_cpu(port)
         downloaded = await _export(http, job_id)
@@ -320,6 +324,11 @@ def main() -> None:
     parser.add_argument("--timezone", default="UTC")
     parser.add_argument(
         "--upload-only", action="store_true", help="stop after the upload stage (ingest figures)"
+    )
+    parser.add_argument(
+        "--no-exports",
+        action="store_true",
+        help="stop after GET /api/analysis (analysis figures only; total leaves exports out)",
     )
     args = parser.parse_args()
     if args.file:
