@@ -233,3 +233,35 @@ def test_the_imports_run_in_a_low_priority_thread() -> None:
         assert nice[child.pid] == os.getpriority(os.PRIO_PROCESS, 0)
     finally:
         child.close()
+
+
+def test_a_job_takes_the_spare_child_and_leaves_a_new_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With spares on, a job's child is the one started ahead (its imports done while the
+    replica waited) and a fresh spare waits for the next job; with them off, none."""
+    from convoscope_analyzer import topic_process as tp
+
+    monkeypatch.setenv(tp.SPARE_ENV, "1")
+    tp.stop_spare()
+    tp.start_spare()
+    spare = tp._spare
+    assert spare is not None and spare.alive()
+    try:
+        with tp.job_topic_process() as process:
+            assert process is spare
+            model = process.fit([("en", f"compost soil seedlings {i}") for i in range(20)], _noop)
+            assert isinstance(model, LearnedModel)
+        assert not spare.alive()  # closed with the job
+        assert tp._spare is not None and tp._spare is not spare and tp._spare.alive()
+    finally:
+        tp.stop_spare()
+    assert tp._spare is None
+    monkeypatch.setenv(tp.SPARE_ENV, "0")
+    tp.start_spare()
+    assert tp._spare is None
+    with tp.job_topic_process() as process:
+        assert not process.alive()  # started by the job when it needs it
+    assert tp._spare is None
+
+
+def _noop() -> None:
+    pass
