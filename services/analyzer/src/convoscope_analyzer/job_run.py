@@ -185,8 +185,9 @@ class JobRun:
         try:
             if loading is not None:
                 return await self._run_stages(publisher, loading, None)
-            # The topic models' child process, started now: it imports its libraries at
-            # low priority while the corpus is read and redacted (topic_child.py).
+            # The topic models' child process: the spare, its libraries imported while
+            # the replica waited, or one started now, importing them at low priority
+            # while the corpus is read and redacted (topic_process.py, topic_child.py).
             with job_topic_process() as models:
                 models.prepare()
                 return await self._run_stages(publisher, None, models)
