@@ -199,6 +199,8 @@ def peak_rss(port: int) -> dict[str, int]:
             continue
         if "nats-server" in cmdline:
             name = "nats-server"
+        elif "convoscope_analyzer.topic_child" in cmdline:
+            name = "topic spare"  # a replica's topic-model process waiting for a job
         elif "-m convoscope_" in cmdline:
             name = cmdline.split("-m convoscope_")[1].split()[0]
         else:
@@ -214,6 +216,8 @@ def peak_rss(port: int) -> dict[str, int]:
         while key in peaks:
             key, index = f"{name}#{index}", index + 1
         peaks[key] = int(hwm.split()[1]) * 1024
+        if name == "topic spare":
+            continue  # its environment names its replica's /metrics: read there
         metrics_port = env_of.get(pid, {}).get("CONVOSCOPE_METRICS_PORT")
         renderers = _renderers_peak(metrics_port)
         if renderers:
