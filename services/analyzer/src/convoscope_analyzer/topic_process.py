@@ -390,9 +390,9 @@ def serve(
         load_libraries()
     model: LearnedModel | None = None
     while True:
-        if first is not None:
-            data, first = first, None
-        else:
+        data: bytes | None = first
+        first = None
+        if data is None:
             data = _read_frame(requests)
         if data is None:
             return
