@@ -7,9 +7,12 @@ convoscope_stack --data-dir D`` (its services log JSON lines to ``D/logs``):
     python bench/bench_stages.py D/logs --job JOB_ID
 
 Prints the coordinator's stages in order (wall seconds, CPU seconds of the thread that
-ran them, RSS at their end), then the shard stages summed per kind and replica (how the
-shards' work spread over the analyzer processes), and the peak RSS each replica logged.
-Figures only.
+ran them, RSS at their end; the ``topic_process`` line carries the topic-model child's
+CPU seconds, its imports' CPU, how long its fit waited for them, the fit's CPU and its
+peak), then the shard stages summed per kind and replica (how the shards' work spread
+over the analyzer processes), how busy each replica's shard slot was within each
+stage's span (the idle rest is what better hand-overs could win), and the peak RSS each
+replica logged. Figures only.
 """
 
 from __future__ import annotations
