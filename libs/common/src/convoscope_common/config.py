@@ -77,10 +77,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Prices per million tokens for the usage estimate's cost (JSON text or a file path;
     # see pricing.py). Empty: tokens only, no cost. No price ships with ConvoScope.
     price_table: str = ""
-    # Analyzer: keep one topic-model process started ahead (its imports done) for the
-    # next collection job, instead of starting one per job (about 2 s of CPU each); it
-    # holds about 135 MB while it waits.
-    topic_process_spare: bool = False
 
 
 class ConfigurationError(ValueError):

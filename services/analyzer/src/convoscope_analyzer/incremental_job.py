@@ -14,7 +14,6 @@ import contextlib
 import weakref
 from typing import TYPE_CHECKING
 
-from convoscope_analyzer import topic_spare
 from convoscope_analyzer.incremental_pipeline import StoredPieces, run_incremental
 from convoscope_analyzer.partial_store import delete_pieces, load_pieces, save_pieces
 from convoscope_analyzer.pipeline import PipelineOutput
@@ -40,9 +39,10 @@ REUSED = Counter(
 class _Child:
     """A job's topic-model process, from :func:`start_loading` to :func:`run_collection`."""
 
-    def __init__(self, started: TopicProcess | None = None) -> None:
+    def __init__(self) -> None:
         self.stack = contextlib.ExitStack()
-        self.models: TopicProcess = self.stack.enter_context(job_topic_process(started))
+        # The replica's spare child when one waits (its imports done), else a new one.
+        self.models: TopicProcess = self.stack.enter_context(job_topic_process())
 
 
 # The child of each run between start_loading and run_collection.
@@ -55,7 +55,7 @@ def start_loading(run: JobRun) -> asyncio.Task[StoredPieces | None]:
     job's topic-model process (its imports, about 2 s of CPU, run while the corpus is
     read, mostly I/O)."""
     assert run.job.collection_id is not None
-    child = _Child(topic_spare.take())  # a spare started ahead (opt-in), or a new one
+    child = _Child()
     child.models.prepare()
     _children[run] = child
     # A job that fails before run_collection takes it: the child ends with the run.
@@ -124,7 +124,6 @@ async def keep_pieces(run: JobRun) -> None:
     """
     job, pieces = run.job, run.pieces
     if job.collection_id is None or pieces is None:
-        topic_spare.refill()
         return
     run.pieces = None
     task = asyncio.create_task(_save(run, job.collection_id, pieces))
@@ -142,9 +141,6 @@ async def _save(run: JobRun, collection_id: str, pieces: StoredPieces) -> None:
         log.info("pieces_kept", collection_id=collection_id, size=size)
     except Exception as exc:  # the next run reuses nothing; this job is complete anyway
         log.warning("pieces_keep_failed", error=type(exc).__name__)
-    finally:
-        # The job is complete: the next collection job's spare starts now (opt-in).
-        topic_spare.refill()
 
 
 async def pieces_saved(timeout: float | None = None) -> None:
