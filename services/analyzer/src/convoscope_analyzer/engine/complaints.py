@@ -40,7 +40,12 @@ _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|(?<=[。！？])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 # _WORD on ASCII text: its word characters are exactly the ASCII letters and digits.
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)?")
-_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+# Every ASCII character is a key (letters and digits map to themselves): str.translate
+# caches a character it finds in the table, but looks a missing one up (and raises
+# LookupError inside) again in every call.
+_ASCII_NON_WORD = str.maketrans(
+    {chr(code): chr(code) if chr(code).isalnum() else " " for code in range(128)}
+)
 _STOP = frozenset(
     "a an the to of in on for and or but is are was be do does did i me my you your it "
     "this that how what why when where which who can could would should will with at by "
@@ -197,12 +202,35 @@ def _still(book: CueBook, scan: Scan) -> CueMatch | None:
     return book.section("still").search(scan.text.replace(exclude.text, " "))
 
 
-def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
+# The opening of an answer read for an apology (the head of the answer is read for a
+# refusal: COMPLAINT_WINDOW).
+OPENING_WINDOW = 200
+
+
+def opening_scan(book: CueBook, text: str) -> Scan:
+    """The :data:`OPENING_SECTIONS` of ``book`` scanned over the head of an answer that
+    :func:`~convoscope_analyzer.engine.failures.is_refusal` reads (``COMPLAINT_WINDOW``):
+    its refusal section answers as ``is_refusal``'s, and its mask serves the shorter
+    opening :func:`read_turn` reads for an apology (``opening``)."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    return cue_group(book, OPENING_SECTIONS).scan(head, head.lower())
+
+
+def _apology(
+    book: CueBook, turn: Turn, opening: Scan | None = None
+) -> tuple[CueMatch, float] | None:
     """The next answer opens by conceding a mistake (not when it refuses or condoles):
     an apology is strong, a bare "sorry," or "fair enough" weak."""
     if not turn.next_text:
         return None
-    scan = cue_group(book, OPENING_SECTIONS).scan(normalise(turn.next_text[:200]))
+    head = normalise(turn.next_text[:OPENING_WINDOW])
+    if opening is None:
+        scan = cue_group(book, OPENING_SECTIONS).scan(head)
+    else:
+        # A longer head's mask: every gate string of the opening is in it, and a list
+        # whose gate is not in the opening cannot match there, so the answers are the
+        # opening's own (its searches read the opening's text).
+        scan = Scan(opening.group, head, head.lower(), opening.mask)
     if scan.section("refusal") or scan.section("apology_exclude"):
         return None
     if (hit := scan.section("apology")) is not None:
@@ -217,9 +245,14 @@ def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     return read_turn(book, turn)[0]
 
 
-def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None]:
+def read_turn(
+    book: CueBook, turn: Turn, opening: Scan | None = None
+) -> tuple[list[Signal], list[str] | None]:
     """:func:`turn_signals`, and the turn's content words when the head read was the
-    whole text (then they are its :func:`content_words`, for the next turn's re-ask test)."""
+    whole text (then they are its :func:`content_words`, for the next turn's re-ask test).
+
+    ``opening``: the next answer's :func:`opening_scan` with ``book``, when the caller
+    has it (then its opening is not scanned again)."""
     head = normalise(turn.text[:COMPLAINT_WINDOW])
     uid = turn.message_id
     signals: list[Signal] = []
@@ -261,7 +294,7 @@ def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None
         weight = STRONG if aimed else WEAK
         cue = ", ".join(sorted(set(profane)))
         signals.append(Signal("profanity", cue, "*", uid, weight))
-    if turn.next_id is not None and (conceded := _apology(book, turn)) is not None:
+    if turn.next_id is not None and (conceded := _apology(book, turn, opening)) is not None:
         hit, weight = conceded
         signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
     return signals, (content if head == turn.text else None)

@@ -21,9 +21,10 @@ from convoscope_analyzer.engine.complaints import (
     Signal,
     Turn,
     is_complaint,
+    opening_scan,
     read_turn,
 )
-from convoscope_analyzer.engine.cue_scan import cue_group
+from convoscope_analyzer.engine.cue_scan import Scan, cue_group
 from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -94,6 +95,12 @@ def is_refusal(book: CueBook, text: str) -> str | None:
     return hit.text.lower() if hit else None
 
 
+def _refusal_in(opening: Scan) -> str | None:
+    # is_refusal from the answer's opening_scan (the same head, the same refusal lists).
+    hit = opening.section("refusal")
+    return hit.text.lower() if hit else None
+
+
 def _complaint_findings(
     cid: str, answer: Message, turn: Turn, signals: list[Signal]
 ) -> list[Failure]:
@@ -127,6 +134,10 @@ def detect_conversation_failures(
     cid = item.id
     # The last user turn read whole, with its content words: the next turn's question.
     carried: tuple[Message, list[str]] | None = None
+    # Each answer's opening_scan, by position, with the book it was made with: made for
+    # the turn before the answer (its apology test) or for the answer itself (refusal),
+    # and used by both when the books agree.
+    openings: dict[int, tuple[CueBook, Scan]] = {}
     for index, message in enumerate(messages):
         if message.role != "assistant":
             continue
@@ -134,7 +145,12 @@ def detect_conversation_failures(
         reply = following if following is not None and following.role == "user" else None
         answer_book = book or cues_for(languages[index])
         reply_book = book or cues_for(languages[index + 1] if reply is not None else None)
-        refusal = is_refusal(answer_book, message.text)
+        known = openings.pop(index, None)
+        if known is not None and known[0] is answer_book:
+            opening = known[1]
+        else:
+            opening = opening_scan(answer_book, message.text)
+        refusal = _refusal_in(opening)
         if refusal:
             pushback = (
                 reply_book.section("pushback").search(normalise(reply.text[:COMPLAINT_WINDOW]))
@@ -163,7 +179,11 @@ def detect_conversation_failures(
                     cid, message, "unnecessary_refusal", severity, "refusal", ids, refusal, signals
                 )
             )
-        errors = [result for result in message.tool_results if result.is_error]
+        errors = (
+            [result for result in message.tool_results if result.is_error]
+            if message.tool_results
+            else None
+        )
         if errors:
             names = sorted({result.name or "tool" for result in errors})
             matched = f"{len(errors)} tool error(s): {', '.join(names)}"
@@ -235,7 +255,11 @@ def detect_conversation_failures(
             next_text=answer_next.text if answer_next is not None else None,
             question_words=carried[1] if carried is not None and carried[0] is question else None,
         )
-        cues_fired, content = read_turn(reply_book, turn)
+        next_opening = None
+        if answer_next is not None:
+            next_opening = opening_scan(reply_book, answer_next.text)
+            openings[index + 2] = (reply_book, next_opening)
+        cues_fired, content = read_turn(reply_book, turn, next_opening)
         carried = (reply, content) if content is not None else None
         findings.extend(_complaint_findings(cid, message, turn, cues_fired))
     return _dedupe(findings)

@@ -26,7 +26,6 @@ from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
 from convoscope_analyzer.engine.vader import FastVader
-from convoscope_common.aggregates.localtime import month_key
 from convoscope_common.aggregates.sections import (
     NEUTRAL_THRESHOLD,
     VERY_THRESHOLD,
@@ -269,7 +268,8 @@ def score_messages(
                     language=pm.language,
                 )
             )
-            months.append(month_key(pm.local) if pm.local is not None else None)
+            # ``month_key(pm.local)``, prepared with the message (None without a time).
+            months.append(pm.month)
     return rows
 
 
