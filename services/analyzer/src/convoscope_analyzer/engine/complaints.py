@@ -58,6 +58,9 @@ TURN_SECTIONS = ("aimed_negativity", "error_output", "still", "still_exclude", "
 FRUSTRATION_SECTIONS = ("aimed_negativity", "frustration")
 # Read on the opening of the assistant's next answer.
 OPENING_SECTIONS = ("refusal", "apology_exclude", "apology", "concession")
+# A user message's head read once for both its readers (the sentiment's frustration cue,
+# the failures' complaint rules): every section either reads, in one automaton pass.
+USER_SECTIONS = (*TURN_SECTIONS, "frustration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,25 +243,39 @@ def _apology(
     return None
 
 
+def user_scan(book: CueBook, text: str) -> Scan:
+    """The head of a user message (``COMPLAINT_WINDOW``, apostrophes normalised) scanned
+    for ``book``'s complaint rules and :data:`USER_SECTIONS`: what :func:`read_turn` and
+    :func:`frustration_cue` read of it (``scan``), computed once per message. A section's
+    answer does not depend on the other lists scanned with it."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    return cue_group(book, USER_SECTIONS, complaints=True).scan(head, head.lower())
+
+
 def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     """Every complaint cue that fires for one user turn, strongest kinds first."""
     return read_turn(book, turn)[0]
 
 
 def read_turn(
-    book: CueBook, turn: Turn, opening: Scan | None = None
+    book: CueBook, turn: Turn, opening: Scan | None = None, scan: Scan | None = None
 ) -> tuple[list[Signal], list[str] | None]:
     """:func:`turn_signals`, and the turn's content words when the head read was the
     whole text (then they are its :func:`content_words`, for the next turn's re-ask test).
 
-    ``opening``: the next answer's :func:`opening_scan` with ``book``, when the caller
-    has it (then its opening is not scanned again)."""
-    head = normalise(turn.text[:COMPLAINT_WINDOW])
+    ``opening``: the next answer's :func:`opening_scan` with ``book``, and ``scan``: the
+    turn's :func:`user_scan` with ``book``, when the caller has them (then they are not
+    scanned again)."""
+    if scan is None:
+        head = normalise(turn.text[:COMPLAINT_WINDOW])
+        lowered = head.lower()
+        # One automaton pass finds the complaint rules and sections that may match.
+        scan = cue_group(book, TURN_SECTIONS, complaints=True).scan(head, lowered)
+    else:
+        head = scan.text
+        lowered = scan.lowered or head.lower()  # ("": a book without any cue)
     uid = turn.message_id
     signals: list[Signal] = []
-    lowered = head.lower()
-    # One automaton pass finds the complaint rules and sections that may match.
-    scan = cue_group(book, TURN_SECTIONS, complaints=True).scan(head, lowered)
     for rule, match in scan.complaints():
         signals.append(
             Signal(
@@ -300,12 +317,17 @@ def read_turn(
     return signals, (content if head == turn.text else None)
 
 
-def frustration_cue(book: CueBook, text: str) -> str | None:
+def frustration_cue(book: CueBook, text: str, scan: Scan | None = None) -> str | None:
     """Frustration in the writer's own words, without the conversation: negativity or
-    profanity aimed at the assistant, or a frustration phrase ("still doesn't work")."""
-    head = normalise(text[:COMPLAINT_WINDOW])
-    lowered = head.lower()
-    scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
+    profanity aimed at the assistant, or a frustration phrase ("still doesn't work").
+    ``scan``: the text's :func:`user_scan` with ``book``, when the caller has it."""
+    if scan is None:
+        head = normalise(text[:COMPLAINT_WINDOW])
+        lowered = head.lower()
+        scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
+    else:
+        head = scan.text
+        lowered = scan.lowered or head.lower()  # ("": a book without any cue)
     if (hit := _aimed(book, scan)) is not None:
         return hit.text.lower()
     profane, aimed = _profanity(book, head, words_of(lowered))

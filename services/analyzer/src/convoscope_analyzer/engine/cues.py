@@ -68,11 +68,10 @@ class Cues:
             haystack = (lowered if lowered is not None else text.lower()) if self.folded else text
             if not any(map(haystack.__contains__, self.gate)):
                 return None
-            if self.requirements is not None:
-                met = cues_met(self.requirements, haystack)
-                if not met:
-                    return None
-                return self.narrowed(met, text).search(text)
+            if self.requirements is not None and not meets_requirements(
+                self.requirements, haystack
+            ):
+                return None
         return self.pattern.search(text)
 
     def narrowed(self, met: tuple[int, ...], text: str) -> re.Pattern[str]:

@@ -121,13 +121,18 @@ def _complaint_findings(
 
 
 def detect_conversation_failures(
-    item: PreparedConversation, book: CueBook | None = None
+    item: PreparedConversation,
+    book: CueBook | None = None,
+    scans: dict[int, tuple[CueBook, Scan]] | None = None,
 ) -> list[Failure]:
     """Every finding in one conversation, in message order.
 
     Without ``book`` each message is read with the cues of its detected language
     (an answer with its own, a user turn with the user's); a language without a cue
-    file gets the language-independent ones only."""
+    file gets the language-independent ones only. ``scans``: user messages'
+    :func:`~.complaints.user_scan` by ``id`` of the prepared message, with the book
+    each was made with (the sentiment's); one made with the turn's book is read instead
+    of scanning the turn again (and taken out of ``scans``)."""
     findings: list[Failure] = []
     messages = [pm.message for pm in item.messages]
     languages = [pm.language for pm in item.messages]
@@ -259,7 +264,13 @@ def detect_conversation_failures(
         if answer_next is not None:
             next_opening = opening_scan(reply_book, answer_next.text)
             openings[index + 2] = (reply_book, next_opening)
-        cues_fired, content = read_turn(reply_book, turn, next_opening)
+        scanned = scans.pop(id(item.messages[index + 1]), None) if scans else None
+        cues_fired, content = read_turn(
+            reply_book,
+            turn,
+            next_opening,
+            scanned[1] if scanned is not None and scanned[0] is reply_book else None,
+        )
         carried = (reply, content) if content is not None else None
         findings.extend(_complaint_findings(cid, message, turn, cues_fired))
     return _dedupe(findings)
@@ -285,13 +296,17 @@ def _dedupe(findings: list[Failure]) -> list[Failure]:
 
 
 def analyze_failures(
-    conversations: list[PreparedConversation], tracker: ProgressTracker
+    conversations: list[PreparedConversation],
+    tracker: ProgressTracker,
+    scans: dict[int, tuple[CueBook, Scan]] | None = None,
 ) -> FailureSummary:
-    """All findings plus counts; failure rate = assistant messages with a finding / all."""
+    """All findings plus counts; failure rate = assistant messages with a finding / all.
+    ``scans``: what :func:`~.sentiment.score_messages` left (see
+    :func:`detect_conversation_failures`)."""
     findings: list[Failure] = []
     assistant_messages = 0
     for item in conversations:
         tracker.tick(len(item.messages))
         assistant_messages += sum(1 for pm in item.messages if pm.message.role == "assistant")
-        findings.extend(detect_conversation_failures(item))
+        findings.extend(detect_conversation_failures(item, None, scans))
     return failure_summary(findings, assistant_messages)

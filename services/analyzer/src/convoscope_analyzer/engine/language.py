@@ -193,8 +193,11 @@ def assign_languages(
         for pm in item.messages:
             if tick is not None:
                 tick()
-            if pm.message.role == "user" and pm.message.text.strip():
-                detection = detect(pm.message.text)
+            message = pm.message
+            # ``text.strip()`` without copying the text: strip() removes exactly the
+            # characters isspace() tests.
+            if message.role == "user" and message.text and not message.text.isspace():
+                detection = detect(message.text)
                 own[id(pm)] = detection
                 found.append(detection.language)
                 guesses.append(detection.guess)
