@@ -104,8 +104,8 @@ def _refusal_in(opening: Scan) -> str | None:
 def _complaint_findings(
     cid: str, answer: Message, turn: Turn, signals: list[Signal]
 ) -> list[Failure]:
-    if not is_complaint(signals):
-        return []
+    if not signals or not is_complaint(signals):
+        return []  # (most turns fire no cue at all)
     public = [_public(s) for s in signals]
     ids = [turn.message_id]  # the next answer's concession is named in its signal
     phrases = [
