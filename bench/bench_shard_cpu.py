@@ -16,6 +16,11 @@ collector stays on), warm up, and time ``shard_partial`` (analyse) and
 process (``time.process_time``). Prints the best and the median round per tree and the
 ratio after/before, and whether both trees gave equal partials and detections. No
 result is cached between rounds: every round scores every text again. Figures only.
+
+With ``--instructions`` each stage runs once per tree under valgrind's cachegrind and
+the instructions it executed are printed instead (the set-up's count, from a run that
+stops before the stage, subtracted): deterministic where the timings of a shared
+machine move by ±15 %. Use ``--messages 2000`` (valgrind runs ~50× slower).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -64,7 +70,7 @@ def run():
 times = []
 digest = ""
 with collector.long_lived_frozen():
-    for _ in range(rounds):
+    for _ in range(rounds if stage != "none" else 0):
         start = time.process_time()
         out = run()
         times.append(time.process_time() - start)
@@ -110,6 +116,24 @@ def _run(tree: Path | None, path: Path, stage: str, rounds: int) -> dict[str, ob
     return result
 
 
+def _instructions(tree: Path | None, path: Path, stage: str) -> int:
+    """Instructions the child executes for ``stage`` ("none": the set-up alone), counted
+    by valgrind's cachegrind (deterministic, whatever the load)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if tree is not None:
+        roots = [tree / "services/analyzer/src", tree / "libs/common/src"]
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in roots)
+    out = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         sys.executable, "-c", _CHILD, str(path), stage, "1"],
+        capture_output=True, text=True, env=env, cwd="/", check=True,
+    )  # fmt: skip
+    found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if found is None:
+        raise RuntimeError("valgrind printed no instruction count")
+    return int(found.group(1).replace(",", ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, required=True)
@@ -118,6 +142,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=2, help="processes per tree and stage")
     parser.add_argument("--stage", action="append", choices=["analyse", "detect"])
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under valgrind (one round each) instead of timing",
+    )
     args = parser.parse_args()
     stages = args.stage or ["analyse", "detect"]
     trees: list[tuple[str, Path | None]] = [("after", None)]
@@ -126,6 +155,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         path, count = _corpus_file(args, Path(folder))
         print(f"{args.file.name}: first {count:,} messages; load {os.getloadavg()[0]:.1f}")
+        if args.instructions:
+            counts: dict[str, int] = {}
+            for name, tree in trees:
+                setup = _instructions(tree, path, "none")
+                for stage in stages:
+                    counts[f"{stage} {name}"] = _instructions(tree, path, stage) - setup
+                    print(f"  {stage:7s} {name:6s} {counts[f'{stage} {name}'] / 1e6:9.1f} M instr.")
+            if args.before:
+                for stage in stages:
+                    ratio = counts[f"{stage} after"] / counts[f"{stage} before"]
+                    print(f"  {stage:7s} after/before {ratio:.3f} (instructions)")
+            return 0
         for stage in stages:
             times: dict[str, list[float]] = {name: [] for name, _ in trees}
             digests: dict[str, set[str]] = {name: set() for name, _ in trees}

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
+from convoscope_analyzer.engine.cue_narrowing import narrowable_cue
 from convoscope_analyzer.engine.errors import EngineError
 from convoscope_common.results import FailureType, Severity
 
@@ -80,11 +81,11 @@ class Cues:
         those cues alone, same wrapper and flags. A cue missing one of its parts cannot
         match anywhere in the text, so the leftmost match, and the first alternative
         that matches there, are the whole pattern's; the regex engine just tries fewer
-        alternatives at every position (a large list's alternation costs ~20 µs a text,
-        one or two cues ~1). Case-insensitive lists are narrowed on ASCII text only
-        (``sources`` holds no literal outside ASCII): there lower-casing is exactly the
-        regex engine's case folding, so "a part occurs in the lower-cased text" is
-        "the part can match". The whole pattern otherwise."""
+        alternatives at every position (a large list's alternation costs ~13 µs a
+        turn, the cues met ~5). Case-insensitive lists are narrowed on ASCII text only
+        (and ``sources`` holds no non-ASCII literal with an ASCII case form): there
+        lower-casing is exactly the regex engine's case folding, so "a part occurs in
+        the lower-cased text" is "the part can match". The whole pattern otherwise."""
         if not self.sources or (self.folded and not text.isascii()):
             return self.pattern
         if len(met) == len(self.sources):
@@ -238,7 +239,7 @@ def _compiled(
     derived = literal_prefixes(cues, raw=raw)
     chosen = derived if derived is not None else (gate or None)
     requirements = cue_requirements(cues, raw=raw) if derived is not None else None
-    narrowable = requirements is not None and all(_narrowable(cue, raw) for cue in cues)
+    narrowable = requirements is not None and all(narrowable_cue(cue, raw) for cue in cues)
     return Cues(
         language,
         pattern,
@@ -247,59 +248,6 @@ def _compiled(
         requirements=requirements,
         sources=cue_tuple if narrowable else (),
     )
-
-
-def _narrowable(cue: str, raw: bool) -> bool:
-    """Whether a regex of some of a list's cues may stand for the whole list (see
-    :meth:`Cues.narrowed`): the cue refers to no group by number (numbers shift in a
-    shorter alternation), and in a case-insensitive list every literal it matches is
-    ASCII (a non-ASCII literal may case-fold to an ASCII letter: "\u212a" is "k")."""
-    from re import _constants as c  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
-
-    def walk(items: Any) -> bool:
-        for op, av in items:
-            if op in (c.GROUPREF, c.GROUPREF_EXISTS):
-                return False
-            if op in (c.LITERAL, c.NOT_LITERAL):
-                if not raw and _folds_to_ascii(av, av):
-                    return False
-            elif op is c.RANGE:
-                if not raw and _folds_to_ascii(*av):
-                    return False
-            elif op is c.IN:
-                if not walk(av):
-                    return False
-            elif op is c.BRANCH:
-                if not all(walk(branch.data) for branch in av[1]):
-                    return False
-            elif op is c.SUBPATTERN:
-                if not walk(av[-1].data):
-                    return False
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-                if not walk(av[2].data):
-                    return False
-            elif op in (c.ASSERT, c.ASSERT_NOT):
-                if not walk(av[1].data):
-                    return False
-            elif op is c.ATOMIC_GROUP:
-                if not walk(av.data):
-                    return False
-        return True
-
-    return walk(_parser.parse(cue).data)
-
-
-def _folds_to_ascii(first: int, last: int) -> bool:
-    """Whether a non-ASCII character in first..last has an ASCII letter among its case
-    forms (then it may match ASCII text case-insensitively); ASCII ones are safe."""
-    if last - first > 4096:
-        return True  # a wide range: not worth checking, not narrowed
-    for code in range(max(first, 128), last + 1):
-        char = chr(code)
-        if any(form.isascii() for form in char.lower() + char.upper() + char.casefold()):
-            return True
-    return False
 
 
 # Gate sets larger than this are not worth testing one by one.
