@@ -7,9 +7,12 @@ convoscope_stack --data-dir D`` (its services log JSON lines to ``D/logs``):
     python bench/bench_stages.py D/logs --job JOB_ID
 
 Prints the coordinator's stages in order (wall seconds, CPU seconds of the thread that
-ran them, RSS at their end), then the shard stages summed per kind and replica (how the
-shards' work spread over the analyzer processes), and the peak RSS each replica logged.
-Figures only.
+ran them, RSS at their end; the ``topic_process`` line carries the topic-model child's
+CPU seconds, its imports' CPU, how long its fit waited for them, the fit's CPU and its
+peak), then the shard stages summed per kind and replica (how the shards' work spread
+over the analyzer processes), how busy each replica's shard slot was within each
+stage's span (the idle rest is what better hand-overs could win), and the peak RSS each
+replica logged. Figures only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,21 @@ SHARD_STAGES = {
     "shard_output_encode",
     "shard_output_store",
 }
+
+
+# Figures printed beside a stage (the topic-model child's: its CPU seconds in all, its
+# imports' CPU, how long its fit waited for them, the fit's CPU, its peak memory).
+NOTES = (
+    "bytes",
+    "messages",
+    "shards",
+    "shard_stage",
+    "child_cpu_seconds",
+    "child_import_cpu_seconds",
+    "child_import_waited",
+    "child_fit_cpu_seconds",
+    "peak_rss_mb",
+)
 
 
 def read_events(logs: Path) -> list[dict[str, Any]]:
@@ -77,9 +96,7 @@ def report(events: list[dict[str, Any]], job: str | None) -> None:
             continue
         if name == "redaction_range":
             continue  # summed below with the shard stages
-        note = ", ".join(
-            f"{k}={e[k]}" for k in ("bytes", "messages", "shards", "shard_stage") if k in e
-        )
+        note = ", ".join(f"{k}={e[k]}" for k in NOTES if k in e)
         print(
             f"{name:34} {e['replica']:12} {e['seconds']:8.2f} {e['cpu_seconds']:7.2f} "
             f"{e.get('rss_mb') or 0:7.1f}  {note}"
@@ -95,7 +112,41 @@ def report(events: list[dict[str, Any]], job: str | None) -> None:
         print(f"{'stage':34} {'replica':12} {'wall s':>8} {'cpu s':>7} {'count':>6}")
         for (kind, replica), (wall, cpu, count) in sorted(shards.items()):
             print(f"{kind:34} {replica:12} {wall:8.2f} {cpu:7.2f} {int(count):6}")
+    slots(mine)
     print("\npeak RSS logged: " + ", ".join(f"{r} {mb:.0f} MB" for r, mb in sorted(peak.items())))
+
+
+def _span(e: dict[str, Any]) -> tuple[float, float]:
+    """(start, end) of a stage event, in seconds since the epoch."""
+    end = datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")).timestamp()
+    return end - float(e.get("seconds", 0.0)), end
+
+
+def slots(mine: list[dict[str, Any]]) -> None:
+    """How busy each replica's shard slot was while the job's shards ran: the seconds
+    between a shard's input read and its output store, summed, against the span from the
+    first shard's start to the last shard's end (the idle rest is what a faster
+    hand-over could win)."""
+    per: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for e in mine:
+        if e.get("event") == "analysis_stage" and e["stage"] in SHARD_STAGES:
+            per[(e.get("shard_stage", ""), e["replica"])].append(_span(e))
+    if not per:
+        return
+    print("\nshard slots: busy seconds within each stage's span (first start to last end)")
+    print(f"{'stage':10} {'replica':12} {'busy s':>8} {'span s':>8} {'busy %':>7}")
+    for shard_stage in ("detect", "analyze"):
+        spans = [s for (st, _), v in per.items() if st == shard_stage for s in v]
+        if not spans:
+            continue
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        for (st, replica), v in sorted(per.items()):
+            if st == shard_stage:
+                busy = sum(b - a for a, b in v)
+                print(
+                    f"{shard_stage:10} {replica:12} {busy:8.2f} {last - first:8.2f} "
+                    f"{100 * busy / max(last - first, 1e-9):6.0f}%"
+                )
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from convoscope_analyzer.corpus_loading import load_corpus
@@ -92,3 +93,26 @@ def test_allocator_tuning_keeps_freed_buffers_out_of_the_heap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_stream_splits_struct_sections_and_their_long_lists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A section that is a struct is written field by field, a long list inside it a
+    batch at a time: no piece holds a whole section, and the bytes stay the same."""
+    from convoscope_analyzer import memory
+    from convoscope_analyzer.memory import ResultsStream
+
+    results = _analysed()
+    assert results.sentiment is not None and len(results.sentiment.by_message) > 1
+    expected = encode_results(results)
+    monkeypatch.setattr(memory, "LIST_BATCH", 1)
+    monkeypatch.setattr(memory, "_MERGE_UNDER", 1)  # every piece on its own
+    pieces = list(memory._sections(copy.deepcopy(results)))
+    assert b"".join(pieces) == expected
+    sentiment = msgspec.msgpack.encode(results.sentiment)
+    parts = list(memory._pieces(results.sentiment, depth=2))
+    assert b"".join(parts) == sentiment
+    assert len(parts) > 20 and max(len(p) for p in parts) < len(sentiment) / 4
+    stream = ResultsStream(copy.deepcopy(results))
+    assert b"".join(iter(lambda: stream.read(1000), b"")) == expected

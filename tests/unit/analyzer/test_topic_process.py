@@ -190,3 +190,78 @@ def test_the_analysis_with_a_child_imports_no_scikit_learn(corpus_bytes: bytes, 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_child_reports_its_imports_fit_and_cpu(corpus_bytes: bytes) -> None:
+    """The child imports at low priority before the first request and says what its
+    imports and its fit cost; its CPU seconds are kept when it is ended."""
+    documents = _documents(decode_corpus(corpus_bytes))
+    child = TopicProcess()
+    child.prepare()
+    model = child.fit(documents, lambda: None)
+    assert model == light_model(fit_learned(documents))  # the same models
+    figures = dict(child.figures)
+    assert figures["import_cpu_seconds"] > 0.2  # NumPy, SciPy, scikit-learn at least
+    assert 0 <= figures["import_waited"] <= figures["import_seconds"] + 0.1
+    assert figures["fit_seconds"] > 0 and figures["fit_cpu_seconds"] > 0
+    child.close()
+    assert child.figures["cpu_seconds"] >= figures["import_cpu_seconds"]
+
+
+def test_the_imports_run_in_a_low_priority_thread() -> None:
+    """While it imports, a fresh child has a thread of nice 19 (Linux: per thread); its
+    main thread, which serves the requests, keeps the process's priority."""
+    import os
+    import time
+    from pathlib import Path
+
+    child = TopicProcess()
+    child.prepare()
+    try:
+        assert child.pid is not None
+        nice: dict[int, int] = {}
+        deadline = time.monotonic() + 20
+        while 19 not in nice.values() and time.monotonic() < deadline:
+            for task in Path(f"/proc/{child.pid}/task").iterdir():
+                try:
+                    stat = (task / "stat").read_text()
+                    nice[int(task.name)] = int(stat.rsplit(")", 1)[1].split()[16])
+                except (OSError, ValueError):
+                    continue
+            time.sleep(0.002)
+        assert 19 in nice.values(), nice
+        assert nice[child.pid] == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        child.close()
+
+
+def test_a_job_takes_the_spare_child_and_leaves_a_new_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With spares on, a job's child is the one started ahead (its imports done while the
+    replica waited) and a fresh spare waits for the next job; with them off, none."""
+    from convoscope_analyzer import topic_process as tp
+
+    monkeypatch.setenv(tp.SPARE_ENV, "1")
+    tp.stop_spare()
+    tp.start_spare()
+    spare = tp._spare
+    assert spare is not None and spare.alive()
+    try:
+        with tp.job_topic_process() as process:
+            assert process is spare
+            model = process.fit([("en", f"compost soil seedlings {i}") for i in range(20)], _noop)
+            assert isinstance(model, LearnedModel)
+        assert not spare.alive()  # closed with the job
+        assert tp._spare is not None and tp._spare is not spare and tp._spare.alive()
+    finally:
+        tp.stop_spare()
+    assert tp._spare is None
+    monkeypatch.setenv(tp.SPARE_ENV, "0")
+    tp.start_spare()
+    assert tp._spare is None
+    with tp.job_topic_process() as process:
+        assert not process.alive()  # started by the job when it needs it
+    assert tp._spare is None
+
+
+def _noop() -> None:
+    pass

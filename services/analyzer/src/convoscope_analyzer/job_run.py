@@ -30,7 +30,7 @@ from convoscope_analyzer.running import (
 )
 from convoscope_analyzer.sharded_job import run_sharded_job
 from convoscope_analyzer.stages import stage
-from convoscope_analyzer.topic_process import job_topic_process
+from convoscope_analyzer.topic_process import TopicProcess, job_topic_process
 from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
@@ -183,13 +183,23 @@ class JobRun:
         # A collection's pieces load while its corpus is read and decoded.
         loading = start_loading(self) if self.job.collection_id is not None else None
         try:
-            return await self._run_stages(publisher, loading)
+            if loading is not None:
+                return await self._run_stages(publisher, loading, None)
+            # The topic models' child process: the spare, its libraries imported while
+            # the replica waited, or one started now, importing them at low priority
+            # while the corpus is read and redacted (topic_process.py, topic_child.py).
+            with job_topic_process() as models:
+                models.prepare()
+                return await self._run_stages(publisher, None, models)
         finally:
             if loading is not None and not loading.done():
                 loading.cancel()
 
     async def _run_stages(
-        self, publisher: ProgressPublisher, loading: asyncio.Task[StoredPieces | None] | None
+        self,
+        publisher: ProgressPublisher,
+        loading: asyncio.Task[StoredPieces | None] | None,
+        models: TopicProcess | None,
     ) -> int:
         job = self.job
         with stage("corpus_read") as extra:
@@ -217,15 +227,14 @@ class JobRun:
             del output
         elif shards > 1:
             del blob  # the raw corpus's conversations are views of it
-            with job_topic_process() as models:  # the topic models' child process
-                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
+            results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
             del raw
             with stage("corpus_decode", bytes=len(blob)):
                 corpus = load_corpus(blob)
                 del blob  # the msgpack bytes are freed as soon as they are decoded
             # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            with job_topic_process() as models, stage("pipeline", messages=n_messages):
+            with stage("pipeline", messages=n_messages):
                 output = await asyncio.to_thread(
                     run_pipeline,
                     corpus,
@@ -241,6 +250,8 @@ class JobRun:
             del corpus
             results, redacted = output.results, output.redacted_corpus
             del output
+        if models is not None:
+            models.close()  # the models are read: the child's memory goes before the store
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
         if await self.stores.is_cancelled(job.job_id):
             raise JobCancelledError

@@ -82,6 +82,9 @@ class BusShards:
         # Set once the analyse stage's inputs are all written and its tasks published
         # (the redacted corpus is stored after them: the shards wait for theirs).
         self.dispatched = asyncio.Event()
+        # Set once every analyse shard's output is read (nothing of the shards is read
+        # again: their records and objects may go).
+        self.collected = asyncio.Event()
 
     def detect(
         self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
@@ -165,6 +168,8 @@ class BusShards:
                 if pending:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), POLL_INTERVAL)
+            if stage == "analyze":
+                self.collected.set()
         finally:
             watching.cancel()
             with contextlib.suppress(BaseException):

@@ -46,13 +46,13 @@ from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
 from convoscope_analyzer.engine.plan import AnalysisPlan, SampleReader, ShardPlan, plan_sample
 from convoscope_analyzer.engine.progress import ProgressTracker
-from convoscope_analyzer.engine.sharding import shard_bounds
 from convoscope_analyzer.engine.topic_models import InProcess, TopicModels
 from convoscope_analyzer.held_partial import HeldPartial, release
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
+from convoscope_analyzer.shard_ranges import tapered_bounds
 from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
 from convoscope_analyzer.stages import stage
 from convoscope_common import collector
@@ -196,8 +196,9 @@ def run_sharded(
     report = _Reporter(progress)
     runner = runner if runner is not None else HereRunner(access)
     models = models or InProcess()
-    # An empty conversation weighs one, so many of them still spread.
-    ranges = shard_bounds([max(1, n) for n in access.sizes], shards)
+    # An empty conversation weighs one, so many of them still spread; the last shards
+    # are the smallest (shard_ranges.py: shorter tails).
+    ranges = tapered_bounds([max(1, n) for n in access.sizes], shards)
     total = sum(access.sizes)
     sizes = [sum(access.sizes[a:b]) for a, b in ranges]
     privacy_on = options.enable_privacy

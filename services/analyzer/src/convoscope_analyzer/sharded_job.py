@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from typing import TYPE_CHECKING
 
 from convoscope_analyzer.engine.topic_models import TopicModels
@@ -61,6 +62,17 @@ async def run_sharded_job(
         # conversations until written, whatever the shards' dispatch releases).
         writes.append(asyncio.run_coroutine_threadsafe(store(EncodedCorpus(redacted)), loop))
 
+    async def clean_early() -> None:
+        # Every shard's output is read once the analyse stage ends: the records and
+        # objects go while the merge runs in the job's thread, not after it (0.2-0.3 s
+        # of requests on the benchmark export). Records first, objects after, as
+        # ``cleanup`` does: a run that takes the job over after an interrupted cleanup
+        # finds no complete record without its output.
+        await bus.collected.wait()
+        if await _holds_job(run):
+            await bus.cleanup(shards)
+
+    cleaning = asyncio.ensure_future(clean_early())
     log.info("job_sharded", shards=shards)
     handed_over = False
     try:
@@ -99,7 +111,12 @@ async def run_sharded_job(
     finally:
         for write in writes:
             write.cancel()
-        if not handed_over and await _holds_job(run):
+        cleaned = cleaning.done() and not cleaning.cancelled() and not cleaning.exception()
+        if not cleaning.done():
+            cleaning.cancel()
+            with contextlib.suppress(BaseException):
+                await cleaning
+        if not cleaned and not handed_over and await _holds_job(run):
             await bus.cleanup(shards)
 
 

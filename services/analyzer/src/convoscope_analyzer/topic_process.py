@@ -3,14 +3,18 @@
 NumPy, SciPy and scikit-learn take about 80 MB once imported and are never unloaded;
 only the topic models need them (``engine/topic_models.py``). The analyzer service
 therefore never imports them: each job that has topic models to fit starts
-``python -m convoscope_analyzer.topic_process`` (:class:`TopicProcess`), hands it the
+``python -m convoscope_analyzer.topic_child`` (:class:`TopicProcess`), hands it the
 plan's bounded sample, then the deferred rows of its shards, and ends it. The child
 holds only the sample, the models and one batch of rows at a time; its peak resident
-memory is recorded (``convoscope_analyzer_topic_process_peak_rss_bytes``).
+memory is recorded (``convoscope_analyzer_topic_process_peak_rss_bytes``), its CPU
+seconds, import and fit times logged (stage ``topic_process``).
 
-The child imports every library that loads a BLAS before it fits, as the service did
-before the first job, so BLAS is limited to one thread in all of them during the fit and
-the models are the same, bit for bit (tests/unit/analyzer/test_topic_process.py).
+The child is started when the job is claimed and imports its libraries in a thread of
+low priority (``topic_child.py``): about 2.5 CPU seconds that would otherwise be taken
+from the job's shards are taken from idle time. It imports every library that loads a
+BLAS before it fits, as the service did before the first job, so BLAS is limited to
+one thread in all of them during the fit and the models are the same, bit for bit
+(tests/unit/analyzer/test_topic_process.py).
 
 Protocol: length-prefixed msgpack frames over the child's stdin and stdout (its own
 stdout is moved to stderr, so a library's print cannot corrupt them). The child answers
@@ -26,8 +30,9 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import msgspec
 
@@ -35,7 +40,11 @@ from convoscope_analyzer.engine.learned import Document, LanguageModel, LearnedM
 from convoscope_analyzer.engine.topic_models import add_rows, light_model, read_deferred
 from convoscope_analyzer.engine.topics import LearnedInput, TopicRows
 from convoscope_analyzer.stages import stage
+from convoscope_analyzer.topic_child import read_frame as _read_frame
 from convoscope_common.metrics import Gauge
+
+if TYPE_CHECKING:
+    from convoscope_analyzer.topic_child import Loading
 
 _HEADER = struct.Struct(">I")
 PEAK_RSS = Gauge(
@@ -58,9 +67,16 @@ class Read(msgspec.Struct, tag=True, array_like=True):
 
 
 class Fitted(msgspec.Struct, tag=True, array_like=True):
-    """The fitted models, light: (language, top terms of each topic) per model."""
+    """The fitted models, light: (language, top terms of each topic) per model; and the
+    child's figures: its imports' wall and CPU seconds, how long the fit waited for
+    them, the fit's wall and CPU seconds."""
 
     models: list[tuple[str | None, list[list[str]]]]
+    import_seconds: float = 0.0
+    import_cpu_seconds: float = 0.0
+    import_waited: float = 0.0
+    fit_seconds: float = 0.0
+    fit_cpu_seconds: float = 0.0
 
 
 class Rows(msgspec.Struct, tag=True, array_like=True):
@@ -118,6 +134,8 @@ class TopicProcess:
         self._closed = False
         self._fitted = False
         self.peak_rss: int | None = None
+        # What the child reported and used (for the stage log).
+        self.figures: dict[str, float] = {}
 
     def prepare(self) -> None:
         """Start the child now (its imports run while the caller goes on)."""
@@ -131,13 +149,17 @@ class TopicProcess:
             env = dict(os.environ)
             env["PYTHONUNBUFFERED"] = "1"  # a child's traceback reaches the log whole
             self._child = subprocess.Popen(
-                [self._python, "-m", "convoscope_analyzer.topic_process"],
+                [self._python, "-m", "convoscope_analyzer.topic_child"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
                 bufsize=0,  # unbuffered: select() then tells whether an answer waits
             )
         return self._child
+
+    def alive(self) -> bool:
+        """Whether the child is started, running and not closed."""
+        return not self._closed and self._child is not None and self._child.poll() is None
 
     @property
     def pid(self) -> int | None:
@@ -152,6 +174,13 @@ class TopicProcess:
         if not isinstance(answer, Fitted):
             raise TopicProcessError(f"unexpected answer {type(answer).__name__}")
         self._fitted = True
+        self.figures.update(
+            import_seconds=answer.import_seconds,
+            import_cpu_seconds=answer.import_cpu_seconds,
+            import_waited=answer.import_waited,
+            fit_seconds=answer.fit_seconds,
+            fit_cpu_seconds=answer.fit_cpu_seconds,
+        )
         return LearnedModel(
             models=[
                 LanguageModel(
@@ -223,12 +252,22 @@ class TopicProcess:
             if peak is not None:
                 self.peak_rss = peak
             child.kill()
+            self._reap(child)
         for stream in (child.stdin, child.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
         child.wait()
         return self.peak_rss
+
+    def _reap(self, child: subprocess.Popen[bytes]) -> None:
+        """Wait for the killed child, keeping the CPU seconds it used."""
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        except ChildProcessError:  # reaped elsewhere: no figure
+            return
+        child.returncode = os.waitstatus_to_exitcode(status)
+        self.figures["cpu_seconds"] = usage.ru_utime + usage.ru_stime
 
     def __enter__(self) -> TopicProcess:
         return self
@@ -239,19 +278,70 @@ class TopicProcess:
 
 _largest_peak = 0
 
+# A child started ahead of the next job (its imports done, at low priority, while the
+# replica waits for work), which that job takes instead of starting its own: the 2.5 CPU
+# seconds of imports then never compete with a job's shards. It holds about 120 MB
+# while it waits; ``CONVOSCOPE_TOPIC_SPARE=0`` keeps none (each job starts its child).
+SPARE_ENV = "CONVOSCOPE_TOPIC_SPARE"
+_spare: TopicProcess | None = None
+_spare_lock = threading.Lock()
+
+
+def spare_wanted() -> bool:
+    """Whether this process keeps a spare child (``CONVOSCOPE_TOPIC_SPARE``, default on)."""
+    return os.environ.get(SPARE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def start_spare() -> None:
+    """Start a spare child unless one is waiting (or spares are off)."""
+    global _spare
+    if not spare_wanted():
+        return
+    with _spare_lock:
+        if _spare is not None and _spare.alive():
+            return
+        dead, _spare = _spare, TopicProcess()
+        _spare.prepare()
+    if dead is not None:
+        dead.close()
+
+
+def stop_spare() -> None:
+    """End the spare child, if any (the service stops)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        spare.close()
+
+
+def _take() -> TopicProcess:
+    """The spare child if one is alive, else a new (not started) one."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None and spare.alive():
+        return spare
+    if spare is not None:
+        spare.close()
+    return TopicProcess()
+
 
 @contextlib.contextmanager
 def job_topic_process() -> Iterator[TopicProcess]:
-    """A :class:`TopicProcess` for one job (not started yet), closed when the block ends;
-    its peak resident memory goes to the log (stage ``topic_process``) and the largest
-    so far to ``convoscope_analyzer_topic_process_peak_rss_bytes``."""
+    """A :class:`TopicProcess` for one job (the spare, or one not started yet), closed
+    when the block ends, and a new spare started (for the next job); its peak resident
+    memory goes to the log (stage ``topic_process``) and the largest so far to
+    ``convoscope_analyzer_topic_process_peak_rss_bytes``."""
     global _largest_peak
-    process = TopicProcess()
-    with stage("topic_process") as extra:
+    process = _take()
+    with stage("topic_process", spare=process.alive()) as extra:
         try:
             yield process
         finally:
             peak = process.close()
+            start_spare()
+            extra.update({f"child_{k}": round(v, 3) for k, v in process.figures.items()})
             if peak is not None:
                 extra["peak_rss_mb"] = round(peak / 1e6, 1)
                 _largest_peak = max(_largest_peak, peak)
@@ -268,31 +358,10 @@ def _write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.flush()
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
-    parts: list[bytes] = []
-    left = size
-    while left:
-        part = stream.read(left)
-        if not part:
-            return None  # the other side ended
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
+# --- the child's side (``topic_child.py`` runs it once the imports are done) -------
 
 
-def _read_frame(stream: IO[bytes]) -> bytes | None:
-    """The next frame's payload (None when the stream ended)."""
-    header = _read_exactly(stream, _HEADER.size)
-    if header is None:
-        return None
-    (size,) = _HEADER.unpack(header)
-    return _read_exactly(stream, size)
-
-
-# --- the child's side ------------------------------------------------------------------
-
-
-def _load_libraries() -> None:
+def load_libraries() -> None:
     """Import everything the models use before the first fit: the BLAS of NumPy and of
     SciPy are then both loaded when the fit limits BLAS to one thread (the numbers of
     the fit depend on it)."""
@@ -303,15 +372,28 @@ def _load_libraries() -> None:
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
 
+    import convoscope_analyzer.engine.learned  # noqa: F401
 
-def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """Answer requests until the input ends (the child's main loop)."""
+
+def serve(
+    requests: IO[bytes],
+    answers: IO[bytes],
+    *,
+    first: bytes | None = None,
+    loading: Loading | None = None,
+) -> None:
+    """Answer ``first`` (a request already read), then requests until the input ends
+    (the child's main loop). ``loading``: the imports' figures, sent with the fit."""
     from convoscope_analyzer.engine.learned import fit_learned
 
-    _load_libraries()
+    if loading is None:
+        load_libraries()
     model: LearnedModel | None = None
     while True:
-        data = _read_frame(requests)
+        data: bytes | None = first
+        first = None
+        if data is None:
+            data = _read_frame(requests)
         if data is None:
             return
         answer: Answer
@@ -319,9 +401,18 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             request = _request_decoder.decode(data)
             del data
             if isinstance(request, Fit):
+                wall, cpu = time.perf_counter(), time.thread_time()
                 model = fit_learned(request.documents)
                 light = light_model(model)
-                answer = Fitted(models=[(m.language, m.top_terms) for m in light.models])
+                answer = Fitted(
+                    models=[(m.language, m.top_terms) for m in light.models],
+                    fit_seconds=time.perf_counter() - wall,
+                    fit_cpu_seconds=time.thread_time() - cpu,
+                )
+                if loading is not None:
+                    answer.import_seconds = loading.seconds
+                    answer.import_cpu_seconds = loading.cpu_seconds
+                    answer.import_waited = loading.waited
             else:
                 if model is None:
                     raise TopicProcessError("read before fit")
@@ -334,13 +425,9 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         _write_frame(answers, payload)
 
 
-def main() -> int:
-    """``python -m convoscope_analyzer.topic_process``: serve the parent over stdin/out."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr
-    serve(sys.stdin.buffer, answers)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def fail_all(requests: IO[bytes], answers: IO[bytes], error: Exception) -> None:
+    """Answer the request read and every later one with ``error`` (the imports failed)."""
+    failed = _encoder.encode(Failed(error=type(error).__name__, message=str(error)[:500]))
+    _write_frame(answers, failed)
+    while _read_frame(requests) is not None:
+        _write_frame(answers, failed)

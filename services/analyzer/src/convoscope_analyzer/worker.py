@@ -25,6 +25,7 @@ from convoscope_analyzer.running import JobCancelledError, RunningJob, WorkerShu
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.shard_worker import ShardHandler, make_shard_consumer
 from convoscope_analyzer.stages import stage
+from convoscope_analyzer.topic_process import start_spare, stop_spare
 from convoscope_common import names
 from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import (
@@ -169,6 +170,8 @@ async def run(ctx: ServiceContext) -> None:
     # Load the language model, lexicons and cue files before the first job, not during
     # it (scikit-learn is never loaded here: the topic models run in a child process).
     await asyncio.to_thread(warm_up)
+    # The first job's topic-model child, its libraries imported while the replica waits.
+    start_spare()
     records = await ShardRecords.open(ctx.js)
     handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
     shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy, handler.prices)
@@ -182,5 +185,6 @@ async def run(ctx: ServiceContext) -> None:
         # not computing) still computes shards, its own job's included.
         await asyncio.gather(make_consumer(handler).run(), make_shard_consumer(shard_handler).run())
     finally:
+        stop_spare()
         await cancels.unsubscribe()
         await drill.unsubscribe()
