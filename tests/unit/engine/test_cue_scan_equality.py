@@ -260,3 +260,25 @@ def test_both_ways_of_finding_strings_are_among_those_compared() -> None:
                 if strings is not None
             )
     assert kinds == {("folded", True), ("folded", False), ("raw", True), ("raw", False)}
+
+
+def test_the_scans_sentiment_leaves_for_the_failures_change_nothing(prepared) -> None:
+    # The shard path: score_messages scans each user message's head once, the failures
+    # read those scans again (engine/partial.py); the same rows and findings as without.
+    from convoscope_analyzer.engine.failures import analyze_failures
+    from convoscope_analyzer.engine.progress import ProgressTracker
+    from convoscope_analyzer.engine.sentiment import score_messages
+
+    def tracker() -> ProgressTracker:
+        return ProgressTracker({}, None, None)
+
+    scans: dict = {}
+    shared = score_messages(prepared, tracker(), None, scans)
+    assert len(scans) > 500  # the English ones (the rest in other languages)
+    assert shared == score_messages(prepared, tracker())
+    read = len(scans)
+    found = analyze_failures(prepared, tracker(), scans)
+    assert len(scans) < read  # the turns' scans were read (and taken out)
+    assert found == analyze_failures(prepared, tracker())
+    old = [f for item in prepared for f in ref.detect_conversation_failures(item)]
+    assert found.findings == old

@@ -40,7 +40,12 @@ _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|(?<=[。！？])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 # _WORD on ASCII text: its word characters are exactly the ASCII letters and digits.
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)?")
-_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+# Every ASCII character is a key (letters and digits map to themselves): str.translate
+# caches a character it finds in the table, but looks a missing one up (and raises
+# LookupError inside) again in every call.
+_ASCII_NON_WORD = str.maketrans(
+    {chr(code): chr(code) if chr(code).isalnum() else " " for code in range(128)}
+)
 _STOP = frozenset(
     "a an the to of in on for and or but is are was be do does did i me my you your it "
     "this that how what why when where which who can could would should will with at by "
@@ -53,6 +58,9 @@ TURN_SECTIONS = ("aimed_negativity", "error_output", "still", "still_exclude", "
 FRUSTRATION_SECTIONS = ("aimed_negativity", "frustration")
 # Read on the opening of the assistant's next answer.
 OPENING_SECTIONS = ("refusal", "apology_exclude", "apology", "concession")
+# A user message's head read once for both its readers (the sentiment's frustration cue,
+# the failures' complaint rules): every section either reads, in one automaton pass.
+USER_SECTIONS = (*TURN_SECTIONS, "frustration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,12 +205,35 @@ def _still(book: CueBook, scan: Scan) -> CueMatch | None:
     return book.section("still").search(scan.text.replace(exclude.text, " "))
 
 
-def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
+# The opening of an answer read for an apology (the head of the answer is read for a
+# refusal: COMPLAINT_WINDOW).
+OPENING_WINDOW = 200
+
+
+def opening_scan(book: CueBook, text: str) -> Scan:
+    """The :data:`OPENING_SECTIONS` of ``book`` scanned over the head of an answer that
+    :func:`~convoscope_analyzer.engine.failures.is_refusal` reads (``COMPLAINT_WINDOW``):
+    its refusal section answers as ``is_refusal``'s, and its mask serves the shorter
+    opening :func:`read_turn` reads for an apology (``opening``)."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    return cue_group(book, OPENING_SECTIONS).scan(head, head.lower())
+
+
+def _apology(
+    book: CueBook, turn: Turn, opening: Scan | None = None
+) -> tuple[CueMatch, float] | None:
     """The next answer opens by conceding a mistake (not when it refuses or condoles):
     an apology is strong, a bare "sorry," or "fair enough" weak."""
     if not turn.next_text:
         return None
-    scan = cue_group(book, OPENING_SECTIONS).scan(normalise(turn.next_text[:200]))
+    head = normalise(turn.next_text[:OPENING_WINDOW])
+    if opening is None:
+        scan = cue_group(book, OPENING_SECTIONS).scan(head)
+    else:
+        # A longer head's mask: every gate string of the opening is in it, and a list
+        # whose gate is not in the opening cannot match there, so the answers are the
+        # opening's own (its searches read the opening's text).
+        scan = Scan(opening.group, head, head.lower(), opening.mask)
     if scan.section("refusal") or scan.section("apology_exclude"):
         return None
     if (hit := scan.section("apology")) is not None:
@@ -212,20 +243,39 @@ def _apology(book: CueBook, turn: Turn) -> tuple[CueMatch, float] | None:
     return None
 
 
+def user_scan(book: CueBook, text: str) -> Scan:
+    """The head of a user message (``COMPLAINT_WINDOW``, apostrophes normalised) scanned
+    for ``book``'s complaint rules and :data:`USER_SECTIONS`: what :func:`read_turn` and
+    :func:`frustration_cue` read of it (``scan``), computed once per message. A section's
+    answer does not depend on the other lists scanned with it."""
+    head = normalise(text[:COMPLAINT_WINDOW])
+    return cue_group(book, USER_SECTIONS, complaints=True).scan(head, head.lower())
+
+
 def turn_signals(book: CueBook, turn: Turn) -> list[Signal]:
     """Every complaint cue that fires for one user turn, strongest kinds first."""
     return read_turn(book, turn)[0]
 
 
-def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None]:
+def read_turn(
+    book: CueBook, turn: Turn, opening: Scan | None = None, scan: Scan | None = None
+) -> tuple[list[Signal], list[str] | None]:
     """:func:`turn_signals`, and the turn's content words when the head read was the
-    whole text (then they are its :func:`content_words`, for the next turn's re-ask test)."""
-    head = normalise(turn.text[:COMPLAINT_WINDOW])
+    whole text (then they are its :func:`content_words`, for the next turn's re-ask test).
+
+    ``opening``: the next answer's :func:`opening_scan` with ``book``, and ``scan``: the
+    turn's :func:`user_scan` with ``book``, when the caller has them (then they are not
+    scanned again)."""
+    if scan is None:
+        head = normalise(turn.text[:COMPLAINT_WINDOW])
+        lowered = head.lower()
+        # One automaton pass finds the complaint rules and sections that may match.
+        scan = cue_group(book, TURN_SECTIONS, complaints=True).scan(head, lowered)
+    else:
+        head = scan.text
+        lowered = scan.lowered or head.lower()  # ("": a book without any cue)
     uid = turn.message_id
     signals: list[Signal] = []
-    lowered = head.lower()
-    # One automaton pass finds the complaint rules and sections that may match.
-    scan = cue_group(book, TURN_SECTIONS, complaints=True).scan(head, lowered)
     for rule, match in scan.complaints():
         signals.append(
             Signal(
@@ -261,18 +311,23 @@ def read_turn(book: CueBook, turn: Turn) -> tuple[list[Signal], list[str] | None
         weight = STRONG if aimed else WEAK
         cue = ", ".join(sorted(set(profane)))
         signals.append(Signal("profanity", cue, "*", uid, weight))
-    if turn.next_id is not None and (conceded := _apology(book, turn)) is not None:
+    if turn.next_id is not None and (conceded := _apology(book, turn, opening)) is not None:
         hit, weight = conceded
         signals.append(Signal("apology_next", hit.text.lower(), hit.language, turn.next_id, weight))
     return signals, (content if head == turn.text else None)
 
 
-def frustration_cue(book: CueBook, text: str) -> str | None:
+def frustration_cue(book: CueBook, text: str, scan: Scan | None = None) -> str | None:
     """Frustration in the writer's own words, without the conversation: negativity or
-    profanity aimed at the assistant, or a frustration phrase ("still doesn't work")."""
-    head = normalise(text[:COMPLAINT_WINDOW])
-    lowered = head.lower()
-    scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
+    profanity aimed at the assistant, or a frustration phrase ("still doesn't work").
+    ``scan``: the text's :func:`user_scan` with ``book``, when the caller has it."""
+    if scan is None:
+        head = normalise(text[:COMPLAINT_WINDOW])
+        lowered = head.lower()
+        scan = cue_group(book, FRUSTRATION_SECTIONS).scan(head, lowered)
+    else:
+        head = scan.text
+        lowered = scan.lowered or head.lower()  # ("": a book without any cue)
     if (hit := _aimed(book, scan)) is not None:
         return hit.text.lower()
     profane, aimed = _profanity(book, head, words_of(lowered))

@@ -179,15 +179,20 @@ class Scan:
             contains = haystack.__contains__
             candidates = (mask >> entry.first) & entry.cue_mask
             rest = entry.rest
+            met: list[int] = []
             while candidates:
                 low = candidates & -candidates
                 candidates ^= low
-                for alternatives in rest[low.bit_length() - 1]:
+                cue = low.bit_length() - 1
+                for alternatives in rest[cue]:
                     if not any(map(contains, alternatives)):
                         break
                 else:
-                    return cues.pattern.search(self.text)
-            return None
+                    met.append(cue)
+            if not met:
+                return None
+            # Only the cues met can match: their own alternation answers for the list.
+            return cues.narrowed(tuple(met), self.text).search(self.text)
         return cues.pattern.search(self.text)
 
     def complaints(self) -> Iterator[tuple[ComplaintCue, re.Match[str]]]:

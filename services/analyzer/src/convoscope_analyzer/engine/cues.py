@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
+from convoscope_analyzer.engine.cue_narrowing import narrowable_cue
 from convoscope_analyzer.engine.errors import EngineError
 from convoscope_common.results import FailureType, Severity
 
@@ -50,6 +51,14 @@ class Cues:
     gate: tuple[str, ...] | None = None
     folded: bool = True  # the gate is checked against lower-cased text
     requirements: tuple[tuple[tuple[str, ...], ...], ...] | None = None
+    # The cues the pattern alternates (one per requirement), when a regex of some of
+    # them may stand for the whole pattern (:meth:`narrowed`); empty: never.
+    sources: tuple[str, ...] = ()
+    # Narrowed patterns by the positions of the cues they hold (one per set of cues met,
+    # a few per list; never per text).
+    _narrow: dict[tuple[int, ...], re.Pattern[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         """The first match, skipping the regex when no prefix occurs (a substring
@@ -66,6 +75,34 @@ class Cues:
                 return None
         return self.pattern.search(text)
 
+    def narrowed(self, met: tuple[int, ...], text: str) -> re.Pattern[str]:
+        """The regex to search ``text`` with when only the cues at ``met`` (positions in
+        the list, ascending) have all their literal parts in it: the alternation of
+        those cues alone, same wrapper and flags. A cue missing one of its parts cannot
+        match anywhere in the text, so the leftmost match, and the first alternative
+        that matches there, are the whole pattern's; the regex engine just tries fewer
+        alternatives at every position (a large list's alternation costs ~13 µs a
+        turn, the cues met ~5). Case-insensitive lists are narrowed on ASCII text only
+        (and ``sources`` holds no non-ASCII literal with an ASCII case form): there
+        lower-casing is exactly the regex engine's case folding, so "a part occurs in
+        the lower-cased text" is "the part can match". The whole pattern otherwise."""
+        if not self.sources or (self.folded and not text.isascii()):
+            return self.pattern
+        if len(met) == len(self.sources):
+            return self.pattern
+        found = self._narrow.get(met)
+        if found is None:
+            if len(self._narrow) >= _MAX_NARROWED:
+                return self.pattern
+            found = compile_cues([self.sources[i] for i in met], raw=not self.folded)
+            self._narrow[met] = found
+        return found
+
+
+# Narrowed patterns kept per cue list (the sets of cues met that a corpus shows are
+# few; past this the whole pattern serves).
+_MAX_NARROWED = 256
+
 
 def meets_requirements(
     requirements: tuple[tuple[tuple[str, ...], ...], ...], haystack: str
@@ -79,6 +116,22 @@ def meets_requirements(
         else:
             return True
     return False
+
+
+def cues_met(
+    requirements: tuple[tuple[tuple[str, ...], ...], ...], haystack: str
+) -> tuple[int, ...]:
+    """The positions of the cues that have, for each of their mandatory parts, one
+    string in ``haystack`` (empty: none; then no cue can match)."""
+    contains = haystack.__contains__
+    met: list[int] = []
+    for index, parts in enumerate(requirements):
+        for alternatives in parts:
+            if not any(map(contains, alternatives)):
+                break
+        else:
+            met.append(index)
+    return tuple(met)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +239,15 @@ def _compiled(
     derived = literal_prefixes(cues, raw=raw)
     chosen = derived if derived is not None else (gate or None)
     requirements = cue_requirements(cues, raw=raw) if derived is not None else None
-    return Cues(language, pattern, chosen, folded=not raw, requirements=requirements)
+    narrowable = requirements is not None and all(narrowable_cue(cue, raw) for cue in cues)
+    return Cues(
+        language,
+        pattern,
+        chosen,
+        folded=not raw,
+        requirements=requirements,
+        sources=cue_tuple if narrowable else (),
+    )
 
 
 # Gate sets larger than this are not worth testing one by one.

@@ -21,9 +21,10 @@ from convoscope_analyzer.engine.complaints import (
     Signal,
     Turn,
     is_complaint,
+    opening_scan,
     read_turn,
 )
-from convoscope_analyzer.engine.cue_scan import cue_group
+from convoscope_analyzer.engine.cue_scan import Scan, cue_group
 from convoscope_analyzer.engine.cues import CueBook, cues_for, normalise
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -94,11 +95,17 @@ def is_refusal(book: CueBook, text: str) -> str | None:
     return hit.text.lower() if hit else None
 
 
+def _refusal_in(opening: Scan) -> str | None:
+    # is_refusal from the answer's opening_scan (the same head, the same refusal lists).
+    hit = opening.section("refusal")
+    return hit.text.lower() if hit else None
+
+
 def _complaint_findings(
     cid: str, answer: Message, turn: Turn, signals: list[Signal]
 ) -> list[Failure]:
-    if not is_complaint(signals):
-        return []
+    if not signals or not is_complaint(signals):
+        return []  # (most turns fire no cue at all)
     public = [_public(s) for s in signals]
     ids = [turn.message_id]  # the next answer's concession is named in its signal
     phrases = [
@@ -114,19 +121,28 @@ def _complaint_findings(
 
 
 def detect_conversation_failures(
-    item: PreparedConversation, book: CueBook | None = None
+    item: PreparedConversation,
+    book: CueBook | None = None,
+    scans: dict[int, tuple[CueBook, Scan]] | None = None,
 ) -> list[Failure]:
     """Every finding in one conversation, in message order.
 
     Without ``book`` each message is read with the cues of its detected language
     (an answer with its own, a user turn with the user's); a language without a cue
-    file gets the language-independent ones only."""
+    file gets the language-independent ones only. ``scans``: user messages'
+    :func:`~.complaints.user_scan` by ``id`` of the prepared message, with the book
+    each was made with (the sentiment's); one made with the turn's book is read instead
+    of scanning the turn again (and taken out of ``scans``)."""
     findings: list[Failure] = []
     messages = [pm.message for pm in item.messages]
     languages = [pm.language for pm in item.messages]
     cid = item.id
     # The last user turn read whole, with its content words: the next turn's question.
     carried: tuple[Message, list[str]] | None = None
+    # Each answer's opening_scan, by position, with the book it was made with: made for
+    # the turn before the answer (its apology test) or for the answer itself (refusal),
+    # and used by both when the books agree.
+    openings: dict[int, tuple[CueBook, Scan]] = {}
     for index, message in enumerate(messages):
         if message.role != "assistant":
             continue
@@ -134,7 +150,12 @@ def detect_conversation_failures(
         reply = following if following is not None and following.role == "user" else None
         answer_book = book or cues_for(languages[index])
         reply_book = book or cues_for(languages[index + 1] if reply is not None else None)
-        refusal = is_refusal(answer_book, message.text)
+        known = openings.pop(index, None)
+        if known is not None and known[0] is answer_book:
+            opening = known[1]
+        else:
+            opening = opening_scan(answer_book, message.text)
+        refusal = _refusal_in(opening)
         if refusal:
             pushback = (
                 reply_book.section("pushback").search(normalise(reply.text[:COMPLAINT_WINDOW]))
@@ -163,7 +184,11 @@ def detect_conversation_failures(
                     cid, message, "unnecessary_refusal", severity, "refusal", ids, refusal, signals
                 )
             )
-        errors = [result for result in message.tool_results if result.is_error]
+        errors = (
+            [result for result in message.tool_results if result.is_error]
+            if message.tool_results
+            else None
+        )
         if errors:
             names = sorted({result.name or "tool" for result in errors})
             matched = f"{len(errors)} tool error(s): {', '.join(names)}"
@@ -235,7 +260,17 @@ def detect_conversation_failures(
             next_text=answer_next.text if answer_next is not None else None,
             question_words=carried[1] if carried is not None and carried[0] is question else None,
         )
-        cues_fired, content = read_turn(reply_book, turn)
+        next_opening = None
+        if answer_next is not None:
+            next_opening = opening_scan(reply_book, answer_next.text)
+            openings[index + 2] = (reply_book, next_opening)
+        scanned = scans.pop(id(item.messages[index + 1]), None) if scans else None
+        cues_fired, content = read_turn(
+            reply_book,
+            turn,
+            next_opening,
+            scanned[1] if scanned is not None and scanned[0] is reply_book else None,
+        )
         carried = (reply, content) if content is not None else None
         findings.extend(_complaint_findings(cid, message, turn, cues_fired))
     return _dedupe(findings)
@@ -261,13 +296,17 @@ def _dedupe(findings: list[Failure]) -> list[Failure]:
 
 
 def analyze_failures(
-    conversations: list[PreparedConversation], tracker: ProgressTracker
+    conversations: list[PreparedConversation],
+    tracker: ProgressTracker,
+    scans: dict[int, tuple[CueBook, Scan]] | None = None,
 ) -> FailureSummary:
-    """All findings plus counts; failure rate = assistant messages with a finding / all."""
+    """All findings plus counts; failure rate = assistant messages with a finding / all.
+    ``scans``: what :func:`~.sentiment.score_messages` left (see
+    :func:`detect_conversation_failures`)."""
     findings: list[Failure] = []
     assistant_messages = 0
     for item in conversations:
         tracker.tick(len(item.messages))
         assistant_messages += sum(1 for pm in item.messages if pm.message.role == "assistant")
-        findings.extend(detect_conversation_failures(item))
+        findings.extend(detect_conversation_failures(item, None, scans))
     return failure_summary(findings, assistant_messages)

@@ -123,7 +123,12 @@ def detect(text: str) -> Detection:
         letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
         if letters < MIN_LETTERS:
             return _NOTHING  # no letter, or too few
-        language, confidence = _best(top_labels_ascii(sample, raw, letters, _TOP_K))
+        found = top_labels_ascii(sample, raw, letters, _TOP_K)
+        # _best, inline (this runs once per user message).
+        if found and found[0][0] in _CANDIDATE_SET:
+            language, confidence = found[0]
+        else:
+            language, confidence = _best(found)
     else:
         letters = len(sample) - len(_NOT_LETTER.findall(sample))
         if letters == 0:
@@ -193,8 +198,11 @@ def assign_languages(
         for pm in item.messages:
             if tick is not None:
                 tick()
-            if pm.message.role == "user" and pm.message.text.strip():
-                detection = detect(pm.message.text)
+            message = pm.message
+            # ``text.strip()`` without copying the text: strip() removes exactly the
+            # characters isspace() tests.
+            if message.role == "user" and message.text and not message.text.isspace():
+                detection = detect(message.text)
                 own[id(pm)] = detection
                 found.append(detection.language)
                 guesses.append(detection.guess)

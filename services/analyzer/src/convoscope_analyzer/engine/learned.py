@@ -75,6 +75,13 @@ class _Analyzer:
 # The English vectorizer's tokens (scikit-learn's ``token_pattern`` syntax): three or more
 # ASCII letters.
 ENGLISH_TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
+# On ASCII text a match of ENGLISH_TOKENS is a whole run of word characters
+# ([A-Za-z0-9_], the ones ``\b`` tells from the rest) made of three or more letters: the
+# text's bytes with every other character made a space, split, are those runs, in order
+# (in C: a third fewer instructions than the regex, which tries every position).
+_WORD_BYTES = bytes(
+    code if code >= 128 or chr(code).isalnum() or code == ord("_") else 32 for code in range(256)
+)
 
 
 def _english_stop_words() -> frozenset[str]:
@@ -92,7 +99,16 @@ class _EnglishTerms:
 
     def __call__(self, text: str) -> list[str]:
         stop = self.stop
-        return [w for w in self.tokens.findall(text.lower()) if w not in stop]
+        lowered = text.lower()
+        if not lowered.isascii():
+            return [w for w in self.tokens.findall(lowered) if w not in stop]
+        found = []
+        for run in lowered.encode("ascii").translate(_WORD_BYTES).split():
+            if len(run) >= 3 and run.isalpha():
+                word = run.decode("ascii")
+                if word not in stop:
+                    found.append(word)
+        return found
 
 
 def _vectorizer(language: str | None, n_docs: int) -> Any:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import msgspec
 
+from convoscope_analyzer.engine.cue_scan import Scan
+from convoscope_analyzer.engine.cues import CueBook
 from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.language import assign_languages
 from convoscope_analyzer.engine.language_summary import LanguageRows, count_languages
@@ -105,7 +107,9 @@ def analyze_shard(
     tracker.end_step()
 
     tracker.start_step(STEP_SENTIMENT, total_messages)
-    sentiment = score_messages(prepared, tracker)
+    # The user messages' heads scanned for the sentiment, read again by the failures.
+    scans: dict[int, tuple[CueBook, Scan]] | None = {} if options.enable_quality else None
+    sentiment = score_messages(prepared, tracker, None, scans)
     tracker.end_step()
 
     partial = ShardPartial(
@@ -119,7 +123,8 @@ def analyze_shard(
     )
     if options.enable_quality:
         tracker.start_step(STEP_FAILURES, total_messages)
-        failures = analyze_failures(prepared, tracker)
+        failures = analyze_failures(prepared, tracker, scans)
+        scans = None  # (freed: the quality step does not read them)
         tracker.end_step()
         tracker.start_step(STEP_QUALITY, total_messages)
         quality = analyze_quality(prepared, failures, sentiment.by_message, tracker)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from convoscope_analyzer.engine.cues import cues_for
+from convoscope_analyzer.engine.cues import CueSection, cues_for
 from convoscope_analyzer.engine.failures import is_refusal
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
@@ -71,15 +71,22 @@ def assess_conversation(
     collaborative = 0
     effectiveness: list[float] = []
     previous = None
+    # The thanks and clarification cues of each language met (cues_for, looked up once
+    # per language of the conversation rather than once per message).
+    sections: dict[str | None, tuple[CueSection, CueSection]] = {}
     for pm in item.messages:
         message = pm.message
-        book = cues_for(pm.language)
-        blocks += code_blocks(message.text)
+        text = message.text
+        cues = sections.get(pm.language)
+        if cues is None:
+            book = cues_for(pm.language)
+            cues = sections[pm.language] = (book.section("thanks"), book.section("clarification"))
+        blocks += code_blocks(text)
         if pm.words >= MONOLOGUE_WORDS:
             monologues += 1
         if message.role == "user":
             turns += 1
-            questions += is_question(message.text)
+            questions += is_question(text)
             sentiment = sentiments.get(message.id)
             collaborative += bool(sentiment and sentiment.collaborative)
             if previous is not None and previous.message.role == "user":
@@ -87,9 +94,9 @@ def assess_conversation(
             if previous is not None and previous.message.role == "assistant":
                 if previous.message.id in complaint_targets:
                     effectiveness.append(0.0)
-                elif (
-                    sentiment is not None and sentiment.compound >= POSITIVE_COMPOUND
-                ) or book.section("thanks").search(message.text[:400]):
+                elif (sentiment is not None and sentiment.compound >= POSITIVE_COMPOUND) or cues[
+                    0
+                ].search(text[:400]):
                     # (the score first: a positive message needs no search for thanks)
                     effectiveness.append(1.0)
                 else:
@@ -97,7 +104,7 @@ def assess_conversation(
                 if previous.local and pm.local:
                     if (pm.local - previous.local).total_seconds() <= QUICK_RESPONSE_S:
                         quick += 1
-        elif book.section("clarification").search(message.text):
+        elif cues[1].search(text):
             clarifications += 1
         if previous is not None and previous.local and pm.local:
             if (pm.local - previous.local).total_seconds() > LONG_GAP_S:

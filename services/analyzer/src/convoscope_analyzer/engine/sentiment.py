@@ -19,14 +19,13 @@ from typing import Protocol
 import ahocorasick
 import msgspec
 
-from convoscope_analyzer.engine.complaints import frustration_cue
-from convoscope_analyzer.engine.cue_scan import CueGroup, cue_group
+from convoscope_analyzer.engine.complaints import frustration_cue, user_scan
+from convoscope_analyzer.engine.cue_scan import CueGroup, Scan, cue_group
 from convoscope_analyzer.engine.cues import CueBook, CueSection, cues_for
 from convoscope_analyzer.engine.prepared import PreparedConversation
 from convoscope_analyzer.engine.progress import ProgressTracker
 from convoscope_analyzer.engine.text import compile_phrases
 from convoscope_analyzer.engine.vader import FastVader
-from convoscope_common.aggregates.localtime import month_key
 from convoscope_common.aggregates.sections import (
     NEUTRAL_THRESHOLD,
     VERY_THRESHOLD,
@@ -156,15 +155,26 @@ class VaderModel:
         self._errors = book.section("error_output") if book is not None else CueSection()
         self._pasted = _pasted_group(book) if book is not None else None
 
-    def compound(self, text: str) -> float:
+    @property
+    def book(self) -> CueBook | None:
+        """The cue book the model reads pasted output and frustration with (None: plain VADER)."""
+        return self._book
+
+    def compound(self, text: str, scan: Scan | None = None) -> float:
+        """The compound of ``text``; ``scan``: its :func:`~.complaints.user_scan` with
+        :attr:`book`, when the caller has it (the same score, fewer passes)."""
         if self._book is None or self._pasted is None:
             return self._vader.compound(text)
-        own = _prose(text, self._errors, self._pasted)
+        own = _prose(text, self._errors, self._pasted, scan)
         if not own or own.isspace():  # nothing but whitespace (what strip() removes)
             return 0.0
         score = self._vader.compound(own)
         # "it still doesn't appear" holds no lexicon word but is not neutral.
-        if score > FRUSTRATED_COMPOUND and frustration_cue(self._book, own) is not None:
+        if (
+            score > FRUSTRATED_COMPOUND
+            # (the scan is of the text: it serves when the prose is the whole text)
+            and frustration_cue(self._book, own, scan if own is text else None) is not None
+        ):
             return FRUSTRATED_COMPOUND
         return score
 
@@ -180,14 +190,20 @@ def _pasted_group(book: CueBook) -> CueGroup:
     return cue_group(book, ("error_output",))
 
 
-def _prose(text: str, errors: CueSection, pasted: CueGroup) -> str:
-    # ``prose`` with the book's error-output section and its group looked up once per model.
+def _prose(text: str, errors: CueSection, pasted: CueGroup, scan: Scan | None = None) -> str:
+    # ``prose`` with the book's error-output section and its group looked up once per model;
+    # ``scan``: the text's user_scan with that book, if the caller has it (its head is
+    # the whole text when ``scan.text is text``: then its error-output section serves).
     if "```" in text:
         parts = text.split("```")
         outside = "\n".join(parts[0::2])  # odd parts are inside fences
     else:
         outside = text
-    if pasted.scan(outside).section("error_output") is None and _TRACE_LINE.search(outside) is None:
+    if scan is not None and scan.text is outside:
+        pasted_output = scan.section("error_output")
+    else:
+        pasted_output = pasted.scan(outside).section("error_output")
+    if pasted_output is None and _TRACE_LINE.search(outside) is None:
         return outside  # nothing pasted: one search instead of one per line
     kept = [
         line
@@ -236,9 +252,18 @@ def score_messages(
     conversations: list[PreparedConversation],
     tracker: ProgressTracker,
     model: SentimentModel | None = None,
+    scans: dict[int, tuple[CueBook, Scan]] | None = None,
 ) -> SentimentRows:
-    """Score every non-empty user message in a language the model reads."""
+    """Score every non-empty user message in a language the model reads.
+
+    ``scans``, when given, receives the :func:`~.complaints.user_scan` of every scored
+    message read with the model's cue book, by ``id`` of its prepared message, with the
+    book (the failures read them again: :func:`~.failures.analyze_failures`)."""
     model = model or default_model()
+    vader: VaderModel | None = None
+    book: CueBook | None = None
+    if scans is not None and isinstance(model, VaderModel):
+        vader, book = model, model.book
     rows = SentimentRows()
     by_message = rows.by_message
     months = rows.months
@@ -255,7 +280,12 @@ def score_messages(
             if pm.language is not None and pm.language not in model.languages:
                 not_scored[pm.language] = not_scored.get(pm.language, 0) + 1
                 continue
-            compound = round(model.compound(text), 4)
+            if vader is not None and book is not None and scans is not None:
+                scan = user_scan(book, text)
+                scans[id(pm)] = (book, scan)
+                compound = round(vader.compound(text, scan), 4)
+            else:
+                compound = round(model.compound(text), 4)
             urgent, questioning, collaborative = detect_flags(text)
             by_message.append(
                 MessageSentiment(
@@ -269,7 +299,8 @@ def score_messages(
                     language=pm.language,
                 )
             )
-            months.append(month_key(pm.local) if pm.local is not None else None)
+            # ``month_key(pm.local)``, prepared with the message (None without a time).
+            months.append(pm.month)
     return rows
 
 
