@@ -168,16 +168,21 @@ def _pieces(value: object, depth: int) -> Iterator[bytes | bytearray]:
 def _split(value: object, depth: int) -> Iterator[bytes | bytearray]:
     if isinstance(value, list) and len(value) > LIST_BATCH:
         yield array_header(len(value))
-        for start in range(0, len(value), LIST_BATCH):
+        for batch, start in enumerate(range(0, len(value), LIST_BATCH), 1):
             buffer = bytearray()
             for item in value[start : start + LIST_BATCH]:
                 _encoder.encode_into(item, buffer, -1)
             yield buffer
             del buffer
-            # The batch's buffers were freed between blocks still in use: without
-            # handing their pages back, the write of the benchmark export's results
-            # grew the coordinator by 31 MB above its size after the merge.
-            give_back()
+            if batch % TRIM_EVERY == 0:
+                # The batches' buffers were freed between blocks still in use: without
+                # handing their pages back, the write of the benchmark export's results
+                # grew the coordinator by 31 MB above its size after the merge. Each
+                # trim walks the fragmented heap: on the benchmark export (2026-12-02)
+                # a trim after every batch took the write to 1.0-1.3 s (peak 181-182
+                # MB), every 4th 0.9-1.05 s (181-184 MB), every 8th 0.6-0.8 s (but 189
+                # MB, 2.0x the file, with one analyzer), none 0.5 s (186 MB).
+                give_back()
         return
     if depth > 0 and isinstance(value, msgspec.Struct) and _plain_map(type(value)):
         cls = type(value)
@@ -199,6 +204,8 @@ def _plain_map(cls: type[msgspec.Struct]) -> bool:
 # export's quality rows): with 4,096 the results write still rose 5-10 MB above the
 # merge's peak, with 1,024 it stays under it.
 LIST_BATCH = 1024
+# Batches written between two trims of the heap (give_back).
+TRIM_EVERY = 4
 # Pieces smaller than this are joined with the next ones: the reads are then cut from
 # buffers above the mmap threshold, each mapped on its own and unmapped when freed
 # (tune_allocator), instead of many heap blocks freed in between live ones (measured

@@ -70,7 +70,8 @@ async def run_sharded_job(
         # finds no complete record without its output.
         await bus.collected.wait()
         if await _holds_job(run):
-            await bus.cleanup(shards)
+            with stage("shard_cleanup", shards=shards):
+                await bus.cleanup(shards)
 
     cleaning = asyncio.ensure_future(clean_early())
     log.info("job_sharded", shards=shards)
