@@ -8,7 +8,7 @@ defaults, so an older corpus still decodes (see msgspec schema evolution).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import msgspec
 
@@ -190,3 +190,21 @@ def decode_corpus(data: bytes | bytearray) -> Corpus:
     """Read a corpus written by :func:`encode_corpus`."""
     with collector.paused():
         return _corpus_decoder.decode(data)
+
+
+def corpus_shell_type(name: str = "CorpusShell") -> type[msgspec.Struct]:
+    """``Corpus`` with its conversations left encoded (``msgspec.Raw``): the same fields,
+    order, defaults and ``omit_defaults``, so a shell encodes exactly as the corpus it
+    stands for. Readers that split a stored corpus without decoding every conversation
+    (the analyzer's shards and loader, ingest's merge) decode it as a shell."""
+    fields: list[tuple[str, Any, Any]] = []
+    for f in msgspec.structs.fields(Corpus):
+        kind = list[msgspec.Raw] if f.name == "conversations" else f.type
+        if f.default is not msgspec.NODEFAULT:
+            fields.append((f.name, kind, f.default))
+        elif f.default_factory is not msgspec.NODEFAULT:
+            fields.append((f.name, kind, msgspec.field(default_factory=f.default_factory)))
+        else:
+            fields.append((f.name, kind))  # type: ignore[arg-type]
+    config = Corpus.__struct_config__
+    return msgspec.defstruct(name, fields, kw_only=True, omit_defaults=config.omit_defaults)

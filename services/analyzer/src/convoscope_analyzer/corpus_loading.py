@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from convoscope_common import collector
-from convoscope_common.corpus import Conversation, Corpus, Message
+from convoscope_common.corpus import Conversation, Corpus, Message, corpus_shell_type
 
 # One empty list shared by every empty list field of a loaded corpus.
 _SHARED_EMPTY: list[Any] = []
@@ -28,22 +28,6 @@ _SHARED_EMPTY: list[Any] = []
 _MESSAGE_LIST_FIELDS = tuple(
     f.name for f in msgspec.structs.fields(Message) if f.default_factory is list
 )
-
-
-def corpus_shell_type(name: str = "CorpusShell") -> type[msgspec.Struct]:
-    """``Corpus`` with its conversations left encoded: the same fields, order, defaults and
-    ``omit_defaults`` (so a shell encodes exactly as the corpus it stands for)."""
-    fields: list[tuple[str, Any, Any]] = []
-    for f in msgspec.structs.fields(Corpus):
-        kind = list[msgspec.Raw] if f.name == "conversations" else f.type
-        if f.default is not msgspec.NODEFAULT:
-            fields.append((f.name, kind, f.default))
-        elif f.default_factory is not msgspec.NODEFAULT:
-            fields.append((f.name, kind, msgspec.field(default_factory=f.default_factory)))
-        else:
-            fields.append((f.name, kind))  # type: ignore[arg-type]
-    config = Corpus.__struct_config__
-    return msgspec.defstruct(name, fields, kw_only=True, omit_defaults=config.omit_defaults)
 
 
 _shell_decoder = msgspec.msgpack.Decoder(corpus_shell_type())

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import msgspec
 
-from convoscope_analyzer.corpus_loading import corpus_shell_type, load_corpus
+from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.msgpack_headers import array_header
 from convoscope_common import collector
-from convoscope_common.corpus import Conversation, Corpus, Project
+from convoscope_common.corpus import Conversation, Corpus, Project, corpus_shell_type
 
 _Shell = corpus_shell_type("RawCorpusShell")
 _shell_decoder = msgspec.msgpack.Decoder(_Shell)

@@ -24,7 +24,12 @@ from typing import Any
 import msgspec
 
 from convoscope_common import collector
-from convoscope_common.corpus import CORPUS_SCHEMA_VERSION, Conversation, Corpus, Source
+from convoscope_common.corpus import (
+    CORPUS_SCHEMA_VERSION,
+    Conversation,
+    Source,
+    corpus_shell_type,
+)
 from convoscope_ingest.merge import (
     COLLECTION_FORMAT,
     NoMembersError,
@@ -32,24 +37,7 @@ from convoscope_ingest.merge import (
     merged_projects,
 )
 
-
-def _shell_type() -> type[msgspec.Struct]:
-    """``Corpus`` with its conversations left encoded: the same fields, order, defaults and
-    ``omit_defaults``, so a shell encodes exactly as the corpus it stands for."""
-    fields: list[tuple[str, Any, Any]] = []
-    for f in msgspec.structs.fields(Corpus):
-        kind = list[msgspec.Raw] if f.name == "conversations" else f.type
-        if f.default is not msgspec.NODEFAULT:
-            fields.append((f.name, kind, f.default))
-        elif f.default_factory is not msgspec.NODEFAULT:
-            fields.append((f.name, kind, msgspec.field(default_factory=f.default_factory)))
-        else:
-            fields.append((f.name, kind))  # type: ignore[arg-type]
-    config = Corpus.__struct_config__
-    return msgspec.defstruct("MergeShell", fields, kw_only=True, omit_defaults=config.omit_defaults)
-
-
-_Shell = _shell_type()
+_Shell = corpus_shell_type("MergeShell")
 _shell_decoder = msgspec.msgpack.Decoder(_Shell)
 _encoder = msgspec.msgpack.Encoder()
 
