@@ -148,6 +148,9 @@ class Supervisor:
                 self.log.warning("service_exited", service=track.name, restart_in=delay, **fields)
             case GiveUp():
                 self.log.error("service_given_up", service=track.name, **fields)
+                # The record first: whoever reads the line and asks /api/health then
+                # finds the state it announces.
+                self.write_status()
                 self.report(give_up_message(track))
 
     def _restart(self, track: ServiceTrack, now: float) -> None:
@@ -168,6 +171,7 @@ class Supervisor:
             restarts=track.restarts,
             pid=proc.pid,
         )
+        self.write_status()  # before the line, as for a give-up
         self.report(restart_message(track))
 
     # --- the status record ------------------------------------------------------------

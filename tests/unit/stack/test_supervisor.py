@@ -145,3 +145,26 @@ def test_stop_removes_the_status_record(harness: Harness) -> None:
     harness.sup.stop()
     assert not harness.status_path.exists()
     assert harness.log()[-1]["event"] == "supervisor_stopped"
+
+
+def test_the_status_record_says_what_a_console_line_says_when_it_is_printed(
+    tmp_path: Path,
+) -> None:
+    """A reader of the console (a person, or a test) who checks /api/health right after a
+    line must find the state the line announces: the record is written before the line."""
+    seen: list[tuple[str, str | None]] = []
+    harness = Harness(tmp_path, RestartPolicy(max_restarts=1), ["analyzer", "gateway"])
+
+    def report(line: str) -> None:
+        status = read_status(harness.status_path)
+        assert status is not None
+        seen.append((line, status.processes["analyzer"].state))
+
+    harness.sup.report = report
+    harness.sup.write_status()
+    harness.broken.add("analyzer")
+    harness.procs["analyzer"].returncode = -9
+    for _ in range(40):
+        harness.advance(0.5)
+    assert [state for line, state in seen if "), restarted (" in line] == ["running"]
+    assert [state for line, state in seen if "keeps crashing" in line] == ["failed"]
