@@ -279,9 +279,10 @@ class TopicProcess:
 _largest_peak = 0
 
 # A child started ahead of the next job (its imports done, at low priority, while the
-# replica waits for work), which that job takes instead of starting its own: the 2.5 CPU
-# seconds of imports then never compete with a job's shards. It holds about 120 MB
-# while it waits; ``CONVOSCOPE_TOPIC_SPARE=0`` keeps none (each job starts its child).
+# replica waits for work), which that job takes instead of starting its own: the ~2 CPU
+# seconds of imports then never compete with a job's shards. It holds about 140 MB
+# while it waits (138 MB measured); ``CONVOSCOPE_TOPIC_SPARE=0`` keeps none (each job
+# starts its child).
 SPARE_ENV = "CONVOSCOPE_TOPIC_SPARE"
 _spare: TopicProcess | None = None
 _spare_lock = threading.Lock()
