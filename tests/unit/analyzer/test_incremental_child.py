@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +30,7 @@ from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.storage import ObjectMissingError
 from convoscope_ingest.merge import merge_corpora
+from tests.fresh_imports import loaded_after
 from tests.unit.analyzer.test_incremental_equality import (
     _assert_equal_to_scratch,
     _claude,
@@ -97,7 +96,6 @@ def test_a_collection_analysis_with_the_child_imports_no_scikit_learn(tmp_path: 
     path = tmp_path / "corpus.msgpack"
     path.write_bytes(encode_corpus(merge_corpora([_claude(120)])))
     code = (
-        "import sys\n"
         "from pathlib import Path\n"
         "from convoscope_analyzer.engine import warm_up\n"
         "from convoscope_analyzer.incremental_pipeline import run_incremental\n"
@@ -116,12 +114,8 @@ def test_a_collection_analysis_with_the_child_imports_no_scikit_learn(tmp_path: 
         "    )\n"
         "assert again.output.results.topics.learned\n"
         "assert again.stats.chunks_reused == again.stats.chunks\n"
-        "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
-    )
-    assert out.stdout.strip() == "[]"
+    assert loaded_after(code, ("sklearn", "scipy", "numpy"), timeout=300) == []
 
 
 # --- the job's side: the child from the job's start, the pieces after its end ----------

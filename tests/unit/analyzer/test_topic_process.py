@@ -11,7 +11,6 @@ stopped must surface as an error, not a hang.
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import msgspec
 import pytest
@@ -30,6 +29,7 @@ from convoscope_common.corpus import Corpus, decode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_ingest.parsing import parse_export
 from tests.export_texts import load_generator
+from tests.fresh_imports import loaded_after
 from tests.unit.analyzer.test_sharded_equality import _sections
 
 
@@ -171,7 +171,6 @@ def test_the_analysis_with_a_child_imports_no_scikit_learn(corpus_bytes: bytes, 
     path = tmp_path / "corpus.msgpack"
     path.write_bytes(corpus_bytes)
     code = (
-        "import sys\n"
         "from pathlib import Path\n"
         "from convoscope_analyzer.engine import warm_up\n"
         "from convoscope_analyzer.pipeline import run_pipeline\n"
@@ -184,12 +183,8 @@ def test_the_analysis_with_a_child_imports_no_scikit_learn(corpus_bytes: bytes, 
         "with TopicProcess() as child:\n"
         "    out = run_pipeline(corpus, AnalysisOptions(), PrivacyConfig(), models=child)\n"
         "assert out.results.topics.learned\n"
-        "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
-    )
-    assert out.stdout.strip() == "[]"
+    assert loaded_after(code, ("sklearn", "scipy", "numpy"), timeout=300) == []
 
 
 def test_the_child_reports_its_imports_fit_and_cpu(corpus_bytes: bytes) -> None:

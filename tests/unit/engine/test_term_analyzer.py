@@ -10,8 +10,6 @@ texts (text_corpus.py) for English and every supported language, plus random Uni
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -22,6 +20,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from convoscope_analyzer.engine import learned
 from convoscope_analyzer.engine.language import SUPPORTED
 from convoscope_analyzer.engine.words import stop_words
+from tests.fresh_imports import loaded_after
 
 from .text_corpus import corpus_texts
 
@@ -77,13 +76,8 @@ def test_reading_terms_imports_no_scikit_learn() -> None:
     """A fresh process counting terms of every language loads neither scikit-learn nor
     SciPy (a shard's process stays small)."""
     code = (
-        "import sys\n"
         "from convoscope_analyzer.engine.learned import term_counts\n"
         "for language in (None, 'en', 'es', 'de', 'ru', 'ja', 'ko'):\n"
         "    term_counts(language, 'Compost and seedlings, Größe 12 日本語のテスト')\n"
-        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert out.stdout.strip() == "[]"
+    assert loaded_after(code, ("sklearn", "scipy"), timeout=120) == []
