@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -37,8 +38,46 @@ def find_nats_server() -> str:
     return found
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux; a default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now on ``host``."""
+    """A TCP port that is free right now on ``host``, chosen below the ephemeral range.
+
+    Why not ``bind(0)``: that port comes from the ephemeral range, which every outgoing
+    connection on the host draws its local port from. Between this check and the service's
+    own bind, any client (a test running beside, a scraper) could take it: CI saw an
+    analyzer die with "Address already in use" on its metrics port that way.
+    """
+    low, _high = _ephemeral_range()
+    floor = 10000
+    if low - floor < 1000:  # an unusual range: fall back to the kernel's choice
+        return _kernel_port(host)
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(floor, low)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    return _kernel_port(host)
+
+
+def _kernel_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
