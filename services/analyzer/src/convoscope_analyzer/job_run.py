@@ -9,6 +9,7 @@ nor announces anything. The run ends in an :data:`Outcome` for the consumer runt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import IO, TYPE_CHECKING, cast
 
@@ -20,7 +21,7 @@ from convoscope_analyzer.incremental_job import keep_pieces, run_collection, sta
 from convoscope_analyzer.memory import WRITE_IN_FLIGHT, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
+from convoscope_analyzer.raw_corpus import CorpusStream, EncodedCorpus, RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -35,7 +36,7 @@ from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
-from convoscope_common.corpus import Corpus, encode_corpus
+from convoscope_common.corpus import Corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.light import encode_light_bundle
@@ -205,51 +206,55 @@ class JobRun:
         with stage("corpus_read") as extra:
             blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
             extra["bytes"] = len(blob)
-        # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
-        with stage("corpus_split", bytes=len(blob)) as extra:
-            raw = RawCorpus.load(blob)
-            n_messages = extra["messages"] = raw.messages
-        MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
-        shards = self._shards_for(n_messages)
         redacted: Corpus | None = None
         if loading is not None:
-            del raw
-            with stage("corpus_decode", bytes=len(blob)):
+            # A collection is decoded whole (never sharded): no split to count messages.
+            with stage("corpus_decode", bytes=len(blob)) as extra:
                 corpus = load_corpus(blob)
                 del blob
+                n_messages = sum(len(c.messages) for c in corpus.conversations)
+                extra["messages"] = n_messages
+            MESSAGES.inc(n_messages)
             # A collection: reuse what its previous analysis left (incremental analysis).
             with stage("incremental", messages=n_messages):
                 output = await run_collection(self, corpus, privacy, publisher, loading)
             del corpus
             results, redacted = output.results, output.redacted_corpus
             del output
-        elif shards > 1:
-            del blob  # the raw corpus's conversations are views of it
-            results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
-            del raw
-            with stage("corpus_decode", bytes=len(blob)):
-                corpus = load_corpus(blob)
-                del blob  # the msgpack bytes are freed as soon as they are decoded
-            # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            with stage("pipeline", messages=n_messages):
-                output = await asyncio.to_thread(
-                    run_pipeline,
-                    corpus,
-                    job.options,
-                    privacy,
-                    taxonomy=self.handler.taxonomy,
-                    prices=self.handler.prices,
-                    progress=publisher,
-                    checkpoint=self.running.checkpoint,
-                    in_place=True,
-                    models=models,
-                )
-            del corpus
-            results, redacted = output.results, output.redacted_corpus
-            del output
+            # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
+            with stage("corpus_split", bytes=len(blob)) as extra:
+                raw = RawCorpus.load(blob)
+                n_messages = extra["messages"] = raw.messages
+            MESSAGES.inc(n_messages)
+            shards = self._shards_for(n_messages)
+            if shards > 1:
+                del blob  # the raw corpus's conversations are views of it
+                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
+            else:
+                del raw
+                with stage("corpus_decode", bytes=len(blob)):
+                    corpus = load_corpus(blob)
+                    del blob  # the msgpack bytes are freed as soon as they are decoded
+                # in_place: with privacy on, the corpus is redacted in place (one copy).
+                with stage("pipeline", messages=n_messages):
+                    output = await asyncio.to_thread(
+                        run_pipeline,
+                        corpus,
+                        job.options,
+                        privacy,
+                        taxonomy=self.handler.taxonomy,
+                        prices=self.handler.prices,
+                        progress=publisher,
+                        checkpoint=self.running.checkpoint,
+                        in_place=True,
+                        models=models,
+                    )
+                del corpus
+                results, redacted = output.results, output.redacted_corpus
+                del output
         if models is not None:
             models.close()  # the models are read: the child's memory goes before the store
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
@@ -375,39 +380,45 @@ class JobRun:
         """Write the results, the light document and the redacted corpus (unless the
         sharded run stored it already), then their index.
 
-        Peak memory: one encoded section at a time. Objects written before a crash and
-        never indexed expire with the ``results-data`` store's TTL.
+        The redacted corpus is written while the results are (the two writes overlap:
+        each mostly waits for the store's acknowledgements), both encoded as they are
+        stored. Peak memory: one encoded section of the results and one batch of the
+        corpus at a time; each part is let go of once encoded. Objects written before a
+        crash and never indexed expire with the ``results-data`` store's TTL.
         """
         job = self.job
         results_name = job.cache_key
         corpus_name = names.redacted_corpus_object(job.cache_key)
-        # The light document beside the results: the gateway serves the first dashboard
-        # from it instead of decoding the whole results (seconds on a large export).
-        with stage("light_encode") as extra:
-            light = encode_light_bundle(results)
-            extra["bytes"] = len(light)
-        # Encoded as it is stored, section by section, each let go of once encoded: the
-        # whole encoding (32 MB on a 94 MB export) never sits beside the results.
-        stream = ResultsStream(results)
-        del results
         self.stored = True
-        with stage("results_store") as extra:
-            await self._write(results_name, cast(IO[bytes], stream))  # read() is all it reads
-            await self._write(names.light_object(results_name), light)
-            extra["bytes"] = stream.size + len(light)
-        size = stream.size + len(light)
-        del light, stream
-        give_back()
+        storing: asyncio.Task[int] | None = None
         if corpus is not None:
-            with stage("redacted_corpus_encode") as extra:
-                corpus_blob = encode_corpus(corpus)
-                extra["bytes"] = len(corpus_blob)
+            storing = asyncio.create_task(self._store_corpus(corpus))
             del corpus
-            await self.store_redacted(corpus_blob)
-            size += len(corpus_blob)
-            del corpus_blob
-        else:
-            size += self.redacted_size
+        try:
+            # The light document beside the results: the gateway serves the first
+            # dashboard from it instead of decoding the whole results (seconds on a large
+            # export).
+            with stage("light_encode") as extra:
+                light = encode_light_bundle(results)
+                extra["bytes"] = len(light)
+            # Encoded as it is stored, section by section, each let go of once encoded:
+            # the whole encoding (32 MB on a 94 MB export) never sits beside the results.
+            stream = ResultsStream(results)
+            del results
+            with stage("results_store") as extra:
+                await self._write(results_name, cast(IO[bytes], stream))  # read() is all
+                await self._write(names.light_object(results_name), light)
+                extra["bytes"] = stream.size + len(light)
+            size = stream.size + len(light)
+            del light, stream
+            give_back()
+            size += await storing if storing is not None else self.redacted_size
+        except BaseException:
+            if storing is not None and not storing.done():
+                storing.cancel()
+                with contextlib.suppress(BaseException):
+                    await storing
+            raise
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(
@@ -421,6 +432,17 @@ class JobRun:
                 redacted_corpus_object=corpus_name,
             )
         )
+
+    async def _store_corpus(self, corpus: Corpus) -> int:
+        """Write the redacted corpus, encoded as it is stored (one batch of conversations
+        at a time, each let go of once encoded); returns its size."""
+        stream = CorpusStream(corpus)
+        del corpus
+        with stage("redacted_corpus_store") as extra:
+            name = names.redacted_corpus_object(self.job.cache_key)
+            await self._write(name, cast(IO[bytes], stream))
+            extra["bytes"] = stream.size
+        return stream.size
 
     # --- state and events (fenced) -----------------------------------------------------
 

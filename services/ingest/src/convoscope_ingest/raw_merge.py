@@ -3,8 +3,11 @@
 The same merge as :func:`convoscope_ingest.merge.merge_corpora`, on the encoded corpora
 ingest stored for each upload: each corpus is split into a shell whose conversations
 stay :class:`msgspec.Raw` (views of the stored bytes), and of each conversation only
-its identity and times are decoded (a small struct; msgspec skips the texts). Its
-content digest is the SHA-256 of its stored bytes, which are what the digest of
+its identity and times are decoded (a small struct; msgspec skips the texts; the times
+of its messages only for the conversations kept). Two versions of one conversation are
+compared byte for byte, and only the kept conversations are hashed (a re-upload holds
+every older conversation again: half of what is read is superseded). A kept
+conversation's content digest is the SHA-256 of its stored bytes, which are what the digest of
 :func:`~convoscope_ingest.merge.content_hash` hashes: a conversation holds no map, so
 the deterministic encoder writes it exactly as the corpus encoder did. The merged corpus
 is written by copying the kept conversations' bytes: byte for byte what
@@ -49,16 +52,23 @@ class _MessageTime(msgspec.Struct):
 
 
 class _Identity(msgspec.Struct):
-    """What the merge and the file metadata read of a conversation."""
+    """What the merge reads of every conversation (its messages are skipped)."""
 
     id: str
     created_at: datetime | None = None
     updated_at: datetime | None = None
     source: Source = "claude"
+
+
+class _Times(msgspec.Struct):
+    """The times of a conversation's messages: what the file metadata reads of a kept
+    conversation (and its freshness, when it has no time of its own)."""
+
     messages: list[_MessageTime] = []
 
 
 _identity_decoder = msgspec.msgpack.Decoder(_Identity)
+_times_decoder = msgspec.msgpack.Decoder(_Times)
 _conversation_decoder = msgspec.msgpack.Decoder(Conversation)
 
 
@@ -90,14 +100,14 @@ class _Kept:
     raw: msgspec.Raw
     identity: _Identity
     order: int
-    digest: str
 
 
-def _freshness(identity: _Identity, order: int) -> tuple[float, int]:
+def _freshness(identity: _Identity, raw: msgspec.Raw, order: int) -> tuple[float, int]:
     # As merge._freshness: updated, else created, else its last message's time.
     stamp = identity.updated_at or identity.created_at
     if stamp is None:
-        stamp = max((m.created_at for m in identity.messages if m.created_at), default=None)
+        times = _times_decoder.decode(raw).messages
+        stamp = max((m.created_at for m in times if m.created_at), default=None)
     return (stamp.timestamp() if stamp else float("-inf"), order)
 
 
@@ -122,16 +132,19 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
             for raw in raws:
                 identity = _identity_decoder.decode(raw)
                 key = (identity.source, identity.id)
-                digest = hashlib.sha256(raw).hexdigest()
                 previous = kept.get(key)
                 if previous is None:
-                    kept[key] = _Kept(raw, identity, order, digest)
+                    kept[key] = _Kept(raw, identity, order)
                     continue
                 duplicates += 1
-                if previous.digest != digest:
+                # Equal bytes, equal digests: the comparison merge_corpora makes,
+                # without hashing a version that may be let go.
+                if raw != previous.raw:
                     changed += 1
-                if _freshness(identity, order) >= _freshness(previous.identity, previous.order):
-                    kept[key] = _Kept(raw, identity, order, digest)
+                if _freshness(identity, raw, order) >= _freshness(
+                    previous.identity, previous.raw, previous.order
+                ):
+                    kept[key] = _Kept(raw, identity, order)
     conversations: list[msgspec.Raw] = []
     hashes: dict[str, str] = {}
     ids_seen: set[str] = set()
@@ -148,10 +161,11 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
             raw = msgspec.Raw(_encoder.encode(renamed))
         ids_seen.add(conv_id_kept)
         conversations.append(raw)
-        hashes[conv_id_kept] = item.digest
+        hashes[conv_id_kept] = hashlib.sha256(item.raw).hexdigest()
         sources[source] += 1
-        messages += len(identity.messages)
-        own = [m.created_at for m in identity.messages if m.created_at]
+        message_times = _times_decoder.decode(item.raw).messages
+        messages += len(message_times)
+        own = [m.created_at for m in message_times if m.created_at]
         if own:
             stamps.append(min(own))
             stamps.append(max(own))
