@@ -35,3 +35,37 @@ def test_no_values_and_no_finite_value_are_errors() -> None:
         exact_mean([])
     with pytest.raises((ValueError, OverflowError)):
         exact_mean([1.0, float("inf")])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_equals_statistics_mean_across_the_whole_exponent_range(seed: int) -> None:
+    # Sums whose exact value needs many fsum terms (values from subnormals to near
+    # the largest float), and signed zeros.
+    rng = random.Random(100 + seed)
+    for _ in range(200):
+        values = [
+            rng.choice(
+                [
+                    rng.uniform(-1, 1) * 2.0 ** rng.randint(-1074, 1000),
+                    round(rng.uniform(-1, 1), 4),
+                    5e-324,
+                    -0.0,
+                    0.0,
+                ]
+            )
+            for _ in range(rng.randint(1, 60))
+        ]
+        assert exact_mean(values) == float(statistics.mean(values))
+
+
+def test_an_intermediate_overflow_and_mixed_numbers() -> None:
+    # fsum overflows on the way (1e308 + 1e308) although the sum is finite.
+    values = [1e308, 1e308, -1e308]
+    assert exact_mean(values) == float(statistics.mean(values))
+    # An int beyond 2**53 among floats is summed exactly, not as a float.
+    mixed: list[float] = [2**60 + 1, 0.5, 0.25]
+    assert exact_mean(mixed) == float(statistics.mean(mixed))
+    with pytest.raises((ValueError, OverflowError)):
+        exact_mean([float("nan"), 1.0])
+    with pytest.raises((ValueError, OverflowError)):
+        exact_mean([float("inf"), float("-inf")])
