@@ -9,7 +9,6 @@ nor announces anything. The run ends in an :data:`Outcome` for the consumer runt
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import IO, TYPE_CHECKING, cast
 
@@ -380,45 +379,38 @@ class JobRun:
         """Write the results, the light document and the redacted corpus (unless the
         sharded run stored it already), then their index.
 
-        The redacted corpus is written while the results are (the two writes overlap:
-        each mostly waits for the store's acknowledgements), both encoded as they are
-        stored. Peak memory: one encoded section of the results and one batch of the
-        corpus at a time; each part is let go of once encoded. Objects written before a
-        crash and never indexed expire with the ``results-data`` store's TTL.
+        Peak memory: one encoded section of the results, then one batch of the corpus's
+        conversations, at a time; each part is let go of once encoded (the corpus is
+        written after the results: the two writes at once took longer than one after
+        the other, both encoding under the one interpreter lock). Objects written
+        before a crash and never indexed expire with the ``results-data`` store's TTL.
         """
         job = self.job
         results_name = job.cache_key
         corpus_name = names.redacted_corpus_object(job.cache_key)
+        # The light document beside the results: the gateway serves the first dashboard
+        # from it instead of decoding the whole results (seconds on a large export).
+        with stage("light_encode") as extra:
+            light = encode_light_bundle(results)
+            extra["bytes"] = len(light)
+        # Encoded as it is stored, section by section, each let go of once encoded: the
+        # whole encoding (32 MB on a 94 MB export) never sits beside the results.
+        stream = ResultsStream(results)
+        del results
         self.stored = True
-        storing: asyncio.Task[int] | None = None
+        with stage("results_store") as extra:
+            await self._write(results_name, cast(IO[bytes], stream))  # read() is all it reads
+            await self._write(names.light_object(results_name), light)
+            extra["bytes"] = stream.size + len(light)
+        size = stream.size + len(light)
+        del light, stream
+        give_back()
         if corpus is not None:
-            storing = asyncio.create_task(self._store_corpus(corpus))
-            del corpus
-        try:
-            # The light document beside the results: the gateway serves the first
-            # dashboard from it instead of decoding the whole results (seconds on a large
-            # export).
-            with stage("light_encode") as extra:
-                light = encode_light_bundle(results)
-                extra["bytes"] = len(light)
-            # Encoded as it is stored, section by section, each let go of once encoded:
-            # the whole encoding (32 MB on a 94 MB export) never sits beside the results.
-            stream = ResultsStream(results)
-            del results
-            with stage("results_store") as extra:
-                await self._write(results_name, cast(IO[bytes], stream))  # read() is all
-                await self._write(names.light_object(results_name), light)
-                extra["bytes"] = stream.size + len(light)
-            size = stream.size + len(light)
-            del light, stream
-            give_back()
-            size += await storing if storing is not None else self.redacted_size
-        except BaseException:
-            if storing is not None and not storing.done():
-                storing.cancel()
-                with contextlib.suppress(BaseException):
-                    await storing
-            raise
+            storing = self._store_corpus(corpus)
+            del corpus  # the coroutine holds the only reference: freed as it is written
+            size += await storing
+        else:
+            size += self.redacted_size
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(
