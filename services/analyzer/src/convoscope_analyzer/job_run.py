@@ -20,7 +20,7 @@ from convoscope_analyzer.incremental_job import keep_pieces, run_collection, sta
 from convoscope_analyzer.memory import WRITE_IN_FLIGHT, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import CorpusStream, EncodedCorpus, RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -35,7 +35,7 @@ from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
-from convoscope_common.corpus import Corpus
+from convoscope_common.corpus import Corpus, encode_corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.light import encode_light_bundle
@@ -205,55 +205,51 @@ class JobRun:
         with stage("corpus_read") as extra:
             blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
             extra["bytes"] = len(blob)
+        # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
+        with stage("corpus_split", bytes=len(blob)) as extra:
+            raw = RawCorpus.load(blob)
+            n_messages = extra["messages"] = raw.messages
+        MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
+        shards = self._shards_for(n_messages)
         redacted: Corpus | None = None
         if loading is not None:
-            # A collection is decoded whole (never sharded): no split to count messages.
-            with stage("corpus_decode", bytes=len(blob)) as extra:
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
                 corpus = load_corpus(blob)
                 del blob
-                n_messages = sum(len(c.messages) for c in corpus.conversations)
-                extra["messages"] = n_messages
-            MESSAGES.inc(n_messages)
             # A collection: reuse what its previous analysis left (incremental analysis).
             with stage("incremental", messages=n_messages):
                 output = await run_collection(self, corpus, privacy, publisher, loading)
             del corpus
             results, redacted = output.results, output.redacted_corpus
             del output
+        elif shards > 1:
+            del blob  # the raw corpus's conversations are views of it
+            results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
-            # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
-            with stage("corpus_split", bytes=len(blob)) as extra:
-                raw = RawCorpus.load(blob)
-                n_messages = extra["messages"] = raw.messages
-            MESSAGES.inc(n_messages)
-            shards = self._shards_for(n_messages)
-            if shards > 1:
-                del blob  # the raw corpus's conversations are views of it
-                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
-            else:
-                del raw
-                with stage("corpus_decode", bytes=len(blob)):
-                    corpus = load_corpus(blob)
-                    del blob  # the msgpack bytes are freed as soon as they are decoded
-                # in_place: with privacy on, the corpus is redacted in place (one copy).
-                with stage("pipeline", messages=n_messages):
-                    output = await asyncio.to_thread(
-                        run_pipeline,
-                        corpus,
-                        job.options,
-                        privacy,
-                        taxonomy=self.handler.taxonomy,
-                        prices=self.handler.prices,
-                        progress=publisher,
-                        checkpoint=self.running.checkpoint,
-                        in_place=True,
-                        models=models,
-                    )
-                del corpus
-                results, redacted = output.results, output.redacted_corpus
-                del output
+            del raw
+            with stage("corpus_decode", bytes=len(blob)):
+                corpus = load_corpus(blob)
+                del blob  # the msgpack bytes are freed as soon as they are decoded
+            # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
+            with stage("pipeline", messages=n_messages):
+                output = await asyncio.to_thread(
+                    run_pipeline,
+                    corpus,
+                    job.options,
+                    privacy,
+                    taxonomy=self.handler.taxonomy,
+                    prices=self.handler.prices,
+                    progress=publisher,
+                    checkpoint=self.running.checkpoint,
+                    in_place=True,
+                    models=models,
+                )
+            del corpus
+            results, redacted = output.results, output.redacted_corpus
+            del output
         if models is not None:
             models.close()  # the models are read: the child's memory goes before the store
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
@@ -379,11 +375,8 @@ class JobRun:
         """Write the results, the light document and the redacted corpus (unless the
         sharded run stored it already), then their index.
 
-        Peak memory: one encoded section of the results, then one batch of the corpus's
-        conversations, at a time; each part is let go of once encoded (the corpus is
-        written after the results: the two writes at once took longer than one after
-        the other, both encoding under the one interpreter lock). Objects written
-        before a crash and never indexed expire with the ``results-data`` store's TTL.
+        Peak memory: one encoded section at a time. Objects written before a crash and
+        never indexed expire with the ``results-data`` store's TTL.
         """
         job = self.job
         results_name = job.cache_key
@@ -406,9 +399,13 @@ class JobRun:
         del light, stream
         give_back()
         if corpus is not None:
-            storing = self._store_corpus(corpus)
-            del corpus  # the coroutine holds the only reference: freed as it is written
-            size += await storing
+            with stage("redacted_corpus_encode") as extra:
+                corpus_blob = encode_corpus(corpus)
+                extra["bytes"] = len(corpus_blob)
+            del corpus
+            await self.store_redacted(corpus_blob)
+            size += len(corpus_blob)
+            del corpus_blob
         else:
             size += self.redacted_size
         now = utcnow()
@@ -424,17 +421,6 @@ class JobRun:
                 redacted_corpus_object=corpus_name,
             )
         )
-
-    async def _store_corpus(self, corpus: Corpus) -> int:
-        """Write the redacted corpus, encoded as it is stored (one batch of conversations
-        at a time, each let go of once encoded); returns its size."""
-        stream = CorpusStream(corpus)
-        del corpus
-        with stage("redacted_corpus_store") as extra:
-            name = names.redacted_corpus_object(self.job.cache_key)
-            await self._write(name, cast(IO[bytes], stream))
-            extra["bytes"] = stream.size
-        return stream.size
 
     # --- state and events (fenced) -----------------------------------------------------
 

@@ -11,7 +11,7 @@ encoded back by copying those bytes. Every encoding equals
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
@@ -155,71 +155,3 @@ class EncodedCorpus:
 
 
 _CONVERSATIONS_KEY = _encoder.encode("conversations")
-
-
-class CorpusStream:
-    """``encode_corpus(corpus)`` as a binary stream, each conversation encoded only when
-    the reader has taken everything before it, and let go of once encoded: storing a
-    corpus never holds its whole encoding (34 MB on the incremental bench's corpus)
-    beside the decoded corpus, which shrinks as it is stored.
-
-    The corpus's conversation list is emptied as it is read (slots set to None): the
-    caller must hold no other use for it. ``size`` counts the bytes read so far (all of
-    them once ``read`` returned ``b""``).
-    """
-
-    def __init__(self, corpus: Corpus) -> None:
-        self._conversations: list[Conversation | None] = list(corpus.conversations)
-        corpus.conversations.clear()
-        self._pieces = self._generate(corpus)
-        self._buffer: bytes = b""
-        self._offset = 0
-        self.size = 0
-
-    def _generate(self, corpus: Corpus) -> Iterator[bytes]:
-        conversations = self._conversations
-        if not conversations:  # no conversations: the field is left out
-            yield _encoder.encode(corpus)
-            return
-        # As EncodedCorpus: the shell around one stand-in conversation, cut at its array.
-        marker = _CONVERSATIONS_KEY + b"\x91\xc0"
-        stand_in = _encoder.encode(
-            msgspec.structs.replace(corpus, conversations=[msgspec.Raw(b"\xc0")])
-        )
-        at = stand_in.index(marker) + len(_CONVERSATIONS_KEY)
-        yield stand_in[:at] + array_header(len(conversations))
-        batch = bytearray()
-        for i, conversation in enumerate(conversations):
-            conversations[i] = None
-            _encoder.encode_into(conversation, batch, -1)
-            del conversation
-            if len(batch) >= _STREAM_BATCH:
-                yield bytes(batch)
-                batch = bytearray()
-        yield bytes(batch) + stand_in[at + 2 :]
-
-    def read(self, n: int = -1) -> bytes:
-        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
-        out: list[bytes] = []
-        wanted = n if n >= 0 else -1
-        while wanted != 0:
-            if self._offset >= len(self._buffer):
-                piece = next(self._pieces, None)
-                if piece is None:
-                    self._buffer = b""
-                    break
-                self._buffer, self._offset = piece, 0
-                continue
-            end = len(self._buffer) if wanted < 0 else self._offset + wanted
-            part = self._buffer[self._offset : end]
-            self._offset += len(part)
-            if wanted > 0:
-                wanted -= len(part)
-            out.append(part)
-        data = b"".join(out)
-        self.size += len(data)
-        return data
-
-
-# Conversations are encoded into batches of about this many bytes.
-_STREAM_BATCH = 256 * 1024

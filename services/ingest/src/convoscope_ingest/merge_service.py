@@ -132,30 +132,24 @@ class MergeHandler:
 
     async def _merge(self, members: list[MergeMember], steps: dict[str, float]) -> MergeReply:
         stores = self.service.stores
-        clock = time.perf_counter()
-        # The members are read at once: each read mostly waits for the server's chunks.
-        reads = await asyncio.gather(
-            *(stores.read_object(stores.corpora, m.corpus_object) for m in members),
-            return_exceptions=True,
-        )
         encoded: list[bytearray] = []
         size = 0
-        for member, data in zip(members, reads, strict=True):
-            if isinstance(data, ObjectMissingError):
+        clock = time.perf_counter()
+        for member in members:
+            try:
+                data = await stores.read_object(stores.corpora, member.corpus_object)
+            except ObjectMissingError:
                 return _failed(
                     "upload_missing",
                     410,
                     f"the upload {member.file_id} has expired; upload it again or remove it "
                     "from the collection",
                 )
-            if isinstance(data, BaseException):
-                if not isinstance(data, Exception):
-                    raise data
-                log.warning("corpus_read_failed", error=type(data).__name__)
+            except Exception as exc:
+                log.warning("corpus_read_failed", error=type(exc).__name__)
                 raise StoreUnavailableError("a corpus could not be read; try again") from None
             size += len(data)
             encoded.append(data)
-        del reads
         steps["read"] = _lap(clock)
         clock = time.perf_counter()
         # The stored corpora merged as they are: conversations are copied, not decoded.
