@@ -56,12 +56,16 @@ _STARTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (_USER_SLASH_PASSWORD, ("login", "cred", "user")),
     (_CLI_PASSWORD, ("mysql", "mariadb", "--password", "sshpass")),
 )
-_CUES = ("pass", "pw", "login", "cred", "mysql", "mariadb")
-
-
-def may_hold_spoken_password(candidates: Candidates) -> bool:
-    """Could the text of ``candidates`` hold a password this module finds?"""
-    return candidates.has(*_CUES)
+# Cheap gate (scanner.detect): a text may hold a password this module finds only if it
+# has one of these keywords.
+SPOKEN_CUES = frozenset(("pass", "pw", "login", "cred", "mysql", "mariadb"))
+# The keywords each pattern's start words are found from (Candidates.hits_of): a pattern
+# none of whose keywords occurs is not tried.
+_FOUND_FROM: tuple[frozenset[str], ...] = (
+    frozenset(("pass", "pw")),
+    frozenset(("login", "cred", "user")),
+    frozenset(("mysql", "mariadb", "pass")),
+)
 
 
 def find_spoken_passwords(
@@ -76,7 +80,10 @@ def find_spoken_passwords(
         lowered = lower_same_length(text) if lowered is None else lowered
         candidates = find_candidates(text, lowered)
     found: list[Detection] = []
-    for pattern, words in _STARTS:
+    hits = candidates.hits
+    for (pattern, words), keywords in zip(_STARTS, _FOUND_FROM, strict=True):
+        if keywords.isdisjoint(hits):
+            continue
         kind = "cli_password" if pattern is _CLI_PASSWORD else "prose_password"
         starts = sorted({hit for word in words for hit in candidates.hits_of(word)})
         for hit in starts:
