@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates, word_groups
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.secrets import is_real_value
@@ -59,13 +59,10 @@ _STARTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 # Cheap gate (scanner.detect): a text may hold a password this module finds only if it
 # has one of these keywords.
 SPOKEN_CUES = frozenset(("pass", "pw", "login", "cred", "mysql", "mariadb"))
-# The keywords each pattern's start words are found from (Candidates.hits_of): a pattern
-# none of whose keywords occurs is not tried.
-_FOUND_FROM: tuple[frozenset[str], ...] = (
-    frozenset(("pass", "pw")),
-    frozenset(("login", "cred", "user")),
-    frozenset(("mysql", "mariadb", "pass")),
-)
+# Each pattern's start words grouped by the keyword they are found from, and those
+# keywords: a pattern none of whose keywords occurs is not tried.
+_GROUPS = tuple(word_groups(words) for _, words in _STARTS)
+_FOUND_FROM = tuple(frozenset(keyword for keyword, _, _ in groups) for groups in _GROUPS)
 
 
 def find_spoken_passwords(
@@ -81,12 +78,11 @@ def find_spoken_passwords(
         candidates = find_candidates(text, lowered)
     found: list[Detection] = []
     hits = candidates.hits
-    for (pattern, words), keywords in zip(_STARTS, _FOUND_FROM, strict=True):
+    for (pattern, _), groups, keywords in zip(_STARTS, _GROUPS, _FOUND_FROM, strict=True):
         if keywords.isdisjoint(hits):
             continue
         kind = "cli_password" if pattern is _CLI_PASSWORD else "prose_password"
-        starts = sorted({hit for word in words for hit in candidates.hits_of(word)})
-        for hit in starts:
+        for hit in candidates.hits_of_any(groups):
             m = pattern.match(text, hit)
             if m is None:
                 continue
