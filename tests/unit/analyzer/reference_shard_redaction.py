@@ -9,7 +9,7 @@ by the service.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import msgspec
 
@@ -19,15 +19,25 @@ from convoscope_analyzer.shard_redaction import Recorded, _checksum
 from convoscope_common.corpus import Corpus, Project
 from convoscope_common.results import PrivacyReport
 
+Scan = Callable[..., list[Detection]]
+
 
 class _RecordingRedactor(Redactor):
-    def __init__(self, config: PrivacyConfig) -> None:
+    def __init__(self, config: PrivacyConfig, scan: Scan | None) -> None:
         super().__init__(config)
         self.recorded: list[Recorded] = []
+        self._scan = scan
 
     def redact_text(self, text: str) -> tuple[str, list[Detection]]:
         self.recorded.append(Recorded(_checksum(text), self.detect(text)))
         return text, []
+
+    def detect(self, text: str) -> list[Detection]:
+        if self._scan is None:
+            return super().detect(text)
+        return self._scan(
+            text, region=self.config.default_region, detect_names=self.config.detect_names
+        )
 
 
 class _ReplayRedactor(Redactor):
@@ -45,13 +55,14 @@ class _ReplayRedactor(Redactor):
 
 
 def record_detections(
-    corpus: Corpus, config: PrivacyConfig, start: int, end: int
+    corpus: Corpus, config: PrivacyConfig, start: int, end: int, scan: Scan | None = None
 ) -> list[Recorded]:
-    """shard_redaction.record_detections before."""
+    """shard_redaction.record_detections before; ``scan`` replaces ``scanner.detect``
+    (the bench passes the frozen scan of reference_detect.py)."""
     part = msgspec.structs.replace(
         corpus, conversations=corpus.conversations[start:end], projects=[]
     )
-    recorder = _RecordingRedactor(config)
+    recorder = _RecordingRedactor(config, scan)
     redact_corpus_in_place(part, config, redactor=recorder)
     return recorder.recorded
 
