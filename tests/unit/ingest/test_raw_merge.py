@@ -186,3 +186,19 @@ def test_the_merged_digests_are_the_stored_bytes_hashes() -> None:
         encoded = msgspec.msgpack.encode(conversation)
         digest = merged.corpus.content_hashes[conversation.id]  # type: ignore[attr-defined]
         assert digest == hashlib.sha256(encoded).hexdigest()
+
+
+def test_changed_versions_are_counted_against_the_version_kept() -> None:
+    # Three uploads of one conversation: the same bytes again, an edit, the older text
+    # again with an older time (not kept): each duplicate is compared with the version
+    # kept at that point, byte for byte, as merge_corpora compares digests.
+    first = Conversation(id="x", updated_at=_at(2), messages=[_message(0, _at(1))])
+    edited = msgspec.structs.replace(first, title="edited", updated_at=_at(5))
+    stale = msgspec.structs.replace(first, updated_at=_at(1))
+    for versions in itertools.permutations([first, first, edited, stale]):
+        members = [encode_corpus(Corpus(conversations=[v])) for v in versions]
+        _check(members)
+        expected = merge_corpora([decode_corpus(m) for m in members]).health
+        merged = merge_encoded(members).corpus.health  # type: ignore[attr-defined]
+        assert merged.duplicates_merged == expected.duplicates_merged == 3
+        assert merged.duplicates_changed == expected.duplicates_changed
