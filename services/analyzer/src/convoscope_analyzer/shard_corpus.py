@@ -55,6 +55,11 @@ class ShardCorpus(Protocol[C]):
         """The original is no longer read (the analysis reads the redacted corpus)."""
         ...
 
+    def analysed(self, start: int, end: int, *, redacted: bool) -> C:
+        """conversations[start:end] of the corpus the analysis reads, in this form,
+        without projects: the kept redacted ones (once kept), or the original's."""
+        ...
+
     def view(self, corpus: C, start: int, end: int) -> Corpus:
         """conversations[start:end] of ``corpus`` (of this form), without projects, to
         read and not change."""
@@ -106,6 +111,11 @@ class DecodedShards:
     def release(self) -> None:
         """Nothing to free: the caller holds the corpus."""
 
+    def analysed(self, start: int, end: int, *, redacted: bool) -> Corpus:
+        # Handed over, the original's conversations are the redacted ones.
+        source = self._kept if redacted and not self.hand_over else self.corpus.conversations
+        return msgspec.structs.replace(self.corpus, conversations=source[start:end], projects=[])
+
     def view(self, corpus: Corpus, start: int, end: int) -> Corpus:
         conversations = corpus.conversations[start:end]
         return msgspec.structs.replace(corpus, conversations=conversations, projects=[])
@@ -141,6 +151,12 @@ class EncodedShards:
 
     def release(self) -> None:
         self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
+
+    def analysed(self, start: int, end: int, *, redacted: bool) -> RawCorpus:
+        # The original's shell: the ranges are encoded without projects (the only part
+        # of the shell redaction changes).
+        source = self._kept if redacted else self.corpus.conversations
+        return RawCorpus(self.corpus.shell, source[start:end], self.sizes[start:end])
 
     def view(self, corpus: RawCorpus, start: int, end: int) -> Corpus:
         return corpus.decode(start, end)

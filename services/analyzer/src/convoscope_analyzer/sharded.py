@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, ParamSpec, Protocol, TypeVar
+from typing import Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
@@ -92,6 +92,36 @@ class ShardRunner(Protocol[C_contra]):
         """Start analysing every range of ``corpus`` (the one the analysis reads) under
         ``plan`` now, before returning (the driver fits the topic models meanwhile); the
         iterator yields the partials (decoded, or held encoded until the merge)."""
+        ...
+
+
+class AnalyseStage(Protocol[C_contra]):
+    """An analyse stage whose shards start one by one, as their ranges are ready."""
+
+    def start(self, index: int, part: C_contra) -> None:
+        """Start analysing range ``index``, whose conversations ``part`` holds (in the
+        runner's form, as ``ShardCorpus.analysed`` gives them)."""
+        ...
+
+    def finished(self) -> Iterator[tuple[int, ShardPartial | HeldPartial]]:
+        """Once every range is started: the partials, as the shards finish."""
+        ...
+
+    def close(self) -> None:
+        """Stop waiting for the shards (the run ended, or every partial was read)."""
+        ...
+
+
+@runtime_checkable
+class EarlyRunner(Protocol[C_contra]):
+    """A runner whose analyse shards can start before every range is redacted (the bus:
+    the inputs are written and the tasks published one range at a time, while later
+    ranges are still detected)."""
+
+    def start_analysis(
+        self, ranges: Ranges, plan: ShardPlan, options: EngineOptions
+    ) -> AnalyseStage[C_contra]:
+        """The analyse stage of ``ranges`` under ``plan``, no range started yet."""
         ...
 
 
@@ -206,54 +236,76 @@ def run_sharded(
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
     sample = _RangeSample(plan_sample(access.sizes))
-    report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
-    with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
-        for index, recorded in runner.detect(access.corpus, privacy, ranges):
-            waiting[index] = recorded
-            # Replay every range whose predecessors are all redacted (corpus order).
-            while next_range in waiting:
-                start, end = ranges[next_range]
-                with stage("redaction_range", index=next_range):
-                    part = access.take(start, end)
-                    if not privacy_on:  # the analysis reads the original text
-                        sample.read(part, start, end)
-                    redaction.range(part, waiting.pop(next_range))
-                    if privacy_on:
-                        sample.read(part, start, end)
-                    access.keep(part)
-                    del part
-                done += sizes[next_range]
-                next_range += 1
-                scanned = f"Scanned {done:,} of {total:,}"
-                report(_REDACTED * done / (total or 1), STEP_DETECT, scanned)
-    with stage("redaction_finish"):
-        projects = access.projects()
-        redaction.projects(projects)
-        redacted: C | None = access.finish(projects)
-        privacy_report = redaction.report()
-        del redaction, projects
-    give_back()
-    if privacy_on:
-        report(_REDACTED, STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report))
-        access.release()
-        analysed = redacted
-    else:
-        analysed = access.corpus
-    assert analysed is not None and redacted is not None
     run_options = engine_options(options, taxonomy, prices)
-    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
-    if on_redacted is not None:
-        # Before the shards start: their runner may release what it has cut their
-        # inputs from.
-        on_redacted(redacted)
-        redacted = None
-    # A process it starts imports its libraries beside the analyse shards, which run for
-    # far longer (started while the shards detect, it slowed their replay down).
-    models.prepare()
-    with stage("shards_start", shards=len(ranges)):
-        finished = runner.analyze(analysed, ranges, shard_plan, run_options)
-    del analysed
-    partials = _analyse(finished, sample.reader, report, sizes, total, models)
+    # A runner that can start the analyse shards range by range gets each as soon as it
+    # is redacted and the fallback language is settled (usually once about half of the
+    # sample is read), instead of all of them after the last range.
+    early = _EarlyStart(runner, access, ranges, run_options, privacy_on)
+    report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
+    try:
+        with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
+            for index, recorded in runner.detect(access.corpus, privacy, ranges):
+                waiting[index] = recorded
+                # Replay every range whose predecessors are all redacted (corpus order).
+                while next_range in waiting:
+                    start, end = ranges[next_range]
+                    with stage("redaction_range", index=next_range):
+                        part = access.take(start, end)
+                        if not privacy_on:  # the analysis reads the original text
+                            sample.read(part, start, end)
+                        redaction.range(part, waiting.pop(next_range))
+                        if privacy_on:
+                            sample.read(part, start, end)
+                        access.keep(part)
+                        del part
+                    early.ready(next_range, sample.settled_fallback())
+                    done += sizes[next_range]
+                    next_range += 1
+                    scanned = f"Scanned {done:,} of {total:,}"
+                    report(_REDACTED * done / (total or 1), STEP_DETECT, scanned)
+        with stage("redaction_finish"):
+            projects = access.projects()
+            redaction.projects(projects)
+            redacted: C | None = access.finish(projects)
+            privacy_report = redaction.report()
+            del redaction, projects
+        give_back()
+        if privacy_on:
+            report(
+                _REDACTED, STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report)
+            )
+        assert redacted is not None
+        shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
+        if early.analysis is not None:
+            assert early.plan == shard_plan  # settled: the whole sample agrees
+            if on_redacted is not None:
+                on_redacted(redacted)
+                redacted = None
+            if privacy_on:
+                access.release()
+            models.prepare()
+            finished = early.analysis.finished()
+        else:
+            if privacy_on:
+                access.release()
+                analysed = redacted
+            else:
+                analysed = access.corpus
+            if on_redacted is not None:
+                # Before the shards start: their runner may release what it has cut their
+                # inputs from.
+                on_redacted(redacted)
+                redacted = None
+            # A process it starts imports its libraries beside the analyse shards, which
+            # run for far longer (started while the shards detect, it slowed their replay
+            # down).
+            models.prepare()
+            with stage("shards_start", shards=len(ranges)):
+                finished = runner.analyze(analysed, ranges, shard_plan, run_options)
+            del analysed
+        partials = _analyse(finished, sample.reader, report, sizes, total, models)
+    finally:
+        early.close()
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):
@@ -272,6 +324,52 @@ def run_sharded(
     return ShardedOutput(results=results, redacted=redacted)
 
 
+class _EarlyStart(Generic[C]):
+    """Starts the analyse shards of an :class:`EarlyRunner` range by range: each once it
+    is redacted and the fallback language is settled (those ready before then, together
+    then). Other runners start them all after the last range (``runner.analyze``)."""
+
+    def __init__(
+        self,
+        runner: object,
+        access: ShardCorpus[C],
+        ranges: Ranges,
+        options: EngineOptions,
+        privacy_on: bool,
+    ) -> None:
+        self.runner: EarlyRunner[C] | None = runner if isinstance(runner, EarlyRunner) else None
+        self.access = access
+        self.ranges = ranges
+        self.options = options
+        self.redacted = privacy_on  # whether the analysis reads the redacted ranges
+        self.analysis: AnalyseStage[C] | None = None
+        self.plan: ShardPlan | None = None
+        self._ready = self._started = 0
+
+    def ready(self, index: int, fallback: str | None) -> None:
+        """Range ``index`` is redacted and kept (every one before it too); ``fallback`` is
+        the fallback language once no later sample conversation can change it."""
+        if self.runner is None:
+            return
+        self._ready = index + 1
+        if self.analysis is None:
+            if fallback is None:
+                return
+            self.plan = ShardPlan(fallback_language=fallback)
+            with stage("shards_start", shards=len(self.ranges), ready=self._ready):
+                self.analysis = self.runner.start_analysis(self.ranges, self.plan, self.options)
+        while self._started < self._ready:
+            start, end = self.ranges[self._started]
+            part = self.access.analysed(start, end, redacted=self.redacted)
+            self.analysis.start(self._started, part)
+            self._started += 1
+
+    def close(self) -> None:
+        """Stop the stage's waiting, whatever ended the run."""
+        if self.analysis is not None:
+            self.analysis.close()
+
+
 class _RangeSample:
     """The plan's sample, read range by range as the ranges are replayed (in corpus
     order, as :class:`SampleReader` wants them), so that its languages are detected while
@@ -281,6 +379,11 @@ class _RangeSample:
         self.positions = positions  # ascending
         self.reader = SampleReader()
         self._next = 0  # the first position not read yet
+
+    def settled_fallback(self) -> str | None:
+        """The fallback language, once the sample conversations not read yet cannot
+        change it."""
+        return self.reader.settled_fallback(len(self.positions) - self._next)
 
     def read(self, part: Corpus, start: int, end: int) -> None:
         """Read the sample conversations of ``part`` (conversations[start:end]), as the
