@@ -73,8 +73,11 @@ class _Early(HereRunner[Any]):
 
 
 def _access(form: str, data: bytes, options: AnalysisOptions) -> ShardCorpus[Any]:
-    if form == "encoded":
-        return EncodedShards(RawCorpus.load(data))
+    if form in ("encoded", "owned"):
+        raw = RawCorpus.load(data)
+        if form == "owned":
+            raw.own()  # as the service: each range of the original let go once redacted
+        return EncodedShards(raw)
     return DecodedShards(decode_corpus(data), hand_over=form == "handed" and options.enable_privacy)
 
 
@@ -88,7 +91,7 @@ def test_the_test_runner_is_an_early_one() -> None:
 
 
 @pytest.mark.parametrize("corpus_name", CORPORA)
-@pytest.mark.parametrize("form", ["decoded", "handed", "encoded"])
+@pytest.mark.parametrize("form", ["decoded", "handed", "encoded", "owned"])
 @pytest.mark.parametrize("enable_privacy", [True, False])
 def test_results_and_redacted_corpus_equal_one_process(
     corpus_name: str, form: str, enable_privacy: bool
@@ -157,3 +160,24 @@ def test_settled_dominant_is_dominant_whatever_follows() -> None:
                 assert (got is not None) == (len(answers) == 1), (known, left)
                 if got is not None:
                     assert answers == {got}
+
+
+def test_each_redacted_range_of_the_original_is_let_go() -> None:
+    data = _corpus_bytes("generated-claude")
+    raw = RawCorpus.load(data)
+    raw.own()
+    assert raw.encode() == data  # the copies encode as the views did
+    access = EncodedShards(raw)
+    seen: list[int] = []
+
+    class Watching(_Early):
+        def detect(self, corpus, privacy, ranges):  # type: ignore[no-untyped-def]
+            for index, recorded in super().detect(corpus, privacy, ranges):
+                # Every range before this one is redacted: its originals are gone.
+                start = ranges[index][0]
+                seen.append(sum(1 for c in corpus.conversations[:start] if len(c)))
+                yield index, recorded
+
+    run_sharded(access, AnalysisOptions(), PrivacyConfig(), shards=7, runner=Watching(access))
+    assert seen == [0] * 7
+    assert raw.conversations == []

@@ -60,6 +60,12 @@ class RawCorpus:
         shell.conversations = []  # type: ignore[attr-defined]
         return cls(shell, conversations, sizes)
 
+    def own(self) -> None:
+        """Copy each conversation out of the bytes it was split from: those can then go,
+        and each conversation is freed on its own once nothing holds it (a coordinator
+        lets go of each range of the original once it is redacted)."""
+        self.conversations = [raw.copy() for raw in self.conversations]
+
     @property
     def messages(self) -> int:
         """Messages in the whole corpus."""

@@ -26,6 +26,8 @@ from convoscope_common.corpus import Conversation, Corpus, Project
 
 C = TypeVar("C")
 _corpus_decoder = msgspec.msgpack.Decoder(Corpus)
+# In place of an original conversation let go of (not valid msgpack: never read).
+_FORGOTTEN = msgspec.Raw(b"")
 
 
 class ShardCorpus(Protocol[C]):
@@ -53,6 +55,11 @@ class ShardCorpus(Protocol[C]):
 
     def release(self) -> None:
         """The original is no longer read (the analysis reads the redacted corpus)."""
+        ...
+
+    def forget(self, start: int, end: int) -> None:
+        """The original's conversations[start:end] are no longer read (they are redacted
+        and the analysis reads the redacted ones): let go of them if that frees memory."""
         ...
 
     def analysed(self, start: int, end: int, *, redacted: bool) -> C:
@@ -111,6 +118,9 @@ class DecodedShards:
     def release(self) -> None:
         """Nothing to free: the caller holds the corpus."""
 
+    def forget(self, start: int, end: int) -> None:
+        """Nothing to free: the caller holds the corpus."""
+
     def analysed(self, start: int, end: int, *, redacted: bool) -> Corpus:
         # Handed over, the original's conversations are the redacted ones.
         source = self._kept if redacted and not self.hand_over else self.corpus.conversations
@@ -151,6 +161,12 @@ class EncodedShards:
 
     def release(self) -> None:
         self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
+
+    def forget(self, start: int, end: int) -> None:
+        # Frees memory only when the conversations own their bytes (``RawCorpus.own``),
+        # not views of the stored corpus. Nothing reads them again: a runner cuts a
+        # range's input before its detections come back.
+        self.corpus.conversations[start:end] = [_FORGOTTEN] * (end - start)
 
     def analysed(self, start: int, end: int, *, redacted: bool) -> RawCorpus:
         # The original's shell: the ranges are encoded without projects (the only part

@@ -259,6 +259,8 @@ def run_sharded(
                         access.keep(part)
                         del part
                     early.ready(next_range, sample.settled_fallback())
+                    if privacy_on:  # the original range is read no more
+                        access.forget(start, end)
                     done += sizes[next_range]
                     next_range += 1
                     scanned = f"Scanned {done:,} of {total:,}"
