@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
+from convoscope_analyzer.stages import stage
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project
 
@@ -55,6 +56,11 @@ class ShardCorpus(Protocol[C]):
 
     def release(self) -> None:
         """The original is no longer read (the analysis reads the redacted corpus)."""
+        ...
+
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        """The original will be let go of range by range (:meth:`forget`): hold it so that
+        each range's memory goes with it, where that can be arranged."""
         ...
 
     def forget(self, start: int, end: int) -> None:
@@ -118,6 +124,9 @@ class DecodedShards:
     def release(self) -> None:
         """Nothing to free: the caller holds the corpus."""
 
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        """Nothing to arrange: the caller holds the corpus."""
+
     def forget(self, start: int, end: int) -> None:
         """Nothing to free: the caller holds the corpus."""
 
@@ -162,10 +171,16 @@ class EncodedShards:
     def release(self) -> None:
         self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
 
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        # One block per range instead of views of the stored corpus (which then goes):
+        # together with the redacted copy being built, about one corpus, not two, while
+        # the first analyse shards run beside the replay.
+        with stage("corpus_own", conversations=len(self.corpus.conversations)):
+            self.corpus.own(ranges)
+
     def forget(self, start: int, end: int) -> None:
-        # Frees memory only when the conversations own their bytes (``RawCorpus.own``),
-        # not views of the stored corpus. Nothing reads them again: a runner cuts a
-        # range's input before its detections come back.
+        # Nothing reads them again: a runner cuts a range's input before its detections
+        # come back.
         self.corpus.conversations[start:end] = [_FORGOTTEN] * (end - start)
 
     def analysed(self, start: int, end: int, *, redacted: bool) -> RawCorpus:

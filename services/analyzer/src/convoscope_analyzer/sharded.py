@@ -242,6 +242,8 @@ def run_sharded(
     # sample is read), instead of all of them after the last range.
     early = _EarlyStart(runner, access, ranges, run_options, privacy_on)
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
+    if privacy_on:  # each range of the original goes once redacted (``forget``)
+        access.hold(ranges)
     try:
         with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
             for index, recorded in runner.detect(access.corpus, privacy, ranges):

@@ -73,12 +73,6 @@ async def run_sharded_job(
             with stage("shard_cleanup", shards=shards):
                 await bus.cleanup(shards)
 
-    if run.job.options.enable_privacy:
-        # Each conversation its own bytes, so that each range of the original goes once
-        # it is redacted (its redacted copy grows meanwhile: together they stay about one
-        # corpus, not two, while the first analyse shards run beside the replay).
-        with stage("corpus_own", conversations=len(raw.conversations)):
-            raw.own()  # the stored corpus's bytes go (one block, handed back at once)
     cleaning = asyncio.ensure_future(clean_early())
     log.info("job_sharded", shards=shards)
     handed_over = False
