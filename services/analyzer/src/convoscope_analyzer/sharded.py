@@ -285,8 +285,9 @@ def run_sharded(
             if on_redacted is not None:
                 on_redacted(redacted)
                 redacted = None
-            if privacy_on:
-                access.release()
+            # Every range is started: the runner holds the inputs it has still to write
+            # (cut from the original with privacy off), the original is no longer read.
+            access.release()
             models.prepare()
             finished = early.analysis.finished()
         else:
