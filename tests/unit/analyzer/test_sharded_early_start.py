@@ -1,4 +1,4 @@
-"""Analyse shards started range by range (``sharded.EarlyRunner``, the bus): each as soon
+"""Analyse shards started range by range (``sharded_early.EarlyRunner``, the bus): each as soon
 as its range is redacted and the fallback language is settled, while later ranges are
 still detected; the results stay those of one process."""
 
@@ -20,7 +20,8 @@ from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_corpus import DecodedShards, EncodedShards, ShardCorpus
 from convoscope_analyzer.shard_redaction import Recorded
-from convoscope_analyzer.sharded import EarlyRunner, HereRunner, Ranges, run_sharded, shard_partial
+from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded, shard_partial
+from convoscope_analyzer.sharded_early import EarlyRunner
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from tests.unit.analyzer.test_sharded_equality import CORPORA, SECTIONS, _corpus_bytes, _sections

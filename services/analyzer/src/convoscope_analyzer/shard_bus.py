@@ -140,7 +140,7 @@ class BusShards:
         self, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> BusAnalysis:
         """The analyse stage, its shards dispatched one by one as the driver starts them
-        (``sharded.EarlyRunner``): each range's input is written and its task published
+        (``sharded_early.EarlyRunner``): each range's input is written and its task published
         as soon as it is redacted, while later ranges are still detected."""
         return BusAnalysis(self, ranges, plan.fallback_language)
 
@@ -335,7 +335,7 @@ class BusShards:
 
 class BusAnalysis:
     """The analyse stage over the bus, its ranges started one by one by the driver
-    (``sharded.AnalyseStage``)."""
+    (``sharded_early.AnalyseStage``)."""
 
     def __init__(self, bus: BusShards, ranges: Ranges, fallback: str) -> None:
         self.bus = bus

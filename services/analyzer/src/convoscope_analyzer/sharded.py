@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
+from typing import Generic, ParamSpec, Protocol, TypeVar
 
 import msgspec
 
@@ -54,6 +54,7 @@ from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
 from convoscope_analyzer.shard_ranges import tapered_bounds
 from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
+from convoscope_analyzer.sharded_early import EarlyStart
 from convoscope_analyzer.stages import stage
 from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
@@ -92,36 +93,6 @@ class ShardRunner(Protocol[C_contra]):
         """Start analysing every range of ``corpus`` (the one the analysis reads) under
         ``plan`` now, before returning (the driver fits the topic models meanwhile); the
         iterator yields the partials (decoded, or held encoded until the merge)."""
-        ...
-
-
-class AnalyseStage(Protocol[C_contra]):
-    """An analyse stage whose shards start one by one, as their ranges are ready."""
-
-    def start(self, index: int, part: C_contra) -> None:
-        """Start analysing range ``index``, whose conversations ``part`` holds (in the
-        runner's form, as ``ShardCorpus.analysed`` gives them)."""
-        ...
-
-    def finished(self) -> Iterator[tuple[int, ShardPartial | HeldPartial]]:
-        """Once every range is started: the partials, as the shards finish."""
-        ...
-
-    def close(self) -> None:
-        """Stop waiting for the shards (the run ended, or every partial was read)."""
-        ...
-
-
-@runtime_checkable
-class EarlyRunner(Protocol[C_contra]):
-    """A runner whose analyse shards can start before every range is redacted (the bus:
-    the inputs are written and the tasks published one range at a time, while later
-    ranges are still detected)."""
-
-    def start_analysis(
-        self, ranges: Ranges, plan: ShardPlan, options: EngineOptions
-    ) -> AnalyseStage[C_contra]:
-        """The analyse stage of ``ranges`` under ``plan``, no range started yet."""
         ...
 
 
@@ -240,7 +211,7 @@ def run_sharded(
     # A runner that can start the analyse shards range by range gets each as soon as it
     # is redacted and the fallback language is settled (usually once about half of the
     # sample is read), instead of all of them after the last range.
-    early = _EarlyStart(runner, access, ranges, run_options, privacy_on)
+    early = EarlyStart(runner, access, ranges, run_options, privacy_on)
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
     if privacy_on:  # each range of the original goes once redacted (``forget``)
         access.hold(ranges)
@@ -327,52 +298,6 @@ def run_sharded(
     results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
     results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
     return ShardedOutput(results=results, redacted=redacted)
-
-
-class _EarlyStart(Generic[C]):
-    """Starts the analyse shards of an :class:`EarlyRunner` range by range: each once it
-    is redacted and the fallback language is settled (those ready before then, together
-    then). Other runners start them all after the last range (``runner.analyze``)."""
-
-    def __init__(
-        self,
-        runner: object,
-        access: ShardCorpus[C],
-        ranges: Ranges,
-        options: EngineOptions,
-        privacy_on: bool,
-    ) -> None:
-        self.runner: EarlyRunner[C] | None = runner if isinstance(runner, EarlyRunner) else None
-        self.access = access
-        self.ranges = ranges
-        self.options = options
-        self.redacted = privacy_on  # whether the analysis reads the redacted ranges
-        self.analysis: AnalyseStage[C] | None = None
-        self.plan: ShardPlan | None = None
-        self._ready = self._started = 0
-
-    def ready(self, index: int, fallback: str | None) -> None:
-        """Range ``index`` is redacted and kept (every one before it too); ``fallback`` is
-        the fallback language once no later sample conversation can change it."""
-        if self.runner is None:
-            return
-        self._ready = index + 1
-        if self.analysis is None:
-            if fallback is None:
-                return
-            self.plan = ShardPlan(fallback_language=fallback)
-            with stage("shards_start", shards=len(self.ranges), ready=self._ready):
-                self.analysis = self.runner.start_analysis(self.ranges, self.plan, self.options)
-        while self._started < self._ready:
-            start, end = self.ranges[self._started]
-            part = self.access.analysed(start, end, redacted=self.redacted)
-            self.analysis.start(self._started, part)
-            self._started += 1
-
-    def close(self) -> None:
-        """Stop the stage's waiting, whatever ended the run."""
-        if self.analysis is not None:
-            self.analysis.close()
 
 
 class _RangeSample:
