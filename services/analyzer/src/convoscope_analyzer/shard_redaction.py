@@ -3,10 +3,16 @@
 1. **detect** (per shard, costly): :func:`record_detections` records the personal-data
    detections of every text of a range, in the order the redaction visits them;
 2. **replay** (once, cheap): :class:`RangeRedaction` redacts the ranges in corpus order
-   with one :class:`ReplayRedactor`, so placeholders are numbered across the whole corpus
+   with one :class:`Redactor`, so placeholders are numbered across the whole corpus
    exactly as one process numbers them (``<EMAIL_1>`` is the first address of the
    corpus, whichever shard it lies in), and tallies the findings into the report
    ``redact_corpus`` makes in one pass.
+
+Both walk the texts with :func:`~.privacy.text_fields.text_slots` themselves (the order
+every redaction visits them in) instead of going through ``redact_corpus_in_place``
+with a recording or replaying redactor: the replay runs on the coordinating analyzer,
+in series with everything else, and most texts have no detection. An incremental
+analysis replays through :class:`ReplayRedactor` (it replays only some conversations).
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ import msgspec
 
 from convoscope_analyzer.privacy import Detection, PrivacyConfig, Redactor, redact_corpus_in_place
 from convoscope_analyzer.privacy.corpus_redaction import privacy_report
+from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
+from convoscope_analyzer.privacy.scanner import detect
+from convoscope_analyzer.privacy.text_fields import put, text_slots
 from convoscope_common.corpus import Corpus, Project
 from convoscope_common.results import PrivacyReport
 
@@ -32,18 +41,6 @@ class Recorded(msgspec.Struct, array_like=True):
 def _checksum(text: str) -> int:
     # Stable across processes (``hash`` is salted per process): shards may run anywhere.
     return zlib.crc32(text.encode("utf-8", "surrogatepass")) ^ (len(text) << 32)
-
-
-class _RecordingRedactor(Redactor):
-    """Detects, records, and changes nothing."""
-
-    def __init__(self, config: PrivacyConfig) -> None:
-        super().__init__(config)
-        self.recorded: list[Recorded] = []
-
-    def redact_text(self, text: str) -> tuple[str, list[Detection]]:
-        self.recorded.append(Recorded(_checksum(text), self.detect(text)))
-        return text, []
 
 
 class ReplayRedactor(Redactor):
@@ -72,30 +69,18 @@ def record_detections(
 ) -> list[Recorded]:
     """The detections of every text of conversations[start:end], in redaction order.
 
-    The corpus is not changed (the conversations are copied shallowly and nothing is
-    replaced)."""
-    part = msgspec.structs.replace(
-        corpus, conversations=corpus.conversations[start:end], projects=[]
-    )
-    recorder = _RecordingRedactor(config)
-    redact_corpus_in_place(part, config, redactor=recorder)
-    return recorder.recorded
-
-
-class _Feed:
-    """The recorded detections handed to the replaying redactor, range by range."""
-
-    def __init__(self) -> None:
-        self._items: Iterator[Recorded] = iter(())
-
-    def load(self, recorded: list[Recorded]) -> None:
-        self._items = iter(recorded)
-
-    def __iter__(self) -> Iterator[Recorded]:
-        return self
-
-    def __next__(self) -> Recorded:
-        return next(self._items)
+    The texts are those :func:`~.privacy.text_fields.text_slots` walks, the walk every
+    redaction makes; nothing is changed. (The walk is made here rather than through
+    ``redact_corpus_in_place`` with a recording redactor: four calls fewer per text, on
+    every text of the corpus.)
+    """
+    region, names = config.default_region, config.detect_names
+    recorded: list[Recorded] = []
+    add = recorded.append
+    for conversation in corpus.conversations[start:end]:
+        for value, _, _, _ in text_slots(conversation):
+            add(Recorded(_checksum(value), detect(value, region=region, detect_names=names)))
+    return recorded
 
 
 class RangeRedaction:
@@ -107,18 +92,39 @@ class RangeRedaction:
 
     def __init__(self, privacy: PrivacyConfig) -> None:
         self.privacy = privacy
-        self.feed = _Feed()
-        self.redactor = ReplayRedactor(privacy, self.feed)
+        # One redactor numbers every placeholder; the projects (which no shard records)
+        # are detected by it here.
+        self.redactor = Redactor(privacy)
         self.findings: dict[tuple[str, str, str, str], int] = {}
-        self.operators: dict[str, str] = {}
-        self.best_effort: list[str] = []
+        self.operators: dict[str, str] = privacy.effective_operators()
+        self.best_effort: list[str] = list(BEST_EFFORT_TYPES)
 
     def range(self, part: Corpus, recorded: list[Recorded]) -> None:
         """Redact ``part`` (the next range, no projects) in place with its shard's
-        detections; raises ``RuntimeError`` when they do not match its texts."""
-        self.feed.load(recorded)
-        self._tally(redact_corpus_in_place(part, self.privacy, redactor=self.redactor))
-        if next(self.feed, None) is not None:
+        detections; raises ``RuntimeError`` when they do not match its texts.
+
+        What ``redact_corpus_in_place`` does with a :class:`ReplayRedactor`, walked here:
+        most texts have no detection, and each costs only its checksum and a comparison.
+        """
+        entries = iter(recorded)
+        redactor = self.redactor
+        findings = self.findings
+        for conversation in part.conversations:
+            cid = conversation.id
+            for value, mid, field, where in text_slots(conversation):
+                entry = next(entries, None)
+                if entry is None or entry.checksum != _checksum(value):
+                    raise RuntimeError("shard detections are out of step with the redaction")
+                detections = entry.detections
+                if not detections:
+                    continue
+                for d in detections:
+                    key = (cid, mid, d.entity_type, field)
+                    findings[key] = findings.get(key, 0) + 1
+                redacted = redactor.apply(value, detections)
+                if redacted != value:
+                    put(where, redacted)
+        if next(entries, None) is not None:
             raise RuntimeError("shard detections are out of step with the redaction")
 
     def projects(self, projects: list[Project]) -> None:

@@ -27,6 +27,11 @@ class Redactor:
         detections = self.detect(text)
         if not detections:
             return text, detections
+        return self.apply(text, detections), detections
+
+    def apply(self, text: str, detections: list[Detection]) -> str:
+        """``text`` with ``detections`` (sorted, without overlaps: what :meth:`detect`
+        gives) replaced, numbering the placeholders of new values."""
         parts: list[str] = []
         pos = 0
         for d in detections:
@@ -37,7 +42,7 @@ class Redactor:
             parts.append(self._replacement(d.entity_type, text[d.start : d.end], operator))
             pos = d.end
         parts.append(text[pos:])
-        return "".join(parts), detections
+        return "".join(parts)
 
     def detect(self, text: str) -> list[Detection]:
         """The detections in ``text`` under this corpus's settings (a subclass may supply

@@ -25,16 +25,16 @@ from convoscope_analyzer.privacy.detectors.network import find_ips
 from convoscope_analyzer.privacy.detectors.script_addresses import find_script_addresses
 from convoscope_analyzer.privacy.detectors.script_names import find_script_names
 from convoscope_analyzer.privacy.detectors.secrets import (
+    CONFIG_GATE,
     find_config_secrets,
     find_high_entropy_tokens,
     find_jwts,
     find_known_keys,
     find_private_keys,
-    may_hold_config_secret,
 )
 from convoscope_analyzer.privacy.detectors.spoken_secrets import (
+    SPOKEN_CUES,
     find_spoken_passwords,
-    may_hold_spoken_password,
 )
 from convoscope_analyzer.privacy.detectors.url_secrets import find_url_secrets
 
@@ -60,17 +60,18 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
     hits = candidates.hits
     if candidates.ats:
         found += find_emails(text, candidates)
+    long_token = candidates.long_token
+    # The gates are set operations on the keywords found (``Candidates.has`` in C):
+    # they run for every text.
     if hits:
         if "-----begin" in hits and candidates.exact("-----begin", "-----BEGIN", text):
             found += find_private_keys(text)
         if "eyj" in hits and candidates.exact("eyj", "eyJ", text):
             found += find_jwts(text)
-    long_token = candidates.long_token
-    if long_token:
-        found += find_known_keys(text)  # every vendor key shape is 20+ token characters
-    schemes = candidates.schemes() if candidates.colons else ()
-    if hits or schemes:
-        if schemes or may_hold_config_secret(candidates):
+        if long_token:
+            found += find_known_keys(text)  # every vendor key shape is 20+ token characters
+        schemes = candidates.schemes() if candidates.colons else _NO_SCHEMES
+        if schemes or not _CONFIG_GATE.isdisjoint(hits):
             found += find_config_secrets(text, lowered, candidates)
         if (
             schemes
@@ -79,19 +80,31 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
             or "discord" in hits
         ):
             found += find_url_secrets(text)
-        if may_hold_spoken_password(candidates):
+        if not _SPOKEN_CUES.isdisjoint(hits):
             found += find_spoken_passwords(text, lowered, candidates)
+    else:
+        if long_token:
+            found += find_known_keys(text)
+        if candidates.colons:
+            schemes = candidates.schemes()
+            if schemes:
+                found += find_config_secrets(text, lowered, candidates)
+                found += find_url_secrets(text)
     digits = candidates.digits
     if digits:
         if digits >= _MIN_DIGITS_PHONE_CARD_SSN and _DIGIT_RUN_7.search(text):
             found += find_cards(text)
             found += find_phones(text, region)
             found += find_ssns(text)
-        if digits >= _MIN_DIGITS_IBAN:
-            found += find_ibans(text, candidates)
-        if digits >= _MIN_DIGITS_IP:
-            found += find_ips(text, candidates)
-        found += find_addresses(text, candidates)
+        if candidates.runs:
+            # IBANs, IPv4 and street addresses start at a candidate digit run.
+            if digits >= _MIN_DIGITS_IBAN:
+                found += find_ibans(text, candidates)
+            if digits >= _MIN_DIGITS_IP:
+                found += find_ips(text, candidates)
+            found += find_addresses(text, candidates)
+        elif candidates.colons and digits >= _MIN_DIGITS_IP:
+            found += find_ips(text, candidates)  # IPv6, around its colons
         # A random token holds at least two digits (see find_high_entropy_tokens).
         if long_token and digits >= 2:
             found += find_high_entropy_tokens(text)
@@ -107,6 +120,12 @@ def detect(text: str, *, region: str = "US", detect_names: bool = True) -> list[
     if len(found) > 1:
         return resolve_overlaps(found)
     return found
+
+
+_NO_SCHEMES: list[int] = []
+# The keywords of may_hold_config_secret and may_hold_spoken_password.
+_CONFIG_GATE = frozenset(CONFIG_GATE)
+_SPOKEN_CUES = frozenset(SPOKEN_CUES)
 
 
 _SCRIPT_RUNS = (

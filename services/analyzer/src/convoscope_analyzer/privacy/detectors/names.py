@@ -30,6 +30,7 @@ _LINE_CUE = re.compile(
     rf"|Warm regards|Best wishes|All the best),?[ \t]*\n[ \t]*({_NAME})[ \t]*(?=$|\n))"
 )
 _INTRO_CUES = ("my name is ", "my name's ")
+_TEXT_START = (-1,)  # the "newline" before the first line
 _INTRO_NAME = re.compile(_NAME)
 # Capitalised words that follow cues but are not people.
 _NOT_NAMES = frozenset(
@@ -52,8 +53,9 @@ def find_names(
         lowered = lower_same_length(text) if lowered is None else lowered
         candidates = find_candidates(text, lowered)
     found: list[Detection] = []
+    newlines = candidates.newlines
     end = -1  # where the last cue ended: a cue never starts inside another (sign-offs span lines)
-    for newline in (-1, *candidates.newlines):
+    for newline in (-1, *newlines) if newlines else _TEXT_START:
         if newline < end:
             continue
         m = _LINE_CUE.match(text, newline + 1)

@@ -196,15 +196,12 @@ def is_real_value(value: str) -> bool:
     return not value.lower().startswith(("your", "my-", "my_", "<", "example"))
 
 
-def may_hold_config_secret(candidates: Candidates) -> bool:
-    """Cheap gate: could the text of ``candidates`` hold a config secret?
-
-    (Its keywords, or the ones they start: "pwd" starts with "pw", "credential" with "cred".)
-    """
-    return candidates.has(*_CONFIG_GATE) or bool(candidates.schemes())
-
-
-_CONFIG_GATE = ("pass", "pw", "secret", "token", "key", "cred", "bearer")
+# Cheap gate (scanner.detect): a text may hold a config secret only if it has ``://`` or
+# one of these keywords (or a word they start: "pwd" starts with "pw", "credential" with
+# "cred").
+CONFIG_GATE = frozenset(("pass", "pw", "secret", "token", "key", "cred", "bearer"))
+# The keyword each of SECRET_KEYWORDS is found from (Candidates.hits_of).
+_FOUND_FROM = {"pwd": "pw", "credential": "cred"}
 
 
 def find_config_secrets(
@@ -219,12 +216,16 @@ def find_config_secrets(
         candidates = find_candidates(text, lowered)
     found: list[Detection] = []
     seen_keys: set[int] = set()
-    for keyword in SECRET_KEYWORDS:
-        for hit in candidates.hits_of(keyword):
-            detection = _config_value_at(text, hit, keyword, seen_keys)
-            if detection is not None:
-                found.append(detection)
-    schemes = candidates.schemes()
+    hits = candidates.hits
+    if hits:
+        for keyword in SECRET_KEYWORDS:
+            if _FOUND_FROM.get(keyword, keyword) not in hits:
+                continue  # hits_of would find nothing
+            for hit in candidates.hits_of(keyword):
+                detection = _config_value_at(text, hit, keyword, seen_keys)
+                if detection is not None:
+                    found.append(detection)
+    schemes = candidates.schemes() if candidates.colons else None
     if schemes:
         found += _url_credentials(text, schemes)
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from convoscope_analyzer.privacy.candidates import Candidates, find_candidates
+from convoscope_analyzer.privacy.candidates import Candidates, find_candidates, word_groups
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.secrets import is_real_value
@@ -56,12 +56,13 @@ _STARTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (_USER_SLASH_PASSWORD, ("login", "cred", "user")),
     (_CLI_PASSWORD, ("mysql", "mariadb", "--password", "sshpass")),
 )
-_CUES = ("pass", "pw", "login", "cred", "mysql", "mariadb")
-
-
-def may_hold_spoken_password(candidates: Candidates) -> bool:
-    """Could the text of ``candidates`` hold a password this module finds?"""
-    return candidates.has(*_CUES)
+# Cheap gate (scanner.detect): a text may hold a password this module finds only if it
+# has one of these keywords.
+SPOKEN_CUES = frozenset(("pass", "pw", "login", "cred", "mysql", "mariadb"))
+# Each pattern's start words grouped by the keyword they are found from, and those
+# keywords: a pattern none of whose keywords occurs is not tried.
+_GROUPS = tuple(word_groups(words) for _, words in _STARTS)
+_FOUND_FROM = tuple(frozenset(keyword for keyword, _, _ in groups) for groups in _GROUPS)
 
 
 def find_spoken_passwords(
@@ -76,10 +77,12 @@ def find_spoken_passwords(
         lowered = lower_same_length(text) if lowered is None else lowered
         candidates = find_candidates(text, lowered)
     found: list[Detection] = []
-    for pattern, words in _STARTS:
+    hits = candidates.hits
+    for (pattern, _), groups, keywords in zip(_STARTS, _GROUPS, _FOUND_FROM, strict=True):
+        if keywords.isdisjoint(hits):
+            continue
         kind = "cli_password" if pattern is _CLI_PASSWORD else "prose_password"
-        starts = sorted({hit for word in words for hit in candidates.hits_of(word)})
-        for hit in starts:
+        for hit in candidates.hits_of_any(groups):
             m = pattern.match(text, hit)
             if m is None:
                 continue
