@@ -14,7 +14,9 @@ Starts nothing itself. Point it at a running ConvoScope (``make run``, or
 6. ``POST /api/export`` with csv, xlsx, pdf, html and json until every file is downloaded;
 
 and prints seconds and x floor per stage, plus the peak RSS (``VmHWM``) of every
-ConvoScope process on this machine, each beside the file size.
+ConvoScope process on this machine, each beside the file size, and the machine's
+parallel capacity before and after (``parallel_capacity.py``: on a shared host the
+second core is not always there, and a 2-against-1 ratio cannot exceed it).
 
     python bench/bench_e2e.py --url http://127.0.0.1:5000
     python bench/bench_e2e.py --file conversations.json --api-key KEY
@@ -46,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate_export import write_export  # noqa: E402 - found through HERE
+from parallel_capacity import parallel_capacity  # noqa: E402 - found through HERE
 
 FORMATS = ["csv", "xlsx", "pdf", "html", "json"]
 
@@ -323,6 +326,10 @@ def _print(
     for name, seconds, note in rows:
         print(f"{name:48} {seconds:8.2f} {seconds / floor:8.1f}  {note}")
     print(f"{'total':48} {total:8.2f} {total / floor:8.1f}")
+    print(
+        "parallel capacity (2 CPU-bound processes vs 1; 2.00 = two free cores): "
+        f"{CAPACITY[0]:.2f} before, {parallel_capacity():.2f} after"
+    )
     if estimate is not None:
         print(f"estimated_duration / actual analysis: {estimate / rows[1][1]:.2f}")
     print("peak RSS (VmHWM) of the processes on this machine:")
@@ -359,7 +366,13 @@ def main() -> None:
         _measure(args, path)
 
 
+# The machine's parallel capacity measured just before the stages (parallel_capacity.py):
+# what a 2-against-1 ratio of this run can reach.
+CAPACITY = [0.0]
+
+
 def _measure(args: argparse.Namespace, path: Path) -> None:
+    CAPACITY[0] = parallel_capacity()
     data = path.read_bytes()
     size, floor = len(data), floor_seconds(data)
     del data

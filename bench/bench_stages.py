@@ -11,7 +11,8 @@ ran them, RSS at their end; the ``topic_process`` line carries the topic-model c
 CPU seconds, its imports' CPU, how long its fit waited for them, the fit's CPU and its
 peak), then the shard stages summed per kind and replica (how the shards' work spread
 over the analyzer processes), how busy each replica's shard slot was within each
-stage's span (the idle rest is what better hand-overs could win), and the peak RSS each
+stage's span and over both stages (the idle rest is what better hand-overs could win),
+and the peak RSS each
 replica logged. Figures only.
 """
 
@@ -147,6 +148,16 @@ def slots(mine: list[dict[str, Any]]) -> None:
                     f"{shard_stage:10} {replica:12} {busy:8.2f} {last - first:8.2f} "
                     f"{100 * busy / max(last - first, 1e-9):6.0f}%"
                 )
+    # Both stages as one span: the analyse shards may start while the last ranges are
+    # still detected, so the idle time between the stages shows only here.
+    spans = [s for v in per.values() for s in v]
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    for replica in sorted({r for _, r in per}):
+        busy = sum(b - a for (_, r), v in per.items() if r == replica for a, b in v)
+        print(
+            f"{'both':10} {replica:12} {busy:8.2f} {last - first:8.2f} "
+            f"{100 * busy / max(last - first, 1e-9):6.0f}%  idle {last - first - busy:.2f} s"
+        )
 
 
 def main() -> None:

@@ -60,6 +60,22 @@ class RawCorpus:
         shell.conversations = []  # type: ignore[attr-defined]
         return cls(shell, conversations, sizes)
 
+    def own(self, bounds: Sequence[tuple[int, int]]) -> None:
+        """Copy the conversations out of the bytes they were split from into one block
+        per range of ``bounds`` (contiguous, covering them all): those bytes can go, and
+        each range's block goes once nothing holds its conversations (a block of a few
+        megabytes is mapped on its own and unmapped when freed, ``memory.py``; one copy
+        per conversation would leave holes in the heap instead)."""
+        owned: list[msgspec.Raw] = []
+        for start, end in bounds:
+            view = memoryview(b"".join(self.conversations[start:end]))
+            offset = 0
+            for raw in self.conversations[start:end]:
+                owned.append(msgspec.Raw(view[offset : offset + len(raw)]))
+                offset += len(raw)
+        assert len(owned) == len(self.conversations), "the ranges must cover the corpus"
+        self.conversations = owned
+
     @property
     def messages(self) -> int:
         """Messages in the whole corpus."""

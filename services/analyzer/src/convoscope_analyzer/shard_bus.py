@@ -14,8 +14,10 @@ ending.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
+import functools
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -56,6 +58,26 @@ POLL_INTERVAL = 0.2  # seconds between looks at the pending shards' records
 _recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
 
 
+class _Feed:
+    """The inputs of one shard stage, handed from the job's thread to its dispatch on
+    the event loop: (index, start, end, a callable that cuts the input)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[tuple[int, int, int, Callable[[], bytes]]] = (
+            collections.deque()
+        )
+        self.wake = asyncio.Event()  # a new input, or a changed record of the stage
+
+    def put(self, index: int, start: int, end: int, cut: Callable[[], bytes]) -> None:
+        """Hand over one more input (from another thread)."""
+        self.loop.call_soon_threadsafe(self._arrive, (index, start, end, cut))
+
+    def _arrive(self, item: tuple[int, int, int, Callable[[], bytes]]) -> None:
+        self.items.append(item)
+        self.wake.set()
+
+
 class ShardFailedError(Exception):
     """A shard ended failed (or its record vanished): the job cannot be merged."""
 
@@ -89,7 +111,14 @@ class BusShards:
     def detect(
         self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
-        for index, data in self._stage("detect", raw, ranges, ""):
+        # Dispatched now, not at the first look for an output: the driver reads meanwhile.
+        finished = self._stage("detect", raw, ranges, "")
+        return self._recordings(finished)
+
+    def _recordings(
+        self, finished: Iterator[tuple[int, bytes]]
+    ) -> Iterator[tuple[int, list[Recorded]]]:
+        for index, data in finished:
             with timed("shard_output_decode", shard_stage="detect", index=index, bytes=len(data)):
                 with collector.paused():
                     recorded = _recorded_decoder.decode(data)
@@ -99,8 +128,21 @@ class BusShards:
         self, raw: RawCorpus, ranges: Ranges, plan: ShardPlan, options: EngineOptions
     ) -> Iterator[tuple[int, HeldPartial]]:
         # Shards get the fallback language only: the learned topics are read afterwards.
-        finished = self._stage("analyze", raw, ranges, plan.fallback_language)
+        def release() -> None:
+            # Every input is stored: the coordinator keeps no copy of the corpus while
+            # the shards analyse (the detect stage's corpus is still to be redacted).
+            raw.conversations = []
+
+        finished = self._stage("analyze", raw, ranges, plan.fallback_language, release)
         return self._partials(finished)
+
+    def start_analysis(
+        self, ranges: Ranges, plan: ShardPlan, options: EngineOptions
+    ) -> BusAnalysis:
+        """The analyse stage, its shards dispatched one by one as the driver starts them
+        (``sharded_early.EarlyRunner``): each range's input is written and its task published
+        as soon as it is redacted, while later ranges are still detected."""
+        return BusAnalysis(self, ranges, plan.fallback_language)
 
     def _partials(self, finished: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, HeldPartial]]:
         for index, data in finished:
@@ -110,13 +152,24 @@ class BusShards:
             yield index, partial
 
     def _stage(
-        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, fallback: str
+        self,
+        stage: ShardStage,
+        raw: RawCorpus,
+        ranges: Ranges,
+        fallback: str,
+        dispatched: Callable[[], None] | None = None,
     ) -> Iterator[tuple[int, bytes]]:
-        """Start the stage's shards now; the iterator yields (index, output) of every
-        range as they finish (in the job's thread)."""
+        """Start the stage's shards now, every range at once; the iterator yields (index,
+        output) of every range as they finish (in the job's thread)."""
+        feed = _Feed(self.loop)
+        for index, (start, end) in enumerate(ranges):
+            # Each input is cut from the encoded corpus just before it is written (bytes
+            # copied, nothing decoded), so at most one slice exists beside the corpus.
+            cut = functools.partial(raw.encode, start, end, projects=False)
+            feed.items.append((index, start, end, cut))
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
-            self._run_stage(stage, raw, ranges, fallback, done), self.loop
+            self._run_stage(stage, len(ranges), fallback, feed, done, dispatched), self.loop
         )
         return self._collect(future, done, len(ranges))
 
@@ -146,28 +199,41 @@ class BusShards:
     async def _run_stage(
         self,
         stage: ShardStage,
-        raw: RawCorpus,
-        ranges: Ranges,
+        count: int,
         fallback: str,
+        feed: _Feed,
         done: queue.Queue[tuple[int, bytes]],
+        dispatched: Callable[[], None] | None,
     ) -> None:
+        """Dispatch the ranges ``feed`` brings as they come, and hand over each output as
+        its record turns ``complete``, until all ``count`` are."""
         job = self.run.job
-        with timed("shard_dispatch", shard_stage=stage, shards=len(ranges)):
-            await self._dispatch(stage, raw, ranges, fallback)
-        if stage == "analyze":
-            self.dispatched.set()
-        pending = set(range(len(ranges)))
-        # Woken as soon as a record of the stage changes (a watch), else every
-        # POLL_INTERVAL: a finished shard is read without waiting for the next look.
-        changed = asyncio.Event()
-        watching = asyncio.ensure_future(self._watch(f"{job.job_id}.{stage}.*", changed))
+        pending: set[int] = set()  # dispatched, output not read yet
+        sent = 0
+        # Woken as soon as a record of the stage changes (a watch) or an input comes, else
+        # every POLL_INTERVAL: a finished shard is read without waiting for the next look.
+        watching = asyncio.ensure_future(self._watch(f"{job.job_id}.{stage}.*", feed.wake))
         try:
-            while pending:
-                changed.clear()
-                await self._look(stage, pending, done)
+            while sent < count or pending:
+                feed.wake.clear()
+                if feed.items:
+                    with timed("shard_dispatch", shard_stage=stage, shards=len(feed.items)):
+                        while feed.items:
+                            index, start, end, cut = feed.items.popleft()
+                            await self._dispatch(stage, index, start, end, cut, fallback)
+                            del cut
+                            pending.add(index)
+                            sent += 1
+                    if sent == count:
+                        if dispatched is not None:
+                            dispatched()
+                        if stage == "analyze":
+                            self.dispatched.set()
                 if pending:
+                    await self._look(stage, pending, done)
+                if sent < count or pending:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changed.wait(), POLL_INTERVAL)
+                        await asyncio.wait_for(feed.wake.wait(), POLL_INTERVAL)
             if stage == "analyze":
                 self.collected.set()
         finally:
@@ -213,43 +279,41 @@ class BusShards:
                 raise ShardFailedError(f"{stage} shard {index}: {code}")
 
     async def _dispatch(
-        self, stage: ShardStage, raw: RawCorpus, ranges: Ranges, fallback: str
+        self,
+        stage: ShardStage,
+        index: int,
+        start: int,
+        end: int,
+        cut: Callable[[], bytes],
+        fallback: str,
     ) -> None:
-        """Write each range's input, create its record, publish its task.
-
-        Each input is cut from the encoded corpus just before it is written (bytes copied,
-        nothing decoded), so at most one slice exists beside the corpus."""
+        """Write the range's input (``cut()``), create its record, publish its task."""
         job = self.run.job
         stores = self.run.stores
         js = self.run.handler.ctx.js
-        for index, (start, end) in enumerate(ranges):
-            name = job_object(job.job_id, f"{stage}-in/{index}")
-            blob = raw.encode(start, end, projects=False)
-            await stores.write_object(stores.results_data, name, blob, in_flight=WRITE_IN_FLIGHT)
-            del blob
-            key = shard_key(job.job_id, stage, index)
-            now = utcnow()
-            # A record left by an earlier run of this job is kept (its output is the same)
-            # unless that run's shard ended failed or cancelled: this run computes it again.
-            if await self.records.create_or_renew(
-                JobState(
-                    job_id=key,
-                    file_id=job.file_id,
-                    owner=job.owner,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ):
-                self.created.append((stage, index))
-            task = ShardTask(
-                job_id=job.job_id, stage=stage, index=index, start=start, end=end,
-                corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
-            )  # fmt: skip
-            await js.publish(names.JOBS_SHARD, encode(task))
-        if stage == "analyze":
-            # Every input is stored: the coordinator keeps no copy of the corpus while
-            # the shards analyse (the detect stage's corpus is still to be redacted).
-            raw.conversations = []
+        name = job_object(job.job_id, f"{stage}-in/{index}")
+        blob = cut()
+        await stores.write_object(stores.results_data, name, blob, in_flight=WRITE_IN_FLIGHT)
+        del blob
+        key = shard_key(job.job_id, stage, index)
+        now = utcnow()
+        # A record left by an earlier run of this job is kept (its output is the same)
+        # unless that run's shard ended failed or cancelled: this run computes it again.
+        if await self.records.create_or_renew(
+            JobState(
+                job_id=key,
+                file_id=job.file_id,
+                owner=job.owner,
+                created_at=now,
+                updated_at=now,
+            )
+        ):
+            self.created.append((stage, index))
+        task = ShardTask(
+            job_id=job.job_id, stage=stage, index=index, start=start, end=end,
+            corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
+        )  # fmt: skip
+        await js.publish(names.JOBS_SHARD, encode(task))
 
     async def cleanup(self, shards: int) -> None:
         """Remove the shards' records and objects (best effort: both expire anyway)."""
@@ -267,3 +331,34 @@ class BusShards:
         for name in names_:
             with contextlib.suppress(Exception):
                 await stores.delete_object(stores.results_data, name)
+
+
+class BusAnalysis:
+    """The analyse stage over the bus, its ranges started one by one by the driver
+    (``sharded_early.AnalyseStage``)."""
+
+    def __init__(self, bus: BusShards, ranges: Ranges, fallback: str) -> None:
+        self.bus = bus
+        self.ranges = ranges
+        self.feed = _Feed(bus.loop)
+        self.done: queue.Queue[tuple[int, bytes]] = queue.Queue()
+        self.future = asyncio.run_coroutine_threadsafe(
+            bus._run_stage("analyze", len(ranges), fallback, self.feed, self.done, None),
+            bus.loop,
+        )
+
+    def start(self, index: int, part: RawCorpus) -> None:
+        """Write range ``index``'s input (``part``, its conversations) and publish its
+        task, on the loop; a failed dispatch raises here or from :meth:`finished`."""
+        if self.future.done():
+            self.future.result()  # its error (or the stage was stopped)
+        start, end = self.ranges[index]
+        self.feed.put(index, start, end, functools.partial(part.encode, projects=False))
+
+    def finished(self) -> Iterator[tuple[int, HeldPartial]]:
+        """The partials as the shards finish (every range started)."""
+        return self.bus._partials(self.bus._collect(self.future, self.done, len(self.ranges)))
+
+    def close(self) -> None:
+        """Stop the stage's dispatch and waiting (a no-op once every output is read)."""
+        self.future.cancel()

@@ -21,11 +21,14 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from convoscope_analyzer.raw_corpus import RawCorpus, encode_conversation
+from convoscope_analyzer.stages import stage
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project
 
 C = TypeVar("C")
 _corpus_decoder = msgspec.msgpack.Decoder(Corpus)
+# In place of an original conversation let go of (not valid msgpack: never read).
+_FORGOTTEN = msgspec.Raw(b"")
 
 
 class ShardCorpus(Protocol[C]):
@@ -53,6 +56,21 @@ class ShardCorpus(Protocol[C]):
 
     def release(self) -> None:
         """The original is no longer read (the analysis reads the redacted corpus)."""
+        ...
+
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        """The original will be let go of range by range (:meth:`forget`): hold it so that
+        each range's memory goes with it, where that can be arranged."""
+        ...
+
+    def forget(self, start: int, end: int) -> None:
+        """The original's conversations[start:end] are no longer read (they are redacted
+        and the analysis reads the redacted ones): let go of them if that frees memory."""
+        ...
+
+    def analysed(self, start: int, end: int, *, redacted: bool) -> C:
+        """conversations[start:end] of the corpus the analysis reads, in this form,
+        without projects: the kept redacted ones (once kept), or the original's."""
         ...
 
     def view(self, corpus: C, start: int, end: int) -> Corpus:
@@ -106,6 +124,17 @@ class DecodedShards:
     def release(self) -> None:
         """Nothing to free: the caller holds the corpus."""
 
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        """Nothing to arrange: the caller holds the corpus."""
+
+    def forget(self, start: int, end: int) -> None:
+        """Nothing to free: the caller holds the corpus."""
+
+    def analysed(self, start: int, end: int, *, redacted: bool) -> Corpus:
+        # Handed over, the original's conversations are the redacted ones.
+        source = self._kept if redacted and not self.hand_over else self.corpus.conversations
+        return msgspec.structs.replace(self.corpus, conversations=source[start:end], projects=[])
+
     def view(self, corpus: Corpus, start: int, end: int) -> Corpus:
         conversations = corpus.conversations[start:end]
         return msgspec.structs.replace(corpus, conversations=conversations, projects=[])
@@ -141,6 +170,24 @@ class EncodedShards:
 
     def release(self) -> None:
         self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
+
+    def hold(self, ranges: list[tuple[int, int]]) -> None:
+        # One block per range instead of views of the stored corpus (which then goes):
+        # together with the redacted copy being built, about one corpus, not two, while
+        # the first analyse shards run beside the replay.
+        with stage("corpus_own", conversations=len(self.corpus.conversations)):
+            self.corpus.own(ranges)
+
+    def forget(self, start: int, end: int) -> None:
+        # Nothing reads them again: a runner cuts a range's input before its detections
+        # come back.
+        self.corpus.conversations[start:end] = [_FORGOTTEN] * (end - start)
+
+    def analysed(self, start: int, end: int, *, redacted: bool) -> RawCorpus:
+        # The original's shell: the ranges are encoded without projects (the only part
+        # of the shell redaction changes).
+        source = self._kept if redacted else self.corpus.conversations
+        return RawCorpus(self.corpus.shell, source[start:end], self.sizes[start:end])
 
     def view(self, corpus: RawCorpus, start: int, end: int) -> Corpus:
         return corpus.decode(start, end)

@@ -54,6 +54,7 @@ from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
 from convoscope_analyzer.shard_ranges import tapered_bounds
 from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
+from convoscope_analyzer.sharded_early import EarlyStart
 from convoscope_analyzer.stages import stage
 from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
@@ -206,54 +207,81 @@ def run_sharded(
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
     sample = _RangeSample(plan_sample(access.sizes))
-    report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
-    with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
-        for index, recorded in runner.detect(access.corpus, privacy, ranges):
-            waiting[index] = recorded
-            # Replay every range whose predecessors are all redacted (corpus order).
-            while next_range in waiting:
-                start, end = ranges[next_range]
-                with stage("redaction_range", index=next_range):
-                    part = access.take(start, end)
-                    if not privacy_on:  # the analysis reads the original text
-                        sample.read(part, start, end)
-                    redaction.range(part, waiting.pop(next_range))
-                    if privacy_on:
-                        sample.read(part, start, end)
-                    access.keep(part)
-                    del part
-                done += sizes[next_range]
-                next_range += 1
-                scanned = f"Scanned {done:,} of {total:,}"
-                report(_REDACTED * done / (total or 1), STEP_DETECT, scanned)
-    with stage("redaction_finish"):
-        projects = access.projects()
-        redaction.projects(projects)
-        redacted: C | None = access.finish(projects)
-        privacy_report = redaction.report()
-        del redaction, projects
-    give_back()
-    if privacy_on:
-        report(_REDACTED, STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report))
-        access.release()
-        analysed = redacted
-    else:
-        analysed = access.corpus
-    assert analysed is not None and redacted is not None
     run_options = engine_options(options, taxonomy, prices)
-    shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
-    if on_redacted is not None:
-        # Before the shards start: their runner may release what it has cut their
-        # inputs from.
-        on_redacted(redacted)
-        redacted = None
-    # A process it starts imports its libraries beside the analyse shards, which run for
-    # far longer (started while the shards detect, it slowed their replay down).
-    models.prepare()
-    with stage("shards_start", shards=len(ranges)):
-        finished = runner.analyze(analysed, ranges, shard_plan, run_options)
-    del analysed
-    partials = _analyse(finished, sample.reader, report, sizes, total, models)
+    # A runner that can start the analyse shards range by range gets each as soon as it
+    # is redacted and the fallback language is settled (usually once about half of the
+    # sample is read), instead of all of them after the last range.
+    early = EarlyStart(runner, access, ranges, run_options, privacy_on)
+    report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
+    if privacy_on:  # each range of the original goes once redacted (``forget``)
+        access.hold(ranges)
+    try:
+        with stage("shards_detect_and_redact", shards=len(ranges), messages=total):
+            for index, recorded in runner.detect(access.corpus, privacy, ranges):
+                waiting[index] = recorded
+                # Replay every range whose predecessors are all redacted (corpus order).
+                while next_range in waiting:
+                    start, end = ranges[next_range]
+                    with stage("redaction_range", index=next_range):
+                        part = access.take(start, end)
+                        if not privacy_on:  # the analysis reads the original text
+                            sample.read(part, start, end)
+                        redaction.range(part, waiting.pop(next_range))
+                        if privacy_on:
+                            sample.read(part, start, end)
+                        access.keep(part)
+                        del part
+                    early.ready(next_range, sample.settled_fallback())
+                    if privacy_on:  # the original range is read no more
+                        access.forget(start, end)
+                    done += sizes[next_range]
+                    next_range += 1
+                    scanned = f"Scanned {done:,} of {total:,}"
+                    report(_REDACTED * done / (total or 1), STEP_DETECT, scanned)
+        with stage("redaction_finish"):
+            projects = access.projects()
+            redaction.projects(projects)
+            redacted: C | None = access.finish(projects)
+            privacy_report = redaction.report()
+            del redaction, projects
+        give_back()
+        if privacy_on:
+            report(
+                _REDACTED, STEP_DETECT, "Personal data redacted", privacy_insights(privacy_report)
+            )
+        assert redacted is not None
+        shard_plan = ShardPlan(fallback_language=sample.reader.fallback())
+        if early.analysis is not None:
+            assert early.plan == shard_plan  # settled: the whole sample agrees
+            if on_redacted is not None:
+                on_redacted(redacted)
+                redacted = None
+            # Every range is started: the runner holds the inputs it has still to write
+            # (cut from the original with privacy off), the original is no longer read.
+            access.release()
+            models.prepare()
+            finished = early.analysis.finished()
+        else:
+            if privacy_on:
+                access.release()
+                analysed = redacted
+            else:
+                analysed = access.corpus
+            if on_redacted is not None:
+                # Before the shards start: their runner may release what it has cut their
+                # inputs from.
+                on_redacted(redacted)
+                redacted = None
+            # A process it starts imports its libraries beside the analyse shards, which
+            # run for far longer (started while the shards detect, it slowed their replay
+            # down).
+            models.prepare()
+            with stage("shards_start", shards=len(ranges)):
+                finished = runner.analyze(analysed, ranges, shard_plan, run_options)
+            del analysed
+        partials = _analyse(finished, sample.reader, report, sizes, total, models)
+    finally:
+        early.close()
     del sample
     conversations = len(access.sizes)
     with stage("merge", shards=len(partials.parts)):
@@ -281,6 +309,11 @@ class _RangeSample:
         self.positions = positions  # ascending
         self.reader = SampleReader()
         self._next = 0  # the first position not read yet
+
+    def settled_fallback(self) -> str | None:
+        """The fallback language, once the sample conversations not read yet cannot
+        change it."""
+        return self.reader.settled_fallback(len(self.positions) - self._next)
 
     def read(self, part: Corpus, start: int, end: int) -> None:
         """Read the sample conversations of ``part`` (conversations[start:end]), as the

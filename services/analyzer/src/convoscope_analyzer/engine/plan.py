@@ -73,6 +73,12 @@ class SampleReader:
         """The language of conversations with no readable text: the sample's dominant."""
         return dominant(self.languages)
 
+    def settled_fallback(self, left: int) -> str | None:
+        """:meth:`fallback` as it will be once ``left`` more sample conversations are
+        read, when none of them can change it (else None): a sharded run starts its
+        analyse shards with it while the last ranges are still detected."""
+        return settled_dominant(self.languages, left)
+
     def documents(self) -> list[tuple[str | None, str]]:
         """What the topic models are fitted on: each sample conversation's language (the
         fallback for one with none) and its user text."""
@@ -90,6 +96,35 @@ class SampleReader:
         fitter = models if models is not None else InProcess()
         learned = fitter.fit(self.documents(), pulse or _no_pulse)
         return AnalysisPlan(fallback_language=self.fallback(), learned=learned)
+
+
+def settled_dominant(languages: list[str], left: int) -> str | None:
+    """``dominant(languages + more)`` for every list ``more`` of ``left`` languages, when
+    they all give the same answer (else None).
+
+    ``dominant`` counts known languages and gives the first seen on a tie; a language not
+    seen yet would be seen after every one counted here.
+    """
+    if left <= 0:
+        return dominant(languages)
+    counts: dict[str, int] = {}  # known languages, in first-seen order
+    for language in languages:
+        if language != UNKNOWN:
+            counts[language] = counts.get(language, 0) + 1
+    if not counts:
+        return None
+    leader = max(counts, key=counts.__getitem__)
+    lead = counts[leader]
+    before = True  # whether the language looked at was seen before the leader
+    for language, count in counts.items():
+        if language == leader:
+            before = False
+            continue
+        # ``language`` may get all ``left``: it wins with more, or as many when seen first.
+        if count + left > lead or (count + left == lead and before):
+            return None
+    # A language not seen yet may get all ``left`` (and loses a tie: it comes later).
+    return leader if left <= lead else None
 
 
 def _no_pulse() -> None:
