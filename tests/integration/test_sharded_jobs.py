@@ -23,7 +23,7 @@ from convoscope_analyzer.worker import AnalyzerHandler, make_consumer
 from convoscope_common import names
 from convoscope_common.cache import cache_key
 from convoscope_common.config import Settings
-from convoscope_common.consumer import Delivery, Outcome, StandDown
+from convoscope_common.consumer import Ack, Delivery, Outcome, SlotPool, StandDown
 from convoscope_common.corpus import decode_corpus, encode_corpus
 from convoscope_common.lease import claim
 from convoscope_common.options import AnalysisOptions
@@ -36,7 +36,7 @@ from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, ProgressEvent, encode, job_event_decoder
 from convoscope_ingest.parsing import parse_export
 from tests.export_texts import load_generator
-from tests.worker_fakes import FakeCtx
+from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
 
 pytestmark = pytest.mark.integration
 
@@ -302,3 +302,46 @@ async def test_a_run_that_fails_transiently_leaves_its_shards_to_the_next_run(
     assert [per_shard[key] for key in detect] == [1] * len(detect)
     assert run["endings"] == ["complete"]
     assert run["leftovers"] == [None] * (2 * SETTINGS.analysis_shards)
+
+
+async def test_a_second_task_for_a_shard_another_run_holds_is_dropped(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """A coordinator that runs the job again publishes every range's task anew. A first
+    delivery that finds the shard held by another run leaves it to that run (whose own
+    message comes back if it stopped); before, it took the shard over and every shard
+    was computed twice (the CI failure of this module's transient-error test, under
+    load). A redelivered copy still takes over a run that stopped."""
+    await provision(js, SETTINGS)
+    stores = await Stores.open(js)
+    records = await ShardRecords.open(js)
+    key = shard_key("job_dup", "detect", 0)
+    now = datetime.now(UTC)
+    assert await records.create(JobState(job_id=key, file_id="f", created_at=now, updated_at=now))
+    held = await claim(records.fencing, key, "run_alive", solo=False)
+    assert held is not None
+    computed: Counter[tuple[str, str]] = Counter()
+    shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
+                             PrivacyConfig())  # fmt: skip
+    shards.replica, shards.computed, shards.abandon = "b", computed, set()
+    export = load_generator().generate_claude_export(3, seed=5)
+    blob = encode_corpus(parse_export(export).corpus)
+    await stores.write_object(stores.results_data, "job_dup-in", blob)
+    task = ShardTask(
+        job_id="job_dup", stage="detect", index=0, start=0, end=3, corpus_object="job_dup-in",
+        fallback="", options=AnalysisOptions(),
+    )  # fmt: skip
+
+    def delivery(attempt: int) -> Delivery:
+        msg = FakeMsg(b"", metadata=FakeMetadata(num_delivered=attempt))
+        return Delivery(cast(Any, msg), key, SlotPool(1, asyncio.Event()), 1.0)
+
+    assert isinstance(await shards.handle(task, delivery(1)), Ack)
+    assert not computed
+    state = await records.get(key)
+    assert state is not None and state.status == "processing" and state.run_id == "run_alive"
+    # The holder stopped: its message comes back (attempt 2) and takes the shard over.
+    assert isinstance(await shards.handle(task, delivery(2)), Ack)
+    assert computed == Counter({("b", key): 1})
+    state = await records.get(key)
+    assert state is not None and state.status == "complete"

@@ -96,8 +96,17 @@ class ShardHandler:
             current = await peek(self.records.fencing, key)
             if current is None or current.status in TERMINAL_STATUSES:
                 return Ack()  # done before a lost ack, or the job was cleaned up
-            if left_unsettled(current) and not await delivery.run_alone():
-                return Retry(delay=0, reason="shutdown")
+            if left_unsettled(current):
+                if delivery.attempt == 1:
+                    # A second task for a shard another run holds: a coordinator that
+                    # runs the job again (after a transient error, or taking it over)
+                    # dispatches every range anew. The holder's own message is still
+                    # unacknowledged and comes back if that run stopped; taking the
+                    # shard over now computed it twice (seen under load in CI).
+                    SHARDS.labels(outcome="duplicate").inc()
+                    return Ack()
+                if not await delivery.run_alone():
+                    return Retry(delay=0, reason="shutdown")
             got = await claim(self.records.fencing, key, new_id("run"), solo=delivery.alone)
             if got is None:
                 return Ack()
