@@ -101,7 +101,7 @@ def test_the_prior_of_an_old_record_decodes_with_the_new_fields() -> None:
 
 def test_the_prior_says_what_the_sharded_pipeline_took_on_a_quiet_machine() -> None:
     # docs/performance.md: the 94 MB benchmark export (63,704 messages) through the stack
-    # on a quiet 2-core machine took 29.4 s on one analyzer and 17.3 s on two.
+    # on a quiet 2-core machine took 13.34 s on one analyzer and 8.23 s on two (2026-12-02).
     prior = Throughput()
-    assert prior.seconds_for(63_704) == pytest.approx(29.4, rel=0.1)
-    assert prior.seconds_for(63_704, lanes=2) == pytest.approx(17.3, rel=0.1)
+    assert prior.seconds_for(63_704) == pytest.approx(13.34, rel=0.1)
+    assert prior.seconds_for(63_704, lanes=2) == pytest.approx(8.23, rel=0.1)

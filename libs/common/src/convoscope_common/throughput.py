@@ -10,23 +10,41 @@ Every finished job is folded in as its one-lane time: a sharded job's coordinato
 measures the wall time its shard stages took and the work its shards did (summed over
 shards), so ``seconds - shard_wall + shard_work`` is what the job would have taken on
 one lane, and ``shard_work`` over that is its parallel share.
+
+Until then the prior stands in, scaled to the machine: an analyzer, once up and idle,
+times a fixed workload (``convoscope_analyzer.calibration``) and stores the prior
+scaled by how much faster or slower than the reference machine it ran
+(:func:`store_calibrated_prior`), never over a measured model.
 """
 
 from __future__ import annotations
 
 import msgspec
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from convoscope_common.storage import Stores
 
 THROUGHPUT_KEY = "_throughput"
 # Until the first job has been measured, a prior stands in: the sharded pipeline on a
 # quiet 2-core machine, through the running stack, on the generated 94 MB claude.ai
-# export of docs/performance.md (63,704 messages: 29.4 s on one analyzer, 17.3 s on
-# two): about 2,400 messages/s of one-lane work, 90 % of it in shards. (The earlier
-# 1,650/s and 80 % predate the faster engine and said 1.4-1.5x the actual time.)
-# The first finished job replaces it with what this deployment measures.
-_PRIOR = (2400.0, 2.0)
+# export of docs/performance.md (63,704 messages). Measured 2026-12-02 (bench/bench_e2e.py,
+# fresh stacks, load ~1.8): 13.34 s on one analyzer, 8.23 s on two; with 2 s of
+# overhead that is 63,704 / 11.34 s = 5,600 messages/s of one-lane work, and 6.23 s =
+# 11.34 s x (1 - p/2) gives 90 % of it in shards. The same machine after a restart, six
+# pairs at 04:23-04:30 UTC: 12.5-14.0 s and 7.7-10.7 s (medians 13.3 and 8.5). (The
+# earlier 2,400/s, taken on an older engine and a slower day of the same machine, said
+# 2.0-2.3x the actual time by then.) The analyzers scale it to their machine
+# (REFERENCE_SECONDS); the first finished job replaces it with what this deployment
+# measures.
+_PRIOR = (5600.0, 2.0)
 _PRIOR_PARALLEL = 0.9
+# The analyzer's calibration workload (``python -m convoscope_analyzer.calibration``,
+# best of 3, CPU seconds of its thread) on the same machine and engine right after those
+# six pairs: 0.116-0.138 s in eight timings of nine (one 0.18 s). A machine that runs it
+# in half the time gets twice the rate (and half the overhead) until it measures a job.
+REFERENCE_SECONDS = 0.120
+# A calibration further off than this is more likely a disturbed timing than a machine.
+_MIN_FACTOR, _MAX_FACTOR = 0.2, 5.0
 _KEEP = 24  # the newest jobs kept for the fit
 _MAX_OVERHEAD = 30.0
 
@@ -46,6 +64,8 @@ class Throughput(msgspec.Struct, kw_only=True):
     samples: int = 0
     sharded_samples: int = 0
     recent: list[tuple[int, float]] = msgspec.field(default_factory=list)
+    # How much faster than the reference machine the prior was scaled for (0: it was not).
+    calibration: float = 0.0
 
     def seconds_for(self, messages: int, lanes: int = 1) -> float:
         """Expected seconds for a job of ``messages`` messages whose shards ``lanes``
@@ -66,6 +86,48 @@ async def read_throughput(stores: Stores) -> Throughput:
     except Exception:
         return Throughput()
     return _decoder.decode(entry.value) if entry.value else Throughput()
+
+
+def calibrated_prior(
+    measured_seconds: float, reference_seconds: float = REFERENCE_SECONDS
+) -> Throughput:
+    """The prior scaled to a machine that ran the calibration workload in
+    ``measured_seconds`` (the reference machine: ``reference_seconds``)."""
+    if measured_seconds <= 0 or reference_seconds <= 0:
+        return Throughput()
+    factor = min(_MAX_FACTOR, max(_MIN_FACTOR, reference_seconds / measured_seconds))
+    return Throughput(
+        messages_per_second=_PRIOR[0] * factor,
+        overhead_seconds=_PRIOR[1] / factor,
+        calibration=factor,
+    )
+
+
+async def store_calibrated_prior(stores: Stores, model: Throughput) -> bool:
+    """Store ``model`` (a calibrated prior) unless a measured model is stored: created
+    when the key is absent, replacing only an unmeasured one at the revision read (so a
+    job recorded meanwhile is never overwritten) and only by a faster machine figure —
+    a timing is only ever slowed by what else runs, so the replicas' fastest stands.
+    True when it was stored."""
+    data = msgspec.msgpack.encode(model)
+    for _ in range(3):  # another writer between the read and the write: look again
+        try:
+            entry = await stores.jobs.get(THROUGHPUT_KEY)
+        except KeyNotFoundError:  # absent or deleted
+            try:
+                await stores.jobs.create(THROUGHPUT_KEY, data)
+                return True
+            except KeyWrongLastSequenceError:
+                continue
+        current = _decoder.decode(entry.value) if entry.value else Throughput()
+        if current.samples > 0 or current.calibration >= model.calibration > 0:
+            return False
+        try:
+            await stores.jobs.update(THROUGHPUT_KEY, data, last=entry.revision)
+            return True
+        except KeyWrongLastSequenceError:
+            continue
+    return False
 
 
 def updated(

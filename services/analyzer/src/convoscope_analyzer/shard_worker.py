@@ -70,6 +70,7 @@ class ShardHandler:
         self.privacy = privacy
         self.taxonomy = taxonomy
         self.stopping = False
+        self.active = 0  # shard tasks being handled (the replica is not idle)
 
     def decode(self, data: bytes) -> ShardTask:
         return shard_task_decoder.decode(data)
@@ -91,6 +92,13 @@ class ShardHandler:
             pass
 
     async def handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
+        self.active += 1
+        try:
+            return await self._handle(task, delivery)
+        finally:
+            self.active -= 1
+
+    async def _handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
         key = self.key(task)
         with structlog.contextvars.bound_contextvars(job_id=task.job_id, shard=key):
             current = await peek(self.records.fencing, key)

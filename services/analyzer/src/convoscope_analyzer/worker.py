@@ -16,6 +16,7 @@ import msgspec
 import structlog
 from nats.aio.msg import Msg
 
+from convoscope_analyzer.calibration import calibrate
 from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import Taxonomy, warm_up
 from convoscope_analyzer.incremental_job import pieces_saved
@@ -183,11 +184,16 @@ async def run(ctx: ServiceContext) -> None:
         names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)
     )
     cancels = await ctx.nc.subscribe(names.CANCEL_ALL, cb=handler.on_cancel)
+    # The first estimate, before any job here was measured, scaled to this machine.
+    calibration = asyncio.create_task(
+        calibrate(stores, lambda: not handler.running and not shard_handler.active)
+    )
     try:
         # Shards have their own slot: a replica coordinating a sharded job (waiting,
         # not computing) still computes shards, its own job's included.
         await asyncio.gather(make_consumer(handler).run(), make_shard_consumer(shard_handler).run())
     finally:
+        calibration.cancel()
         stop_spare()
         await cancels.unsubscribe()
         await drill.unsubscribe()
