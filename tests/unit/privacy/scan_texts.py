@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
+from convoscope_analyzer.privacy import PrivacyConfig, Redactor
+from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.evaluation import generate_corpus, load_tricky_cases
 from tests.export_texts import bench_module, strings
 
@@ -104,3 +107,21 @@ def scan_texts() -> list[str]:
         + _labelled_texts()
         + _generated_strings(6000, seed=8)
     )
+
+
+def assert_redactions_match(reference: Callable[..., list[Detection]], texts: list[str]) -> None:
+    """One redactor over all ``texts`` gives what a redactor using the frozen
+    ``reference`` detect gives: the same placeholders, numbered in the same order (and
+    the other operators: mask, pseudonym, keep)."""
+
+    class _ReferenceRedactor(Redactor):
+        def detect(self, text: str) -> list[Detection]:
+            return reference(
+                text, region=self.config.default_region, detect_names=self.config.detect_names
+            )
+
+    operators = "email=mask,phone=pseudonym,person_name=keep"
+    config = PrivacyConfig.from_mapping({"operators": operators, "secret": "s" * 32})
+    new, old = Redactor(config), _ReferenceRedactor(config)
+    for text in texts:
+        assert new.redact_text(text) == old.redact_text(text)
