@@ -9,6 +9,7 @@ import os
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig
+from nats.js.errors import ServiceUnavailableError
 
 from convoscope_common import objects
 from convoscope_common.objects import (
@@ -129,3 +130,38 @@ async def test_a_full_store_leaves_no_half_written_object(js: JetStreamContext) 
     # The store still works for what fits.
     await write_object(store, "small", b"fits")
     assert await read_object(store, "small") == b"fits"
+
+
+async def test_a_reader_asks_again_when_its_consumer_is_refused_for_a_moment(
+    js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clustered JetStream can answer 503 to a consumer create for a moment (CI: an
+    upload read right after provisioning three servers answered "store unavailable"):
+    the reader asks again before anything was read; a store that keeps refusing still
+    gets its error to the caller, after a bounded number of attempts."""
+    store = await _store(js, "test-objects")
+    data = os.urandom(3 * CHUNK_SIZE + 5)
+    await write_object(store, "name", data)
+    monkeypatch.setattr(objects, "_SUBSCRIBE_PAUSE", 0.01)
+    real = store._js.pull_subscribe
+    calls: list[int] = []
+
+    async def refused_twice(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise ServiceUnavailableError()
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store._js, "pull_subscribe", refused_twice)
+    assert await read_object(store, "name") == data
+    assert len(calls) == 3
+
+    async def always_refused(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        raise ServiceUnavailableError()
+
+    calls.clear()
+    monkeypatch.setattr(store._js, "pull_subscribe", always_refused)
+    with pytest.raises(ServiceUnavailableError):
+        await read_object(store, "name")
+    assert len(calls) == objects._SUBSCRIBE_ATTEMPTS

@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from typing import IO, Any
 
+from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError, ObjectNotFoundError
+from nats.js.errors import APIError, NotFoundError, ObjectNotFoundError, ServiceUnavailableError
 from nats.js.object_store import ObjectStore
 
 CHUNK_SIZE = 128 * 1024
@@ -80,17 +81,7 @@ async def object_chunks(
         return
     js = store._js  # the store's own JetStream context (nats-py keeps it private)
     stream = f"OBJ_{store._name}"
-    subscription = await js.pull_subscribe(
-        f"$O.{store._name}.C.{info.nuid}",
-        stream=stream,
-        config=ConsumerConfig(
-            ack_policy=AckPolicy.NONE,
-            deliver_policy=DeliverPolicy.ALL,
-            mem_storage=True,
-            # Removed by the server if this reader dies without cleaning up.
-            inactive_threshold=max(chunk_timeout * 2, 10.0),
-        ),
-    )
+    subscription = await _reader(js, stream, f"$O.{store._name}.C.{info.nuid}", chunk_timeout)
     digest = sha256()
     received = 0
     remaining = info.chunks or -(-size // CHUNK_SIZE)
@@ -112,6 +103,41 @@ async def object_chunks(
         await _close(js, stream, subscription)
     if received != size or _digest_text(digest.digest()) != _strip_prefix(info.digest or ""):
         raise ObjectReadError(f"object {name!r}: data does not match its size or digest")
+
+
+# Creating the reader's consumer: attempts, and the first pause between them (doubled).
+_SUBSCRIBE_ATTEMPTS = 5
+_SUBSCRIBE_PAUSE = 0.2
+
+
+async def _reader(js: JetStreamContext, stream: str, subject: str, chunk_timeout: float) -> Any:
+    """The ephemeral pull consumer over one version's chunks.
+
+    On a clustered JetStream a consumer create can answer 503 for a moment (its group
+    is being placed, or the stream's leader moves; seen in CI with three servers right
+    after provisioning): nothing has been read yet, so it is asked again, a few times,
+    before the error goes to the caller.
+    """
+    config = ConsumerConfig(
+        ack_policy=AckPolicy.NONE,
+        deliver_policy=DeliverPolicy.ALL,
+        mem_storage=True,
+        # Removed by the server if this reader dies without cleaning up.
+        inactive_threshold=max(chunk_timeout * 2, 10.0),
+    )
+    pause = _SUBSCRIBE_PAUSE
+    for attempt in range(1, _SUBSCRIBE_ATTEMPTS + 1):
+        try:
+            return await js.pull_subscribe(subject, stream=stream, config=config)
+        except (ServiceUnavailableError, NoRespondersError, NatsTimeoutError):
+            if attempt == _SUBSCRIBE_ATTEMPTS:
+                raise
+        except APIError as exc:
+            if exc.code != 503 or attempt == _SUBSCRIBE_ATTEMPTS:
+                raise
+        await asyncio.sleep(pause)
+        pause *= 2
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 async def _close(js: JetStreamContext, stream: str, subscription: Any) -> None:
