@@ -39,9 +39,10 @@ THROUGHPUT_KEY = "_throughput"
 _PRIOR = (5600.0, 2.0)
 _PRIOR_PARALLEL = 0.9
 # The analyzer's calibration workload (``python -m convoscope_analyzer.calibration``,
-# best of 3, CPU seconds of its thread) on the same machine and engine right after those
-# six pairs: 0.116-0.138 s in eight timings of nine (one 0.18 s). A machine that runs it
-# in half the time gets twice the rate (and half the overhead) until it measures a job.
+# then best of 3, CPU seconds of its thread; the analyzers take the best of 5) on the
+# same machine and engine right after those pairs: 0.116-0.138 s in eight timings of
+# nine (one 0.18 s). A machine that runs it in half the time gets twice the rate (and
+# half the overhead) until it measures a job.
 REFERENCE_SECONDS = 0.120
 # A calibration further off than this is more likely a disturbed timing than a machine.
 _MIN_FACTOR, _MAX_FACTOR = 0.2, 5.0

@@ -88,7 +88,7 @@ def run_workload(texts: list[str]) -> int:
 
 
 def best_seconds(
-    texts: list[str], runs: int = 3, clock: Callable[[], float] = time.thread_time
+    texts: list[str], runs: int = RUNS, clock: Callable[[], float] = time.thread_time
 ) -> float:
     """The fastest of ``runs`` timings of the workload, in CPU seconds of the thread that
     runs it: the machine's speed, not how busy it is at that moment (a replica calibrates
