@@ -6,6 +6,8 @@ import pytest
 
 from convoscope_analyzer.privacy import PrivacyConfig
 
+from .scan_texts import scan_texts
+
 SECRET = "unit-test-secret-0123456789abcdef"
 
 
@@ -17,3 +19,11 @@ def default_config() -> PrivacyConfig:
 @pytest.fixture
 def pseudonym_config() -> PrivacyConfig:
     return PrivacyConfig.from_mapping({"operators": "email=pseudonym", "secret": SECRET})
+
+
+@pytest.fixture(scope="session")
+def texts() -> list[str]:
+    """The texts the privacy scan is compared on (built once: more than 10,000)."""
+    found = scan_texts()
+    assert len(found) >= 10_000
+    return found

@@ -125,3 +125,8 @@ def assert_redactions_match(reference: Callable[..., list[Detection]], texts: li
     new, old = Redactor(config), _ReferenceRedactor(config)
     for text in texts:
         assert new.redact_text(text) == old.redact_text(text)
+
+
+def detection_key(detections: list[Detection]) -> list[tuple[str, int, int, str, int]]:
+    """What two scans must agree on for each detection, in order."""
+    return [(d.entity_type, d.start, d.end, d.kind, d.priority) for d in detections]

@@ -15,24 +15,12 @@ import random
 import pytest
 
 from convoscope_analyzer.privacy.candidates import _DERIVED, find_candidates, word_groups
-from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.spoken_secrets import _STARTS
 from convoscope_analyzer.privacy.detectors.url_secrets import _url_end
 from convoscope_analyzer.privacy.scanner import detect
 
 from . import reference_detect
-from .scan_texts import FRAGMENTS, assert_redactions_match, scan_texts
-
-
-@pytest.fixture(scope="module")
-def texts() -> list[str]:
-    found = scan_texts()
-    assert len(found) >= 10_000
-    return found
-
-
-def _key(detections: list[Detection]) -> list[tuple[str, int, int, str, int]]:
-    return [(d.entity_type, d.start, d.end, d.kind, d.priority) for d in detections]
+from .scan_texts import FRAGMENTS, assert_redactions_match, detection_key
 
 
 @pytest.mark.parametrize(
@@ -47,7 +35,7 @@ def test_detections_equal_the_frozen_scan(
         new = detect(text, region=region, detect_names=detect_names)
         old = reference_detect.detect(text, region=region, detect_names=detect_names)
         found += len(new)
-        if _key(new) != _key(old):
+        if detection_key(new) != detection_key(old):
             differ.append(text)
     assert not differ, f"{len(differ)} texts differ, first: {differ[0]!r}"
     assert found > 2_000  # a comparison on texts without findings would prove nothing

@@ -22,18 +22,7 @@ from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.scanner import detect
 
 from . import reference_scan
-from .scan_texts import assert_redactions_match, scan_texts
-
-
-@pytest.fixture(scope="module")
-def texts() -> list[str]:
-    found = scan_texts()
-    assert len(found) >= 10_000
-    return found
-
-
-def _key(detections: list[Detection]) -> list[tuple[str, int, int, str, int]]:
-    return [(d.entity_type, d.start, d.end, d.kind, d.priority) for d in detections]
+from .scan_texts import assert_redactions_match, detection_key
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +46,7 @@ def test_detections_equal_the_reference(
     differ = [
         text
         for text, found in zip(texts, detections, strict=True)
-        if _key(found) != _key(reference_scan.detect(text))
+        if detection_key(found) != detection_key(reference_scan.detect(text))
     ]
     assert not differ, f"{len(differ)} texts differ, first: {differ[0]!r}"
 
@@ -69,8 +58,8 @@ def test_detections_equal_the_reference_in_other_settings(
     differ = [
         text
         for text in texts[::4]
-        if _key(detect(text, region=region, detect_names=detect_names))
-        != _key(reference_scan.detect(text, region=region, detect_names=detect_names))
+        if detection_key(detect(text, region=region, detect_names=detect_names))
+        != detection_key(reference_scan.detect(text, region=region, detect_names=detect_names))
     ]
     assert not differ, f"{len(differ)} texts differ, first: {differ[0]!r}"
 
