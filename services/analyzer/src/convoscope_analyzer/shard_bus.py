@@ -96,7 +96,6 @@ class BusShards:
         self.records = records
         self.loop = loop
         self.checkpoint = checkpoint
-        self.created: list[tuple[str, int]] = []  # (stage, index) of every record made
         # For the duration model: wall seconds of the shard stages, and the seconds the
         # shards computed (summed over shards, whichever replica ran them).
         self.wall = 0.0
@@ -299,7 +298,7 @@ class BusShards:
         now = utcnow()
         # A record left by an earlier run of this job is kept (its output is the same)
         # unless that run's shard ended failed or cancelled: this run computes it again.
-        if await self.records.create_or_renew(
+        await self.records.create_or_renew(
             JobState(
                 job_id=key,
                 file_id=job.file_id,
@@ -307,8 +306,7 @@ class BusShards:
                 created_at=now,
                 updated_at=now,
             )
-        ):
-            self.created.append((stage, index))
+        )
         task = ShardTask(
             job_id=job.job_id, stage=stage, index=index, start=start, end=end,
             corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
