@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+from pathlib import Path
 
+import nats
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig
@@ -16,11 +18,13 @@ from convoscope_common.objects import (
     CHUNK_SIZE,
     ObjectMissingError,
     ObjectReadError,
+    chunk_size_for,
     object_chunks,
     object_info,
     read_object,
     write_object,
 )
+from convoscope_stack.nats_server import NatsServer
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +169,57 @@ async def test_a_reader_asks_again_when_its_consumer_is_refused_for_a_moment(
     with pytest.raises(ServiceUnavailableError):
         await read_object(store, "name")
     assert len(calls) == objects._SUBSCRIBE_ATTEMPTS
+
+
+async def test_objects_written_in_small_chunks_read_in_several_fetches(
+    js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object written in nats-py's 128 KiB chunks (older objects, other clients) is
+    read whole: the batch per fetch follows the object's own chunk size."""
+    store = await _store(js, "test-objects")
+    data = os.urandom(40 * 128 * 1024 + 9)
+    await store.put("theirs", data)  # nats-py: 128 KiB chunks, 41 of them
+    assert (await object_info(store, "theirs")).chunks == 41
+    monkeypatch.setattr(objects, "READ_BATCH_BYTES", 16 * 128 * 1024)  # three fetches
+    fetched: list[int] = []
+    real = store._js.pull_subscribe
+
+    async def counting(*args: object, **kwargs: object) -> object:
+        subscription = await real(*args, **kwargs)  # type: ignore[arg-type]
+        fetch = subscription.fetch
+
+        async def counted(batch: int = 1, **options: object) -> object:
+            fetched.append(batch)
+            return await fetch(batch, **options)  # type: ignore[arg-type]
+
+        subscription.fetch = counted
+        return subscription
+
+    monkeypatch.setattr(store._js, "pull_subscribe", counting)
+    assert await read_object(store, "theirs") == data
+    assert fetched == [16, 16, 9]
+
+
+async def test_chunks_follow_a_server_whose_max_payload_is_smaller(tmp_path: Path) -> None:
+    """A server configured with a max_payload below CHUNK_SIZE would refuse every chunk
+    of that size: writes use the server's limit instead, and read back whole."""
+    config = tmp_path / "nats.conf"
+    config.write_text("max_payload: 262144\n")
+    server = NatsServer(store_dir=tmp_path / "store", config_file=config)
+    server.start()
+    try:
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream()
+            assert chunk_size_for(js) == 262144 < CHUNK_SIZE
+            store = await _store(js, "test-small-payload")
+            data = os.urandom(3 * 262144 + 11)
+            info = await write_object(store, "name", data)
+            assert info.chunks == 4
+            assert [len(c) async for c in object_chunks(store, "name")] == [262144] * 3 + [11]
+            assert await read_object(store, "name") == data
+            assert (await store.get("name")).data == data  # nats-py reads it too
+        finally:
+            await nc.close()
+    finally:
+        server.stop()

@@ -186,11 +186,11 @@ class Stores:
         name: str,
         data: bytes | bytearray | memoryview | IO[bytes],
         *,
-        in_flight: int = objects.WRITE_WINDOW,
+        window_bytes: int = objects.WRITE_WINDOW_BYTES,
     ) -> None:
         """Store ``data`` as ``name``; nothing is visible unless every chunk was stored.
-        ``in_flight``: chunks awaiting their acknowledgement at once (each held)."""
-        await objects.write_object(store, name, data, in_flight=in_flight)
+        ``window_bytes``: chunks awaiting their acknowledgement at once (each held)."""
+        await objects.write_object(store, name, data, window_bytes=window_bytes)
 
     async def object_exists(self, store: ObjectStore, name: str) -> bool:
         try:

@@ -17,7 +17,7 @@ import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection, start_loading
-from convoscope_analyzer.memory import WRITE_IN_FLIGHT, ResultsStream, give_back
+from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
 from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
@@ -283,7 +283,7 @@ class JobRun:
 
     async def _write(self, name: str, data: bytes | bytearray | IO[bytes]) -> None:
         await self.stores.write_object(
-            self.stores.results_data, name, data, in_flight=WRITE_IN_FLIGHT
+            self.stores.results_data, name, data, window_bytes=WRITE_WINDOW_BYTES
         )
 
     async def _on_error(self, exc: Exception) -> Outcome:

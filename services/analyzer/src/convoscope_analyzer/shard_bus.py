@@ -28,7 +28,7 @@ import msgspec
 from convoscope_analyzer.engine import EngineOptions
 from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.held_partial import HeldPartial
-from convoscope_analyzer.memory import WRITE_IN_FLIGHT
+from convoscope_analyzer.memory import WRITE_WINDOW_BYTES
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_redaction import Recorded
@@ -292,7 +292,7 @@ class BusShards:
         js = self.run.handler.ctx.js
         name = job_object(job.job_id, f"{stage}-in/{index}")
         blob = cut()
-        await stores.write_object(stores.results_data, name, blob, in_flight=WRITE_IN_FLIGHT)
+        await stores.write_object(stores.results_data, name, blob, window_bytes=WRITE_WINDOW_BYTES)
         del blob
         key = shard_key(job.job_id, stage, index)
         now = utcnow()

@@ -19,7 +19,7 @@ from convoscope_analyzer.corpus_loading import load_corpus
 from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.engine.taxonomy import Taxonomy
-from convoscope_analyzer.memory import WRITE_IN_FLIGHT, give_back
+from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_redaction import record_detections
@@ -142,7 +142,7 @@ class ShardHandler:
                         self.stores.results_data,
                         shard_object(task.job_id, task.stage, task.index),
                         data,
-                        in_flight=WRITE_IN_FLIGHT,
+                        window_bytes=WRITE_WINDOW_BYTES,
                     )
                 state.status = "complete"
                 state.progress = 100.0
