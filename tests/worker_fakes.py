@@ -10,8 +10,15 @@ from convoscope_common.config import Settings
 
 
 @dataclass
+class FakeSequence:
+    stream: int = 0
+    consumer: int = 0
+
+
+@dataclass
 class FakeMetadata:
     num_delivered: int = 1
+    sequence: FakeSequence = field(default_factory=FakeSequence)
 
 
 @dataclass

@@ -36,7 +36,7 @@ from convoscope_common.storage import Stores
 from convoscope_common.wire import AnalyzeJob, ProgressEvent, encode, job_event_decoder
 from convoscope_ingest.parsing import parse_export
 from tests.export_texts import load_generator
-from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg
+from tests.worker_fakes import FakeCtx, FakeMetadata, FakeMsg, FakeSequence
 
 pytestmark = pytest.mark.integration
 
@@ -342,6 +342,55 @@ async def test_a_second_task_for_a_shard_another_run_holds_is_dropped(
     assert state is not None and state.status == "processing" and state.run_id == "run_alive"
     # The holder stopped: its message comes back (attempt 2) and takes the shard over.
     assert isinstance(await shards.handle(task, delivery(2)), Ack)
+    assert computed == Counter({("b", key): 1})
+    state = await records.get(key)
+    assert state is not None and state.status == "complete"
+
+
+async def test_an_older_task_that_comes_back_leaves_the_shard_to_the_newer_runs_holder(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    """A shard given back (shutdown, a transient error) has its message come back later;
+    meanwhile a coordinator that ran the job again published a newer task, and that
+    task's run holds the shard. The older message's redelivery is not the holder's: it
+    leaves the shard alone (before, it took the live run over and the shard was
+    computed twice). The holder's own message coming back still takes over."""
+    await provision(js, SETTINGS)
+    stores = await Stores.open(js)
+    records = await ShardRecords.open(js)
+    key = shard_key("job_old", "detect", 0)
+    now = datetime.now(UTC)
+    assert await records.create(JobState(job_id=key, file_id="f", created_at=now, updated_at=now))
+    held = await claim(records.fencing, key, "run_newer", solo=False, message_seq=42)
+    assert held is not None
+    assert (await records.get(key)).message_seq == 42  # type: ignore[union-attr]
+    computed: Counter[tuple[str, str]] = Counter()
+    shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
+                             PrivacyConfig())  # fmt: skip
+    shards.replica, shards.computed, shards.abandon = "b", computed, set()
+    export = load_generator().generate_claude_export(3, seed=5)
+    await stores.write_object(
+        stores.results_data, "job_old-in", encode_corpus(parse_export(export).corpus)
+    )
+    task = ShardTask(
+        job_id="job_old", stage="detect", index=0, start=0, end=3, corpus_object="job_old-in",
+        fallback="", options=AnalysisOptions(),
+    )  # fmt: skip
+
+    def delivery(attempt: int, sequence: int) -> Delivery:
+        metadata = FakeMetadata(num_delivered=attempt, sequence=FakeSequence(stream=sequence))
+        return Delivery(
+            cast(Any, FakeMsg(b"", metadata=metadata)), key, SlotPool(1, asyncio.Event()), 1.0
+        )
+
+    assert delivery(2, 17).sequence == 17
+    # The older task (sequence 17) comes back: the newer task's run keeps the shard.
+    assert isinstance(await shards.handle(task, delivery(2, 17)), Ack)
+    assert not computed
+    state = await records.get(key)
+    assert state is not None and state.status == "processing" and state.run_id == "run_newer"
+    # The holder's message (sequence 42) comes back: its run stopped, the shard is redone.
+    assert isinstance(await shards.handle(task, delivery(2, 42)), Ack)
     assert computed == Counter({("b", key): 1})
     state = await records.get(key)
     assert state is not None and state.status == "complete"

@@ -140,6 +140,13 @@ class Delivery:
         return int(self.msg.metadata.num_delivered or 1)
 
     @property
+    def sequence(self) -> int:
+        """The message's stream sequence: the same for every delivery of one message
+        (0 when the message carries none)."""
+        sequence = getattr(self.msg.metadata, "sequence", None)
+        return int(getattr(sequence, "stream", 0) or 0)
+
+    @property
     def alone(self) -> bool:
         """True while this job holds every slot of the replica."""
         return self.held >= self.slots.size

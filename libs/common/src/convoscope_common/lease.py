@@ -144,8 +144,11 @@ def left_unsettled(state: JobState | ExportState) -> bool:
     return state.status == "processing" and bool(state.run_id)
 
 
-async def claim(fencing: Fencing[R], key: str, run_id: str, *, solo: bool) -> Claim[R] | None:
-    """Take the job for ``run_id``; None when it is gone or already terminal.
+async def claim(
+    fencing: Fencing[R], key: str, run_id: str, *, solo: bool, message_seq: int = 0
+) -> Claim[R] | None:
+    """Take the job for ``run_id`` (``message_seq``: the stream sequence of the message
+    it runs for, kept in the record); None when it is gone or already terminal.
 
     A previous run that never settled is charged to the job (``crashes``) only when
     it ran alone in its replica: a job that shared a replica with the one that took
@@ -165,6 +168,7 @@ async def claim(fencing: Fencing[R], key: str, run_id: str, *, solo: bool) -> Cl
         state.status = "processing"
         state.run_id = run_id
         state.solo = solo
+        state.message_seq = message_seq
         new_revision = await fencing.swap(state, revision)
         if new_revision is not None:
             return Claim(Lease(fencing, key, run_id, new_revision), state, took_over)

@@ -66,6 +66,9 @@ class JobState(msgspec.Struct, kw_only=True, omit_defaults=True):
     solo: bool = False
     # Runs that stopped without settling the job while running alone.
     crashes: int = 0
+    # The stream sequence of the message whose run holds the record (shards; 0: not
+    # known): only that message's redelivery means the run stopped (shard_worker).
+    message_seq: int = 0
 
     def complete_from_cache(self, now: datetime) -> None:
         """Finish the job with results that were already cached."""
@@ -127,6 +130,7 @@ class ExportState(msgspec.Struct, kw_only=True, omit_defaults=True):
     run_id: str = ""
     solo: bool = False
     crashes: int = 0
+    message_seq: int = 0  # as in JobState
 
 
 file_record_decoder = msgspec.msgpack.Decoder(FileRecord)

@@ -105,17 +105,25 @@ class ShardHandler:
             if current is None or current.status in TERMINAL_STATUSES:
                 return Ack()  # done before a lost ack, or the job was cleaned up
             if left_unsettled(current):
-                if delivery.attempt == 1:
-                    # A second task for a shard another run holds: a coordinator that
+                if delivery.attempt == 1 or _holder_message_differs(current, delivery):
+                    # Another task for a shard another run holds: a coordinator that
                     # runs the job again (after a transient error, or taking it over)
-                    # dispatches every range anew. The holder's own message is still
-                    # unacknowledged and comes back if that run stopped; taking the
-                    # shard over now computed it twice (seen under load in CI).
+                    # dispatches every range anew, and an older task given back comes
+                    # back after a newer one took the shard. Only the holder's own
+                    # message coming back means that run stopped (it is unacknowledged
+                    # until then); taking the shard over now computed it twice (seen
+                    # under load in CI).
                     SHARDS.labels(outcome="duplicate").inc()
                     return Ack()
                 if not await delivery.run_alone():
                     return Retry(delay=0, reason="shutdown")
-            got = await claim(self.records.fencing, key, new_id("run"), solo=delivery.alone)
+            got = await claim(
+                self.records.fencing,
+                key,
+                new_id("run"),
+                solo=delivery.alone,
+                message_seq=delivery.sequence,
+            )
             if got is None:
                 return Ack()
             state, lease = got.state, got.lease
@@ -206,6 +214,14 @@ class ShardHandler:
     def _checkpoint(self) -> None:
         if self.stopping:
             raise ShardStopped
+
+
+def _holder_message_differs(current: JobState, delivery: Delivery) -> bool:
+    """Whether the run holding the shard claimed it for another message than this one
+    (records written before the sequence was kept say 0: not known)."""
+    return bool(current.message_seq and delivery.sequence) and (
+        current.message_seq != delivery.sequence
+    )
 
 
 def make_shard_consumer(handler: ShardHandler) -> JobConsumer[ShardTask]:
