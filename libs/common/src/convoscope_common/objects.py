@@ -34,6 +34,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError, ObjectNotFoundError, ServiceUnavailableError
 from nats.js.object_store import ObjectStore
 
+from convoscope_common.retry import retrying
+
 # The chunk size objects are written with, unless the server's max_payload is smaller.
 # nats-py's own is 128 KiB. Every chunk costs the writer a publish and an acknowledgement
 # and the reader a message, and a service's event loop shares the interpreter lock with
@@ -136,19 +138,19 @@ async def _reader(js: JetStreamContext, stream: str, subject: str, chunk_timeout
         # Removed by the server if this reader dies without cleaning up.
         inactive_threshold=max(chunk_timeout * 2, 10.0),
     )
-    pause = _SUBSCRIBE_PAUSE
-    for attempt in range(1, _SUBSCRIBE_ATTEMPTS + 1):
-        try:
-            return await js.pull_subscribe(subject, stream=stream, config=config)
-        except (ServiceUnavailableError, NoRespondersError, NatsTimeoutError):
-            if attempt == _SUBSCRIBE_ATTEMPTS:
-                raise
-        except APIError as exc:
-            if exc.code != 503 or attempt == _SUBSCRIBE_ATTEMPTS:
-                raise
-        await asyncio.sleep(pause)
-        pause *= 2
-    raise AssertionError("unreachable")  # the last attempt returns or raises
+    return await retrying(
+        lambda: js.pull_subscribe(subject, stream=stream, config=config),
+        passing=_refused_for_a_moment,
+        attempts=_SUBSCRIBE_ATTEMPTS,
+        pause=_SUBSCRIBE_PAUSE,
+        growth=2.0,
+    )
+
+
+def _refused_for_a_moment(exc: Exception) -> bool:
+    if isinstance(exc, ServiceUnavailableError | NoRespondersError | NatsTimeoutError):
+        return True
+    return isinstance(exc, APIError) and exc.code == 503
 
 
 async def _close(js: JetStreamContext, stream: str, subscription: Any) -> None:

@@ -20,6 +20,7 @@ from nats.js.errors import BadRequestError, NotFoundError, ServerError
 from convoscope_common import names
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger
+from convoscope_common.retry import retrying
 
 log = get_logger(__name__)
 
@@ -120,14 +121,12 @@ _STORE_BUSY_TRIES = 20
 
 async def _create(make: Callable[[], Awaitable[object]]) -> None:
     """Run ``make`` (a stream, bucket or store creation), waiting out a store still in removal."""
-    for attempt in range(_STORE_BUSY_TRIES):
-        try:
-            await make()
-            return
-        except ServerError as error:
-            if error.err_code != _STORE_BUSY or attempt == _STORE_BUSY_TRIES - 1:
-                raise
-            await asyncio.sleep(0.1)
+    await retrying(
+        make,
+        passing=lambda e: isinstance(e, ServerError) and e.err_code == _STORE_BUSY,
+        attempts=_STORE_BUSY_TRIES,
+        pause=0.1,
+    )
 
 
 # nats-server answers 500/10047 "insufficient storage resources available" when a
@@ -157,15 +156,13 @@ async def _create_or_update(
     another service's creation that the stream's update does not see yet (404). Both
     are tried again, briefly, before the error stands.
     """
-    for attempt in range(_CONCURRENT_TRIES):
-        try:
-            await _create_then_update(js, stream, create, update)
-            return
-        except NotFoundError:
-            if attempt == _CONCURRENT_TRIES - 1:
-                raise
-            log.info("stream_provisioning_raced", stream=stream, attempt=attempt + 1)
-            await asyncio.sleep(0.2)
+    await retrying(
+        lambda: _create_then_update(js, stream, create, update),
+        passing=lambda e: isinstance(e, NotFoundError),
+        attempts=_CONCURRENT_TRIES,
+        pause=0.2,
+        on_retry=lambda n: log.info("stream_provisioning_raced", stream=stream, attempt=n - 1),
+    )
 
 
 _CONCURRENT_TRIES = 10
