@@ -146,7 +146,7 @@ async def test_a_reader_asks_again_when_its_consumer_is_refused_for_a_moment(
     store = await _store(js, "test-objects")
     data = os.urandom(3 * CHUNK_SIZE + 5)
     await write_object(store, "name", data)
-    monkeypatch.setattr(objects, "_SUBSCRIBE_PAUSE", 0.01)
+    monkeypatch.setattr(objects, "_REFUSED_PAUSE", 0.01)
     real = store._js.pull_subscribe
     calls: list[int] = []
 
@@ -168,7 +168,7 @@ async def test_a_reader_asks_again_when_its_consumer_is_refused_for_a_moment(
     monkeypatch.setattr(store._js, "pull_subscribe", always_refused)
     with pytest.raises(ServiceUnavailableError):
         await read_object(store, "name")
-    assert len(calls) == objects._SUBSCRIBE_ATTEMPTS
+    assert len(calls) == objects._REFUSED_ATTEMPTS
 
 
 async def test_objects_written_in_small_chunks_read_in_several_fetches(
@@ -223,3 +223,42 @@ async def test_chunks_follow_a_server_whose_max_payload_is_smaller(tmp_path: Pat
             await nc.close()
     finally:
         server.stop()
+
+
+async def test_a_fetch_refused_for_a_moment_is_asked_again(
+    js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clustered JetStream can answer a new consumer's first fetch with 503 (CI: an
+    upload's read right after provisioning three servers failed in 15 ms with
+    "store unavailable"): a fetch that got no responder delivered nothing and is asked
+    again; one that keeps failing gets its error to the caller."""
+    store = await _store(js, "test-objects")
+    data = os.urandom(2 * CHUNK_SIZE + 5)
+    await write_object(store, "name", data)
+    monkeypatch.setattr(objects, "_REFUSED_PAUSE", 0.01)
+    real = store._js.pull_subscribe
+    refusals = {"left": 2}
+    fetches: list[int] = []
+
+    async def refusing_fetches(*args: object, **kwargs: object) -> object:
+        subscription = await real(*args, **kwargs)  # type: ignore[arg-type]
+        fetch = subscription.fetch
+
+        async def refused(batch: int = 1, **options: object) -> object:
+            fetches.append(batch)
+            if refusals["left"] > 0:
+                refusals["left"] -= 1
+                raise ServiceUnavailableError()
+            return await fetch(batch, **options)  # type: ignore[arg-type]
+
+        subscription.fetch = refused
+        return subscription
+
+    monkeypatch.setattr(store._js, "pull_subscribe", refusing_fetches)
+    assert await read_object(store, "name") == data
+    assert len(fetches) == 3
+    refusals["left"] = 100
+    fetches.clear()
+    with pytest.raises(ServiceUnavailableError):
+        await read_object(store, "name")
+    assert len(fetches) == objects._REFUSED_ATTEMPTS

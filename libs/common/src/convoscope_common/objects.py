@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
@@ -101,7 +102,20 @@ async def object_chunks(
     try:
         while remaining > 0 and received < size:
             try:
-                batch = await subscription.fetch(min(per_fetch, remaining), timeout=chunk_timeout)
+                # A clustered JetStream can answer a fetch with 503 "no responders" for a
+                # moment (the new consumer is not placed yet; CI: an upload's first
+                # fetch, right after provisioning three servers). Such a request
+                # delivered nothing, so it is asked again; chunks lost otherwise would
+                # fail the size and digest check below.
+                batch = await retrying(
+                    functools.partial(
+                        subscription.fetch, min(per_fetch, remaining), timeout=chunk_timeout
+                    ),
+                    passing=_no_responder,
+                    attempts=_REFUSED_ATTEMPTS,
+                    pause=_REFUSED_PAUSE,
+                    growth=2.0,
+                )
             except (TimeoutError, NatsTimeoutError):
                 raise ObjectReadError(
                     f"object {name!r}: no chunk for {chunk_timeout:g} s "
@@ -118,9 +132,10 @@ async def object_chunks(
         raise ObjectReadError(f"object {name!r}: data does not match its size or digest")
 
 
-# Creating the reader's consumer: attempts, and the first pause between them (doubled).
-_SUBSCRIBE_ATTEMPTS = 5
-_SUBSCRIBE_PAUSE = 0.2
+# Creating the reader's consumer, or a fetch, refused for a moment: attempts, and the
+# first pause between them (doubled).
+_REFUSED_ATTEMPTS = 5
+_REFUSED_PAUSE = 0.2
 
 
 async def _reader(js: JetStreamContext, stream: str, subject: str, chunk_timeout: float) -> Any:
@@ -141,14 +156,18 @@ async def _reader(js: JetStreamContext, stream: str, subject: str, chunk_timeout
     return await retrying(
         lambda: js.pull_subscribe(subject, stream=stream, config=config),
         passing=_refused_for_a_moment,
-        attempts=_SUBSCRIBE_ATTEMPTS,
-        pause=_SUBSCRIBE_PAUSE,
+        attempts=_REFUSED_ATTEMPTS,
+        pause=_REFUSED_PAUSE,
         growth=2.0,
     )
 
 
 def _refused_for_a_moment(exc: Exception) -> bool:
-    if isinstance(exc, ServiceUnavailableError | NoRespondersError | NatsTimeoutError):
+    return isinstance(exc, NatsTimeoutError) or _no_responder(exc)
+
+
+def _no_responder(exc: Exception) -> bool:
+    if isinstance(exc, ServiceUnavailableError | NoRespondersError):
         return True
     return isinstance(exc, APIError) and exc.code == 503
 
