@@ -94,7 +94,8 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
         ),
         # Shards of a large job are published by the replica that runs the job.
         publish=(names.EVENTS_ALL, names.heartbeat_subject("analyzer"), names.JOBS_SHARD),
-        subscribe=(names.CANCEL_ALL,),
+        # The analysis jobs' own subject: its consumer's doorbell (consumer.Doorbell).
+        subscribe=(names.CANCEL_ALL, f"{names.JOBS_ANALYZE}.*"),
         queue_groups=((names.ANALYZER_DRILLDOWN, names.ANALYZER_QUEUE),),
         replies=True,
     ),

@@ -33,6 +33,7 @@ from convoscope_common.clock import new_id, utcnow
 from convoscope_common.consumer import (
     Ack,
     Delivery,
+    Doorbell,
     JobConsumer,
     Outcome,
     Retry,
@@ -143,7 +144,8 @@ class AnalyzerHandler:
 
 
 def make_consumer(handler: AnalyzerHandler) -> JobConsumer[AnalyzeJob]:
-    """The runtime around the handler: high before normal before low priority."""
+    """The runtime around the handler: high before normal before low priority, an idle
+    loop woken as soon as a job is published."""
     ctx = handler.ctx
     return JobConsumer(
         ctx.js,
@@ -153,6 +155,7 @@ def make_consumer(handler: AnalyzerHandler) -> JobConsumer[AnalyzeJob]:
         slots=ctx.settings.max_concurrent_jobs,
         stopping=ctx.stopping,
         ack_wait=ctx.settings.ack_wait,
+        doorbell=Doorbell(ctx.nc, f"{names.JOBS_ANALYZE}.*"),
     )
 
 
