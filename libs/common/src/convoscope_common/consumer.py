@@ -257,10 +257,14 @@ class Doorbell:
     async def _ring(self, _msg: Msg) -> None:
         self.rung.set()
 
-    async def wait(self, timeout: float) -> None:
-        """Until a ring since the last :meth:`reset`, or ``timeout`` seconds."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.rung.wait(), timeout)
+    async def wait(self, timeout: float, stopping: asyncio.Event) -> None:
+        """Until a ring since the last :meth:`reset`, ``stopping``, or ``timeout`` seconds."""
+        waits = {asyncio.ensure_future(self.rung.wait()), asyncio.ensure_future(stopping.wait())}
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     def reset(self) -> None:
         """Forget earlier rings (before a look at every priority)."""
@@ -360,7 +364,7 @@ class JobConsumer(Generic[J]):
             if msgs:
                 return msgs[0]
         if bell is not None and not self.stopping.is_set():
-            await bell.wait(IDLE_WAIT)
+            await bell.wait(IDLE_WAIT, self.stopping)
         return None
 
     async def process(self, msg: Msg) -> None:
