@@ -304,6 +304,61 @@ async def test_a_run_that_fails_transiently_leaves_its_shards_to_the_next_run(
     assert run["leftovers"] == [None] * (2 * SETTINGS.analysis_shards)
 
 
+class _HeldShard:
+    """One detect shard whose record a live run holds (``run_id``, claimed for the
+    message of stream sequence ``message_seq``), its input, its task, and a replica's
+    shard handler that counts what it computes."""
+
+    def __init__(self, records: ShardRecords, shards: _CountingShards, job_id: str) -> None:
+        self.records = records
+        self.shards = shards
+        self.key = shard_key(job_id, "detect", 0)
+        self.task = ShardTask(
+            job_id=job_id, stage="detect", index=0, start=0, end=3,
+            corpus_object=f"{job_id}-in", fallback="", options=AnalysisOptions(),
+        )  # fmt: skip
+
+    @classmethod
+    async def make(
+        cls, js: JetStreamContext, nc: NATS, job_id: str, run_id: str, message_seq: int = 0
+    ) -> _HeldShard:
+        await provision(js, SETTINGS)
+        stores = await Stores.open(js)
+        records = await ShardRecords.open(js)
+        shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
+                                 PrivacyConfig())  # fmt: skip
+        shards.replica, shards.computed, shards.abandon = "b", Counter(), set()
+        held = cls(records, shards, job_id)
+        now = datetime.now(UTC)
+        assert await records.create(
+            JobState(job_id=held.key, file_id="f", created_at=now, updated_at=now)
+        )
+        claimed = await claim(records.fencing, held.key, run_id, solo=False,
+                              message_seq=message_seq)  # fmt: skip
+        assert claimed is not None
+        export = load_generator().generate_claude_export(3, seed=5)
+        blob = encode_corpus(parse_export(export).corpus)
+        await stores.write_object(stores.results_data, held.task.corpus_object, blob)
+        return held
+
+    async def deliver(self, attempt: int, sequence: int = 0) -> Outcome:
+        """Hand the shard's task to the handler as JetStream's delivery ``attempt`` of
+        the message of stream sequence ``sequence``."""
+        metadata = FakeMetadata(num_delivered=attempt, sequence=FakeSequence(stream=sequence))
+        msg = FakeMsg(b"", metadata=metadata)
+        delivery = Delivery(cast(Any, msg), self.key, SlotPool(1, asyncio.Event()), 1.0)
+        assert delivery.sequence == sequence
+        return await self.shards.handle(self.task, delivery)
+
+    async def held_by(self, run_id: str) -> bool:
+        state = await self.records.get(self.key)
+        return state is not None and state.status == "processing" and state.run_id == run_id
+
+    async def complete(self) -> bool:
+        state = await self.records.get(self.key)
+        return state is not None and state.status == "complete"
+
+
 async def test_a_second_task_for_a_shard_another_run_holds_is_dropped(
     js: JetStreamContext, nc: NATS
 ) -> None:
@@ -312,39 +367,14 @@ async def test_a_second_task_for_a_shard_another_run_holds_is_dropped(
     message comes back if it stopped); before, it took the shard over and every shard
     was computed twice (the CI failure of this module's transient-error test, under
     load). A redelivered copy still takes over a run that stopped."""
-    await provision(js, SETTINGS)
-    stores = await Stores.open(js)
-    records = await ShardRecords.open(js)
-    key = shard_key("job_dup", "detect", 0)
-    now = datetime.now(UTC)
-    assert await records.create(JobState(job_id=key, file_id="f", created_at=now, updated_at=now))
-    held = await claim(records.fencing, key, "run_alive", solo=False)
-    assert held is not None
-    computed: Counter[tuple[str, str]] = Counter()
-    shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
-                             PrivacyConfig())  # fmt: skip
-    shards.replica, shards.computed, shards.abandon = "b", computed, set()
-    export = load_generator().generate_claude_export(3, seed=5)
-    blob = encode_corpus(parse_export(export).corpus)
-    await stores.write_object(stores.results_data, "job_dup-in", blob)
-    task = ShardTask(
-        job_id="job_dup", stage="detect", index=0, start=0, end=3, corpus_object="job_dup-in",
-        fallback="", options=AnalysisOptions(),
-    )  # fmt: skip
-
-    def delivery(attempt: int) -> Delivery:
-        msg = FakeMsg(b"", metadata=FakeMetadata(num_delivered=attempt))
-        return Delivery(cast(Any, msg), key, SlotPool(1, asyncio.Event()), 1.0)
-
-    assert isinstance(await shards.handle(task, delivery(1)), Ack)
-    assert not computed
-    state = await records.get(key)
-    assert state is not None and state.status == "processing" and state.run_id == "run_alive"
+    shard = await _HeldShard.make(js, nc, "job_dup", "run_alive")
+    assert isinstance(await shard.deliver(1), Ack)
+    assert not shard.shards.computed
+    assert await shard.held_by("run_alive")
     # The holder stopped: its message comes back (attempt 2) and takes the shard over.
-    assert isinstance(await shards.handle(task, delivery(2)), Ack)
-    assert computed == Counter({("b", key): 1})
-    state = await records.get(key)
-    assert state is not None and state.status == "complete"
+    assert isinstance(await shard.deliver(2), Ack)
+    assert shard.shards.computed == Counter({("b", shard.key): 1})
+    assert await shard.complete()
 
 
 async def test_an_older_task_that_comes_back_leaves_the_shard_to_the_newer_runs_holder(
@@ -355,42 +385,13 @@ async def test_an_older_task_that_comes_back_leaves_the_shard_to_the_newer_runs_
     task's run holds the shard. The older message's redelivery is not the holder's: it
     leaves the shard alone (before, it took the live run over and the shard was
     computed twice). The holder's own message coming back still takes over."""
-    await provision(js, SETTINGS)
-    stores = await Stores.open(js)
-    records = await ShardRecords.open(js)
-    key = shard_key("job_old", "detect", 0)
-    now = datetime.now(UTC)
-    assert await records.create(JobState(job_id=key, file_id="f", created_at=now, updated_at=now))
-    held = await claim(records.fencing, key, "run_newer", solo=False, message_seq=42)
-    assert held is not None
-    assert (await records.get(key)).message_seq == 42  # type: ignore[union-attr]
-    computed: Counter[tuple[str, str]] = Counter()
-    shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
-                             PrivacyConfig())  # fmt: skip
-    shards.replica, shards.computed, shards.abandon = "b", computed, set()
-    export = load_generator().generate_claude_export(3, seed=5)
-    await stores.write_object(
-        stores.results_data, "job_old-in", encode_corpus(parse_export(export).corpus)
-    )
-    task = ShardTask(
-        job_id="job_old", stage="detect", index=0, start=0, end=3, corpus_object="job_old-in",
-        fallback="", options=AnalysisOptions(),
-    )  # fmt: skip
-
-    def delivery(attempt: int, sequence: int) -> Delivery:
-        metadata = FakeMetadata(num_delivered=attempt, sequence=FakeSequence(stream=sequence))
-        return Delivery(
-            cast(Any, FakeMsg(b"", metadata=metadata)), key, SlotPool(1, asyncio.Event()), 1.0
-        )
-
-    assert delivery(2, 17).sequence == 17
+    shard = await _HeldShard.make(js, nc, "job_old", "run_newer", message_seq=42)
+    assert (await shard.records.get(shard.key)).message_seq == 42  # type: ignore[union-attr]
     # The older task (sequence 17) comes back: the newer task's run keeps the shard.
-    assert isinstance(await shards.handle(task, delivery(2, 17)), Ack)
-    assert not computed
-    state = await records.get(key)
-    assert state is not None and state.status == "processing" and state.run_id == "run_newer"
+    assert isinstance(await shard.deliver(2, sequence=17), Ack)
+    assert not shard.shards.computed
+    assert await shard.held_by("run_newer")
     # The holder's message (sequence 42) comes back: its run stopped, the shard is redone.
-    assert isinstance(await shards.handle(task, delivery(2, 42)), Ack)
-    assert computed == Counter({("b", key): 1})
-    state = await records.get(key)
-    assert state is not None and state.status == "complete"
+    assert isinstance(await shard.deliver(2, sequence=42), Ack)
+    assert shard.shards.computed == Counter({("b", shard.key): 1})
+    assert await shard.complete()
