@@ -179,7 +179,7 @@ async def test_workers_consume_only_their_own_jobs(
     gateway = await as_user("gateway")
     analyzer = await as_user("analyzer")
     # The analyzer's doorbell hears analysis jobs published, never exports.
-    bell = await analyzer.nc.subscribe(f"{names.JOBS_ANALYZE}.*")
+    bell = await analyzer.nc.subscribe(names.JOBS_ANALYZE_ALL)
     await analyzer.nc.flush()
     await gateway.js.publish(names.export_subject(), b"export")
     await gateway.js.publish(names.analyze_subject("high"), b"analyze")

@@ -59,7 +59,7 @@ async def test_an_idle_loop_takes_a_job_as_soon_as_it_is_published(
         slots=1,
         stopping=stopping,
         ack_wait=settings.ack_wait,
-        doorbell=Doorbell(nc, f"{names.JOBS_ANALYZE}.*"),
+        doorbell=Doorbell(nc, names.JOBS_ANALYZE_ALL),
     )
     running = asyncio.create_task(loop.run())
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import nats
@@ -12,6 +13,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig
 from nats.js.errors import ServiceUnavailableError
+from nats.js.object_store import ObjectStore
 
 from convoscope_common import objects
 from convoscope_common.objects import (
@@ -171,6 +173,27 @@ async def test_a_reader_asks_again_when_its_consumer_is_refused_for_a_moment(
     assert len(calls) == objects._REFUSED_ATTEMPTS
 
 
+def _before_each_fetch(
+    monkeypatch: pytest.MonkeyPatch, store: ObjectStore, hook: Callable[[int], object]
+) -> None:
+    """Call ``hook(batch)`` before every fetch of the store's readers (it may raise, as
+    the server would)."""
+    real = store._js.pull_subscribe
+
+    async def subscribe(*args: object, **kwargs: object) -> object:
+        subscription = await real(*args, **kwargs)  # type: ignore[arg-type]
+        fetch = subscription.fetch
+
+        async def hooked(batch: int = 1, **options: object) -> object:
+            hook(batch)
+            return await fetch(batch, **options)  # type: ignore[arg-type]
+
+        subscription.fetch = hooked
+        return subscription
+
+    monkeypatch.setattr(store._js, "pull_subscribe", subscribe)
+
+
 async def test_objects_written_in_small_chunks_read_in_several_fetches(
     js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,20 +205,7 @@ async def test_objects_written_in_small_chunks_read_in_several_fetches(
     assert (await object_info(store, "theirs")).chunks == 41
     monkeypatch.setattr(objects, "READ_BATCH_BYTES", 16 * 128 * 1024)  # three fetches
     fetched: list[int] = []
-    real = store._js.pull_subscribe
-
-    async def counting(*args: object, **kwargs: object) -> object:
-        subscription = await real(*args, **kwargs)  # type: ignore[arg-type]
-        fetch = subscription.fetch
-
-        async def counted(batch: int = 1, **options: object) -> object:
-            fetched.append(batch)
-            return await fetch(batch, **options)  # type: ignore[arg-type]
-
-        subscription.fetch = counted
-        return subscription
-
-    monkeypatch.setattr(store._js, "pull_subscribe", counting)
+    _before_each_fetch(monkeypatch, store, fetched.append)
     assert await read_object(store, "theirs") == data
     assert fetched == [16, 16, 9]
 
@@ -236,25 +246,16 @@ async def test_a_fetch_refused_for_a_moment_is_asked_again(
     data = os.urandom(2 * CHUNK_SIZE + 5)
     await write_object(store, "name", data)
     monkeypatch.setattr(objects, "_REFUSED_PAUSE", 0.01)
-    real = store._js.pull_subscribe
     refusals = {"left": 2}
     fetches: list[int] = []
 
-    async def refusing_fetches(*args: object, **kwargs: object) -> object:
-        subscription = await real(*args, **kwargs)  # type: ignore[arg-type]
-        fetch = subscription.fetch
+    def refused(batch: int) -> None:
+        fetches.append(batch)
+        if refusals["left"] > 0:
+            refusals["left"] -= 1
+            raise ServiceUnavailableError()
 
-        async def refused(batch: int = 1, **options: object) -> object:
-            fetches.append(batch)
-            if refusals["left"] > 0:
-                refusals["left"] -= 1
-                raise ServiceUnavailableError()
-            return await fetch(batch, **options)  # type: ignore[arg-type]
-
-        subscription.fetch = refused
-        return subscription
-
-    monkeypatch.setattr(store._js, "pull_subscribe", refusing_fetches)
+    _before_each_fetch(monkeypatch, store, refused)
     assert await read_object(store, "name") == data
     assert len(fetches) == 3
     refusals["left"] = 100

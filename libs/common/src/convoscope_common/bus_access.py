@@ -51,7 +51,7 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
         obj_read=names.OBJ_STORES,
         obj_write=names.OBJ_STORES,
         publish=(
-            f"{names.JOBS_ANALYZE}.*",
+            names.JOBS_ANALYZE_ALL,
             names.JOBS_EXPORT,
             names.INGEST_PARSE,
             names.INGEST_MERGE,
@@ -95,7 +95,7 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
         # Shards of a large job are published by the replica that runs the job.
         publish=(names.EVENTS_ALL, names.heartbeat_subject("analyzer"), names.JOBS_SHARD),
         # The analysis jobs' own subject: its consumer's doorbell (consumer.Doorbell).
-        subscribe=(names.CANCEL_ALL, f"{names.JOBS_ANALYZE}.*"),
+        subscribe=(names.CANCEL_ALL, names.JOBS_ANALYZE_ALL),
         queue_groups=((names.ANALYZER_DRILLDOWN, names.ANALYZER_QUEUE),),
         replies=True,
     ),

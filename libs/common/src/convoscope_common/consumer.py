@@ -142,10 +142,8 @@ class Delivery:
 
     @property
     def sequence(self) -> int:
-        """The message's stream sequence: the same for every delivery of one message
-        (0 when the message carries none)."""
-        sequence = getattr(self.msg.metadata, "sequence", None)
-        return int(getattr(sequence, "stream", 0) or 0)
+        """The message's stream sequence: the same for every delivery of one message."""
+        return int(self.msg.metadata.sequence.stream or 0)
 
     @property
     def alone(self) -> bool:

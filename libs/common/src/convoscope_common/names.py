@@ -18,6 +18,7 @@ ANALYZER_QUEUE = "analyzer"
 # Jobs stream (work queue)
 JOBS_STREAM = "CONVOSCOPE_JOBS"
 JOBS_ANALYZE = f"{PREFIX}.jobs.analyze"
+JOBS_ANALYZE_ALL = f"{JOBS_ANALYZE}.*"  # every priority's analysis jobs
 JOBS_EXPORT = f"{PREFIX}.jobs.export"
 # Priorities are separate subjects so a worker can fetch high before normal before low.
 Priority = Literal["high", "normal", "low"]

@@ -260,14 +260,9 @@ async def write_object(
             chunks += 1
             if len(window) >= in_flight:
                 done, window = await asyncio.wait(window, return_when=asyncio.FIRST_COMPLETED)
-                for outcome in await asyncio.gather(*done, return_exceptions=True):
-                    if isinstance(outcome, BaseException):
-                        raise outcome
-        if window:
-            for outcome in await asyncio.gather(*window, return_exceptions=True):
-                if isinstance(outcome, BaseException):
-                    raise outcome
-            window = set()
+                await _acknowledged(done)
+        await _acknowledged(window)
+        window = set()
         info = api.ObjectInfo(
             name=name,
             bucket=bucket,
@@ -297,6 +292,14 @@ async def write_object(
     if previous is not None and previous.nuid and previous.nuid != nuid:
         await js.purge_stream(stream, subject=f"$O.{bucket}.C.{previous.nuid}")
     return info
+
+
+async def _acknowledged(publishes: set[asyncio.Task[Any]]) -> None:
+    """Wait for every publish of ``publishes``; raise the first error among them (every
+    one retrieved, so none is reported as never retrieved)."""
+    for outcome in await asyncio.gather(*publishes, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def chunk_size_for(js: JetStreamContext) -> int:

@@ -155,7 +155,7 @@ def make_consumer(handler: AnalyzerHandler) -> JobConsumer[AnalyzeJob]:
         slots=ctx.settings.max_concurrent_jobs,
         stopping=ctx.stopping,
         ack_wait=ctx.settings.ack_wait,
-        doorbell=Doorbell(ctx.nc, f"{names.JOBS_ANALYZE}.*"),
+        doorbell=Doorbell(ctx.nc, names.JOBS_ANALYZE_ALL),
     )
 
 
