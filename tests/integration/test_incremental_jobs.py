@@ -52,8 +52,11 @@ def _reused() -> float:
     return float(REUSED.labels(kind="reused")._value.get())
 
 
-async def _analyse(js: JetStreamContext, stores: Stores, job_id: str, corpus: Corpus) -> Any:
-    """Queue a collection job over ``corpus`` and wait for its end; its results."""
+async def _analyse(
+    js: JetStreamContext, stores: Stores, job_id: str, corpus: Corpus
+) -> tuple[AnalysisResults, bytes]:
+    """Queue a collection job over ``corpus`` and wait for its end; its results and its
+    stored redacted corpus."""
     blob = encode_corpus(corpus)
     await stores.write_object(stores.corpora, f"corpus-{job_id}", blob)
     options = AnalysisOptions()
@@ -76,8 +79,12 @@ async def _analyse(js: JetStreamContext, stores: Stores, job_id: str, corpus: Co
         await asyncio.sleep(0.2)
     assert state is not None and state.status == "complete", state
     index = await stores.get_result_index(key)
-    assert index is not None
-    return decode_results(await stores.read_object(stores.results_data, index.results_object))
+    assert index is not None and index.redacted_corpus_object
+    stored = await stores.read_object(stores.results_data, index.results_object)
+    redacted = bytes(await stores.read_object(stores.results_data, index.redacted_corpus_object))
+    # The index counts both objects (the redacted corpus is written while the engine runs).
+    assert index.size >= len(stored) + len(redacted)
+    return decode_results(stored), redacted
 
 
 async def test_a_collection_analysed_again_reuses_its_pieces(
@@ -98,7 +105,7 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
 
         before = _reused()
         grown = merge_corpora([older, _export(66)])
-        results = await _analyse(js, stores, "job_again", grown)
+        results, redacted = await _analyse(js, stores, "job_again", grown)
         assert _reused() - before >= 30  # most conversations came from the pieces
         await pieces_saved()
     finally:
@@ -109,6 +116,7 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
     for name in SECTIONS:
         got = msgspec.msgpack.encode(getattr(results, name))
         assert got == msgspec.msgpack.encode(getattr(expected.results, name)), name
+    assert redacted == encode_corpus(expected.redacted_corpus)
 
     now = datetime.now(UTC)
     record = CollectionRecord(collection_id=COLLECTION, name="c", created_at=now, updated_at=now)

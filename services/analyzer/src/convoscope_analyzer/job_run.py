@@ -205,51 +205,54 @@ class JobRun:
         with stage("corpus_read") as extra:
             blob = await self.stores.read_object(self.stores.corpora, job.corpus_object)
             extra["bytes"] = len(blob)
-        # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
-        with stage("corpus_split", bytes=len(blob)) as extra:
-            raw = RawCorpus.load(blob)
-            n_messages = extra["messages"] = raw.messages
-        MESSAGES.inc(n_messages)
         # Each owner's pseudonyms under its own key, derived from the deployment secret.
         privacy = self.handler.privacy.for_owner(job.owner)
-        shards = self._shards_for(n_messages)
         redacted: Corpus | None = None
         if loading is not None:
-            del raw
-            with stage("corpus_decode", bytes=len(blob)):
+            # A collection: decoded at once, not split (it is never sharded), reusing
+            # what its previous analysis left (incremental analysis).
+            with stage("corpus_decode", bytes=len(blob)) as extra:
                 corpus = load_corpus(blob)
                 del blob
-            # A collection: reuse what its previous analysis left (incremental analysis).
+                n_messages = extra["messages"] = sum(len(c.messages) for c in corpus.conversations)
+            MESSAGES.inc(n_messages)
             with stage("incremental", messages=n_messages):
                 output = await run_collection(self, corpus, privacy, publisher, loading)
             del corpus
             results, redacted = output.results, output.redacted_corpus
             del output
-        elif shards > 1:
-            del blob  # the raw corpus's conversations are views of it
-            results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
         else:
-            del raw
-            with stage("corpus_decode", bytes=len(blob)):
-                corpus = load_corpus(blob)
-                del blob  # the msgpack bytes are freed as soon as they are decoded
-            # in_place: with privacy on, the corpus is redacted in place (one copy in memory).
-            with stage("pipeline", messages=n_messages):
-                output = await asyncio.to_thread(
-                    run_pipeline,
-                    corpus,
-                    job.options,
-                    privacy,
-                    taxonomy=self.handler.taxonomy,
-                    prices=self.handler.prices,
-                    progress=publisher,
-                    checkpoint=self.running.checkpoint,
-                    in_place=True,
-                    models=models,
-                )
-            del corpus
-            results, redacted = output.results, output.redacted_corpus
-            del output
+            # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
+            with stage("corpus_split", bytes=len(blob)) as extra:
+                raw = RawCorpus.load(blob)
+                n_messages = extra["messages"] = raw.messages
+            MESSAGES.inc(n_messages)
+            shards = self._shards_for(n_messages)
+            if shards > 1:
+                del blob  # the raw corpus's conversations are views of it
+                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
+            else:
+                del raw
+                with stage("corpus_decode", bytes=len(blob)):
+                    corpus = load_corpus(blob)
+                    del blob  # the msgpack bytes are freed as soon as they are decoded
+                # in_place: with privacy on, the corpus is redacted in place (one copy).
+                with stage("pipeline", messages=n_messages):
+                    output = await asyncio.to_thread(
+                        run_pipeline,
+                        corpus,
+                        job.options,
+                        privacy,
+                        taxonomy=self.handler.taxonomy,
+                        prices=self.handler.prices,
+                        progress=publisher,
+                        checkpoint=self.running.checkpoint,
+                        in_place=True,
+                        models=models,
+                    )
+                del corpus
+                results, redacted = output.results, output.redacted_corpus
+                del output
         if models is not None:
             models.close()  # the models are read: the child's memory goes before the store
         self.running.checkpoint()  # a lost lease or a cancel after the last checkpoint
