@@ -14,7 +14,8 @@ Starts nothing itself. Point it at a running ConvoScope (``make run``, or
 6. ``POST /api/export`` with csv, xlsx, pdf, html and json until every file is downloaded;
 
 and prints seconds and x floor per stage, plus the peak RSS (``VmHWM``) of every
-ConvoScope process on this machine, each beside the file size, and the machine's
+ConvoScope process on this machine, each beside the file size, the cores the whole stack
+and the machine kept busy during the analysis, and the machine's
 parallel capacity before and after (``parallel_capacity.py``: on a shared host the
 second core is not always there, and a 2-against-1 ratio cannot exceed it).
 
@@ -84,24 +85,54 @@ def floor_seconds(data: bytes) -> float:
 FLOOR_CPU = 0.0
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of a process and of the children it has waited for (/proc/<pid>/stat:
+    utime, stime, cutime, cstime); 0 when it is gone."""
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def exporter_cpu(port: int, service: str = "exporter") -> float:
     """CPU seconds the stack's exporter processes and the renderers they waited for
-    have used so far (/proc/<pid>/stat: utime, stime, cutime, cstime); or another
-    service's (``service``: the analyzers and the topic-model processes they ended)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid, _, cmdline, env in _processes():
-        if f"-m convoscope_{service} " not in f"{cmdline} ":
-            continue
-        if env.get("CONVOSCOPE_PORT") != str(port):
-            continue
-        try:
-            stat = (Path("/proc") / str(pid) / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += sum(int(value) for value in fields[11:15]) / ticks
-    return total
+    have used so far; or another service's (``service``: the analyzers and the
+    topic-model processes they ended)."""
+    return sum(
+        _cpu_of(pid)
+        for pid, _, cmdline, env in _processes()
+        if f"-m convoscope_{service} " in f"{cmdline} " and env.get("CONVOSCOPE_PORT") == str(port)
+    )
+
+
+def stack_cpu(port: int) -> float:
+    """CPU seconds of the whole stack serving ``port`` so far: its services, the
+    nats-server beside them, and every process they started (topic-model processes,
+    renderers: running ones directly, ended ones through their parent)."""
+    processes = _processes()
+    services = {
+        pid
+        for pid, _, cmd, env in processes
+        if "-m convoscope_" in cmd and env.get("CONVOSCOPE_PORT") == str(port)
+    }
+    launchers = {ppid for pid, ppid, _, _ in processes if pid in services}
+    chosen = services | {pid for pid, ppid, _, _ in processes if ppid in launchers}
+    while True:  # and their descendants
+        more = {pid for pid, ppid, _, _ in processes if ppid in chosen} - chosen
+        if not more:
+            break
+        chosen |= more
+    return sum(_cpu_of(pid) for pid in chosen)
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of this machine has been busy so far (/proc/stat: all but
+    idle and iowait), whoever used them."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 async def _upload(http: aiohttp.ClientSession, path: Path) -> dict[str, Any]:
@@ -266,6 +297,7 @@ async def run(args: argparse.Namespace, path: Path, size: int, floor: float) -> 
 
         port = urlsplit(args.url).port or 80
         started, cpu = time.perf_counter(), exporter_cpu(port, "analyzer")
+        whole, busy = stack_cpu(port), machine_busy()
         job_id, estimate = await _analyse(
             http, args.url, args.api_key, uploaded["file_id"], args.timezone
         )
@@ -281,6 +313,11 @@ async def run(args: argparse.Namespace, path: Path, size: int, floor: float) -> 
                 f"{used / max(FLOOR_CPU, 1e-9):.1f}x the floor's CPU",
             )
         )
+        # Whether the analysis was bounded by the cores: the whole stack's CPU (the
+        # analyzers, their topic-model processes, nats-server, ...) and the machine's
+        # busy CPU (other tenants too) over it, as cores busy on average.
+        whole, busy = stack_cpu(port) - whole, machine_busy() - busy
+        CORES[:] = [whole, busy, took]
 
         started = time.perf_counter()
         async with http.get(f"/api/analysis/{job_id}") as resp:
@@ -332,6 +369,13 @@ def _print(
     )
     if estimate is not None:
         print(f"estimated_duration / actual analysis: {estimate / rows[1][1]:.2f}")
+    if CORES:
+        whole, busy, took = CORES
+        print(
+            f"during the analysis: the stack used {whole:.1f} CPU s ({whole / took:.2f} cores "
+            f"on average), the machine {busy:.1f} CPU s ({busy / took:.2f} of "
+            f"{os.cpu_count()} cores busy)"
+        )
     print("peak RSS (VmHWM) of the processes on this machine:")
     for name, peak in sorted(peak_rss(urlsplit(args.url).port or 80).items()):
         print(f"  {name:20} {peak / 1e6:8.1f} MB  {peak / size:5.2f}x the file")
@@ -369,6 +413,8 @@ def main() -> None:
 # The machine's parallel capacity measured just before the stages (parallel_capacity.py):
 # what a 2-against-1 ratio of this run can reach.
 CAPACITY = [0.0]
+# Over the analysis: the stack's CPU seconds, the machine's busy CPU seconds, its wall time.
+CORES: list[float] = []
 
 
 def _measure(args: argparse.Namespace, path: Path) -> None:

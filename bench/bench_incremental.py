@@ -161,11 +161,13 @@ SETTLE = 3.0
 
 
 async def _analyse(http: Any, collection_id: str) -> tuple[str, float]:
-    """POST the collection's analysis and poll until complete: (job id, seconds)."""
+    """POST the collection's analysis and poll until complete: (job id, seconds). Prints
+    the ``estimated_duration`` the POST answered beside the time it took."""
     await asyncio.sleep(SETTLE)
     started = time.perf_counter()
     async with http.post(f"/api/collections/{collection_id}/analysis", json={}) as resp:
-        job_id = str((await _json(resp))["job_id"])
+        accepted = await _json(resp)
+        job_id, estimate = str(accepted["job_id"]), float(accepted["estimated_duration"])
     while True:
         async with http.get(f"/api/analysis/{job_id}") as resp:
             state = await _json(resp)
@@ -175,6 +177,7 @@ async def _analyse(http: Any, collection_id: str) -> tuple[str, float]:
     took = time.perf_counter() - started
     if state["status"] != "complete":
         raise SystemExit(f"analysis {job_id} ended {state['status']}: {state.get('error')}")
+    print(f"  {job_id}: estimated {estimate:.1f} s, took {took:.2f} s")
     return job_id, took
 
 

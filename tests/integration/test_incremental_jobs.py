@@ -31,6 +31,12 @@ from convoscope_common.provisioning import provision
 from convoscope_common.records import JobState
 from convoscope_common.results import AnalysisResults, decode_results
 from convoscope_common.storage import Stores
+from convoscope_common.throughput import (
+    INCREMENTAL_KEY,
+    THROUGHPUT_KEY,
+    Throughput,
+    read_throughput,
+)
 from convoscope_common.wire import AnalyzeJob, encode
 from convoscope_ingest.merge import merge_corpora
 from convoscope_ingest.parsing import parse_export
@@ -103,11 +109,18 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
         pieces = decode_pieces(kept)
         assert pieces is not None and pieces.engine.chunks
 
+        # The first run reused nothing: a one-lane job, in the model of every job.
+        first_model = await _model(stores, THROUGHPUT_KEY, samples=1)
+
         before = _reused()
         grown = merge_corpora([older, _export(66)])
         results, redacted = await _analyse(js, stores, "job_again", grown)
         assert _reused() - before >= 30  # most conversations came from the pieces
         await pieces_saved()
+        # The run that reused pieces went to the incremental model, not the one the
+        # estimates of uploads and from-scratch analyses come from.
+        await _model(stores, INCREMENTAL_KEY, samples=1)
+        assert await read_throughput(stores) == first_model
     finally:
         ctx.stopping.set()
         await asyncio.wait_for(consumer, 30)
@@ -122,6 +135,17 @@ async def test_a_collection_analysed_again_reuses_its_pieces(
     record = CollectionRecord(collection_id=COLLECTION, name="c", created_at=now, updated_at=now)
     await delete_collection_analyses(stores, record, _never_running)
     assert not await stores.object_exists(stores.results_data, names.pieces_object(COLLECTION))
+
+
+async def _model(stores: Stores, key: str, samples: int) -> Throughput:
+    """The duration model under ``key`` once it holds ``samples`` jobs (a job records its
+    time just after it completes)."""
+    for _ in range(100):
+        model = await read_throughput(stores, key)
+        if model.samples >= samples:
+            return model
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{key}: {model.samples} jobs recorded, expected {samples}")
 
 
 async def _never_running(state: JobState) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from convoscope_common.throughput import Throughput, expected_lanes, updated
+from convoscope_common.throughput import (
+    INCREMENTAL_KEY,
+    Throughput,
+    expected_lanes,
+    incremental_seconds,
+    read_throughput,
+    updated,
+    whole_corpus_seconds,
+)
 
 
 def _after(jobs: list[tuple[int, float]]) -> Throughput:
@@ -105,3 +113,40 @@ def test_the_prior_says_what_the_sharded_pipeline_took_on_a_quiet_machine() -> N
     prior = Throughput()
     assert prior.seconds_for(63_704) == pytest.approx(13.34, rel=0.1)
     assert prior.seconds_for(63_704, lanes=2) == pytest.approx(8.23, rel=0.1)
+
+
+def test_collection_runs_that_reused_pieces_have_a_model_of_their_own() -> None:
+    # What the analyzer logged on the incremental benchmark: a collection of 57,098
+    # messages analysed from scratch in 8.4 s, then again with 5 % new conversations
+    # (3,000 messages analysed afresh) in 2.06 s. Folded into one model, the second made
+    # the next 60,000-message upload look like 2.1 s of work.
+    full = _after([(57_098, 8.4)])
+    assert full.seconds_for(60_000) == pytest.approx(2.0 + 60_000 / (57_098 / 8.4), rel=0.01)
+    polluted = updated(full, 59_910, 2.06)
+    assert polluted.seconds_for(60_000) < 0.5 * full.seconds_for(60_000)
+
+    # Apart: the incremental model learns the time beyond the analysed messages' own.
+    whole = whole_corpus_seconds(full, 2.06, 3_000)
+    assert whole == pytest.approx(2.06 - 3_000 / full.messages_per_second)
+    incremental = updated(Throughput(overhead_seconds=0.0), 59_910, whole)
+    # The same run again is estimated as it took, and more new messages cost more.
+    assert incremental_seconds(incremental, full, 59_910, 3_000) == pytest.approx(2.06, rel=0.01)
+    assert incremental_seconds(incremental, full, 59_910, 30_000) > 5.0
+
+
+def test_a_run_whose_analysed_part_looks_longer_than_itself_keeps_a_tenth() -> None:
+    full = Throughput(messages_per_second=1000.0, overhead_seconds=0.0)
+    assert whole_corpus_seconds(full, 2.0, 10_000) == pytest.approx(0.2)
+
+
+async def test_an_unmeasured_incremental_model_has_no_overhead() -> None:
+    class _Jobs:
+        async def get(self, key: str) -> object:
+            raise KeyError(key)  # nothing stored
+
+    class _Stores:
+        jobs = _Jobs()
+
+    model = await read_throughput(_Stores(), INCREMENTAL_KEY)  # type: ignore[arg-type]
+    assert model.samples == 0 and model.overhead_seconds == 0.0
+    assert (await read_throughput(_Stores())).overhead_seconds > 0  # type: ignore[arg-type]

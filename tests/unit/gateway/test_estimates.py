@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import msgspec
 import pytest
 
 from convoscope_common.config import Settings
-from convoscope_common.throughput import Throughput
+from convoscope_common.throughput import INCREMENTAL_KEY, THROUGHPUT_KEY, Throughput
 from convoscope_gateway import estimates
-from convoscope_gateway.estimates import estimate_seconds, live_analyzers
+from convoscope_gateway.estimates import (
+    estimate_collection_seconds,
+    estimate_seconds,
+    live_analyzers,
+)
 
 
 def _gateway(seen: dict[tuple[str, str], float]) -> SimpleNamespace:
@@ -48,3 +53,27 @@ async def test_a_large_job_is_estimated_on_the_live_analyzers(
     assert await estimate_seconds(two, 60_000) == pytest.approx(38.0)  # type: ignore[arg-type]
     # Below the sharding threshold a second analyzer does not help one job.
     assert await estimate_seconds(two, 10_000) == pytest.approx(12.0)  # type: ignore[arg-type]
+
+
+async def test_a_collection_is_estimated_on_one_analyzer_or_from_its_reuse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full = Throughput(messages_per_second=1000.0, overhead_seconds=2.0, parallel_share=0.8)
+    incremental = Throughput(messages_per_second=20_000.0, overhead_seconds=0.0)
+    models = {THROUGHPUT_KEY: full, INCREMENTAL_KEY: Throughput(overhead_seconds=0.0)}
+
+    async def read(_stores: object, key: str = THROUGHPUT_KEY) -> Throughput:
+        return models[key]
+
+    monkeypatch.setattr(estimates, "read_throughput", read)
+    import time
+
+    # Two live analyzers do not shorten a collection's analysis: it is never sharded.
+    two = _gateway({("analyzer", "a"): time.monotonic(), ("analyzer", "b"): time.monotonic()})
+    assert await estimate_collection_seconds(two, 60_000, None) == pytest.approx(62.0)  # type: ignore[arg-type]
+    # Pieces to reuse, but no such run measured yet: the full estimate still.
+    assert await estimate_collection_seconds(two, 60_000, 57_000) == pytest.approx(62.0)  # type: ignore[arg-type]
+    # Measured: the whole corpus at the incremental rate, the 3,000 new messages at the
+    # one-lane rate.
+    models[INCREMENTAL_KEY] = msgspec.structs.replace(incremental, samples=1)
+    assert await estimate_collection_seconds(two, 60_000, 57_000) == pytest.approx(6.0)  # type: ignore[arg-type]

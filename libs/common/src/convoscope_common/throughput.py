@@ -25,6 +25,13 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from convoscope_common.storage import Stores
 
 THROUGHPUT_KEY = "_throughput"
+# Collection analyses that reused the pieces of an earlier one (incremental analysis)
+# have a model of their own: their time is mostly work over the whole corpus (reading,
+# merging, storing), not per analysed message, and folded into the model above they made
+# every later estimate several times too short (60,000 messages "analysed" in 2 s).
+# Fitted on (messages of the corpus, seconds less the analysed messages' one-lane time),
+# from no overhead: :func:`incremental_seconds` adds the new messages back.
+INCREMENTAL_KEY = "_throughput_incremental"
 # Until the first job has been measured, a prior stands in: the sharded pipeline on a
 # quiet 2-core machine, through the running stack, on the generated 94 MB claude.ai
 # export of docs/performance.md (63,704 messages). Measured 2026-12-02 (bench/bench_e2e.py,
@@ -80,13 +87,36 @@ class Throughput(msgspec.Struct, kw_only=True):
 _decoder = msgspec.msgpack.Decoder(Throughput)
 
 
-async def read_throughput(stores: Stores) -> Throughput:
-    """The current estimate (the prior when nothing has been measured yet)."""
+def _unmeasured(key: str) -> Throughput:
+    # The incremental model starts from no overhead: until jobs of different sizes
+    # separate the two, its time is all rate (the main model's prior overhead would be
+    # added to a time that includes it).
+    return Throughput(overhead_seconds=0.0) if key == INCREMENTAL_KEY else Throughput()
+
+
+async def read_throughput(stores: Stores, key: str = THROUGHPUT_KEY) -> Throughput:
+    """The current estimate (unmeasured, ``samples == 0``: the prior) of the model under
+    ``key`` (:data:`THROUGHPUT_KEY`, or :data:`INCREMENTAL_KEY`)."""
     try:
-        entry = await stores.jobs.get(THROUGHPUT_KEY)
+        entry = await stores.jobs.get(key)
     except Exception:
-        return Throughput()
-    return _decoder.decode(entry.value) if entry.value else Throughput()
+        return _unmeasured(key)
+    return _decoder.decode(entry.value) if entry.value else _unmeasured(key)
+
+
+def incremental_seconds(
+    incremental: Throughput, full: Throughput, messages: int, new_messages: int
+) -> float:
+    """Expected seconds of a collection analysis that reuses an earlier one's pieces:
+    the work over all ``messages`` (``incremental``) and the ``new_messages`` analysed
+    afresh at the one-lane rate (``full``)."""
+    return incremental.seconds_for(messages) + new_messages / full.messages_per_second
+
+
+def whole_corpus_seconds(full: Throughput, seconds: float, analysed_messages: int) -> float:
+    """What the incremental model learns from a run of ``seconds`` that analysed
+    ``analysed_messages`` afresh: the rest of its time (never below a tenth of it)."""
+    return max(seconds - analysed_messages / full.messages_per_second, 0.1 * seconds)
 
 
 def calibrated_prior(
@@ -191,11 +221,12 @@ async def record_throughput(
     *,
     shard_wall: float = 0.0,
     shard_work: float = 0.0,
+    key: str = THROUGHPUT_KEY,
 ) -> Throughput:
-    """Store the model updated with one finished job, and return it."""
-    current = await read_throughput(stores)
+    """Store the model under ``key`` updated with one finished job, and return it."""
+    current = await read_throughput(stores, key)
     model = updated(current, messages, seconds, shard_wall=shard_wall, shard_work=shard_work)
-    await stores.jobs.put(THROUGHPUT_KEY, msgspec.msgpack.encode(model))
+    await stores.jobs.put(key, msgspec.msgpack.encode(model))
     return model
 
 

@@ -108,6 +108,8 @@ async def run_collection(
         steps={name: round(seconds, 3) for name, seconds in stats.timings.items()},
     )
     run.pieces = result.pieces
+    if stats.conversations_reused:
+        run.reused_analysed = stats.messages_analysed
     return result.output
 
 

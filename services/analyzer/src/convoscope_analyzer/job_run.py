@@ -45,7 +45,12 @@ from convoscope_common.ownership import cached_for_referenced, release_results
 from convoscope_common.records import JobState, ResultIndex
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults
 from convoscope_common.storage import ObjectMissingError
-from convoscope_common.throughput import record_throughput
+from convoscope_common.throughput import (
+    INCREMENTAL_KEY,
+    read_throughput,
+    record_throughput,
+    whole_corpus_seconds,
+)
 from convoscope_common.wire import (
     AnalyzeJob,
     CancelledEvent,
@@ -104,6 +109,9 @@ class JobRun:
         self.shard_wall = self.shard_work = 0.0  # set by a sharded run
         # The pieces an incremental (collection) run keeps for the next one.
         self.pieces: StoredPieces | None = None
+        # Messages a collection run analysed afresh when it reused earlier pieces (None:
+        # it reused none): its time goes to the incremental model (throughput.py).
+        self.reused_analysed: int | None = None
 
     async def execute(self) -> Outcome:
         """Run the job to a final state (or give it back), then say how to settle."""
@@ -354,15 +362,23 @@ class JobRun:
     async def _after_complete(self, messages: int, seconds: float) -> None:
         """Bookkeeping that must never turn a finished job into a failed one."""
         try:
-            model = await record_throughput(
-                self.stores,
-                messages,
-                seconds,
-                shard_wall=self.shard_wall,
-                shard_work=self.shard_work,
-            )
+            if self.reused_analysed is not None:
+                # Mostly work over the whole corpus: a model of its own, which learns
+                # the time beyond the analysed messages' one-lane time.
+                full = await read_throughput(self.stores)
+                whole = whole_corpus_seconds(full, seconds, self.reused_analysed)
+                model = await record_throughput(self.stores, messages, whole, key=INCREMENTAL_KEY)
+            else:
+                model = await record_throughput(
+                    self.stores,
+                    messages,
+                    seconds,
+                    shard_wall=self.shard_wall,
+                    shard_work=self.shard_work,
+                )
             log.info(
                 "duration_model",
+                incremental=self.reused_analysed is not None,
                 seconds=round(seconds, 3),
                 shard_wall=round(self.shard_wall, 3),
                 shard_work=round(self.shard_work, 3),

@@ -6,13 +6,23 @@ share of a sharded job that runs in its shards (``convoscope_common.throughput``
 estimate applies that model to the file's message count and to the number of analyzer
 processes the job will run on: one, or — for a job large enough to be sharded — as many
 as have sent a heartbeat lately (at most one per shard).
+
+A collection's analysis is never sharded: one lane. When the collection kept the pieces
+of an earlier analysis, the job reuses them (incremental analysis), and its estimate is
+the incremental model's over the whole corpus plus the messages added since at the
+one-lane rate.
 """
 
 from __future__ import annotations
 
 import time
 
-from convoscope_common.throughput import expected_lanes, read_throughput
+from convoscope_common.throughput import (
+    INCREMENTAL_KEY,
+    expected_lanes,
+    incremental_seconds,
+    read_throughput,
+)
 from convoscope_gateway.state import Gateway
 
 ANALYZER = "analyzer"
@@ -42,3 +52,18 @@ async def estimate_seconds(gw: Gateway, messages: int) -> float:
         messages, live_analyzers(gw), settings.shard_min_messages, settings.analysis_shards
     )
     return round(throughput.seconds_for(messages, lanes), 1)
+
+
+async def estimate_collection_seconds(
+    gw: Gateway, messages: int, previous_messages: int | None
+) -> float:
+    """Seconds a collection analysis of ``messages`` messages is expected to take: from
+    scratch on one analyzer, or (``previous_messages``: the messages of the merge whose
+    pieces it reuses) reusing them, once such a run has been measured."""
+    full = await read_throughput(gw.stores)
+    if previous_messages is not None:
+        incremental = await read_throughput(gw.stores, INCREMENTAL_KEY)
+        if incremental.samples:
+            new = max(0, messages - previous_messages)
+            return round(incremental_seconds(incremental, full, messages, new), 1)
+    return round(full.seconds_for(messages), 1)

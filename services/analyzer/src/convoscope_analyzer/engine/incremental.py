@@ -72,6 +72,7 @@ class IncrementalStats:
     chunks_reused: int = 0
     conversations_reused: int = 0  # in reused chunks
     conversations_analysed: int = 0  # in analysed chunks
+    messages_analysed: int = 0  # their messages
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -260,6 +261,7 @@ def _chunks(
             # Another fallback; a repeated chunk, whose piece is in use; or (never from
             # a store this module wrote) a conversation without its piece.
             piece = None
+        in_chunk = sum(len(c.messages) for c in conversations[a:b])
         if piece is None:
             tracker = ProgressTracker(dict(STEP_WEIGHTS), None, checkpoint)
             found: list[str] = []
@@ -270,6 +272,7 @@ def _chunks(
             relies = UNKNOWN in found
             piece = ChunkPiece(partial=partial, fallback=fallback if relies else None)
             stats.conversations_analysed += b - a
+            stats.messages_analysed += in_chunk
         else:
             stats.chunks_reused += 1
             stats.conversations_reused += b - a
@@ -277,7 +280,7 @@ def _chunks(
         partials.append(piece.partial)
         chunks[key] = piece
         check()
-        done_messages += sum(len(c.messages) for c in conversations[a:b])
+        done_messages += in_chunk
         report(
             0.1 + 0.7 * done_messages / total_messages,
             STEP_NEW,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import msgspec
@@ -94,10 +95,15 @@ def canonical_options(options: AnalysisOptions) -> AnalysisOptions:
 
 
 async def submit_analysis(
-    gw: Gateway, record: FileRecord, options: AnalysisOptions, owner: str | None
+    gw: Gateway,
+    record: FileRecord,
+    options: AnalysisOptions,
+    owner: str | None,
+    estimating: Callable[[], Awaitable[float]] | None = None,
 ) -> web.Response:
     """Start a job over ``record``'s corpus (an upload, or a collection's merged corpus),
-    or complete it at once from the cache."""
+    or complete it at once from the cache. ``estimating`` gives the job's
+    ``estimated_duration`` (default: an upload's, :func:`estimate_seconds`)."""
     key = cache_key(
         record.file_hash, options, owner=owner, privacy=privacy_fingerprint(gw.settings)
     )
@@ -158,7 +164,10 @@ async def submit_analysis(
         await _forget_job(gw, state, key)
         raise
     JOBS_SUBMITTED.inc()
-    estimate = await estimate_seconds(gw, record.metadata.messages)
+    if estimating is None:
+        estimate = await estimate_seconds(gw, record.metadata.messages)
+    else:
+        estimate = await estimating()
     return json_response(
         AnalysisAccepted(job_id=job_id, status="pending", estimated_duration=estimate), status=202
     )

@@ -48,6 +48,7 @@ from convoscope_gateway.errors import (
     UpstreamError,
     ValidationError,
 )
+from convoscope_gateway.estimates import estimate_collection_seconds
 from convoscope_gateway.ingest_client import ask_ingest
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.routes.analysis import canonical_options, submit_analysis
@@ -222,8 +223,28 @@ async def post_collection_analysis(request: web.Request) -> web.Response:
         members.append(upload)
     # Upload order decides a tie between two versions of one conversation.
     members.sort(key=lambda u: (u.created_at, u.file_id))
+    previous = record.merged_file_ids[-1] if record.merged_file_ids else None
     merged = await _merge(gw, record, members)
-    return await submit_analysis(gw, merged, options, record.owner)
+
+    async def estimating() -> float:
+        messages = merged.metadata.messages
+        return await estimate_collection_seconds(gw, messages, await _reused(gw, record, previous))
+
+    return await submit_analysis(gw, merged, options, record.owner, estimating)
+
+
+async def _reused(gw: Gateway, record: CollectionRecord, previous: str | None) -> int | None:
+    """The messages of the collection's previous merge, when the analysis about to run
+    can reuse what an earlier one kept (its pieces are there); else None."""
+    if previous is None:
+        return None
+    stores = gw.stores
+    if not await stores.object_exists(
+        stores.results_data, names.pieces_object(record.collection_id)
+    ):
+        return None
+    earlier = await stores.get_file(previous)
+    return earlier.metadata.messages if earlier is not None else None
 
 
 async def _merge(gw: Gateway, record: CollectionRecord, members: list[FileRecord]) -> FileRecord:
