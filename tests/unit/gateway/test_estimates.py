@@ -37,7 +37,9 @@ def test_only_analyzers_heard_lately_count() -> None:
 async def test_a_large_job_is_estimated_on_the_live_analyzers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    model = Throughput(messages_per_second=1000.0, overhead_seconds=2.0, parallel_share=0.8)
+    model = Throughput(
+        messages_per_second=1000.0, overhead_seconds=2.0, parallel_share=0.8, split_cost=1.25
+    )
 
     async def read(_stores: object) -> Throughput:
         return model
@@ -48,10 +50,11 @@ async def test_a_large_job_is_estimated_on_the_live_analyzers(
     now = time.monotonic()
     one = _gateway({("analyzer", "a"): now})
     two = _gateway({("analyzer", "a"): now, ("analyzer", "b"): now})
-    assert await estimate_seconds(one, 60_000) == pytest.approx(62.0)  # type: ignore[arg-type]
-    # 60 s of one-lane work, 80 % of it shared by two: 12 + 24 + 2.
-    assert await estimate_seconds(two, 60_000) == pytest.approx(38.0)  # type: ignore[arg-type]
-    # Below the sharding threshold a second analyzer does not help one job.
+    # Split into shards, 60 s of work in one piece costs 75 s; one analyzer takes them all.
+    assert await estimate_seconds(one, 60_000) == pytest.approx(77.0)  # type: ignore[arg-type]
+    # 80 % of it shared by two: 15 + 30 + 2.
+    assert await estimate_seconds(two, 60_000) == pytest.approx(47.0)  # type: ignore[arg-type]
+    # Below the sharding threshold the job runs in one piece: no split, no second lane.
     assert await estimate_seconds(two, 10_000) == pytest.approx(12.0)  # type: ignore[arg-type]
 
 

@@ -32,19 +32,25 @@ THROUGHPUT_KEY = "_throughput"
 # Fitted on (messages of the corpus, seconds less the analysed messages' one-lane time),
 # from no overhead: :func:`incremental_seconds` adds the new messages back.
 INCREMENTAL_KEY = "_throughput_incremental"
-# Until the first job has been measured, a prior stands in: the sharded pipeline on a
-# quiet 2-core machine, through the running stack, on the generated 94 MB claude.ai
-# export of docs/performance.md (63,704 messages). Measured 2026-12-02 (bench/bench_e2e.py,
-# fresh stacks, load ~1.8): 13.34 s on one analyzer, 8.23 s on two; with 2 s of
-# overhead that is 63,704 / 11.34 s = 5,600 messages/s of one-lane work, and 6.23 s =
-# 11.34 s x (1 - p/2) gives 90 % of it in shards. The same machine after a restart, six
-# pairs at 04:23-04:30 UTC: 12.5-14.0 s and 7.7-10.7 s (medians 13.3 and 8.5). (The
-# earlier 2,400/s, taken on an older engine and a slower day of the same machine, said
-# 2.0-2.3x the actual time by then.) The analyzers scale it to their machine
-# (REFERENCE_SECONDS); the first finished job replaces it with what this deployment
-# measures.
-_PRIOR = (5600.0, 2.0)
+# Until the first job has been measured, a prior stands in, measured through the stack on
+# a 2-core machine with the generated 94 MB claude.ai export of docs/performance.md
+# (63,600 messages), 2026-12-02 09:36-09:44 UTC, fresh stacks: one analyzer, the job in one
+# piece, 7.9-9.2 s (five runs); with 2 s of overhead that is 63,600 / 6.7 s = 9,500
+# messages/s. Split into shards the same work costs more: the shards' inputs and outputs
+# go through the bus and each range is decoded twice. One analyzer taking every shard
+# itself took 10.9-12.1 s (the split costs 1.35-1.7 times the work), two analyzers
+# 5.7-8.1 s (1.1-1.55 times with 90 % of it in shards, depending on the machine's load):
+# 1.4, and 90 %. (The earlier prior, 5,600/s, was taken from one analyzer that split its
+# jobs: 1.5-1.9x the time of one that does not.) The analyzers scale the rate and the
+# overhead to their machine (REFERENCE_SECONDS); the first finished job replaces them
+# with what this deployment measures.
+_PRIOR = (9500.0, 2.0)
 _PRIOR_PARALLEL = 0.9
+_PRIOR_SPLIT = 1.4
+_MAX_SPLIT = 3.0
+# Records written under another model are read as unmeasured (the prior, which the
+# analyzers calibrate): version 0 fitted split jobs' time as it was.
+MODEL_VERSION = 1
 # The analyzer's calibration workload (``python -m convoscope_analyzer.calibration``,
 # then best of 3, CPU seconds of its thread; the analyzers take the best of 5) on the
 # same machine and engine right after those pairs: 0.116-0.138 s in eight timings of
@@ -58,33 +64,50 @@ _MAX_OVERHEAD = 30.0
 
 
 class Throughput(msgspec.Struct, kw_only=True):
-    """Analysis time as ``overhead_seconds + messages / messages_per_second`` on one lane.
+    """Analysis time as ``overhead_seconds + messages / messages_per_second`` for a job
+    run in one piece by one analyzer.
 
-    Fitted by least squares over the newest jobs (``recent``: messages, one-lane
-    seconds), so that a stream of tiny jobs, whose time is nearly all fixed overhead,
-    does not make a large job look slow (a rate per job would: 10 messages in 0.5 s is
-    "20 msg/s"). ``parallel_share`` comes from the newest sharded jobs.
+    Fitted by least squares over the newest jobs (``recent``: messages, seconds in one
+    piece), so that a stream of tiny jobs, whose time is nearly all fixed overhead, does
+    not make a large job look slow (a rate per job would: 10 messages in 0.5 s is "20
+    msg/s"). A job split into shards does ``split_cost`` times that work, of which
+    ``parallel_share`` runs in its shards; both come from the newest sharded jobs.
     """
 
+    version: int = MODEL_VERSION
     messages_per_second: float = _PRIOR[0]
     overhead_seconds: float = _PRIOR[1]
     parallel_share: float = _PRIOR_PARALLEL
+    split_cost: float = _PRIOR_SPLIT
     samples: int = 0
     sharded_samples: int = 0
+    whole_samples: int = 0  # jobs run in one piece among ``samples``
     recent: list[tuple[int, float]] = msgspec.field(default_factory=list)
     # How much faster than the reference machine the prior was scaled for (0: it was not).
     calibration: float = 0.0
 
-    def seconds_for(self, messages: int, lanes: int = 1) -> float:
-        """Expected seconds for a job of ``messages`` messages whose shards ``lanes``
-        analyzer processes share (1: not sharded)."""
+    def seconds_for(self, messages: int, lanes: int = 1, *, sharded: bool | None = None) -> float:
+        """Expected seconds for a job of ``messages`` messages, split into shards or not
+        (``sharded``; default: when more than one lane), whose shards ``lanes`` analyzer
+        processes share."""
         work = messages / self.messages_per_second
-        if lanes > 1:
-            work *= (1 - self.parallel_share) + self.parallel_share / lanes
+        if lanes > 1 if sharded is None else sharded:
+            work *= self.split_cost
+            if lanes > 1:
+                work *= (1 - self.parallel_share) + self.parallel_share / lanes
         return self.overhead_seconds + work
 
 
 _decoder = msgspec.msgpack.Decoder(Throughput)
+
+
+class _Stamp(msgspec.Struct):
+    """Of a stored model, only its version (records of version 0 have none)."""
+
+    version: int = 0
+
+
+_stamp_decoder = msgspec.msgpack.Decoder(_Stamp)
 
 
 def _unmeasured(key: str) -> Throughput:
@@ -94,6 +117,13 @@ def _unmeasured(key: str) -> Throughput:
     return Throughput(overhead_seconds=0.0) if key == INCREMENTAL_KEY else Throughput()
 
 
+def decode_throughput(data: bytes, key: str = THROUGHPUT_KEY) -> Throughput:
+    """A stored model; one written under another model version reads as unmeasured."""
+    if not data or _stamp_decoder.decode(data).version != MODEL_VERSION:
+        return _unmeasured(key)
+    return _decoder.decode(data)
+
+
 async def read_throughput(stores: Stores, key: str = THROUGHPUT_KEY) -> Throughput:
     """The current estimate (unmeasured, ``samples == 0``: the prior) of the model under
     ``key`` (:data:`THROUGHPUT_KEY`, or :data:`INCREMENTAL_KEY`)."""
@@ -101,7 +131,7 @@ async def read_throughput(stores: Stores, key: str = THROUGHPUT_KEY) -> Throughp
         entry = await stores.jobs.get(key)
     except Exception:
         return _unmeasured(key)
-    return _decoder.decode(entry.value) if entry.value else _unmeasured(key)
+    return decode_throughput(entry.value or b"", key)
 
 
 def incremental_seconds(
@@ -150,7 +180,7 @@ async def store_calibrated_prior(stores: Stores, model: Throughput) -> bool:
                 return True
             except KeyWrongLastSequenceError:
                 continue
-        current = _decoder.decode(entry.value) if entry.value else Throughput()
+        current = decode_throughput(entry.value or b"")
         if current.samples > 0 or current.calibration >= model.calibration > 0:
             return False
         try:
@@ -172,26 +202,50 @@ def updated(
     """Fold one finished job (``messages`` analysed in ``seconds``) into the model.
 
     A sharded job also gives the wall time of its shard stages and the seconds its shards
-    computed, summed (``shard_work``); a job that was not sharded gives neither.
+    computed, summed (``shard_work``); a job that was not sharded gives neither. A sharded
+    job's one-lane time is ``seconds - shard_wall + shard_work``: against the rate of jobs
+    run in one piece, once there are some, it says what the split costs; before, it goes
+    into the rate's fit as the time it would have taken in one piece at the prior's cost.
     """
     if messages <= 0 or seconds <= 0:
         return current
-    share, sharded = current.parallel_share, current.sharded_samples
+    share, sharded, split = current.parallel_share, current.sharded_samples, current.split_cost
+    whole = current.whole_samples
     if shard_wall > 0 and shard_work > 0 and shard_wall <= seconds:
         one_lane = seconds - shard_wall + shard_work
-        measured = shard_work / one_lane
+        # The work beside the fixed overhead, and the share of it the shards did.
+        work = max(one_lane - current.overhead_seconds, shard_work)
+        measured = shard_work / work
         # The newest sharded jobs weigh most; the first one replaces the prior.
         share = measured if sharded == 0 else 0.5 * share + 0.5 * measured
         sharded += 1
-        seconds = one_lane
+        if whole:
+            # The rate in one piece is measured: this job says what the split costs (and
+            # stays out of that rate's fit, which it would pull towards itself).
+            seen = work / (messages / current.messages_per_second)
+            split = 0.5 * split + 0.5 * min(_MAX_SPLIT, max(1.0, seen))
+            return msgspec.structs.replace(
+                current,
+                parallel_share=share,
+                split_cost=split,
+                samples=current.samples + 1,
+                sharded_samples=sharded,
+            )
+        # Only split jobs so far: the fit learns their speed, as the time in one piece
+        # the prior's split cost gives.
+        seconds = current.overhead_seconds + work / split
+    else:
+        whole += 1
     recent = [*current.recent, (messages, seconds)][-_KEEP:]
     rate, overhead = _fit(recent, current.overhead_seconds)
     return Throughput(
         messages_per_second=rate,
         overhead_seconds=overhead,
         parallel_share=share,
+        split_cost=split,
         samples=current.samples + 1,
         sharded_samples=sharded,
+        whole_samples=whole,
         recent=recent,
     )
 
@@ -230,9 +284,15 @@ async def record_throughput(
     return model
 
 
+def is_sharded(messages: int, shard_min_messages: int, shards: int) -> bool:
+    """Whether a job of ``messages`` messages is split into shards (``shards`` of them,
+    from ``shard_min_messages`` messages on; 0 or 1 shard, or a minimum of 0: never)."""
+    return shards > 1 and shard_min_messages > 0 and messages >= shard_min_messages
+
+
 def expected_lanes(messages: int, analyzers: int, shard_min_messages: int, shards: int) -> int:
     """How many analyzer processes a job of ``messages`` messages will run on: its shards'
     number or the live analyzers, whichever is smaller, once it is large enough to shard."""
-    if shards <= 1 or not shard_min_messages or messages < shard_min_messages:
+    if not is_sharded(messages, shard_min_messages, shards):
         return 1
     return max(1, min(shards, analyzers))

@@ -47,6 +47,7 @@ from convoscope_common.results import ENGINE_VERSION, AnalysisResults
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.throughput import (
     INCREMENTAL_KEY,
+    is_sharded,
     read_throughput,
     record_throughput,
     whole_corpus_seconds,
@@ -277,9 +278,9 @@ class JobRun:
     def _shards_for(self, n_messages: int) -> int:
         """How many shards over the bus this job is split into (1: none)."""
         settings = self.settings
-        if self.handler.shard_records is None or settings.analysis_shards <= 1:
-            return 1
-        if not settings.shard_min_messages or n_messages < settings.shard_min_messages:
+        if self.handler.shard_records is None or not is_sharded(
+            n_messages, settings.shard_min_messages, settings.analysis_shards
+        ):
             return 1
         return settings.analysis_shards
 

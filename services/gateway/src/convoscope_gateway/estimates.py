@@ -21,6 +21,7 @@ from convoscope_common.throughput import (
     INCREMENTAL_KEY,
     expected_lanes,
     incremental_seconds,
+    is_sharded,
     read_throughput,
 )
 from convoscope_gateway.state import Gateway
@@ -48,10 +49,10 @@ async def estimate_seconds(gw: Gateway, messages: int) -> float:
     """Seconds the analysis of ``messages`` messages is expected to take."""
     throughput = await read_throughput(gw.stores)
     settings = gw.settings
-    lanes = expected_lanes(
-        messages, live_analyzers(gw), settings.shard_min_messages, settings.analysis_shards
-    )
-    return round(throughput.seconds_for(messages, lanes), 1)
+    minimum, shards = settings.shard_min_messages, settings.analysis_shards
+    lanes = expected_lanes(messages, live_analyzers(gw), minimum, shards)
+    sharded = is_sharded(messages, minimum, shards)
+    return round(throughput.seconds_for(messages, lanes, sharded=sharded), 1)
 
 
 async def estimate_collection_seconds(
