@@ -81,7 +81,7 @@ class Throughput(msgspec.Struct, kw_only=True):
     split_cost: float = _PRIOR_SPLIT
     samples: int = 0
     sharded_samples: int = 0
-    whole_samples: int = 0  # jobs run in one piece among ``samples``
+    largest_whole: int = 0  # messages of the largest job run in one piece so far
     recent: list[tuple[int, float]] = msgspec.field(default_factory=list)
     # How much faster than the reference machine the prior was scaled for (0: it was not).
     calibration: float = 0.0
@@ -204,13 +204,14 @@ def updated(
     A sharded job also gives the wall time of its shard stages and the seconds its shards
     computed, summed (``shard_work``); a job that was not sharded gives neither. A sharded
     job's one-lane time is ``seconds - shard_wall + shard_work``: against the rate of jobs
-    run in one piece, once there are some, it says what the split costs; before, it goes
-    into the rate's fit as the time it would have taken in one piece at the prior's cost.
+    run in one piece, once one of at least a tenth of its size was measured, it says what
+    the split costs; it goes into the rate's fit as the time it would have taken in one
+    piece at that cost.
     """
     if messages <= 0 or seconds <= 0:
         return current
     share, sharded, split = current.parallel_share, current.sharded_samples, current.split_cost
-    whole = current.whole_samples
+    whole = current.largest_whole
     if shard_wall > 0 and shard_work > 0 and shard_wall <= seconds:
         one_lane = seconds - shard_wall + shard_work
         # The work beside the fixed overhead, and the share of it the shards did.
@@ -219,23 +220,17 @@ def updated(
         # The newest sharded jobs weigh most; the first one replaces the prior.
         share = measured if sharded == 0 else 0.5 * share + 0.5 * measured
         sharded += 1
-        if whole:
-            # The rate in one piece is measured: this job says what the split costs (and
-            # stays out of that rate's fit, which it would pull towards itself).
+        if current.largest_whole * 10 >= messages:
+            # The rate in one piece was measured on jobs of a comparable size (not only
+            # on tiny ones, whose rate is mostly overhead): this job says what the split
+            # costs.
             seen = work / (messages / current.messages_per_second)
             split = 0.5 * split + 0.5 * min(_MAX_SPLIT, max(1.0, seen))
-            return msgspec.structs.replace(
-                current,
-                parallel_share=share,
-                split_cost=split,
-                samples=current.samples + 1,
-                sharded_samples=sharded,
-            )
-        # Only split jobs so far: the fit learns their speed, as the time in one piece
-        # the prior's split cost gives.
+        # In the fit as the time it would have taken in one piece (the large jobs are
+        # what separates the rate from the overhead).
         seconds = current.overhead_seconds + work / split
     else:
-        whole += 1
+        whole = max(whole, messages)
     recent = [*current.recent, (messages, seconds)][-_KEEP:]
     rate, overhead = _fit(recent, current.overhead_seconds)
     return Throughput(
@@ -245,7 +240,7 @@ def updated(
         split_cost=split,
         samples=current.samples + 1,
         sharded_samples=sharded,
-        whole_samples=whole,
+        largest_whole=whole,
         recent=recent,
     )
 
