@@ -26,11 +26,6 @@ from convoscope_stack.supervision import RestartPolicy
 from convoscope_stack.supervisor import Supervisor
 
 NATS_SERVER = "nats-server"  # the supervised name of the embedded NATS server
-# With one analyzer a job is not split into shards: its shards would all queue on that
-# one process, which then pays the split (shard inputs and outputs through the bus, each
-# range decoded twice) for no parallelism — 21-35 % longer and a third more CPU than the
-# one-process pipeline on the 94 MB benchmark export (docs/performance.md). Unless set.
-SHARDS_ENV = "CONVOSCOPE_ANALYSIS_SHARDS"
 
 # The command of every service; compose.yaml runs exactly these (a test checks it).
 SERVICE_MODULES: dict[str, str] = {
@@ -104,8 +99,6 @@ class Stack:
     def _env(self, name: str, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
-        if self.analyzer_replicas == 1:
-            env.setdefault(SHARDS_ENV, "0")
         env["CONVOSCOPE_NATS_URL"] = self.nats_url
         env["CONVOSCOPE_HOST"] = self.host
         env["CONVOSCOPE_PORT"] = str(self.port)
