@@ -107,18 +107,26 @@ def exporter_cpu(port: int, service: str = "exporter") -> float:
     )
 
 
-def stack_cpu(port: int) -> float:
-    """CPU seconds of the whole stack serving ``port`` so far: its services, the
-    nats-server beside them, and every process they started (topic-model processes,
-    renderers: running ones directly, ended ones through their parent)."""
-    processes = _processes()
+def _stack(
+    processes: list[tuple[int, int, str, dict[str, str]]], port: int
+) -> tuple[set[int], set[int]]:
+    """The services of the stack serving ``port`` (by their ``CONVOSCOPE_PORT``) with the
+    other processes their launcher started (nats-server), and the launchers."""
     services = {
         pid
         for pid, _, cmd, env in processes
         if "-m convoscope_" in cmd and env.get("CONVOSCOPE_PORT") == str(port)
     }
     launchers = {ppid for pid, ppid, _, _ in processes if pid in services}
-    chosen = services | {pid for pid, ppid, _, _ in processes if ppid in launchers}
+    return services | {pid for pid, ppid, _, _ in processes if ppid in launchers}, launchers
+
+
+def stack_cpu(port: int) -> float:
+    """CPU seconds of the whole stack serving ``port`` so far: its services, the
+    nats-server beside them, and every process they started (topic-model processes,
+    renderers: running ones directly, ended ones through their parent)."""
+    processes = _processes()
+    chosen, _ = _stack(processes, port)
     while True:  # and their descendants
         more = {pid for pid, ppid, _, _ in processes if ppid in chosen} - chosen
         if not more:
@@ -218,13 +226,7 @@ def peak_rss(port: int) -> dict[str, int]:
     """Peak RSS (VmHWM) of the stack serving ``port``: its services (by their
     ``CONVOSCOPE_PORT``), and the launcher and nats-server that started them."""
     processes = _processes()
-    services = {
-        pid
-        for pid, _, cmd, env in processes
-        if "-m convoscope_" in cmd and env.get("CONVOSCOPE_PORT") == str(port)
-    }
-    launchers = {ppid for pid, ppid, _, _ in processes if pid in services}
-    chosen = services | {pid for pid, ppid, _, _ in processes if ppid in launchers}
+    chosen, launchers = _stack(processes, port)
     chosen |= {pid for pid in launchers if pid > 1}
     peaks: dict[str, int] = {}
     env_of = {pid: env for pid, _, _, env in processes}
