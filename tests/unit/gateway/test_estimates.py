@@ -80,3 +80,38 @@ async def test_a_collection_is_estimated_on_one_analyzer_or_from_its_reuse(
     # one-lane rate.
     models[INCREMENTAL_KEY] = msgspec.structs.replace(incremental, samples=1)
     assert await estimate_collection_seconds(two, 60_000, 57_000) == pytest.approx(6.0)  # type: ignore[arg-type]
+
+
+async def test_a_collection_reuses_its_pieces_and_a_store_fault_is_no_error() -> None:
+    from datetime import UTC, datetime
+
+    from convoscope_common.collection_types import CollectionRecord
+    from convoscope_gateway.routes.collections import _reused
+
+    now = datetime.now(UTC)
+    record = CollectionRecord(collection_id="col_a", name="a", created_at=now, updated_at=now)
+
+    class _Stores:
+        results_data = object()
+
+        def __init__(self, pieces: bool | Exception) -> None:
+            self.pieces = pieces
+
+        async def object_exists(self, _store: object, name: str) -> bool:
+            assert "col_a" in name
+            if isinstance(self.pieces, Exception):
+                raise self.pieces
+            return self.pieces
+
+        async def get_file(self, file_id: str) -> object:
+            return SimpleNamespace(metadata=SimpleNamespace(messages=57_000))
+
+    def gw(pieces: bool | Exception) -> SimpleNamespace:
+        return SimpleNamespace(stores=_Stores(pieces))
+
+    assert await _reused(gw(True), record, "cf_previous") == 57_000  # type: ignore[arg-type]
+    assert await _reused(gw(True), record, None) is None  # type: ignore[arg-type]
+    assert await _reused(gw(False), record, "cf_previous") is None  # type: ignore[arg-type]
+    # The job is queued already when this runs: a store that times out gives the full
+    # estimate, not an error in the answer.
+    assert await _reused(gw(TimeoutError()), record, "cf_previous") is None  # type: ignore[arg-type]

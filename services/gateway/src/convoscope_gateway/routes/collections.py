@@ -235,15 +235,20 @@ async def post_collection_analysis(request: web.Request) -> web.Response:
 
 async def _reused(gw: Gateway, record: CollectionRecord, previous: str | None) -> int | None:
     """The messages of the collection's previous merge, when the analysis about to run
-    can reuse what an earlier one kept (its pieces are there); else None."""
+    can reuse what an earlier one kept (its pieces are there); else None. The job is
+    queued already: a store that does not answer here gives the full estimate, never an
+    error."""
     if previous is None:
         return None
     stores = gw.stores
-    if not await stores.object_exists(
-        stores.results_data, names.pieces_object(record.collection_id)
-    ):
+    try:
+        if not await stores.object_exists(
+            stores.results_data, names.pieces_object(record.collection_id)
+        ):
+            return None
+        earlier = await stores.get_file(previous)
+    except Exception:
         return None
-    earlier = await stores.get_file(previous)
     return earlier.metadata.messages if earlier is not None else None
 
 
