@@ -17,7 +17,9 @@ export left is the incremental time (its reuse and step times are printed too).
 upload both exports; collection A = [older], analyse (its pieces are kept); add the
 newer export, analyse again (incremental, timed); a second collection B = [newer] is
 analysed from scratch (timed: the full time). Times run from ``POST .../analysis``
-until the job is complete; the two results are compared section by section.
+until the job is complete; the two results are compared section by section. Then a
+third export (the newer plus as many new conversations again) is added to A and A is
+analysed once more; each analysis prints its ``estimated_duration`` beside its time.
 
     python bench/bench_incremental.py --messages 60000
     python bench/bench_incremental.py --mode api --url http://127.0.0.1:5105
@@ -44,9 +46,12 @@ from generate_export import _ITERATORS  # noqa: E402 - found through HERE
 _encoder = msgspec.json.Encoder()
 
 
-def write_exports(directory: Path, messages: int, new_share: float, seed: int) -> tuple[Path, Path]:
-    """The older export (about ``messages`` messages) and the newer one (the same
-    conversations plus ``new_share`` more, newer), as files."""
+def write_exports(
+    directory: Path, messages: int, new_share: float, seed: int
+) -> tuple[Path, Path, Path]:
+    """The older export (about ``messages`` messages), the newer one (the same
+    conversations plus ``new_share`` more, newer) and the newest (the newer one's plus
+    ``new_share`` more again), as files."""
     conversations = _ITERATORS["claude"](seed, True)
     older: list[bytes] = []
     counted = 0
@@ -54,13 +59,16 @@ def write_exports(directory: Path, messages: int, new_share: float, seed: int) -
         item = next(conversations)
         counted += len(item["chat_messages"])
         older.append(_encoder.encode(item))
-    newer = older + [
-        _encoder.encode(next(conversations)) for _ in range(round(len(older) * new_share))
-    ]
-    paths = (directory / "older.json", directory / "newer.json")
-    for path, items in zip(paths, (older, newer), strict=True):
+    added = round(len(older) * new_share)
+    newer = older + [_encoder.encode(next(conversations)) for _ in range(added)]
+    newest = newer + [_encoder.encode(next(conversations)) for _ in range(added)]
+    paths = (directory / "older.json", directory / "newer.json", directory / "newest.json")
+    for path, items in zip(paths, (older, newer, newest), strict=True):
         path.write_bytes(b"[" + b",".join(items) + b"]")
-    print(f"exports: {len(older)} conversations ({counted} messages), then {len(newer)}")
+    print(
+        f"exports: {len(older)} conversations ({counted} messages), "
+        f"then {len(newer)}, then {len(newest)}"
+    )
     return paths
 
 
@@ -194,8 +202,12 @@ async def _results(http: Any, job_id: str) -> dict[str, Any]:
     return document
 
 
-async def through_api(url: str, older: Path, newer: Path, api_key: str | None) -> None:
-    """Collection A: older, then + newer (incremental); collection B: newer alone."""
+async def through_api(
+    url: str, older: Path, newer: Path, newest: Path, api_key: str | None
+) -> None:
+    """Collection A: older, then + newer (incremental); collection B: newer alone; then
+    A + newest (incremental again, once the incremental duration model has a run: its
+    estimate is what a person would be told)."""
     import aiohttp
 
     headers = {"X-API-Key": api_key} if api_key else {}
@@ -212,6 +224,10 @@ async def through_api(url: str, older: Path, newer: Path, api_key: str | None) -
         incremental_job, incremental_s = await _analyse(http, a)
         full_job, full_s = await _analyse(http, b)
         one, two = await _results(http, full_job), await _results(http, incremental_job)
+        newest_id = await _upload(http, newest)
+        async with http.post(f"/api/collections/{a}/uploads", json={"file_ids": [newest_id]}) as r:
+            await _json(r)
+        _, again_s = await _analyse(http, a)
     # The json export: {"manifest", "results"}; every section but the time it was made.
     first, second = one["results"], two["results"]
     sections = [k for k in first if k != "generated_at"]
@@ -220,6 +236,7 @@ async def through_api(url: str, older: Path, newer: Path, api_key: str | None) -
     print(f"full (newer export, from scratch) {full_s:8.2f} s")
     print(f"incremental (older + newer)       {incremental_s:8.2f} s")
     print(f"ratio                             {incremental_s / full_s:8.3f}   (target <= 0.15)")
+    print(f"incremental again (+ newest)      {again_s:8.2f} s")
     print(f"sections compared {len(sections)}, differing: {differing or 'none'}")
 
 
@@ -237,12 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.dir or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
-        older, newer = write_exports(directory, args.messages, args.new, args.seed)
+        older, newer, newest = write_exports(directory, args.messages, args.new, args.seed)
         if args.mode == "inprocess":
             _load()
             in_process(older, newer)
         else:
-            asyncio.run(through_api(args.url, older, newer, args.api_key))
+            asyncio.run(through_api(args.url, older, newer, newest, args.api_key))
     print(f"load: {os.getloadavg()[0]:.2f} (1 min average)")
     return 0
 

@@ -74,8 +74,9 @@ async def test_a_collection_is_estimated_on_one_analyzer_or_from_its_reuse(
     # Two live analyzers do not shorten a collection's analysis: it is never sharded.
     two = _gateway({("analyzer", "a"): time.monotonic(), ("analyzer", "b"): time.monotonic()})
     assert await estimate_collection_seconds(two, 60_000, None) == pytest.approx(62.0)  # type: ignore[arg-type]
-    # Pieces to reuse, but no such run measured yet: the full estimate still.
-    assert await estimate_collection_seconds(two, 60_000, 57_000) == pytest.approx(62.0)  # type: ignore[arg-type]
+    # Pieces to reuse, no such run measured yet: the whole corpus at three times the
+    # rate in one piece (the prior), the 3,000 new messages at that rate.
+    assert await estimate_collection_seconds(two, 60_000, 57_000) == pytest.approx(23.0)  # type: ignore[arg-type]
     # Measured: the whole corpus at the incremental rate, the 3,000 new messages at the
     # one-lane rate.
     models[INCREMENTAL_KEY] = msgspec.structs.replace(incremental, samples=1)

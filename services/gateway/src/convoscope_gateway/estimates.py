@@ -20,6 +20,7 @@ import time
 from convoscope_common.throughput import (
     INCREMENTAL_KEY,
     expected_lanes,
+    incremental_prior,
     incremental_seconds,
     is_sharded,
     read_throughput,
@@ -60,11 +61,13 @@ async def estimate_collection_seconds(
 ) -> float:
     """Seconds a collection analysis of ``messages`` messages is expected to take: from
     scratch on one analyzer, or (``previous_messages``: the messages of the merge whose
-    pieces it reuses) reusing them, once such a run has been measured."""
+    pieces it reuses) reusing them (the incremental model, or its prior until such a
+    run was measured)."""
     full = await read_throughput(gw.stores)
-    if previous_messages is not None:
-        incremental = await read_throughput(gw.stores, INCREMENTAL_KEY)
-        if incremental.samples:
-            new = max(0, messages - previous_messages)
-            return round(incremental_seconds(incremental, full, messages, new), 1)
-    return round(full.seconds_for(messages), 1)
+    if previous_messages is None:
+        return round(full.seconds_for(messages), 1)
+    incremental = await read_throughput(gw.stores, INCREMENTAL_KEY)
+    if not incremental.samples:
+        incremental = incremental_prior(full)
+    new = max(0, messages - previous_messages)
+    return round(incremental_seconds(incremental, full, messages, new), 1)
