@@ -53,10 +53,14 @@ class _Replica:
         ctx = cast(Any, FakeCtx(SETTINGS, js=js, nc=nc))
         self.ctx = ctx
         self.jobs = AnalyzerHandler(ctx, stores, PrivacyConfig(), None, records)
-        shards = _CountingShards(ctx, stores, records, PrivacyConfig())
+        # One process: its shard slot cuts detect ranges from the corpus its own job
+        # runs lend (as worker.run wires them).
+        shards = _CountingShards(ctx, stores, records, PrivacyConfig(), corpora=self.jobs.corpora)
         # One set shared by both replicas: whichever takes the shard first abandons it.
         shards.replica, shards.computed = name, computed
         shards.abandon = abandon if abandon is not None else set()
+        shards.seen = []
+        self.shards = shards
         self.tasks = [
             asyncio.create_task(make_consumer(self.jobs).run()),
             asyncio.create_task(make_shard_consumer(shards).run()),
@@ -71,8 +75,10 @@ class _CountingShards(ShardHandler):
     replica = ""
     computed: Counter[tuple[str, str]]
     abandon: set[str]
+    seen: list[ShardTask]
 
     async def handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
+        self.seen.append(task)
         key = self.key(task)
         if key in self.abandon:
             # A run that claimed the shard and died: the record says "processing" under
@@ -82,7 +88,7 @@ class _CountingShards(ShardHandler):
             return StandDown("killed")
         return await super().handle(task, delivery)
 
-    def _compute(self, task: ShardTask, blob: bytearray) -> bytes:
+    def _compute(self, task: ShardTask, blob: bytes | bytearray) -> bytes:
         self.computed[(self.replica, self.key(task))] += 1
         data = super()._compute(task, blob)
         import time
@@ -190,6 +196,8 @@ async def _run(
         "endings": endings,
         "computed": computed,
         "leftovers": leftovers,
+        "tasks": [task for replica in replicas for task in replica.shards.seen],
+        "corpus_reads": [replica.jobs.corpora.reads for replica in replicas],
     }
 
 
@@ -210,6 +218,14 @@ async def test_a_large_job_is_split_across_two_analyzers_with_identical_results(
     assert run["progress"] == sorted(run["progress"]) and run["progress"][-1] == 100.0
     assert run["endings"] == ["complete"]
     assert run["leftovers"] == [None] * (2 * SETTINGS.analysis_shards)
+    # Detect shards cut their ranges from the job's stored corpus (no input of their own
+    # is written); the replica that does not coordinate reads it once at most, the
+    # coordinator's slot not at all (its run lends the corpus it holds).
+    tasks: list[ShardTask] = run["tasks"]
+    assert {t.whole_corpus for t in tasks if t.stage == "detect"} == {True}
+    assert {t.corpus_object for t in tasks if t.stage == "detect"} == {"corpus-job_sharded"}
+    assert {t.whole_corpus for t in tasks if t.stage == "analyze"} == {False}
+    assert sum(run["corpus_reads"]) <= 1
 
 
 async def test_an_abandoned_shard_is_redone_once_and_counted_once(
@@ -327,7 +343,7 @@ class _HeldShard:
         records = await ShardRecords.open(js)
         shards = _CountingShards(cast(Any, FakeCtx(SETTINGS, js=js, nc=nc)), stores, records,
                                  PrivacyConfig())  # fmt: skip
-        shards.replica, shards.computed, shards.abandon = "b", Counter(), set()
+        shards.replica, shards.computed, shards.abandon, shards.seen = "b", Counter(), set(), []
         held = cls(records, shards, job_id)
         now = datetime.now(UTC)
         assert await records.create(

@@ -27,13 +27,17 @@ class ShardTask(msgspec.Struct, kw_only=True, frozen=True):
     index: int
     start: int  # first conversation
     end: int  # after the last
-    # The range's conversations (``results-data``): original for detect, redacted for analyze.
+    # The range's conversations (``results-data``): original for detect, redacted for analyze;
+    # with ``whole_corpus``, the job's stored corpus (``corpora``) it cuts them from.
     corpus_object: str
     # analyze: the language of conversations with no readable text (the corpus's, from
     # the plan's sample); the learned topics are read by the coordinator afterwards.
     fallback: str = ""
     owner: str | None = None
     options: AnalysisOptions = msgspec.field(default_factory=AnalysisOptions)
+    # detect: no input of its own was written; conversations[start:end] of the job's
+    # stored corpus are its input (the replica reads that corpus once for its shards).
+    whole_corpus: bool = False
 
 
 shard_task_decoder = msgspec.msgpack.Decoder(ShardTask)

@@ -97,6 +97,15 @@ class RawCorpus:
         )
         return _encoder.encode(part)
 
+    def encode_range(self, start: int, end: int) -> bytes | None:
+        """``encode(start, end, projects=False)`` (a shard's input), or None when some of
+        those conversations were let go of (``forget``, ``release``): read once, so a
+        thread letting them go meanwhile leaves the answer whole or None."""
+        part = self.conversations[start:end]
+        if len(part) != end - start or any(len(raw) == 0 for raw in part):
+            return None
+        return _encoder.encode(msgspec.structs.replace(self.shell, conversations=part, projects=[]))
+
     def decode(self, start: int = 0, end: int | None = None) -> Corpus:
         """``conversations[start:end]`` decoded, as a corpus without projects (compact, as
         :func:`~convoscope_analyzer.corpus_loading.load_corpus` loads it)."""

@@ -1,9 +1,11 @@
 """A large job's shards over the bus: the coordinating run's side of ``run_sharded``.
 
 The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
-thread with :class:`BusShards` as the runner: each stage writes one object per
-conversation range (a byte slice of the encoded corpus), creates the range's fenced
-record and publishes a :class:`~convoscope_common.shard_jobs.ShardTask`; any analyzer
+thread with :class:`BusShards` as the runner: for each conversation range a stage
+creates the range's fenced record and publishes a
+:class:`~convoscope_common.shard_jobs.ShardTask` (the analyse stage first writes the
+range's redacted conversations as one object; a detect shard cuts its range from the
+job's stored corpus, ``shard_inputs.py``); any analyzer
 replica (this one included, in its shard slot) computes it; the run collects the
 outputs as their records turn ``complete`` and hands them over, and ``run_sharded``
 redacts, plans and merges exactly as one process does. The job's own lease, progress
@@ -54,26 +56,26 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 POLL_INTERVAL = 0.2  # seconds between looks at the pending shards' records
+_Cut = Callable[[], bytes]  # cuts a range's input from the corpus the coordinator holds
 
 _recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
 
 
 class _Feed:
     """The inputs of one shard stage, handed from the job's thread to its dispatch on
-    the event loop: (index, start, end, a callable that cuts the input)."""
+    the event loop: (index, start, end, a callable that cuts the input; None: the shard
+    cuts it from the job's stored corpus)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: collections.deque[tuple[int, int, int, Callable[[], bytes]]] = (
-            collections.deque()
-        )
+        self.items: collections.deque[tuple[int, int, int, _Cut | None]] = collections.deque()
         self.wake = asyncio.Event()  # a new input, or a changed record of the stage
 
-    def put(self, index: int, start: int, end: int, cut: Callable[[], bytes]) -> None:
+    def put(self, index: int, start: int, end: int, cut: _Cut | None) -> None:
         """Hand over one more input (from another thread)."""
         self.loop.call_soon_threadsafe(self._arrive, (index, start, end, cut))
 
-    def _arrive(self, item: tuple[int, int, int, Callable[[], bytes]]) -> None:
+    def _arrive(self, item: tuple[int, int, int, _Cut | None]) -> None:
         self.items.append(item)
         self.wake.set()
 
@@ -111,7 +113,9 @@ class BusShards:
         self, raw: RawCorpus, privacy: PrivacyConfig, ranges: Ranges
     ) -> Iterator[tuple[int, list[Recorded]]]:
         # Dispatched now, not at the first look for an output: the driver reads meanwhile.
-        finished = self._stage("detect", raw, ranges, "")
+        # No inputs are written: the shards cut their ranges from the stored corpus (this
+        # process's slot from ``raw``, lent by ``run_sharded_job``; shard_inputs.py).
+        finished = self._stage("detect", raw, ranges, "", whole_corpus=True)
         return self._recordings(finished)
 
     def _recordings(
@@ -157,14 +161,19 @@ class BusShards:
         ranges: Ranges,
         fallback: str,
         dispatched: Callable[[], None] | None = None,
+        *,
+        whole_corpus: bool = False,
     ) -> Iterator[tuple[int, bytes]]:
         """Start the stage's shards now, every range at once; the iterator yields (index,
-        output) of every range as they finish (in the job's thread)."""
+        output) of every range as they finish (in the job's thread). ``whole_corpus``:
+        the shards read their ranges from the job's stored corpus (nothing is written)."""
         feed = _Feed(self.loop)
         for index, (start, end) in enumerate(ranges):
             # Each input is cut from the encoded corpus just before it is written (bytes
             # copied, nothing decoded), so at most one slice exists beside the corpus.
-            cut = functools.partial(raw.encode, start, end, projects=False)
+            cut: _Cut | None = None
+            if not whole_corpus:
+                cut = functools.partial(raw.encode, start, end, projects=False)
             feed.items.append((index, start, end, cut))
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
@@ -283,17 +292,23 @@ class BusShards:
         index: int,
         start: int,
         end: int,
-        cut: Callable[[], bytes],
+        cut: _Cut | None,
         fallback: str,
     ) -> None:
-        """Write the range's input (``cut()``), create its record, publish its task."""
+        """Write the range's input (``cut()``; None: the shard reads the job's stored
+        corpus), create its record, publish its task."""
         job = self.run.job
         stores = self.run.stores
         js = self.run.handler.ctx.js
-        name = job_object(job.job_id, f"{stage}-in/{index}")
-        blob = cut()
-        await stores.write_object(stores.results_data, name, blob, window_bytes=WRITE_WINDOW_BYTES)
-        del blob
+        if cut is None:
+            name = job.corpus_object
+        else:
+            name = job_object(job.job_id, f"{stage}-in/{index}")
+            blob = cut()
+            await stores.write_object(
+                stores.results_data, name, blob, window_bytes=WRITE_WINDOW_BYTES
+            )
+            del blob
         key = shard_key(job.job_id, stage, index)
         now = utcnow()
         # A record left by an earlier run of this job is kept (its output is the same)
@@ -310,6 +325,7 @@ class BusShards:
         task = ShardTask(
             job_id=job.job_id, stage=stage, index=index, start=start, end=end,
             corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
+            whole_corpus=cut is None,
         )  # fmt: skip
         await js.publish(names.JOBS_SHARD, encode(task))
 
@@ -320,10 +336,9 @@ class BusShards:
         names_: list[str] = []
         for stage in ("detect", "analyze"):
             for index in range(shards):
-                names_ += [
-                    job_object(job_id, f"{stage}-in/{index}"),
-                    shard_object(job_id, stage, index),
-                ]
+                names_.append(shard_object(job_id, stage, index))
+                if stage == "analyze":  # detect shards read the stored corpus
+                    names_.append(job_object(job_id, f"{stage}-in/{index}"))
                 with contextlib.suppress(Exception):
                     await self.records.delete(shard_key(job_id, stage, index))
         for name in names_:

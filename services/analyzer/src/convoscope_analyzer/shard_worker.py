@@ -22,6 +22,7 @@ from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
+from convoscope_analyzer.shard_inputs import CorpusShare
 from convoscope_analyzer.shard_redaction import record_detections
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import shard_partial
@@ -61,8 +62,12 @@ class ShardHandler:
         privacy: PrivacyConfig,
         taxonomy: Taxonomy | None = None,
         prices: PriceTable | None = None,
+        corpora: CorpusShare | None = None,
     ) -> None:
         self.ctx = ctx
+        # The stored corpora detect shards cut their ranges from (shared with this
+        # process's coordinating runs, which lend theirs).
+        self.corpora = corpora if corpora is not None else CorpusShare(stores)
         self.prices = prices
         self.settings = ctx.settings
         self.stores = stores
@@ -136,9 +141,7 @@ class ShardHandler:
                     await self._fail(state, lease, "shard_failed_repeatedly", "")
                     return Ack()
                 with timed("shard_input_read", **where) as extra:
-                    blob = await self.stores.read_object(
-                        self.stores.results_data, task.corpus_object
-                    )
+                    blob = await self._input(task)
                     extra["bytes"] = len(blob)
                 data = await asyncio.to_thread(self._compute, task, blob)
                 del blob
@@ -178,7 +181,13 @@ class ShardHandler:
         await lease.write(state)  # type: ignore[attr-defined]
         SHARDS.labels(outcome="failed").inc()
 
-    def _compute(self, task: ShardTask, blob: bytearray) -> bytes:
+    async def _input(self, task: ShardTask) -> bytes | bytearray:
+        """The shard's conversations, encoded as a corpus without projects."""
+        if task.whole_corpus:
+            return await self.corpora.encoded_range(task.corpus_object, task.start, task.end)
+        return await self.stores.read_object(self.stores.results_data, task.corpus_object)
+
+    def _compute(self, task: ShardTask, blob: bytes | bytearray) -> bytes:
         """The shard's output (runs in a thread): detections or a partial, as msgpack."""
         where = {"shard_stage": task.stage, "index": task.index}
         with timed("shard_input_decode", bytes=len(blob), **where) as extra:

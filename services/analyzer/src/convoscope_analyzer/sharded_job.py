@@ -76,8 +76,11 @@ async def run_sharded_job(
     cleaning = asyncio.ensure_future(clean_early())
     log.info("job_sharded", shards=shards)
     handed_over = False
+    # This process's shard slot cuts its detect ranges from ``raw`` instead of reading
+    # the stored corpus once more (shard_inputs.py).
+    lent = run.handler.corpora.lend(run.job.corpus_object, raw)
     try:
-        with stage("sharded", shards=shards):
+        with lent, stage("sharded", shards=shards):
             output = await asyncio.to_thread(
                 run_sharded,
                 EncodedShards(raw),

@@ -24,6 +24,7 @@ from convoscope_analyzer.job_config import load_job_config
 from convoscope_analyzer.job_run import JobRun, failure
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import JobCancelledError, RunningJob, WorkerShutdownError
+from convoscope_analyzer.shard_inputs import CorpusShare
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.shard_worker import ShardHandler, make_shard_consumer
 from convoscope_analyzer.stages import stage
@@ -69,8 +70,12 @@ class AnalyzerHandler:
         privacy: PrivacyConfig,
         taxonomy: Taxonomy | None = None,
         shard_records: ShardRecords | None = None,
+        corpora: CorpusShare | None = None,
     ) -> None:
         self.ctx = ctx
+        # Where this process's shard slot cuts detect ranges (its sharded runs lend
+        # their corpus there).
+        self.corpora = corpora if corpora is not None else CorpusShare(stores)
         # None: this replica never splits a job into shards over the bus.
         self.shard_records = shard_records
         self.settings = ctx.settings
@@ -181,7 +186,9 @@ async def run(ctx: ServiceContext) -> None:
     start_spare()
     records = await ShardRecords.open(ctx.js)
     handler = AnalyzerHandler(ctx, stores, privacy, taxonomy, records)
-    shard_handler = ShardHandler(ctx, stores, records, privacy, taxonomy, handler.prices)
+    shard_handler = ShardHandler(
+        ctx, stores, records, privacy, taxonomy, handler.prices, corpora=handler.corpora
+    )
     ctx.active_jobs = lambda: len(handler.running)
     drill = await ctx.nc.subscribe(
         names.ANALYZER_DRILLDOWN, queue=names.ANALYZER_QUEUE, cb=make_handler(stores)
@@ -197,6 +204,7 @@ async def run(ctx: ServiceContext) -> None:
         await asyncio.gather(make_consumer(handler).run(), make_shard_consumer(shard_handler).run())
     finally:
         calibration.cancel()
+        handler.corpora.close()
         stop_spare()
         await cancels.unsubscribe()
         await drill.unsubscribe()

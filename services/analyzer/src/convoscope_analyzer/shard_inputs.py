@@ -1,0 +1,104 @@
+"""Where a detect shard's input comes from: the job's stored corpus, shared in a replica.
+
+A detect shard reads conversations[start:end] of the job's corpus as ingest stored it,
+instead of an input the coordinating run wrote for it: that run would copy every range
+through the bus once more (35 MB written and read again for the 94 MB benchmark
+export). Within one analyzer process:
+
+- the run coordinating the job lends its split corpus (:meth:`CorpusShare.lend`), so
+  the process's own shard slot cuts its ranges from it without reading anything;
+- any other replica reads the stored corpus once and keeps it for its next shards of
+  the same corpus, until none has used it for :data:`IDLE_SECONDS` (the detect stage is
+  over) or a shard of another corpus takes its place: one corpus at most, so a
+  replica's memory holds one encoded corpus beside its shard.
+
+The analyse shards read the redacted ranges the coordinator writes: only it has them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+
+from convoscope_analyzer.raw_corpus import RawCorpus
+from convoscope_common.storage import Stores
+
+# Seconds a read corpus is kept after its last shard (a detect stage hands its shards
+# out within a second or two; the analyse stage that follows never reads it).
+IDLE_SECONDS = 2.0
+
+
+class CorpusShare:
+    """The stored corpora this process's shards cut their ranges from."""
+
+    def __init__(self, stores: Stores, idle_seconds: float = IDLE_SECONDS) -> None:
+        self.stores = stores
+        self.idle_seconds = idle_seconds
+        self._lent: dict[str, RawCorpus] = {}
+        self._kept: tuple[str, RawCorpus] | None = None
+        self._used = 0.0
+        self._drop: asyncio.TimerHandle | None = None
+        self.reads = 0  # stored corpora read (tests, logs)
+
+    @contextlib.contextmanager
+    def lend(self, name: str, raw: RawCorpus) -> Iterator[None]:
+        """Let this process's shards cut ranges of the stored corpus ``name`` from ``raw``
+        (the coordinating run's split of it) while the block runs."""
+        self._lent[name] = raw
+        try:
+            yield
+        finally:
+            if self._lent.get(name) is raw:
+                del self._lent[name]
+
+    async def encoded_range(self, name: str, start: int, end: int) -> bytes:
+        """conversations[start:end] of the stored corpus ``name`` as a corpus without
+        projects: what a range's written input holds, byte for byte.
+
+        Raises :class:`~convoscope_common.storage.ObjectMissingError` when the corpus is
+        gone, ``ValueError`` when it holds fewer conversations (another corpus)."""
+        lent = self._lent.get(name)
+        if lent is not None:
+            # None: the coordinator has redacted that range already and let it go (a
+            # shard delivered again): read it as another replica does.
+            found = lent.encode_range(start, end)
+            if found is not None:
+                return found
+        raw = await self._load(name)
+        found = raw.encode_range(start, end)
+        if found is None:
+            raise ValueError(f"the stored corpus has no conversations {start}..{end}")
+        return found
+
+    async def _load(self, name: str) -> RawCorpus:
+        kept = self._kept
+        if kept is None or kept[0] != name:
+            self._kept = None  # the other corpus goes before this one is read
+            data = await self.stores.read_object(self.stores.corpora, name)
+            raw = await asyncio.to_thread(RawCorpus.load, data)
+            del data  # the conversations are views of it
+            self.reads += 1
+            kept = self._kept = (name, raw)
+        self._used = time.monotonic()
+        if self._drop is None:
+            self._drop = asyncio.get_running_loop().call_later(self.idle_seconds, self._idle)
+        return kept[1]
+
+    def _idle(self) -> None:
+        self._drop = None
+        if self._kept is None:
+            return
+        left = self._used + self.idle_seconds - time.monotonic()
+        if left > 0:  # used meanwhile: look again when it would be idle
+            self._drop = asyncio.get_running_loop().call_later(left, self._idle)
+            return
+        self._kept = None
+
+    def close(self) -> None:
+        """Let go of the kept corpus (the replica stops)."""
+        if self._drop is not None:
+            self._drop.cancel()
+            self._drop = None
+        self._kept = None
