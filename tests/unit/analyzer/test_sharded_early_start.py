@@ -19,10 +19,10 @@ from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_corpus import DecodedShards, EncodedShards, ShardCorpus
-from convoscope_analyzer.shard_redaction import Recorded
+from convoscope_analyzer.shard_redaction import Recorded, TextPatch, apply_patches
 from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded, shard_partial
-from convoscope_analyzer.sharded_early import EarlyRunner
-from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_analyzer.sharded_early import EarlyRunner, PatchedStage
+from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from tests.unit.analyzer.test_sharded_equality import CORPORA, SECTIONS, _corpus_bytes, _sections
 
@@ -196,3 +196,78 @@ def test_ranges_held_in_blocks_encode_as_before() -> None:
     )
     with pytest.raises(AssertionError, match="cover"):
         raw.own([(0, 1)])
+
+
+class _PatchedStage(_Stage):
+    """The bus's way: each range's shard gets the original range and the replay's
+    patches, and redoes the redaction (``apply_patches``) before analysing."""
+
+    def __init__(self, runner: _Early, original: bytes, *args: Any) -> None:
+        super().__init__(runner, *args)
+        self.original = RawCorpus.load(original)
+        self.patched: list[int] = []
+
+    def start_patched(self, index: int, part: Any, patches: list[TextPatch]) -> None:
+        start, end = self.ranges[index]
+        mine = self.original.decode(start, end)
+        apply_patches(mine, patches)
+        # Redone on the original, the range is the one the replay redacted, byte for byte.
+        held = self.runner.access.view(part, 0, end - start)
+        assert encode_corpus(mine) == encode_corpus(held)
+        self.patched.append(len(patches))
+        self.start(index, RawCorpus.load(encode_corpus(mine)) if isinstance(part, RawCorpus)
+                   else mine)  # fmt: skip
+
+
+class _PatchedEarly(_Early):
+    patched = True
+
+    def __init__(self, access: ShardCorpus[Any], original: bytes) -> None:
+        super().__init__(access)
+        self.original = original
+
+    def start_analysis(self, ranges: Ranges, plan: ShardPlan, options: EngineOptions) -> _Stage:
+        self.events.append("stage")
+        self.stages.append(_PatchedStage(self, self.original, ranges, plan, options))
+        return self.stages[-1]
+
+
+@pytest.mark.parametrize("corpus_name", CORPORA)
+@pytest.mark.parametrize("form", ["decoded", "encoded"])
+@pytest.mark.parametrize("enable_privacy", [True, False])
+def test_ranges_redacted_again_from_the_replays_patches_equal_one_process(
+    corpus_name: str, form: str, enable_privacy: bool
+) -> None:
+    data = _corpus_bytes(corpus_name)
+    options = AnalysisOptions(enable_privacy=enable_privacy)
+    one = run_pipeline(decode_corpus(data), options, PrivacyConfig())
+    access = _access(form, data, options)
+    runner = _PatchedEarly(access, data)
+    output = run_sharded(access, options, PrivacyConfig(), shards=7, runner=runner)
+    expected, got = _sections(one.results), _sections(output.results)
+    for name in SECTIONS:
+        assert got[name] == expected[name], f"section {name} differs"
+    (stage,) = runner.stages
+    assert isinstance(stage, PatchedStage)
+    assert isinstance(stage, _PatchedStage)
+    # With privacy off the shards read the original: no patches are made.
+    assert (len(stage.patched) == len(stage.ranges)) == enable_privacy
+    if enable_privacy and corpus_name == "generated-claude":
+        assert sum(stage.patched) > 0
+
+
+def _one_conversation() -> Corpus:
+    corpus = decode_corpus(_corpus_bytes("claude_sample.json"))
+    corpus.conversations = corpus.conversations[:1]
+    corpus.projects = []
+    return corpus
+
+
+def test_a_patch_for_another_text_is_refused() -> None:
+    corpus = _one_conversation()
+    with pytest.raises(RuntimeError, match="out of step"):
+        apply_patches(corpus, [TextPatch(0, 0, 12345, "<EMAIL_1>")])  # wrong checksum
+    with pytest.raises(RuntimeError, match="out of step"):
+        apply_patches(corpus, [TextPatch(3, 0, 0, "x")])  # no such conversation
+    with pytest.raises(RuntimeError, match="out of step"):
+        apply_patches(corpus, [TextPatch(0, 10**6, 0, "x")])  # no such text

@@ -35,9 +35,12 @@ class ShardTask(msgspec.Struct, kw_only=True, frozen=True):
     fallback: str = ""
     owner: str | None = None
     options: AnalysisOptions = msgspec.field(default_factory=AnalysisOptions)
-    # detect: no input of its own was written; conversations[start:end] of the job's
-    # stored corpus are its input (the replica reads that corpus once for its shards).
+    # No input of its own was written: conversations[start:end] of the job's stored
+    # corpus are its input (the replica reads that corpus once for its shards).
     whole_corpus: bool = False
+    # analyze, with ``whole_corpus``: the texts the coordinator's redaction replaced in
+    # the range (``results-data``; "": none), to redact the original range again.
+    patch_object: str = ""
 
 
 shard_task_decoder = msgspec.msgpack.Decoder(ShardTask)

@@ -23,6 +23,7 @@ import functools
 import queue
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -33,7 +34,8 @@ from convoscope_analyzer.held_partial import HeldPartial
 from convoscope_analyzer.memory import WRITE_WINDOW_BYTES
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
-from convoscope_analyzer.shard_redaction import Recorded
+from convoscope_analyzer.shard_inputs import CorpusShare
+from convoscope_analyzer.shard_redaction import Recorded, TextPatch
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import Ranges
 from convoscope_analyzer.stages import stage as timed
@@ -61,21 +63,33 @@ _Cut = Callable[[], bytes]  # cuts a range's input from the corpus the coordinat
 _recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
 
 
+@dataclass
+class _Input:
+    """One range's input: written by the coordinator (``cut`` cuts it from the corpus it
+    holds), or cut by the shard from the job's stored corpus (``cut`` None), then
+    redacted again there from ``patches`` (analyze, privacy on)."""
+
+    index: int
+    start: int
+    end: int
+    cut: _Cut | None = None
+    patches: list[TextPatch] | None = None
+
+
 class _Feed:
     """The inputs of one shard stage, handed from the job's thread to its dispatch on
-    the event loop: (index, start, end, a callable that cuts the input; None: the shard
-    cuts it from the job's stored corpus)."""
+    the event loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: collections.deque[tuple[int, int, int, _Cut | None]] = collections.deque()
+        self.items: collections.deque[_Input] = collections.deque()
         self.wake = asyncio.Event()  # a new input, or a changed record of the stage
 
-    def put(self, index: int, start: int, end: int, cut: _Cut | None) -> None:
+    def put(self, item: _Input) -> None:
         """Hand over one more input (from another thread)."""
-        self.loop.call_soon_threadsafe(self._arrive, (index, start, end, cut))
+        self.loop.call_soon_threadsafe(self._arrive, item)
 
-    def _arrive(self, item: tuple[int, int, int, _Cut | None]) -> None:
+    def _arrive(self, item: _Input) -> None:
         self.items.append(item)
         self.wake.set()
 
@@ -86,6 +100,10 @@ class ShardFailedError(Exception):
 
 class BusShards:
     """The shard runner ``run_sharded`` calls from the job's thread, backed by the bus."""
+
+    # Its analyse shards redo each range's redaction on the original range from the
+    # replay's patches (``sharded_early.PatchedStage``).
+    patched = True
 
     def __init__(
         self,
@@ -98,6 +116,8 @@ class BusShards:
         self.records = records
         self.loop = loop
         self.checkpoint = checkpoint
+        # This process's shard slot takes the analyse inputs lent there (shard_inputs.py).
+        self.corpora: CorpusShare = run.handler.corpora
         # For the duration model: wall seconds of the shard stages, and the seconds the
         # shards computed (summed over shards, whichever replica ran them).
         self.wall = 0.0
@@ -174,7 +194,7 @@ class BusShards:
             cut: _Cut | None = None
             if not whole_corpus:
                 cut = functools.partial(raw.encode, start, end, projects=False)
-            feed.items.append((index, start, end, cut))
+            feed.items.append(_Input(index, start, end, cut))
         done: queue.Queue[tuple[int, bytes]] = queue.Queue()
         future = asyncio.run_coroutine_threadsafe(
             self._run_stage(stage, len(ranges), fallback, feed, done, dispatched), self.loop
@@ -227,10 +247,10 @@ class BusShards:
                 if feed.items:
                     with timed("shard_dispatch", shard_stage=stage, shards=len(feed.items)):
                         while feed.items:
-                            index, start, end, cut = feed.items.popleft()
-                            await self._dispatch(stage, index, start, end, cut, fallback)
-                            del cut
-                            pending.add(index)
+                            item = feed.items.popleft()
+                            await self._dispatch(stage, item, fallback)
+                            pending.add(item.index)
+                            del item
                             sent += 1
                     if sent == count:
                         if dispatched is not None:
@@ -272,6 +292,11 @@ class BusShards:
         for index, state in zip(order, states, strict=True):
             if state is None:
                 raise ShardFailedError(f"{stage} shard {index} vanished")
+            if stage == "analyze" and state.status != "pending":
+                # Claimed: by this process's slot, which took its lent input first, or by
+                # another replica, which redoes the range from the stored corpus. The
+                # range goes now, not once the shard is done (memory beside the partials).
+                self.corpora.drop_input(shard_key(job.job_id, stage, index))
             if state.status == "complete":
                 if state.started_at is not None and state.finished_at is not None:
                     self.work += (state.finished_at - state.started_at).total_seconds()
@@ -286,25 +311,24 @@ class BusShards:
                 code = state.error.code if state.error is not None else state.status
                 raise ShardFailedError(f"{stage} shard {index}: {code}")
 
-    async def _dispatch(
-        self,
-        stage: ShardStage,
-        index: int,
-        start: int,
-        end: int,
-        cut: _Cut | None,
-        fallback: str,
-    ) -> None:
-        """Write the range's input (``cut()``; None: the shard reads the job's stored
-        corpus), create its record, publish its task."""
+    async def _dispatch(self, stage: ShardStage, item: _Input, fallback: str) -> None:
+        """Write the range's input (or its patches), create its record, publish its task."""
         job = self.run.job
         stores = self.run.stores
         js = self.run.handler.ctx.js
-        if cut is None:
-            name = job.corpus_object
+        index = item.index
+        patch_name = ""
+        if item.cut is None:
+            name = job.corpus_object  # the shard cuts its range from the stored corpus
+            if item.patches:
+                patch_name = job_object(job.job_id, f"{stage}-patch/{index}")
+                await stores.write_object(
+                    stores.results_data, patch_name, msgspec.msgpack.encode(item.patches)
+                )
         else:
             name = job_object(job.job_id, f"{stage}-in/{index}")
-            blob = cut()
+            blob = item.cut()
+            item.cut = None
             await stores.write_object(
                 stores.results_data, name, blob, window_bytes=WRITE_WINDOW_BYTES
             )
@@ -323,9 +347,9 @@ class BusShards:
             )
         )
         task = ShardTask(
-            job_id=job.job_id, stage=stage, index=index, start=start, end=end,
+            job_id=job.job_id, stage=stage, index=index, start=item.start, end=item.end,
             corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
-            whole_corpus=cut is None,
+            whole_corpus=name == job.corpus_object, patch_object=patch_name,
         )  # fmt: skip
         await js.publish(names.JOBS_SHARD, encode(task))
 
@@ -339,6 +363,7 @@ class BusShards:
                 names_.append(shard_object(job_id, stage, index))
                 if stage == "analyze":  # detect shards read the stored corpus
                     names_.append(job_object(job_id, f"{stage}-in/{index}"))
+                    names_.append(job_object(job_id, f"{stage}-patch/{index}"))
                 with contextlib.suppress(Exception):
                     await self.records.delete(shard_key(job_id, stage, index))
         for name in names_:
@@ -363,10 +388,24 @@ class BusAnalysis:
     def start(self, index: int, part: RawCorpus) -> None:
         """Write range ``index``'s input (``part``, its conversations) and publish its
         task, on the loop; a failed dispatch raises here or from :meth:`finished`."""
+        self._running()
+        start, end = self.ranges[index]
+        self.feed.put(_Input(index, start, end, functools.partial(part.encode, projects=False)))
+
+    def start_patched(self, index: int, part: RawCorpus, patches: list[TextPatch]) -> None:
+        """Publish range ``index``'s task with the replay's ``patches`` (written when
+        there are any): the shard cuts the original range from the job's stored corpus
+        and redacts it again from them. This process's own shard slot takes ``part``
+        (the redacted range) instead, lent until a replica claims the shard."""
+        self._running()
+        start, end = self.ranges[index]
+        bus = self.bus
+        bus.corpora.lend_input(shard_key(bus.run.job.job_id, "analyze", index), part)
+        self.feed.put(_Input(index, start, end, None, patches))
+
+    def _running(self) -> None:
         if self.future.done():
             self.future.result()  # its error (or the stage was stopped)
-        start, end = self.ranges[index]
-        self.feed.put(index, start, end, functools.partial(part.encode, projects=False))
 
     def finished(self) -> Iterator[tuple[int, HeldPartial]]:
         """The partials as the shards finish (every range started)."""

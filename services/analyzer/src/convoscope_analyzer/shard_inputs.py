@@ -8,11 +8,15 @@ export). Within one analyzer process:
 - the run coordinating the job lends its split corpus (:meth:`CorpusShare.lend`), so
   the process's own shard slot cuts its ranges from it without reading anything;
 - any other replica reads the stored corpus once and keeps it for its next shards of
-  the same corpus, until none has used it for :data:`IDLE_SECONDS` (the detect stage is
+  the same corpus, until none has used it for :data:`IDLE_SECONDS` (both stages are
   over) or a shard of another corpus takes its place: one corpus at most, so a
   replica's memory holds one encoded corpus beside its shard.
 
-The analyse shards read the redacted ranges the coordinator writes: only it has them.
+An analyse shard reads the original range the same way and redoes its redaction from
+the texts the coordinator's replay replaced (``shard_redaction.apply_patches``: about a
+tenth of the text, written by the coordinator instead of the whole redacted range); the
+coordinating process's own slot takes the redacted range its run lends
+(:meth:`CorpusShare.lend_input`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from collections.abc import Iterator
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_common.storage import Stores
 
-# Seconds a read corpus is kept after its last shard (a detect stage hands its shards
-# out within a second or two; the analyse stage that follows never reads it).
+# Seconds a read corpus is kept after its last shard (the shards of a job come within
+# a second or two of each other).
 IDLE_SECONDS = 2.0
 
 
@@ -37,6 +41,8 @@ class CorpusShare:
         self.stores = stores
         self.idle_seconds = idle_seconds
         self._lent: dict[str, RawCorpus] = {}
+        # Analyse shard key -> the redacted range the coordinating run holds.
+        self._inputs: dict[str, RawCorpus] = {}
         self._kept: tuple[str, RawCorpus] | None = None
         self._used = 0.0
         self._drop: asyncio.TimerHandle | None = None
@@ -52,6 +58,27 @@ class CorpusShare:
         finally:
             if self._lent.get(name) is raw:
                 del self._lent[name]
+
+    def lend_input(self, key: str, part: RawCorpus) -> None:
+        """Let this process's shard slot take ``part`` (a range's redacted conversations)
+        as the input of the analyse shard ``key``, instead of redoing the redaction on
+        the stored original (callable from any thread)."""
+        self._inputs[key] = part
+
+    def take_input(self, key: str) -> bytes | None:
+        """The input lent for shard ``key`` (encoded as a corpus without projects), once;
+        None when none is lent here."""
+        part = self._inputs.pop(key, None)
+        return None if part is None else part.encode(projects=False)
+
+    def drop_input(self, key: str) -> None:
+        """Shard ``key`` is done (wherever it ran): its lent input goes."""
+        self._inputs.pop(key, None)
+
+    def drop_inputs(self, job_id: str) -> None:
+        """The job's run ends: the inputs it lent go."""
+        for key in [k for k in self._inputs if k.startswith(f"{job_id}.")]:
+            self._inputs.pop(key, None)
 
     async def encoded_range(self, name: str, start: int, end: int) -> bytes:
         """conversations[start:end] of the stored corpus ``name`` as a corpus without

@@ -18,7 +18,7 @@ analysis replays through :class:`ReplayRedactor` (it replays only some conversat
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import msgspec
 
@@ -83,15 +83,63 @@ def record_detections(
     return recorded
 
 
+class TextPatch(msgspec.Struct, array_like=True):
+    """One text the replay replaced in a range: its conversation (offset in the range),
+    its position in that conversation's walk (``text_slots``), a checksum of the
+    original text, and the redacted text."""
+
+    conversation: int
+    slot: int
+    checksum: int
+    text: str
+
+
+text_patches_decoder = msgspec.msgpack.Decoder(list[TextPatch])
+
+
+def apply_patches(part: Corpus, patches: Sequence[TextPatch]) -> None:
+    """Redact ``part`` (a range of the original corpus, decoded) in place as the replay
+    redacted it, from the ``patches`` :meth:`RangeRedaction.range` returned for it (in
+    their order). Raises ``RuntimeError`` when a text is not the one a patch was made
+    for."""
+    conversations = part.conversations
+    at = 0
+    while at < len(patches):
+        index = patches[at].conversation
+        if not 0 <= index < len(conversations):
+            raise RuntimeError("a redaction patch is out of step with its range")
+        last = at
+        while last < len(patches) and patches[last].conversation == index:
+            last += 1
+        wanted = iter(patches[at:last])
+        patch = next(wanted)
+        for slot, (value, _, _, where) in enumerate(text_slots(conversations[index])):
+            if slot != patch.slot:
+                continue
+            if patch.checksum != _checksum(value):
+                raise RuntimeError("a redaction patch is out of step with its range")
+            put(where, patch.text)
+            next_patch = next(wanted, None)
+            if next_patch is None:
+                break
+            patch = next_patch
+        else:
+            raise RuntimeError("a redaction patch is out of step with its range")
+        at = last
+
+
 class RangeRedaction:
     """The replayed redaction of a whole corpus, one range at a time, in corpus order.
 
     Placeholders are numbered across ranges (one redactor) and the findings are tallied
     in visiting order, so the report equals the one ``redact_corpus`` makes in one pass.
+    With ``patches``, :meth:`range` also returns what it replaced (a shard that holds
+    the original range redoes the redaction from them: ``apply_patches``).
     """
 
-    def __init__(self, privacy: PrivacyConfig) -> None:
+    def __init__(self, privacy: PrivacyConfig, *, patches: bool = False) -> None:
         self.privacy = privacy
+        self.patches = patches
         # One redactor numbers every placeholder; the projects (which no shard records)
         # are detected by it here.
         self.redactor = Redactor(privacy)
@@ -99,9 +147,10 @@ class RangeRedaction:
         self.operators: dict[str, str] = privacy.effective_operators()
         self.best_effort: list[str] = list(BEST_EFFORT_TYPES)
 
-    def range(self, part: Corpus, recorded: list[Recorded]) -> None:
+    def range(self, part: Corpus, recorded: list[Recorded]) -> list[TextPatch]:
         """Redact ``part`` (the next range, no projects) in place with its shard's
-        detections; raises ``RuntimeError`` when they do not match its texts.
+        detections; the texts replaced when ``patches`` was asked for (else none).
+        Raises ``RuntimeError`` when the detections do not match its texts.
 
         What ``redact_corpus_in_place`` does with a :class:`ReplayRedactor`, walked here:
         most texts have no detection, and each costs only its checksum and a comparison.
@@ -109,9 +158,11 @@ class RangeRedaction:
         entries = iter(recorded)
         redactor = self.redactor
         findings = self.findings
-        for conversation in part.conversations:
+        patches: list[TextPatch] = []
+        keep = patches.append if self.patches else None
+        for index, conversation in enumerate(part.conversations):
             cid = conversation.id
-            for value, mid, field, where in text_slots(conversation):
+            for slot, (value, mid, field, where) in enumerate(text_slots(conversation)):
                 entry = next(entries, None)
                 if entry is None or entry.checksum != _checksum(value):
                     raise RuntimeError("shard detections are out of step with the redaction")
@@ -124,8 +175,11 @@ class RangeRedaction:
                 redacted = redactor.apply(value, detections)
                 if redacted != value:
                     put(where, redacted)
+                    if keep is not None:
+                        keep(TextPatch(index, slot, entry.checksum, redacted))
         if next(entries, None) is not None:
             raise RuntimeError("shard detections are out of step with the redaction")
+        return patches
 
     def projects(self, projects: list[Project]) -> None:
         """Redact the projects in place (numbered after every conversation)."""

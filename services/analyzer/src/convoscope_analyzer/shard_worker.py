@@ -23,7 +23,11 @@ from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, give_back
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_inputs import CorpusShare
-from convoscope_analyzer.shard_redaction import record_detections
+from convoscope_analyzer.shard_redaction import (
+    apply_patches,
+    record_detections,
+    text_patches_decoder,
+)
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import shard_partial
 from convoscope_analyzer.stages import stage as timed
@@ -105,6 +109,9 @@ class ShardHandler:
 
     async def _handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
         key = self.key(task)
+        # Taken before the shard is claimed: the coordinating run lets a lent input go
+        # once it sees the shard claimed (whoever claimed it).
+        lent = self.corpora.take_input(key) if task.whole_corpus else None
         with structlog.contextvars.bound_contextvars(job_id=task.job_id, shard=key):
             current = await peek(self.records.fencing, key)
             if current is None or current.status in TERMINAL_STATUSES:
@@ -141,10 +148,11 @@ class ShardHandler:
                     await self._fail(state, lease, "shard_failed_repeatedly", "")
                     return Ack()
                 with timed("shard_input_read", **where) as extra:
-                    blob = await self._input(task)
+                    blob, patches = await self._input(task, lent)
+                    del lent
                     extra["bytes"] = len(blob)
-                data = await asyncio.to_thread(self._compute, task, blob)
-                del blob
+                data = await asyncio.to_thread(self._compute, task, blob, patches)
+                del blob, patches
                 give_back()  # the shard's corpus and intermediate rows are freed
                 if self.stopping:
                     raise ShardStopped
@@ -181,18 +189,34 @@ class ShardHandler:
         await lease.write(state)  # type: ignore[attr-defined]
         SHARDS.labels(outcome="failed").inc()
 
-    async def _input(self, task: ShardTask) -> bytes | bytearray:
-        """The shard's conversations, encoded as a corpus without projects."""
-        if task.whole_corpus:
-            return await self.corpora.encoded_range(task.corpus_object, task.start, task.end)
-        return await self.stores.read_object(self.stores.results_data, task.corpus_object)
+    async def _input(
+        self, task: ShardTask, lent: bytes | None
+    ) -> tuple[bytes | bytearray, bytes | None]:
+        """The shard's conversations, encoded as a corpus without projects, and the
+        patches that redact them (encoded; None: they are as the shard reads them).
+        ``lent``: the input this process's job run lent for it, if any."""
+        if not task.whole_corpus:
+            data = await self.stores.read_object(self.stores.results_data, task.corpus_object)
+            return data, None
+        if lent is not None:  # this process's job run holds the redacted range
+            return lent, None
+        blob = await self.corpora.encoded_range(task.corpus_object, task.start, task.end)
+        if not task.patch_object:
+            return blob, None
+        patches = await self.stores.read_object(self.stores.results_data, task.patch_object)
+        return blob, bytes(patches)
 
-    def _compute(self, task: ShardTask, blob: bytes | bytearray) -> bytes:
+    def _compute(
+        self, task: ShardTask, blob: bytes | bytearray, patches: bytes | None = None
+    ) -> bytes:
         """The shard's output (runs in a thread): detections or a partial, as msgpack."""
         where = {"shard_stage": task.stage, "index": task.index}
         with timed("shard_input_decode", bytes=len(blob), **where) as extra:
             corpus = load_corpus(blob)
             extra["messages"] = sum(len(c.messages) for c in corpus.conversations)
+        if patches is not None:
+            with timed("shard_input_redact", bytes=len(patches), **where):
+                apply_patches(corpus, text_patches_decoder.decode(patches))
         # The shard's messages live until it ends, as a job's do in run_pipeline: the
         # collections its scan or analysis triggers need not walk them (or the modules
         # loaded at start) again and again (~14 % of an analyse shard's CPU, ~10 % of a

@@ -203,7 +203,6 @@ def run_sharded(
     total = sum(access.sizes)
     sizes = [sum(access.sizes[a:b]) for a, b in ranges]
     privacy_on = options.enable_privacy
-    redaction = RangeRedaction(privacy)
     waiting: dict[int, list[Recorded]] = {}
     next_range = done = 0
     sample = _RangeSample(plan_sample(access.sizes))
@@ -212,6 +211,9 @@ def run_sharded(
     # is redacted and the fallback language is settled (usually once about half of the
     # sample is read), instead of all of them after the last range.
     early = EarlyStart(runner, access, ranges, run_options, privacy_on)
+    # What each range's replay replaced, for a runner whose shards redo it on the
+    # original range (the bus: sharded_early.PatchedStage).
+    redaction = RangeRedaction(privacy, patches=early.patched)
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
     if privacy_on:  # each range of the original goes once redacted (``forget``)
         access.hold(ranges)
@@ -226,12 +228,13 @@ def run_sharded(
                         part = access.take(start, end)
                         if not privacy_on:  # the analysis reads the original text
                             sample.read(part, start, end)
-                        redaction.range(part, waiting.pop(next_range))
+                        patches = redaction.range(part, waiting.pop(next_range))
                         if privacy_on:
                             sample.read(part, start, end)
                         access.keep(part)
                         del part
-                    early.ready(next_range, sample.settled_fallback())
+                    early.ready(next_range, sample.settled_fallback(), patches)
+                    del patches
                     if privacy_on:  # the original range is read no more
                         access.forget(start, end)
                     done += sizes[next_range]

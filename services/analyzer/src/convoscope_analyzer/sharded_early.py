@@ -16,6 +16,7 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.held_partial import HeldPartial
 from convoscope_analyzer.shard_corpus import ShardCorpus
+from convoscope_analyzer.shard_redaction import TextPatch
 from convoscope_analyzer.stages import stage
 
 C = TypeVar("C")
@@ -37,6 +38,18 @@ class AnalyseStage(Protocol[C_contra]):
 
     def close(self) -> None:
         """Stop waiting for the shards (the run ended, or every partial was read)."""
+        ...
+
+
+@runtime_checkable
+class PatchedStage(Protocol[C_contra]):
+    """An analyse stage whose shards can redo each range's redaction on the original
+    range (the bus: they read it from the job's stored corpus), so only what the replay
+    replaced has to reach them."""
+
+    def start_patched(self, index: int, part: C_contra, patches: list[TextPatch]) -> None:
+        """:meth:`AnalyseStage.start`, with the texts the replay replaced in range
+        ``index`` (``shard_redaction.apply_patches`` redoes it on the original)."""
         ...
 
 
@@ -67,6 +80,10 @@ class EarlyStart(Generic[C]):
         privacy_on: bool,
     ) -> None:
         self.runner: EarlyRunner[C] | None = runner if isinstance(runner, EarlyRunner) else None
+        # Whether the replay's patches are wanted: the runner's stages take them (with
+        # privacy off the shards analyse the original, nothing to redo).
+        self.patched = privacy_on and bool(getattr(self.runner, "patched", False))
+        self._patches: dict[int, list[TextPatch]] = {}
         self.access = access
         self.ranges = ranges
         self.options = options
@@ -75,11 +92,16 @@ class EarlyStart(Generic[C]):
         self.plan: ShardPlan | None = None
         self._ready = self._started = 0
 
-    def ready(self, index: int, fallback: str | None) -> None:
+    def ready(
+        self, index: int, fallback: str | None, patches: list[TextPatch] | None = None
+    ) -> None:
         """Range ``index`` is redacted and kept (every one before it too); ``fallback`` is
-        the fallback language once no later sample conversation can change it."""
+        the fallback language once no later sample conversation can change it;
+        ``patches``: what its replay replaced (when :attr:`patched`)."""
         if self.runner is None:
             return
+        if self.patched:
+            self._patches[index] = patches or []
         self._ready = index + 1
         if self.analysis is None:
             if fallback is None:
@@ -90,7 +112,10 @@ class EarlyStart(Generic[C]):
         while self._started < self._ready:
             start, end = self.ranges[self._started]
             part = self.access.analysed(start, end, redacted=self.redacted)
-            self.analysis.start(self._started, part)
+            if self.patched and isinstance(self.analysis, PatchedStage):
+                self.analysis.start_patched(self._started, part, self._patches.pop(self._started))
+            else:
+                self.analysis.start(self._started, part)
             self._started += 1
 
     def close(self) -> None:

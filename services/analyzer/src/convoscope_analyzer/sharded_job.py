@@ -113,6 +113,7 @@ async def run_sharded_job(
         handed_over = is_transient(exc)
         raise
     finally:
+        run.handler.corpora.drop_inputs(run.job.job_id)
         for write in writes:
             write.cancel()
         cleaned = cleaning.done() and not cleaning.cancelled() and not cleaning.exception()
