@@ -18,7 +18,7 @@ from convoscope_analyzer.engine.learned import SAMPLE_DOCUMENTS, sample_position
 from convoscope_analyzer.engine.plan import plan_sample
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus, StreamedCorpus
 from convoscope_analyzer.shard_corpus import EncodedShards
 from convoscope_analyzer.shard_redaction import Recorded
 from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded
@@ -148,3 +148,27 @@ def test_encoded_corpus_streams_the_encoding(count: int, chunk: int) -> None:
             assert len(part) <= chunk
     assert b"".join(parts) == expected
     assert stream.read(chunk) == b""
+
+
+@pytest.mark.parametrize("corpus_name", CORPORA)
+@pytest.mark.parametrize("count", [0, 1, 40])
+@pytest.mark.parametrize("chunk", [1, 7, 128 * 1024, -1])
+def test_a_decoded_corpus_streams_its_encoding(corpus_name: str, count: int, chunk: int) -> None:
+    """``StreamedCorpus``: what ``encode_corpus`` writes, byte for byte, whatever the
+    reads (projects, health and content hashes around the conversations); every
+    conversation let go of once read."""
+    corpus = decode_corpus(_corpus_bytes(corpus_name))
+    corpus.conversations = (corpus.conversations * (count + 1))[:count]
+    corpus.content_hashes = {"c1": "sha256:00"} if count else {}
+    expected = encode_corpus(corpus)
+    stream = StreamedCorpus(corpus)
+    assert corpus.conversations == []  # handed over
+    parts = []
+    while part := stream.read(chunk):
+        parts.append(part)
+        if chunk > 0:
+            assert len(part) <= chunk
+    assert b"".join(parts) == expected
+    assert stream.size == len(expected)
+    assert stream.read(chunk) == b""
+    assert all(c is None for c in stream._conversations)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import IO, TYPE_CHECKING, cast
+from collections.abc import Coroutine
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import msgspec
 import structlog
@@ -20,7 +21,7 @@ from convoscope_analyzer.incremental_job import keep_pieces, run_collection, sta
 from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.progress_publisher import ProgressPublisher
-from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus, StreamedCorpus
 from convoscope_analyzer.running import (
     JobCancelledError,
     JobTimedOutError,
@@ -35,7 +36,7 @@ from convoscope_common import names
 from convoscope_common.cache import evict_lru
 from convoscope_common.clock import utcnow
 from convoscope_common.consumer import Ack, Delivery, Outcome, Retry, StandDown
-from convoscope_common.corpus import Corpus, encode_corpus
+from convoscope_common.corpus import Corpus
 from convoscope_common.faults import backoff, is_storage_full, is_transient
 from convoscope_common.lease import Lease, LeaseLostError
 from convoscope_common.light import encode_light_bundle
@@ -78,6 +79,19 @@ MESSAGES = Counter("convoscope_analyzer_messages_total", "Messages analysed")
 SUPERSEDED = Counter(
     "convoscope_analyzer_runs_superseded_total", "Runs that lost their lease and stood down"
 )
+
+
+async def _all_or_none(steps: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``steps`` at once; the first error stops the others and is raised as it is
+    (not in a group: the job's error handling tells transient faults by their type)."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def failure(code: str, status: int, message: str, details: str | None = None) -> ErrorInfo:
@@ -284,14 +298,14 @@ class JobRun:
             return 1
         return settings.analysis_shards
 
-    async def store_redacted(self, blob: bytes | EncodedCorpus) -> None:
-        """Write the redacted corpus (exports without personal data read it)."""
+    async def store_redacted(self, stream: EncodedCorpus | StreamedCorpus) -> None:
+        """Write the redacted corpus (exports without personal data read it) from a
+        stream of its encoding."""
         self.stored = True
-        with stage("redacted_corpus_store", bytes=len(blob)):
+        with stage("redacted_corpus_store") as extra:
             name = names.redacted_corpus_object(self.job.cache_key)
-            data = cast(IO[bytes], blob) if isinstance(blob, EncodedCorpus) else blob
-            await self._write(name, data)
-        self.redacted_size = len(blob)
+            await self._write(name, cast(IO[bytes], stream))  # read() is all it reads
+            extra["bytes"] = self.redacted_size = stream.size
 
     async def _write(self, name: str, data: bytes | bytearray | IO[bytes]) -> None:
         await self.stores.write_object(
@@ -410,24 +424,23 @@ class JobRun:
         # whole encoding (32 MB on a 94 MB export) never sits beside the results.
         stream = ResultsStream(results)
         del results
+        # The redacted corpus (unless the sharded run stored it) likewise, conversation
+        # by conversation, at the same time: each write mostly waits for nats-server,
+        # which stores one while this process encodes the other (one after the other,
+        # 0.3 + 0.3 s on the incremental benchmark's corpus).
+        corpus_stream = StreamedCorpus(corpus) if corpus is not None else None
+        del corpus
         self.stored = True
         with stage("results_store") as extra:
-            await self._write(results_name, cast(IO[bytes], stream))  # read() is all it reads
+            writes = [self._write(results_name, cast(IO[bytes], stream))]
+            if corpus_stream is not None:
+                writes.append(self.store_redacted(corpus_stream))
+            await _all_or_none(writes)
             await self._write(names.light_object(results_name), light)
             extra["bytes"] = stream.size + len(light)
-        size = stream.size + len(light)
-        del light, stream
+        size = stream.size + len(light) + self.redacted_size
+        del light, stream, corpus_stream
         give_back()
-        if corpus is not None:
-            with stage("redacted_corpus_encode") as extra:
-                corpus_blob = encode_corpus(corpus)
-                extra["bytes"] = len(corpus_blob)
-            del corpus
-            await self.store_redacted(corpus_blob)
-            size += len(corpus_blob)
-            del corpus_blob
-        else:
-            size += self.redacted_size
         now = utcnow()
         await self.stores.put_result_index(
             ResultIndex(

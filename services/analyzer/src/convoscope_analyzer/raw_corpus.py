@@ -134,18 +134,10 @@ class EncodedCorpus:
     def __init__(self, corpus: RawCorpus) -> None:
         pieces: list[bytes | msgspec.Raw] = []
         if corpus.conversations:
-            # The shell with one stand-in conversation (nil), cut around its array:
-            # what comes before and after the conversations is then exactly what
-            # ``encode`` writes there.
-            marker = _CONVERSATIONS_KEY + b"\x91\xc0"
-            stand_in = _encoder.encode(
-                msgspec.structs.replace(corpus.shell, conversations=[msgspec.Raw(b"\xc0")])
-            )
-            at = stand_in.index(marker) + len(_CONVERSATIONS_KEY)
-            pieces.append(stand_in[:at])
-            pieces.append(array_header(len(corpus.conversations)))
+            head, tail = _frame(corpus.shell, len(corpus.conversations))
+            pieces.append(head)
             pieces.extend(corpus.conversations)
-            pieces.append(stand_in[at + 2 :])
+            pieces.append(tail)
         else:  # no conversations: the field is left out, nothing to stream
             pieces.append(corpus.encode())
         self._pieces = pieces
@@ -177,6 +169,71 @@ class EncodedCorpus:
             else:
                 self._offset += len(part)
         return b"".join(out)
+
+
+class StreamedCorpus:
+    """``encode_corpus(corpus)`` of a decoded corpus as a binary stream: each
+    conversation is encoded when the reader reaches it and let go of once read, so
+    storing a one-process job's redacted corpus never holds its whole encoding (35 MB on
+    the 94 MB benchmark export, the job's peak memory when it was encoded at once) and
+    frees the conversations as they are stored. The corpus is handed over (emptied).
+    ``size`` counts the bytes read so far (all of them once ``read`` returned ``b""``).
+    """
+
+    def __init__(self, corpus: Corpus) -> None:
+        conversations: list[Conversation | None] = list(corpus.conversations)
+        corpus.conversations = []
+        self._head, self._tail = b"", _encoder.encode(corpus)
+        if conversations:
+            self._head, self._tail = _frame(corpus, len(conversations))
+        self._conversations = conversations
+        self._next = 0  # the next conversation to encode
+        self._buffer = memoryview(self._head)
+        self._tail_sent = False
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
+        wanted = n if n >= 0 else -1
+        out: list[bytes] = []
+        while wanted != 0:
+            if not len(self._buffer):
+                if not self._refill():
+                    break
+                continue
+            part = self._buffer if wanted < 0 else self._buffer[:wanted]
+            self._buffer = self._buffer[len(part) :]
+            out.append(bytes(part))
+            if wanted > 0:
+                wanted -= len(part)
+        data = b"".join(out)
+        self.size += len(data)
+        return data
+
+    def _refill(self) -> bool:
+        conversations = self._conversations
+        if self._next < len(conversations):
+            conversation = conversations[self._next]
+            conversations[self._next] = None  # read: let go of it
+            self._next += 1
+            self._buffer = memoryview(_encoder.encode(conversation))
+            return True
+        if not self._tail_sent:
+            self._tail_sent = True
+            self._buffer = memoryview(self._tail)
+            return True
+        return False
+
+
+def _frame(shell: msgspec.Struct, count: int) -> tuple[bytes, bytes]:
+    """What ``encode`` writes before (up to the conversations' array header included)
+    and after the ``count`` conversations of a corpus (or shell) with these fields."""
+    marker = _CONVERSATIONS_KEY + b"\x91\xc0"
+    # The shell with one stand-in conversation (nil), cut around its array: what comes
+    # before and after the conversations is then exactly what ``encode`` writes there.
+    stand_in = _encoder.encode(msgspec.structs.replace(shell, conversations=[msgspec.Raw(b"\xc0")]))
+    at = stand_in.index(marker) + len(_CONVERSATIONS_KEY)
+    return stand_in[:at] + array_header(count), stand_in[at + 2 :]
 
 
 _CONVERSATIONS_KEY = _encoder.encode("conversations")
