@@ -19,7 +19,12 @@ from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_corpus import DecodedShards, EncodedShards, ShardCorpus
-from convoscope_analyzer.shard_redaction import Recorded, TextPatch, apply_patches
+from convoscope_analyzer.shard_redaction import (
+    Recorded,
+    TextPatch,
+    apply_patches,
+    text_patches_decoder,
+)
 from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded, shard_partial
 from convoscope_analyzer.sharded_early import EarlyRunner, PatchedStage
 from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
@@ -207,14 +212,15 @@ class _PatchedStage(_Stage):
         self.original = RawCorpus.load(original)
         self.patched: list[int] = []
 
-    def start_patched(self, index: int, part: Any, patches: list[TextPatch]) -> None:
+    def start_patched(self, index: int, part: Any, patches: bytes) -> None:
         start, end = self.ranges[index]
         mine = self.original.decode(start, end)
-        apply_patches(mine, patches)
+        replaced = text_patches_decoder.decode(patches) if patches else []
+        apply_patches(mine, replaced)
         # Redone on the original, the range is the one the replay redacted, byte for byte.
         held = self.runner.access.view(part, 0, end - start)
         assert encode_corpus(mine) == encode_corpus(held)
-        self.patched.append(len(patches))
+        self.patched.append(len(replaced))
         self.start(index, RawCorpus.load(encode_corpus(mine)) if isinstance(part, RawCorpus)
                    else mine)  # fmt: skip
 

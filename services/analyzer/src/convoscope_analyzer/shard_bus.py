@@ -35,7 +35,7 @@ from convoscope_analyzer.memory import WRITE_WINDOW_BYTES
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.shard_inputs import CorpusShare
-from convoscope_analyzer.shard_redaction import Recorded, TextPatch
+from convoscope_analyzer.shard_redaction import Recorded
 from convoscope_analyzer.shard_store import ShardRecords
 from convoscope_analyzer.sharded import Ranges
 from convoscope_analyzer.stages import stage as timed
@@ -73,7 +73,7 @@ class _Input:
     start: int
     end: int
     cut: _Cut | None = None
-    patches: list[TextPatch] | None = None
+    patches: bytes = b""  # encoded (shard_redaction.encode_patches); b"": none
 
 
 class _Feed:
@@ -322,9 +322,7 @@ class BusShards:
             name = job.corpus_object  # the shard cuts its range from the stored corpus
             if item.patches:
                 patch_name = job_object(job.job_id, f"{stage}-patch/{index}")
-                await stores.write_object(
-                    stores.results_data, patch_name, msgspec.msgpack.encode(item.patches)
-                )
+                await stores.write_object(stores.results_data, patch_name, item.patches)
         else:
             name = job_object(job.job_id, f"{stage}-in/{index}")
             blob = item.cut()
@@ -392,7 +390,7 @@ class BusAnalysis:
         start, end = self.ranges[index]
         self.feed.put(_Input(index, start, end, functools.partial(part.encode, projects=False)))
 
-    def start_patched(self, index: int, part: RawCorpus, patches: list[TextPatch]) -> None:
+    def start_patched(self, index: int, part: RawCorpus, patches: bytes) -> None:
         """Publish range ``index``'s task with the replay's ``patches`` (written when
         there are any): the shard cuts the original range from the job's stored corpus
         and redacts it again from them. This process's own shard slot takes ``part``

@@ -95,6 +95,13 @@ class TextPatch(msgspec.Struct, array_like=True):
 
 
 text_patches_decoder = msgspec.msgpack.Decoder(list[TextPatch])
+_patches_encoder = msgspec.msgpack.Encoder()
+
+
+def encode_patches(patches: list[TextPatch]) -> bytes:
+    """A range's patches as msgpack (what :data:`text_patches_decoder` reads): one block
+    instead of a string object per text while the range waits for its shard."""
+    return _patches_encoder.encode(patches)
 
 
 def apply_patches(part: Corpus, patches: Sequence[TextPatch]) -> None:

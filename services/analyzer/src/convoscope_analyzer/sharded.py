@@ -53,7 +53,12 @@ from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy import insights as privacy_insights
 from convoscope_analyzer.shard_corpus import ShardCorpus
 from convoscope_analyzer.shard_ranges import tapered_bounds
-from convoscope_analyzer.shard_redaction import RangeRedaction, Recorded, record_detections
+from convoscope_analyzer.shard_redaction import (
+    RangeRedaction,
+    Recorded,
+    encode_patches,
+    record_detections,
+)
 from convoscope_analyzer.sharded_early import EarlyStart
 from convoscope_analyzer.stages import stage
 from convoscope_common import collector
@@ -228,7 +233,9 @@ def run_sharded(
                         part = access.take(start, end)
                         if not privacy_on:  # the analysis reads the original text
                             sample.read(part, start, end)
-                        patches = redaction.range(part, waiting.pop(next_range))
+                        replaced = redaction.range(part, waiting.pop(next_range))
+                        patches = encode_patches(replaced) if replaced else b""
+                        del replaced
                         if privacy_on:
                             sample.read(part, start, end)
                         access.keep(part)

@@ -16,7 +16,6 @@ from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.held_partial import HeldPartial
 from convoscope_analyzer.shard_corpus import ShardCorpus
-from convoscope_analyzer.shard_redaction import TextPatch
 from convoscope_analyzer.stages import stage
 
 C = TypeVar("C")
@@ -47,9 +46,10 @@ class PatchedStage(Protocol[C_contra]):
     range (the bus: they read it from the job's stored corpus), so only what the replay
     replaced has to reach them."""
 
-    def start_patched(self, index: int, part: C_contra, patches: list[TextPatch]) -> None:
+    def start_patched(self, index: int, part: C_contra, patches: bytes) -> None:
         """:meth:`AnalyseStage.start`, with the texts the replay replaced in range
-        ``index`` (``shard_redaction.apply_patches`` redoes it on the original)."""
+        ``index`` (``shard_redaction.encode_patches``; ``b""``: none), from which
+        ``shard_redaction.apply_patches`` redoes its redaction on the original."""
         ...
 
 
@@ -83,7 +83,7 @@ class EarlyStart(Generic[C]):
         # Whether the replay's patches are wanted: the runner's stages take them (with
         # privacy off the shards analyse the original, nothing to redo).
         self.patched = privacy_on and bool(getattr(self.runner, "patched", False))
-        self._patches: dict[int, list[TextPatch]] = {}
+        self._patches: dict[int, bytes] = {}
         self.access = access
         self.ranges = ranges
         self.options = options
@@ -92,16 +92,14 @@ class EarlyStart(Generic[C]):
         self.plan: ShardPlan | None = None
         self._ready = self._started = 0
 
-    def ready(
-        self, index: int, fallback: str | None, patches: list[TextPatch] | None = None
-    ) -> None:
+    def ready(self, index: int, fallback: str | None, patches: bytes = b"") -> None:
         """Range ``index`` is redacted and kept (every one before it too); ``fallback`` is
         the fallback language once no later sample conversation can change it;
-        ``patches``: what its replay replaced (when :attr:`patched`)."""
+        ``patches``: what its replay replaced, encoded (when :attr:`patched`)."""
         if self.runner is None:
             return
         if self.patched:
-            self._patches[index] = patches or []
+            self._patches[index] = patches
         self._ready = index + 1
         if self.analysis is None:
             if fallback is None:
