@@ -86,19 +86,28 @@ async def test_a_range_the_coordinator_let_go_of_is_read_from_the_store(blob: by
     assert got == RawCorpus.load(blob).encode(0, 6, projects=False)
 
 
-async def test_the_read_corpus_goes_once_idle_and_when_another_is_needed(blob: bytes) -> None:
+async def test_read_corpora_go_once_idle_or_least_recently_used(blob: bytes) -> None:
     other = encode_corpus(parse_export(load_generator().generate_claude_export(5, seed=9)).corpus)
-    share, store = _share({"c": blob, "d": other}, idle=0.2)
-    await share.encoded_range("c", 0, 2)
-    await share.encoded_range("d", 0, 2)  # one corpus kept at a time
-    await share.encoded_range("c", 0, 2)
-    assert store.reads == ["c", "d", "c"]
-    await asyncio.sleep(0.1)
-    await share.encoded_range("c", 2, 3)  # used again: kept
-    assert store.reads == ["c", "d", "c"]
-    await asyncio.sleep(0.5)  # idle
+    share, store = _share({"c": blob, "d": other, "e": other}, idle=1.0)
+    # Two jobs' shards interleaved: both corpora kept.
+    for _ in range(2):
+        await share.encoded_range("c", 0, 2)
+        await share.encoded_range("d", 0, 2)
+    assert store.reads == ["c", "d"]
+    await share.encoded_range("e", 0, 2)  # a third: the least recently used (c) goes
+    await share.encoded_range("d", 0, 1)
     await share.encoded_range("c", 0, 1)
-    assert store.reads == ["c", "d", "c", "c"]
+    assert store.reads == ["c", "d", "e", "c"]
+    await asyncio.sleep(0.5)
+    await share.encoded_range("c", 2, 3)  # used again: kept
+    await asyncio.sleep(0.7)  # d idle (1.2 s), c not yet (0.7 s)
+    await share.encoded_range("c", 0, 1)
+    assert store.reads == ["c", "d", "e", "c"]
+    await share.encoded_range("d", 0, 1)
+    assert store.reads == ["c", "d", "e", "c", "d"]
+    await asyncio.sleep(1.6)  # all idle
+    await share.encoded_range("c", 0, 1)
+    assert store.reads == ["c", "d", "e", "c", "d", "c"]
     share.close()
 
 

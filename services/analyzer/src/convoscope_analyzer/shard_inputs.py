@@ -9,7 +9,7 @@ export). Within one analyzer process:
   the process's own shard slot cuts its ranges from it without reading anything;
 - any other replica reads the stored corpus once and keeps it for its next shards of
   the same corpus, until none has used it for :data:`IDLE_SECONDS` (both stages are
-  over) or a shard of another corpus takes its place: one corpus at most, so a
+  over) or shards of :data:`KEEP` other corpora came since: with one job at a time, a
   replica's memory holds one encoded corpus beside its shard.
 
 An analyse shard reads the original range the same way and redoes its redaction from
@@ -32,19 +32,26 @@ from convoscope_common.storage import Stores
 # Seconds a read corpus is kept after its last shard (the shards of a job come within
 # a second or two of each other).
 IDLE_SECONDS = 2.0
+# Corpora kept at once: two sharded jobs at a time (each coordinated by another replica)
+# hand out their shards interleaved; keeping one would read a corpus for nearly every
+# shard. One job at a time keeps one.
+KEEP = 2
 
 
 class CorpusShare:
     """The stored corpora this process's shards cut their ranges from."""
 
-    def __init__(self, stores: Stores, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self, stores: Stores, idle_seconds: float = IDLE_SECONDS, keep: int = KEEP
+    ) -> None:
         self.stores = stores
         self.idle_seconds = idle_seconds
+        self.keep = keep
         self._lent: dict[str, RawCorpus] = {}
         # Analyse shard key -> the redacted range the coordinating run holds.
         self._inputs: dict[str, RawCorpus] = {}
-        self._kept: tuple[str, RawCorpus] | None = None
-        self._used = 0.0
+        # Corpus name -> (its split, when a shard last used it), least recently used first.
+        self._kept: dict[str, tuple[RawCorpus, float]] = {}
         self._drop: asyncio.TimerHandle | None = None
         self.reads = 0  # stored corpora read (tests, logs)
 
@@ -100,32 +107,35 @@ class CorpusShare:
         return found
 
     async def _load(self, name: str) -> RawCorpus:
-        kept = self._kept
-        if kept is None or kept[0] != name:
-            self._kept = None  # the other corpus goes before this one is read
+        kept = self._kept.pop(name, None)
+        if kept is None:
+            while len(self._kept) >= self.keep:  # the least recently used goes first
+                del self._kept[next(iter(self._kept))]
             data = await self.stores.read_object(self.stores.corpora, name)
             raw = await asyncio.to_thread(RawCorpus.load, data)
             del data  # the conversations are views of it
             self.reads += 1
-            kept = self._kept = (name, raw)
-        self._used = time.monotonic()
+        else:
+            raw = kept[0]
+        self._kept[name] = (raw, time.monotonic())  # the most recently used last
         if self._drop is None:
             self._drop = asyncio.get_running_loop().call_later(self.idle_seconds, self._idle)
-        return kept[1]
+        return raw
 
     def _idle(self) -> None:
         self._drop = None
-        if self._kept is None:
-            return
-        left = self._used + self.idle_seconds - time.monotonic()
-        if left > 0:  # used meanwhile: look again when it would be idle
-            self._drop = asyncio.get_running_loop().call_later(left, self._idle)
-            return
-        self._kept = None
+        now = time.monotonic()
+        for name, (_, used) in list(self._kept.items()):
+            if now - used >= self.idle_seconds:
+                del self._kept[name]
+        if self._kept:  # look again when the next one would be idle
+            soonest = min(used for _, used in self._kept.values())
+            delay = max(0.0, soonest + self.idle_seconds - now)
+            self._drop = asyncio.get_running_loop().call_later(delay, self._idle)
 
     def close(self) -> None:
-        """Let go of the kept corpus (the replica stops)."""
+        """Let go of the kept corpora (the replica stops)."""
         if self._drop is not None:
             self._drop.cancel()
             self._drop = None
-        self._kept = None
+        self._kept.clear()
