@@ -112,11 +112,12 @@ class _FlakyRecords(ShardRecords):
         return await super().get(key)
 
 
-async def _submit(js: JetStreamContext, stores: Stores, job_id: str) -> tuple[bytes, AnalyzeJob]:
+async def _submit(
+    js: JetStreamContext, stores: Stores, job_id: str, options: AnalysisOptions
+) -> tuple[bytes, AnalyzeJob]:
     export = load_generator().generate_claude_export(120, seed=11)
     blob = encode_corpus(parse_export(export).corpus)
     await stores.write_object(stores.corpora, f"corpus-{job_id}", blob)
-    options = AnalysisOptions()
     key = cache_key(f"sha256:{job_id}", options)
     now = datetime.now(UTC)
     await stores.put_job(
@@ -138,12 +139,14 @@ async def _run(
     left: list[JobState] | None = None,
     removed: list[str] | None = None,
     fail_once: set[str] | None = None,
+    options: AnalysisOptions | None = None,
 ) -> dict[str, Any]:
+    options = options or AnalysisOptions()
     await provision(js, SETTINGS)
     stores = await Stores.open(js)
     records = _FlakyRecords(await js.key_value(names.KV_SHARDS))
     records.fail_once = fail_once if fail_once is not None else set()
-    blob, job = await _submit(js, stores, job_id)
+    blob, job = await _submit(js, stores, job_id, options)
     for record in left or []:  # what an earlier run of this job left behind
         assert await records.create(record)
     now = datetime.now(UTC)
@@ -185,7 +188,7 @@ async def _run(
     index = await stores.get_result_index(job.cache_key)
     assert index is not None
     results = decode_results(await stores.read_object(stores.results_data, index.results_object))
-    expected = run_pipeline(decode_corpus(blob), AnalysisOptions(), PrivacyConfig()).results
+    expected = run_pipeline(decode_corpus(blob), options, PrivacyConfig()).results
     for name in SECTIONS:
         got = msgspec.msgpack.encode(getattr(results, name))
         assert got == msgspec.msgpack.encode(getattr(expected, name)), name
@@ -233,6 +236,17 @@ async def test_a_large_job_is_split_across_two_analyzers_with_identical_results(
     assert {t.whole_corpus for t in analyse} == {True}
     assert all(t.patch_object for t in analyse)
     assert sum(run["corpus_reads"]) <= 1
+
+
+async def test_with_privacy_off_the_shards_analyse_the_stored_ranges_as_they_are(
+    js: JetStreamContext, nc: NATS
+) -> None:
+    run = await _run(js, nc, "job_plain", abandon=set(),
+                     options=AnalysisOptions(enable_privacy=False))  # fmt: skip
+    tasks: list[ShardTask] = run["tasks"]
+    assert {t.whole_corpus for t in tasks} == {True}
+    assert not any(t.patch_object for t in tasks)  # nothing to redact again
+    assert run["endings"] == ["complete"]
 
 
 async def test_an_abandoned_shard_is_redone_once_and_counted_once(

@@ -316,17 +316,19 @@ class BusShards:
         job = self.run.job
         stores = self.run.stores
         js = self.run.handler.ctx.js
-        index = item.index
+        index, cut = item.index, item.cut
+        whole = cut is None
         patch_name = ""
-        if item.cut is None:
+        if cut is None:
             name = job.corpus_object  # the shard cuts its range from the stored corpus
             if item.patches:
                 patch_name = job_object(job.job_id, f"{stage}-patch/{index}")
                 await stores.write_object(stores.results_data, patch_name, item.patches)
         else:
             name = job_object(job.job_id, f"{stage}-in/{index}")
-            blob = item.cut()
             item.cut = None
+            blob = cut()
+            del cut
             await stores.write_object(
                 stores.results_data, name, blob, window_bytes=WRITE_WINDOW_BYTES
             )
@@ -347,7 +349,7 @@ class BusShards:
         task = ShardTask(
             job_id=job.job_id, stage=stage, index=index, start=item.start, end=item.end,
             corpus_object=name, fallback=fallback, owner=job.owner, options=job.options,
-            whole_corpus=name == job.corpus_object, patch_object=patch_name,
+            whole_corpus=whole, patch_object=patch_name,
         )  # fmt: skip
         await js.publish(names.JOBS_SHARD, encode(task))
 
@@ -392,9 +394,10 @@ class BusAnalysis:
 
     def start_patched(self, index: int, part: RawCorpus, patches: bytes) -> None:
         """Publish range ``index``'s task with the replay's ``patches`` (written when
-        there are any): the shard cuts the original range from the job's stored corpus
-        and redacts it again from them. This process's own shard slot takes ``part``
-        (the redacted range) instead, lent until a replica claims the shard."""
+        there are any; none with privacy off): the shard cuts the original range from
+        the job's stored corpus and redacts it again from them. This process's own shard
+        slot takes ``part`` (the range as analysed) instead, lent until a replica claims
+        the shard."""
         self._running()
         start, end = self.ranges[index]
         bus = self.bus

@@ -1,9 +1,9 @@
-"""Where a detect shard's input comes from: the job's stored corpus, shared in a replica.
+"""Where a shard's input comes from: the job's stored corpus, shared in a replica.
 
-A detect shard reads conversations[start:end] of the job's corpus as ingest stored it,
-instead of an input the coordinating run wrote for it: that run would copy every range
-through the bus once more (35 MB written and read again for the 94 MB benchmark
-export). Within one analyzer process:
+A shard reads conversations[start:end] of the job's corpus as ingest stored it, instead
+of an input the coordinating run wrote for it: that run would copy every range through
+the bus once more for each stage (35 MB written and read again per stage for the 94 MB
+benchmark export). Within one analyzer process:
 
 - the run coordinating the job lends its split corpus (:meth:`CorpusShare.lend`), so
   the process's own shard slot cuts its ranges from it without reading anything;
@@ -72,11 +72,9 @@ class CorpusShare:
         the stored original (callable from any thread)."""
         self._inputs[key] = part
 
-    def take_input(self, key: str) -> bytes | None:
-        """The input lent for shard ``key`` (encoded as a corpus without projects), once;
-        None when none is lent here."""
-        part = self._inputs.pop(key, None)
-        return None if part is None else part.encode(projects=False)
+    def take_input(self, key: str) -> RawCorpus | None:
+        """The range lent for shard ``key``, once; None when none is lent here."""
+        return self._inputs.pop(key, None)
 
     def drop_input(self, key: str) -> None:
         """Shard ``key`` is done (wherever it ran): its lent input goes."""

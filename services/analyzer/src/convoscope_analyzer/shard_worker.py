@@ -21,6 +21,7 @@ from convoscope_analyzer.engine.plan import ShardPlan
 from convoscope_analyzer.engine.taxonomy import Taxonomy
 from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, give_back
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.raw_corpus import RawCorpus
 from convoscope_analyzer.running import WorkerShutdownError
 from convoscope_analyzer.shard_inputs import CorpusShare
 from convoscope_analyzer.shard_redaction import (
@@ -190,7 +191,7 @@ class ShardHandler:
         SHARDS.labels(outcome="failed").inc()
 
     async def _input(
-        self, task: ShardTask, lent: bytes | None
+        self, task: ShardTask, lent: RawCorpus | None
     ) -> tuple[bytes | bytearray, bytes | None]:
         """The shard's conversations, encoded as a corpus without projects, and the
         patches that redact them (encoded; None: they are as the shard reads them).
@@ -198,8 +199,8 @@ class ShardHandler:
         if not task.whole_corpus:
             data = await self.stores.read_object(self.stores.results_data, task.corpus_object)
             return data, None
-        if lent is not None:  # this process's job run holds the redacted range
-            return lent, None
+        if lent is not None:  # this process's job run holds the range as analysed
+            return lent.encode(projects=False), None
         blob = await self.corpora.encoded_range(task.corpus_object, task.start, task.end)
         if not task.patch_object:
             return blob, None

@@ -218,7 +218,7 @@ def run_sharded(
     early = EarlyStart(runner, access, ranges, run_options, privacy_on)
     # What each range's replay replaced, for a runner whose shards redo it on the
     # original range (the bus: sharded_early.PatchedStage).
-    redaction = RangeRedaction(privacy, patches=early.patched)
+    redaction = RangeRedaction(privacy, patches=early.patched and privacy_on)
     report(0.0, STEP_DETECT, f"Scanning {total:,} messages in {len(ranges)} shards")
     if privacy_on:  # each range of the original goes once redacted (``forget``)
         access.hold(ranges)

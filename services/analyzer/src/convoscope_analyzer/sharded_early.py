@@ -80,9 +80,9 @@ class EarlyStart(Generic[C]):
         privacy_on: bool,
     ) -> None:
         self.runner: EarlyRunner[C] | None = runner if isinstance(runner, EarlyRunner) else None
-        # Whether the replay's patches are wanted: the runner's stages take them (with
-        # privacy off the shards analyse the original, nothing to redo).
-        self.patched = privacy_on and bool(getattr(self.runner, "patched", False))
+        # Whether the runner's stages take each range's patches (``PatchedStage``); with
+        # privacy off there are none: the shards analyse the original ranges.
+        self.patched = bool(getattr(self.runner, "patched", False))
         self._patches: dict[int, bytes] = {}
         self.access = access
         self.ranges = ranges
@@ -95,7 +95,8 @@ class EarlyStart(Generic[C]):
     def ready(self, index: int, fallback: str | None, patches: bytes = b"") -> None:
         """Range ``index`` is redacted and kept (every one before it too); ``fallback`` is
         the fallback language once no later sample conversation can change it;
-        ``patches``: what its replay replaced, encoded (when :attr:`patched`)."""
+        ``patches``: what its replay replaced, encoded (when :attr:`patched` and privacy
+        is on; else ``b""``)."""
         if self.runner is None:
             return
         if self.patched:
