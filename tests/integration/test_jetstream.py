@@ -22,7 +22,7 @@ from convoscope_common.config import Settings
 from convoscope_common.provisioning import provision
 from convoscope_common.records import ResultIndex
 from convoscope_common.results import AnalysisResults, Summary, encode_results
-from convoscope_common.storage import Stores
+from convoscope_common.storage import Stores, kv_keys
 from convoscope_common.throughput import read_throughput, record_throughput
 
 pytestmark = pytest.mark.integration
@@ -124,6 +124,26 @@ async def test_cache_evicts_least_recently_used_until_it_fits(js: JetStreamConte
     assert not await stores.object_exists(stores.results_data, "cccc.1")
     assert await has_results(stores, "sha256:bbbb")
     assert not await has_results(stores, "sha256:aaaa")
+
+
+async def test_the_cache_lists_every_entry_from_the_stream_not_a_watcher(
+    js: JetStreamContext,
+) -> None:
+    """``kv_keys`` reads the stream's subjects: every key written, deleted ones too (a
+    read says they are gone), so ``all_indexes`` never sees a full cache as empty (nats-py's
+    ``keys()`` watcher did, now and then, under load)."""
+    await provision(js, Settings())
+    stores = await Stores.open(js)
+    assert await kv_keys(stores.results) == []
+    assert await cache_size(stores) == 0
+    now = datetime.now(UTC)
+    keys = [f"k{i:03d}.1" for i in range(60)]
+    for key in keys:
+        await _cache_entry(stores, key, 10, now)
+    await delete_results(stores, "k007.1")
+    assert sorted(await kv_keys(stores.results)) == keys
+    for _ in range(20):  # listed at once after the writes, again and again
+        assert await cache_size(stores) == 590
 
 
 async def test_a_recorded_use_never_brings_back_a_deleted_entry(js: JetStreamContext) -> None:

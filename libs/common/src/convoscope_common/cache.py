@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import msgspec
-from nats.js.errors import InvalidKeyError, NoKeysError
+from nats.js.errors import InvalidKeyError
 from nats.js.kv import KeyValue
 
 from convoscope_common import names
@@ -26,7 +26,7 @@ from convoscope_common.options import AnalysisOptions
 from convoscope_common.pricing import price_fingerprint
 from convoscope_common.records import ResultIndex, result_index_decoder
 from convoscope_common.results import ENGINE_VERSION, AnalysisResults, decode_results
-from convoscope_common.storage import ObjectMissingError, Stores
+from convoscope_common.storage import ObjectMissingError, Stores, kv_keys
 
 log = get_logger(__name__)
 
@@ -207,10 +207,7 @@ async def delete_results(stores: Stores, key: str) -> bool:
 
 async def all_indexes(stores: Stores) -> list[ResultIndex]:
     """Every cache entry."""
-    try:
-        keys = await stores.results.keys()
-    except NoKeysError:
-        return []
+    keys = await kv_keys(stores.results)
     indexes = []
     for key in keys:
         try:

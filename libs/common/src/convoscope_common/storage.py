@@ -204,6 +204,20 @@ class Stores:
             await store.delete(name)
 
 
+async def kv_keys(kv: KeyValue) -> list[str]:
+    """Every key of a bucket that holds a message (deleted ones too: reading one says
+    it is gone).
+
+    From the stream's count of messages per subject, not nats-py's ``KeyValue.keys``:
+    its watcher ends at once when the server counts no pending message before any has
+    arrived, and then lists a full bucket as empty (seen in CI under load: the result
+    cache looked empty, so its size read 0). The handles are nats-py's own (the
+    version is pinned)."""
+    prefix: str = kv._pre  # "$KV.<bucket>."
+    info = await kv._js.stream_info(kv._stream, subjects_filter=f"{prefix}>")
+    return [subject[len(prefix) :] for subject in info.state.subjects or {}]
+
+
 async def kv_entry(kv: KeyValue, key: str) -> tuple[bytes, int] | None:
     """A key's value and revision, or None when absent, deleted or not a valid key."""
     try:
