@@ -141,13 +141,19 @@ def test_encoded_corpus_streams_the_encoding(count: int, chunk: int) -> None:
     expected = raw.encode()
     stream = EncodedCorpus(raw)
     assert stream.size == len(stream) == len(expected)
+    assert _read_all(stream, chunk) == expected
+
+
+def _read_all(stream: EncodedCorpus | StreamedCorpus, chunk: int) -> bytes:
+    """Everything ``stream`` gives in reads of ``chunk`` bytes (never more), then
+    ``b""`` again."""
     parts = []
     while part := stream.read(chunk):
         parts.append(part)
         if chunk > 0:
             assert len(part) <= chunk
-    assert b"".join(parts) == expected
     assert stream.read(chunk) == b""
+    return b"".join(parts)
 
 
 @pytest.mark.parametrize("corpus_name", CORPORA)
@@ -163,12 +169,6 @@ def test_a_decoded_corpus_streams_its_encoding(corpus_name: str, count: int, chu
     expected = encode_corpus(corpus)
     stream = StreamedCorpus(corpus)
     assert corpus.conversations == []  # handed over
-    parts = []
-    while part := stream.read(chunk):
-        parts.append(part)
-        if chunk > 0:
-            assert len(part) <= chunk
-    assert b"".join(parts) == expected
+    assert _read_all(stream, chunk) == expected
     assert stream.size == len(expected)
-    assert stream.read(chunk) == b""
     assert all(c is None for c in stream._conversations)

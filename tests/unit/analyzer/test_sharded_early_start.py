@@ -94,21 +94,31 @@ def test_the_test_runner_is_an_early_one() -> None:
     )
 
 
+def _against_one_process(
+    corpus_name: str, form: str, enable_privacy: bool, patched: bool = False
+) -> tuple[Any, ShardCorpus[Any], Any, Any]:
+    """Run the corpus through an early runner (``patched``: its shards redo each range's
+    redaction from the replay's patches) and check every section against one process:
+    (runner, access, one process's output, the sharded output)."""
+    data = _corpus_bytes(corpus_name)
+    options = AnalysisOptions(enable_privacy=enable_privacy)
+    one = run_pipeline(decode_corpus(data), options, PrivacyConfig())
+    access = _access(form, data, options)
+    runner = _PatchedEarly(access, data) if patched else _Early(access)
+    output = run_sharded(access, options, PrivacyConfig(), shards=7, runner=runner)
+    expected, got = _sections(one.results), _sections(output.results)
+    for name in SECTIONS:
+        assert got[name] == expected[name], f"section {name} differs"
+    return runner, access, one, output
+
+
 @pytest.mark.parametrize("corpus_name", CORPORA)
 @pytest.mark.parametrize("form", ["decoded", "handed", "encoded"])
 @pytest.mark.parametrize("enable_privacy", [True, False])
 def test_results_and_redacted_corpus_equal_one_process(
     corpus_name: str, form: str, enable_privacy: bool
 ) -> None:
-    data = _corpus_bytes(corpus_name)
-    options = AnalysisOptions(enable_privacy=enable_privacy)
-    one = run_pipeline(decode_corpus(data), options, PrivacyConfig())
-    access = _access(form, data, options)
-    runner = _Early(access)
-    output = run_sharded(access, options, PrivacyConfig(), shards=7, runner=runner)
-    expected, got = _sections(one.results), _sections(output.results)
-    for name in SECTIONS:
-        assert got[name] == expected[name], f"section {name} differs"
+    runner, access, one, output = _against_one_process(corpus_name, form, enable_privacy)
     redacted = output.redacted
     assert redacted is not None
     as_bytes = redacted.encode() if isinstance(redacted, RawCorpus) else encode_corpus(redacted)
@@ -244,15 +254,7 @@ class _PatchedEarly(_Early):
 def test_ranges_redacted_again_from_the_replays_patches_equal_one_process(
     corpus_name: str, form: str, enable_privacy: bool
 ) -> None:
-    data = _corpus_bytes(corpus_name)
-    options = AnalysisOptions(enable_privacy=enable_privacy)
-    one = run_pipeline(decode_corpus(data), options, PrivacyConfig())
-    access = _access(form, data, options)
-    runner = _PatchedEarly(access, data)
-    output = run_sharded(access, options, PrivacyConfig(), shards=7, runner=runner)
-    expected, got = _sections(one.results), _sections(output.results)
-    for name in SECTIONS:
-        assert got[name] == expected[name], f"section {name} differs"
+    runner, _, _, _ = _against_one_process(corpus_name, form, enable_privacy, patched=True)
     (stage,) = runner.stages
     assert isinstance(stage, PatchedStage)
     assert isinstance(stage, _PatchedStage)
