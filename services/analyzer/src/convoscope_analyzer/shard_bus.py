@@ -3,9 +3,9 @@
 The run that holds the job runs :func:`~convoscope_analyzer.sharded.run_sharded` in its
 thread with :class:`BusShards` as the runner: for each conversation range a stage
 creates the range's fenced record and publishes a
-:class:`~convoscope_common.shard_jobs.ShardTask` (the analyse stage first writes the
-range's redacted conversations as one object; a detect shard cuts its range from the
-job's stored corpus, ``shard_inputs.py``); any analyzer
+:class:`~convoscope_common.shard_jobs.ShardTask` (each shard cuts its range from the
+job's stored corpus, ``shard_inputs.py``; the analyse stage first writes the texts the
+replay replaced in the range, which the shard applies again); any analyzer
 replica (this one included, in its shard slot) computes it; the run collects the
 outputs as their records turn ``complete`` and hands them over, and ``run_sharded``
 redacts, plans and merges exactly as one process does. The job's own lease, progress
