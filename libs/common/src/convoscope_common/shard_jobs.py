@@ -27,8 +27,8 @@ class ShardTask(msgspec.Struct, kw_only=True, frozen=True):
     index: int
     start: int  # first conversation
     end: int  # after the last
-    # The range's conversations (``results-data``): original for detect, redacted for analyze;
-    # with ``whole_corpus``, the job's stored corpus (``corpora``) it cuts them from.
+    # The range's conversations as the coordinator wrote them (``results-data``); with
+    # ``whole_corpus``, the job's stored corpus (``corpora``) the shard cuts them from.
     corpus_object: str
     # analyze: the language of conversations with no readable text (the corpus's, from
     # the plan's sample); the learned topics are read by the coordinator afterwards.

@@ -70,8 +70,8 @@ class ShardHandler:
         corpora: CorpusShare | None = None,
     ) -> None:
         self.ctx = ctx
-        # The stored corpora detect shards cut their ranges from (shared with this
-        # process's coordinating runs, which lend theirs).
+        # The stored corpora shards cut their ranges from (shared with this process's
+        # coordinating runs, which lend their corpus and redacted ranges).
         self.corpora = corpora if corpora is not None else CorpusShare(stores)
         self.prices = prices
         self.settings = ctx.settings

@@ -73,8 +73,8 @@ class AnalyzerHandler:
         corpora: CorpusShare | None = None,
     ) -> None:
         self.ctx = ctx
-        # Where this process's shard slot cuts detect ranges (its sharded runs lend
-        # their corpus there).
+        # Where this process's shard slot cuts its ranges (its sharded runs lend their
+        # corpus and their redacted ranges there).
         self.corpora = corpora if corpora is not None else CorpusShare(stores)
         # None: this replica never splits a job into shards over the bus.
         self.shard_records = shard_records
