@@ -76,3 +76,16 @@ def test_secrets_are_files_and_ignored_by_git(compose: dict[str, Any]) -> None:
     assert "secrets/" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
     gateway = compose["services"]["gateway"]["environment"]
     assert gateway["CONVOSCOPE_API_KEYS_FILE"] == "/run/secrets/api_keys"
+
+
+def test_every_secret_file_a_service_names_is_mounted_in_it(compose: dict[str, Any]) -> None:
+    """A ``*_FILE`` setting that names /run/secrets/X in a service that does not mount X
+    stops the service at start (the provisioner named the pseudonym secret's file from
+    the shared settings without mounting it, and `docker compose up` started nothing)."""
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        mounted = {s if isinstance(s, str) else s["source"] for s in service.get("secrets", [])}
+        for key, value in env.items():
+            if key.endswith("_FILE") and str(value).startswith("/run/secrets/"):
+                secret = str(value).removeprefix("/run/secrets/")
+                assert secret in mounted, f"{name}: {key} names {secret}, which is not mounted"
