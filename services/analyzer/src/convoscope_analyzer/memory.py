@@ -87,22 +87,13 @@ def encode_results_releasing(results: AnalysisResults) -> bytearray:
     return buffer
 
 
-class ResultsStream:
-    """``encode_results(results)`` as a binary stream (``read``), each section encoded
-    only when the reader has taken everything before it, and let go of once encoded.
+class PieceStream:
+    """A binary stream (``read``) of the bytes ``pieces`` yields, each piece asked for
+    only when the reader has taken everything before it and let go of once read.
+    ``size`` counts the bytes read so far (all of them once ``read`` returned ``b""``)."""
 
-    Storing the results from it never holds their whole encoding (32 MB on a 94 MB
-    export), nor a whole section's: a section that is a struct is written field by
-    field and a long list (the message index, the sentiment of every message, the
-    quality of every conversation) :data:`LIST_BATCH` items at a time
-    (:func:`_pieces`), so the buffer holds one batch. The bytes are those
-    :func:`encode_results_releasing` returns. ``results`` is emptied as it is read: the
-    caller must hold no other use for it. ``size`` counts the bytes read so far (all
-    of them once ``read`` returned ``b""``).
-    """
-
-    def __init__(self, results: AnalysisResults) -> None:
-        self._pieces = _sections(results)
+    def __init__(self, pieces: Iterator[bytes | bytearray]) -> None:
+        self._pieces = pieces
         self._buffer: bytes | bytearray = b""
         self._offset = 0
         self.size = 0
@@ -128,6 +119,24 @@ class ResultsStream:
         data = b"".join(out)
         self.size += len(data)
         return data
+
+
+class ResultsStream(PieceStream):
+    """``encode_results(results)`` as a binary stream (``read``), each section encoded
+    only when the reader has taken everything before it, and let go of once encoded.
+
+    Storing the results from it never holds their whole encoding (32 MB on a 94 MB
+    export), nor a whole section's: a section that is a struct is written field by
+    field and a long list (the message index, the sentiment of every message, the
+    quality of every conversation) :data:`LIST_BATCH` items at a time
+    (:func:`_pieces`), so the buffer holds one batch. The bytes are those
+    :func:`encode_results_releasing` returns. ``results`` is emptied as it is read: the
+    caller must hold no other use for it. ``size`` counts the bytes read so far (all
+    of them once ``read`` returned ``b""``).
+    """
+
+    def __init__(self, results: AnalysisResults) -> None:
+        super().__init__(_sections(results))
 
 
 def _sections(results: AnalysisResults) -> Iterator[bytes | bytearray]:

@@ -11,11 +11,12 @@ encoded back by copying those bytes. Every encoding equals
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import msgspec
 
 from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.memory import PieceStream
 from convoscope_analyzer.msgpack_headers import array_header
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, corpus_shell_type
@@ -171,7 +172,7 @@ class EncodedCorpus:
         return b"".join(out)
 
 
-class StreamedCorpus:
+class StreamedCorpus(PieceStream):
     """``encode_corpus(corpus)`` of a decoded corpus as a binary stream: each
     conversation is encoded when the reader reaches it and let go of once read, so
     storing a one-process job's redacted corpus never holds its whole encoding (35 MB on
@@ -181,48 +182,21 @@ class StreamedCorpus:
     """
 
     def __init__(self, corpus: Corpus) -> None:
-        conversations: list[Conversation | None] = list(corpus.conversations)
+        self._conversations: list[Conversation | None] = list(corpus.conversations)
         corpus.conversations = []
-        self._head, self._tail = b"", _encoder.encode(corpus)
-        if conversations:
-            self._head, self._tail = _frame(corpus, len(conversations))
-        self._conversations = conversations
-        self._next = 0  # the next conversation to encode
-        self._buffer = memoryview(self._head)
-        self._tail_sent = False
-        self.size = 0
+        super().__init__(self._encoded(corpus))
 
-    def read(self, n: int = -1) -> bytes:
-        """Up to ``n`` more bytes (all that are left when ``n`` < 0); ``b""`` at the end."""
-        wanted = n if n >= 0 else -1
-        out: list[bytes] = []
-        while wanted != 0:
-            if not len(self._buffer):
-                if not self._refill():
-                    break
-                continue
-            part = self._buffer if wanted < 0 else self._buffer[:wanted]
-            self._buffer = self._buffer[len(part) :]
-            out.append(bytes(part))
-            if wanted > 0:
-                wanted -= len(part)
-        data = b"".join(out)
-        self.size += len(data)
-        return data
-
-    def _refill(self) -> bool:
+    def _encoded(self, corpus: Corpus) -> Iterator[bytes]:
         conversations = self._conversations
-        if self._next < len(conversations):
-            conversation = conversations[self._next]
-            conversations[self._next] = None  # read: let go of it
-            self._next += 1
-            self._buffer = memoryview(_encoder.encode(conversation))
-            return True
-        if not self._tail_sent:
-            self._tail_sent = True
-            self._buffer = memoryview(self._tail)
-            return True
-        return False
+        if not conversations:  # the field is left out: nothing around it
+            yield _encoder.encode(corpus)
+            return
+        head, tail = _frame(corpus, len(conversations))
+        yield head
+        for i, conversation in enumerate(conversations):
+            conversations[i] = None  # read: let go of it
+            yield _encoder.encode(conversation)
+        yield tail
 
 
 def _frame(shell: msgspec.Struct, count: int) -> tuple[bytes, bytes]:
