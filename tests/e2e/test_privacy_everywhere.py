@@ -3,6 +3,7 @@ results, progress events, exports or logs, and no message text reaches a log lin
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -55,6 +56,16 @@ def _assert_clean(label: str, blob: str) -> None:
     for kind, value in PLANTED.items():
         assert value not in blob, f"{kind} leaked into {label}"
         assert value.replace(" ", "") not in blob.replace(" ", ""), f"{kind} leaked into {label}"
+
+
+async def _memory_released(stack: Stack, within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        for log_file in stack.log_dir.glob("analyzer*.log"):
+            if '"memory_released"' in log_file.read_text(errors="replace"):
+                return
+        await asyncio.sleep(0.2)
+    raise AssertionError("no analyzer released its memory after the job")
 
 
 async def test_no_planted_value_survives_anywhere(
@@ -115,6 +126,9 @@ async def test_no_planted_value_survives_anywhere(
     assert any(
         entry.get("job_id") == job["job_id"] and entry.get("file_id") for entry in analyzer_lines
     )
+    # The replica that ran the job forgot the phone numbers its detectors had cached, and
+    # gave its memory back, once it was idle.
+    await _memory_released(stack)
     for log_file in stack.log_dir.glob("*.log"):
         content = log_file.read_text(errors="replace")
         _assert_clean(f"log {log_file.name}", content)

@@ -145,6 +145,12 @@ async def _save(run: JobRun, collection_id: str, pieces: StoredPieces) -> None:
         log.warning("pieces_keep_failed", error=type(exc).__name__)
 
 
+def pieces_pending() -> bool:
+    """Whether pieces of a finished collection run are still being written (held in
+    memory until they are)."""
+    return bool(_saving)
+
+
 async def pieces_saved(timeout: float | None = None) -> None:
     """Wait for the pieces being written (a replica shutting down, tests)."""
     if _saving:

@@ -85,6 +85,11 @@ class CorpusShare:
         for key in [k for k in self._inputs if k.startswith(f"{job_id}.")]:
             self._inputs.pop(key, None)
 
+    @property
+    def holding(self) -> bool:
+        """Whether a corpus or a range is held here (lent, or kept for more shards)."""
+        return bool(self._lent or self._inputs or self._kept)
+
     async def encoded_range(self, name: str, start: int, end: int) -> bytes:
         """conversations[start:end] of the stored corpus ``name`` as a corpus without
         projects: what a range's written input holds, byte for byte.

@@ -81,6 +81,7 @@ class ShardHandler:
         self.taxonomy = taxonomy
         self.stopping = False
         self.active = 0  # shard tasks being handled (the replica is not idle)
+        self.finished = 0  # shard tasks handled so far
 
     def decode(self, data: bytes) -> ShardTask:
         return shard_task_decoder.decode(data)
@@ -107,6 +108,7 @@ class ShardHandler:
             return await self._handle(task, delivery)
         finally:
             self.active -= 1
+            self.finished += 1
 
     async def _handle(self, task: ShardTask, delivery: Delivery) -> Outcome:
         key = self.key(task)

@@ -19,7 +19,8 @@ from nats.aio.msg import Msg
 from convoscope_analyzer.calibration import calibrate
 from convoscope_analyzer.drilldown_service import make_handler
 from convoscope_analyzer.engine import Taxonomy, warm_up
-from convoscope_analyzer.incremental_job import pieces_saved
+from convoscope_analyzer.idle_memory import IdleRelease
+from convoscope_analyzer.incremental_job import pieces_pending, pieces_saved
 from convoscope_analyzer.job_config import load_job_config
 from convoscope_analyzer.job_run import JobRun, failure
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -85,6 +86,7 @@ class AnalyzerHandler:
         self.prices = load_price_table(ctx.settings)
         self.fencing = job_fencing(stores)
         self.running: dict[str, RunningJob] = {}
+        self.finished = 0  # job deliveries handled so far
 
     def decode(self, data: bytes) -> AnalyzeJob:
         return analyze_job_decoder.decode(data)
@@ -118,6 +120,7 @@ class AnalyzerHandler:
                 return await JobRun(self, job, got.lease, got.state, delivery).execute()
             finally:
                 ACTIVE.dec()
+                self.finished += 1
 
     async def give_up(self, job: AnalyzeJob, reason: str) -> None:
         """Fail the job once, after errors its run could not turn into a final state."""
@@ -198,12 +201,22 @@ async def run(ctx: ServiceContext) -> None:
     calibration = asyncio.create_task(
         calibrate(stores, lambda: not handler.running and not shard_handler.active)
     )
+
+    def idle() -> bool:  # nothing runs, and nothing of a job is held any more
+        busy = handler.running or shard_handler.active
+        return not (busy or handler.corpora.holding or pieces_pending())
+
+    # What a job leaves in this process goes back once it is idle.
+    releasing = asyncio.create_task(
+        IdleRelease(lambda: handler.finished + shard_handler.finished, idle).run()
+    )
     try:
         # Shards have their own slot: a replica coordinating a sharded job (waiting,
         # not computing) still computes shards, its own job's included.
         await asyncio.gather(make_consumer(handler).run(), make_shard_consumer(shard_handler).run())
     finally:
         calibration.cancel()
+        releasing.cancel()
         handler.corpora.close()
         stop_spare()
         await cancels.unsubscribe()

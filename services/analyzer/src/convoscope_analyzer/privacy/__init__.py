@@ -12,7 +12,7 @@ from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES, ENTITY_TYPES
 from convoscope_analyzer.privacy.errors import PrivacyConfigError, PrivacyError
 from convoscope_analyzer.privacy.insights import insights
 from convoscope_analyzer.privacy.redactor import Redactor
-from convoscope_analyzer.privacy.scanner import detect
+from convoscope_analyzer.privacy.scanner import detect, forget_found_values
 
 __all__ = [
     "BEST_EFFORT_TYPES",
@@ -24,6 +24,7 @@ __all__ = [
     "PrivacyError",
     "Redactor",
     "detect",
+    "forget_found_values",
     "insights",
     "privacy_config_from_env",
     "redact_corpus",

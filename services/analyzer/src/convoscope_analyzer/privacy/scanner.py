@@ -18,7 +18,7 @@ from convoscope_analyzer.privacy.candidates import find_candidates
 from convoscope_analyzer.privacy.casefold import lower_same_length
 from convoscope_analyzer.privacy.detection import Detection
 from convoscope_analyzer.privacy.detectors.address import find_addresses
-from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phones
+from convoscope_analyzer.privacy.detectors.contact import find_emails, find_phones, forget_numbers
 from convoscope_analyzer.privacy.detectors.financial import find_cards, find_ibans, find_ssns
 from convoscope_analyzer.privacy.detectors.names import find_names
 from convoscope_analyzer.privacy.detectors.network import find_ips
@@ -177,3 +177,9 @@ def _best_of_cluster(cluster: list[Detection]) -> list[Detection]:
             chosen.append(candidate)
     chosen.sort(key=lambda d: d.start)
     return chosen
+
+
+def forget_found_values() -> None:
+    """Forget every value the detectors keep between texts (the phone numbers they have
+    validated): call it when no job is running, so none outlives its job in memory."""
+    forget_numbers()

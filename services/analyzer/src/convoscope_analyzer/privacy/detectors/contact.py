@@ -195,6 +195,13 @@ def _national_elsewhere(
     )
 
 
+def forget_numbers() -> None:
+    """Empty the caches of phone numbers validated so far: they hold numbers found in
+    the texts of jobs that are over (the analyzer calls this once it is idle)."""
+    for cached in (_valid_in, _possible_in, _validated_phones):
+        cached.cache_clear()
+
+
 @functools.lru_cache(maxsize=4096)
 def _valid_in(candidate: str, region: str) -> bool:
     try:
