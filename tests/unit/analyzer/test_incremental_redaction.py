@@ -8,7 +8,7 @@ import pytest
 
 from convoscope_analyzer.incremental_redaction import redact_detected
 from convoscope_analyzer.privacy import Detection, PrivacyConfig, Redactor, redact_corpus_in_place
-from convoscope_analyzer.privacy.text_fields import text_slots
+from convoscope_analyzer.privacy.text_fields import SlotsOutOfStepError, slots_at, text_slots
 from convoscope_analyzer.shard_redaction import Recorded, record_detections
 from convoscope_common.corpus import (
     Attachment,
@@ -87,6 +87,20 @@ def test_text_slots_follow_the_whole_walk() -> None:
         visits = _Visits(config)
         redact_corpus_in_place(Corpus(conversations=[conversation]), config, redactor=visits)
         assert [value for value, *_ in text_slots(conversation)] == visits.visited
+
+
+def test_slots_at_are_the_walks_slots_at_those_places() -> None:
+    conversation = _corpus().conversations[1]
+    walk = list(text_slots(conversation))
+    for places in ([], [0], [1, 4, 9], [len(walk) - 1], list(range(len(walk)))):
+        assert list(slots_at(conversation, places)) == [walk[k] for k in places]
+
+
+@pytest.mark.parametrize("places", [[200], [3, 2], [1, 1]])
+def test_slots_at_refuses_places_the_walk_does_not_reach(places: list[int]) -> None:
+    conversation = _corpus().conversations[1]
+    with pytest.raises(SlotsOutOfStepError, match="out of step"):
+        list(slots_at(conversation, places))
 
 
 @pytest.mark.parametrize("operators", [{}, {"EMAIL_ADDRESS": "keep"}, {"PHONE_NUMBER": "mask"}])

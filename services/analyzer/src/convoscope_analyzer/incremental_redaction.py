@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.privacy.corpus_redaction import privacy_report
 from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
-from convoscope_analyzer.privacy.text_fields import RedactText, put, text_slots
+from convoscope_analyzer.privacy.text_fields import RedactText, put, slots_at
 from convoscope_analyzer.shard_redaction import Recorded, ReplayRedactor
 from convoscope_common.corpus import Conversation, Project
 from convoscope_common.results import PrivacyReport
@@ -75,16 +75,7 @@ def _redact_conversation(
     """Redact the texts at ``targets`` (ascending visiting positions) of one conversation;
     the walk stops after the last one."""
     cid = conversation.id
-    pending = iter(targets)
-    wanted = next(pending)
-    for k, (value, mid, field, where) in enumerate(text_slots(conversation)):
-        if k != wanted:
-            continue
+    for value, mid, field, where in slots_at(conversation, targets):
         redacted = redact(value, cid, mid, field)
         if redacted is not value:
             put(where, redacted)
-        next_target = next(pending, None)
-        if next_target is None:
-            return
-        wanted = next_target
-    raise RuntimeError("recorded detections are out of step with the redaction")

@@ -26,7 +26,7 @@ from convoscope_analyzer.privacy import Detection, PrivacyConfig, Redactor, reda
 from convoscope_analyzer.privacy.corpus_redaction import privacy_report
 from convoscope_analyzer.privacy.entities import BEST_EFFORT_TYPES
 from convoscope_analyzer.privacy.scanner import detect
-from convoscope_analyzer.privacy.text_fields import put, text_slots
+from convoscope_analyzer.privacy.text_fields import put, slots_at, text_slots
 from convoscope_common.corpus import Corpus, Project
 from convoscope_common.results import PrivacyReport
 
@@ -118,20 +118,12 @@ def apply_patches(part: Corpus, patches: Sequence[TextPatch]) -> None:
         last = at
         while last < len(patches) and patches[last].conversation == index:
             last += 1
-        wanted = iter(patches[at:last])
-        patch = next(wanted)
-        for slot, (value, _, _, where) in enumerate(text_slots(conversations[index])):
-            if slot != patch.slot:
-                continue
+        mine = patches[at:last]
+        slots = slots_at(conversations[index], (patch.slot for patch in mine))
+        for patch, (value, _, _, where) in zip(mine, slots, strict=False):
             if patch.checksum != _checksum(value):
                 raise RuntimeError("a redaction patch is out of step with its range")
             put(where, patch.text)
-            next_patch = next(wanted, None)
-            if next_patch is None:
-                break
-            patch = next_patch
-        else:
-            raise RuntimeError("a redaction patch is out of step with its range")
         at = last
 
 

@@ -13,7 +13,7 @@ visited (nothing to redact, no detection recorded).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -71,6 +71,29 @@ def text_slots(conversation: Conversation) -> Iterator[Slot]:
                     yield citation.url, mid, "text", (m, "citations", j, "url")
                 if citation.title:
                     yield citation.title, mid, "text", (m, "citations", j, "title")
+
+
+class SlotsOutOfStepError(RuntimeError):
+    """Positions to visit that the conversation's walk does not reach: what recorded
+    them was made for other texts."""
+
+
+def slots_at(conversation: Conversation, positions: Iterable[int]) -> Iterator[Slot]:
+    """The slots of ``conversation`` at ``positions`` (ascending places in the walk of
+    :func:`text_slots`), in order; the walk stops after the last one. Raises
+    :class:`SlotsOutOfStepError` when it ends before every position was reached."""
+    pending = iter(positions)
+    wanted = next(pending, None)
+    if wanted is None:
+        return
+    for k, slot in enumerate(text_slots(conversation)):
+        if k != wanted:
+            continue
+        yield slot
+        wanted = next(pending, None)
+        if wanted is None:
+            return
+    raise SlotsOutOfStepError("the texts to visit are out of step with the conversation")
 
 
 def put(where: Where, value: str) -> None:
