@@ -8,10 +8,11 @@ What a job leaves in this process after it is over:
 - free heap pages glibc keeps for reuse.
 
 :class:`IdleRelease` runs :func:`release_memory` once after each spell of work, when
-nothing runs or is held any more. Measured (docs/performance.md, "Memory between jobs"):
-each release gave back 0.4-15 MB. Most of what an analyzer holds after a job (115-140 MB
-against 65 MB before its first) stays: free space inside Python's object arenas that a
-few surviving objects keep, which only the next jobs reuse.
+nothing runs or is held any more. Measured (docs/performance.md, "Memory between jobs",
+``bench/bench_memory_between_jobs.py``): the fifth large job of a replica peaked at
+2.09-2.17x its export instead of 2.45-2.50x. Much of what a replica holds after a job
+stays (110-135 MB against 65 MB before its first): free space inside Python's object
+arenas that a few surviving objects keep, which only the next jobs reuse.
 """
 
 from __future__ import annotations
