@@ -60,14 +60,14 @@ async def test_a_cancel_after_the_last_checkpoint_leaves_no_results_and_no_compl
     # The engine has passed its last checkpoint (nothing after it in the pipeline checks
     # again) and waits for the test to cancel the job.
     engine_done = threading.Event()
-    real_analyze = pipeline_module.analyze
+    real_analyze = pipeline_module.analyze_encoded
 
     def analyze_then_wait(*args: Any, **kwargs: Any) -> Any:
         results = real_analyze(*args, **kwargs)
         engine_done.wait(timeout=30)
         return results
 
-    monkeypatch.setattr(pipeline_module, "analyze", analyze_then_wait)
+    monkeypatch.setattr(pipeline_module, "analyze_encoded", analyze_then_wait)
     heard: list[str] = []
 
     async def on_event(msg: Any) -> None:

@@ -116,3 +116,26 @@ def test_stream_splits_struct_sections_and_their_long_lists(
     assert len(parts) > 20 and max(len(p) for p in parts) < len(sentiment) / 4
     stream = ResultsStream(copy.deepcopy(results))
     assert b"".join(iter(lambda: stream.read(1000), b"")) == expected
+
+
+def test_stream_writes_an_index_kept_encoded_where_the_list_goes() -> None:
+    """The service stores the results with their message index still encoded (joined
+    from the shards' blocks): the same bytes as the whole results encoded."""
+    from convoscope_analyzer.memory import ResultsStream
+
+    data = (DATA / "claude_sample.json").read_bytes()
+    encoded = encode_corpus(parse_export(data).corpus)
+    whole = run_pipeline(load_corpus(encoded), AnalysisOptions(), PrivacyConfig())
+    options, privacy = AnalysisOptions(), PrivacyConfig()
+    kept = run_pipeline(load_corpus(encoded), options, privacy, encoded_index=True)
+    assert kept.results.message_index == [] and kept.message_index is not None
+    assert kept.message_index.count == len(whole.results.message_index) > 2
+    kept.results.generated_at = whole.results.generated_at
+    expected = encode_results(whole.results)
+    for size in (1, 999, -1):
+        stream = ResultsStream(copy.deepcopy(kept.results), kept.message_index)
+        pieces = []
+        while piece := stream.read(size):
+            pieces.append(piece)
+        assert b"".join(pieces) == expected
+    assert kept.message_index.records() == whole.results.message_index

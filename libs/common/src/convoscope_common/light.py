@@ -249,14 +249,15 @@ def light_languages(results: AnalysisResults) -> LightLanguages | None:
     )
 
 
-def page_totals(results: AnalysisResults) -> dict[str, int]:
+def page_totals(results: AnalysisResults, messages: int | None = None) -> dict[str, int]:
     """How many items each paginated collection behind ``results`` holds (the gateway
-    names their URLs)."""
+    names their URLs); ``messages``: the records of a message index kept apart from
+    ``results`` (the analyzer stores it without decoding it)."""
     findings = results.quality.failures.findings if results.quality else []
     privacy = results.privacy.findings if results.privacy else []
     return {
         "conversations": results.summary.conversations,
-        "messages": len(results.message_index),
+        "messages": len(results.message_index) if messages is None else messages,
         "failures": len(findings),
         "privacy_findings": len(privacy),
     }
@@ -271,10 +272,10 @@ class LightBundle(_Light, kw_only=True):
     totals: dict[str, int] = {}
 
 
-def encode_light_bundle(results: AnalysisResults) -> bytes:
-    """The light bundle of ``results`` as msgpack."""
+def encode_light_bundle(results: AnalysisResults, messages: int | None = None) -> bytes:
+    """The light bundle of ``results`` as msgpack (``messages``: as in :func:`page_totals`)."""
     return msgspec.msgpack.encode(
-        LightBundle(results=light_results(results), totals=page_totals(results))
+        LightBundle(results=light_results(results), totals=page_totals(results, messages))
     )
 
 

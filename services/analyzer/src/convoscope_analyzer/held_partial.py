@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import msgspec
 
+from convoscope_analyzer.engine.encoded_index import detached
 from convoscope_analyzer.engine.partial import ShardPartial
 from convoscope_analyzer.engine.topics import TopicRows
 from convoscope_common import collector
@@ -51,6 +52,9 @@ def release(part: ShardPartial | HeldPartial) -> ShardPartial:
         return part
     with collector.paused():
         partial = _partial_decoder.decode(part.data)
+    # Its encoded message index, a view of the held bytes, gets bytes of its own, so
+    # those can go.
+    partial.message_index = detached(partial.message_index)
     part.data = b""
     partial.topics = part.topics
     return partial

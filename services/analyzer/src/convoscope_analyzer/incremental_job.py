@@ -93,6 +93,7 @@ async def run_collection(
             checkpoint=run.running.checkpoint,
             in_place=True,
             models=models,
+            encoded_index=True,
         )
     stats = result.stats
     REUSED.labels(kind="reused").inc(stats.conversations_reused)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import msgspec
 
 from convoscope_analyzer.engine import ProgressUpdate, Taxonomy
+from convoscope_analyzer.engine.encoded_index import detached
 from convoscope_analyzer.engine.incremental import IncrementalStats, analyze_incremental
 from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.pieces import (
@@ -92,6 +93,10 @@ def decode_pieces(data: bytes | bytearray) -> StoredPieces | None:
             pieces = _decoder.decode(raw)
     except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
+    # The chunks' encoded message indexes are views of the decompressed bytes: copied,
+    # they let those go.
+    for chunk in pieces.engine.chunks.values():
+        chunk.partial.message_index = detached(chunk.partial.message_index)
     return pieces if pieces.version == PIECES_VERSION else None
 
 
@@ -129,12 +134,14 @@ def run_incremental(
     checkpoint: Callable[[], None] | None = None,
     in_place: bool = False,
     models: TopicModels | None = None,
+    encoded_index: bool = False,
 ) -> IncrementalRun:
     """Redact and analyse ``corpus`` reusing ``previous`` (None or another fingerprint:
     nothing is reused; the pieces of this run come back either way).
 
     ``in_place`` hands the corpus over as in ``run_pipeline``; ``models`` fits and reads
-    the learned topics (default: in this process; the service: a child process).
+    the learned topics (default: in this process; the service: a child process);
+    ``encoded_index`` leaves the message index encoded, as in ``run_pipeline``.
     """
     started = time.perf_counter()
     check = checkpoint or (lambda: None)
@@ -203,6 +210,7 @@ def run_incremental(
             progress=engine_progress,
             checkpoint=checkpoint,
             models=models,
+            encoded_index=encoded_index,
         )
     results = engine.results
     results.options = msgspec.structs.replace(
@@ -213,7 +221,9 @@ def run_incremental(
     engine.stats.timings["redaction"] = redacted_at - scanned_at
     engine.stats.timings["engine"] = time.perf_counter() - redacted_at
     return IncrementalRun(
-        output=PipelineOutput(results=results, redacted_corpus=redacted),
+        output=PipelineOutput(
+            results=results, redacted_corpus=redacted, message_index=engine.message_index
+        ),
         pieces=StoredPieces(fingerprint=key, engine=engine.pieces, detections=detections),
         stats=engine.stats,
         texts_scanned=scanned,

@@ -17,6 +17,7 @@ import msgspec
 import structlog
 
 from convoscope_analyzer.corpus_loading import load_corpus
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.incremental_job import keep_pieces, run_collection, start_loading
 from convoscope_analyzer.memory import WRITE_WINDOW_BYTES, ResultsStream, give_back
 from convoscope_analyzer.pipeline import run_pipeline
@@ -242,7 +243,7 @@ class JobRun:
             with stage("incremental", messages=n_messages):
                 output = await run_collection(self, corpus, privacy, publisher, loading)
             del corpus
-            results, redacted = output.results, output.redacted_corpus
+            results, redacted, index = output.results, output.redacted_corpus, output.message_index
             del output
         else:
             # Split, not decoded: a sharded job's coordinator never decodes the whole corpus.
@@ -253,7 +254,9 @@ class JobRun:
             shards = self._shards_for(n_messages)
             if shards > 1:
                 del blob  # the raw corpus's conversations are views of it
-                results = await run_sharded_job(self, raw, privacy, shards, publisher, models)
+                results, index = await run_sharded_job(
+                    self, raw, privacy, shards, publisher, models
+                )
             else:
                 del raw
                 with stage("corpus_decode", bytes=len(blob)):
@@ -272,9 +275,11 @@ class JobRun:
                         checkpoint=self.running.checkpoint,
                         in_place=True,
                         models=models,
+                        encoded_index=True,
                     )
                 del corpus
                 results, redacted = output.results, output.redacted_corpus
+                index = output.message_index
                 del output
         if models is not None:
             models.close()  # the models are read: the child's memory goes before the store
@@ -283,8 +288,9 @@ class JobRun:
             raise JobCancelledError
         results.generated_at = utcnow()
         # The coroutine gets the only references, so it can free each part early.
-        storing = self._store_results(results, redacted)
-        del results, redacted
+        assert index is not None  # every path above leaves it encoded
+        storing = self._store_results(results, redacted, index)
+        del results, redacted, index
         await storing
         await keep_pieces(self)
         return n_messages
@@ -405,9 +411,12 @@ class JobRun:
         except Exception as exc:
             log.warning("post_job_bookkeeping_failed", error=type(exc).__name__)
 
-    async def _store_results(self, results: AnalysisResults, corpus: Corpus | None) -> None:
-        """Write the results, the light document and the redacted corpus (unless the
-        sharded run stored it already), then their index.
+    async def _store_results(
+        self, results: AnalysisResults, corpus: Corpus | None, message_index: JoinedIndex
+    ) -> None:
+        """Write the results (their ``message_index`` still encoded, beside them), the
+        light document and the redacted corpus (unless the sharded run stored it
+        already), then their index.
 
         Peak memory: one encoded section at a time. Objects written before a crash and
         never indexed expire with the ``results-data`` store's TTL.
@@ -418,12 +427,12 @@ class JobRun:
         # The light document beside the results: the gateway serves the first dashboard
         # from it instead of decoding the whole results (seconds on a large export).
         with stage("light_encode") as extra:
-            light = encode_light_bundle(results)
+            light = encode_light_bundle(results, messages=message_index.count)
             extra["bytes"] = len(light)
         # Encoded as it is stored, section by section, each let go of once encoded: the
         # whole encoding (32 MB on a 94 MB export) never sits beside the results.
-        stream = ResultsStream(results)
-        del results
+        stream = ResultsStream(results, message_index)
+        del results, message_index
         # The redacted corpus (unless the sharded run stored it) likewise, conversation
         # by conversation (its whole encoding was a one-piece job's peak memory), and
         # beside the results: nats-server stores one while this process encodes the

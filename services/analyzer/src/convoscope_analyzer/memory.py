@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import msgspec
 
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.msgpack_headers import array_header, map_header
 from convoscope_common.results import AnalysisResults
 
@@ -92,9 +93,9 @@ class PieceStream:
     only when the reader has taken everything before it and let go of once read.
     ``size`` counts the bytes read so far (all of them once ``read`` returned ``b""``)."""
 
-    def __init__(self, pieces: Iterator[bytes | bytearray]) -> None:
+    def __init__(self, pieces: Iterator[bytes | bytearray | memoryview]) -> None:
         self._pieces = pieces
-        self._buffer: bytes | bytearray = b""
+        self._buffer: bytes | bytearray | memoryview = b""
         self._offset = 0
         self.size = 0
 
@@ -135,13 +136,16 @@ class ResultsStream(PieceStream):
     of them once ``read`` returned ``b""``).
     """
 
-    def __init__(self, results: AnalysisResults) -> None:
-        super().__init__(_sections(results))
+    def __init__(self, results: AnalysisResults, message_index: JoinedIndex | None = None) -> None:
+        super().__init__(_sections(results, message_index))
 
 
-def _sections(results: AnalysisResults) -> Iterator[bytes | bytearray]:
+def _sections(
+    results: AnalysisResults, message_index: JoinedIndex | None = None
+) -> Iterator[bytes | bytearray | memoryview]:
     """The pieces of ``encode_results(results)``, each section taken out of ``results``
-    (reset to its default) when it is reached and let go of once encoded."""
+    (reset to its default) when it is reached and let go of once encoded; with
+    ``message_index``, that field is its joined blocks (engine/encoded_index.py)."""
     fields = AnalysisResults.__struct_fields__
     keys = AnalysisResults.__struct_encode_fields__
     yield map_header(len(fields))
@@ -149,7 +153,10 @@ def _sections(results: AnalysisResults) -> Iterator[bytes | bytearray]:
         value = getattr(results, name)
         setattr(results, name, getattr(_DEFAULTS, name))
         yield _encoder.encode(key)
-        yield from _pieces(value, depth=2)
+        if name == "message_index" and message_index is not None:
+            yield from message_index.pieces()
+        else:
+            yield from _pieces(value, depth=2)
         del value
         give_back()  # the section's freed heap pages, before the next one is encoded
 

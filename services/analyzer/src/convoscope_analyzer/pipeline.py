@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from convoscope_analyzer.engine import ProgressUpdate, Taxonomy, analyze
+from convoscope_analyzer.engine import JoinedIndex, ProgressUpdate, Taxonomy, analyze_encoded
 from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.privacy import (
@@ -34,10 +34,12 @@ _ENGINE_END = 0.95
 
 @dataclass
 class PipelineOutput:
-    """The results plus the redacted corpus that exports without PII use."""
+    """The results plus the redacted corpus that exports without PII use; with the
+    message index left encoded (``encoded_index``), the index beside the results."""
 
     results: AnalysisResults
     redacted_corpus: Corpus
+    message_index: JoinedIndex | None = None
 
 
 def run_pipeline(
@@ -52,6 +54,7 @@ def run_pipeline(
     redactor: Redactor | None = None,
     prices: PriceTable | None = None,
     models: TopicModels | None = None,
+    encoded_index: bool = False,
 ) -> PipelineOutput:
     """Redact (always, for exports), analyse (the redacted corpus when privacy is on).
 
@@ -61,6 +64,8 @@ def run_pipeline(
     ``redactor`` replaces the default ``Redactor(privacy)`` for this one corpus.
     ``models`` fits and reads the topic models (default: in this process); it is
     prepared at once, so a process it starts gets ready while the corpus is redacted.
+    ``encoded_index`` leaves the message index encoded (``output.message_index``; the
+    results' list empty): what a service stores without decoding it.
     """
     if models is not None:
         models.prepare()
@@ -119,16 +124,20 @@ def run_pipeline(
 
     run_options = engine_options(options, taxonomy, prices)
     with collector.long_lived_frozen():
-        results = analyze(
+        results, index = analyze_encoded(
             redacted if options.enable_privacy else corpus,
             run_options,
             progress=engine_progress,
             checkpoint=checkpoint,
             models=models,
         )
+    if not encoded_index:
+        results.message_index = index.records()
     # The engine recorded the options it ran with; redaction happened here, before it.
     results.options = msgspec.structs.replace(
         results.options, enable_privacy=options.enable_privacy
     )
     results.privacy = privacy_report if options.enable_privacy else PrivacyReport(enabled=False)
-    return PipelineOutput(results=results, redacted_corpus=redacted)
+    return PipelineOutput(
+        results=results, redacted_corpus=redacted, message_index=index if encoded_index else None
+    )

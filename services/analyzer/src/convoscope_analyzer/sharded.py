@@ -19,7 +19,7 @@ nothing waits that need not:
    the topic models are fitted on the sample in a thread, beside the shards;
 5. **learned rows** (here, cheap): each partial is read with the fitted models as soon as
    both exist (``topics.apply_learned``);
-6. **merge** (here, cheap): :func:`~.engine.merge.merge_partials`.
+6. **merge** (here, cheap): :func:`~.engine.merge.merge_encoded`.
 
 Where the per-shard stages run is the runner's (:class:`ShardRunner`: here in turn, a
 process pool, the bus); how the corpus is held is the access's
@@ -40,7 +40,8 @@ from typing import Generic, ParamSpec, Protocol, TypeVar
 import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, Taxonomy
-from convoscope_analyzer.engine.merge import merge_partials
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
+from convoscope_analyzer.engine.merge import merge_encoded
 from convoscope_analyzer.engine.options import Checkpoint, ProgressUpdate, engine_options
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
 from convoscope_analyzer.engine.pipeline import STEP_CHARTS, STEP_PLAN, STEP_WEIGHTS, insights
@@ -132,10 +133,12 @@ class HereRunner(Generic[C]):
 
 @dataclass
 class ShardedOutput(Generic[C]):
-    """The results and the redacted corpus (None when ``on_redacted`` took it)."""
+    """The results and the redacted corpus (None when ``on_redacted`` took it); with the
+    message index left encoded (``encoded_index``), the index beside the results."""
 
     results: AnalysisResults
     redacted: C | None
+    message_index: JoinedIndex | None = None
 
 
 class _Reporter:
@@ -188,6 +191,7 @@ def run_sharded(
     on_redacted: Callable[[C], None] | None = None,
     now: datetime | None = None,
     models: TopicModels | None = None,
+    encoded_index: bool = False,
 ) -> ShardedOutput[C]:
     """Redact and analyse ``access``'s corpus in ``shards`` shards run by ``runner``
     (default: here, in turn); the same results and redacted corpus as
@@ -198,6 +202,7 @@ def run_sharded(
     as soon as it is complete (the shards analyse meanwhile); then it is not returned.
     ``models`` fits the topic models and reads the partials' learned rows (default: in
     this process; the service: in a child process, ``topic_process.py``).
+    ``encoded_index`` leaves the message index encoded, as ``run_pipeline`` does.
     """
     report = _Reporter(progress)
     runner = runner if runner is not None else HereRunner(access)
@@ -299,7 +304,9 @@ def run_sharded(
         parts = [release(part) for part in partials.parts]  # held ones decoded now
         partials.parts.clear()
         give_back()  # the held bytes' pages, before the merge builds the results
-        results = merge_partials(parts, plan, run_options, conversations=conversations, now=now)
+        results, message_index = merge_encoded(
+            parts, plan, run_options, conversations=conversations, now=now
+        )
         del parts
     del partials
     give_back()
@@ -307,7 +314,13 @@ def run_sharded(
     # The engine built the options used; enable_privacy is this pipeline's to set.
     results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
     results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
-    return ShardedOutput(results=results, redacted=redacted)
+    if not encoded_index:
+        results.message_index = message_index.records()
+    return ShardedOutput(
+        results=results,
+        redacted=redacted,
+        message_index=message_index if encoded_index else None,
+    )
 
 
 class _RangeSample:

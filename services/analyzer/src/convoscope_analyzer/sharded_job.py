@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 from typing import TYPE_CHECKING
 
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.memory import give_back
 from convoscope_analyzer.privacy import PrivacyConfig
@@ -35,8 +36,9 @@ async def run_sharded_job(
     shards: int,
     publisher: ProgressPublisher,
     models: TopicModels | None = None,
-) -> AnalysisResults:
-    """The pipeline with its costly stages in shards any analyzer replica takes.
+) -> tuple[AnalysisResults, JoinedIndex]:
+    """The pipeline with its costly stages in shards any analyzer replica takes: the
+    results, and their message index left encoded.
 
     The redacted corpus is stored (``run.store_redacted``) while the shards analyse,
     once their inputs are written (they wait for them; the results do not wait for it
@@ -93,13 +95,15 @@ async def run_sharded_job(
                 progress=publisher,
                 on_redacted=on_redacted,
                 models=models,
+                encoded_index=True,
             )
-            results = output.results
+            results, index = output.results, output.message_index
             del output
+            assert index is not None
         for write in writes:
             await asyncio.wrap_future(write)
         run.shard_wall, run.shard_work = bus.wall, bus.work
-        return results
+        return results, index
     except (LeaseLostError, RunSupersededError, WorkerShutdownError):
         # Another run holds the job, or will: the shards' records and objects are its
         # now (it keeps the complete ones). Removing them would fail it.

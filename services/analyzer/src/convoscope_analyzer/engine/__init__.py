@@ -5,6 +5,7 @@ reads a taxonomy file the caller names.
 """
 
 from convoscope_analyzer.engine.drilldown import DrilldownQuery, DrilldownResult, drilldown
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.engine.errors import (
     EngineError,
     InvalidDrilldownQueryError,
@@ -17,7 +18,7 @@ from convoscope_analyzer.engine.options import (
     ProgressCallback,
     ProgressUpdate,
 )
-from convoscope_analyzer.engine.pipeline import analyze, warm_up
+from convoscope_analyzer.engine.pipeline import analyze, analyze_encoded, warm_up
 from convoscope_analyzer.engine.taxonomy import (
     Taxonomy,
     TaxonomyCategory,
@@ -35,12 +36,14 @@ __all__ = [
     "EngineOptions",
     "InvalidDrilldownQueryError",
     "InvalidTimezoneError",
+    "JoinedIndex",
     "ProgressCallback",
     "ProgressUpdate",
     "Taxonomy",
     "TaxonomyCategory",
     "TaxonomyError",
     "analyze",
+    "analyze_encoded",
     "default_taxonomy",
     "drilldown",
     "load_taxonomy",

@@ -27,6 +27,7 @@ from datetime import datetime
 
 import msgspec
 
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
 from convoscope_analyzer.engine.learned import (
     Document,
@@ -35,7 +36,7 @@ from convoscope_analyzer.engine.learned import (
     sample_positions,
     term_counts,
 )
-from convoscope_analyzer.engine.merge import merge_partials
+from convoscope_analyzer.engine.merge import merge_encoded
 from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
 from convoscope_analyzer.engine.options import ProgressUpdate as Update
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
@@ -78,11 +79,13 @@ class IncrementalStats:
 
 @dataclass
 class IncrementalOutput:
-    """Results, the pieces to keep, and what was reused."""
+    """Results, the pieces to keep, and what was reused; with the message index left
+    encoded (``encoded_index``), the index beside the results."""
 
     results: AnalysisResults
     pieces: EnginePieces
     stats: IncrementalStats
+    message_index: JoinedIndex | None = None
 
 
 def analyze_incremental(
@@ -94,6 +97,7 @@ def analyze_incremental(
     checkpoint: Checkpoint | None = None,
     now: datetime | None = None,
     models: TopicModels | None = None,
+    encoded_index: bool = False,
 ) -> IncrementalOutput:
     """Analyse ``corpus`` (as the engine reads it: redacted when privacy is on), reusing
     ``previous`` pieces (made under the same fingerprint; None: none).
@@ -102,7 +106,8 @@ def analyze_incremental(
     updates from 0 to 1; ``checkpoint`` is called between chunks and what it raises
     propagates. ``models`` fits and reads the learned topics (default: in this process);
     models elsewhere (the service's child process) fit while the new chunks are analysed
-    here. Raises :class:`InvalidTimezoneError` for an unknown timezone.
+    here. ``encoded_index`` leaves the message index encoded (``output.message_index``).
+    Raises :class:`InvalidTimezoneError` for an unknown timezone.
     """
     zone = resolve_timezone(options.timezone)
     old = previous or EnginePieces()
@@ -198,14 +203,21 @@ def analyze_incremental(
     check()
     lap("learned topics")
     report(0.9, STEP_MERGE, "Merging")
-    results = merge_partials(partials, plan, options, conversations=n, now=now)
+    results, message_index = merge_encoded(partials, plan, options, conversations=n, now=now)
+    if not encoded_index:
+        results.message_index = message_index.records()
     lap("merge")
     for partial in partials:  # the pieces keep no plan-dependent rows
         partial.topics.learned = []
         partial.start, partial.end = 0, partial.end - partial.start
     report(1.0, "Complete", "Analysis complete", insights(results))
     kept = EnginePieces(chunks=chunks, conversations=pieces, cuts=cuts)
-    return IncrementalOutput(results=results, pieces=kept, stats=stats)
+    return IncrementalOutput(
+        results=results,
+        pieces=kept,
+        stats=stats,
+        message_index=message_index if encoded_index else None,
+    )
 
 
 def _sample(corpus: Corpus) -> list[int]:

@@ -1,6 +1,7 @@
 """Shard partials into results: the totals, means, rankings and charts of the whole corpus.
 
-Lists are concatenated in corpus order and counts added, then the same section functions
+Lists are concatenated in corpus order (the message index without being decoded:
+engine/encoded_index.py) and counts added, then the same section functions
 one process uses compute the figures, in the same order of summation, so the merged
 results are identical to an analysis of the corpus in one piece.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from convoscope_analyzer.engine.charts import build_charts
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.engine.errors import EngineError
 from convoscope_analyzer.engine.language_summary import languages_from_rows
 from convoscope_analyzer.engine.options import EngineOptions
@@ -65,6 +67,21 @@ def merge_partials(
     have done so as the partials arrived). ``results.privacy`` is left None (the worker
     attaches the privacy report).
     """
+    results, index = merge_encoded(parts, plan, options, conversations=conversations, now=now)
+    results.message_index = index.records()
+    return results
+
+
+def merge_encoded(
+    parts: list[ShardPartial],
+    plan: AnalysisPlan,
+    options: EngineOptions,
+    *,
+    conversations: int,
+    now: datetime | None = None,
+) -> tuple[AnalysisResults, JoinedIndex]:
+    """:func:`merge_partials` with the message index left encoded: the results without
+    it (``message_index`` empty), and the index joined from the parts' blocks."""
     parts = check_coverage(parts, conversations)
     taxonomy = options.taxonomy or default_taxonomy()
     counts = merge_summary_counts([p.summary for p in parts])
@@ -106,7 +123,7 @@ def merge_partials(
     languages = languages_from_rows(
         [p.languages for p in parts], sentiment, taxonomy_languages(taxonomy)
     )
-    return AnalysisResults(
+    results = AnalysisResults(
         generated_at=now or datetime.now(UTC),
         options=AnalysisOptionsUsed(
             enable_privacy=False,
@@ -124,5 +141,5 @@ def merge_partials(
         charts=charts,
         comparison=comparison,
         usage=usage,
-        message_index=[r for p in parts for r in p.message_index],
     )
+    return results, JoinedIndex([p.message_index for p in parts])

@@ -14,6 +14,7 @@ import msgspec
 
 from convoscope_analyzer.engine.cue_scan import Scan
 from convoscope_analyzer.engine.cues import CueBook
+from convoscope_analyzer.engine.encoded_index import EMPTY_INDEX, encode_index
 from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.language import assign_languages
 from convoscope_analyzer.engine.language_summary import LanguageRows, count_languages
@@ -31,7 +32,7 @@ from convoscope_common.aggregates.temporal import TemporalCounts, count_temporal
 from convoscope_common.aggregates.usage import tally_usage
 from convoscope_common.comparison_types import UsageCell
 from convoscope_common.corpus import Conversation, Corpus
-from convoscope_common.results import ConversationQuality, Failure, MessageRecord
+from convoscope_common.results import ConversationQuality, Failure
 
 STEP_PREPARE = "Parsing conversations"
 STEP_LANGUAGES = "Detecting languages"
@@ -59,7 +60,8 @@ class ShardPartial(msgspec.Struct, kw_only=True):
     temporal: TemporalCounts | None = None
     comparison: dict[str, ComparisonTally] = {}
     usage: dict[str, UsageCell] = {}
-    message_index: list[MessageRecord] = []
+    # The shard's message index, encoded (a list[MessageRecord]): engine/encoded_index.py.
+    message_index: msgspec.Raw = EMPTY_INDEX
 
 
 def analyze_shard(
@@ -145,5 +147,5 @@ def analyze_shard(
     )
     partial.usage = tally_usage(prepared)
     # Built last, in the memory the steps' temporary structures left free.
-    partial.message_index = message_index(prepared)
+    partial.message_index = encode_index(message_index(prepared))
     return partial

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from convoscope_analyzer.engine.cues import profanity_words
+from convoscope_analyzer.engine.encoded_index import JoinedIndex
 from convoscope_analyzer.engine.language import warm_up as _warm_up_language
-from convoscope_analyzer.engine.merge import merge_partials
+from convoscope_analyzer.engine.merge import merge_encoded
 from convoscope_analyzer.engine.options import Checkpoint, EngineOptions, ProgressCallback
 from convoscope_analyzer.engine.partial import (
     STEP_FAILURES,
@@ -78,7 +79,26 @@ def analyze(
     now: datetime | None = None,
     models: TopicModels | None = None,
 ) -> AnalysisResults:
-    """Analyse a (redacted) corpus into typed results.
+    """Analyse a (redacted) corpus into typed results (:func:`analyze_encoded`, with the
+    message index decoded into them)."""
+    results, index = analyze_encoded(
+        corpus, options, progress=progress, checkpoint=checkpoint, now=now, models=models
+    )
+    results.message_index = index.records()
+    return results
+
+
+def analyze_encoded(
+    corpus: Corpus,
+    options: EngineOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    checkpoint: Checkpoint | None = None,
+    now: datetime | None = None,
+    models: TopicModels | None = None,
+) -> tuple[AnalysisResults, JoinedIndex]:
+    """Analyse a (redacted) corpus into typed results, the message index left encoded
+    (``results.message_index`` empty; the index beside them: engine/encoded_index.py).
 
     The same three stages a sharded analysis runs, with one shard: the plan (a bounded
     sample decides the corpus-wide parts), the shard, the merge; so results are identical
@@ -112,7 +132,7 @@ def analyze(
         partial, plan = _analyze_beside_fit(corpus, options, tracker, models)
     if options.enable_visualizations:
         tracker.start_step(STEP_CHARTS, 1, "charts")
-    results = merge_partials(
+    results, index = merge_encoded(
         [partial], plan, options, conversations=len(corpus.conversations), now=now
     )
     if options.enable_visualizations:
@@ -120,7 +140,7 @@ def analyze(
     for text in insights(results):
         tracker.insight(text)
     tracker.finish()
-    return results
+    return results, index
 
 
 class _FitStoppedError(Exception):
