@@ -7,7 +7,7 @@ import msgspec
 import pytest
 
 from convoscope_analyzer.engine.encoded_index import (
-    EMPTY_INDEX,
+    BLOCK,
     IndexBlockError,
     JoinedIndex,
     detached,
@@ -41,7 +41,7 @@ def test_joined_blocks_are_the_whole_list_encoded(sizes: list[int]) -> None:
     blocks, everything, at = [], [], 0
     for n in sizes:
         records = _records(n, at)
-        blocks.append(encode_index(records) if n else EMPTY_INDEX)
+        blocks += encode_index(iter(records)) if n else [msgspec.Raw(b"\x90")]
         everything += records
         at += n
     joined = JoinedIndex(blocks)
@@ -52,16 +52,24 @@ def test_joined_blocks_are_the_whole_list_encoded(sizes: list[int]) -> None:
 
 def test_a_block_decoded_inside_a_larger_message_is_detached() -> None:
     class Holder(msgspec.Struct):
-        index: msgspec.Raw
+        index: list[msgspec.Raw]
         tail: bytes
 
     data = msgspec.msgpack.encode(Holder(encode_index(_records(4)), b"x" * 1000))
     view = msgspec.msgpack.decode(data, type=Holder).index
     own = detached(view)
-    assert own == view and JoinedIndex([own]).records() == _records(4)
+    assert own == view and JoinedIndex(own).records() == _records(4)
 
 
 @pytest.mark.parametrize("block", [b"", b"\x80", b"\xa3abc", b"\xdc\x00"])
 def test_a_block_that_is_no_array_is_refused(block: bytes) -> None:
     with pytest.raises(IndexBlockError):
         JoinedIndex([msgspec.Raw(block)])
+
+
+def test_records_are_encoded_in_blocks_as_they_come() -> None:
+    records = _records(2 * BLOCK + 5)
+    blocks = encode_index(iter(records))
+    assert [len(msgspec.msgpack.decode(b)) for b in blocks] == [BLOCK, BLOCK, 5]
+    assert JoinedIndex(blocks).records() == records
+    assert encode_index(iter([])) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from statistics import median
 
 import msgspec
@@ -246,12 +247,17 @@ def summarize(conversations: list[PreparedConversation]) -> Summary:
 
 def message_index(conversations: list[PreparedConversation]) -> list[MessageRecord]:
     """The per-message drill-down index (ids, local date/weekday/hour, sizes)."""
-    records: list[MessageRecord] = []
+    return list(message_records(conversations))
+
+
+def message_records(conversations: list[PreparedConversation]) -> Iterator[MessageRecord]:
+    """The records of :func:`message_index`, one at a time (a caller that encodes them
+    as they come never holds them all)."""
     for item in conversations:
         for pm in item.messages:
             local = pm.local
             message = pm.message
-            records.append(
+            yield (
                 MessageRecord(
                     conversation_id=pm.conversation_id,
                     message_id=message.id,
@@ -265,4 +271,3 @@ def message_index(conversations: list[PreparedConversation]) -> list[MessageReco
                     language=pm.language,
                 )
             )
-    return records

@@ -3,7 +3,7 @@
 The index holds one record per message (60,000 on the incremental benchmark's export):
 11 MB of msgpack, 28 MB as Python objects. The analysis reads none of it; only the
 stored results' readers do (pages, drill-down, exports). So each shard or chunk encodes
-its records as soon as it has built them (:func:`encode_index`), partials and
+its records in blocks as it builds them (:func:`encode_index`), partials and
 collection pieces carry that encoding, and the merge joins the blocks
 (:class:`JoinedIndex`) without decoding them. A service writes the joined blocks where
 ``encode_results`` writes the list (``ResultsStream``); in-process callers get the
@@ -12,15 +12,17 @@ records decoded (``merge_partials``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import msgspec
 
 from convoscope_analyzer.msgpack_headers import array_header
 from convoscope_common.results import MessageRecord
 
-# An encoded empty list: the index of a partial with no messages.
-EMPTY_INDEX = msgspec.Raw(b"\x90")
+# Records encoded per block: a block's records are all that is ever held decoded while
+# a shard encodes (about 0.5 MB), and each block is bytes of exactly its size (one
+# growing buffer for a whole shard was half as large again as what it held).
+BLOCK = 4096
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[MessageRecord])
@@ -30,15 +32,25 @@ class IndexBlockError(ValueError):
     """An encoded index block that is not a msgpack array."""
 
 
-def encode_index(records: list[MessageRecord]) -> msgspec.Raw:
-    """``records`` encoded as one block (a msgpack array)."""
-    return msgspec.Raw(_encoder.encode(records))
+def encode_index(records: Iterable[MessageRecord]) -> list[msgspec.Raw]:
+    """``records`` encoded as blocks (msgpack arrays) of up to :data:`BLOCK` of them,
+    each encoded as soon as it is full: the records are never all held at once."""
+    blocks: list[msgspec.Raw] = []
+    batch: list[MessageRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == BLOCK:
+            blocks.append(msgspec.Raw(_encoder.encode(batch)))
+            batch.clear()
+    if batch:
+        blocks.append(msgspec.Raw(_encoder.encode(batch)))
+    return blocks
 
 
-def detached(block: msgspec.Raw) -> msgspec.Raw:
-    """``block`` in bytes of its own: a block decoded as part of a larger message (a
-    partial, the collection's pieces) is a view that keeps all of that message alive."""
-    return block.copy()
+def detached(blocks: list[msgspec.Raw]) -> list[msgspec.Raw]:
+    """``blocks`` in bytes of their own: blocks decoded as part of a larger message (a
+    partial, the collection's pieces) are views that keep all of that message alive."""
+    return [block.copy() for block in blocks]
 
 
 def _array(block: msgspec.Raw) -> tuple[int, int]:

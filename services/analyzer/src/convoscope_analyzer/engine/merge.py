@@ -142,4 +142,4 @@ def merge_encoded(
         comparison=comparison,
         usage=usage,
     )
-    return results, JoinedIndex([p.message_index for p in parts])
+    return results, JoinedIndex([block for p in parts for block in p.message_index])

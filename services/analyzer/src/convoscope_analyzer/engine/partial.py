@@ -14,7 +14,7 @@ import msgspec
 
 from convoscope_analyzer.engine.cue_scan import Scan
 from convoscope_analyzer.engine.cues import CueBook
-from convoscope_analyzer.engine.encoded_index import EMPTY_INDEX, encode_index
+from convoscope_analyzer.engine.encoded_index import encode_index
 from convoscope_analyzer.engine.failures import analyze_failures
 from convoscope_analyzer.engine.language import assign_languages
 from convoscope_analyzer.engine.language_summary import LanguageRows, count_languages
@@ -27,7 +27,7 @@ from convoscope_analyzer.engine.sentiment import SentimentRows, score_messages
 from convoscope_analyzer.engine.taxonomy import default_taxonomy
 from convoscope_analyzer.engine.topics import TopicRows, topic_rows
 from convoscope_common.aggregates.comparison import ComparisonTally, tally_comparison
-from convoscope_common.aggregates.summary import SummaryCounts, count_summary, message_index
+from convoscope_common.aggregates.summary import SummaryCounts, count_summary, message_records
 from convoscope_common.aggregates.temporal import TemporalCounts, count_temporal
 from convoscope_common.aggregates.usage import tally_usage
 from convoscope_common.comparison_types import UsageCell
@@ -60,8 +60,9 @@ class ShardPartial(msgspec.Struct, kw_only=True):
     temporal: TemporalCounts | None = None
     comparison: dict[str, ComparisonTally] = {}
     usage: dict[str, UsageCell] = {}
-    # The shard's message index, encoded (a list[MessageRecord]): engine/encoded_index.py.
-    message_index: msgspec.Raw = EMPTY_INDEX
+    # The shard's message index in encoded blocks (each a list[MessageRecord]):
+    # engine/encoded_index.py.
+    message_index: list[msgspec.Raw] = []
 
 
 def analyze_shard(
@@ -147,5 +148,5 @@ def analyze_shard(
     )
     partial.usage = tally_usage(prepared)
     # Built last, in the memory the steps' temporary structures left free.
-    partial.message_index = encode_index(message_index(prepared))
+    partial.message_index = encode_index(message_records(prepared))
     return partial
