@@ -52,7 +52,7 @@ def release(part: ShardPartial | HeldPartial) -> ShardPartial:
         return part
     with collector.paused():
         partial = _partial_decoder.decode(part.data)
-    # Its encoded message index, a view of the held bytes, gets bytes of its own, so
+    # Its message index blocks, views of the held bytes, get bytes of their own, so
     # those can go.
     partial.message_index = detached(partial.message_index)
     part.data = b""

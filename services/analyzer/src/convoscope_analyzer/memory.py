@@ -133,7 +133,9 @@ class ResultsStream(PieceStream):
     (:func:`_pieces`), so the buffer holds one batch. The bytes are those
     :func:`encode_results_releasing` returns. ``results`` is emptied as it is read: the
     caller must hold no other use for it. ``size`` counts the bytes read so far (all
-    of them once ``read`` returned ``b""``).
+    of them once ``read`` returned ``b""``). With ``message_index`` (the index a service
+    keeps encoded, ``results.message_index`` then empty) that field is written from its
+    blocks: the bytes are those of the results with the index decoded into them.
     """
 
     def __init__(self, results: AnalysisResults, message_index: JoinedIndex | None = None) -> None:
