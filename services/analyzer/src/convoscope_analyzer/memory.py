@@ -44,7 +44,11 @@ _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 # Blocks from this size up get their own mapping, returned to the system when freed.
 MMAP_THRESHOLD = 128 * 1024
-ARENAS = 2
+# One arena for every thread: the job's, its shard slot's and the event loop's workers
+# all allocate under the interpreter lock anyway. With two, the fifth large job of a
+# replica peaked at 205-224 MB (VmHWM, five runs), with one at 203-211 MB (three runs),
+# and the analysis was no slower (docs/performance.md, "Memory between jobs").
+ARENAS = 1
 
 
 def tune_allocator() -> None:
@@ -54,7 +58,7 @@ def tune_allocator() -> None:
     to 32 MB): after the first 4 MB shard input is freed, every later buffer of a few
     megabytes (shard inputs and outputs, held partials, object chunks) comes from the
     heap and stays resident after it is freed until a trim. A fixed threshold keeps
-    them mapped; two arenas instead of eight per core keep the job's threads (the
+    them mapped; one arena instead of eight per core keeps the job's threads (the
     job, its shard slot, the event loop's workers) from each holding its own free
     memory. No-op elsewhere than glibc."""
     if _mallopt is not None:
