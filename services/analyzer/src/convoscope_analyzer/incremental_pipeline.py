@@ -93,11 +93,13 @@ def decode_pieces(data: bytes | bytearray) -> StoredPieces | None:
             pieces = _decoder.decode(raw)
     except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
+    if pieces.version != PIECES_VERSION:
+        return None
     # The chunks' encoded message indexes are views of the decompressed bytes: copied,
     # they let those go.
     for chunk in pieces.engine.chunks.values():
         chunk.partial.message_index = detached(chunk.partial.message_index)
-    return pieces if pieces.version == PIECES_VERSION else None
+    return pieces
 
 
 def pieces_fingerprint(

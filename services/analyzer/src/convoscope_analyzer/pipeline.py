@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import msgspec
 
 from convoscope_analyzer.engine import JoinedIndex, ProgressUpdate, Taxonomy, analyze_encoded
+from convoscope_analyzer.engine.encoded_index import settled
 from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.privacy import (
@@ -131,13 +132,13 @@ def run_pipeline(
             checkpoint=checkpoint,
             models=models,
         )
-    if not encoded_index:
-        results.message_index = index.records()
     # The engine recorded the options it ran with; redaction happened here, before it.
     results.options = msgspec.structs.replace(
         results.options, enable_privacy=options.enable_privacy
     )
     results.privacy = privacy_report if options.enable_privacy else PrivacyReport(enabled=False)
     return PipelineOutput(
-        results=results, redacted_corpus=redacted, message_index=index if encoded_index else None
+        results=results,
+        redacted_corpus=redacted,
+        message_index=settled(results, index, encoded_index),
     )

@@ -40,7 +40,7 @@ from typing import Generic, ParamSpec, Protocol, TypeVar
 import msgspec
 
 from convoscope_analyzer.engine import EngineOptions, Taxonomy
-from convoscope_analyzer.engine.encoded_index import JoinedIndex
+from convoscope_analyzer.engine.encoded_index import JoinedIndex, settled
 from convoscope_analyzer.engine.merge import merge_encoded
 from convoscope_analyzer.engine.options import Checkpoint, ProgressUpdate, engine_options
 from convoscope_analyzer.engine.partial import ShardPartial, analyze_shard
@@ -314,12 +314,10 @@ def run_sharded(
     # The engine built the options used; enable_privacy is this pipeline's to set.
     results.options = msgspec.structs.replace(results.options, enable_privacy=privacy_on)
     results.privacy = privacy_report if privacy_on else PrivacyReport(enabled=False)
-    if not encoded_index:
-        results.message_index = message_index.records()
     return ShardedOutput(
         results=results,
         redacted=redacted,
-        message_index=message_index if encoded_index else None,
+        message_index=settled(results, message_index, encoded_index),
     )
 
 

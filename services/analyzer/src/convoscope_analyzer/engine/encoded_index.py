@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import msgspec
 
 from convoscope_analyzer.msgpack_headers import array_header
-from convoscope_common.results import MessageRecord
+from convoscope_common.results import AnalysisResults, MessageRecord
 
 # Records encoded per block: a block's records are all that is ever held decoded while
 # a shard encodes (about 0.5 MB), and each block is bytes of exactly its size (one
@@ -90,3 +90,12 @@ class JoinedIndex:
     def records(self) -> list[MessageRecord]:
         """The records, decoded."""
         return _decoder.decode(b"".join(self.pieces()))
+
+
+def settled(results: AnalysisResults, index: JoinedIndex, keep: bool) -> JoinedIndex | None:
+    """Where a run's message index ends up: kept encoded beside ``results`` (returned;
+    their list stays empty) when ``keep``, else decoded into ``results`` (None)."""
+    if keep:
+        return index
+    results.message_index = index.records()
+    return None

@@ -27,7 +27,7 @@ from datetime import datetime
 
 import msgspec
 
-from convoscope_analyzer.engine.encoded_index import JoinedIndex
+from convoscope_analyzer.engine.encoded_index import JoinedIndex, settled
 from convoscope_analyzer.engine.language import UNKNOWN, assign_languages, dominant
 from convoscope_analyzer.engine.learned import (
     Document,
@@ -203,9 +203,8 @@ def analyze_incremental(
     check()
     lap("learned topics")
     report(0.9, STEP_MERGE, "Merging")
-    results, message_index = merge_encoded(partials, plan, options, conversations=n, now=now)
-    if not encoded_index:
-        results.message_index = message_index.records()
+    results, joined = merge_encoded(partials, plan, options, conversations=n, now=now)
+    message_index = settled(results, joined, encoded_index)
     lap("merge")
     for partial in partials:  # the pieces keep no plan-dependent rows
         partial.topics.learned = []
@@ -216,7 +215,7 @@ def analyze_incremental(
         results=results,
         pieces=kept,
         stats=stats,
-        message_index=message_index if encoded_index else None,
+        message_index=message_index,
     )
 
 
