@@ -9,6 +9,7 @@ shards come back in.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import msgspec
@@ -16,9 +17,10 @@ import pytest
 
 from convoscope_analyzer.engine.learned import SAMPLE_DOCUMENTS, sample_positions
 from convoscope_analyzer.engine.plan import plan_sample
+from convoscope_analyzer.memory import PAGE
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
-from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus, StreamedCorpus
+from convoscope_analyzer.raw_corpus import EncodedCorpus, RawCorpus, StreamedCorpus, _frame
 from convoscope_analyzer.shard_corpus import EncodedShards
 from convoscope_analyzer.shard_redaction import Recorded
 from convoscope_analyzer.sharded import HereRunner, Ranges, run_sharded
@@ -116,6 +118,36 @@ def test_the_plan_sample_is_the_one_make_plan_reads(count: int) -> None:
     assert len(sample) <= SAMPLE_DOCUMENTS
     # A corpus of just the sample is read whole by make_plan (no second sampling).
     assert sample_positions(len(sample)) == list(range(len(sample)))
+
+
+@pytest.mark.parametrize("cuts", [1, 3, 8])
+def test_owning_ranges_releases_the_buffer_they_were_split_from(
+    corpus_bytes: bytes, cuts: int
+) -> None:
+    buffer = bytearray(corpus_bytes)
+    raw = RawCorpus.load(buffer)
+    n = len(raw.conversations)
+    bounds = [(n * k // cuts, n * (k + 1) // cuts) for k in range(cuts)]
+    bounds = [(a, b) for a, b in bounds if b > a]
+    head, _ = _frame(raw.shell, n)
+    region = range(len(head), len(head) + sum(len(c) for c in raw.conversations))
+    assert buffer[: region.start] == head  # what load checks before releasing anything
+    raw.own(bounds)
+    # The owned copies encode the corpus exactly; pages holding only conversations are
+    # handed back (they read as zeros), nothing outside them is touched.
+    assert raw.encode() == corpus_bytes
+    assert buffer[: region.start] == corpus_bytes[: region.start]
+    assert buffer[region.stop :] == corpus_bytes[region.stop :]
+    zeroed = sum(1 for x, y in zip(buffer, corpus_bytes, strict=True) if x != y)
+    if sys.platform == "linux" and len(region) > 2 * PAGE * len(bounds):
+        assert zeroed > len(region) // 2
+
+
+def test_a_corpus_loaded_from_bytes_is_owned_as_it_is(corpus_bytes: bytes) -> None:
+    raw = RawCorpus.load(corpus_bytes)  # immutable: nothing of it can be released
+    n = len(raw.conversations)
+    raw.own([(0, n // 2), (n // 2, n)] if n > 1 else [(0, n)])
+    assert raw.encode() == corpus_bytes
 
 
 def test_a_corrupt_corpus_is_refused() -> None:

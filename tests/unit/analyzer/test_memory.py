@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.memory import encode_results_releasing
+from convoscope_analyzer.memory import PAGE, encode_results_releasing, release_pages
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import encode_corpus
@@ -139,3 +140,28 @@ def test_stream_writes_an_index_kept_encoded_where_the_list_goes() -> None:
             pieces.append(piece)
         assert b"".join(pieces) == expected
     assert kept.message_index.records() == whole.results.message_index
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="madvise(MADV_DONTNEED) is Linux's")
+@pytest.mark.parametrize(("start", "end"), [(0, 4 << 20), (100, 3_000_000), (5000, 9000), (7, 8)])
+def test_released_pages_are_whole_pages_inside_the_range(start: int, end: int) -> None:
+    buffer = bytearray(b"x" * (4 << 20))
+    reached = release_pages(buffer, start, end)
+    view = memoryview(buffer)
+    zero = [i for i in range(0, len(buffer), PAGE // 2) if view[i] == 0]
+    if reached == start:  # no whole page inside: nothing released
+        assert zero == []
+        return
+    assert start < reached <= end
+    released = range(reached - (reached - start) // PAGE * PAGE, reached)
+    # Every byte read back is a zero inside the released pages, untouched outside.
+    assert buffer[released.start : released.stop] == bytes(len(released))
+    assert buffer.count(b"x") == len(buffer) - len(released)
+    assert released.start - start < PAGE  # at most one partial page left at each end
+    assert end - released.stop < PAGE
+
+
+def test_nothing_is_released_from_an_empty_range() -> None:
+    buffer = bytearray(b"x" * 100_000)
+    assert release_pages(buffer, 50_000, 50_000) == 50_000
+    assert buffer.count(b"x") == 100_000

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import mmap
 from collections.abc import Callable, Iterator
 
 import msgspec
@@ -23,12 +24,22 @@ from convoscope_common.results import AnalysisResults
 
 _trim: Callable[[int], int] | None = None
 _mallopt: Callable[[int, int], int] | None = None
+_madvise: Callable[[int, int, int], int] | None = None
 try:
     _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     _trim = _libc.malloc_trim
     _mallopt = _libc.mallopt
 except (OSError, AttributeError):  # not glibc
     _trim = _mallopt = None
+else:
+    try:
+        _madvise = _libc.madvise
+        _madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        _madvise.restype = ctypes.c_int
+    except AttributeError:
+        _madvise = None
+_MADV_DONTNEED = 4  # Linux
+PAGE = mmap.PAGESIZE
 
 
 # Bytes of object chunks a write of this service keeps awaiting their acknowledgement
@@ -70,6 +81,29 @@ def give_back() -> None:
     """Return the heap's free pages to the operating system (glibc; no-op elsewhere)."""
     if _trim is not None:
         _trim(0)
+
+
+def release_pages(buffer: bytearray, start: int, end: int) -> int:
+    """Hand the whole pages of ``buffer[start:end]`` back to the operating system
+    (``madvise(MADV_DONTNEED)``): their bytes are gone (they read as zeros), so only a
+    part of a buffer nothing reads again may be released. Returns the offset up to which
+    pages were released (a page boundary; ``start`` when none was), where the next
+    release of a buffer read in order starts. No-op elsewhere than Linux.
+
+    Why: a stored corpus is read into one buffer (tens of megabytes) and copied out
+    range by range; releasing each range once copied keeps one range, not a second
+    corpus, beside the buffer (``RawCorpus.own``).
+    """
+    if _madvise is None or end <= start:
+        return start
+    anchor = ctypes.c_char.from_buffer(buffer)  # the address of a writable buffer
+    base = ctypes.addressof(anchor)
+    del anchor  # the buffer may be resized again
+    low = -(-(base + start) // PAGE) * PAGE  # whole pages only: round inwards
+    high = (base + end) // PAGE * PAGE
+    if high <= low or _madvise(low, high - low, _MADV_DONTNEED) != 0:
+        return start
+    return high - base
 
 
 def encode_results_releasing(results: AnalysisResults) -> bytearray:

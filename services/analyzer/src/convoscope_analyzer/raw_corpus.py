@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import msgspec
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.memory import PieceStream
+from convoscope_analyzer.memory import PieceStream, release_pages
 from convoscope_analyzer.msgpack_headers import array_header
 from convoscope_common import collector
 from convoscope_common.corpus import Conversation, Corpus, Project, corpus_shell_type
@@ -47,6 +47,10 @@ class RawCorpus:
         self.shell = shell
         self.conversations = conversations
         self.sizes = sizes
+        # The buffer the conversations are views of, and where the first one starts in
+        # it, when that is known for certain (``load``): ``own`` releases its pages.
+        self._source: bytearray | None = None
+        self._first = 0
 
     @classmethod
     def load(cls, data: bytes | bytearray) -> RawCorpus:
@@ -59,21 +63,47 @@ class RawCorpus:
             conversations: list[msgspec.Raw] = shell.conversations  # type: ignore[attr-defined]
             sizes = [len(_count_decoder.decode(raw).messages) for raw in conversations]
         shell.conversations = []  # type: ignore[attr-defined]
-        return cls(shell, conversations, sizes)
+        corpus = cls(shell, conversations, sizes)
+        if isinstance(data, bytearray) and conversations:
+            # The conversations lie one after the other from the end of what ``encode``
+            # writes before them. Where ``data`` starts with exactly those bytes, the
+            # decoder read the same prefix, so the first one starts there: certain.
+            head, _ = _frame(shell, len(conversations))
+            first = conversations[0]
+            end = len(head) + len(first)
+            if data[: len(head)] == head and memoryview(data)[len(head) : end] == memoryview(first):
+                corpus._source, corpus._first = data, len(head)
+        return corpus
 
     def own(self, bounds: Sequence[tuple[int, int]]) -> None:
         """Copy the conversations out of the bytes they were split from into one block
         per range of ``bounds`` (contiguous, covering them all): those bytes can go, and
         each range's block goes once nothing holds its conversations (a block of a few
         megabytes is mapped on its own and unmapped when freed, ``memory.py``; one copy
-        per conversation would leave holes in the heap instead)."""
+        per conversation would leave holes in the heap instead).
+
+        The pages of the buffer ``load`` split are released as each range is copied
+        (:func:`~convoscope_analyzer.memory.release_pages`): one range, not a second
+        corpus, is held beside it (after other jobs, that second corpus was a replica's
+        peak). Nothing may read the old views meanwhile (no shard is dispatched yet).
+        """
         owned: list[msgspec.Raw] = []
+        source, released = self._source, self._first
+        self._source = None
+        at = self._first  # where the next range starts in ``source``
         for start, end in bounds:
-            view = memoryview(b"".join(self.conversations[start:end]))
+            part = self.conversations[start:end]
+            view = memoryview(b"".join(part))
             offset = 0
-            for raw in self.conversations[start:end]:
+            for raw in part:
                 owned.append(msgspec.Raw(view[offset : offset + len(raw)]))
                 offset += len(raw)
+            at += offset
+            if source is not None and start == len(owned) - len(part):
+                del part  # views of the pages being released
+                released = release_pages(source, released, at)
+            else:  # not contiguous from the first: release nothing more
+                source = None
         assert len(owned) == len(self.conversations), "the ranges must cover the corpus"
         self.conversations = owned
 
