@@ -34,6 +34,7 @@ import io
 import os
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import zipfile
@@ -222,15 +223,16 @@ def _processes() -> list[tuple[int, int, str, dict[str, str]]]:
     return found
 
 
-def peak_rss(port: int) -> dict[str, int]:
-    """Peak RSS (VmHWM) of the stack serving ``port``: its services (by their
-    ``CONVOSCOPE_PORT``), and the launcher and nats-server that started them."""
+def _named(port: int) -> list[tuple[str, int, dict[str, str]]]:
+    """(name, pid, environment) of the processes of the stack serving ``port``: its
+    services (by their ``CONVOSCOPE_PORT``; a replica by its instance name), and the
+    launcher and nats-server that started them."""
     processes = _processes()
     chosen, launchers = _stack(processes, port)
     chosen |= {pid for pid in launchers if pid > 1}
-    peaks: dict[str, int] = {}
-    env_of = {pid: env for pid, _, _, env in processes}
-    for pid, _, cmdline, _ in processes:
+    named: list[tuple[str, int, dict[str, str]]] = []
+    taken: set[str] = set()
+    for pid, _, cmdline, env in sorted(processes):
         if pid not in chosen:
             continue
         if "nats-server" in cmdline:
@@ -238,23 +240,77 @@ def peak_rss(port: int) -> dict[str, int]:
         elif "convoscope_analyzer.topic_child" in cmdline:
             name = "topic spare"  # a replica's topic-model process waiting for a job
         elif "-m convoscope_" in cmdline:
-            name = cmdline.split("-m convoscope_")[1].split()[0]
+            name = env.get("CONVOSCOPE_INSTANCE") or cmdline.split("-m convoscope_")[1].split()[0]
         else:
             name = "launcher"
-        try:
-            status = (Path("/proc") / str(pid) / "status").read_text()
-        except OSError:
-            continue
-        hwm = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+        key, index = name, 2
+        while key in taken:
+            key, index = f"{name}#{index}", index + 1
+        taken.add(key)
+        named.append((key, pid, env))
+    return named
+
+
+def _hwm(pid: int) -> int | None:
+    """VmHWM of ``pid`` in bytes (None: gone or unreadable)."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return None
+    hwm = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    return int(hwm.split()[1]) * 1024 if hwm is not None else None
+
+
+class HwmWatch:
+    """The highest VmHWM of every process of the stack while the bench runs. An analyzer
+    replica may end itself after its job and be started again
+    (``CONVOSCOPE_ANALYZER_RECYCLE_MB``): the new process's VmHWM would leave the job's
+    peak out, so each process's is read every ``EVERY`` seconds and the processes are
+    looked up again every ``LOOK_UP`` readings."""
+
+    EVERY = 0.1
+    LOOK_UP = 10
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self.peaks: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        named: list[tuple[str, int, dict[str, str]]] = []
+        readings = 0
+        while True:
+            if readings % self.LOOK_UP == 0:
+                named = [(k, pid, {}) for k, pid, _ in _named(self._port) if k != "topic spare"]
+            readings += 1
+            for key, pid, _ in named:
+                hwm = _hwm(pid)
+                if hwm is not None:
+                    self.peaks[key] = max(self.peaks.get(key, 0), hwm)
+            if self._stop.wait(self.EVERY):
+                return
+
+    def stop(self) -> dict[str, int]:
+        """Stop watching; the peaks seen."""
+        self._stop.set()
+        self._thread.join()
+        return self.peaks
+
+
+def peak_rss(port: int, seen: dict[str, int] | None = None) -> dict[str, int]:
+    """Peak RSS (VmHWM) of the stack serving ``port`` (see :func:`_named`), or the higher
+    peak ``seen`` earlier (:class:`HwmWatch`) of a process by that name."""
+    peaks: dict[str, int] = {}
+    for key, pid, env in _named(port):
+        hwm = _hwm(pid)
         if hwm is None:
             continue
-        key, index = name, 2
-        while key in peaks:
-            key, index = f"{name}#{index}", index + 1
-        peaks[key] = int(hwm.split()[1]) * 1024
-        if name == "topic spare":
+        peaks[key] = max(hwm, (seen or {}).get(key, 0))
+        if key == "topic spare":
             continue  # its environment names its replica's /metrics: read there
-        metrics_port = env_of.get(pid, {}).get("CONVOSCOPE_METRICS_PORT")
+        metrics_port = env.get("CONVOSCOPE_METRICS_PORT")
         renderers = _renderers_peak(metrics_port)
         if renderers:
             peaks[f"{key} renderers"] = renderers
@@ -379,7 +435,8 @@ def _print(
             f"{os.cpu_count()} cores busy)"
         )
     print("peak RSS (VmHWM) of the processes on this machine:")
-    for name, peak in sorted(peak_rss(urlsplit(args.url).port or 80).items()):
+    seen = dict(WATCH[0].peaks) if WATCH else None
+    for name, peak in sorted(peak_rss(urlsplit(args.url).port or 80, seen).items()):
         print(f"  {name:20} {peak / 1e6:8.1f} MB  {peak / size:5.2f}x the file")
 
 
@@ -419,12 +476,20 @@ CAPACITY = [0.0]
 CORES: list[float] = []
 
 
+# The stack's processes' peaks while the stages run (a recycled analyzer's included).
+WATCH: list[HwmWatch] = []
+
+
 def _measure(args: argparse.Namespace, path: Path) -> None:
     CAPACITY[0] = parallel_capacity()
     data = path.read_bytes()
     size, floor = len(data), floor_seconds(data)
     del data
-    asyncio.run(run(args, path, size, floor))
+    WATCH.append(HwmWatch(urlsplit(args.url).port or 80))
+    try:
+        asyncio.run(run(args, path, size, floor))
+    finally:
+        WATCH.pop().stop()
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ the other (plain uploads; the first and the last of the same size, so their peak
 compare), sampling the resident size of every analyzer process of the stack every
 50 ms, and prints per job and per analyzer:
 
+- whether the replica was started afresh since the previous job (an analyzer ends
+  itself when its memory stays high after a job, ``CONVOSCOPE_ANALYZER_RECYCLE_MB``);
 - the resident size when the job was submitted (idle, after the previous job);
 - the highest resident size sampled while the job ran (a peak shorter than 50 ms can
   slip between samples: ``VmHWM`` catches it);
-- ``VmHWM`` after the job (the process's peak so far: it never goes down);
+- the highest ``VmHWM`` read while the job ran (the process's peak so far: it never
+  goes down, so a value from an earlier job shows again unless the process is new);
 - the job's export size and the highest sampled peak as a multiple of it.
 
     python bench/bench_memory_between_jobs.py --url http://127.0.0.1:5000
@@ -66,28 +69,63 @@ def _status_mb(pid: int, field: str) -> float:
 
 
 class Sampler:
-    """The highest resident size of each of ``pids`` since the last :meth:`take`."""
+    """Per analyzer replica (by name), since the last :meth:`take`: the highest resident
+    size sampled, the highest ``VmHWM`` read, and how many times it was started afresh.
 
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
-        self._peaks = dict.fromkeys(pids, 0.0)
+    A replica may end itself after a job and be started again
+    (``CONVOSCOPE_ANALYZER_RECYCLE_MB``): its process is looked up again every
+    ``LOOK_UP_EVERY`` samples, and ``VmHWM`` is read at every sample, so a peak of a
+    process that has ended since is kept."""
+
+    LOOK_UP_EVERY = 10
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self.pids = {name: pid for pid, name in _analyzers(port).items()}
+        self.names = sorted(self.pids)
         self._lock = threading.Lock()
+        self._reset()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_EVERY):
-            for pid in self.pids:
-                rss = _status_mb(pid, "VmRSS:")
-                with self._lock:
-                    self._peaks[pid] = max(self._peaks[pid], rss)
+    def _reset(self) -> None:
+        self._peaks = dict.fromkeys(self.names, 0.0)
+        self._hwm = dict.fromkeys(self.names, 0.0)
+        self._restarts = dict.fromkeys(self.names, 0)
 
-    def take(self) -> dict[int, float]:
-        """The peaks since the last call (and start again from zero)."""
+    def _run(self) -> None:
+        samples = 0
+        while not self._stop.wait(SAMPLE_EVERY):
+            samples += 1
+            if samples % self.LOOK_UP_EVERY == 0:
+                found = {name: pid for pid, name in _analyzers(self._port).items()}
+                with self._lock:
+                    for name, pid in found.items():
+                        if name in self.pids and pid != self.pids[name]:
+                            self._restarts[name] += 1
+                            self.pids[name] = pid
+            for name in self.names:
+                pid = self.pids[name]
+                rss, hwm = _status_mb(pid, "VmRSS:"), _status_mb(pid, "VmHWM:")
+                with self._lock:
+                    self._peaks[name] = max(self._peaks[name], rss)
+                    self._hwm[name] = max(self._hwm[name], hwm)
+
+    def resident(self) -> list[float]:
+        """Each replica's resident size now."""
+        return [_status_mb(self.pids[name], "VmRSS:") for name in self.names]
+
+    def take(self) -> tuple[list[float], list[float], list[int]]:
+        """Peaks sampled, highest VmHWM and restarts since the last call (then from zero)."""
         with self._lock:
-            peaks, self._peaks = self._peaks, dict.fromkeys(self.pids, 0.0)
-        return peaks
+            taken = (
+                [self._peaks[n] for n in self.names],
+                [self._hwm[n] for n in self.names],
+                [self._restarts[n] for n in self.names],
+            )
+            self._reset()
+        return taken
 
     def stop(self) -> None:
         self._stop.set()
@@ -97,44 +135,44 @@ class Sampler:
 async def run(url: str, api_key: str | None, files: list[Path], settle: float) -> None:
     """Analyse ``files`` in order and print the table."""
     port = urlsplit(url).port or 80
-    analyzers = _analyzers(port)
-    if not analyzers:
+    if not _analyzers(port):
         raise SystemExit(f"no analyzer process of the stack on port {port} on this machine")
-    pids = list(analyzers)
-    names = [analyzers[pid] for pid in pids]
-    sampler = Sampler(pids)
+    sampler = Sampler(port)
     headers = {"X-API-Key": api_key} if api_key else {}
-    rows: list[tuple[str, float, list[float], list[float], list[float]]] = []
+    rows: list[tuple[str, float, list[float], list[float], list[float], list[int]]] = []
     try:
         async with aiohttp.ClientSession(base_url=url, headers=headers) as http:
             for path in files:
                 uploaded = await _upload(http, path)
                 await asyncio.sleep(settle)  # ingest's work and the previous job's release
-                idle = [_status_mb(pid, "VmRSS:") for pid in pids]
-                sampler.take()
+                _, _, restarts = sampler.take()  # a replica started afresh after the last job
+                idle = sampler.resident()
                 await _analyse(http, url, api_key, uploaded["file_id"], "UTC")
-                peaks = sampler.take()
-                hwm = [_status_mb(pid, "VmHWM:") for pid in pids]
-                rows.append(
-                    (path.name, path.stat().st_size / 1e6, idle, [peaks[p] for p in pids], hwm)
-                )
+                await asyncio.sleep(2 * SAMPLE_EVERY)
+                peaks, hwm, _ = sampler.take()
+                size = path.stat().st_size / 1e6
+                rows.append((path.name, size, idle, peaks, hwm, restarts))
                 print(f"  {path.name}: done", flush=True)
     finally:
         sampler.stop()
-    print(f"analyzers: {', '.join(names)}")
+    print(f"analyzers: {', '.join(sampler.names)}")
     print(
-        f"{'job':>3}  {'export':24} {'MB':>6}  {'idle before':>16}  {'peak sampled':>16}"
-        f"  {'VmHWM after':>16}  {'peak / file':>11}"
+        f"{'job':>3}  {'export':24} {'MB':>6}  {'fresh before':>12}  {'idle before':>16}"
+        f"  {'peak sampled':>16}  {'VmHWM':>16}  {'peak / file':>11}"
     )
-    for n, (name, mb, idle, peaks, hwm) in enumerate(rows, 1):
+    for n, (name, mb, idle, peaks, hwm, restarts) in enumerate(rows, 1):
 
-        def cells(values: list[float]) -> str:
+        def cells(values: list[float] | list[int]) -> str:
             return " / ".join(f"{v:.0f}" for v in values)
 
         print(
-            f"{n:>3}  {name[:24]:24} {mb:6.1f}  {cells(idle):>16}  {cells(peaks):>16}"
-            f"  {cells(hwm):>16}  {max(peaks) / mb:10.2f}x"
+            f"{n:>3}  {name[:24]:24} {mb:6.1f}  {cells(restarts):>12}  {cells(idle):>16}"
+            f"  {cells(peaks):>16}  {cells(hwm):>16}  {max(peaks) / mb:10.2f}x"
         )
+    print(
+        "fresh before: the replica was started afresh (recycled) since the previous job; "
+        "VmHWM: the highest read while the job ran (a recycled process's included)"
+    )
 
 
 def main() -> None:

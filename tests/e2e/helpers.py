@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import socketio
+
+from convoscope_stack.nats_server import free_port
+from convoscope_stack.stack import Stack
+from convoscope_stack.supervision import RestartPolicy
+
+# Short backoffs so a test waits seconds, not the production 0.5 s → 30 s ladder.
+SHORT_POLICY = RestartPolicy(backoff=0.2, backoff_max=2.0, healthy_after=5.0, max_restarts=3)
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -110,3 +119,14 @@ async def export_files(
                 body = await resp.json()
     assert body["status"] == "complete", body
     return body
+
+
+@contextlib.contextmanager
+def supervised_stack(
+    data_dir: Path, env: Mapping[str, str], policy: RestartPolicy = SHORT_POLICY
+) -> Iterator[tuple[Stack, list[str]]]:
+    """A stack run as ``make run`` runs it (its launcher restarts what ends), with short
+    backoffs; plus the launcher's console lines."""
+    console: list[str] = []
+    with Stack(data_dir, port=free_port(), env=env, policy=policy, report=console.append) as stack:
+        yield stack, console

@@ -25,24 +25,32 @@ import pytest
 import socketio
 
 from convoscope_stack.nats_server import free_port
-from convoscope_stack.stack import NATS_SERVER, Stack
-from convoscope_stack.supervision import RestartPolicy, ordinal
+from convoscope_stack.stack import NATS_SERVER, RECYCLE_ENV, Stack
+from convoscope_stack.supervision import ordinal
 from tests.e2e.conftest import E2E_ENV
 from tests.e2e.helpers import (
+    SHORT_POLICY,
     metric_value,
     poll_job,
     start_analysis,
+    supervised_stack,
     upload,
 )
 from tests.export_texts import load_generator
 
 pytestmark = pytest.mark.e2e
 
-# Short backoffs so the test waits seconds, not the production 0.5 s → 30 s ladder.
-POLICY = RestartPolicy(backoff=0.2, backoff_max=2.0, healthy_after=5.0, max_restarts=3)
+POLICY = SHORT_POLICY
 # Heartbeats every second show a restarted worker quickly; exports answer 202 at once so
 # the exporter can be killed while it renders.
-ENV = {**E2E_ENV, "CONVOSCOPE_HEARTBEAT_INTERVAL": "1", "CONVOSCOPE_EXPORT_WAIT": "0"}
+ENV = {
+    **E2E_ENV,
+    "CONVOSCOPE_HEARTBEAT_INTERVAL": "1",
+    "CONVOSCOPE_EXPORT_WAIT": "0",
+    # Every restart here is one the test caused and counts: no analyzer recycles itself
+    # after a job (that has its own test, test_analyzer_recycling.py).
+    RECYCLE_ENV: "0",
+}
 # Large enough that the analysis is still running when the victim is killed.
 CONVERSATIONS = 1000
 # One timezone per victim: a distinct cache key, so every case runs a real analysis.
@@ -67,15 +75,8 @@ def export_bytes() -> bytes:
 @pytest.fixture(scope="module")
 def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, list[str]]]:
     """A stack run exactly as ``make run`` runs it, with short backoffs; plus its console."""
-    console: list[str] = []
-    with Stack(
-        tmp_path_factory.mktemp("supervised"),
-        port=free_port(),
-        env=ENV,
-        policy=POLICY,
-        report=console.append,
-    ) as stack:
-        yield stack, console
+    with supervised_stack(tmp_path_factory.mktemp("supervised"), ENV, POLICY) as running:
+        yield running
 
 
 class Subscriber:

@@ -26,6 +26,8 @@ from convoscope_stack.supervision import RestartPolicy
 from convoscope_stack.supervisor import Supervisor
 
 NATS_SERVER = "nats-server"  # the supervised name of the embedded NATS server
+# Settings.analyzer_recycle_mb: a stack without supervision turns recycling off.
+RECYCLE_ENV = "CONVOSCOPE_ANALYZER_RECYCLE_MB"
 
 # The command of every service; compose.yaml runs exactly these (a test checks it).
 SERVICE_MODULES: dict[str, str] = {
@@ -111,6 +113,9 @@ class Stack:
                 self.metrics_ports[name] = free_port(self.host)
             env["CONVOSCOPE_METRICS_PORT"] = str(self.metrics_ports[name])
         env["PYTHONUNBUFFERED"] = "1"
+        if self.policy is None:
+            # Nothing would start a recycled analyzer again: it keeps its process.
+            env.setdefault(RECYCLE_ENV, "0")
         env.update(overrides or {})
         return env
 

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from convoscope_common.exit_codes import RECYCLED
+
 
 class PolicyError(ValueError):
     """A restart setting has a value the launcher cannot use; the message names it."""
@@ -89,8 +91,15 @@ class ExitStatus:
         """The exit code of a process that exited by itself, else None."""
         return self.returncode if self.returncode >= 0 else None
 
+    @property
+    def recycled(self) -> bool:
+        """Whether the process ended itself to be started afresh (not a crash)."""
+        return self.returncode == RECYCLED
+
     def describe(self) -> str:
-        """``SIGKILL`` or ``exit code 2``."""
+        """``SIGKILL``, ``exit code 2``, or ``recycled`` (exit code 75, on purpose)."""
+        if self.recycled:
+            return "recycled"
         return self.signal_name or f"exit code {self.returncode}"
 
 
@@ -132,7 +141,14 @@ class ServiceTrack:
     last_exit: ExitStatus | None = None
 
     def exited(self, returncode: int, now: float, policy: RestartPolicy) -> Decision:
-        """The process ended unexpectedly at ``now``: restart it later, or give up."""
+        """The process ended at ``now``: restart it (at once when it ended itself to be
+        started afresh, later after a crash), or give up."""
+        if returncode == RECYCLED:
+            # On purpose (an analyzer giving its memory back): no crash, no backoff.
+            self.last_exit = ExitStatus(returncode)
+            self.phase = Phase.RESTARTING
+            self.restart_at = now
+            return Restart(0.0)
         if now - self.started_at >= policy.healthy_after:
             self.crashes = 0  # it was healthy: this is a fresh failure, not a crash loop
         self.crashes += 1
@@ -174,7 +190,14 @@ def ordinal(n: int) -> str:
 
 
 def restart_message(track: ServiceTrack) -> str:
-    """The console line for a restart: ``analyzer died (SIGKILL), restarted (2nd time)``."""
+    """The console line for a restart: ``analyzer died (SIGKILL), restarted (2nd time)``,
+    or for a process that ended itself to be started afresh: ``analyzer-2 recycled to
+    give memory back, started again (1st time)``."""
+    if track.last_exit is not None and track.last_exit.recycled:
+        return (
+            f"{track.name} recycled to give memory back, "
+            f"started again ({ordinal(track.restarts)} time)"
+        )
     cause = track.last_exit.describe() if track.last_exit else "unknown cause"
     return f"{track.name} died ({cause}), restarted ({ordinal(track.restarts)} time)"
 

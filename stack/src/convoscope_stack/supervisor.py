@@ -144,6 +144,8 @@ class Supervisor:
             "crashes_in_a_row": track.crashes,
         }
         match decision:
+            case Restart(delay=delay) if exit_status.recycled:
+                self.log.info("service_recycled", service=track.name, **fields)
             case Restart(delay=delay):
                 self.log.warning("service_exited", service=track.name, restart_in=delay, **fields)
             case GiveUp():
@@ -163,7 +165,9 @@ class Supervisor:
             return
         track.restarted(now)
         exit_status = track.last_exit
-        self.log.warning(
+        # A process that ended itself to be started afresh is no incident.
+        planned = exit_status is not None and exit_status.recycled
+        (self.log.info if planned else self.log.warning)(
             "service_restarted",
             service=track.name,
             exit_code=exit_status.exit_code if exit_status else None,

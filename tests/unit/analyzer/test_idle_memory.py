@@ -63,3 +63,51 @@ def test_release_forgets_the_phone_numbers_the_detectors_validated() -> None:
     assert sum(c.cache_info().currsize for c in cached) > 0
     release_memory()
     assert sum(c.cache_info().currsize for c in cached) == 0
+
+
+class _Sizes:
+    """A resident size the test sets: what the replica measures at start and after each
+    release."""
+
+    def __init__(self, mb: float) -> None:
+        self.mb = mb
+
+    def __call__(self) -> float:
+        return self.mb
+
+
+async def _recycling(sizes: _Sizes, limit: float, after_job: list[float]) -> tuple[int, int]:
+    """Jobs finish one by one, each leaving the replica at the next size of ``after_job``:
+    (releases, recycles) once they are done."""
+    replica, recycles = _Replica(), []
+    watcher = IdleRelease(
+        lambda: replica.done,
+        lambda: not replica.busy,
+        replica.release,
+        LOOK,
+        recycle_above_mb=limit,
+        recycle=lambda: recycles.append(replica.done),
+        resident_mb=sizes,
+    )
+    task = asyncio.create_task(watcher.run())
+    try:
+        await asyncio.sleep(LOOK * 3)  # started: measured at 65 MB
+        for mb in after_job:
+            sizes.mb = mb
+            replica.done += 1
+            await asyncio.sleep(LOOK * 6)
+    finally:
+        task.cancel()
+    assert watcher.recycled == bool(recycles)
+    return len(replica.releases), len(recycles)
+
+
+async def test_a_replica_that_stays_far_above_its_start_is_recycled_once() -> None:
+    # 65 MB at start; after its jobs 86, 104, then 110 MB: more than 40 above, recycled
+    # once, and nothing more is looked at (the replica is ending).
+    assert await _recycling(_Sizes(65), 40, [86, 104, 110, 120]) == (3, 1)
+
+
+async def test_a_replica_below_the_limit_or_with_recycling_off_stays() -> None:
+    assert await _recycling(_Sizes(65), 40, [86, 104, 100]) == (3, 0)
+    assert await _recycling(_Sizes(65), 0, [300, 400]) == (2, 0)

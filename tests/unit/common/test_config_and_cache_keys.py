@@ -137,3 +137,12 @@ def test_nats_replicas_must_be_an_odd_cluster_size() -> None:
     assert load_settings({"CONVOSCOPE_NATS_REPLICAS": "3"}).nats_replicas == 3
     with pytest.raises(ConfigurationError, match="CONVOSCOPE_NATS_REPLICAS"):
         load_settings({"CONVOSCOPE_NATS_REPLICAS": "2"})
+
+
+def test_analyzer_recycling_is_a_number_of_megabytes_or_off() -> None:
+    assert load_settings({}).analyzer_recycle_mb == 32.0
+    assert load_settings({"CONVOSCOPE_ANALYZER_RECYCLE_MB": "0"}).analyzer_recycle_mb == 0.0
+    assert load_settings({"CONVOSCOPE_ANALYZER_RECYCLE_MB": "64.5"}).analyzer_recycle_mb == 64.5
+    for bad in ("-1", "nan", "lots"):
+        with pytest.raises(ConfigurationError, match="CONVOSCOPE_ANALYZER_RECYCLE_MB"):
+            load_settings({"CONVOSCOPE_ANALYZER_RECYCLE_MB": bad})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from convoscope_common.exit_codes import RECYCLED
 from convoscope_stack.supervision import (
     ExitStatus,
     GiveUp,
@@ -89,6 +90,24 @@ def test_a_service_that_dies_every_few_minutes_is_never_given_up() -> None:
         now += 0.5
         track.restarted(now)
     assert track.restarts == 20
+
+
+def test_a_recycled_service_is_started_again_at_once_and_never_counted_as_a_crash() -> None:
+    track = ServiceTrack("analyzer-2", started_at=0.0)
+    for k in range(20):  # many recycles, each after a few seconds: no crash loop
+        now = 3.0 * k + 1.0
+        assert track.exited(RECYCLED, now=now, policy=POLICY) == Restart(0.0)
+        assert track.phase is Phase.RESTARTING and track.due(now)
+        assert track.crashes == 0
+        track.restarted(now)
+        assert restart_message(track) == (
+            f"analyzer-2 recycled to give memory back, started again ({ordinal(k + 1)} time)"
+        )
+    assert track.last_exit == ExitStatus(RECYCLED)
+    assert track.last_exit.describe() == "recycled"
+    # A crash after recycles is the first of its series.
+    assert track.exited(SIGKILL, now=100.0, policy=POLICY) == Restart(0.5)
+    assert track.crashes == 1
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 
+from convoscope_common.exit_codes import RECYCLED
 from convoscope_common.launcher_status import read_status
 from convoscope_stack.supervision import RestartPolicy
 from convoscope_stack.supervisor import Supervisor
@@ -168,3 +169,20 @@ def test_the_status_record_says_what_a_console_line_says_when_it_is_printed(
         harness.advance(0.5)
     assert [state for line, state in seen if "), restarted (" in line] == ["running"]
     assert [state for line, state in seen if "keeps crashing" in line] == ["failed"]
+
+
+def test_a_recycled_service_is_started_again_at_the_next_look_as_no_incident(
+    harness: Harness,
+) -> None:
+    first = harness.procs["analyzer"]
+    first.returncode = RECYCLED
+    harness.advance(0.01)  # seen ended: due at once
+    harness.advance(0.01)
+    assert harness.procs["analyzer"] is not first
+    status = read_status(harness.status_path)
+    assert status is not None
+    assert status.processes["analyzer"].state == "running"
+    assert status.processes["analyzer"].last_exit == "recycled"
+    assert harness.lines == ["analyzer recycled to give memory back, started again (1st time)"]
+    events = [(r["event"], r["level"]) for r in harness.log() if r.get("service") == "analyzer"]
+    assert events == [("service_recycled", "info"), ("service_restarted", "info")]

@@ -66,6 +66,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # any analyzer replica (0: never); ``analysis_shards`` shards (0: none).
     shard_min_messages: int = 40_000
     analysis_shards: int = 8
+    # An idle analyzer replica whose resident memory stays this many MB above what it
+    # was when it started ends itself to be started afresh (0: never): the free space
+    # its allocators keep after large jobs would otherwise raise every later job's peak.
+    analyzer_recycle_mb: float = 32.0
     heartbeat_interval: float = 5.0
     # Path of the local launcher's status record (set by `make run`; empty under compose).
     launcher_status: str = ""
@@ -143,5 +147,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # JetStream clusters keep an odd number of copies so a majority can elect a leader.
         raise ConfigurationError(
             f"{_ENV_PREFIX}NATS_REPLICAS: cannot use {settings.nats_replicas}: use 1, 3 or 5"
+        )
+    if not settings.analyzer_recycle_mb >= 0:  # NaN too
+        raise ConfigurationError(
+            f"{_ENV_PREFIX}ANALYZER_RECYCLE_MB: cannot use {settings.analyzer_recycle_mb}: "
+            "use 0 (never) or a number of megabytes"
         )
     return settings

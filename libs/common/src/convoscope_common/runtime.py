@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from convoscope_common import names
 from convoscope_common.bus import nats_connection
 from convoscope_common.config import ConfigurationError, Settings, load_settings
+from convoscope_common.exit_codes import CONFIG_ERROR, RECYCLED
 from convoscope_common.logs import configure_logging, get_logger
 from convoscope_common.metrics import serve_metrics
 from convoscope_common.provisioning import ensure_provisioned
@@ -40,6 +41,14 @@ class ServiceContext:
     js: JetStreamContext
     stopping: asyncio.Event
     active_jobs: Callable[[], int] = field(default=lambda: 0)
+    # What the process exits with once the body returned (``end_for_restart``).
+    exit_code: int = 0
+
+    def end_for_restart(self) -> None:
+        """Stop as on SIGTERM, then exit with :data:`~.exit_codes.RECYCLED`: the
+        supervisor starts the service again at once (a fresh process)."""
+        self.exit_code = RECYCLED
+        self.stopping.set()
 
 
 async def _heartbeat(ctx: ServiceContext) -> None:
@@ -53,8 +62,9 @@ async def _heartbeat(ctx: ServiceContext) -> None:
 
 async def serve(
     service: str, body: Callable[[ServiceContext], Awaitable[None]], settings: Settings
-) -> None:
-    """Run ``body`` with a connected, provisioned context until a stop signal."""
+) -> int:
+    """Run ``body`` with a connected, provisioned context until a stop signal; returns
+    the process's exit code (0, or :data:`~.exit_codes.RECYCLED`)."""
     configure_logging(service, settings.log_level, settings.log_format)
     serve_metrics(settings.metrics_port, settings.host)
     # Replicas must be told apart (health sums their active jobs): default to the host name.
@@ -76,7 +86,8 @@ async def serve(
         finally:
             stopping.set()
             await beat
-            log.info("service_stopping", instance=instance)
+            log.info("service_stopping", instance=instance, exit_code=ctx.exit_code)
+    return ctx.exit_code
 
 
 def run_service(
@@ -87,15 +98,15 @@ def run_service(
     """Entry point helper for ``python -m convoscope_<service>``.
 
     ``check(settings)`` validates service-specific configuration before anything
-    connects. Returns 2, with one clear line on stderr, when the configuration is
-    unusable (:class:`ConfigurationError`).
+    connects. Returns :data:`~.exit_codes.CONFIG_ERROR`, with one clear line on stderr,
+    when the configuration is unusable (:class:`ConfigurationError`); else what
+    :func:`serve` returns.
     """
     try:
         settings = load_settings()
         if check is not None:
             check(settings)
-        asyncio.run(serve(service, body, settings))
+        return asyncio.run(serve(service, body, settings))
     except ConfigurationError as exc:
         print(f"convoscope-{service}: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return CONFIG_ERROR

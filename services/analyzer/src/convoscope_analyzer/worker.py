@@ -206,9 +206,15 @@ async def run(ctx: ServiceContext) -> None:
         busy = handler.running or shard_handler.active
         return not (busy or handler.corpora.holding or pieces_pending())
 
-    # What a job leaves in this process goes back once it is idle.
+    # What a job leaves in this process goes back once it is idle; a replica that
+    # stays well above its starting size is started afresh (CONVOSCOPE_ANALYZER_RECYCLE_MB).
     releasing = asyncio.create_task(
-        IdleRelease(lambda: handler.finished + shard_handler.finished, idle).run()
+        IdleRelease(
+            lambda: handler.finished + shard_handler.finished,
+            idle,
+            recycle_above_mb=ctx.settings.analyzer_recycle_mb,
+            recycle=ctx.end_for_restart,
+        ).run()
     )
     try:
         # Shards have their own slot: a replica coordinating a sharded job (waiting,
