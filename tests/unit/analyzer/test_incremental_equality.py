@@ -9,6 +9,7 @@ language (a conversation without readable text must be read again).
 from __future__ import annotations
 
 import itertools
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -259,6 +260,15 @@ def test_chunks_are_cut_by_content() -> None:
     after = {tuple(inserted[a:b]) for a, b in chunk_bounds(inserted)}
     assert len(before - after) <= 2
     assert len(before & after) >= len(before) - 2
+
+
+def test_pieces_are_stored_as_their_whole_encoding_compressed(
+    older_run: IncrementalRun,
+) -> None:
+    # Encoded and compressed a batch at a time: the same bytes as at once.
+    stored = encode_pieces(older_run.pieces)
+    assert zlib.decompress(stored) == msgspec.msgpack.encode(older_run.pieces)
+    assert decode_pieces(stored) == older_run.pieces
 
 
 def test_unreadable_pieces_reuse_nothing() -> None:

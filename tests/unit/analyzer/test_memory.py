@@ -10,7 +10,13 @@ import msgspec
 import pytest
 
 from convoscope_analyzer.corpus_loading import load_corpus
-from convoscope_analyzer.memory import PAGE, encode_results_releasing, release_pages
+from convoscope_analyzer.memory import (
+    DICT_PIECE,
+    PAGE,
+    encode_in_pieces,
+    encode_results_releasing,
+    release_pages,
+)
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import encode_corpus
@@ -112,7 +118,7 @@ def test_stream_splits_struct_sections_and_their_long_lists(
     pieces = list(memory._sections(copy.deepcopy(results)))
     assert b"".join(pieces) == expected
     sentiment = msgspec.msgpack.encode(results.sentiment)
-    parts = list(memory._pieces(results.sentiment, depth=2))
+    parts = list(memory.encode_in_pieces(results.sentiment, depth=2))
     assert b"".join(parts) == sentiment
     assert len(parts) > 20 and max(len(p) for p in parts) < len(sentiment) / 4
     stream = ResultsStream(copy.deepcopy(results))
@@ -165,3 +171,13 @@ def test_nothing_is_released_from_an_empty_range() -> None:
     buffer = bytearray(b"x" * 100_000)
     assert release_pages(buffer, 50_000, 50_000) == 50_000
     assert buffer.count(b"x") == 100_000
+
+
+def test_dicts_are_encoded_in_pieces_of_about_a_megabyte_byte_for_byte() -> None:
+    big = {f"k{i}": "x" * 3000 for i in range(1000)}  # ~3 MB of entries
+    pieces = list(encode_in_pieces(big, depth=1))
+    assert b"".join(pieces) == msgspec.msgpack.encode(big)
+    assert len(pieces) >= 3  # the header, then about a megabyte of entries at a time
+    assert max(len(p) for p in pieces) < DICT_PIECE + 3010
+    nested = {"small": {"a": 1}, "big": big, "empty": {}}
+    assert b"".join(encode_in_pieces(nested, depth=2)) == msgspec.msgpack.encode(nested)

@@ -37,6 +37,7 @@ from convoscope_analyzer.engine.pieces import (
 )
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.incremental_redaction import redact_detected
+from convoscope_analyzer.memory import encode_in_pieces
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
@@ -66,7 +67,6 @@ class StoredPieces(msgspec.Struct, kw_only=True):
     detections: dict[str, list[Recorded]] = {}
 
 
-_encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(StoredPieces)
 
 
@@ -80,8 +80,13 @@ _ZLIB_LEVEL = 1
 
 
 def encode_pieces(pieces: StoredPieces) -> bytes:
-    """The pieces as compressed msgpack."""
-    return zlib.compress(_encoder.encode(pieces), _ZLIB_LEVEL)
+    """The pieces as compressed msgpack, encoded and compressed a batch at a time: their
+    whole encoding (33 MB on the bench's 6,676 conversations, beside the pieces
+    themselves) is never held, only the compressed output (8 MB)."""
+    compressor = zlib.compressobj(_ZLIB_LEVEL)
+    out = [compressor.compress(piece) for piece in encode_in_pieces(pieces, depth=3)]
+    out.append(compressor.flush())
+    return b"".join(out)
 
 
 def decode_pieces(data: bytes | bytearray) -> StoredPieces | None:

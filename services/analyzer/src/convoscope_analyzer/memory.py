@@ -196,17 +196,19 @@ def _sections(
         if name == "message_index" and message_index is not None:
             yield from message_index.pieces()
         else:
-            yield from _pieces(value, depth=2)
+            yield from encode_in_pieces(value, depth=2)
         del value
         give_back()  # the section's freed heap pages, before the next one is encoded
 
 
-def _pieces(value: object, depth: int) -> Iterator[bytes | bytearray]:
+def encode_in_pieces(value: object, depth: int) -> Iterator[bytes | bytearray]:
     """``encode(value)`` in pieces, byte for byte: a long list as its header then
-    :data:`LIST_BATCH` items at a time; a struct that msgspec writes as a plain map (no
-    array form, no tag, every field written) as its header then each field, down to
-    ``depth`` levels; anything else whole. Consecutive small pieces are merged, so a
-    struct of many small fields does not become many tiny reads."""
+    :data:`LIST_BATCH` items at a time, a dict as its header then about
+    :data:`DICT_PIECE` bytes of keys and values at a time; a struct
+    that msgspec writes as a plain map (no array form, no tag, every field written) as
+    its header then each field, down to ``depth`` levels; anything else whole.
+    Consecutive small pieces are merged, so a struct of many small fields does not
+    become many tiny reads."""
     pending = bytearray()
     for piece in _split(value, depth):
         if len(piece) < _MERGE_UNDER:
@@ -241,6 +243,19 @@ def _split(value: object, depth: int) -> Iterator[bytes | bytearray]:
                 # MB, 2.0x the file, with one analyzer), none 0.5 s (186 MB).
                 give_back()
         return
+    if depth > 0 and isinstance(value, dict) and value:
+        # Entries can be large (a collection chunk's partial: ~100 kB): batched by size.
+        yield map_header(len(value))
+        buffer = bytearray()
+        for key, item in value.items():
+            _encoder.encode_into(key, buffer, -1)
+            _encoder.encode_into(item, buffer, -1)
+            if len(buffer) >= DICT_PIECE:
+                yield buffer
+                buffer = bytearray()
+        if buffer:
+            yield buffer
+        return
     if depth > 0 and isinstance(value, msgspec.Struct) and _plain_map(type(value)):
         cls = type(value)
         yield map_header(len(cls.__struct_fields__))
@@ -261,6 +276,8 @@ def _plain_map(cls: type[msgspec.Struct]) -> bool:
 # export's quality rows): with 4,096 the results write still rose 5-10 MB above the
 # merge's peak, with 1,024 it stays under it.
 LIST_BATCH = 1024
+# Bytes of a dict's entries encoded at once (``encode_in_pieces``).
+DICT_PIECE = 1024 * 1024
 # Batches written between two trims of the heap (give_back).
 TRIM_EVERY = 4
 # Pieces smaller than this are joined with the next ones: the reads are then cut from
