@@ -143,6 +143,16 @@ def test_owning_ranges_releases_the_buffer_they_were_split_from(
         assert zeroed > len(region) // 2
 
 
+def test_a_corpus_let_go_holds_nothing_of_its_buffer(corpus_bytes: bytes) -> None:
+    buffer = bytearray(corpus_bytes)
+    before = sys.getrefcount(buffer)
+    raw = RawCorpus.load(buffer)
+    assert sys.getrefcount(buffer) > before  # views of it, and the buffer to release
+    raw.let_go()
+    assert raw.conversations == []
+    assert sys.getrefcount(buffer) == before  # it goes with its last other holder
+
+
 def test_a_corpus_loaded_from_bytes_is_owned_as_it_is(corpus_bytes: bytes) -> None:
     raw = RawCorpus.load(corpus_bytes)  # immutable: nothing of it can be released
     n = len(raw.conversations)

@@ -107,6 +107,12 @@ class RawCorpus:
         assert len(owned) == len(self.conversations), "the ranges must cover the corpus"
         self.conversations = owned
 
+    def let_go(self) -> None:
+        """Let go of every conversation, and of the buffer ``load`` split them from (it
+        goes once nothing else holds it)."""
+        self.conversations = []
+        self._source = None
+
     @property
     def messages(self) -> int:
         """Messages in the whole corpus."""

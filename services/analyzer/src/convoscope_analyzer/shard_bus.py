@@ -154,7 +154,7 @@ class BusShards:
         def release() -> None:
             # Every input is stored: the coordinator keeps no copy of the corpus while
             # the shards analyse (the detect stage's corpus is still to be redacted).
-            raw.conversations = []
+            raw.let_go()
 
         finished = self._stage("analyze", raw, ranges, plan.fallback_language, release)
         return self._partials(finished)

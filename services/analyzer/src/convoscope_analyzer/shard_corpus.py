@@ -169,7 +169,7 @@ class EncodedShards:
         return RawCorpus(shell, kept, self.corpus.sizes)
 
     def release(self) -> None:
-        self.corpus.conversations = []  # the stored corpus's bytes are no longer needed
+        self.corpus.let_go()  # the stored corpus's bytes are no longer needed
 
     def hold(self, ranges: list[tuple[int, int]]) -> None:
         # One block per range instead of views of the stored corpus (which then goes):
