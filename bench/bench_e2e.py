@@ -279,13 +279,13 @@ class HwmWatch:
         self._thread.start()
 
     def _run(self) -> None:
-        named: list[tuple[str, int, dict[str, str]]] = []
+        named: list[tuple[str, int]] = []
         readings = 0
         while True:
             if readings % self.LOOK_UP == 0:
-                named = [(k, pid, {}) for k, pid, _ in _named(self._port) if k != "topic spare"]
+                named = [(k, pid) for k, pid, _ in _named(self._port) if k != "topic spare"]
             readings += 1
-            for key, pid, _ in named:
+            for key, pid in named:
                 hwm = _hwm(pid)
                 if hwm is not None:
                     self.peaks[key] = max(self.peaks.get(key, 0), hwm)
