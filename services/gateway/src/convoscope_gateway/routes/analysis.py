@@ -9,8 +9,6 @@ from typing import Literal
 
 import msgspec
 from aiohttp import web
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from convoscope_common import names, owner_index
 from convoscope_common.api import (
@@ -49,7 +47,6 @@ from convoscope_gateway.auth import owner_of
 from convoscope_gateway.errors import (
     ConflictError,
     NotFoundError,
-    ServiceUnavailableError,
     UpstreamError,
     ValidationError,
 )
@@ -57,6 +54,7 @@ from convoscope_gateway.estimates import estimate_seconds
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.loaded import light_document
 from convoscope_gateway.paging import PAGING_PARAMS, encode_cursor, page_request
+from convoscope_gateway.service_requests import ask_service
 from convoscope_gateway.state import GATEWAY, Gateway
 
 CACHE_LOOKUPS = Counter("convoscope_cache_lookups_total", "Result cache lookups", ["result"])
@@ -262,21 +260,14 @@ async def get_drilldown(request: web.Request) -> web.Response:
         max_limit=DRILLDOWN_MAX_LIMIT,
     )
     query = {k: v for k, v in request.query.items() if k not in PAGING_PARAMS}
-    try:
-        raw = await gw.nc.request(
-            names.ANALYZER_DRILLDOWN,
-            encode(
-                DrilldownRequest(
-                    cache_key=state.cache_key, query=query, offset=page.offset, limit=page.limit
-                )
-            ),
-            timeout=30,
-        )
-    except NoRespondersError:
-        raise ServiceUnavailableError("no analyzer is running; try again shortly") from None
-    except (NatsTimeoutError, TimeoutError):
-        raise ServiceUnavailableError("the analyzer did not answer in time") from None
-    reply = drilldown_reply_decoder.decode(raw.data)
+    request_ = DrilldownRequest(
+        cache_key=state.cache_key, query=query, offset=page.offset, limit=page.limit
+    )
+    # Asked again for a moment when no analyzer answers: one may be restarting (recycled).
+    raw = await ask_service(
+        gw, names.ANALYZER_DRILLDOWN, encode(request_), service="analyzer", timeout=30
+    )
+    reply = drilldown_reply_decoder.decode(raw)
     if isinstance(reply, DrilldownFailed):
         raise UpstreamError(reply.error)
     ids = reply.ids

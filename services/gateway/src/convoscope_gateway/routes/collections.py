@@ -49,10 +49,10 @@ from convoscope_gateway.errors import (
     ValidationError,
 )
 from convoscope_gateway.estimates import estimate_collection_seconds
-from convoscope_gateway.ingest_client import ask_ingest
 from convoscope_gateway.jsonio import json_response, read_json
 from convoscope_gateway.routes.analysis import canonical_options, submit_analysis
 from convoscope_gateway.routes.upload import stop_job_for
+from convoscope_gateway.service_requests import ask_ingest
 from convoscope_gateway.state import GATEWAY, Gateway
 
 log = get_logger(__name__)

@@ -37,8 +37,8 @@ from convoscope_gateway.errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
-from convoscope_gateway.ingest_client import ask_ingest
 from convoscope_gateway.jsonio import json_response
+from convoscope_gateway.service_requests import ask_ingest
 from convoscope_gateway.state import GATEWAY, Gateway
 from convoscope_gateway.uploads import receive_upload
 

@@ -1,6 +1,7 @@
-"""A request to ingest that nobody receives is asked again for a moment before the
-answer is 503 (an ingest restarting, or its subscription not yet known to this
-gateway's server in a cluster); a request that times out is not asked again."""
+"""A request to a worker service (ingest, an analyzer's drill-down) that nobody receives
+is asked again for a moment before the answer is 503 (a process restarting: an analyzer
+recycled after its job, or a subscription not yet known to this gateway's server in a
+cluster); a request that times out is not asked again."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pytest
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from convoscope_gateway import ingest_client
+from convoscope_gateway import service_requests
 from convoscope_gateway.errors import ServiceUnavailableError
-from convoscope_gateway.ingest_client import ask_ingest
+from convoscope_gateway.service_requests import ask_ingest, ask_service
 
 
 class _Nats:
@@ -40,7 +41,7 @@ async def test_an_ingest_that_subscribes_moments_later_answers() -> None:
 
 
 async def test_no_ingest_at_all_is_a_503_after_the_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest_client, "NO_RESPONDERS_WAIT", 0.3)
+    monkeypatch.setattr(service_requests, "NO_RESPONDERS_WAIT", 0.3)
     nc = _Nats([NoRespondersError()] * 1000)
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -55,3 +56,16 @@ async def test_a_request_that_times_out_is_not_asked_again() -> None:
     with pytest.raises(ServiceUnavailableError, match="in time"):
         await ask_ingest(_gateway(nc), "s", b"x")
     assert nc.requests == 1
+
+
+async def test_an_analyzer_back_from_a_recycle_answers_its_drill_down() -> None:
+    nc = _Nats([NoRespondersError()] * 4)
+    reply = await ask_service(_gateway(nc), "d", b"q", service="analyzer", timeout=30)
+    assert reply == b"reply:q" and nc.requests == 5
+
+
+async def test_no_analyzer_is_a_503_that_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service_requests, "NO_RESPONDERS_WAIT", 0.1)
+    nc = _Nats([NoRespondersError()] * 1000)
+    with pytest.raises(ServiceUnavailableError, match="the analyzer service is not running"):
+        await ask_service(_gateway(nc), "d", b"q", service="analyzer", timeout=30)
