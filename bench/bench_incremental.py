@@ -79,11 +79,8 @@ def _load() -> Any:
 def in_process(older: Path, newer: Path) -> None:
     """Full and incremental analysis of the merged newer corpus, in this process."""
     from convoscope_analyzer.engine import warm_up
-    from convoscope_analyzer.incremental_pipeline import (
-        decode_pieces,
-        encode_pieces,
-        run_incremental,
-    )
+    from convoscope_analyzer.incremental_pipeline import run_incremental
+    from convoscope_analyzer.pieces_codec import decode_pieces, encode_pieces
     from convoscope_analyzer.pipeline import run_pipeline
     from convoscope_analyzer.privacy import PrivacyConfig
     from convoscope_common.corpus import decode_corpus, encode_corpus

@@ -15,7 +15,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from convoscope_analyzer.incremental_job import REUSED, pieces_saved
-from convoscope_analyzer.incremental_pipeline import decode_pieces
+from convoscope_analyzer.pieces_codec import decode_pieces
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.worker import AnalyzerHandler, make_consumer

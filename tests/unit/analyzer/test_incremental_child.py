@@ -19,10 +19,9 @@ from convoscope_analyzer import incremental_job
 from convoscope_analyzer.engine import incremental as engine_incremental
 from convoscope_analyzer.incremental_pipeline import (
     StoredPieces,
-    decode_pieces,
-    encode_pieces,
     run_incremental,
 )
+from convoscope_analyzer.pieces_codec import decode_pieces, encode_pieces
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_analyzer.topic_process import TopicProcess, TopicProcessError
 from convoscope_common.config import Settings

@@ -9,7 +9,6 @@ language (a conversation without readable text must be read again).
 from __future__ import annotations
 
 import itertools
-import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from convoscope_analyzer.engine.pieces import chunk_bounds, conversation_digest
 from convoscope_analyzer.incremental_pipeline import (
     IncrementalRun,
     StoredPieces,
-    decode_pieces,
-    encode_pieces,
     run_incremental,
 )
+from convoscope_analyzer.pieces_codec import decode_pieces, encode_pieces
 from convoscope_analyzer.pipeline import run_pipeline
 from convoscope_analyzer.privacy import PrivacyConfig
 from convoscope_common.corpus import Conversation, Corpus, Message, decode_corpus, encode_corpus
@@ -260,15 +258,6 @@ def test_chunks_are_cut_by_content() -> None:
     after = {tuple(inserted[a:b]) for a, b in chunk_bounds(inserted)}
     assert len(before - after) <= 2
     assert len(before & after) >= len(before) - 2
-
-
-def test_pieces_are_stored_as_their_whole_encoding_compressed(
-    older_run: IncrementalRun,
-) -> None:
-    # Encoded and compressed a batch at a time: the same bytes as at once.
-    stored = encode_pieces(older_run.pieces)
-    assert zlib.decompress(stored) == msgspec.msgpack.encode(older_run.pieces)
-    assert decode_pieces(stored) == older_run.pieces
 
 
 def test_unreadable_pieces_reuse_nothing() -> None:

@@ -19,14 +19,12 @@ change a conversation's numbers, the taxonomy and the detection settings.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
 
 from convoscope_analyzer.engine import ProgressUpdate, Taxonomy
-from convoscope_analyzer.engine.encoded_index import detached
 from convoscope_analyzer.engine.incremental import IncrementalStats, analyze_incremental
 from convoscope_analyzer.engine.options import engine_options
 from convoscope_analyzer.engine.pieces import (
@@ -37,7 +35,6 @@ from convoscope_analyzer.engine.pieces import (
 )
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.incremental_redaction import redact_detected
-from convoscope_analyzer.memory import encode_in_pieces
 from convoscope_analyzer.pipeline import PipelineOutput
 from convoscope_analyzer.privacy import (
     PrivacyConfig,
@@ -65,46 +62,6 @@ class StoredPieces(msgspec.Struct, kw_only=True):
     engine: EnginePieces = msgspec.field(default_factory=EnginePieces)
     # Raw conversation digest -> the detections of its texts, in redaction order.
     detections: dict[str, list[Recorded]] = {}
-
-
-_decoder = msgspec.msgpack.Decoder(StoredPieces)
-
-
-# The pieces are msgpack compressed with zlib at its fastest level: a fourth of the size
-# (33 -> 8 MB on the bench's 6,676 conversations, most of it the field names of the
-# message index, failure and sentiment rows), so the object read beside the job's corpus
-# takes a fourth of the store's time; zlib runs without the interpreter lock, so the
-# decompression overlaps the corpus's decoding (0.17 s; the compression, 0.33 s, runs
-# after the job completed).
-_ZLIB_LEVEL = 1
-
-
-def encode_pieces(pieces: StoredPieces) -> bytes:
-    """The pieces as compressed msgpack, encoded and compressed a batch at a time: their
-    whole encoding (33 MB on the bench's 6,676 conversations, beside the pieces
-    themselves) is never held, only the compressed output (8 MB)."""
-    compressor = zlib.compressobj(_ZLIB_LEVEL)
-    out = [compressor.compress(piece) for piece in encode_in_pieces(pieces, depth=3)]
-    out.append(compressor.flush())
-    return b"".join(out)
-
-
-def decode_pieces(data: bytes | bytearray) -> StoredPieces | None:
-    """Pieces written by :func:`encode_pieces`; None when unreadable or of another
-    version (reusing nothing is always correct)."""
-    try:
-        raw = zlib.decompress(data)
-        with collector.paused():  # many small objects: no collection while decoding
-            pieces = _decoder.decode(raw)
-    except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    if pieces.version != PIECES_VERSION:
-        return None
-    # The chunks' encoded message indexes are views of the decompressed bytes: copied,
-    # they let those go.
-    for chunk in pieces.engine.chunks.values():
-        chunk.partial.message_index = detached(chunk.partial.message_index)
-    return pieces
 
 
 def pieces_fingerprint(

@@ -244,7 +244,7 @@ def _split(value: object, depth: int) -> Iterator[bytes | bytearray]:
                 give_back()
         return
     if depth > 0 and isinstance(value, dict) and value:
-        # Entries can be large (a collection chunk's partial: ~100 kB): batched by size.
+        # Entries of any size: batched by bytes, as a long list is by items.
         yield map_header(len(value))
         buffer = bytearray()
         for key, item in value.items():

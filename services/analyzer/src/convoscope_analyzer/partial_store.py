@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 
-from convoscope_analyzer.incremental_pipeline import StoredPieces, decode_pieces, encode_pieces
+from convoscope_analyzer.incremental_pipeline import StoredPieces
+from convoscope_analyzer.pieces_codec import decode_pieces, encode_pieces
 from convoscope_common import names
 from convoscope_common.config import Settings
 from convoscope_common.logs import get_logger

@@ -25,7 +25,7 @@ from convoscope_common.corpus import Conversation
 from convoscope_common.results import ENGINE_VERSION
 
 # Changes whenever pieces written before could mean something else.
-PIECES_VERSION = 2  # 2: the chunks' message index in encoded blocks
+PIECES_VERSION = 3  # 2: the chunks' message index in encoded blocks; 3: stored in frames
 # A chunk ends after a conversation whose digest is 0 modulo this (on average this many
 # conversations per chunk), and after at most CHUNK_MAX conversations.
 CHUNK_AVERAGE = 32
