@@ -201,6 +201,20 @@ def _silent(i: int) -> Conversation:
     )
 
 
+def _exchange(cid: str, title: str, when: datetime, ask: str, answer: str) -> Conversation:
+    """A conversation of one question and its answer."""
+    return Conversation(
+        id=cid,
+        title=title,
+        created_at=when,
+        updated_at=when,
+        messages=[
+            Message(id=f"{cid}-u", role="user", created_at=when, text=ask),
+            Message(id=f"{cid}-a", role="assistant", created_at=when, text=answer),
+        ],
+    )
+
+
 def _french(i: int) -> Conversation:
     when = datetime(2025, 4, 1, tzinfo=UTC) + timedelta(hours=i)
     ask = (
@@ -208,16 +222,7 @@ def _french(i: int) -> Conversation:
         f"quels quartiers me conseillez-vous pour loger et visiter la ville numéro {i} ?"
     )
     answer = "Je vous conseille l'Alfama et le Chiado, deux quartiers charmants et animés."
-    return Conversation(
-        id=f"fr-{i}",
-        title=f"Voyage {i}",
-        created_at=when,
-        updated_at=when,
-        messages=[
-            Message(id=f"f{i}u", role="user", created_at=when, text=ask),
-            Message(id=f"f{i}a", role="assistant", created_at=when, text=answer),
-        ],
-    )
+    return _exchange(f"fr-{i}", f"Voyage {i}", when, ask, answer)
 
 
 def test_a_new_fallback_language_reads_conversations_without_text_again() -> None:
@@ -265,3 +270,29 @@ def test_unreadable_pieces_reuse_nothing() -> None:
     # Pieces stored before they were compressed: read as none.
     assert decode_pieces(msgspec.msgpack.encode(StoredPieces())) is None
     assert decode_pieces(encode_pieces(StoredPieces(version=0))) is None
+
+
+def _writing_to(i: int, address: str) -> Conversation:
+    when = datetime(2025, 5, 1, tzinfo=UTC) + timedelta(hours=i)
+    ask = f"Please draft a short reply to {address} about moving our meeting to Friday."
+    answer = f"Here is a draft for {address}: thank you, Friday works well for me."
+    return _exchange(f"mail-{i}", f"Reply {i}", when, ask, answer)
+
+
+def test_a_placeholder_numbered_anew_is_not_reused() -> None:
+    # The same raw conversation redacts differently once an earlier conversation takes
+    # its placeholder's number: its key (raw digest + the texts redaction left) moves,
+    # so its chunk is analysed again although no raw byte of it changed.
+    french = [_french(i) for i in range(200)]  # no personal data: numbered alike
+    later = _writing_to(1, "ana.lima@example.org")
+    first_corpus = Corpus(format="collection", conversations=[*french, later])
+    first = _incremental(first_corpus, None)
+    _assert_equal_to_scratch(first_corpus, first)
+    earlier = _writing_to(0, "joao.reis@example.org")
+    grown = Corpus(format="collection", conversations=[earlier, *french, later])
+    run = _incremental(grown, first.pieces)
+    _assert_equal_to_scratch(grown, run)
+    # Every chunk but the first (a conversation inserted) and the last (renumbered).
+    assert run.stats.chunks >= 4
+    assert run.stats.chunks_reused == run.stats.chunks - 2
+    assert "<EMAIL_2>" in run.output.redacted_corpus.conversations[-1].messages[0].text

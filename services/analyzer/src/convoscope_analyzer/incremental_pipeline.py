@@ -6,11 +6,13 @@ corpus and options: results, redacted corpus and privacy report.
 
 - **Redaction**: the personal-data detections of a conversation whose raw content is
   unchanged are replayed (``shard_redaction.ReplayRedactor``, which checks each text
-  against its recorded checksum); only new or changed conversations are scanned. In
-  place, the redaction visits only the texts with a detection, in corpus order
+  against its recorded checksum); only new or changed conversations are scanned. The
+  redaction visits only the texts with a detection, in place and in corpus order
   (``incremental_redaction``; the others do not change), so placeholders are numbered
   as one process numbers them.
-- **Engine**: :func:`~convoscope_analyzer.engine.incremental.analyze_incremental`.
+- **Engine**: :func:`~convoscope_analyzer.engine.incremental.analyze_incremental`, with
+  each conversation's content key made from its raw digest and the texts the redaction
+  left (``pieces.redacted_digest``), not by encoding the redacted corpus again.
 
 Pieces are reused only under the same fingerprint: engine version, the options that
 change a conversation's numbers, the taxonomy and the detection settings.
@@ -32,19 +34,16 @@ from convoscope_analyzer.engine.pieces import (
     EnginePieces,
     conversation_digest,
     fingerprint,
+    redacted_digest,
 )
 from convoscope_analyzer.engine.topic_models import TopicModels
 from convoscope_analyzer.incremental_redaction import redact_detected
 from convoscope_analyzer.pipeline import PipelineOutput
-from convoscope_analyzer.privacy import (
-    PrivacyConfig,
-    insights,
-    redact_corpus,
-)
+from convoscope_analyzer.privacy import PrivacyConfig, insights, redact_corpus
 from convoscope_analyzer.shard_redaction import Recorded, ReplayRedactor, record_detections
 from convoscope_common import collector
 from convoscope_common.comparison_types import PriceTable
-from convoscope_common.corpus import Corpus
+from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import PrivacyReport
 
@@ -62,6 +61,9 @@ class StoredPieces(msgspec.Struct, kw_only=True):
     engine: EnginePieces = msgspec.field(default_factory=EnginePieces)
     # Raw conversation digest -> the detections of its texts, in redaction order.
     detections: dict[str, list[Recorded]] = {}
+    # Chunk key -> its stored record (pieces_codec), for chunks read from the store and
+    # reused unchanged: they are written back from it, not compressed again.
+    frames: dict[str, bytes] = {}
 
 
 def pieces_fingerprint(
@@ -103,7 +105,8 @@ def run_incremental(
     """Redact and analyse ``corpus`` reusing ``previous`` (None or another fingerprint:
     nothing is reused; the pieces of this run come back either way).
 
-    ``in_place`` hands the corpus over as in ``run_pipeline``; ``models`` fits and reads
+    ``in_place`` hands the corpus over as in ``run_pipeline`` (without it, a copy is
+    redacted); ``models`` fits and reads
     the learned topics (default: in this process; the service: a child process);
     ``encoded_index`` leaves the message index encoded, as in ``run_pipeline``.
     """
@@ -138,19 +141,37 @@ def run_incremental(
             detections[digest] = found
             recorded.append(found)
         scanned_at = time.perf_counter()
-        if in_place and options.enable_privacy:
+        visited: list[list[str]] = []
+        if options.enable_privacy:
+            if not in_place:
+                corpus = decode_corpus(encode_corpus(corpus))
+                conversations = corpus.conversations
             # Only the texts with a detection change (and number placeholders, in corpus
             # order, which these keep); the others are left as they are. Projects (the
             # same objects) are redacted in place after them, as the whole pass does.
             report_ = redact_detected(
-                conversations, recorded, corpus.projects, privacy, checkpoint=check
-            )
+                conversations, recorded, corpus.projects, privacy, checkpoint=check,
+                visited=visited,
+            )  # fmt: skip
             redacted = corpus
         else:
+            # The engine reads the raw corpus; the redacted copy serves the exports.
             replay = ReplayRedactor(privacy, (r for found in recorded for r in found))
             redacted, report_ = redact_corpus(corpus, privacy, checkpoint=check, redactor=replay)
             del replay
-        del recorded
+        # The engine's content keys from the raw ones and the texts the redaction left,
+        # instead of encoding and hashing every redacted conversation again.
+        digests = [
+            redacted_digest(
+                raw_digest,
+                conversation.id,
+                list(zip(_visited_positions(found), texts, strict=True)) if texts else [],
+            )
+            for raw_digest, conversation, found, texts in zip(
+                raw, conversations, recorded, visited or [[] for _ in raw], strict=True
+            )
+        ]
+        del recorded, visited
     redacted_at = time.perf_counter()
     if options.enable_privacy:
         report(
@@ -168,13 +189,14 @@ def run_incremental(
 
     with collector.long_lived_frozen():
         engine = analyze_incremental(
-            redacted if options.enable_privacy else corpus,
+            corpus,
             engine_options(options, taxonomy, prices),
             usable.engine if usable is not None else None,
             progress=engine_progress,
             checkpoint=checkpoint,
             models=models,
             encoded_index=encoded_index,
+            digests=digests,
         )
     results = engine.results
     results.options = msgspec.structs.replace(
@@ -184,11 +206,26 @@ def run_incremental(
     engine.stats.timings["personal data scan"] = scanned_at - started
     engine.stats.timings["redaction"] = redacted_at - scanned_at
     engine.stats.timings["engine"] = time.perf_counter() - redacted_at
+    # A chunk reused as it was read (the same object) is written back as it was read.
+    old_chunks = usable.engine.chunks if usable is not None else {}
+    frames = {
+        name: usable.frames[name]
+        for name, piece in engine.pieces.chunks.items()
+        if usable is not None and name in usable.frames and old_chunks.get(name) is piece
+    }
     return IncrementalRun(
         output=PipelineOutput(
             results=results, redacted_corpus=redacted, message_index=engine.message_index
         ),
-        pieces=StoredPieces(fingerprint=key, engine=engine.pieces, detections=detections),
+        pieces=StoredPieces(
+            fingerprint=key, engine=engine.pieces, detections=detections, frames=frames
+        ),
         stats=engine.stats,
         texts_scanned=scanned,
     )
+
+
+def _visited_positions(found: list[Recorded]) -> list[int]:
+    """The places in a conversation's walk that the redaction visits (as
+    :func:`redact_detected` picks them)."""
+    return [k for k, entry in enumerate(found) if entry.detections]

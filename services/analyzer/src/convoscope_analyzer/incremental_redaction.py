@@ -36,6 +36,7 @@ def redact_detected(
     privacy: PrivacyConfig,
     *,
     checkpoint: Callable[[], None] | None = None,
+    visited: list[list[str]] | None = None,
 ) -> PrivacyReport:
     """Redact, in place, the texts of ``conversations`` whose ``recorded`` entries (one
     list per conversation, one entry per non-empty text in visiting order) hold a
@@ -43,7 +44,8 @@ def redact_detected(
 
     Returns the report ``redact_corpus_in_place`` returns for the same corpus. Raises
     ``RuntimeError`` when a recorded entry does not belong to its text (checksum) or a
-    conversation has fewer texts than entries.
+    conversation has fewer texts than entries. ``visited``, when given, gets one list per
+    conversation: the texts its visited positions hold afterwards, in visiting order.
     """
     feed = (r for found in recorded for r in found if r.detections)
     redactor = ReplayRedactor(privacy, feed)
@@ -57,8 +59,11 @@ def redact_detected(
 
     for n, (conversation, found) in enumerate(zip(conversations, recorded, strict=True)):
         targets = [k for k, entry in enumerate(found) if entry.detections]
+        texts: list[str] = []
         if targets:
-            _redact_conversation(conversation, targets, redact)
+            _redact_conversation(conversation, targets, redact, texts)
+        if visited is not None:
+            visited.append(texts)
         if checkpoint is not None and n % _CHECK_EVERY == _CHECK_EVERY - 1:
             checkpoint()
     if next(feed, None) is not None:
@@ -70,12 +75,13 @@ def redact_detected(
 
 
 def _redact_conversation(
-    conversation: Conversation, targets: list[int], redact: RedactText
+    conversation: Conversation, targets: list[int], redact: RedactText, texts: list[str]
 ) -> None:
-    """Redact the texts at ``targets`` (ascending visiting positions) of one conversation;
-    the walk stops after the last one."""
+    """Redact the texts at ``targets`` (ascending visiting positions) of one conversation,
+    appending each text as it is left to ``texts``; the walk stops after the last one."""
     cid = conversation.id
     for value, mid, field, where in slots_at(conversation, targets):
         redacted = redact(value, cid, mid, field)
         if redacted is not value:
             put(where, redacted)
+        texts.append(redacted)

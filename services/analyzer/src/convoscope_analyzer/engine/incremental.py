@@ -98,9 +98,14 @@ def analyze_incremental(
     now: datetime | None = None,
     models: TopicModels | None = None,
     encoded_index: bool = False,
+    digests: list[str] | None = None,
 ) -> IncrementalOutput:
     """Analyse ``corpus`` (as the engine reads it: redacted when privacy is on), reusing
     ``previous`` pieces (made under the same fingerprint; None: none).
+
+    ``digests``: the conversations' content keys when the caller has them
+    (``pieces.redacted_digest``; the same kind as the ``previous`` pieces were made
+    with); default :func:`conversation_digest` of each.
 
     Results are identical to ``analyze(corpus, options)``. ``progress`` gets monotonic
     updates from 0 to 1; ``checkpoint`` is called between chunks and what it raises
@@ -130,7 +135,10 @@ def analyze_incremental(
         clock = now_
 
     report(0.0, STEP_REUSE, f"Comparing {n:,} conversations with the earlier analysis")
-    digests = [conversation_digest(c) for c in conversations]
+    if digests is None:
+        digests = [conversation_digest(c) for c in conversations]
+    elif len(digests) != n:
+        raise ValueError(f"{len(digests)} digests for {n} conversations")
     present = set(digests)
     cuts = [d for d in old.cuts if d in present]
     bounds = chunk_bounds(digests, frozenset(cuts))

@@ -16,6 +16,7 @@ redaction settings) and reuses nothing under another. Pure: no I/O.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import msgspec
 
@@ -25,7 +26,9 @@ from convoscope_common.corpus import Conversation
 from convoscope_common.results import ENGINE_VERSION
 
 # Changes whenever pieces written before could mean something else.
-PIECES_VERSION = 3  # 2: the chunks' message index in encoded blocks; 3: stored in frames
+# 2: the chunks' message index in encoded blocks; 3: stored in frames; 4: frames compressed
+# one by one
+PIECES_VERSION = 4
 # A chunk ends after a conversation whose digest is 0 modulo this (on average this many
 # conversations per chunk), and after at most CHUNK_MAX conversations.
 CHUNK_AVERAGE = 32
@@ -66,6 +69,23 @@ class EnginePieces(msgspec.Struct, kw_only=True):
 def conversation_digest(conversation: Conversation) -> str:
     """A digest of everything the analysis reads from a conversation (id included)."""
     return hashlib.sha256(_digest_encoder.encode(conversation)).hexdigest()
+
+
+def redacted_digest(raw_digest: str, conversation_id: str, texts: Sequence[tuple[int, str]]) -> str:
+    """A content key of a conversation as the engine reads it after an in-place
+    redaction, without encoding it again: the digest of its raw content
+    (:func:`conversation_digest`, or ingest's digest of its stored bytes), its id (a
+    merge may rename it), and each text the redaction visited with its place in the
+    walk (the rest of the conversation is the raw content). Equal keys, equal
+    conversations."""
+    digest = hashlib.sha256(raw_digest.encode())
+    digest.update(b"\0" + conversation_id.encode("utf-8", "surrogatepass"))
+    for position, text in texts:
+        digest.update(b"\0%d\0" % position)
+        encoded = text.encode("utf-8", "surrogatepass")
+        digest.update(b"%d\0" % len(encoded))
+        digest.update(encoded)
+    return digest.hexdigest()
 
 
 def chunk_bounds(digests: list[str], cuts: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
