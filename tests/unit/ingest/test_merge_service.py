@@ -1,5 +1,6 @@
 """Ingest answers a merge request with the merged corpus, stored like an upload's, or a
-typed error (an expired member, a store that fails, a garbled request)."""
+typed error (an expired member, a store that fails, a garbled request); a collection that
+grows by an export is merged from its stored merged corpus and the new export."""
 
 from __future__ import annotations
 
@@ -26,17 +27,27 @@ class _Stores:
         self.corpora = object()
         self.objects = objects
         self.written: dict[str, bytes] = {}
+        self.read: list[str] = []
         self.write_fails = write_fails
 
     async def read_object(self, store: object, name: str) -> bytes:
+        self.read.append(name)
         if name not in self.objects:
             raise ObjectMissingError(name)
         return self.objects[name]
 
+    async def object_info(self, store: object, name: str) -> SimpleNamespace:
+        if name not in self.objects:
+            raise ObjectMissingError(name)
+        return SimpleNamespace(size=len(self.objects[name]))
+
+    async def object_exists(self, store: object, name: str) -> bool:
+        return name in self.objects
+
     async def write_object(self, store: object, name: str, data: bytes) -> None:
         if self.write_fails:
             raise ConnectionError("store down")
-        self.written[name] = data
+        self.written[name] = self.objects[name] = data
 
 
 def _handler(stores: _Stores) -> MergeHandler:
@@ -97,3 +108,64 @@ async def test_an_expired_member_and_a_failing_store_are_typed_errors() -> None:
     request = encode(MergeRequest(collection_id="c", members=members))
     reply = await _handler(_Stores(objects, write_fails=True)).merge(request)
     assert isinstance(reply, ParseFailed) and reply.error.status == 503
+
+
+async def _merged(stores: _Stores, members: list[MergeMember]) -> MergeOk:
+    reply = await _handler(stores).merge(
+        encode(MergeRequest(collection_id="col_1", members=members))
+    )
+    assert isinstance(reply, MergeOk)
+    return reply
+
+
+async def test_a_collection_grown_by_an_export_is_merged_from_its_merged_corpus() -> None:
+    members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar", "chatgpt_b"))
+    scratch = _Stores(dict(objects))
+    expected = await _merged(scratch, members)
+    stores = _Stores(objects)
+    await _merged(stores, members[:2])
+    await _merged(stores, members[:3])  # from the merged corpus of the first two
+    assert stores.read[-2:] == [merged_object_name(merged_hash(members[:2])), "claude_mar.v2"]
+    stores.read.clear()
+    reply = await _merged(stores, members)
+    assert stores.read == [merged_object_name(merged_hash(members[:3])), "chatgpt_b.v2"]
+    # The same corpus, metadata (the exports' sizes included) and name as merging all four.
+    assert reply == expected
+    assert stores.written[reply.corpus_object] == scratch.written[expected.corpus_object]
+    # The same members again: the stored corpus is read, nothing is written.
+    stores.read.clear()
+    stores.written.clear()
+    assert await _merged(stores, members) == expected
+    assert stores.read == [expected.corpus_object] and not stores.written
+
+
+async def test_a_merged_corpus_does_not_outlive_its_exports() -> None:
+    members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar"))
+    stores = _Stores(objects)
+    await _merged(stores, members[:2])
+    del objects["claude_jan.v2"]  # expired, though the merged corpus is still there
+    reply = await _handler(stores).merge(
+        encode(MergeRequest(collection_id="col_1", members=members))
+    )
+    assert isinstance(reply, ParseFailed) and reply.error.status == 410
+    assert "claude_jan" in reply.error.message
+
+
+async def test_a_merged_corpus_gone_before_it_is_read_means_every_export_is_read() -> None:
+    members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar"))
+    expected = await _merged(_Stores(dict(objects)), members)
+    stores = _Stores(objects)
+    await _merged(stores, members[:2])
+    prefix = merged_object_name(merged_hash(members[:2]))
+    looked = stores.object_exists
+
+    async def gone_after_the_look(store: object, name: str) -> bool:
+        found = await looked(store, name)
+        if found:
+            del objects[name]
+        return found
+
+    stores.object_exists = gone_after_the_look  # type: ignore[method-assign]
+    stores.read.clear()
+    assert await _merged(stores, members) == expected
+    assert stores.read == [prefix, "claude_jan.v2", "chatgpt_a.v2", "claude_mar.v2"]

@@ -59,6 +59,16 @@ def _check(members: list[bytes]) -> None:
     )
     assert raw_meta == build_metadata(expected, size)
     assert merged.sources == sorted({c.source for c in expected.conversations})
+    # A merged corpus of the first exports stands for them: the same corpus and metadata.
+    for k in range(1, len(members) + 1):
+        again = merge_encoded([merge_encoded(members[:k]).encoded, *members[k:]])
+        assert again.encoded == merged.encoded
+        assert (again.conversations, again.messages, again.date_range, again.sources) == (
+            merged.conversations,
+            merged.messages,
+            merged.date_range,
+            merged.sources,
+        )
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
@@ -117,7 +127,24 @@ def test_an_id_two_vendors_use_keeps_both_and_is_prefixed() -> None:
     _check(members)
     merged = decode_corpus(merge_encoded(members).encoded)
     assert [c.id for c in merged.conversations] == ["same", "chatgpt:same", "other"]
+    assert merged.renamed_ids == {"chatgpt:same": "same"}
     assert merge_encoded(members).source == "chatgpt"  # two of three conversations
+    # A later export continues the renamed conversation: merged from the previous merged
+    # corpus, it is still the one conversation (its newest version), not a second one.
+    later = Corpus(
+        source="chatgpt",
+        conversations=[
+            Conversation(
+                id="same", source="chatgpt", messages=[_message(0, _at(2)), _message(1, _at(5))]
+            )
+        ],
+    )
+    grown = [*members, encode_corpus(later)]
+    _check(grown)
+    merged = decode_corpus(merge_encoded([merge_encoded(members).encoded, grown[-1]]).encoded)
+    assert [c.id for c in merged.conversations] == ["same", "chatgpt:same", "other"]
+    assert len(merged.conversations[1].messages) == 2
+    assert (merged.health.members, merged.health.duplicates_merged) == (3, 1)
 
 
 def test_ties_and_times_taken_from_the_messages() -> None:

@@ -175,6 +175,10 @@ class Corpus(msgspec.Struct, kw_only=True, omit_defaults=True):
     # and everything the analysis reads from it), the key that incremental analysis
     # reuses per-conversation partial results under (combined with the options digest).
     content_hashes: dict[str, str] = {}
+    # A merged corpus only: the id a merge gave a conversation because another vendor's
+    # conversation has its id (``chatgpt:<id>``) -> the id its export gave it, so a later
+    # merge that starts from this corpus knows it as the export did.
+    renamed_ids: dict[str, str] = {}
 
 
 _corpus_encoder = msgspec.msgpack.Encoder()

@@ -76,10 +76,12 @@ def merge_corpora(members: Sequence[Corpus]) -> Corpus:
                 kept[key] = (conversation, order, digest)
     conversations: list[Conversation] = []
     hashes: dict[str, str] = {}
+    renamed: dict[str, str] = {}
     ids_seen: set[str] = set()
     for (source, conv_id), (conversation, _order, digest) in kept.items():
         if conv_id in ids_seen:
-            conversation = msgspec.structs.replace(conversation, id=f"{source}:{conv_id}")
+            conversation = msgspec.structs.replace(conversation, id=renamed_id(source, conv_id))
+            renamed[conversation.id] = conv_id
         ids_seen.add(conversation.id)
         conversations.append(conversation)
         hashes[conversation.id] = digest
@@ -90,7 +92,13 @@ def merge_corpora(members: Sequence[Corpus]) -> Corpus:
         health=merged_health([m.health for m in members], duplicates, changed),
         projects=merged_projects(members),
         content_hashes=hashes,
+        renamed_ids=renamed,
     )
+
+
+def renamed_id(source: str, conversation_id: str) -> str:
+    """The id a merge gives a conversation whose id another vendor's conversation has."""
+    return f"{source}:{conversation_id}"
 
 
 def _main_source(conversations: list[Conversation], members: Sequence[Corpus]) -> Source:
@@ -111,9 +119,13 @@ def merged_projects(members: Sequence[Any]) -> list[Project]:
 
 
 def merged_health(healths: list[ParseHealth], duplicates: int, changed: int) -> ParseHealth:
-    """The members' parse health summed, with the duplicates merged and changed."""
-    merged = ParseHealth(members=len(healths), duplicates_merged=duplicates)
-    merged.duplicates_changed = changed
+    """The members' parse health summed, with the duplicates merged and changed (a member
+    that is itself a merged corpus counts its exports and duplicates in)."""
+    merged = ParseHealth(
+        members=sum(h.members or 1 for h in healths),
+        duplicates_merged=duplicates + sum(h.duplicates_merged for h in healths),
+    )
+    merged.duplicates_changed = changed + sum(h.duplicates_changed for h in healths)
     sums: dict[str, Counter[str]] = {
         name: Counter() for name in ("skipped_reasons", "unknown_block_types", "shapes", "notes")
     }

@@ -7,6 +7,11 @@ stores the result there under
 a name derived from the members' content hashes, so the analyzer loads it like any
 upload's corpus. Runs under the same lock and deadline as parsing; every failure is a
 typed :class:`ParseFailed`.
+
+A collection usually grows by one export at a time (a new download every few months):
+when the merged corpus of its first members is still stored (the previous analysis
+wrote it), the merge starts from it and reads only the newer exports, so its cost does
+not grow with the number of exports. The result is the same corpus, byte for byte.
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ log = get_logger(__name__)
 
 MERGES = Counter("convoscope_ingest_merges_total", "Collection merges by outcome", ["outcome"])
 # Changes whenever merge_corpora may build a different corpus from the same members.
-MERGE_VERSION = 1
+# 2: merged corpora record the conversations they renamed (a merge may start from one).
+MERGE_VERSION = 2
 
 
 def merged_hash(members: list[MergeMember]) -> str:
@@ -131,26 +137,26 @@ class MergeHandler:
             return reply
 
     async def _merge(self, members: list[MergeMember], steps: dict[str, float]) -> MergeReply:
-        stores = self.service.stores
-        encoded: list[bytearray] = []
-        size = 0
         clock = time.perf_counter()
-        for member in members:
+        try:
             try:
-                data = await stores.read_object(stores.corpora, member.corpus_object)
-            except ObjectMissingError:
-                return _failed(
-                    "upload_missing",
-                    410,
-                    f"the upload {member.file_id} has expired; upload it again or remove it "
-                    "from the collection",
-                )
-            except Exception as exc:
-                log.warning("corpus_read_failed", error=type(exc).__name__)
-                raise StoreUnavailableError("a corpus could not be read; try again") from None
-            size += len(data)
-            encoded.append(data)
+                start = await self._stored_prefix(members)
+                encoded, size = await self._read(members, start)
+            except _PrefixGone:  # deleted between the look and the read: every export
+                start = 0
+                encoded, size = await self._read(members, start)
+        except _UploadMissing as missing:
+            return _failed(
+                "upload_missing",
+                410,
+                f"the upload {missing.file_id} has expired; upload it again or remove it "
+                "from the collection",
+            )
+        except Exception as exc:
+            log.warning("corpus_read_failed", error=type(exc).__name__)
+            raise StoreUnavailableError("a corpus could not be read; try again") from None
         steps["read"] = _lap(clock)
+        steps["from_merged"] = start
         clock = time.perf_counter()
         # The stored corpora merged as they are: conversations are copied, not decoded.
         merged = await self.service._in_thread(functools.partial(merge_encoded, encoded))
@@ -159,11 +165,13 @@ class MergeHandler:
         clock = time.perf_counter()
         file_hash = merged_hash(members)
         name = merged_object_name(file_hash)
-        try:
-            await stores.write_object(stores.corpora, name, merged.encoded)
-        except Exception as exc:
-            log.warning("merged_corpus_store_failed", error=type(exc).__name__)
-            raise StoreUnavailableError() from None
+        if start < len(members):  # else it is stored already: the corpus read
+            stores = self.service.stores
+            try:
+                await stores.write_object(stores.corpora, name, merged.encoded)
+            except Exception as exc:
+                log.warning("merged_corpus_store_failed", error=type(exc).__name__)
+                raise StoreUnavailableError() from None
         steps["write"] = _lap(clock)
         shell = merged.corpus
         metadata = file_metadata(
@@ -178,6 +186,57 @@ class MergeHandler:
         if len(merged.sources) > 1:  # the metadata says "chatgpt+claude" for a mixed collection
             metadata.source = "+".join(merged.sources)
         return MergeOk(corpus_object=name, file_hash=file_hash, metadata=metadata)
+
+    async def _stored_prefix(self, members: list[MergeMember]) -> int:
+        """How many of the first members a stored merged corpus stands for (the longest
+        such run of two or more, or all of them: the same collection analysed again;
+        0: none is stored)."""
+        stores = self.service.stores
+        for count in range(len(members), 1, -1):
+            name = merged_object_name(merged_hash(members[:count]))
+            if await stores.object_exists(stores.corpora, name):
+                return count
+        return 0
+
+    async def _read(self, members: list[MergeMember], start: int) -> tuple[list[bytearray], int]:
+        """The corpora to merge: the merged corpus of the first ``start`` members (when
+        ``start``), then the other members'; and the size of every member's corpus.
+        Raises :class:`_UploadMissing` for a member whose corpus is gone (those the
+        merged corpus stands for too: a collection never outlives its uploads) and
+        :class:`_PrefixGone` when the merged corpus is."""
+        stores = self.service.stores
+        encoded: list[bytearray] = []
+        size = 0
+        for member in members[:start]:
+            try:
+                info = await stores.object_info(stores.corpora, member.corpus_object)
+                size += info.size or 0
+            except ObjectMissingError:
+                raise _UploadMissing(member.file_id) from None
+        if start:
+            name = merged_object_name(merged_hash(members[:start]))
+            try:
+                encoded.append(await stores.read_object(stores.corpora, name))
+            except ObjectMissingError:
+                raise _PrefixGone from None
+        for member in members[start:]:
+            try:
+                data = await stores.read_object(stores.corpora, member.corpus_object)
+            except ObjectMissingError:
+                raise _UploadMissing(member.file_id) from None
+            size += len(data)
+            encoded.append(data)
+        return encoded, size
+
+
+class _UploadMissing(Exception):
+    def __init__(self, file_id: str) -> None:
+        super().__init__(file_id)
+        self.file_id = file_id
+
+
+class _PrefixGone(Exception):
+    """The stored merged corpus of the first members went before it was read."""
 
 
 def _lap(since: float) -> float:

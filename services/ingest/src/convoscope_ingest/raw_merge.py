@@ -13,6 +13,12 @@ the deterministic encoder writes it exactly as the corpus encoder did. The merge
 is written by copying the kept conversations' bytes: byte for byte what
 ``encode_corpus(merge_corpora(decoded members))`` writes, with the same parse health
 and the same file metadata (tests/unit/ingest/test_raw_merge.py).
+
+A member may be a corpus this merge wrote: it stands for the exports it merged, in their
+place (the first members), so a collection that grows by one export is merged from its
+previous merged corpus and the new export instead of every export again. Its renamed
+conversations are read under the ids their exports gave them (``Corpus.renamed_ids``);
+the result is byte for byte that of merging every export.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from convoscope_ingest.merge import (
     NoMembersError,
     merged_health,
     merged_projects,
+    renamed_id,
 )
 
 _Shell = corpus_shell_type("MergeShell")
@@ -111,6 +118,12 @@ def _freshness(identity: _Identity, raw: msgspec.Raw, order: int) -> tuple[float
     return (stamp.timestamp() if stamp else float("-inf"), order)
 
 
+def _with_id(raw: msgspec.Raw, conversation_id: str) -> msgspec.Raw:
+    """The encoded conversation under another id (decoded and encoded again: rare)."""
+    conversation = _conversation_decoder.decode(raw)
+    return msgspec.Raw(_encoder.encode(msgspec.structs.replace(conversation, id=conversation_id)))
+
+
 def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
     """The merged corpus of the stored corpora ``members`` (upload order, oldest first),
     as :func:`~convoscope_ingest.merge.merge_corpora` merges them.
@@ -129,8 +142,13 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
             raws: list[msgspec.Raw] = shell.conversations
             shell.conversations = []
             shells.append(shell)
+            renamed: dict[str, str] = shell.renamed_ids  # a merged corpus's renames
             for raw in raws:
                 identity = _identity_decoder.decode(raw)
+                original = renamed.get(identity.id) if renamed else None
+                if original is not None:  # back to the id (and bytes) its export gave it
+                    raw = _with_id(raw, original)
+                    identity.id = original
                 key = (identity.source, identity.id)
                 previous = kept.get(key)
                 if previous is None:
@@ -147,6 +165,7 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
                     kept[key] = _Kept(raw, identity, order)
     conversations: list[msgspec.Raw] = []
     hashes: dict[str, str] = {}
+    renamed_out: dict[str, str] = {}
     ids_seen: set[str] = set()
     sources: Counter[str] = Counter()
     messages = 0
@@ -156,9 +175,9 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
         identity, raw = item.identity, item.raw
         conv_id_kept = conv_id
         if conv_id in ids_seen:  # another vendor's conversation has this id: prefix it
-            conv_id_kept = f"{source}:{conv_id}"
-            renamed = msgspec.structs.replace(_conversation_decoder.decode(raw), id=conv_id_kept)
-            raw = msgspec.Raw(_encoder.encode(renamed))
+            conv_id_kept = renamed_id(source, conv_id)
+            raw = _with_id(raw, conv_id_kept)
+            renamed_out[conv_id_kept] = conv_id
         ids_seen.add(conv_id_kept)
         conversations.append(raw)
         hashes[conv_id_kept] = hashlib.sha256(item.raw).hexdigest()
@@ -180,6 +199,7 @@ def merge_encoded(members: Sequence[bytes | bytearray]) -> RawMerged:
         health=merged_health([s.health for s in shells], duplicates, changed),
         projects=merged_projects(shells),
         content_hashes=hashes,
+        renamed_ids=renamed_out,
     )
     encoded = _encoder.encode(merged)
     merged.conversations = []  # the shell keeps no view of the members' bytes
