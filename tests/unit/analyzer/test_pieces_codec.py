@@ -15,6 +15,7 @@ from convoscope_analyzer import pieces_codec
 from convoscope_analyzer.incremental_pipeline import IncrementalRun, StoredPieces, run_incremental
 from convoscope_analyzer.pieces_codec import decode_pieces, encode_pieces
 from convoscope_analyzer.privacy import PrivacyConfig
+from convoscope_analyzer.shard_redaction import Recorded
 from convoscope_common.corpus import Corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_ingest.merge import merge_corpora
@@ -105,3 +106,20 @@ def test_chunks_reused_unchanged_are_written_back_as_they_were_read(
         assert reused[key] == older_run.pieces.frames[key]
     # Written from the kept records or compressed afresh: the same bytes.
     assert encode_pieces(run.pieces) == encode_pieces(_without_frames(run.pieces))
+
+
+def test_detections_stay_encoded_until_a_run_looks_them_up(older: Corpus) -> None:  # noqa: F811
+    first = run_incremental(_copy(older), AnalysisOptions(), PrivacyConfig(), None, in_place=True)
+    stored = decode_pieces(encode_pieces(first.pieces))
+    assert stored is not None and stored.detections
+    assert all(isinstance(v, msgspec.Raw) for v in stored.detections.values())
+    as_lists = {
+        k: msgspec.msgpack.decode(v, type=list[Recorded])  # type: ignore[arg-type]
+        for k, v in stored.detections.items()
+    }
+    assert as_lists == first.pieces.detections
+    # A run that reuses them reads each once and keeps them as they were read.
+    again = run_incremental(_copy(older), AnalysisOptions(), PrivacyConfig(), stored, in_place=True)
+    assert again.texts_scanned == 0
+    assert again.pieces.detections == stored.detections
+    assert again.output.results.privacy == first.output.results.privacy

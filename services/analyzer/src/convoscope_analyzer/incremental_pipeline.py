@@ -47,6 +47,8 @@ from convoscope_common.corpus import Corpus, decode_corpus, encode_corpus
 from convoscope_common.options import AnalysisOptions
 from convoscope_common.results import PrivacyReport
 
+_recorded_decoder = msgspec.msgpack.Decoder(list[Recorded])
+
 # Overall progress: redaction up to here, the engine up to _ENGINE_END (as run_pipeline).
 _REDACTED = 0.2
 _ENGINE_END = 0.95
@@ -59,8 +61,10 @@ class StoredPieces(msgspec.Struct, kw_only=True):
     version: int = PIECES_VERSION
     fingerprint: str = ""
     engine: EnginePieces = msgspec.field(default_factory=EnginePieces)
-    # Raw conversation digest -> the detections of its texts, in redaction order.
-    detections: dict[str, list[Recorded]] = {}
+    # Raw conversation digest -> the detections of its texts, in redaction order; as
+    # read from the store they stay encoded (a tenth of their size as objects) until a
+    # run looks them up, and a run keeps those it reused encoded.
+    detections: dict[str, list[Recorded] | msgspec.Raw] = {}
     # Chunk key -> its stored record (pieces_codec), for chunks read from the store and
     # reused unchanged: they are written back from it, not compressed again.
     frames: dict[str, bytes] = {}
@@ -128,17 +132,20 @@ def run_incremental(
     # collections need not walk them (a full collection over them took 1-3 s, now and
     # then, in the middle of the scan).
     with collector.long_lived_frozen():
-        detections: dict[str, list[Recorded]] = {}
+        detections: dict[str, list[Recorded] | msgspec.Raw] = {}
         recorded: list[list[Recorded]] = []
         scanned = 0
         for i, digest in enumerate(raw):
-            found = old_detections.get(digest)
-            if found is None:
+            kept = old_detections.get(digest)
+            if kept is None:
                 found = record_detections(corpus, privacy, i, i + 1)
+                detections[digest] = found
                 scanned += 1
                 if scanned % 50 == 0:
                     check()
-            detections[digest] = found
+            else:
+                found = _recorded_decoder.decode(kept) if isinstance(kept, msgspec.Raw) else kept
+                detections[digest] = kept
             recorded.append(found)
         scanned_at = time.perf_counter()
         visited: list[list[str]] = []

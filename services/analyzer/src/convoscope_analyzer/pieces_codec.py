@@ -63,7 +63,14 @@ class _Detections(msgspec.Struct, tag="d", array_like=True):
     entries: dict[str, list[Recorded]]
 
 
-_Frame = _Header | _Chunk | _Conversations | _Detections
+class _DetectionsRead(msgspec.Struct, tag="d", array_like=True):
+    """:class:`_Detections` as read: each conversation's left encoded (a view of the
+    frame's bytes) until a run looks it up."""
+
+    entries: dict[str, msgspec.Raw]
+
+
+_Frame = _Header | _Chunk | _Conversations | _DetectionsRead
 _encoder = msgspec.msgpack.Encoder()
 _header_decoder = msgspec.msgpack.Decoder(_Header)
 _frame_decoder = msgspec.msgpack.Decoder(_Frame)
@@ -149,7 +156,7 @@ def _decoded(data: bytes | bytearray) -> StoredPieces | None:
             pieces.frames[frame.key] = bytes(record)
         elif isinstance(frame, _Conversations):
             engine.conversations.update(frame.entries)
-        elif isinstance(frame, _Detections):
+        elif isinstance(frame, _DetectionsRead):
             pieces.detections.update(frame.entries)
         else:
             return None  # a second header: not pieces this module wrote
