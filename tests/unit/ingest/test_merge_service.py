@@ -13,6 +13,7 @@ import pytest
 from convoscope_common.collection_types import MergeMember, MergeOk, MergeRequest
 from convoscope_common.config import Settings
 from convoscope_common.corpus import decode_corpus, encode_corpus
+from convoscope_common.objects import ObjectReadError
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.wire import ParseFailed, encode
 from convoscope_ingest.merge_service import MergeHandler, merged_hash, merged_object_name
@@ -132,11 +133,13 @@ async def test_a_collection_grown_by_an_export_is_merged_from_its_merged_corpus(
     # The same corpus, metadata (the exports' sizes included) and name as merging all four.
     assert reply == expected
     assert stores.written[reply.corpus_object] == scratch.written[expected.corpus_object]
-    # The same members again: the stored corpus is read, nothing is written.
+    # The same members again: only the stored corpus is read; it is written again (its
+    # age in the store starts anew, as the record made for it does).
     stores.read.clear()
     stores.written.clear()
     assert await _merged(stores, members) == expected
-    assert stores.read == [expected.corpus_object] and not stores.written
+    assert stores.read == [expected.corpus_object]
+    assert stores.written == {expected.corpus_object: scratch.written[expected.corpus_object]}
 
 
 async def test_a_merged_corpus_does_not_outlive_its_exports() -> None:
@@ -169,3 +172,20 @@ async def test_a_merged_corpus_gone_before_it_is_read_means_every_export_is_read
     stores.read.clear()
     assert await _merged(stores, members) == expected
     assert stores.read == [prefix, "claude_jan.v2", "chatgpt_a.v2", "claude_mar.v2"]
+
+
+async def test_a_merged_corpus_that_expires_as_it_is_read_means_every_export_is_read() -> None:
+    members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar"))
+    expected = await _merged(_Stores(dict(objects)), members)
+    stores = _Stores(objects)
+    await _merged(stores, members[:2])
+    prefix = merged_object_name(merged_hash(members[:2]))
+    read = stores.read_object
+
+    async def purged_while_read(store: object, name: str) -> bytes:
+        if name == prefix:
+            raise ObjectReadError(f"{name}: a chunk did not come")
+        return await read(store, name)
+
+    stores.read_object = purged_while_read  # type: ignore[method-assign]
+    assert await _merged(stores, members) == expected

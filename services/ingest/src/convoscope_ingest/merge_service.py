@@ -34,6 +34,7 @@ from convoscope_common.collection_types import (
 from convoscope_common.corpus import CORPUS_SCHEMA_VERSION
 from convoscope_common.logs import get_logger
 from convoscope_common.metrics import Counter
+from convoscope_common.objects import ObjectReadError
 from convoscope_common.storage import ObjectMissingError
 from convoscope_common.wire import ErrorInfo, ParseFailed, encode
 from convoscope_ingest.errors import (
@@ -165,13 +166,14 @@ class MergeHandler:
         clock = time.perf_counter()
         file_hash = merged_hash(members)
         name = merged_object_name(file_hash)
-        if start < len(members):  # else it is stored already: the corpus read
-            stores = self.service.stores
-            try:
-                await stores.write_object(stores.corpora, name, merged.encoded)
-            except Exception as exc:
-                log.warning("merged_corpus_store_failed", error=type(exc).__name__)
-                raise StoreUnavailableError() from None
+        # Written even when it was the corpus read (the same members again): the store's
+        # age limit counts from the write, and the record made for it from now.
+        stores = self.service.stores
+        try:
+            await stores.write_object(stores.corpora, name, merged.encoded)
+        except Exception as exc:
+            log.warning("merged_corpus_store_failed", error=type(exc).__name__)
+            raise StoreUnavailableError() from None
         steps["write"] = _lap(clock)
         shell = merged.corpus
         metadata = file_metadata(
@@ -217,7 +219,7 @@ class MergeHandler:
             name = merged_object_name(merged_hash(members[:start]))
             try:
                 encoded.append(await stores.read_object(stores.corpora, name))
-            except ObjectMissingError:
+            except (ObjectMissingError, ObjectReadError):  # gone, or expiring as it was read
                 raise _PrefixGone from None
         for member in members[start:]:
             try:
