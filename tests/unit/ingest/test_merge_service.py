@@ -154,13 +154,16 @@ async def test_a_merged_corpus_does_not_outlive_its_exports() -> None:
     assert "claude_jan" in reply.error.message
 
 
-async def test_a_merged_corpus_gone_before_it_is_read_means_every_export_is_read() -> None:
+@pytest.mark.parametrize("how", ["deleted after the look", "purged while read"])
+async def test_a_merged_corpus_gone_before_it_is_read_means_every_export_is_read(
+    how: str,
+) -> None:
     members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar"))
     expected = await _merged(_Stores(dict(objects)), members)
     stores = _Stores(objects)
     await _merged(stores, members[:2])
     prefix = merged_object_name(merged_hash(members[:2]))
-    looked = stores.object_exists
+    looked, read = stores.object_exists, stores.read_object
 
     async def gone_after_the_look(store: object, name: str) -> bool:
         found = await looked(store, name)
@@ -168,24 +171,15 @@ async def test_a_merged_corpus_gone_before_it_is_read_means_every_export_is_read
             del objects[name]
         return found
 
-    stores.object_exists = gone_after_the_look  # type: ignore[method-assign]
-    stores.read.clear()
-    assert await _merged(stores, members) == expected
-    assert stores.read == [prefix, "claude_jan.v2", "chatgpt_a.v2", "claude_mar.v2"]
-
-
-async def test_a_merged_corpus_that_expires_as_it_is_read_means_every_export_is_read() -> None:
-    members, objects = _members(("claude_jan", "chatgpt_a", "claude_mar"))
-    expected = await _merged(_Stores(dict(objects)), members)
-    stores = _Stores(objects)
-    await _merged(stores, members[:2])
-    prefix = merged_object_name(merged_hash(members[:2]))
-    read = stores.read_object
-
     async def purged_while_read(store: object, name: str) -> bytes:
         if name == prefix:
             raise ObjectReadError(f"{name}: a chunk did not come")
         return await read(store, name)
 
-    stores.read_object = purged_while_read  # type: ignore[method-assign]
+    if how == "deleted after the look":
+        stores.object_exists = gone_after_the_look  # type: ignore[method-assign]
+    else:
+        stores.read_object = purged_while_read  # type: ignore[method-assign]
+    stores.read.clear()
     assert await _merged(stores, members) == expected
+    assert stores.read[-3:] == ["claude_jan.v2", "chatgpt_a.v2", "claude_mar.v2"]
